@@ -1,0 +1,10 @@
+// fill: y[i] = value (a bit pattern, so it fills f32, i32 or u32 data alike).
+struct Params { n: u32, value: u32, _a: u32, _b: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> y: array<u32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i < p.n) { y[i] = p.value; }
+}

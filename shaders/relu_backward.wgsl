@@ -1,0 +1,12 @@
+// relu_backward: dx[i] = dy[i] if x[i] > 0 else 0 (x is the pre-activation).
+struct Params { n: u32, _a: u32, _b: u32, _c: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i < p.n) { dx[i] = select(0.0, dy[i], x[i] > 0.0); }
+}

@@ -1,0 +1,40 @@
+// The `handover` command line: one subcommand per file.
+import { HandoverError, UsageError } from '../core/errors.js';
+import { deviceCommand } from './device-cmd.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { run: () => Promise<Command>; help: string }> = {
+  device: { run: async () => deviceCommand, help: 'show the GPU adapter, its limits and whether it is SwiftShader' },
+};
+
+export function register(name: string, help: string, load: () => Promise<Command>): void {
+  commands[name] = { run: load, help };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help') {
+    console.log('usage: handover <command> [flags]\n');
+    for (const [k, c] of Object.entries(commands)) console.log(`  ${k.padEnd(10)} ${c.help}`);
+    return name ? 0 : 2;
+  }
+  const c = commands[name];
+  if (!c) {
+    console.error(`handover: unknown command '${name}' (try 'handover help')`);
+    return 2;
+  }
+  try {
+    return await (await c.run())(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`handover ${name}: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof HandoverError) {
+      console.error(`handover ${name}: ${e.name}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

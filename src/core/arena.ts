@@ -1,0 +1,330 @@
+// The shared arena: all GPU memory of the system, created once and cut into
+// fixed pages. Every page has an owner (train, infer or free) and an epoch.
+// Rules (from the paper), enforced here:
+// - memory freed by an owner stays that owner's until reclaim() with a
+//   Drained proof (no data pollution);
+// - a page that changes owner is zero-filled on the GPU before the new owner
+//   can touch it;
+// - inference runs grow from the low end, training from the high end, and
+//   inference runs are compacted when free pages are fragmented.
+
+import { Allocation, type Placement } from './allocation.js';
+import type { Backing, GpuDevice } from './device.js';
+import { Drained, nextSeq } from './drained.js';
+import { AllocationTooLargeError, InvalidRangeError, OutOfMemoryError, type Owner } from './errors.js';
+
+export type PageOwner = Owner | 'free';
+const CODE: Record<PageOwner, number> = { free: 0, train: 1, infer: 2 };
+const NAME: PageOwner[] = ['free', 'train', 'infer'];
+const NEVER = 255;
+
+export const DEFAULT_PAGE_BYTES = 2 * 1024 * 1024;
+
+export interface ArenaOptions {
+  /** Pool size in bytes (rounded down to whole pages). */
+  bytes: number;
+  /** Page size; 2 MiB matches CUDA's VMM granularity. */
+  pageBytes?: number;
+}
+
+export interface ArenaStats {
+  pages: number;
+  pageBytes: number;
+  train: number;
+  infer: number;
+  free: number;
+  /** Pages freed but not yet reclaimed (still owned). */
+  trainPending: number;
+  inferPending: number;
+  /** Most pages training may hold (lowered by require, raised by release). */
+  trainLimit: number;
+  zeroedBytes: number;
+  movedBytes: number;
+}
+
+export type ArenaEvent =
+  | { kind: 'allocate'; owner: Owner; pages: number; first: number; zeroedPages: number }
+  | { kind: 'free'; owner: Owner; pages: number; first: number }
+  | { kind: 'reclaim'; owner: Owner; pages: number }
+  | { kind: 'move'; pages: number; from: number; to: number }
+  | { kind: 'limit'; trainLimit: number };
+
+interface Pending {
+  alloc: Allocation;
+  seq: number;
+}
+
+export class Arena {
+  readonly pageBytes: number;
+  readonly pageCount: number;
+  readonly pagesPerBacking: number;
+  readonly backings: Backing[] = [];
+  /** Page table. */
+  readonly owner: Uint8Array;
+  readonly epoch: Uint32Array;
+  private readonly lastOwner: Uint8Array;
+  private readonly allocAt: Int32Array;
+  private readonly allocs = new Map<number, Allocation>();
+  private readonly pending: Pending[] = [];
+  private nextId = 1;
+  private counts = [0, 0, 0];
+  private pendingPages = [0, 0, 0];
+  trainLimit: number;
+  zeroedBytes = 0;
+  movedBytes = 0;
+  private readonly listeners = new Set<(e: ArenaEvent) => void>();
+
+  constructor(readonly device: GpuDevice, opts: ArenaOptions) {
+    const lim = device.info.limits;
+    this.pageBytes = opts.pageBytes ?? DEFAULT_PAGE_BYTES;
+    if (this.pageBytes <= 0 || this.pageBytes % lim.bindingAlignment !== 0)
+      throw new InvalidRangeError(`page size ${this.pageBytes} must be a positive multiple of ${lim.bindingAlignment}`);
+    this.pageCount = Math.floor(opts.bytes / this.pageBytes);
+    if (this.pageCount < 1) throw new InvalidRangeError(`arena of ${opts.bytes} bytes holds no page of ${this.pageBytes} bytes`);
+    const backingCap = Math.min(lim.maxBackingBytes, lim.maxBindingBytes);
+    this.pagesPerBacking = Math.floor(backingCap / this.pageBytes);
+    if (this.pagesPerBacking < 1) throw new AllocationTooLargeError(this.pageBytes, backingCap, 'backing size');
+    for (let first = 0; first < this.pageCount; first += this.pagesPerBacking) {
+      const n = Math.min(this.pagesPerBacking, this.pageCount - first);
+      this.backings.push(device.createBacking(n * this.pageBytes, `arena${this.backings.length}`));
+    }
+    this.owner = new Uint8Array(this.pageCount);
+    this.epoch = new Uint32Array(this.pageCount);
+    this.lastOwner = new Uint8Array(this.pageCount).fill(NEVER);
+    this.allocAt = new Int32Array(this.pageCount).fill(-1);
+    this.counts[0] = this.pageCount;
+    this.trainLimit = this.pageCount;
+  }
+
+  get bytes(): number {
+    return this.pageCount * this.pageBytes;
+  }
+
+  pagesFor(bytes: number): number {
+    return Math.ceil(bytes / this.pageBytes);
+  }
+
+  /** Bytes an owner holds (live and pending). */
+  held(owner: Owner): number {
+    return this.counts[CODE[owner]]! * this.pageBytes;
+  }
+
+  get freeBytes(): number {
+    return this.counts[0]! * this.pageBytes;
+  }
+
+  pageOwner(page: number): PageOwner {
+    return NAME[this.owner[page]!]!;
+  }
+
+  /** Live allocation holding a page, if any. */
+  allocationAt(page: number): Allocation | undefined {
+    const id = this.allocAt[page]!;
+    return id < 0 ? undefined : this.allocs.get(id);
+  }
+
+  onEvent(fn: (e: ArenaEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  stats(): ArenaStats {
+    return {
+      pages: this.pageCount,
+      pageBytes: this.pageBytes,
+      train: this.counts[1]!,
+      infer: this.counts[2]!,
+      free: this.counts[0]!,
+      trainPending: this.pendingPages[1]!,
+      inferPending: this.pendingPages[2]!,
+      trainLimit: this.trainLimit,
+      zeroedBytes: this.zeroedBytes,
+      movedBytes: this.movedBytes,
+    };
+  }
+
+  allocate<O extends Owner>(owner: O, bytes: number, label = 'tensor'): Allocation<O> {
+    if (!Number.isInteger(bytes) || bytes <= 0) throw new InvalidRangeError(`allocation size must be a positive integer, got ${bytes}`);
+    const cap = this.pagesPerBacking * this.pageBytes;
+    if (bytes > cap) throw new AllocationTooLargeError(bytes, cap, 'largest contiguous run (one backing, one binding)');
+    const pages = this.pagesFor(bytes);
+    const oom = (reason: string) => new OutOfMemoryError(bytes, owner, this.held(owner), this.freeBytes, reason);
+    if (owner === 'train' && this.counts[1]! + pages > this.trainLimit)
+      throw oom(`training may hold ${this.trainLimit} pages; inference required the rest`);
+    if (this.counts[0]! < pages) throw oom('not enough free pages');
+    let first = owner === 'infer' ? this.lowestFit(pages) : this.highestFit(pages);
+    if (first < 0 && owner === 'infer') {
+      this.compactInference();
+      first = this.lowestFit(pages);
+    }
+    if (first < 0) throw oom('free pages are scattered between training runs');
+    const a = new Allocation<O>(this.nextId++, owner, bytes, pages, this.placement(first), label);
+    const zeroed = this.take(first, pages, CODE[owner], a.id);
+    this.allocs.set(a.id, a);
+    this.emit({ kind: 'allocate', owner, pages, first, zeroedPages: zeroed });
+    return a;
+  }
+
+  /**
+   * Hands an allocation back. Its pages stay the owner's (the GPU may still
+   * use them through work already queued) until reclaim() with a proof that
+   * the owner's work has drained.
+   */
+  free(a: Allocation): void {
+    if (this.allocs.get(a.id) !== a) throw new InvalidRangeError(`allocation #${a.id} does not belong to this arena`);
+    if (a.state !== 'live') throw new InvalidRangeError(`allocation '${a.label}' (#${a.id}) was already freed`);
+    a.state = 'freed';
+    this.pending.push({ alloc: a, seq: nextSeq() });
+    this.pendingPages[CODE[a.owner]]! += a.pageCount;
+    this.emit({ kind: 'free', owner: a.owner, pages: a.pageCount, first: a.firstPage });
+  }
+
+  /** Turns the owner's pending pages freed before the drain began into free pages. */
+  reclaim(proof: Drained): number {
+    if (!Drained.isGenuine(proof)) throw new InvalidRangeError('reclaim needs a Drained proof from the gate or a fence');
+    let pages = 0;
+    for (let i = 0; i < this.pending.length; ) {
+      const p = this.pending[i]!;
+      if (p.alloc.owner === proof.owner && p.seq < proof.startSeq) {
+        this.returnPages(p.alloc);
+        pages += p.alloc.pageCount;
+        this.pending.splice(i, 1);
+      } else i++;
+    }
+    if (pages > 0) this.emit({ kind: 'reclaim', owner: proof.owner, pages });
+    return pages;
+  }
+
+  /** A proof for inference: everything issued so far has finished on the GPU. */
+  async fence(): Promise<Drained> {
+    const start = nextSeq();
+    await this.device.fence();
+    return Drained.issue('infer', start);
+  }
+
+  /** Inference needs `bytes` more: training may hold that much less from now on. */
+  require(bytes: number): number {
+    this.trainLimit = Math.max(0, Math.min(this.trainLimit, this.pageCount) - this.pagesFor(bytes));
+    this.emit({ kind: 'limit', trainLimit: this.trainLimit });
+    return this.trainLimit;
+  }
+
+  /** Inference gives `bytes` back: training may grow into them. */
+  release(bytes: number): number {
+    this.trainLimit = Math.min(this.pageCount, this.trainLimit + this.pagesFor(bytes));
+    this.emit({ kind: 'limit', trainLimit: this.trainLimit });
+    return this.trainLimit;
+  }
+
+  /** Pages training holds beyond its limit: what it still owes inference. */
+  trainExcess(): number {
+    return Math.max(0, this.counts[1]! - this.trainLimit);
+  }
+
+  /** Moves live inference runs to the lowest free pages so free space coalesces. */
+  compactInference(): number {
+    const live = [...this.allocs.values()].filter((a) => a.owner === 'infer' && a.state === 'live');
+    live.sort((x, y) => x.firstPage - y.firstPage);
+    let moved = 0;
+    for (const a of live) {
+      const from = a.firstPage;
+      const old = a.range();
+      this.setRun(from, a.pageCount, CODE.free, -1, false); // its own pages count as free for the search
+      const to = this.lowestFit(a.pageCount);
+      if (to < 0 || to >= from) {
+        this.setRun(from, a.pageCount, CODE.infer, a.id, false);
+        continue;
+      }
+      this.take(to, a.pageCount, CODE.infer, a.id);
+      a.placement = this.placement(to);
+      this.device.copy(old, a.range());
+      this.movedBytes += a.bytes;
+      moved += a.pageCount;
+      this.emit({ kind: 'move', pages: a.pageCount, from, to });
+    }
+    return moved;
+  }
+
+  destroy(): void {
+    for (const b of this.backings) this.device.destroyBacking(b);
+    this.backings.length = 0;
+  }
+
+  private returnPages(a: Allocation): void {
+    this.setRun(a.firstPage, a.pageCount, CODE.free, -1, true);
+    this.pendingPages[CODE[a.owner]]! -= a.pageCount;
+    this.allocs.delete(a.id);
+  }
+
+  private placement(first: number): Placement {
+    const b = Math.floor(first / this.pagesPerBacking);
+    return { backing: this.backings[b]!, firstPage: first, offset: (first - b * this.pagesPerBacking) * this.pageBytes };
+  }
+
+  /** Claims a free run for an owner; zero-fills the pages another owner used last. */
+  private take(first: number, pages: number, code: number, id: number): number {
+    let zeroed = 0;
+    let runStart = -1;
+    const flush = (end: number) => {
+      if (runStart < 0) return;
+      const p = this.placement(runStart);
+      const bytes = (end - runStart) * this.pageBytes;
+      this.device.zero({ backing: p.backing, offset: p.offset, bytes });
+      this.zeroedBytes += bytes;
+      zeroed += end - runStart;
+      runStart = -1;
+    };
+    for (let i = first; i < first + pages; i++) {
+      const last = this.lastOwner[i]!;
+      const dirty = last !== NEVER && last !== code;
+      if (dirty && runStart < 0) runStart = i;
+      if (!dirty) flush(i);
+      if (this.owner[i] !== code) this.epoch[i]! += 1;
+    }
+    flush(first + pages);
+    this.setRun(first, pages, code, id, false);
+    return zeroed;
+  }
+
+  private setRun(first: number, pages: number, code: number, id: number, recordLast: boolean): void {
+    for (let i = first; i < first + pages; i++) {
+      const was = this.owner[i]!;
+      if (recordLast && was !== 0) this.lastOwner[i] = was;
+      if (code !== 0) this.lastOwner[i] = code;
+      this.counts[was]! -= 1;
+      this.counts[code]! += 1;
+      this.owner[i] = code;
+      this.allocAt[i] = id;
+    }
+  }
+
+  private lowestFit(pages: number): number {
+    for (let b = 0; b < this.backings.length; b++) {
+      const start = b * this.pagesPerBacking;
+      const end = Math.min(start + this.pagesPerBacking, this.pageCount);
+      let run = 0;
+      for (let i = start; i < end; i++) {
+        run = this.owner[i] === 0 ? run + 1 : 0;
+        if (run === pages) return i - pages + 1;
+      }
+    }
+    return -1;
+  }
+
+  private highestFit(pages: number): number {
+    for (let b = this.backings.length - 1; b >= 0; b--) {
+      const start = b * this.pagesPerBacking;
+      const end = Math.min(start + this.pagesPerBacking, this.pageCount);
+      let run = 0;
+      for (let i = end - 1; i >= start; i--) {
+        run = this.owner[i] === 0 ? run + 1 : 0;
+        if (run === pages) return i;
+      }
+    }
+    return -1;
+  }
+
+  private emit(e: ArenaEvent): void {
+    for (const fn of this.listeners) fn(e);
+  }
+}

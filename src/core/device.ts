@@ -1,0 +1,203 @@
+// The abstract GPU device: the few mechanics the core needs from a GPU API.
+// The base class owns argument checks and byte accounting; a backend
+// implements only the protected hooks (_createBacking, _write, ...).
+
+import { AllocationTooLargeError, DeviceError, InvalidRangeError } from './errors.js';
+
+export type Backend = 'webgpu' | 'cuda';
+
+export interface DeviceLimits {
+  /** Largest single backing (GPUBuffer / VMM range) in bytes. */
+  maxBackingBytes: number;
+  /** Largest range one kernel binding may cover. */
+  maxBindingBytes: number;
+  /** Offsets of bound ranges must be multiples of this. */
+  bindingAlignment: number;
+  /** Largest workgroup (block) count in one grid dimension. */
+  maxGroupsPerDimension: number;
+}
+
+export interface DeviceCapabilities {
+  /** Scattered physical pages can be mapped into one contiguous range (CUDA VMM). */
+  remap: boolean;
+  /** GPU-side timestamps are available. */
+  timestamps: boolean;
+}
+
+export interface DeviceInfo {
+  backend: Backend;
+  name: string;
+  vendor: string;
+  architecture: string;
+  /** A CPU implementation (SwiftShader) rather than a hardware GPU. */
+  software: boolean;
+  limits: DeviceLimits;
+  capabilities: DeviceCapabilities;
+}
+
+/** One block of device memory created for the arena. Opaque to the core. */
+export interface Backing {
+  readonly id: number;
+  readonly bytes: number;
+}
+
+/** A byte range inside one backing: what a kernel binding points at. */
+export interface Range {
+  readonly backing: Backing;
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+/** Something that can be resolved to a range at launch time (an allocation may move). */
+export interface Bindable {
+  range(): Range;
+}
+
+export type Threads = readonly [number, number?, number?];
+
+/** One kernel launch, backend-neutral: a kernel name, bound ranges, packed params. */
+export interface Launch {
+  kernel: string;
+  bindings: readonly (Range | Bindable)[];
+  /** Packed 4-byte words (see packParams); empty when the kernel takes none. */
+  params?: ArrayBuffer;
+  /** Invocations needed along x, y, z; the backend rounds up to whole groups. */
+  threads: Threads;
+}
+
+export function resolve(b: Range | Bindable): Range {
+  return 'range' in b && typeof b.range === 'function' ? b.range() : (b as Range);
+}
+
+/** A param word: plain numbers are u32; wrap floats and signed ints. */
+export type ParamWord = number | { f32: number } | { i32: number };
+
+export function packParams(words: readonly ParamWord[]): ArrayBuffer {
+  const n = Math.max(4, Math.ceil(words.length / 4) * 4);
+  const buf = new ArrayBuffer(n * 4);
+  const u = new Uint32Array(buf);
+  const f = new Float32Array(buf);
+  const i = new Int32Array(buf);
+  words.forEach((w, k) => {
+    if (typeof w === 'number') {
+      if (!Number.isInteger(w) || w < 0 || w > 0xffffffff) throw new InvalidRangeError(`param ${k} is not a u32: ${w}`);
+      u[k] = w;
+    } else if ('f32' in w) f[k] = w.f32;
+    else i[k] = w.i32;
+  });
+  return buf;
+}
+
+export abstract class GpuDevice {
+  abstract readonly info: DeviceInfo;
+  /** Bytes of backing memory created and not destroyed. */
+  bytesInBackings = 0;
+  private nextBackingId = 1;
+  private readonly live = new Set<number>();
+
+  createBacking(bytes: number, label = 'arena'): Backing {
+    if (!Number.isInteger(bytes) || bytes <= 0 || bytes % 4 !== 0)
+      throw new InvalidRangeError(`backing size must be a positive multiple of 4 bytes, got ${bytes}`);
+    if (bytes > this.info.limits.maxBackingBytes)
+      throw new AllocationTooLargeError(bytes, this.info.limits.maxBackingBytes, 'largest backing this device allows');
+    const id = this.nextBackingId++;
+    this._createBacking(id, bytes, label);
+    this.live.add(id);
+    this.bytesInBackings += bytes;
+    return { id, bytes };
+  }
+
+  destroyBacking(b: Backing): void {
+    if (!this.live.delete(b.id)) throw new InvalidRangeError(`backing ${b.id} is not live`);
+    this._destroyBacking(b);
+    this.bytesInBackings -= b.bytes;
+  }
+
+  /** Writes host data into a range, ordered after all work issued before. */
+  write(range: Range, data: ArrayBufferView): void {
+    this.check(range, 'write');
+    if (data.byteLength !== range.bytes)
+      throw new InvalidRangeError(`write of ${data.byteLength} bytes into a range of ${range.bytes} bytes`);
+    this._write(range, data);
+  }
+
+  /** Reads a range back to the host after all work issued before it. */
+  read(range: Range): Promise<Uint8Array> {
+    this.check(range, 'read');
+    return this._read(range);
+  }
+
+  /** Zero-fills a range on the GPU, ordered after all work issued before. */
+  zero(range: Range): void {
+    this.check(range, 'zero');
+    this._zero(range);
+  }
+
+  /** Copies between two ranges of equal size (any backings; overlap allowed). */
+  copy(src: Range, dst: Range): void {
+    this.check(src, 'copy source');
+    this.check(dst, 'copy destination');
+    if (src.bytes !== dst.bytes) throw new InvalidRangeError(`copy of ${src.bytes} bytes into ${dst.bytes} bytes`);
+    if (src.backing.id === dst.backing.id && src.offset === dst.offset) return;
+    this._copy(src, dst);
+  }
+
+  /** Encodes one kernel launch after all work issued before. */
+  launch(l: Launch): void {
+    const ranges = l.bindings.map(resolve);
+    ranges.forEach((r, i) => {
+      this.check(r, `binding ${i} of ${l.kernel}`);
+      if (r.offset % this.info.limits.bindingAlignment !== 0)
+        throw new InvalidRangeError(
+          `binding ${i} of ${l.kernel}: offset ${r.offset} is not a multiple of ${this.info.limits.bindingAlignment}`,
+        );
+      if (r.bytes > this.info.limits.maxBindingBytes)
+        throw new AllocationTooLargeError(r.bytes, this.info.limits.maxBindingBytes, `binding size limit (${l.kernel})`);
+    });
+    for (const t of l.threads) {
+      if (t !== undefined && (!Number.isInteger(t) || t < 0))
+        throw new InvalidRangeError(`${l.kernel}: thread counts must be non-negative integers, got ${l.threads}`);
+    }
+    if (l.threads.some((t) => t === 0)) return;
+    this._launch(l.kernel, ranges, l.params, [l.threads[0], l.threads[1] ?? 1, l.threads[2] ?? 1]);
+  }
+
+  /** Submits everything issued so far; resolves when the GPU has finished it. */
+  submit(): Promise<void> {
+    return this._submit();
+  }
+
+  /** Waits until the GPU is idle with respect to everything issued so far. */
+  fence(): Promise<void> {
+    return this._submit();
+  }
+
+  /** Compiles kernels ahead of their first launch (so compile time is not measured as run time). */
+  abstract prepare(kernels: readonly string[]): Promise<void>;
+  /** Milliseconds on a monotonic host clock. */
+  now(): number {
+    return performance.now();
+  }
+  abstract destroy(): void;
+
+  protected abstract _createBacking(id: number, bytes: number, label: string): void;
+  protected abstract _destroyBacking(b: Backing): void;
+  protected abstract _write(range: Range, data: ArrayBufferView): void;
+  protected abstract _read(range: Range): Promise<Uint8Array>;
+  protected abstract _zero(range: Range): void;
+  protected abstract _copy(src: Range, dst: Range): void;
+  protected abstract _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void;
+  protected abstract _submit(): Promise<void>;
+
+  private check(r: Range, what: string): void {
+    if (!this.live.has(r.backing.id)) throw new InvalidRangeError(`${what}: backing ${r.backing.id} is not live`);
+    if (r.offset < 0 || r.bytes < 0 || r.offset + r.bytes > r.backing.bytes)
+      throw new InvalidRangeError(`${what}: range [${r.offset}, ${r.offset + r.bytes}) is outside backing of ${r.backing.bytes} bytes`);
+    if (r.offset % 4 !== 0 || r.bytes % 4 !== 0)
+      throw new InvalidRangeError(`${what}: offset ${r.offset} and size ${r.bytes} must be multiples of 4`);
+  }
+}
+
+export function deviceError(call: string, e: unknown): DeviceError {
+  return new DeviceError(call, e instanceof Error ? e.message : String(e));
+}

@@ -1,0 +1,201 @@
+// The gate: training kernels are not launched directly. They enter a CPU-side
+// queue, and the gate keeps at most K command buffers in flight on the GPU.
+// close() refuses new work, drops what is queued, waits only for what is in
+// flight, and returns a Drained proof: no training kernel can still touch
+// training memory. A close during the model-update (MU) phase first waits for
+// MU to end, so an update is never torn.
+
+import { resolve, type GpuDevice, type Launch, type Range } from './device.js';
+import { Drained, nextSeq } from './drained.js';
+import { DeviceError, GateClosedError, InvalidRangeError } from './errors.js';
+
+export type Phase = 'idle' | 'gc' | 'mu';
+export type GateState = 'open' | 'closing' | 'closed';
+
+export interface GateOptions {
+  /** Command buffers in flight at most (K). */
+  maxInFlight?: number;
+}
+
+export interface CloseResult {
+  drained: Drained;
+  /** Command buffers dropped from the queue. */
+  dropped: number;
+  /** The close had to wait for a model update to finish. */
+  waitedForUpdate: boolean;
+  /** Milliseconds from close() to the proof. */
+  ms: number;
+}
+
+interface Item {
+  name: string;
+  launches: { l: Launch; ranges: Range[] }[];
+}
+
+export class Gate {
+  readonly maxInFlight: number;
+  private queue: Item[] = [];
+  private inFlight = 0;
+  private _state: GateState = 'open';
+  private _phase: Phase = 'idle';
+  private error: DeviceError | null = null;
+  private idleWaiters: { res: () => void; rej: (e: Error) => void }[] = [];
+  private updateEnd: (() => void)[] = [];
+  /** Kernels launched onto the GPU and dropped, since creation. */
+  launched = 0;
+  dropped = 0;
+
+  constructor(readonly device: GpuDevice, opts: GateOptions = {}) {
+    this.maxInFlight = opts.maxInFlight ?? 4;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1)
+      throw new InvalidRangeError(`gate maxInFlight must be a positive integer, got ${opts.maxInFlight}`);
+  }
+
+  get state(): GateState {
+    return this._state;
+  }
+
+  get phase(): Phase {
+    return this._phase;
+  }
+
+  /** True once a close was asked for: the trainer checks this at every operator. */
+  get closing(): boolean {
+    return this._state !== 'open';
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get running(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Queues one command buffer of launches. Ranges are resolved now: training
+   * memory never moves, and a free after this call must not redirect it.
+   */
+  enqueue(launches: Launch | readonly Launch[], name?: string): void {
+    const list = Array.isArray(launches) ? (launches as Launch[]) : [launches as Launch];
+    const label = name ?? list.map((l) => l.kernel).join('+');
+    if (this.error) throw this.error;
+    const acceptingUpdate = this._phase === 'mu' && this._state === 'closing';
+    if (this._state !== 'open' && !acceptingUpdate) throw new GateClosedError(label);
+    this.queue.push({ name: label, launches: list.map((l) => ({ l, ranges: l.bindings.map(resolve) })) });
+    this.pump();
+  }
+
+  /** Marks the start of gradient computation (forward and backward). */
+  beginCompute(): void {
+    if (this._state !== 'open') throw new GateClosedError('begin gradient computation');
+    this._phase = 'gc';
+  }
+
+  /**
+   * Enters the model update: waits until the GPU has finished all gradient
+   * work, so "CPU in MU" means "GPU done with GC". Throws GateClosedError if a
+   * close arrived first (the micro-batch is then discarded).
+   */
+  async beginUpdate(): Promise<void> {
+    await this.idle();
+    if (this._state !== 'open') throw new GateClosedError('begin model update');
+    this._phase = 'mu';
+  }
+
+  /** Ends the model update once its kernels have finished; a deferred close proceeds. */
+  async endUpdate(): Promise<void> {
+    await this.idle();
+    this._phase = 'idle';
+    const waiters = this.updateEnd;
+    this.updateEnd = [];
+    waiters.forEach((w) => w());
+  }
+
+  /** Waits until nothing is queued or in flight, without dropping anything. */
+  idle(): Promise<void> {
+    if (this.error) return Promise.reject(this.error);
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    return new Promise((res, rej) => this.idleWaiters.push({ res, rej }));
+  }
+
+  /** Runs everything queued to completion; the proof covers frees made before this call. */
+  async drain(): Promise<Drained> {
+    const start = nextSeq();
+    await this.idle();
+    return Drained.issue('train', start);
+  }
+
+  /** With the gate closed and idle, frees made so far are safe at once. */
+  proof(): Drained {
+    if (this._state !== 'closed' || this.inFlight > 0 || this.queue.length > 0)
+      throw new InvalidRangeError(`gate proof needs a closed, idle gate (state ${this._state}, ${this.inFlight} in flight)`);
+    return Drained.issue('train', nextSeq());
+  }
+
+  async close(): Promise<CloseResult> {
+    const t0 = performance.now();
+    if (this._state === 'open') this._state = 'closing';
+    let waitedForUpdate = false;
+    if (this._phase === 'mu') {
+      waitedForUpdate = true;
+      await new Promise<void>((res) => this.updateEnd.push(res));
+    }
+    const dropped = this.queue.length;
+    this.queue = [];
+    this.dropped += dropped;
+    const start = nextSeq();
+    await this.idle();
+    this._state = 'closed';
+    if (this._phase === 'gc') this._phase = 'idle';
+    return { drained: Drained.issue('train', start), dropped, waitedForUpdate, ms: performance.now() - t0 };
+  }
+
+  /** Lets training kernels in again. */
+  open(): void {
+    if (this._state === 'closing') throw new InvalidRangeError('gate is still closing; await close() first');
+    this._state = 'open';
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const item = this.queue.shift()!;
+      try {
+        for (const { l, ranges } of item.launches) this.device.launch({ ...l, bindings: ranges });
+      } catch (e) {
+        this.fail(e instanceof DeviceError ? e : new DeviceError(`gate launch of ${item.name}`, String(e)));
+        return;
+      }
+      this.inFlight++;
+      this.launched += item.launches.length;
+      this.device.submit().then(
+        () => {
+          this.inFlight--;
+          this.pump();
+          this.settle();
+        },
+        (e: unknown) => {
+          this.inFlight--;
+          this.fail(e instanceof DeviceError ? e : new DeviceError(`gate submit of ${item.name}`, String(e)));
+        },
+      );
+    }
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.queue.length === 0 && this.inFlight === 0 && this.idleWaiters.length > 0) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      w.forEach((f) => f.res());
+    }
+  }
+
+  private fail(e: DeviceError): void {
+    this.error ??= e;
+    this.queue = [];
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    w.forEach((f) => f.rej(e));
+  }
+}

@@ -1,0 +1,10 @@
+export * from './core/errors.js';
+export * from './core/device.js';
+export * from './core/arena.js';
+export * from './core/gate.js';
+export { WebGpuDevice } from './webgpu/device.js';
+export * from './kernels/matmul.js';
+export * from './kernels/elementwise.js';
+export * from './kernels/softmax-xent.js';
+export * from './kernels/reduce-rows.js';
+export * from './kernels/optimizers.js';

@@ -1,0 +1,73 @@
+// Finds a WebGPU adapter: navigator.gpu in browsers, Dawn (npm `webgpu`) in Node.
+// In Node with no hardware adapter it selects SwiftShader's Vulkan driver
+// (shipped by Debian's chromium package) and says so.
+
+import { NoAdapterError } from '../core/errors.js';
+
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+export interface AdapterChoice {
+  adapter: GPUAdapter;
+  /**
+   * The GPU instance the adapter came from. Keep it referenced for as long as
+   * the device lives: in Dawn's Node binding a collected instance leaves its
+   * devices' event processing pointing at freed memory (segfaults in
+   * CallbackTaskManager::Flush while work is in flight).
+   */
+  instance: GPU;
+  software: boolean;
+  /** How the adapter was found, for logs and `handover device`. */
+  how: string;
+}
+
+type Log = (line: string) => void;
+
+function isSoftware(a: GPUAdapter): boolean {
+  const info = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const text = `${info.vendor} ${info.architecture} ${info.description}`.toLowerCase();
+  return Boolean(info.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe/.test(text);
+}
+
+async function nodeGpu(): Promise<{ create: (flags: string[]) => GPU; globals: object }> {
+  // Not a static import so that browser bundles never see the native module.
+  const mod = 'webgpu';
+  return (await import(/* @vite-ignore */ mod)) as { create: (flags: string[]) => GPU; globals: object };
+}
+
+export async function findAdapter(log: Log = () => {}, opts: { software?: boolean } = {}): Promise<AdapterChoice> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  const inBrowser = typeof window !== 'undefined' && nav?.gpu !== undefined;
+  if (inBrowser) {
+    const adapter = await nav!.gpu!.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) throw new NoAdapterError('navigator.gpu.requestAdapter() returned null: WebGPU is disabled or unsupported here');
+    return { adapter, instance: nav!.gpu!, software: isSoftware(adapter), how: 'navigator.gpu' };
+  }
+  if (typeof window !== 'undefined') {
+    throw new NoAdapterError('this browser has no navigator.gpu: use a browser with WebGPU enabled (Chrome 113+, or --enable-unsafe-webgpu)');
+  }
+  const { create, globals } = await nodeGpu();
+  Object.assign(globalThis, globals);
+  const env = process.env;
+  const preset = env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES;
+  if (!opts.software) {
+    const instance = create([]);
+    const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter && (!isSoftware(adapter) || preset)) {
+      const how = preset ? `Dawn with Vulkan driver ${preset}` : 'Dawn, system Vulkan driver';
+      return { adapter, instance, software: isSoftware(adapter), how };
+    }
+  }
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(SWIFTSHADER_ICD)) {
+    throw new NoAdapterError(
+      `no hardware WebGPU adapter and no SwiftShader driver at ${SWIFTSHADER_ICD}: ` +
+        `install it with 'apt-get install chromium libvulkan1' (or run 'npm run setup' as root)`,
+    );
+  }
+  env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  log(`handover: no hardware GPU adapter; using SwiftShader (CPU Vulkan) from ${SWIFTSHADER_ICD}`);
+  const instance = create([]);
+  const adapter = await instance.requestAdapter();
+  if (!adapter) throw new NoAdapterError(`SwiftShader at ${SWIFTSHADER_ICD} gave no adapter (is libvulkan1 installed?)`);
+  return { adapter, instance, software: true, how: `Dawn on SwiftShader (${SWIFTSHADER_ICD})` };
+}

@@ -1,0 +1,346 @@
+// The WebGPU backend: one GPUBuffer per backing, one compute pipeline per
+// kernel (compiled from shaders/<name>.wgsl), work encoded into one pending
+// command encoder that submit() hands to the queue.
+
+import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Range } from '../core/device.js';
+import { DeviceError, InvalidRangeError } from '../core/errors.js';
+import { findAdapter } from './adapter.js';
+import { wgslSources } from './shaders.gen.js';
+
+const PARAM_SLOT = 256; // minUniformBufferOffsetAlignment
+const BIND_GROUP_CACHE = 4096;
+
+interface Pipeline {
+  pipeline: GPUComputePipeline;
+  workgroup: [number, number, number];
+  hasParams: boolean;
+}
+
+/** Reads `@workgroup_size(x, y, z)` from the WGSL so TypeScript cannot drift from the shader. */
+export function workgroupSize(wgsl: string, name: string): [number, number, number] {
+  const m = /@workgroup_size\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?(?:,\s*(\d+)\s*)?\)/.exec(wgsl);
+  if (!m) throw new DeviceError(`kernel ${name}`, 'shader has no @workgroup_size');
+  return [Number(m[1]), Number(m[2] ?? 1), Number(m[3] ?? 1)];
+}
+
+export interface WebGpuOptions {
+  log?: (line: string) => void;
+  /** Select SwiftShader even when a hardware adapter exists. */
+  software?: boolean;
+  /** Use an existing GPUDevice (a browser page that already has one). */
+  device?: GPUDevice;
+}
+
+export class WebGpuDevice extends GpuDevice {
+  readonly info: DeviceInfo;
+  private readonly buffers = new Map<number, GPUBuffer>();
+  private readonly pipelines = new Map<string, Pipeline>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private paramsRing: GPUBuffer;
+  private paramsHost = new Uint8Array(64 * PARAM_SLOT);
+  private paramsUsed = 0;
+  private firstError: DeviceError | null = null;
+  private lost = false;
+
+  static async open(opts: WebGpuOptions = {}): Promise<WebGpuDevice> {
+    if (opts.device) return new WebGpuDevice(opts.device, false, 'given GPUDevice');
+    const { adapter, instance, software, how } = await findAdapter(opts.log, { software: opts.software });
+    const l = adapter.limits;
+    let device: GPUDevice;
+    try {
+      device = await adapter.requestDevice({
+        requiredLimits: {
+          maxBufferSize: l.maxBufferSize,
+          maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+          maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+          maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+          maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+          maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+          maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+        },
+      });
+    } catch (e) {
+      throw deviceError('GPUAdapter.requestDevice', e);
+    }
+    const d = new WebGpuDevice(device, software, how, adapter.info);
+    d.instance = instance;
+    return d;
+  }
+
+  /** Held so the GPU instance outlives the device (see AdapterChoice.instance). */
+  private instance: GPU | null = null;
+
+  private constructor(
+    readonly gpu: GPUDevice,
+    software: boolean,
+    readonly how: string,
+    adapterInfo?: GPUAdapterInfo,
+  ) {
+    super();
+    const info = adapterInfo ?? (gpu as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const text = `${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.description ?? ''}`;
+    this.info = {
+      backend: 'webgpu',
+      name: info?.description || info?.device || 'WebGPU device',
+      vendor: info?.vendor ?? '',
+      architecture: info?.architecture ?? '',
+      software: software || /swiftshader/i.test(text),
+      limits: {
+        maxBackingBytes: gpu.limits.maxBufferSize,
+        maxBindingBytes: gpu.limits.maxStorageBufferBindingSize,
+        bindingAlignment: gpu.limits.minStorageBufferOffsetAlignment,
+        maxGroupsPerDimension: gpu.limits.maxComputeWorkgroupsPerDimension,
+      },
+      capabilities: { remap: false, timestamps: gpu.features.has('timestamp-query') },
+    };
+    gpu.addEventListener('uncapturederror', (ev) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      this.firstError ??= new DeviceError('WebGPU', `${err.constructor.name}: ${err.message}`);
+    });
+    void gpu.lost.then((info) => {
+      this.lost = true;
+      this.firstError ??= new DeviceError('GPUDevice', `device lost (${info.reason}): ${info.message}`);
+    });
+    this.paramsRing = this.makeParamsRing(this.paramsHost.byteLength);
+  }
+
+  get isLost(): boolean {
+    return this.lost;
+  }
+
+  async prepare(kernels: readonly string[]): Promise<void> {
+    await Promise.all(
+      kernels.map(async (name) => {
+        if (this.pipelines.has(name)) return;
+        const { module, workgroup, hasParams } = this.module(name);
+        try {
+          const pipeline = await this.gpu.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+          this.pipelines.set(name, { pipeline, workgroup, hasParams });
+        } catch (e) {
+          throw deviceError(`createComputePipelineAsync(${name})`, e);
+        }
+      }),
+    );
+  }
+
+  destroy(): void {
+    this.endPass();
+    for (const b of this.buffers.values()) b.destroy();
+    this.buffers.clear();
+    this.paramsRing.destroy();
+    this.gpu.destroy();
+  }
+
+  protected _createBacking(id: number, bytes: number, label: string): void {
+    this.gpu.pushErrorScope('out-of-memory');
+    this.gpu.pushErrorScope('validation');
+    const buf = this.gpu.createBuffer({
+      label: `${label}#${id}`,
+      size: bytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    this.buffers.set(id, buf);
+    // Errors of creation arrive asynchronously; record them for the next submit.
+    for (const kind of ['validation', 'out-of-memory']) {
+      void this.gpu.popErrorScope().then((err) => {
+        if (err) this.firstError ??= new DeviceError(`createBuffer(${bytes} bytes, ${kind})`, err.message);
+      });
+    }
+  }
+
+  protected _destroyBacking(b: Backing): void {
+    this.flushPending();
+    this.buffers.get(b.id)!.destroy();
+    this.buffers.delete(b.id);
+    for (const k of [...this.bindGroups.keys()]) if (k.includes(`|${b.id}:`)) this.bindGroups.delete(k);
+  }
+
+  protected _write(range: Range, data: ArrayBufferView): void {
+    this.flushPending(); // writeBuffer is ordered on the queue, before any unsubmitted encoder
+    this.gpu.queue.writeBuffer(this.buf(range), range.offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  protected async _read(range: Range): Promise<Uint8Array> {
+    const staging = this.gpu.createBuffer({ size: Math.max(4, range.bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      if (range.bytes > 0) {
+        this.endPass();
+        this.enc().copyBufferToBuffer(this.buf(range), range.offset, staging, 0, range.bytes);
+      }
+      await this._submit();
+      await staging.mapAsync(GPUMapMode.READ);
+      return new Uint8Array(staging.getMappedRange(0, range.bytes).slice(0));
+    } catch (e) {
+      throw e instanceof DeviceError ? e : deviceError('read (mapAsync)', e);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  protected _zero(range: Range): void {
+    if (range.bytes === 0) return;
+    this.endPass();
+    this.enc().clearBuffer(this.buf(range), range.offset, range.bytes);
+  }
+
+  protected _copy(src: Range, dst: Range): void {
+    if (src.bytes === 0) return;
+    if (src.backing.id !== dst.backing.id) {
+      this.endPass();
+      this.enc().copyBufferToBuffer(this.buf(src), src.offset, this.buf(dst), dst.offset, src.bytes);
+      return;
+    }
+    // WebGPU forbids copies within one buffer: move with the copy kernel in
+    // pieces that never overlap, in an order that never reads a written word.
+    const gap = Math.abs(dst.offset - src.offset);
+    const piece = Math.min(gap, this.info.limits.maxBindingBytes - 256) & ~255;
+    if (piece < 256 || gap % 4 !== 0) throw new InvalidRangeError(`move within a backing needs a gap of at least 256 bytes, got ${gap}`);
+    const down = dst.offset < src.offset;
+    for (let done = 0; done < src.bytes; done += piece) {
+      const n = Math.min(piece, src.bytes - done);
+      const at = down ? done : src.bytes - done - n;
+      const lo = Math.min(src.offset, dst.offset) + at;
+      const base = lo - (lo % 256);
+      const span = Math.max(src.offset, dst.offset) + at + n - base;
+      const words = new Uint32Array([(src.offset + at - base) / 4, (dst.offset + at - base) / 4, n / 4, 0]);
+      this._launch('copy', [{ backing: src.backing, offset: base, bytes: span }], words.buffer, [n / 4, 1, 1]);
+    }
+  }
+
+  protected _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
+    const p = this.pipeline(kernel);
+    const entries: GPUBindGroupEntry[] = [];
+    let key = kernel;
+    if (p.hasParams) {
+      if (!params) throw new InvalidRangeError(`kernel ${kernel} takes params and none were given`);
+      if (params.byteLength > PARAM_SLOT) throw new InvalidRangeError(`kernel ${kernel}: params exceed ${PARAM_SLOT} bytes`);
+      const slot = this.paramSlot(params);
+      entries.push({ binding: 0, resource: { buffer: this.paramsRing, offset: slot, size: PARAM_SLOT } });
+      key += `|p${slot}`;
+    }
+    ranges.forEach((r, i) => {
+      entries.push({ binding: i + 1, resource: { buffer: this.buf(r), offset: r.offset, size: r.bytes } });
+      key += `|${r.backing.id}:${r.offset}:${r.bytes}`;
+    });
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      group = this.gpu.createBindGroup({ layout: p.pipeline.getBindGroupLayout(0), entries });
+      if (this.bindGroups.size >= BIND_GROUP_CACHE) this.bindGroups.clear();
+      this.bindGroups.set(key, group);
+    }
+    const groups = threads.map((t, i) => Math.ceil(t / p.workgroup[i]!)) as [number, number, number];
+    // 1-D kernels fold an x count beyond the per-dimension limit into y; the
+    // shader linearises with num_workgroups.
+    const max = this.info.limits.maxGroupsPerDimension;
+    if (groups[0] > max) {
+      if (groups[1] !== 1) throw new InvalidRangeError(`kernel ${kernel}: ${groups[0]} groups along x exceed ${max}`);
+      groups[1] = Math.ceil(groups[0] / max);
+      groups[0] = max;
+    }
+    const pass = this.computePass();
+    pass.setPipeline(p.pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+  }
+
+  protected async _submit(): Promise<void> {
+    this.flushPending();
+    await this.gpu.queue.onSubmittedWorkDone();
+    this.throwIfFailed();
+  }
+
+  /** Submits pending work without waiting (ordering only). */
+  flushPending(): void {
+    this.throwIfFailed();
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.paramsUsed > 0) this.gpu.queue.writeBuffer(this.paramsRing, 0, this.paramsHost, 0, this.paramsUsed);
+    this.gpu.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.paramsUsed = 0;
+  }
+
+  private throwIfFailed(): void {
+    if (this.firstError) {
+      const e = this.firstError;
+      if (!this.lost) this.firstError = null;
+      throw e;
+    }
+  }
+
+  private paramSlot(params: ArrayBuffer): number {
+    if (this.paramsUsed + PARAM_SLOT > this.paramsHost.byteLength) {
+      if (this.paramsHost.byteLength >= 1 << 20) {
+        this.flushPending(); // too many launches in one encoder: submit and start over
+      } else {
+        this.flushPendingKeepingParams();
+      }
+    }
+    const slot = this.paramsUsed;
+    this.paramsHost.set(new Uint8Array(params), slot);
+    this.paramsHost.fill(0, slot + params.byteLength, slot + PARAM_SLOT);
+    this.paramsUsed += PARAM_SLOT;
+    return slot;
+  }
+
+  /** Grows the params ring; work already encoded keeps its slots, so submit it first. */
+  private flushPendingKeepingParams(): void {
+    this.flushPending();
+    const bigger = new Uint8Array(this.paramsHost.byteLength * 2);
+    this.paramsHost = bigger;
+    this.paramsRing.destroy();
+    this.paramsRing = this.makeParamsRing(bigger.byteLength);
+    for (const k of [...this.bindGroups.keys()]) if (k.includes('|p')) this.bindGroups.delete(k);
+  }
+
+  private makeParamsRing(bytes: number): GPUBuffer {
+    return this.gpu.createBuffer({ label: 'params', size: bytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  }
+
+  private module(name: string): { module: GPUShaderModule; workgroup: [number, number, number]; hasParams: boolean } {
+    const code = wgslSources[name];
+    if (code === undefined) throw new InvalidRangeError(`no WGSL kernel named '${name}' (shaders/${name}.wgsl)`);
+    const module = this.gpu.createShaderModule({ label: name, code });
+    return { module, workgroup: workgroupSize(code, name), hasParams: /var<uniform>/.test(code) };
+  }
+
+  private pipeline(name: string): Pipeline {
+    let p = this.pipelines.get(name);
+    if (!p) {
+      const { module, workgroup, hasParams } = this.module(name);
+      this.gpu.pushErrorScope('validation');
+      const pipeline = this.gpu.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      void this.gpu.popErrorScope().then((err) => {
+        if (err) this.firstError ??= new DeviceError(`createComputePipeline(${name})`, err.message);
+      });
+      p = { pipeline, workgroup, hasParams };
+      this.pipelines.set(name, p);
+    }
+    return p;
+  }
+
+  private buf(r: Range): GPUBuffer {
+    const b = this.buffers.get(r.backing.id);
+    if (!b) throw new InvalidRangeError(`backing ${r.backing.id} has no GPUBuffer`);
+    return b;
+  }
+
+  private enc(): GPUCommandEncoder {
+    this.encoder ??= this.gpu.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    this.pass ??= this.enc().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Errors of the inference server. A RequestError carries the HTTP status a
+// client gets; anything else that escapes a handler is an engine error (500).
+import { HandoverError } from '../core/errors.js';
+
+export class RequestError extends HandoverError {
+  override name = 'RequestError';
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** The request cannot be served as sent (400): bad JSON shape, tensor, name or datatype. */
+export class BadRequestError extends RequestError {
+  override name = 'BadRequestError';
+  constructor(message: string, readonly tensor?: string) {
+    super(400, tensor === undefined ? message : `input '${tensor}': ${message}`);
+  }
+}
+
+/** No model of that name (or version) is registered (404). */
+export class ModelNotFoundError extends RequestError {
+  override name = 'ModelNotFoundError';
+  constructor(readonly model: string, readonly version?: string) {
+    super(404, version === undefined ? `unknown model '${model}'` : `model '${model}' has no version '${version}' (only '1')`);
+  }
+}
+
+/** The engine ran but returned something the server cannot answer with (500). */
+export class EngineOutputError extends HandoverError {
+  override name = 'EngineOutputError';
+  constructor(readonly model: string, readonly output: string, detail: string) {
+    super(`model '${model}' output '${output}': ${detail}`);
+  }
+}

@@ -1,0 +1,116 @@
+// Prometheus metrics of one server: requests by route, model and status,
+// request and engine latency, per-model load time and state, and the arena's
+// pages by owner. Each server has its own registry, so servers in one
+// process (tests) do not share counters.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Arena } from '../core/arena.js';
+import type { ServableStore } from './engine.js';
+
+/** Seconds: 0.5 ms to 30 s, dense where a small model on a GPU answers. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'route' | 'model' | 'status'>;
+  readonly requestSeconds: Histogram<'route' | 'model'>;
+  readonly inferSeconds: Histogram<'model'>;
+
+  constructor(store: ServableStore, arena: Arena) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'handover_requests_total',
+      help: 'HTTP requests by route pattern, model and status code',
+      labelNames: ['route', 'model', 'status'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: 'handover_request_duration_seconds',
+      help: 'HTTP request latency, receipt to response',
+      labelNames: ['route', 'model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.inferSeconds = new Histogram({
+      name: 'handover_infer_duration_seconds',
+      help: 'Engine time of one inference (ModelStore.run), excluding queueing and JSON',
+      labelNames: ['model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: 'handover_model_load_seconds',
+      help: 'Cold-start time of the last load of each model (weights into inference pages)',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const m of store.list()) if (m.loadMs > 0) this.set({ model: m.name }, m.loadMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'handover_model_bytes',
+      help: 'Bytes of arena memory each model holds',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const m of store.list()) this.set({ model: m.name }, m.bytes);
+      },
+    });
+    new Gauge({
+      name: 'handover_model_state',
+      help: '1 for the state each model is in (cold, loading, warm)',
+      labelNames: ['model', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const m of store.list()) for (const s of ['cold', 'loading', 'warm']) this.set({ model: m.name, state: s }, m.state === s ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'handover_arena_pages',
+      help: 'Arena pages by owner (train, infer, free); owned pages include freed ones not yet reclaimed',
+      labelNames: ['owner'],
+      registers,
+      collect() {
+        const s = arena.stats();
+        this.set({ owner: 'train' }, s.train);
+        this.set({ owner: 'infer' }, s.infer);
+        this.set({ owner: 'free' }, s.free);
+      },
+    });
+    new Gauge({
+      name: 'handover_arena_pending_pages',
+      help: 'Pages freed by an owner and not yet reclaimed (the GPU may still use them)',
+      labelNames: ['owner'],
+      registers,
+      collect() {
+        const s = arena.stats();
+        this.set({ owner: 'train' }, s.trainPending);
+        this.set({ owner: 'infer' }, s.inferPending);
+      },
+    });
+    new Gauge({
+      name: 'handover_arena_train_limit_pages',
+      help: 'Most pages training may hold; inference lowers it by require()',
+      registers,
+      collect() {
+        this.set(arena.stats().trainLimit);
+      },
+    });
+    new Gauge({
+      name: 'handover_arena_page_bytes',
+      help: 'Size of one arena page',
+      registers,
+      collect() {
+        this.set(arena.pageBytes);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'handover_' });
+  }
+
+  observeRequest(route: string, model: string, status: number, seconds: number): void {
+    this.requests.inc({ route, model, status: String(status) });
+    this.requestSeconds.observe({ route, model }, seconds);
+  }
+}

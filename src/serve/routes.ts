@@ -1,0 +1,121 @@
+// The KServe v2 / Triton HTTP routes: health, model metadata and readiness,
+// inference, and /metrics. Handlers throw RequestErrors; server.ts turns
+// every error into a JSON {error} reply.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ModelInfo, ServableStore, TensorData } from './engine.js';
+import { ModelNotFoundError } from './errors.js';
+import type { ServerMetrics } from './metrics.js';
+import { encodeInferResponse, parseInferRequest, tensorMetadata } from './tensors.js';
+
+/** This server serves one version of each model. */
+export const MODEL_VERSION = '1';
+
+interface ModelParams {
+  name: string;
+  version?: string;
+}
+type ModelRequest = FastifyRequest<{ Params: ModelParams }>;
+
+export interface RouteContext {
+  store: ServableStore;
+  metrics: ServerMetrics;
+  /** Bounds engine calls in flight; the rest wait in order. */
+  runs: RunQueue;
+}
+
+export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { store, metrics } = ctx;
+  const warming = new Map<string, Promise<ModelInfo>>();
+
+  const lookup = (p: ModelParams): ModelInfo => {
+    const info = store.get(p.name);
+    if (!info) throw new ModelNotFoundError(p.name);
+    if (p.version !== undefined && p.version !== MODEL_VERSION) throw new ModelNotFoundError(p.name, p.version);
+    return info;
+  };
+
+  /** A cold model is loaded on its first request; concurrent requests share the one load. */
+  const warm = (info: ModelInfo): Promise<ModelInfo> | ModelInfo => {
+    if (info.state === 'warm') return info;
+    let p = warming.get(info.name);
+    if (!p) {
+      p = store.load(info.name).finally(() => warming.delete(info.name));
+      warming.set(info.name, p);
+    }
+    return p;
+  };
+
+  app.get('/v2/health/live', async () => ({ live: true }));
+
+  app.get('/v2/health/ready', async (_req, reply) => {
+    const ready = store.list().every((m) => m.state === 'warm');
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
+
+  const metadata = async (req: ModelRequest) => {
+    const info = lookup(req.params);
+    return {
+      name: info.name,
+      versions: [MODEL_VERSION],
+      platform: 'onnx',
+      inputs: info.inputs.map(tensorMetadata),
+      outputs: info.outputs.map(tensorMetadata),
+    };
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:name', metadata);
+  app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version', metadata);
+
+  const ready = async (req: ModelRequest, reply: FastifyReply) => {
+    const info = lookup(req.params);
+    const isReady = info.state === 'warm';
+    return reply.code(isReady ? 200 : 503).send({ name: info.name, ready: isReady });
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:name/ready', ready);
+  app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version/ready', ready);
+
+  const infer = async (req: ModelRequest, reply: FastifyReply) => {
+    const info = lookup(req.params);
+    const call = parseInferRequest(req.body, info);
+    await warm(info);
+    const result = await ctx.runs.run(async (): Promise<Record<string, TensorData>> => {
+      const t0 = performance.now();
+      const out = await store.run(info.name, call.inputs);
+      metrics.inferSeconds.observe({ model: info.name }, (performance.now() - t0) / 1000);
+      return out;
+    });
+    return reply.type('application/json; charset=utf-8').send(encodeInferResponse(info, call, result));
+  };
+  app.post<{ Params: ModelParams }>('/v2/models/:name/infer', infer);
+  app.post<{ Params: ModelParams }>('/v2/models/:name/versions/:version/infer', infer);
+
+  app.get('/metrics', async (_req, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+}
+
+/** A FIFO bound on concurrent engine calls. */
+export class RunQueue {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`run limit must be a positive integer, got ${limit}`);
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}

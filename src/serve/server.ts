@@ -1,0 +1,60 @@
+// createServer: a fastify instance that serves a ModelStore over the KServe
+// v2 / Triton HTTP protocol. Every failure becomes a JSON {error} reply:
+// 4xx for what the client sent, 500 for what the engine did.
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Arena } from '../core/arena.js';
+import type { ServableStore } from './engine.js';
+import { RequestError } from './errors.js';
+import { ServerMetrics } from './metrics.js';
+import { RunQueue, registerRoutes } from './routes.js';
+
+export interface ServerOptions {
+  store: ServableStore;
+  arena: Arena;
+  /** Largest request body in bytes; larger ones get 413 (default 32 MiB). */
+  bodyLimit?: number;
+  /** Engine calls in flight at once; the rest queue in arrival order (default 4). */
+  maxConcurrentRuns?: number;
+  /** Log each request to stdout (fastify's logger). */
+  logger?: boolean;
+}
+
+export const DEFAULT_BODY_LIMIT = 32 << 20;
+
+export function createServer(opts: ServerOptions): FastifyInstance {
+  const app = Fastify({ bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, logger: opts.logger ?? false });
+  const metrics = new ServerMetrics(opts.store, opts.arena);
+  const runs = new RunQueue(opts.maxConcurrentRuns ?? 4);
+
+  // v2 clients do not all send Content-Type: application/json; read any body as JSON.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, json);
+
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    const status = statusOf(err);
+    if (status >= 500) req.log.error(err);
+    const message = status >= 500 && !(err instanceof RequestError) ? `${err.name}: ${err.message}` : err.message;
+    return reply.code(status).type('application/json; charset=utf-8').send({ error: message });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]} (see /v2/models/{name}, /v2/health/ready, /metrics)` }),
+  );
+
+  app.addHook('onResponse', async (req, reply) => {
+    const name = (req.params as { name?: unknown } | undefined)?.name;
+    const model = typeof name !== 'string' ? '' : opts.store.get(name) ? name : '(unknown)';
+    metrics.observeRequest(req.routeOptions.url ?? '(no route)', model, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  registerRoutes(app, { store: opts.store, metrics, runs });
+  return app;
+}
+
+/** The client's fault (4xx, from our checks or fastify's body parsing) or the server's (500). */
+function statusOf(err: FastifyError | Error): number {
+  if (err instanceof RequestError) return err.status;
+  const code = (err as FastifyError).statusCode;
+  if (typeof code === 'number' && code >= 400 && code < 500) return code;
+  return 500;
+}

@@ -1,0 +1,249 @@
+// The v2 protocol layer of the server against a CPU test double of the
+// ModelStore: every endpoint's shape, and every kind of bad request gets a
+// 4xx with a JSON {error} (never a crash, never an answer). The engine itself
+// is exercised end to end in serve-e2e.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { Arena } from '../src/core/arena.js';
+import type { ModelInfo, ServableStore, TensorData } from '../src/serve/engine.js';
+import { createServer } from '../src/serve/server.js';
+import { testDevice } from './helpers/gpu.js';
+
+/** A CPU store: 'add' computes z = x + y (batch x 3), 'echo' returns its int64/int32/bool inputs, 'broken' throws. */
+class FakeStore implements ServableStore {
+  readonly models = new Map<string, ModelInfo>();
+  loads = 0;
+  constructor() {
+    const m = (name: string, inputs: ModelInfo['inputs'], outputs: ModelInfo['outputs']): void => {
+      this.models.set(name, { name, file: `${name}.onnx`, bytes: 4096, state: 'warm', lastUsed: 0, loadMs: 12, inputs, outputs });
+    };
+    m('add', [{ name: 'x', type: 'float32', dims: ['batch', 3] }, { name: 'y', type: 'float32', dims: ['batch', 3] }], [{ name: 'z', type: 'float32', dims: ['batch', 3] }]);
+    m(
+      'echo',
+      [{ name: 'i64', type: 'int64', dims: [2] }, { name: 'i32', type: 'int32', dims: [2] }, { name: 'b', type: 'bool', dims: [2] }],
+      [{ name: 'i64', type: 'int64', dims: [2] }, { name: 'i32', type: 'int32', dims: [2] }, { name: 'b', type: 'bool', dims: [2] }],
+    );
+    m('broken', [{ name: 'x', type: 'float32', dims: [1] }], [{ name: 'y', type: 'float32', dims: [1] }]);
+    m('cold', [{ name: 'x', type: 'float32', dims: [1] }], [{ name: 'y', type: 'float32', dims: [1] }]);
+    this.models.get('cold')!.state = 'cold';
+  }
+  async load(name: string): Promise<ModelInfo> {
+    this.loads++;
+    await new Promise((r) => setTimeout(r, 20));
+    const m = this.models.get(name)!;
+    m.state = 'warm';
+    return m;
+  }
+  async run(name: string, inputs: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    if (name === 'broken') throw new Error('kernel exploded');
+    if (name === 'cold') return { y: inputs.x! };
+    if (name === 'echo') return inputs;
+    const x = inputs.x!.data as Float32Array;
+    const y = inputs.y!.data as Float32Array;
+    return { z: { type: 'float32', dims: inputs.x!.dims, data: x.map((v, i) => v + y[i]!) } };
+  }
+  get(name: string): ModelInfo | undefined {
+    return this.models.get(name);
+  }
+  list(): ModelInfo[] {
+    return [...this.models.values()];
+  }
+}
+
+let app: FastifyInstance;
+let store: FakeStore;
+let arena: Arena;
+
+beforeAll(async () => {
+  arena = new Arena(await testDevice(), { bytes: 1 << 20, pageBytes: 64 << 10 });
+  store = new FakeStore();
+  app = createServer({ store, arena, bodyLimit: 4096 });
+  await app.ready();
+});
+afterAll(async () => {
+  await app.close();
+  arena.destroy();
+});
+
+const infer = (model: string, payload: unknown) => app.inject({ method: 'POST', url: `/v2/models/${model}/infer`, payload: payload as object });
+const count = (shape: number[]) => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Number.isInteger(n) && n > 0 ? n : 3;
+};
+const addReq = (x: unknown, shape = [1, 3], extra: Record<string, unknown> = {}) => ({
+  inputs: [
+    { name: 'x', shape, datatype: 'FP32', data: x },
+    { name: 'y', shape, datatype: 'FP32', data: new Array(count(shape)).fill(0.5) },
+  ],
+  ...extra,
+});
+
+describe('endpoints', () => {
+  it('GET /v2/health/live', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v2/health/live' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ live: true });
+  });
+
+  it('GET /v2/models/{name}: metadata with v2 datatypes and -1 for symbolic dims', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v2/models/add' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({
+      name: 'add',
+      versions: ['1'],
+      platform: 'onnx',
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 3] }, { name: 'y', datatype: 'FP32', shape: [-1, 3] }],
+      outputs: [{ name: 'z', datatype: 'FP32', shape: [-1, 3] }],
+    });
+    const e = (await app.inject({ method: 'GET', url: '/v2/models/echo/versions/1' })).json();
+    expect(e.inputs.map((i: { datatype: string }) => i.datatype)).toEqual(['INT64', 'INT32', 'BOOL']);
+  });
+
+  it('GET /v2/health/ready and /v2/models/{name}/ready follow the model state; a cold model loads on first infer', async () => {
+    expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(503);
+    const cold = await app.inject({ method: 'GET', url: '/v2/models/cold/ready' });
+    expect([cold.statusCode, cold.json()]).toEqual([503, { name: 'cold', ready: false }]);
+    const req = { inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [7] }] };
+    const rs = await Promise.all([infer('cold', req), infer('cold', req), infer('cold', req)]);
+    expect(rs.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(store.loads).toBe(1);
+    const warm = await app.inject({ method: 'GET', url: '/v2/models/cold/ready' });
+    expect([warm.statusCode, warm.json()]).toEqual([200, { name: 'cold', ready: true }]);
+    expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).json()).toEqual({ ready: true });
+  });
+
+  it('POST /v2/models/{name}/infer: flat and nested data, id echoed, outputs in the v2 form', async () => {
+    const r = await infer('add', addReq([1, 2, 3], [1, 3], { id: 'req-7' }));
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ model_name: 'add', model_version: '1', id: 'req-7', outputs: [{ name: 'z', datatype: 'FP32', shape: [1, 3], data: [1.5, 2.5, 3.5] }] });
+    const nested = await infer('add', addReq([[1, 2, 3], [4, 5, 6]], [2, 3]));
+    expect(nested.json().outputs[0].data).toEqual([1.5, 2.5, 3.5, 4.5, 5.5, 6.5]);
+    expect(nested.json().id).toBeUndefined();
+    const v = await app.inject({ method: 'POST', url: '/v2/models/add/versions/1/infer', payload: addReq([0.1, 0.2, 0.3]) });
+    expect(v.json().outputs[0].data).toEqual([...new Float32Array([0.1, 0.2, 0.3]).map((x) => x + 0.5)]);
+  });
+
+  it('int64 (exact, also beyond 2^53 on the way out), int32 and bool round-trip; requested outputs only', async () => {
+    const r = await infer('echo', {
+      inputs: [
+        { name: 'i64', shape: [2], datatype: 'INT64', data: [9007199254740991, -42] },
+        { name: 'i32', shape: [2], datatype: 'INT32', data: [2147483647, -2147483648] },
+        { name: 'b', shape: [2], datatype: 'BOOL', data: [true, false] },
+      ],
+      outputs: [{ name: 'b' }, { name: 'i64' }],
+    });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().outputs).toEqual([
+      { name: 'b', datatype: 'BOOL', shape: [2], data: [true, false] },
+      { name: 'i64', datatype: 'INT64', shape: [2], data: [9007199254740991, -42] },
+    ]);
+  });
+
+  it('GET /metrics: requests by model and status, latency, load times, arena pages by owner', async () => {
+    await infer('add', addReq([1, 2, 3]));
+    await infer('nope', addReq([1, 2, 3]));
+    const r = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/plain/);
+    const t = r.body;
+    expect(t).toMatch(/handover_requests_total\{route="\/v2\/models\/:name\/infer",model="add",status="200"\} \d+/);
+    expect(t).toMatch(/handover_requests_total\{route="\/v2\/models\/:name\/infer",model="\(unknown\)",status="404"\} 1/);
+    expect(t).toMatch(/handover_request_duration_seconds_bucket\{le="0.005",route="\/v2\/models\/:name\/infer",model="add"\}/);
+    expect(t).toMatch(/handover_infer_duration_seconds_count\{model="add"\} \d+/);
+    expect(t).toContain('handover_model_load_seconds{model="add"} 0.012');
+    expect(t).toContain('handover_model_state{model="add",state="warm"} 1');
+    expect(t).toContain(`handover_arena_pages{owner="free"} ${arena.stats().free}`);
+    expect(t).toContain('handover_arena_pages{owner="infer"} 0');
+    expect(t).toContain('handover_arena_pages{owner="train"} 0');
+  });
+});
+
+describe('bad requests get 4xx with a JSON error', () => {
+  const bad: [string, string, unknown, number, RegExp][] = [
+    ['unknown model', 'nope', addReq([1, 2, 3]), 404, /unknown model 'nope'/],
+    ['unknown version', 'add/versions/2', addReq([1, 2, 3]), 404, /no version '2'/],
+    ['body not an object', 'add', [1, 2], 400, /JSON object/],
+    ['no inputs', 'add', { inputs: [] }, 400, /non-empty array/],
+    ['unknown input name', 'add', { inputs: [{ name: 'w', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, 400, /no input 'w'.*'x', 'y'/],
+    ['missing input', 'add', { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, 400, /missing input 'y'/],
+    ['duplicate input', 'add', { inputs: [...addReq([1, 2, 3]).inputs, { name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, 400, /'x'.*more than once/],
+    ['wrong datatype', 'add', { inputs: [{ ...addReq([1, 2, 3]).inputs[0], datatype: 'INT64' }, addReq([1, 2, 3]).inputs[1]] }, 400, /INT64 does not match the model's FP32/],
+    ['unserved datatype', 'add', { inputs: [{ ...addReq([1, 2, 3]).inputs[0], datatype: 'FP16' }, addReq([1, 2, 3]).inputs[1]] }, 400, /FP16 is not served/],
+    ['unknown datatype', 'add', { inputs: [{ ...addReq([1, 2, 3]).inputs[0], datatype: 'FLOAT' }, addReq([1, 2, 3]).inputs[1]] }, 400, /unknown datatype 'FLOAT'/],
+    ['wrong rank', 'add', addReq([1, 2, 3], [3]), 400, /rank 1; the model expects \[batch,3\]/],
+    ['wrong fixed dim', 'add', addReq([1, 2, 3, 4], [1, 4]), 400, /does not match .* at dimension 1/],
+    ['zero dim', 'add', addReq([], [0, 3]), 400, /dimension 0 must be a positive integer/],
+    ['fractional dim', 'add', addReq([1, 2, 3], [1.5, 3]), 400, /positive integer/],
+    ['batch differs between inputs', 'add', { inputs: [{ name: 'x', shape: [2, 3], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6] }, { name: 'y', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, 400, /'batch' is 1 here but 2 in input 'x'/],
+    ['data too short', 'add', addReq([1, 2], [1, 3]), 400, /needs 3 values, "data" has 2/],
+    ['data too long', 'add', addReq([1, 2, 3, 4, 5, 6], [1, 3]), 400, /needs 3 values, "data" has 6/],
+    ['nested rows of the wrong length', 'add', addReq([[1, 2], [3, 4], [5, 6]], [2, 3]), 400, /3 entries at depth 0; shape \[2,3\] needs 2/],
+    ['ragged nesting', 'add', addReq([[1, 2, 3], [4, 5]], [2, 3]), 400, /depth 1 has 2 values/],
+    ['mixed nesting', 'add', addReq([[1, 2, 3], 4], [2, 3]), 400, /mixes arrays and values/],
+    ['nested too deep', 'add', addReq([[[1], [2], [3]]], [1, 3]), 400, /nested deeper/],
+    ['data not an array', 'add', addReq('1,2,3'), 400, /"data" must be an array/],
+    ['string value', 'add', addReq([1, '2', 3]), 400, /data\[1\] = "2" is not a number/],
+    ['null value', 'add', addReq([1, null, 3]), 400, /data\[1\] = null/],
+    ['float beyond float32', 'add', addReq([1, 1e39, 3]), 400, /float32 range/],
+    ['int64 beyond 2^53', 'echo', { inputs: [{ name: 'i64', shape: [2], datatype: 'INT64', data: [9007199254740993, 1] }, { name: 'i32', shape: [2], datatype: 'INT32', data: [1, 2] }, { name: 'b', shape: [2], datatype: 'BOOL', data: [true, true] }] }, 400, /2\^53/],
+    ['int32 overflow', 'echo', { inputs: [{ name: 'i64', shape: [2], datatype: 'INT64', data: [1, 1] }, { name: 'i32', shape: [2], datatype: 'INT32', data: [2147483648, 2] }, { name: 'b', shape: [2], datatype: 'BOOL', data: [true, true] }] }, 400, /not an int32/],
+    ['fractional int', 'echo', { inputs: [{ name: 'i64', shape: [2], datatype: 'INT64', data: [1.5, 1] }, { name: 'i32', shape: [2], datatype: 'INT32', data: [1, 2] }, { name: 'b', shape: [2], datatype: 'BOOL', data: [true, true] }] }, 400, /data\[0\] = 1.5/],
+    ['bool as number', 'echo', { inputs: [{ name: 'i64', shape: [2], datatype: 'INT64', data: [1, 1] }, { name: 'i32', shape: [2], datatype: 'INT32', data: [1, 2] }, { name: 'b', shape: [2], datatype: 'BOOL', data: [1, 0] }] }, 400, /true or false/],
+    ['id not a string', 'add', addReq([1, 2, 3], [1, 3], { id: 7 }), 400, /"id" must be a string/],
+    ['unknown output', 'add', addReq([1, 2, 3], [1, 3], { outputs: [{ name: 'q' }] }), 400, /no output 'q'/],
+    ['binary data', 'add', addReq([1, 2, 3], [1, 3], { outputs: [{ name: 'z', parameters: { binary_data: true } }] }), 400, /binary/],
+  ];
+  for (const [what, model, payload, status, message] of bad)
+    it(what, async () => {
+      const r = await infer(model, payload);
+      expect(r.statusCode).toBe(status);
+      expect(r.headers['content-type']).toMatch(/^application\/json/);
+      expect(r.json().error).toMatch(message);
+    });
+
+  const raw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+    app.inject({ method: 'POST', url: '/v2/models/add/infer', payload: body, headers });
+
+  it('malformed JSON', async () => {
+    const r = await raw('{"inputs": [');
+    expect(r.statusCode).toBe(400);
+    expect(typeof r.json().error).toBe('string');
+  });
+
+  it('empty body', async () => {
+    const r = await raw('');
+    expect(r.statusCode).toBe(400);
+    expect(typeof r.json().error).toBe('string');
+  });
+
+  it('prototype poisoning', async () => {
+    const r = await raw('{"__proto__": {"inputs": 1}, "inputs": []}');
+    expect(r.statusCode).toBe(400);
+  });
+
+  it('a body without a JSON content type is still read as JSON', async () => {
+    const r = await raw(JSON.stringify(addReq([1, 2, 3])), { 'content-type': 'text/plain' });
+    expect(r.statusCode).toBe(200);
+  });
+
+  it('oversized body: 413 at the configured limit', async () => {
+    const big = JSON.stringify(addReq(new Array(3000).fill(1), [1000, 3]));
+    expect(big.length).toBeGreaterThan(4096);
+    const r = await raw(big);
+    expect(r.statusCode).toBe(413);
+    expect(r.json().error).toMatch(/too large/i);
+  });
+
+  it('unknown route', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v2/nothing' });
+    expect(r.statusCode).toBe(404);
+    expect(r.json().error).toMatch(/no route GET \/v2\/nothing/);
+  });
+
+  it('an engine error is a 500 with its message, and the server keeps serving', async () => {
+    const r = await infer('broken', { inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [1] }] });
+    expect(r.statusCode).toBe(500);
+    expect(r.json().error).toBe('Error: kernel exploded');
+    expect((await infer('add', addReq([1, 2, 3]))).statusCode).toBe(200);
+  });
+});

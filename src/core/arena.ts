@@ -179,14 +179,19 @@ export class Arena {
     this.emit({ kind: 'free', owner: a.owner, pages: a.pageCount, first: a.firstPage });
   }
 
-  /** Turns the owner's pending pages freed before the drain began into free pages. */
-  reclaim(proof: Drained): number {
+  /**
+   * Turns the owner's pending pages freed before the drain began into free
+   * pages. With `zero`, they are zero-filled now (off the next owner's
+   * allocation path) and count as clean for any owner.
+   */
+  reclaim(proof: Drained, opts: { zero?: boolean } = {}): number {
     if (!Drained.isGenuine(proof)) throw new InvalidRangeError('reclaim needs a Drained proof from the gate or a fence');
     let pages = 0;
     for (let i = 0; i < this.pending.length; ) {
       const p = this.pending[i]!;
       if (p.alloc.owner === proof.owner && p.seq < proof.startSeq) {
         this.returnPages(p.alloc);
+        if (opts.zero) this.scrub(p.alloc.firstPage, p.alloc.pageCount);
         pages += p.alloc.pageCount;
         this.pending.splice(i, 1);
       } else i++;
@@ -248,6 +253,14 @@ export class Arena {
   destroy(): void {
     for (const b of this.backings) this.device.destroyBacking(b);
     this.backings.length = 0;
+  }
+
+  private scrub(first: number, pages: number): void {
+    const p = this.placement(first);
+    const bytes = pages * this.pageBytes;
+    this.device.zero({ backing: p.backing, offset: p.offset, bytes });
+    this.zeroedBytes += bytes;
+    this.lastOwner.fill(NEVER, first, first + pages);
   }
 
   private returnPages(a: Allocation): void {

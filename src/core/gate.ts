@@ -23,6 +23,8 @@ export interface CloseResult {
   dropped: number;
   /** The close had to wait for a model update to finish. */
   waitedForUpdate: boolean;
+  /** The phase when the close was asked for ('gc': a micro-batch was discarded). */
+  phaseAtClose: Phase;
   /** Milliseconds from close() to the proof. */
   ms: number;
 }
@@ -135,6 +137,7 @@ export class Gate {
 
   async close(): Promise<CloseResult> {
     const t0 = performance.now();
+    const phaseAtClose = this._phase;
     if (this._state === 'open') this._state = 'closing';
     let waitedForUpdate = false;
     if (this._phase === 'mu') {
@@ -148,7 +151,7 @@ export class Gate {
     await this.idle();
     this._state = 'closed';
     if (this._phase === 'gc') this._phase = 'idle';
-    return { drained: Drained.issue('train', start), dropped, waitedForUpdate, ms: performance.now() - t0 };
+    return { drained: Drained.issue('train', start), dropped, waitedForUpdate, phaseAtClose, ms: performance.now() - t0 };
   }
 
   /** Lets training kernels in again. */

@@ -27,3 +27,8 @@ export function relu(x: Buf, y: Buf, n: number): Launch {
 export function reluBackward(x: Buf, dy: Buf, dx: Buf, n: number): Launch {
   return { kernel: 'relu_backward', bindings: [x, dy, dx], params: packParams([n]), threads: [n] };
 }
+
+/** y += alpha * x over n elements. */
+export function axpy(x: Buf, y: Buf, n: number, alpha = 1): Launch {
+  return { kernel: 'axpy', bindings: [x, y], params: packParams([n, { f32: alpha }]), threads: [n] };
+}

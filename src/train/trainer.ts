@@ -1,0 +1,350 @@
+// The elastic trainer: an MLP trained through the gate with gradient
+// accumulation over micro-batches whose size follows the memory that
+// inference leaves it. require()/release() are the handover interface.
+import type { Arena } from '../core/arena.js';
+import type { TrainAllocation } from '../core/allocation.js';
+import type { Launch } from '../core/device.js';
+import { GateClosedError, OutOfMemoryError, UsageError } from '../core/errors.js';
+import type { Gate } from '../core/gate.js';
+import { axpy, fill } from '../kernels/elementwise.js';
+import { adam, sgdMomentum } from '../kernels/optimizers.js';
+import { reduceRows } from '../kernels/reduce-rows.js';
+import { activationBytes, activationViews, largestMicroBatch, type ActivationViews } from './activations.js';
+import type { Dataset } from './data.js';
+import { initParameters, mlpLayout, type MlpLayout } from './mlp.js';
+import { backward, forward, paramViews, type ParamViews } from './passes.js';
+
+export interface TrainConfig {
+  layers: number[];
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  effectiveBatch: number;
+  /** Largest micro-batch; memory may make it smaller. */
+  microBatch: number;
+  seed: number;
+}
+
+export interface HandoverReport {
+  requestedBytes: number;
+  freedBytes: number;
+  /** A micro-batch was running and was dropped. */
+  discarded: boolean;
+  waitedForUpdate: boolean;
+  /** Signal to gate closed. */
+  closeMs: number;
+  /** Dropping the micro-batch and freeing its activations. */
+  discardMs: number;
+  /** Reclaim of the freed pages and their zero-fill, finished on the GPU. */
+  reclaimMs: number;
+  totalMs: number;
+  microBatch: number;
+  /** Bytes training could not give (its static state alone exceeds the limit). */
+  shortBytes: number;
+}
+
+export interface TrainerStats {
+  samples: number;
+  steps: number;
+  discards: number;
+  wastedMs: number;
+  microBatchMin: number;
+  microBatchMax: number;
+  microBatch: number;
+  paused: boolean;
+}
+
+export class Trainer {
+  readonly layout: MlpLayout;
+  private params!: TrainAllocation;
+  private grad!: TrainAllocation;
+  private micro!: TrainAllocation;
+  private state1!: TrainAllocation;
+  private state2: TrainAllocation | null = null;
+  private lossAcc!: TrainAllocation;
+  private p!: ParamViews;
+  private g!: ParamViews;
+  private acts: TrainAllocation | null = null;
+  private act: ActivationViews | null = null;
+  private staticPages = 0;
+  private adjustChain: Promise<void> = Promise.resolve();
+  private resumeWaiters: (() => void)[] = [];
+  readonly handovers: HandoverReport[] = [];
+  readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
+  /** Called with each micro-batch's sample indices once committed (tests, progress). */
+  onCommit: ((indices: Uint32Array) => void) | null = null;
+
+  constructor(readonly arena: Arena, readonly gate: Gate, readonly config: TrainConfig) {
+    this.layout = mlpLayout(config.layers);
+    if (!Number.isInteger(config.effectiveBatch) || config.effectiveBatch < 1) throw new UsageError(`effective batch must be a positive integer`);
+    if (!Number.isInteger(config.microBatch) || config.microBatch < 1) throw new UsageError(`micro-batch must be a positive integer`);
+  }
+
+  /** Allocates the static state (parameters, gradients, optimizer state) and initialises it. */
+  init(): void {
+    const bytes = this.layout.bytes;
+    const dev = this.arena.device;
+    this.params = this.arena.allocate('train', bytes, 'parameters');
+    this.grad = this.arena.allocate('train', bytes, 'gradients');
+    this.micro = this.arena.allocate('train', bytes, 'micro-batch gradients');
+    this.state1 = this.arena.allocate('train', bytes, 'optimizer state');
+    if (this.config.optimizer === 'adam') this.state2 = this.arena.allocate('train', bytes, 'optimizer state 2');
+    this.lossAcc = this.arena.allocate('train', 256, 'loss');
+    this.staticPages = [this.params, this.grad, this.micro, this.state1, this.state2, this.lossAcc].reduce((s, a) => s + (a?.pageCount ?? 0), 0);
+    dev.write(this.params.range(), initParameters(this.layout, this.config.seed));
+    for (const a of [this.grad, this.micro, this.state1, this.state2, this.lossAcc]) if (a) dev.launch(fill(a, a.bytes / 4, 0));
+    this.p = paramViews(this.layout, this.params);
+    this.g = paramViews(this.layout, this.micro);
+  }
+
+  get staticBytes(): number {
+    return this.staticPages * this.arena.pageBytes;
+  }
+
+  /** Activation bytes one sample needs (measured from the layout, with padding). */
+  get bytesPerSample(): number {
+    return activationBytes(this.layout, 1024) / 1024;
+  }
+
+  /** Bytes training holds beyond its static state: what a require can take. */
+  get elasticBytes(): number {
+    return (this.acts?.pageCount ?? 0) * this.arena.pageBytes;
+  }
+
+  /** One optimizer step over `indices` of `data`; `splits` forces the micro-batch sizes (tests). */
+  async step(data: Dataset, indices: Uint32Array, splits?: number[]): Promise<void> {
+    const n = indices.length;
+    await this.atomic([fill(this.grad, this.grad.bytes / 4, 0), fill(this.lossAcc, 1, 0)]);
+    let done = 0;
+    let part = 0;
+    while (done < n) {
+      const b = await this.ready();
+      const take = Math.min(b, n - done, splits?.[part] ?? Infinity);
+      const batch = indices.subarray(done, done + take);
+      const t0 = performance.now();
+      try {
+        this.gate.beginCompute();
+        this.upload(data, batch);
+        const act = { ...this.act!, b: take };
+        for (const l of forward(this.layout, this.p, act)) this.gate.enqueue(l);
+        for (const l of backward(this.layout, this.p, this.g, act, 1 / n)) this.gate.enqueue(l);
+        await this.gate.beginUpdate(); // the GPU has finished this micro-batch's gradients
+        this.gate.enqueue(axpy(this.micro, this.grad, this.micro.bytes / 4));
+        this.gate.enqueue(reduceRows(act.loss, this.lossAcc, take, 1, 1 / n, 1));
+        await this.gate.endUpdate();
+      } catch (e) {
+        if (!(e instanceof GateClosedError)) throw e;
+        this.stats.discards++;
+        this.stats.wastedMs += performance.now() - t0;
+        continue; // the same samples again, with whatever micro-batch now fits
+      }
+      done += take;
+      part++;
+      this.stats.samples += take;
+      this.onCommit?.(batch);
+    }
+    await this.atomic(this.update());
+    this.stats.steps++;
+  }
+
+  /** Mean loss of the last step (reads the GPU). */
+  async lastLoss(): Promise<number> {
+    await this.gate.idle();
+    const r = await this.arena.device.read({ ...this.lossAcc.range(), bytes: 4 });
+    return new Float32Array(r.buffer, r.byteOffset, 1)[0]!;
+  }
+
+  /** Accuracy and mean loss on a data set, forward only, through the gate. */
+  async evaluate(data: Dataset): Promise<{ accuracy: number; loss: number }> {
+    let correct = 0;
+    let loss = 0;
+    const classes = this.layout.sizes[this.layout.sizes.length - 1]!;
+    for (let done = 0; done < data.n; ) {
+      const b = await this.ready();
+      const take = Math.min(b, data.n - done);
+      const batch = Uint32Array.from({ length: take }, (_, i) => done + i);
+      let probs: Float32Array;
+      let losses: Float32Array;
+      try {
+        this.gate.beginCompute();
+        this.upload(data, batch);
+        const act = { ...this.act!, b: take };
+        for (const l of forward(this.layout, this.p, act)) this.gate.enqueue(l);
+        await this.gate.beginUpdate();
+        const dev = this.arena.device;
+        const [pr, lo] = await Promise.all([
+          dev.read({ ...act.probs.range(), bytes: take * classes * 4 }),
+          dev.read({ ...act.loss.range(), bytes: take * 4 }),
+        ]);
+        await this.gate.endUpdate();
+        probs = new Float32Array(pr.buffer, pr.byteOffset, take * classes);
+        losses = new Float32Array(lo.buffer, lo.byteOffset, take);
+      } catch (e) {
+        if (!(e instanceof GateClosedError)) throw e;
+        continue;
+      }
+      for (let i = 0; i < take; i++) {
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (probs[i * classes + c]! > probs[i * classes + best]!) best = c;
+        if (best === data.labels[done + i]) correct++;
+        loss += losses[i]!;
+      }
+      done += take;
+    }
+    return { accuracy: correct / data.n, loss: loss / data.n };
+  }
+
+  /**
+   * Inference needs `bytes` more. Resolves once training holds no more than
+   * its new limit and the freed pages are zero-filled and free for inference.
+   */
+  require(bytes: number): Promise<HandoverReport> {
+    const job = this.adjustChain.then(() => this.shrink(bytes));
+    this.adjustChain = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    return job;
+  }
+
+  /** Inference gives `bytes` back; the micro-batch may grow at the next micro-batch. */
+  release(bytes: number): void {
+    this.arena.release(bytes);
+    const w = this.resumeWaiters;
+    this.resumeWaiters = [];
+    w.forEach((f) => f());
+  }
+
+  async readParameters(): Promise<Float32Array> {
+    await this.gate.idle();
+    const r = await this.arena.device.read(this.params.range());
+    return new Float32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
+  }
+
+  async readState(): Promise<Float32Array[]> {
+    await this.gate.idle();
+    const out: Float32Array[] = [];
+    for (const a of [this.grad, this.state1, this.state2]) {
+      if (!a) continue;
+      const r = await this.arena.device.read(a.range());
+      out.push(new Float32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)));
+    }
+    return out;
+  }
+
+  /** The micro-batch gradient of the last committed micro-batch (tests). */
+  async readMicroGradient(): Promise<Float32Array> {
+    await this.gate.idle();
+    const r = await this.arena.device.read(this.micro.range());
+    return new Float32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
+  }
+
+  private update(): Launch[] {
+    const n = this.params.bytes / 4;
+    const c = this.config;
+    if (c.optimizer === 'adam')
+      return [adam(this.params, this.grad, this.state1, this.state2!, n, { lr: c.lr, weightDecay: c.weightDecay }, this.stats.steps + 1)];
+    return [sgdMomentum(this.params, this.grad, this.state1, n, { lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay }, this.stats.steps === 0)];
+  }
+
+  /** Runs launches as one atomic update phase, retrying after an adjustment. */
+  private async atomic(launches: Launch[]): Promise<void> {
+    for (;;) {
+      await this.adjustChain;
+      try {
+        await this.gate.beginUpdate();
+      } catch (e) {
+        if (e instanceof GateClosedError) continue;
+        throw e;
+      }
+      for (const l of launches) this.gate.enqueue(l);
+      await this.gate.endUpdate();
+      return;
+    }
+  }
+
+  private upload(data: Dataset, batch: Uint32Array): void {
+    const f = data.features;
+    if (f !== this.layout.sizes[0]) throw new UsageError(`data has ${f} features, the model expects ${this.layout.sizes[0]}`);
+    const x = new Float32Array(batch.length * f);
+    const y = new Uint32Array(batch.length);
+    batch.forEach((s, i) => {
+      x.set(data.x.subarray(s * f, (s + 1) * f), i * f);
+      y[i] = data.labels[s]!;
+    });
+    const dev = this.arena.device;
+    dev.write({ ...this.act!.input.range(), bytes: x.byteLength }, x);
+    dev.write({ ...this.act!.labels.range(), bytes: y.byteLength }, y);
+  }
+
+  /** The largest micro-batch the arena lets training hold now. */
+  private fit(): number {
+    const held = this.acts?.pageCount ?? 0;
+    const pages = Math.min(this.arena.trainLimit - this.staticPages, this.arena.stats().free + held);
+    return pages <= 0 ? 0 : largestMicroBatch(this.layout, pages * this.arena.pageBytes, this.config.microBatch);
+  }
+
+  /** Waits until a micro-batch can run; (re)allocates activations for the size that fits. */
+  private async ready(): Promise<number> {
+    for (;;) {
+      await this.adjustChain;
+      const b = this.fit();
+      this.stats.paused = b === 0;
+      if (b === 0) {
+        await new Promise<void>((res) => this.resumeWaiters.push(res));
+        continue;
+      }
+      if (this.acts && this.act!.b === b) return b;
+      if (this.acts) {
+        this.arena.free(this.acts);
+        this.acts = null;
+        this.act = null;
+        this.arena.reclaim(await this.gate.drain());
+        continue;
+      }
+      try {
+        this.acts = this.arena.allocate('train', activationBytes(this.layout, b), `activations b=${b}`);
+      } catch (e) {
+        if (!(e instanceof OutOfMemoryError)) throw e;
+        throw new OutOfMemoryError(e.requested, 'train', e.inUse, e.free, `activations for micro-batch ${b}: ${e.reason}`);
+      }
+      this.act = activationViews(this.layout, b, this.acts);
+      this.stats.microBatch = b;
+      this.stats.microBatchMin = Math.min(this.stats.microBatchMin, b);
+      this.stats.microBatchMax = Math.max(this.stats.microBatchMax, b);
+      return b;
+    }
+  }
+
+  private async shrink(bytes: number): Promise<HandoverReport> {
+    const t0 = performance.now();
+    this.arena.require(bytes);
+    const report: HandoverReport = {
+      requestedBytes: bytes, freedBytes: 0, discarded: false, waitedForUpdate: false,
+      closeMs: 0, discardMs: 0, reclaimMs: 0, totalMs: 0, microBatch: this.stats.microBatch, shortBytes: 0,
+    };
+    if (this.arena.trainExcess() > 0 || this.arena.freeBytes < bytes) {
+      const closed = await this.gate.close();
+      const t1 = performance.now();
+      report.discarded = closed.phaseAtClose === 'gc';
+      report.waitedForUpdate = closed.waitedForUpdate;
+      if (this.acts) {
+        this.arena.free(this.acts);
+        this.acts = null;
+        this.act = null;
+      }
+      const t2 = performance.now();
+      report.freedBytes = this.arena.reclaim(this.gate.proof(), { zero: true }) * this.arena.pageBytes;
+      await this.arena.device.fence(); // the zero-fill has run: the memory is usable
+      const t3 = performance.now();
+      this.gate.open();
+      Object.assign(report, { closeMs: t1 - t0, discardMs: t2 - t1, reclaimMs: t3 - t2 });
+    }
+    report.totalMs = performance.now() - t0;
+    report.microBatch = this.fit();
+    report.shortBytes = Math.max(0, bytes - this.arena.freeBytes);
+    this.handovers.push(report);
+    return report;
+  }
+}

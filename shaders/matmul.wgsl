@@ -1,6 +1,8 @@
 // matmul: C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C.
 // flags bit 0: A is stored transposed ([k,m]); bit 1: B is stored transposed ([n,k]).
-// 16x16 output tile per workgroup, one output per invocation, k in steps of 16.
+// Four outputs of one row per invocation and no workgroup memory: on SwiftShader (a CPU
+// Vulkan) every workgroupBarrier is a fiber switch and a shared-memory tiled
+// kernel ran 10x slower than this one; caches do the reuse.
 // beta == 0 never reads C, so an unwritten (poisoned) C cannot leak through.
 struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -8,37 +10,36 @@ struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, _a: u
 @group(0) @binding(2) var<storage, read_write> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
-var<workgroup> tileA: array<f32, 256>; // [row][kk]
-var<workgroup> tileB: array<f32, 256>; // [kk][col]
-
 @compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let col0 = gid.x * 4u;
+  let row = gid.y;
+  if (row >= p.m || col0 >= p.n) { return; }
   let transA = (p.flags & 1u) != 0u;
   let transB = (p.flags & 2u) != 0u;
-  let row = wg.y * 16u + l.y;
-  let col = wg.x * 16u + l.x;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < p.k; k0 += 16u) {
-    // Each invocation loads one element of each tile; for a transposed
-    // operand the roles of l.x and l.y swap so that loads stay coalesced.
-    let ar = select(wg.y * 16u + l.y, wg.y * 16u + l.x, transA);
-    let ak = select(k0 + l.x, k0 + l.y, transA);
-    var va = 0.0;
-    if (ar < p.m && ak < p.k) { va = a[select(ar * p.k + ak, ak * p.m + ar, transA)]; }
-    tileA[(ar - wg.y * 16u) * 16u + (ak - k0)] = va;
-    let bk = select(k0 + l.y, k0 + l.x, transB);
-    let bc = select(wg.x * 16u + l.x, wg.x * 16u + l.y, transB);
-    var vb = 0.0;
-    if (bc < p.n && bk < p.k) { vb = b[select(bk * p.n + bc, bc * p.k + bk, transB)]; }
-    tileB[(bk - k0) * 16u + (bc - wg.x * 16u)] = vb;
-    workgroupBarrier();
-    for (var kk = 0u; kk < 16u; kk++) { acc = fma(tileA[l.y * 16u + kk], tileB[kk * 16u + l.x], acc); }
-    workgroupBarrier();
+  let aBase = select(row * p.k, row, transA);
+  let aStep = select(1u, p.m, transA);
+  let bStep = select(p.n, 1u, transB);
+  let c1 = min(col0 + 1u, p.n - 1u);
+  let c2 = min(col0 + 2u, p.n - 1u);
+  let c3 = min(col0 + 3u, p.n - 1u);
+  let b0 = select(col0, col0 * p.k, transB);
+  let b1 = select(c1, c1 * p.k, transB);
+  let b2 = select(c2, c2 * p.k, transB);
+  let b3 = select(c3, c3 * p.k, transB);
+  var acc = vec4f(0.0);
+  for (var t = 0u; t < p.k; t++) {
+    let av = a[aBase + t * aStep];
+    let o = t * bStep;
+    acc = fma(vec4f(av), vec4f(b[b0 + o], b[b1 + o], b[b2 + o], b[b3 + o]), acc);
   }
-  if (row < p.m && col < p.n) {
-    let o = row * p.n + col;
-    var v = p.alpha * acc;
-    if (p.beta != 0.0) { v += p.beta * c[o]; }
-    c[o] = v;
+  for (var j = 0u; j < 4u; j++) {
+    let col = col0 + j;
+    if (col < p.n) {
+      let o = row * p.n + col;
+      var v = p.alpha * acc[j];
+      if (p.beta != 0.0) { v += p.beta * c[o]; }
+      c[o] = v;
+    }
   }
 }

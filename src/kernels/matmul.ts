@@ -26,6 +26,6 @@ export function matmul(x: MatmulArgs): Launch {
     kernel: 'matmul',
     bindings: [x.a, x.b, x.c],
     params: packParams([x.m, x.n, x.k, flags, { f32: x.alpha ?? 1 }, { f32: x.beta ?? 0 }]),
-    threads: [x.n, x.m],
+    threads: [Math.ceil(x.n / 4), x.m],
   };
 }

@@ -1,0 +1,65 @@
+// `handover bench handover|arena`: benchmarks printed as ratios against a
+// reference measured in the same run.
+import { UsageError } from '../core/errors.js';
+import { arenaBench } from '../bench/arena-bench.js';
+import { handoverBench } from '../bench/handover-bench.js';
+import { loadDataset } from '../train/data.js';
+import { parseFlags, usage, type FlagSpec } from './args.js';
+import { openDevice } from './open-device.js';
+import { ProgressBar } from './progress.js';
+
+const spec: FlagSpec = {
+  backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda' },
+  requires: { type: 'number', default: 200, help: 'handover: REQUIREs per mode' },
+  rate: { type: 'number', default: 20, help: 'handover: mean REQUIREs per second' },
+  layers: { type: 'string', default: '512-512', help: 'handover: hidden layers of the MLP (Fashion-MNIST when installed, else digits)' },
+  'micro-batch': { type: 'number', default: 128, help: 'handover: micro-batch (= effective batch)' },
+  'mb': { type: 'number', default: 64, help: 'arena: bytes to zero-fill and copy, in MiB' },
+  json: { type: 'boolean', default: false, help: 'print one JSON object as the last line' },
+};
+
+export async function benchCommand(argv: string[]): Promise<number> {
+  const { flags: f, rest } = parseFlags(argv, spec);
+  const which = rest[0];
+  if (which !== 'handover' && which !== 'arena') throw new UsageError(`${usage('bench handover|arena', spec)}`);
+  const dev = await openDevice(String(f.backend), (l) => console.error(l));
+  try {
+    if (which === 'arena') {
+      const r = await arenaBench(dev, { bytes: Number(f.mb) * 2 ** 20, reps: 10, closes: 100, n: dev.info.software ? 128 : 1024 });
+      console.log(`zero-fill ${r.zeroGBps.toFixed(2)} GB/s, device copy ${r.copyGBps.toFixed(2)} GB/s (zero-fill is ${r.zeroVsCopy.toFixed(2)}x the copy) over ${Number(f.mb)} MiB`);
+      console.log(`gate close (64 queued matmuls, K=4): p50 ${r.closeP50Ms.toFixed(3)} ms, p99 ${r.closeP99Ms.toFixed(3)} ms, max ${r.closeMaxMs.toFixed(3)} ms over ${r.closes}`);
+      if (f.json) console.log(JSON.stringify({ device: dev.info.name, ...r }));
+      return 0;
+    }
+    let data;
+    try {
+      data = loadDataset('fashion-mnist');
+    } catch {
+      data = loadDataset('digits');
+    }
+    const hidden = String(f.layers).split('-').map(Number);
+    const mb = Number(f['micro-batch']);
+    const cfg = { layers: [data.train.features, ...hidden, 10], optimizer: 'sgd' as const, lr: 0.05, momentum: 0.9, weightDecay: 0, effectiveBatch: mb, microBatch: mb, seed: 1 };
+    const { mlpLayout } = await import('../train/mlp.js');
+    const { activationBytes } = await import('../train/activations.js');
+    const layout = mlpLayout(cfg.layers);
+    const pageBytes = dev.info.software ? 64 * 1024 : 2 * 2 ** 20;
+    const arenaBytes = Math.ceil((layout.bytes * 4 + activationBytes(layout, mb) + 8 * pageBytes) / pageBytes) * pageBytes;
+    console.error(`bench handover: ${cfg.layers.join('-')} MLP on ${data.train.name}, micro-batch ${mb}, ${f.requires} REQUIREs per mode at ${f.rate}/s`);
+    const bar = new ProgressBar('bench', 50);
+    const r = await handoverBench(dev, cfg, data, {
+      requires: Number(f.requires), rate: Number(f.rate), arenaBytes, pageBytes, seed: 3,
+      onProgress: (mode, d, t) => bar.update(d, t, mode),
+    });
+    bar.done();
+    const h = r.handover;
+    console.log(`handover: p50 ${h.p50Ms.toFixed(2)} ms, p99 ${h.p99Ms.toFixed(2)} ms, max ${h.maxMs.toFixed(2)} ms, mean ${h.meanMs.toFixed(2)} ms over ${h.n} (close ${h.closeP50Ms.toFixed(2)}, discard ${h.discardP50Ms.toFixed(2)}, reclaim+zero ${h.reclaimP50Ms.toFixed(2)} ms at p50; ${h.discards} discards)`);
+    console.log(`naive:    p50 ${r.naive.p50Ms.toFixed(2)} ms, p99 ${r.naive.p99Ms.toFixed(2)} ms, max ${r.naive.maxMs.toFixed(2)} ms over ${r.naive.n}`);
+    console.log(`speedup (naive p50 / handover p50): ${r.speedup.toFixed(1)}x; training ${h.samplesPerSec.toFixed(0)} vs ${r.naive.samplesPerSec.toFixed(0)} samples/s`);
+    if (f.json)
+      console.log(JSON.stringify({ p50Ms: h.p50Ms, p99Ms: h.p99Ms, maxMs: h.maxMs, naiveP50Ms: r.naive.p50Ms, naiveP99Ms: r.naive.p99Ms, speedup: r.speedup, device: dev.info.name, handover: h, naive: r.naive }));
+    return 0;
+  } finally {
+    dev.destroy();
+  }
+}

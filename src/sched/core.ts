@@ -1,0 +1,325 @@
+// The colocation core (Algorithm 1 of the design, "SLO-aware reallocation"),
+// written against two small interfaces so that scripted fakes test it and the
+// real Trainer and ModelStore drive it:
+//   - a request for a cold model needs its bytes: from the reserve; else
+//     training shrinks by (need - reserve) + W, leaving W in the reserve; else
+//     (training at its minimum) warm models are swapped out, coldest first, and
+//     the model loads pipelined;
+//   - a model idle longer than T_idle moves to the reserve (still resident: a
+//     request for it costs no cold start until its bytes are taken);
+//   - when the reserve exceeds 2W the coldest reserved models are unloaded and
+//     the reserve is released to training down to W.
+// Every decision goes to the event log with a timestamp.
+import { InferenceMemoryError, SchedParameterError, UnknownSchedModelError } from './errors.js';
+import { EventLog, type SchedEvent } from './events.js';
+
+/** Training's side of the handover. */
+export interface MemorySide {
+  /** Shrink training by `bytes`; resolves with the bytes it actually freed for inference. */
+  require(bytes: number): Promise<{ freedBytes: number }>;
+  /** Give `bytes` back to training (it may grow at its next micro-batch). */
+  release(bytes: number): void;
+  /** Training holds nothing a require could take (micro-batch at its minimum, or no training). */
+  atMinimum(): boolean;
+}
+
+/** Inference's side: models that can be loaded into and unloaded from inference memory. */
+export interface ModelSide {
+  bytes(model: string): number;
+  load(model: string, opts: { pipelined: boolean }): Promise<void>;
+  unload(model: string): Promise<void>;
+}
+
+export interface CoreConfig {
+  /** A model idle this long moves to the reserve (Infinity: never). */
+  tIdleMs: number;
+  /** The watermark W, bytes. */
+  watermarkBytes: number;
+  /** Trim the reserve when it exceeds this (default 2W). */
+  trimAboveBytes?: number;
+  /** May the core ask training for memory at all (false: static partition, infer-only). */
+  requireFromTraining?: boolean;
+  /** Load pipelined (layer by layer against execution) when swapping. */
+  pipelinedSwap?: boolean;
+}
+
+export type ModelState = 'cold' | 'loading' | 'warm' | 'reserved';
+export type AdmitPath = 'warm' | 'reuse' | 'reserve' | 'train' | 'swap' | 'joined';
+
+export interface Admission {
+  model: string;
+  path: AdmitPath;
+  coldStart: boolean;
+  /** Time from admit to the model being ready (decision, require, load). */
+  waitMs: number;
+}
+
+export interface CoreStats {
+  admits: number;
+  warmHits: number;
+  reuses: number;
+  coldStarts: number;
+  requires: number;
+  requiredBytes: number;
+  releases: number;
+  releasedBytes: number;
+  swapOuts: number;
+  evictions: number;
+}
+
+interface Model {
+  name: string;
+  bytes: number;
+  state: ModelState;
+  lastUsed: number;
+  pinned: number;
+  loading: Promise<void> | null;
+}
+
+export interface CoreSnapshot {
+  t: number;
+  freeBytes: number;
+  reserveBytes: number;
+  warmBytes: number;
+  inferenceBytes: number;
+  models: { name: string; state: ModelState; bytes: number; lastUsed: number; pinned: number }[];
+}
+
+export class ColocationCore {
+  readonly log: EventLog;
+  readonly stats: CoreStats = { admits: 0, warmHits: 0, reuses: 0, coldStarts: 0, requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, swapOuts: 0, evictions: 0 };
+  private readonly models = new Map<string, Model>();
+  /** Inference-owned bytes holding no model: the free part of the reserve. */
+  private free: number;
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly trimAbove: number;
+
+  constructor(
+    readonly memory: MemorySide,
+    readonly modelSide: ModelSide,
+    readonly config: CoreConfig,
+    readonly now: () => number = () => performance.now(),
+    opts: { initialReserveBytes?: number; log?: EventLog } = {},
+  ) {
+    if (!(config.tIdleMs >= 0)) throw new SchedParameterError('tIdleMs', config.tIdleMs, 'milliseconds >= 0 (Infinity: never)');
+    if (!(config.watermarkBytes >= 0) || !Number.isFinite(config.watermarkBytes)) throw new SchedParameterError('watermarkBytes', config.watermarkBytes, 'bytes >= 0');
+    this.trimAbove = config.trimAboveBytes ?? 2 * config.watermarkBytes;
+    if (!(this.trimAbove >= config.watermarkBytes)) throw new SchedParameterError('trimAboveBytes', this.trimAbove, `>= the watermark ${config.watermarkBytes}`);
+    this.free = opts.initialReserveBytes ?? 0;
+    this.log = opts.log ?? new EventLog();
+  }
+
+  register(name: string): void {
+    if (this.models.has(name)) return;
+    const bytes = this.modelSide.bytes(name);
+    if (!(bytes >= 0)) throw new SchedParameterError(`bytes of '${name}'`, bytes, 'bytes >= 0');
+    this.models.set(name, { name, bytes, state: 'cold', lastUsed: -Infinity, pinned: 0, loading: null });
+  }
+
+  state(name: string): ModelState {
+    return this.model(name).state;
+  }
+
+  get freeBytes(): number {
+    return this.free;
+  }
+
+  get reserveBytes(): number {
+    let r = this.free;
+    for (const m of this.models.values()) if (m.state === 'reserved') r += m.bytes;
+    return r;
+  }
+
+  get inferenceBytes(): number {
+    let r = this.free;
+    for (const m of this.models.values()) if (m.state !== 'cold') r += m.bytes;
+    return r;
+  }
+
+  snapshot(): CoreSnapshot {
+    const models = [...this.models.values()].map((m) => ({ name: m.name, state: m.state, bytes: m.bytes, lastUsed: m.lastUsed, pinned: m.pinned }));
+    const warmBytes = models.filter((m) => m.state === 'warm' || m.state === 'loading').reduce((a, m) => a + m.bytes, 0);
+    return { t: this.now(), freeBytes: this.free, reserveBytes: this.reserveBytes, warmBytes, inferenceBytes: this.inferenceBytes, models };
+  }
+
+  /**
+   * A request for `name` arrives: make the model resident and pin it until
+   * `complete(name)`. Resolves when the model is ready to run.
+   */
+  async admit(name: string): Promise<Admission> {
+    const m = this.model(name);
+    const t0 = this.now();
+    this.stats.admits++;
+    if (m.state === 'warm') {
+      m.pinned++;
+      m.lastUsed = t0;
+      this.stats.warmHits++;
+      return { model: name, path: 'warm', coldStart: false, waitMs: 0 };
+    }
+    m.pinned++;
+    try {
+      const path = await this.serial(() => this.makeResident(m));
+      if (m.loading) await m.loading;
+      if ((m.state as ModelState) !== 'warm') throw new InferenceMemoryError(name, m.bytes, this.reserveBytes, 0, 0);
+      m.lastUsed = this.now();
+      return { model: name, path, coldStart: path !== 'warm' && path !== 'reuse', waitMs: this.now() - t0 };
+    } catch (e) {
+      m.pinned--;
+      throw e;
+    }
+  }
+
+  /** The request for `name` finished: unpin, and it counts as used now. */
+  complete(name: string): void {
+    const m = this.model(name);
+    if (m.pinned > 0) m.pinned--;
+    m.lastUsed = this.now();
+  }
+
+  /** Idle expiry and reserve trimming; call periodically (or `startTicking`). */
+  tick(): Promise<void> {
+    return this.serial(() => this.expireAndTrim());
+  }
+
+  startTicking(everyMs: number): void {
+    this.stopTicking();
+    this.timer = setInterval(() => void this.tick().catch(() => undefined), everyMs);
+    this.timer.unref?.();
+  }
+
+  stopTicking(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private model(name: string): Model {
+    const m = this.models.get(name);
+    if (!m) throw new UnknownSchedModelError(name);
+    return m;
+  }
+
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const r = this.lock.then(job);
+    this.lock = r.catch(() => undefined);
+    return r;
+  }
+
+  private emit(e: Omit<SchedEvent, 't' | 'reserveBytes' | 'inferenceBytes'>): void {
+    this.log.push({ t: this.now(), ...e, reserveBytes: this.reserveBytes, inferenceBytes: this.inferenceBytes });
+  }
+
+  private coldestFirst(state: ModelState, unpinnedOnly: boolean): Model[] {
+    return [...this.models.values()].filter((m) => m.state === state && (!unpinnedOnly || m.pinned === 0)).sort((a, b) => a.lastUsed - b.lastUsed);
+  }
+
+  private async makeResident(m: Model): Promise<AdmitPath> {
+    if (m.state === 'warm') return 'warm';
+    if (m.state === 'loading') return 'joined';
+    if (m.state === 'reserved') {
+      m.state = 'warm';
+      this.stats.reuses++;
+      this.emit({ kind: 'reuse', model: m.name, bytes: m.bytes, reason: 'requested while in the reserve: still resident, no cold start' });
+      return 'reuse';
+    }
+    const need = m.bytes;
+    let path: AdmitPath = 'reserve';
+    if (this.reserveBytes < need) {
+      const reserve = this.reserveBytes;
+      if (this.config.requireFromTraining !== false && !this.memory.atMinimum()) {
+        path = 'train';
+        const ask = need - reserve + this.config.watermarkBytes;
+        const t0 = this.now();
+        const { freedBytes } = await this.memory.require(ask);
+        this.free += freedBytes;
+        this.stats.requires++;
+        this.stats.requiredBytes += freedBytes;
+        this.emit({ kind: 'require', model: m.name, bytes: ask, freedBytes, ms: this.now() - t0, reason: `reserve ${reserve} < need ${need}: shrink training by (need - reserve) + W` });
+      }
+      if (this.reserveBytes < need) {
+        path = 'swap';
+        await this.swapOut(m, need);
+      }
+    }
+    await this.evictReserved(need, `making room for '${m.name}'`);
+    if (path === 'reserve') this.emit({ kind: 'take-reserve', model: m.name, bytes: need, reason: 'cold model served from the reserve' });
+    this.free -= need;
+    m.state = 'loading';
+    this.stats.coldStarts++;
+    const pipelined = path === 'swap' && this.config.pipelinedSwap !== false;
+    m.loading = this.load(m, pipelined);
+    return path;
+  }
+
+  private async load(m: Model, pipelined: boolean): Promise<void> {
+    const t0 = this.now();
+    try {
+      await this.modelSide.load(m.name, { pipelined });
+      m.state = 'warm';
+      this.emit({ kind: 'load', model: m.name, bytes: m.bytes, ms: this.now() - t0, pipelined, reason: 'cold start' });
+    } catch (e) {
+      m.state = 'cold';
+      this.free += m.bytes;
+      this.emit({ kind: 'load-failed', model: m.name, bytes: m.bytes, ms: this.now() - t0, reason: (e as Error).message });
+      throw e;
+    } finally {
+      m.loading = null;
+    }
+  }
+
+  /** Training cannot give more: swap warm, unpinned models out, coldest first, until the reserve covers `need`. */
+  private async swapOut(forModel: Model, need: number): Promise<void> {
+    for (const v of this.coldestFirst('warm', true)) {
+      if (this.reserveBytes >= need) return;
+      if (v === forModel) continue;
+      await this.modelSide.unload(v.name);
+      v.state = 'cold';
+      this.free += v.bytes;
+      this.stats.swapOuts++;
+      this.emit({ kind: 'swap-out', model: v.name, bytes: v.bytes, reason: `training at its minimum: swapped out (coldest) for '${forModel.name}'` });
+    }
+    if (this.reserveBytes < need) {
+      let warm = 0;
+      let pinned = 0;
+      for (const x of this.models.values()) {
+        if (x.state === 'warm' || x.state === 'loading') warm += x.bytes;
+        if ((x.state === 'warm' || x.state === 'loading') && x.pinned > 0) pinned += x.bytes;
+      }
+      throw new InferenceMemoryError(forModel.name, need, this.reserveBytes, warm, pinned);
+    }
+  }
+
+  /** Unload reserved models, coldest first, until the free bytes cover `bytes`. */
+  private async evictReserved(bytes: number, reason: string): Promise<void> {
+    for (const v of this.coldestFirst('reserved', false)) {
+      if (this.free >= bytes) return;
+      await this.modelSide.unload(v.name);
+      v.state = 'cold';
+      this.free += v.bytes;
+      this.stats.evictions++;
+      this.emit({ kind: 'evict', model: v.name, bytes: v.bytes, reason: `coldest reserved model unloaded: ${reason}` });
+    }
+  }
+
+  private async expireAndTrim(): Promise<void> {
+    const t = this.now();
+    for (const m of this.coldestFirst('warm', true)) {
+      const idle = t - m.lastUsed;
+      if (idle > this.config.tIdleMs) {
+        m.state = 'reserved';
+        this.emit({ kind: 'idle', model: m.name, bytes: m.bytes, reason: `idle ${Math.round(idle)} ms > T_idle ${this.config.tIdleMs} ms: moved to the reserve` });
+      }
+    }
+    const reserve = this.reserveBytes;
+    if (reserve <= this.trimAbove) return;
+    const excess = reserve - this.config.watermarkBytes;
+    await this.evictReserved(excess, `reserve ${reserve} > ${this.trimAbove} (2W): trimming to W`);
+    const give = Math.min(excess, this.free);
+    if (give <= 0) return;
+    this.free -= give;
+    this.memory.release(give);
+    this.stats.releases++;
+    this.stats.releasedBytes += give;
+    this.emit({ kind: 'release', model: null, bytes: give, reason: `reserve ${reserve} > ${this.trimAbove} (2W): released to training down to W ${this.config.watermarkBytes}` });
+  }
+}

@@ -1,0 +1,94 @@
+// The search over (T_idle, W): for every pair on a grid, the chain's SLO
+// compliance averaged over a trace's intervals (weighted by requests), and the
+// memory inference holds (the reserve W plus the models still warm, those used
+// within T_idle). The choice is the pair that meets the compliance target with
+// the least inference memory: what is left goes to training.
+import { SchedParameterError } from './errors.js';
+import { alphaFromWatermark, responseTable, solveChain } from './queueing.js';
+
+export interface TuneInput {
+  /** Arrival rate of each trace interval, requests per second (all models). */
+  rates: number[];
+  /** Bytes of each model instance. */
+  modelBytes: number[];
+  /** Share of requests per model (sums to 1); default uniform. */
+  modelShares?: number[];
+  execS: number;
+  loadS: number;
+  sloS: number;
+  sloTarget: number;
+  maxQueue?: number;
+  tIdleGridS?: number[];
+  watermarkGridBytes?: number[];
+}
+
+export interface TuneCandidate {
+  tIdleS: number;
+  watermarkBytes: number;
+  alpha: number;
+  compliance: number;
+  coldStartRatio: number;
+  /** Expected bytes inference holds: W plus the models warm within T_idle. */
+  inferenceBytes: number;
+  /** Largest truncation mass over the intervals (overloaded intervals make it large). */
+  truncationMass: number;
+}
+
+export interface TuneResult {
+  chosen: TuneCandidate;
+  /** Whether `chosen` meets the target; if not, it is the cheapest within half a point of the best. */
+  met: boolean;
+  best: TuneCandidate;
+  candidates: TuneCandidate[];
+  totalModelBytes: number;
+  meanRate: number;
+}
+
+export const DEFAULT_TIDLE_GRID_S = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
+
+export function defaultWatermarkGrid(totalModelBytes: number, steps = 16): number[] {
+  return Array.from({ length: steps + 1 }, (_, i) => Math.round((totalModelBytes * i) / steps));
+}
+
+export function tune(input: TuneInput): TuneResult {
+  const rates = input.rates.filter((r) => r > 0);
+  if (rates.length === 0) throw new SchedParameterError('rates', input.rates.length, 'at least one interval with a positive rate');
+  if (input.modelBytes.length === 0) throw new SchedParameterError('modelBytes', 0, 'at least one model');
+  if (!(input.sloTarget > 0 && input.sloTarget <= 1)) throw new SchedParameterError('sloTarget', input.sloTarget, 'a fraction in (0, 1]');
+  const n = input.modelBytes.length;
+  const shares = input.modelShares ?? new Array<number>(n).fill(1 / n);
+  if (shares.length !== n) throw new SchedParameterError('modelShares', shares.length, `${n} shares, one per model`);
+  const total = input.modelBytes.reduce((a, b) => a + b, 0);
+  const mu = 1 / input.execS;
+  const K = input.maxQueue ?? 400;
+  const table = responseTable(mu, input.loadS, input.sloS, K);
+  const tGrid = input.tIdleGridS ?? DEFAULT_TIDLE_GRID_S;
+  const wGrid = input.watermarkGridBytes ?? defaultWatermarkGrid(total);
+  const sumRate = rates.reduce((a, b) => a + b, 0);
+  const candidates: TuneCandidate[] = [];
+  for (const tIdleS of tGrid) {
+    let warmBytes = 0;
+    for (const lambda of rates) for (let m = 0; m < n; m++) warmBytes += input.modelBytes[m]! * (1 - Math.exp(-lambda * shares[m]! * tIdleS));
+    warmBytes /= rates.length;
+    for (const watermarkBytes of wGrid) {
+      const alpha = alphaFromWatermark(watermarkBytes, total);
+      let compliance = 0;
+      let cold = 0;
+      let trunc = 0;
+      for (const lambda of rates) {
+        const s = solveChain({ lambda, mu, alpha, loadS: input.loadS, tIdleS, sloS: input.sloS, maxQueue: K }, table);
+        compliance += (lambda / sumRate) * s.compliance;
+        cold += (lambda / sumRate) * s.coldStartRatio;
+        trunc = Math.max(trunc, s.truncationMass);
+      }
+      candidates.push({ tIdleS, watermarkBytes, alpha, compliance, coldStartRatio: cold, inferenceBytes: Math.min(total, watermarkBytes + warmBytes), truncationMass: trunc });
+    }
+  }
+  const cheapest = (pool: TuneCandidate[]) =>
+    pool.reduce((a, b) => (b.inferenceBytes < a.inferenceBytes - 1e-6 || (Math.abs(b.inferenceBytes - a.inferenceBytes) <= 1e-6 && b.compliance > a.compliance) ? b : a));
+  const best = candidates.reduce((a, b) => (b.compliance > a.compliance ? b : a));
+  const feasible = candidates.filter((c) => c.compliance >= input.sloTarget);
+  const met = feasible.length > 0;
+  const chosen = met ? cheapest(feasible) : cheapest(candidates.filter((c) => c.compliance >= best.compliance - 0.005));
+  return { chosen, met, best, candidates, totalModelBytes: total, meanRate: sumRate / input.rates.length };
+}

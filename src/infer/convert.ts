@@ -1,0 +1,99 @@
+// Host <-> device element conversion. The device holds every element in 4
+// bytes: f32, i32 (int64 narrowed with a range check), u32 0/1 for bool.
+import { InputError } from '../onnx/errors.js';
+import { ModelError } from '../onnx/errors.js';
+import type { DType, HostTensor } from '../onnx/tensor.js';
+
+export type TensorType = DType;
+
+export interface TensorData {
+  type: TensorType;
+  dims: number[];
+  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
+}
+
+/** A host constant as device words. */
+export function toDeviceWords(t: HostTensor, name: string): Float32Array | Int32Array | Uint32Array {
+  const n = Math.max(1, t.data.length);
+  if (t.type === 'float32') {
+    const out = new Float32Array(n);
+    out.set(t.data as Float32Array);
+    return out;
+  }
+  if (t.type === 'bool') {
+    const out = new Uint32Array(n);
+    for (let i = 0; i < t.data.length; i++) out[i] = t.data[i] ? 1 : 0;
+    return out;
+  }
+  const out = new Int32Array(n);
+  for (let i = 0; i < t.data.length; i++) {
+    const v = t.data[i]!;
+    if (v > 2147483647 || v < -2147483648) throw new ModelError(name, 'initializer', `int64 value ${v} is outside the int32 range the GPU uses for int64 tensors`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** A user input as device words, checking int64 values fit in int32. */
+export function inputWords(name: string, t: TensorData): Float32Array | Int32Array | Uint32Array {
+  const n = Math.max(1, t.data.length);
+  switch (t.type) {
+    case 'float32': {
+      const out = new Float32Array(n);
+      out.set(t.data as Float32Array);
+      return out;
+    }
+    case 'int32': {
+      const out = new Int32Array(n);
+      out.set(t.data as Int32Array);
+      return out;
+    }
+    case 'bool': {
+      const out = new Uint32Array(n);
+      const d = t.data as Uint8Array;
+      for (let i = 0; i < d.length; i++) out[i] = d[i] ? 1 : 0;
+      return out;
+    }
+    case 'int64': {
+      const out = new Int32Array(n);
+      const d = t.data as BigInt64Array;
+      for (let i = 0; i < d.length; i++) {
+        const v = d[i]!;
+        if (v > 2147483647n || v < -2147483648n) throw new InputError(name, `int64 value ${v} at index ${i} is outside the supported int32 range`);
+        out[i] = Number(v);
+      }
+      return out;
+    }
+  }
+}
+
+/** Device words read back into the tensor type the model declares. */
+export function fromDeviceBytes(type: TensorType, dims: number[], bytes: Uint8Array): TensorData {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 4);
+  switch (type) {
+    case 'float32':
+      return { type, dims, data: new Float32Array(buf) };
+    case 'int32':
+      return { type, dims, data: new Int32Array(buf) };
+    case 'int64':
+      return { type, dims, data: BigInt64Array.from(new Int32Array(buf), (v) => BigInt(v)) };
+    case 'bool':
+      // anything but 0/1 (an unwritten, poisoned word) reads as 255 so checks catch it
+      return { type, dims, data: Uint8Array.from(new Uint32Array(buf), (v) => (v === 0 ? 0 : v === 1 ? 1 : 255)) };
+  }
+}
+
+/** A host constant (folded output) as user-facing data. */
+export function fromHost(t: HostTensor): TensorData {
+  switch (t.type) {
+    case 'float32':
+      return { type: t.type, dims: [...t.dims], data: Float32Array.from(t.data) };
+    case 'int32':
+      return { type: t.type, dims: [...t.dims], data: Int32Array.from(t.data) };
+    case 'int64':
+      return { type: t.type, dims: [...t.dims], data: BigInt64Array.from(t.data as Float64Array, (v) => BigInt(v)) };
+    case 'bool':
+      return { type: t.type, dims: [...t.dims], data: Uint8Array.from(t.data) };
+  }
+}

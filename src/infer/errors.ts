@@ -1,0 +1,16 @@
+// Typed errors of the model store.
+import { HandoverError } from '../core/errors.js';
+
+export class UnknownModelError extends HandoverError {
+  override name = 'UnknownModelError';
+  constructor(readonly model: string, known: string[]) {
+    super(`no model named '${model}' is registered${known.length ? ` (registered: ${known.join(', ')})` : ''}`);
+  }
+}
+
+export class DuplicateModelError extends HandoverError {
+  override name = 'DuplicateModelError';
+  constructor(readonly model: string) {
+    super(`a model named '${model}' is already registered; unload and choose another name`);
+  }
+}

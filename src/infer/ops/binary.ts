@@ -1,0 +1,43 @@
+// Elementwise binary ops with numpy broadcasting: one kernel (shaders/binary.wgsl).
+import { packParams } from '../../core/device.js';
+import { broadcastDims, broadcastStrides } from '../../onnx/shape-util.js';
+import type { DType } from '../../onnx/tensor.js';
+import type { OpDef } from './types.js';
+import { elems, MAX_RANK, pad8, rankAtMost, req, same } from './util.js';
+
+type Kind = 'arith' | 'compare' | 'logic';
+const SPECS: Record<string, [number, Kind]> = {
+  Add: [0, 'arith'], Sub: [1, 'arith'], Mul: [2, 'arith'], Div: [3, 'arith'], Pow: [4, 'arith'],
+  Min: [5, 'arith'], Max: [6, 'arith'],
+  Equal: [7, 'compare'], Less: [8, 'compare'], Greater: [9, 'compare'], LessOrEqual: [10, 'compare'], GreaterOrEqual: [11, 'compare'],
+  And: [12, 'logic'], Or: [13, 'logic'], Xor: [14, 'logic'],
+};
+
+function binary(op: string, code: number, kind: Kind): OpDef {
+  return {
+    kernels: ['binary'],
+    shape(n, ins) {
+      if (ins.length !== 2) throw n.fail(`${op} takes exactly 2 inputs here, got ${ins.length}`);
+      const a = req(n, ins, 0, 'A');
+      const b = req(n, ins, 1, 'B');
+      if (op !== 'Pow') same(n, a, b, op);
+      if (kind === 'logic' ? a.type !== 'bool' : a.type === 'bool' && op !== 'Equal')
+        throw n.fail(`${op} does not take ${a.type} inputs`);
+      if (op === 'Pow' && a.type !== 'float32') throw n.fail('Pow supports a float32 base only');
+      const dims = broadcastDims(n, a.dims, b.dims);
+      rankAtMost(n, { type: a.type, dims }, MAX_RANK, 'the broadcast output');
+      const type: DType = kind === 'arith' ? a.type : 'bool';
+      return [{ type, dims }];
+    },
+    emit(n, ins, outs) {
+      const [a, b] = [ins[0]!, ins[1]!];
+      const y = outs[0]!;
+      const rank = y.dims.length;
+      const isInt = a.type !== 'float32' ? 1 : 0;
+      const params = packParams([elems(y), code, isInt, rank, ...pad8(y.dims), ...pad8(broadcastStrides(a.dims, y.dims), 0), ...pad8(broadcastStrides(b.dims, y.dims), 0)]);
+      return [{ kernel: 'binary', bindings: [a.buf, b.buf, y.buf], params, threads: [elems(y)] }];
+    },
+  };
+}
+
+export const binaryOps: Record<string, OpDef> = Object.fromEntries(Object.entries(SPECS).map(([k, [c, kind]]) => [k, binary(k, c, kind)]));

@@ -1,0 +1,20 @@
+// Cast between float32, int32/int64 (held as i32 on the device) and bool.
+import { packParams } from '../../core/device.js';
+import { TYPE_OF_CODE } from '../../onnx/fold.js';
+import type { OpDef } from './types.js';
+import { elems, req, typeCode } from './util.js';
+
+export const Cast: OpDef = {
+  kernels: ['cast'],
+  shape(n, ins) {
+    const x = req(n, ins, 0, 'input');
+    const to = TYPE_OF_CODE[n.int('to')];
+    if (!to) throw n.fail(`Cast to element type ${n.int('to')} is not supported (float, double, int64, int32, int8, uint8, bool are)`);
+    return [{ type: to, dims: [...x.dims] }];
+  },
+  emit(_n, ins, outs) {
+    const x = ins[0]!;
+    const y = outs[0]!;
+    return [{ kernel: 'cast', bindings: [x.buf, y.buf], params: packParams([elems(x), typeCode(x.type), typeCode(y.type)]), threads: [elems(x)] }];
+  },
+};

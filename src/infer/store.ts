@@ -1,0 +1,178 @@
+// The model store: models registered by name (many instances of one file are
+// fine), loaded into infer-owned arena pages on demand (the cold start,
+// timed), run with typed input checks, unloaded to hand the pages back.
+import { readFileSync } from 'node:fs';
+import type { Arena } from '../core/arena.js';
+import { ModelError } from '../onnx/errors.js';
+import type { OnnxGraph } from '../onnx/graph.js';
+import { parseModel } from '../onnx/loader.js';
+import type { TensorType, TensorData } from './convert.js';
+import { DuplicateModelError, UnknownModelError } from './errors.js';
+import { Executor } from './executor.js';
+import { planGraph, type Plan } from './plan.js';
+import { checkInputs } from './validate.js';
+import { WeightPool } from './weights.js';
+
+export type { TensorType, TensorData } from './convert.js';
+
+export interface IoSpec {
+  name: string;
+  type: TensorType;
+  /** number = fixed; string = symbolic (batch). */
+  dims: (number | string)[];
+}
+
+export interface ModelInfo {
+  name: string;
+  file: string;
+  bytes: number;
+  state: 'cold' | 'loading' | 'warm';
+  lastUsed: number;
+  loadMs: number;
+  inputs: IoSpec[];
+  outputs: IoSpec[];
+}
+
+interface Instance {
+  info: ModelInfo;
+  graph: OnnxGraph;
+  probe: Plan;
+  pool: WeightPool;
+  executors: Map<string, Executor>;
+  loading: Promise<void> | null;
+  compiling: Promise<void> | null;
+}
+
+/** Plans kept per instance (one per distinct input shape). */
+const MAX_PLANS = 8;
+
+export class ModelStore {
+  private readonly models = new Map<string, Instance>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly arena: Arena,
+    /** `poison`: fill each run's workspace with NaN first (tests catch unwritten outputs). */
+    private readonly opts: { poison?: boolean } = {},
+  ) {}
+
+  /** Parses and validates the file (every node planned at batch 1); no GPU memory is taken. */
+  register(name: string, file: string): ModelInfo {
+    if (this.models.has(name)) throw new DuplicateModelError(name);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch (e) {
+      throw new ModelError('', '', `cannot read model file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const graph = parseModel(bytes, file);
+    const dims = new Map(graph.inputs.map((io) => [io.name, io.dims.map((d) => (typeof d === 'number' ? d : 1))]));
+    const probe = planGraph(graph, dims);
+    const pool = new WeightPool(probe, graph.initializers);
+    const spec = (io: { name: string; type: TensorType; dims: (number | string)[] }): IoSpec => ({ name: io.name, type: io.type, dims: [...io.dims] });
+    const info: ModelInfo = {
+      name, file, bytes: pool.bytes, state: 'cold', lastUsed: 0, loadMs: 0,
+      inputs: graph.inputs.map(spec), outputs: graph.outputs.map(spec),
+    };
+    this.models.set(name, { info, graph, probe, pool, executors: new Map(), loading: null, compiling: null });
+    return { ...info };
+  }
+
+  /**
+   * Uploads the weights into infer pages. With `pipelined`, weights go up one
+   * layer group at a time, yielding between groups, so a run issued meanwhile
+   * executes layer k while layer k+1 is decoded and written.
+   */
+  async load(name: string, opts: { pipelined?: boolean } = {}): Promise<ModelInfo> {
+    const m = this.instance(name);
+    if (m.info.state === 'warm') return { ...m.info };
+    if (!m.loading) m.loading = this.upload(m, opts.pipelined ?? false).finally(() => (m.loading = null));
+    await m.loading;
+    return { ...m.info };
+  }
+
+  private async upload(m: Instance, pipelined: boolean): Promise<void> {
+    const dev = this.arena.device;
+    const t0 = dev.now();
+    m.info.state = 'loading';
+    m.pool.allocate(this.arena, m.info.name);
+    try {
+      m.compiling = dev.prepare([...m.probe.kernels]);
+      await m.compiling;
+      for (let k = 0; k < m.pool.groups.length; k++) {
+        m.pool.uploadGroup(dev, k);
+        if (pipelined && m.pool.groups[k]!.length > 0) await new Promise<void>((r) => setImmediate(r));
+      }
+      await dev.fence();
+    } catch (e) {
+      m.pool.release(this.arena);
+      m.info.state = 'cold';
+      throw e;
+    }
+    m.info.loadMs = dev.now() - t0;
+    m.info.state = 'warm';
+  }
+
+  /** Frees the model's weight pages (after the GPU is done with them); it becomes cold. */
+  async unload(name: string): Promise<void> {
+    const m = this.instance(name);
+    if (m.loading) await m.loading.catch(() => undefined);
+    await this.serial(async () => {
+      if (m.info.state === 'cold') return;
+      m.pool.release(this.arena);
+      m.info.state = 'cold';
+      this.arena.reclaim(await this.arena.fence());
+    });
+  }
+
+  /** Runs one inference; a cold model is loaded first (pipelined with this run). */
+  async run(name: string, inputs: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    const m = this.instance(name);
+    const dims = checkInputs(m.graph.inputs, inputs);
+    const exec = this.executor(m, dims);
+    return this.serial(async () => {
+      if (m.info.state === 'cold' && !m.loading) void this.load(name, { pipelined: true }).catch(() => undefined);
+      const loading = m.loading;
+      // Kernels compile before the first launch (a launch must not race the ahead-of-time compile).
+      if (m.compiling) await m.compiling;
+      const out = await exec.run(inputs, loading ? (k) => m.pool.ready(k) : undefined);
+      if (loading) await loading;
+      m.info.lastUsed = Date.now();
+      return out;
+    });
+  }
+
+  get(name: string): ModelInfo | undefined {
+    const m = this.models.get(name);
+    return m ? { ...m.info } : undefined;
+  }
+
+  list(): ModelInfo[] {
+    return [...this.models.values()].map((m) => ({ ...m.info }));
+  }
+
+  private instance(name: string): Instance {
+    const m = this.models.get(name);
+    if (!m) throw new UnknownModelError(name, [...this.models.keys()]);
+    return m;
+  }
+
+  private executor(m: Instance, dims: Map<string, number[]>): Executor {
+    const key = [...dims].map(([k, d]) => `${k}:${d.join('x')}`).join(',');
+    let e = m.executors.get(key);
+    if (!e) {
+      const plan = planGraph(m.graph, dims, m.pool.names);
+      e = new Executor(this.arena, plan, m.pool, m.info.name, this.opts.poison);
+      if (m.executors.size >= MAX_PLANS) m.executors.delete(m.executors.keys().next().value!);
+      m.executors.set(key, e);
+    }
+    return e;
+  }
+
+  /** Runs and unloads one at a time: the GPU is one queue, and this bounds workspace memory. */
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(job);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+}

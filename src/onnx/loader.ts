@@ -1,0 +1,97 @@
+// ONNX model loading: protobuf decode, structural validation, topological order.
+// Everything wrong with a file becomes a ModelError naming node, op and reason.
+import { ModelError } from './errors.js';
+import { OnnxNode, Initializer, decodeAttr, decodeIo, type AttrValue, type OnnxGraph } from './graph.js';
+import { dtypeOf } from './tensor.js';
+import { ModelProto, int64, type ModelMsg, type NodeMsg } from './schema.js';
+
+export function parseModel(bytes: Uint8Array, file = 'model'): OnnxGraph {
+  let msg: ModelMsg;
+  try {
+    msg = ModelProto.decode(bytes) as unknown as ModelMsg;
+  } catch (e) {
+    throw new ModelError('', '', `${file} is not a valid ONNX protobuf (${e instanceof Error ? e.message : String(e)}); the file may be truncated or not an .onnx model`);
+  }
+  const g = msg.graph;
+  if (!g || !g.node || g.node.length === 0) throw new ModelError('', '', `${file} holds no graph with nodes (truncated or not an .onnx model)`);
+  const opset = defaultOpset(msg, file);
+
+  const initializers = new Map<string, Initializer>();
+  for (const t of g.initializer ?? []) {
+    const name = t.name ?? '';
+    if (t.data_location === 1 || (t.external_data && t.external_data.length > 0))
+      throw new ModelError(name, 'initializer', 'weights are stored in an external data file; external data is not supported (save the model with all tensors inside the .onnx file)');
+    const type = dtypeOf(t.data_type ?? 0, { node: name, op: 'initializer' });
+    initializers.set(name, new Initializer(name, type, (t.dims ?? []).map(int64), t));
+  }
+  const inputs = (g.input ?? []).map((v) => decodeIo(v, 'graph input')).filter((io) => !initializers.has(io.name));
+  const outputs = (g.output ?? []).map((v) => decodeIo(v, 'graph output'));
+
+  const nodes = g.node.map((n, i) => toNode(n, i));
+  const sorted = topoSort(nodes, new Set([...initializers.keys(), ...inputs.map((i) => i.name)]));
+  const produced = new Set<string>([...initializers.keys(), ...inputs.map((i) => i.name)]);
+  for (const n of sorted) for (const o of n.outputs) if (o) produced.add(o);
+  for (const o of outputs) if (!produced.has(o.name)) throw new ModelError(o.name, 'graph output', 'no node, input or initializer produces this graph output');
+  return { name: g.name ?? file, opset, nodes: sorted, initializers, inputs, outputs };
+}
+
+function defaultOpset(msg: ModelMsg, file: string): number {
+  const imp = (msg.opset_import ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  if (!imp) throw new ModelError('', '', `${file} imports no default-domain opset`);
+  const v = int64(imp.version);
+  if (v < 7) throw new ModelError('', '', `${file} uses opset ${v}; opset 7 or newer is supported`);
+  return v;
+}
+
+function toNode(n: NodeMsg, i: number): OnnxNode {
+  const op = n.op_type ?? '';
+  const name = n.name || `${op || 'node'}_${i}${n.output?.[0] ? `(${n.output[0]})` : ''}`;
+  if (!op) throw new ModelError(name, '', 'node has no op_type');
+  const attrs = new Map<string, AttrValue>();
+  for (const a of n.attribute ?? []) attrs.set(a.name ?? '', decodeAttr(a, { node: name, op }));
+  return new OnnxNode(name, op, n.domain ?? '', [...(n.input ?? [])], [...(n.output ?? [])], attrs);
+}
+
+/** Kahn's algorithm; names a node of a cycle and a missing input when there is one. */
+export function topoSort(nodes: OnnxNode[], available: Set<string>): OnnxNode[] {
+  const producer = new Map<string, OnnxNode>();
+  for (const n of nodes)
+    for (const o of n.outputs) {
+      if (!o) continue;
+      if (producer.has(o) || available.has(o)) throw n.fail(`output '${o}' is produced more than once`);
+      producer.set(o, n);
+    }
+  for (const n of nodes)
+    for (const i of n.inputs)
+      if (i && !producer.has(i) && !available.has(i))
+        throw n.fail(`input '${i}' is not produced by any node and is neither a graph input nor an initializer (missing initializer?)`);
+  const pending = new Map<OnnxNode, number>();
+  const users = new Map<string, OnnxNode[]>();
+  for (const n of nodes) {
+    let deps = 0;
+    for (const i of new Set(n.inputs)) {
+      if (i && producer.has(i)) {
+        deps++;
+        users.set(i, [...(users.get(i) ?? []), n]);
+      }
+    }
+    pending.set(n, deps);
+  }
+  const ready = nodes.filter((n) => pending.get(n) === 0);
+  const out: OnnxNode[] = [];
+  while (ready.length) {
+    const n = ready.shift()!;
+    out.push(n);
+    for (const o of n.outputs)
+      for (const u of users.get(o) ?? []) {
+        const left = pending.get(u)! - 1;
+        pending.set(u, left);
+        if (left === 0) ready.push(u);
+      }
+  }
+  if (out.length < nodes.length) {
+    const stuck = nodes.find((n) => pending.get(n)! > 0)!;
+    throw stuck.fail(`the graph has a cycle through this node (${nodes.length - out.length} nodes are on or behind a cycle)`);
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+// Host tensors: constants of a model (initializers, Constant nodes, folded
+// shape subgraphs). Integers (int64, int32) are held as exact JS numbers in a
+// Float64Array; bool as 0/1 bytes.
+import { DataType, int64, type TensorMsg } from './schema.js';
+import { ModelError } from './errors.js';
+
+export type DType = 'float32' | 'int64' | 'int32' | 'bool';
+
+export interface HostTensor {
+  type: DType;
+  dims: number[];
+  data: Float32Array | Float64Array | Uint8Array;
+}
+
+export function sizeOf(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+}
+
+export function isInt(t: DType): boolean {
+  return t === 'int64' || t === 'int32';
+}
+
+export function alloc(type: DType, dims: number[]): HostTensor {
+  const n = sizeOf(dims);
+  const data = type === 'float32' ? new Float32Array(n) : type === 'bool' ? new Uint8Array(n) : new Float64Array(n);
+  return { type, dims, data };
+}
+
+export function fromValues(type: DType, dims: number[], values: ArrayLike<number>): HostTensor {
+  const t = alloc(type, dims);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = type === 'bool' ? (values[i] ? 1 : 0) : values[i]!;
+  return t;
+}
+
+export function dtypeOf(code: number, where: { node: string; op: string }): DType {
+  switch (code) {
+    case DataType.FLOAT:
+    case DataType.DOUBLE:
+      return 'float32';
+    case DataType.INT64:
+      return 'int64';
+    case DataType.INT32:
+    case DataType.INT8:
+    case DataType.UINT8:
+      return 'int32';
+    case DataType.BOOL:
+      return 'bool';
+    default:
+      throw new ModelError(where.node, where.op, `element type ${code} is not supported (float32, double, int64, int32, int8, uint8, bool are)`);
+  }
+}
+
+export function dtypeCode(t: DType): number {
+  return { float32: DataType.FLOAT, int64: DataType.INT64, int32: DataType.INT32, bool: DataType.BOOL }[t];
+}
+
+/** Decodes a TensorProto (raw_data or typed fields) into a host tensor. */
+export function decodeTensor(msg: TensorMsg, where = { node: msg.name ?? '', op: 'initializer' }): HostTensor {
+  if (msg.data_location === 1 || (msg.external_data && msg.external_data.length > 0))
+    throw new ModelError(where.node, where.op, 'tensor data is stored in an external file; external data is not supported (re-export with all weights inside the .onnx file)');
+  const code = msg.data_type ?? 0;
+  const type = dtypeOf(code, where);
+  const dims = (msg.dims ?? []).map(int64);
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new ModelError(where.node, where.op, `invalid dims [${dims}]`);
+  const t = alloc(type, dims);
+  const n = t.data.length;
+  const raw = msg.raw_data;
+  const bad = (have: number) => new ModelError(where.node, where.op, `tensor of dims [${dims}] needs ${n} elements, data holds ${have}`);
+  if (raw && raw.length > 0) {
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const width = { [DataType.FLOAT]: 4, [DataType.DOUBLE]: 8, [DataType.INT64]: 8, [DataType.INT32]: 4, [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1 }[code]!;
+    if (raw.length !== n * width) throw bad(Math.floor(raw.length / width));
+    for (let i = 0; i < n; i++) {
+      switch (code) {
+        case DataType.FLOAT: t.data[i] = dv.getFloat32(i * 4, true); break;
+        case DataType.DOUBLE: t.data[i] = dv.getFloat64(i * 8, true); break;
+        case DataType.INT64: t.data[i] = Number(dv.getBigInt64(i * 8, true)); break;
+        case DataType.INT32: t.data[i] = dv.getInt32(i * 4, true); break;
+        case DataType.INT8: t.data[i] = dv.getInt8(i); break;
+        default: t.data[i] = dv.getUint8(i);
+      }
+    }
+    return t;
+  }
+  const src: ArrayLike<number> =
+    code === DataType.FLOAT ? msg.float_data ?? []
+    : code === DataType.DOUBLE ? msg.double_data ?? []
+    : code === DataType.INT64 ? (msg.int64_data ?? []).map(int64)
+    : msg.int32_data ?? [];
+  if (src.length !== n) throw bad(src.length);
+  for (let i = 0; i < n; i++) t.data[i] = type === 'bool' ? (src[i] ? 1 : 0) : src[i]!;
+  return t;
+}
+
+/** Encodes a host tensor as a TensorProto with raw_data. */
+export function encodeTensor(t: HostTensor, name: string): TensorMsg {
+  const n = t.data.length;
+  const width = t.type === 'int64' ? 8 : t.type === 'bool' ? 1 : 4;
+  const raw = new Uint8Array(n * width);
+  const dv = new DataView(raw.buffer);
+  for (let i = 0; i < n; i++) {
+    const v = t.data[i]!;
+    if (t.type === 'float32') dv.setFloat32(i * 4, v, true);
+    else if (t.type === 'int64') dv.setBigInt64(i * 8, int64Of(v), true);
+    else if (t.type === 'int32') dv.setInt32(i * 4, v, true);
+    else dv.setUint8(i, v ? 1 : 0);
+  }
+  return { name, dims: [...t.dims], data_type: dtypeCode(t.type), raw_data: raw };
+}
+
+const I64_MAX = 2n ** 63n - 1n;
+const I64_MIN = -(2n ** 63n);
+
+/** A JS number as int64, saturating (9223372036854775807 as a double rounds up to 2^63). */
+function int64Of(v: number): bigint {
+  const b = BigInt(Math.trunc(v));
+  return b > I64_MAX ? I64_MAX : b < I64_MIN ? I64_MIN : b;
+}

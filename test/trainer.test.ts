@@ -4,7 +4,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Arena } from '../src/core/arena.js';
 import { Gate } from '../src/core/gate.js';
-import { loadDigits, permutation, seeded, type Dataset } from '../src/train/data.js';
+import { permutation, seeded, type Dataset } from '../src/train/data.js';
+import { loadDigits } from '../src/train/data-node.js';
 import { Trainer, type TrainConfig } from '../src/train/trainer.js';
 import { trainRun } from '../src/train/run.js';
 import type { WebGpuDevice } from '../src/webgpu/device.js';

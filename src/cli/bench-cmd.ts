@@ -3,7 +3,7 @@
 import { UsageError } from '../core/errors.js';
 import { arenaBench } from '../bench/arena-bench.js';
 import { handoverBench } from '../bench/handover-bench.js';
-import { loadDataset } from '../train/data.js';
+import { loadDataset } from '../train/data-node.js';
 import { parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
 import { ProgressBar } from './progress.js';

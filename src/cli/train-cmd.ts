@@ -1,7 +1,7 @@
 // `handover train`: elastic MLP training through the gate, with an optional
 // storm of require/release calls.
 import { UsageError } from '../core/errors.js';
-import { loadDataset } from '../train/data.js';
+import { loadDataset } from '../train/data-node.js';
 import { trainRun } from '../train/run.js';
 import type { TrainConfig } from '../train/trainer.js';
 import { parseFlags, usage, type FlagSpec } from './args.js';

@@ -1,7 +1,5 @@
-// Data sets for the trainer: the UCI digits (shipped in data/) and
-// Fashion-MNIST (Debian's dataset-fashion-mnist, IDX files).
-import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+// Data sets for the trainer, in forms that work in Node and in browsers:
+// types, seeded order, and parsers. File loading is in data-node.ts.
 import { UsageError } from '../core/errors.js';
 
 export interface Dataset {
@@ -18,16 +16,6 @@ export interface Split {
   train: Dataset;
   test: Dataset;
 }
-
-/** The package's data/ folder, from src/ (tests) or dist/src/ (the built CLI). */
-function dataDir(): string {
-  for (const up of ['../../data/', '../../../data/']) {
-    const p = new URL(up, import.meta.url).pathname;
-    if (existsSync(`${p}digits.csv.gz`)) return p;
-  }
-  return new URL('../../data/', import.meta.url).pathname;
-}
-const FASHION = '/usr/share/datasets/fashion-mnist';
 
 /** Seeded Mulberry32 generator. */
 export function seeded(seed: number): () => number {
@@ -60,11 +48,9 @@ function subset(d: Dataset, idx: ArrayLike<number>, name: string): Dataset {
   return { ...d, name, x, labels, n: idx.length };
 }
 
-/** UCI digits: 1,797 8x8 images; a seeded 80/20 split. */
-export function loadDigits(seed = 0, file?: string): Split {
-  const path = file ?? `${dataDir()}digits.csv.gz`;
-  if (!existsSync(path)) throw new UsageError(`digits data not found at ${path}`);
-  const rows = gunzipSync(readFileSync(path)).toString('utf8').trim().split('\n');
+/** Parses the UCI digits CSV (64 features in 0..16, then the label) and splits it 80/20, seeded. */
+export function parseDigits(text: string, seed = 0): Split {
+  const rows = text.trim().split('\n');
   const features = 64;
   const x = new Float32Array(rows.length * features);
   const labels = new Uint32Array(rows.length);
@@ -80,33 +66,10 @@ export function loadDigits(seed = 0, file?: string): Split {
   return { train: subset(all, order.subarray(0, cut), 'digits-train'), test: subset(all, order.subarray(cut), 'digits-test') };
 }
 
-function idx(path: string, magic: number): Uint8Array {
-  if (!existsSync(path))
-    throw new UsageError(`Fashion-MNIST not found at ${path}: install it with 'apt-get install dataset-fashion-mnist' (or 'npm run setup' as root)`);
-  const buf = gunzipSync(readFileSync(path));
+/** The payload of an IDX file (after its header), checking the magic number. */
+export function idxPayload(buf: Uint8Array, magic: number, what: string): Uint8Array {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (dv.getUint32(0) !== magic) throw new UsageError(`${path} is not an IDX file of the expected kind`);
+  if (buf.byteLength < 8 || dv.getUint32(0) !== magic) throw new UsageError(`${what} is not an IDX file of the expected kind`);
   const dims = magic & 0xff;
   return new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * dims, buf.byteLength - 4 - 4 * dims);
-}
-
-function fashionPart(prefix: string, name: string, dir: string): Dataset {
-  const px = idx(`${dir}/${prefix}-images-idx3-ubyte.gz`, 0x803);
-  const lb = idx(`${dir}/${prefix}-labels-idx1-ubyte.gz`, 0x801);
-  const n = lb.length;
-  if (px.length !== n * 784) throw new UsageError(`${dir}: ${prefix} images and labels disagree`);
-  const x = new Float32Array(px.length);
-  for (let i = 0; i < px.length; i++) x[i] = px[i]! / 255;
-  return { name, x, labels: Uint32Array.from(lb), n, features: 784, classes: 10 };
-}
-
-/** Fashion-MNIST: 60,000 training and 10,000 test images, 28x28. */
-export function loadFashionMnist(dir = FASHION): Split {
-  return { train: fashionPart('train', 'fashion-train', dir), test: fashionPart('t10k', 'fashion-test', dir) };
-}
-
-export function loadDataset(name: string, seed = 0): Split {
-  if (name === 'digits') return loadDigits(seed);
-  if (name === 'fashion-mnist') return loadFashionMnist();
-  throw new UsageError(`unknown dataset '${name}': use digits or fashion-mnist`);
 }

@@ -57,7 +57,8 @@ export async function findAdapter(log: Log = () => {}, opts: { software?: boolea
       return { adapter, instance, software: isSoftware(adapter), how };
     }
   }
-  const { existsSync } = await import('node:fs');
+  const fsModule = 'node:fs';
+  const { existsSync } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs');
   if (!existsSync(SWIFTSHADER_ICD)) {
     throw new NoAdapterError(
       `no hardware WebGPU adapter and no SwiftShader driver at ${SWIFTSHADER_ICD}: ` +

@@ -3,16 +3,17 @@
 // 4xx with a JSON {error} (never a crash, never an answer). The engine itself
 // is exercised end to end in serve-e2e.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { Arena } from '../src/core/arena.js';
 import type { ModelInfo, ServableStore, TensorData } from '../src/serve/engine.js';
 import { createServer } from '../src/serve/server.js';
+import { InputError } from '../src/onnx/errors.js';
 import { testDevice } from './helpers/gpu.js';
 
 /** A CPU store: 'add' computes z = x + y (batch x 3), 'echo' returns its int64/int32/bool inputs, 'broken' throws. */
 class FakeStore implements ServableStore {
   readonly models = new Map<string, ModelInfo>();
-  loads = 0;
   constructor() {
     const m = (name: string, inputs: ModelInfo['inputs'], outputs: ModelInfo['outputs']): void => {
       this.models.set(name, { name, file: `${name}.onnx`, bytes: 4096, state: 'warm', lastUsed: 0, loadMs: 12, inputs, outputs });
@@ -24,11 +25,11 @@ class FakeStore implements ServableStore {
       [{ name: 'i64', type: 'int64', dims: [2] }, { name: 'i32', type: 'int32', dims: [2] }, { name: 'b', type: 'bool', dims: [2] }],
     );
     m('broken', [{ name: 'x', type: 'float32', dims: [1] }], [{ name: 'y', type: 'float32', dims: [1] }]);
+    m('picky', [{ name: 'x', type: 'float32', dims: [1] }], [{ name: 'y', type: 'float32', dims: [1] }]);
     m('cold', [{ name: 'x', type: 'float32', dims: [1] }], [{ name: 'y', type: 'float32', dims: [1] }]);
     this.models.get('cold')!.state = 'cold';
   }
   async load(name: string): Promise<ModelInfo> {
-    this.loads++;
     await new Promise((r) => setTimeout(r, 20));
     const m = this.models.get(name)!;
     m.state = 'warm';
@@ -36,6 +37,8 @@ class FakeStore implements ServableStore {
   }
   async run(name: string, inputs: Record<string, TensorData>): Promise<Record<string, TensorData>> {
     if (name === 'broken') throw new Error('kernel exploded');
+    if (name === 'picky') throw new InputError('x', 'value 3000000000 does not fit the device int32');
+    if (this.models.get(name)!.state === 'cold') await this.load(name); // as the real store: a cold model loads on its first run
     if (name === 'cold') return { y: inputs.x! };
     if (name === 'echo') return inputs;
     const x = inputs.x!.data as Float32Array;
@@ -53,11 +56,12 @@ class FakeStore implements ServableStore {
 let app: FastifyInstance;
 let store: FakeStore;
 let arena: Arena;
+const engineErrors: string[] = [];
 
 beforeAll(async () => {
   arena = new Arena(await testDevice(), { bytes: 1 << 20, pageBytes: 64 << 10 });
   store = new FakeStore();
-  app = createServer({ store, arena, bodyLimit: 4096 });
+  app = createServer({ store, arena, bodyLimit: 4096, log: (l) => engineErrors.push(l) });
   await app.ready();
 });
 afterAll(async () => {
@@ -99,14 +103,12 @@ describe('endpoints', () => {
     expect(e.inputs.map((i: { datatype: string }) => i.datatype)).toEqual(['INT64', 'INT32', 'BOOL']);
   });
 
-  it('GET /v2/health/ready and /v2/models/{name}/ready follow the model state; a cold model loads on first infer', async () => {
+  it('GET /v2/health/ready and /v2/models/{name}/ready follow the model state', async () => {
     expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(503);
     const cold = await app.inject({ method: 'GET', url: '/v2/models/cold/ready' });
     expect([cold.statusCode, cold.json()]).toEqual([503, { name: 'cold', ready: false }]);
     const req = { inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [7] }] };
-    const rs = await Promise.all([infer('cold', req), infer('cold', req), infer('cold', req)]);
-    expect(rs.map((r) => r.statusCode)).toEqual([200, 200, 200]);
-    expect(store.loads).toBe(1);
+    expect((await infer('cold', req)).statusCode).toBe(200);
     const warm = await app.inject({ method: 'GET', url: '/v2/models/cold/ready' });
     expect([warm.statusCode, warm.json()]).toEqual([200, { name: 'cold', ready: true }]);
     expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).json()).toEqual({ ready: true });
@@ -155,6 +157,7 @@ describe('endpoints', () => {
     expect(t).toContain(`handover_arena_pages{owner="free"} ${arena.stats().free}`);
     expect(t).toContain('handover_arena_pages{owner="infer"} 0');
     expect(t).toContain('handover_arena_pages{owner="train"} 0');
+    expect(t).toContain('handover_infer_queued 0');
   });
 });
 
@@ -210,6 +213,16 @@ describe('bad requests get 4xx with a JSON error', () => {
     expect(typeof r.json().error).toBe('string');
   });
 
+  it('data nested 100,000 deep', async () => {
+    const deep = '['.repeat(100_000) + '1' + ']'.repeat(100_000);
+    const r = await raw(`{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": ${deep}}]}`);
+    expect(r.statusCode).toBe(413); // over the 4 KiB limit of this server
+    const big = createServer({ store, arena, bodyLimit: 1 << 20 });
+    const r2 = await big.inject({ method: 'POST', url: '/v2/models/add/infer', payload: `{"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP32", "data": ${deep}}]}` });
+    expect([r2.statusCode, r2.json().error]).toEqual([400, 'input \'x\': "data" is nested deeper than shape [1,3]']);
+    await big.close();
+  });
+
   it('empty body', async () => {
     const r = await raw('');
     expect(r.statusCode).toBe(400);
@@ -240,10 +253,69 @@ describe('bad requests get 4xx with a JSON error', () => {
     expect(r.json().error).toMatch(/no route GET \/v2\/nothing/);
   });
 
+  it("the engine's own input check is a 400", async () => {
+    const r = await infer('picky', { inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [1] }] });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error).toBe("input 'x': value 3000000000 does not fit the device int32");
+  });
+
   it('an engine error is a 500 with its message, and the server keeps serving', async () => {
     const r = await infer('broken', { inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [1] }] });
     expect(r.statusCode).toBe(500);
     expect(r.json().error).toBe('Error: kernel exploded');
+    expect(engineErrors).toEqual(['POST /v2/models/broken/infer: 500 Error: kernel exploded']);
     expect((await infer('add', addReq([1, 2, 3]))).statusCode).toBe(200);
+  });
+});
+
+describe('engine slots', () => {
+  it('maxConcurrentRuns bounds engine calls in flight; the rest queue and are all answered', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow: ServableStore = {
+      get: (n) => store.get(n),
+      list: () => store.list(),
+      load: (n) => store.load(n),
+      run: async (n, inputs) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return store.run(n, inputs);
+      },
+    };
+    const s2 = createServer({ store: slow, arena, maxConcurrentRuns: 2 });
+    const rs = await Promise.all(Array.from({ length: 12 }, (_, i) => s2.inject({ method: 'POST', url: '/v2/models/add/infer', payload: addReq([i, 0, 0]) })));
+    expect(rs.map((r) => r.json().outputs[0].data[0])).toEqual(Array.from({ length: 12 }, (_, i) => i + 0.5));
+    expect(most).toBe(2);
+    await s2.close();
+  });
+});
+
+describe('properties', () => {
+  it('any JSON body is answered with a 4xx JSON error, never a 5xx or a 200', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (body) => {
+        const r = await app.inject({ method: 'POST', url: '/v2/models/add/infer', payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+        expect(r.statusCode).toBeGreaterThanOrEqual(400);
+        expect(r.statusCode).toBeLessThan(500);
+        expect(typeof r.json().error).toBe('string');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('valid requests, flat or nested, any batch, get exactly x + y in float32', async () => {
+    const f32 = fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 5 }).chain((b) => fc.tuple(fc.constant(b), fc.array(f32, { minLength: b * 3, maxLength: b * 3 }), fc.array(f32, { minLength: b * 3, maxLength: b * 3 }), fc.boolean())), async ([b, x, y, nested]) => {
+        const shape = [b, 3];
+        const form = (v: number[]) => (nested ? Array.from({ length: b }, (_, i) => v.slice(i * 3, i * 3 + 3)) : v);
+        const r = await infer('add', { inputs: [{ name: 'x', shape, datatype: 'FP32', data: form(x) }, { name: 'y', shape, datatype: 'FP32', data: form(y) }] });
+        expect(r.statusCode).toBe(200);
+        const want = [...new Float32Array(x).map((v, i) => v + Math.fround(y[i]!))];
+        expect(r.json().outputs[0]).toEqual({ name: 'z', datatype: 'FP32', shape, data: want });
+      }),
+      { numRuns: 200 },
+    );
   });
 });

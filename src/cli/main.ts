@@ -8,6 +8,7 @@ const commands: Record<string, { run: () => Promise<Command>; help: string }> = 
   device: { run: async () => deviceCommand, help: 'show the GPU adapter, its limits and whether it is SwiftShader' },
   train: { run: async () => (await import('./train-cmd.js')).trainCommand, help: 'train an MLP elastically through the gate' },
   bench: { run: async () => (await import('./bench-cmd.js')).benchCommand, help: 'benchmarks: handover, arena' },
+  serve: { run: async () => (await import('./serve-cmd.js')).serveCommand, help: 'serve ONNX models over the KServe v2 / Triton HTTP protocol' },
   infer: { run: async () => (await import('./infer-cmd.js')).inferCommand, help: 'run an ONNX model on random inputs; --check compares with onnxruntime-node' },
 };
 

@@ -1,28 +1,12 @@
-// What the server needs from the inference engine: the few ModelStore
-// methods it calls. The real ModelStore (src/infer/store.ts) satisfies it;
-// keeping the dependency this narrow lets the server be tested on its own.
-export type TensorType = 'float32' | 'int64' | 'int32' | 'bool';
-export interface TensorData {
-  type: TensorType;
-  dims: number[];
-  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
-}
-export interface IoSpec {
-  name: string;
-  type: TensorType;
-  dims: (number | string)[];
-}
-export interface ModelInfo {
-  name: string;
-  file: string;
-  bytes: number;
-  state: 'cold' | 'loading' | 'warm';
-  lastUsed: number;
-  loadMs: number;
-  inputs: IoSpec[];
-  outputs: IoSpec[];
-}
+// What the server needs from the inference engine: the ModelStore's tensor
+// and model types, and the few methods it calls. The real ModelStore
+// (src/infer/store.ts) satisfies ServableStore; keeping the dependency this
+// narrow lets the protocol layer be tested against a CPU double.
+import type { ModelInfo, TensorData } from '../infer/store.js';
 
+export type { IoSpec, ModelInfo, TensorData, TensorType } from '../infer/store.js';
+
+/** A cold model is loaded by its first run() (pipelined with that run). */
 export interface ServableStore {
   load(name: string, opts?: { pipelined?: boolean }): Promise<ModelInfo>;
   run(name: string, inputs: Record<string, TensorData>): Promise<Record<string, TensorData>>;

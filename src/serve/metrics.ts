@@ -15,7 +15,7 @@ export class ServerMetrics {
   readonly requestSeconds: Histogram<'route' | 'model'>;
   readonly inferSeconds: Histogram<'model'>;
 
-  constructor(store: ServableStore, arena: Arena) {
+  constructor(store: ServableStore, arena: Arena, queue: { readonly queued: number }) {
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'handover_requests_total',
@@ -36,6 +36,14 @@ export class ServerMetrics {
       labelNames: ['model'],
       buckets: LATENCY_BUCKETS,
       registers,
+    });
+    new Gauge({
+      name: 'handover_infer_queued',
+      help: 'Inference requests waiting for an engine slot',
+      registers,
+      collect() {
+        this.set(queue.queued);
+      },
     });
     new Gauge({
       name: 'handover_model_load_seconds',

@@ -25,24 +25,11 @@ export interface RouteContext {
 
 export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { store, metrics } = ctx;
-  const warming = new Map<string, Promise<ModelInfo>>();
-
   const lookup = (p: ModelParams): ModelInfo => {
     const info = store.get(p.name);
     if (!info) throw new ModelNotFoundError(p.name);
     if (p.version !== undefined && p.version !== MODEL_VERSION) throw new ModelNotFoundError(p.name, p.version);
     return info;
-  };
-
-  /** A cold model is loaded on its first request; concurrent requests share the one load. */
-  const warm = (info: ModelInfo): Promise<ModelInfo> | ModelInfo => {
-    if (info.state === 'warm') return info;
-    let p = warming.get(info.name);
-    if (!p) {
-      p = store.load(info.name).finally(() => warming.delete(info.name));
-      warming.set(info.name, p);
-    }
-    return p;
   };
 
   app.get('/v2/health/live', async () => ({ live: true }));
@@ -76,7 +63,6 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const infer = async (req: ModelRequest, reply: FastifyReply) => {
     const info = lookup(req.params);
     const call = parseInferRequest(req.body, info);
-    await warm(info);
     const result = await ctx.runs.run(async (): Promise<Record<string, TensorData>> => {
       const t0 = performance.now();
       const out = await store.run(info.name, call.inputs);

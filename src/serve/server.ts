@@ -3,6 +3,7 @@
 // 4xx for what the client sent, 500 for what the engine did.
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Arena } from '../core/arena.js';
+import { InputError } from '../onnx/errors.js';
 import type { ServableStore } from './engine.js';
 import { RequestError } from './errors.js';
 import { ServerMetrics } from './metrics.js';
@@ -15,16 +16,16 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Engine calls in flight at once; the rest queue in arrival order (default 4). */
   maxConcurrentRuns?: number;
-  /** Log each request to stdout (fastify's logger). */
-  logger?: boolean;
+  /** Where 5xx errors are reported (one line each); default: nowhere. */
+  log?: (line: string) => void;
 }
 
 export const DEFAULT_BODY_LIMIT = 32 << 20;
 
 export function createServer(opts: ServerOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, logger: opts.logger ?? false });
-  const metrics = new ServerMetrics(opts.store, opts.arena);
+  const app = Fastify({ bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT });
   const runs = new RunQueue(opts.maxConcurrentRuns ?? 4);
+  const metrics = new ServerMetrics(opts.store, opts.arena, runs);
 
   // v2 clients do not all send Content-Type: application/json; read any body as JSON.
   const json = app.getDefaultJsonParser('error', 'error');
@@ -33,8 +34,8 @@ export function createServer(opts: ServerOptions): FastifyInstance {
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     const status = statusOf(err);
-    if (status >= 500) req.log.error(err);
     const message = status >= 500 && !(err instanceof RequestError) ? `${err.name}: ${err.message}` : err.message;
+    if (status >= 500) opts.log?.(`${req.method} ${req.url}: ${status} ${message}`);
     return reply.code(status).type('application/json; charset=utf-8').send({ error: message });
   });
   app.setNotFoundHandler((req, reply) =>
@@ -54,6 +55,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
 /** The client's fault (4xx, from our checks or fastify's body parsing) or the server's (500). */
 function statusOf(err: FastifyError | Error): number {
   if (err instanceof RequestError) return err.status;
+  if (err instanceof InputError) return 400; // the engine's own input checks (e.g. int64 beyond int32 range)
   const code = (err as FastifyError).statusCode;
   if (typeof code === 'number' && code >= 400 && code < 500) return code;
   return 500;

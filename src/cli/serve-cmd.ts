@@ -1,0 +1,120 @@
+// `handover serve --model NAME=FILE ...`: loads the models into inference
+// pages of one arena and serves them over the KServe v2 HTTP protocol until
+// SIGINT or SIGTERM.
+import { existsSync } from 'node:fs';
+import { Arena } from '../core/arena.js';
+import type { GpuDevice } from '../core/device.js';
+import { UsageError } from '../core/errors.js';
+import { ModelStore } from '../infer/store.js';
+import { createServer } from '../serve/server.js';
+import { parseFlags, usage, type FlagSpec } from './args.js';
+import { openDevice } from './open-device.js';
+
+/** Default arena: this fraction of the largest buffer the device allows. */
+const ARENA_FRACTION = 0.25;
+
+export const serveSpec: FlagSpec = {
+  backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda' },
+  port: { type: 'number', default: 8000, help: 'TCP port (0: any free port)' },
+  host: { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  model: { type: 'list', help: 'NAME=FILE of an ONNX model to serve; repeatable' },
+  'arena-mb': { type: 'number', help: `arena size in MiB (default: ${ARENA_FRACTION} of the device's largest buffer)` },
+  'body-limit-mb': { type: 'number', default: 32, help: 'largest request body in MiB (larger ones get 413)' },
+  'max-runs': { type: 'number', default: 4, help: 'engine calls in flight at once; the rest queue' },
+  pipelined: { type: 'boolean', default: false, help: 'load layer k+1 while layer k runs' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+};
+
+export interface ModelArg {
+  name: string;
+  file: string;
+}
+
+export function parseModelArgs(values: string[]): ModelArg[] {
+  if (values.length === 0) throw new UsageError('give at least one --model NAME=FILE');
+  const seen = new Set<string>();
+  return values.map((v) => {
+    const eq = v.indexOf('=');
+    const name = v.slice(0, eq);
+    const file = v.slice(eq + 1);
+    if (eq <= 0 || file === '') throw new UsageError(`--model wants NAME=FILE, got '${v}'`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new UsageError(`model name '${name}' may hold only letters, digits, '_', '.', '-'`);
+    if (seen.has(name)) throw new UsageError(`model name '${name}' given twice`);
+    if (!existsSync(file)) throw new UsageError(`model file '${file}' (for '${name}') does not exist`);
+    seen.add(name);
+    return { name, file };
+  });
+}
+
+export interface ServeHooks {
+  /** Called with the address once listening (tests). */
+  listening?: (url: string) => void;
+  /** Resolves when the server should stop; default: SIGINT or SIGTERM. */
+  stop?: Promise<unknown>;
+}
+
+export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Promise<number> {
+  const { flags, rest } = parseFlags(argv, serveSpec);
+  if (flags.help) {
+    console.log(usage('serve --model NAME=FILE [--model NAME=FILE ...] [flags]', serveSpec));
+    return 0;
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const models = parseModelArgs(flags.model as string[]);
+  const port = flags.port as number;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${port}`);
+  const bodyLimit = Math.floor((flags['body-limit-mb'] as number) * (1 << 20));
+  if (!(bodyLimit > 0)) throw new UsageError('--body-limit-mb must be positive');
+  const maxRuns = flags['max-runs'] as number;
+  if (!Number.isInteger(maxRuns) || maxRuns < 1) throw new UsageError('--max-runs must be a positive integer');
+
+  const log = (l: string) => console.error(l);
+  const device = await openDevice(String(flags.backend), log);
+  let arena: Arena | undefined;
+  try {
+    arena = new Arena(device, { bytes: arenaBytes(device, flags['arena-mb'] as number | undefined) });
+    log(`arena: ${arena.pageCount} pages of ${arena.pageBytes >> 10} KiB (${(arena.bytes / (1 << 20)).toFixed(0)} MiB) on ${device.info.name}`);
+    const store = new ModelStore(arena);
+    for (const m of models) {
+      store.register(m.name, m.file);
+      const info = await store.load(m.name, { pipelined: flags.pipelined as boolean });
+      log(`model ${m.name}: ${m.file}, ${sizeText(info.bytes)} of weights, loaded in ${info.loadMs.toFixed(1)} ms`);
+    }
+    const app = createServer({ store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log });
+    const url = await app.listen({ port, host: String(flags.host) });
+    const stop = hooks.stop ?? untilSignal();
+    console.log(`handover serve: listening on ${url} (models: ${models.map((m) => m.name).join(', ')})`);
+    hooks.listening?.(url);
+    const why = await stop;
+    log(`handover serve: ${typeof why === 'string' ? why : 'stop'}; closing`);
+    await app.close();
+    for (const m of models) await store.unload(m.name);
+    return 0;
+  } finally {
+    arena?.destroy();
+    device.destroy();
+  }
+}
+
+function arenaBytes(device: GpuDevice, mb: number | undefined): number {
+  if (mb === undefined) return Math.floor(device.info.limits.maxBackingBytes * ARENA_FRACTION);
+  if (!(mb > 0)) throw new UsageError(`--arena-mb must be positive, got ${mb}`);
+  return Math.floor(mb * (1 << 20));
+}
+
+function sizeText(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** Resolves with the signal's name on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

@@ -1,0 +1,115 @@
+// `handover tune --trace T`: choose (T_idle, W) with the queueing model for a
+// trace and an SLO target, and print the predicted compliance; the choice is
+// checked against the seeded simulation (same assumptions, and with
+// deterministic execution, load and expiry, closer to a real GPU).
+import { UsageError } from '../core/errors.js';
+import { loadAzureTrace } from '../sched/azure.js';
+import { zipfTable } from '../sched/rng.js';
+import { simulate, type Dist } from '../sched/simulate.js';
+import { drawRates, TRACE_KINDS, ZIPF_EXPONENT, type TraceKind } from '../sched/traces.js';
+import { tune, type TuneCandidate } from '../sched/tune.js';
+import { parseFlags, usage, type FlagSpec } from './args.js';
+
+export const tuneSpec: FlagSpec = {
+  trace: { type: 'string', default: 'burst', help: 'light, heavy, burst, skewed or azure' },
+  'trace-file': { type: 'string', help: 'the Azure LLM trace (default ../shared/data next to the package)' },
+  seed: { type: 'number', default: 1, help: 'trace seed' },
+  duration: { type: 'number', default: 300, help: 'trace seconds (before time scaling)' },
+  'time-scale': { type: 'number', default: 1, help: 'compress the trace in time by this factor' },
+  'exec-ms': { type: 'number', default: 5, help: 'mean standalone execution time of a request' },
+  'slo-ms': { type: 'number', help: 'SLO on the response time (default 4x --exec-ms)' },
+  'load-ms': { type: 'number', default: 50, help: 'mean cold start (re-initialisation) time L' },
+  'model-bytes': { type: 'number', default: 64 * 2 ** 20, help: 'bytes of one model instance' },
+  models: { type: 'number', default: 8, help: 'model instances' },
+  'slo-target': { type: 'number', default: 0.9, help: 'SLO compliance to reach' },
+  'max-queue': { type: 'number', default: 400, help: 'chain truncation (most requests in the system)' },
+  json: { type: 'boolean', default: false, help: 'print one JSON line' },
+  help: { type: 'boolean', default: false, help: 'this text' },
+};
+
+const MiB = 2 ** 20;
+
+function simulateChoice(c: TuneCandidate, rates: number[], execS: number, loadS: number, sloS: number, maxQueue: number, dist: Dist): number {
+  let met = 0;
+  let weight = 0;
+  rates.forEach((lambda, i) => {
+    if (!(lambda > 0)) return;
+    const r = simulate({ lambda, mu: 1 / execS, alpha: c.alpha, loadS, tIdleS: c.tIdleS, sloS, maxQueue, seed: 1000 + i, requests: 20_000, exec: dist, load: dist, expiry: dist });
+    met += lambda * r.compliance;
+    weight += lambda;
+  });
+  return met / weight;
+}
+
+export async function tuneCommand(argv: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(argv, tuneSpec);
+  if (flags.help) {
+    console.log(usage('tune [flags]', tuneSpec));
+    return 0;
+  }
+  if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const kind = String(flags.trace);
+  const execS = Number(flags['exec-ms']) / 1000;
+  const sloS = (flags['slo-ms'] === undefined ? 4 * Number(flags['exec-ms']) : Number(flags['slo-ms'])) / 1000;
+  const loadS = Number(flags['load-ms']) / 1000;
+  const models = Number(flags.models);
+  const modelBytes = Number(flags['model-bytes']);
+  const maxQueue = Number(flags['max-queue']);
+  const scale = Number(flags['time-scale']);
+  if (!(execS > 0) || !(sloS > 0) || !(loadS >= 0)) throw new UsageError('--exec-ms and --slo-ms must be > 0, --load-ms >= 0');
+  if (!Number.isInteger(models) || models < 1 || !(modelBytes > 0)) throw new UsageError('--models must be a positive integer and --model-bytes > 0');
+  if (!(scale > 0)) throw new UsageError('--time-scale must be > 0');
+
+  let rates: number[];
+  let shares: number[] | undefined;
+  if (kind === 'azure') {
+    const t = loadAzureTrace({ path: flags['trace-file'] as string | undefined, timeScale: scale, durationS: Number(flags.duration), models });
+    rates = t.rates;
+  } else if ((TRACE_KINDS as readonly string[]).includes(kind)) {
+    rates = drawRates(kind as TraceKind, Math.ceil(Number(flags.duration) / 20), Number(flags.seed)).rates.map((r) => r * scale);
+    if (kind === 'skewed') {
+      const z = zipfTable(models, ZIPF_EXPONENT);
+      shares = Array.from(z, (c, i) => c - (i > 0 ? z[i - 1]! : 0));
+    }
+  } else throw new UsageError(`--trace must be one of ${[...TRACE_KINDS, 'azure'].join(', ')}; got '${kind}'`);
+
+  const r = tune({ rates, modelBytes: new Array<number>(models).fill(modelBytes), modelShares: shares, execS, loadS, sloS, sloTarget: Number(flags['slo-target']), maxQueue });
+  const c = r.chosen;
+  const simExp = simulateChoice(c, rates, execS, loadS, sloS, maxQueue, 'exponential');
+  const simDet = simulateChoice(c, rates, execS, loadS, sloS, maxQueue, 'deterministic');
+  const out = {
+    trace: kind,
+    seed: flags.seed,
+    intervals: rates.length,
+    meanRate: r.meanRate,
+    execMs: execS * 1000,
+    sloMs: sloS * 1000,
+    loadMs: loadS * 1000,
+    models,
+    modelBytes,
+    sloTarget: flags['slo-target'],
+    met: r.met,
+    tIdleS: c.tIdleS,
+    watermarkBytes: c.watermarkBytes,
+    alpha: c.alpha,
+    predictedCompliance: c.compliance,
+    coldStartRatio: c.coldStartRatio,
+    inferenceBytes: c.inferenceBytes,
+    truncationMass: c.truncationMass,
+    bestCompliance: r.best.compliance,
+    simulatedCompliance: simExp,
+    simulatedDeterministicCompliance: simDet,
+  };
+  if (flags.json) {
+    console.log(JSON.stringify(out));
+    return 0;
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  console.log(`trace ${kind} (seed ${flags.seed}): ${rates.length} intervals, mean ${r.meanRate.toFixed(1)} req/s; exec ${out.execMs} ms, SLO ${out.sloMs} ms, cold start ${out.loadMs} ms`);
+  console.log(`models: ${models} x ${(modelBytes / MiB).toFixed(0)} MiB = ${(r.totalModelBytes / MiB).toFixed(0)} MiB`);
+  console.log(`chosen: T_idle = ${c.tIdleS} s, W = ${(c.watermarkBytes / MiB).toFixed(0)} MiB (alpha ${c.alpha.toFixed(3)})${r.met ? '' : `  [target ${pct(Number(flags['slo-target']))} unreachable: best is ${pct(r.best.compliance)}; cheapest within 0.5 pt of it]`}`);
+  console.log(`predicted SLO compliance ${pct(c.compliance)}, cold starts ${pct(c.coldStartRatio)} of requests, inference holds ~${(c.inferenceBytes / MiB).toFixed(0)} MiB on average`);
+  console.log(`simulation of the same assumptions: ${pct(simExp)}; with deterministic exec/load/expiry: ${pct(simDet)}`);
+  if (c.truncationMass > 1e-6) console.log(`truncation: up to ${c.truncationMass.toExponential(2)} of the mass sits at the queue limit ${maxQueue} (overloaded intervals)`);
+  return 0;
+}

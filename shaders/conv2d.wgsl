@@ -1,14 +1,16 @@
-// conv2d: four output channels (of one group) of one output pixel per
-// invocation, no workgroup memory (on SwiftShader every barrier is a fiber
-// switch; caches do the reuse). Weights [Cout, Cin/g, KH, KW], input
-// [N, Cin, H, W], output [N, Cout, OH, OW]. Invocation x = pixel, y = quad of
-// output channels across all groups.
+// conv2d: a 4x4 register block per invocation, four output channels (of one
+// group) by four neighbouring output pixels of one row, and no workgroup
+// memory (on SwiftShader every barrier is a fiber switch; caches do the
+// reuse). Per input channel: 4 input loads and 4 weight loads feed 16 FMAs.
+// Weights [Cout, Cin/g, KH, KW], input [N, Cin, H, W], output [N, Cout, OH, OW].
+// The epilogue adds the bias and clamps to [lo, hi] (a fused Relu or Clip).
+// Invocation x = (n, oh, quad of ow), y = (group, quad of output channels).
 struct Params {
   n: u32, cin: u32, h: u32, w: u32,
   cout: u32, oh: u32, ow: u32, groups: u32,
   kh: u32, kw: u32, sh: u32, sw: u32,
   ph: u32, pw: u32, dh: u32, dw: u32,
-  hasBias: u32, total: u32, _b: u32, _c: u32,
+  hasBias: u32, total: u32, lo: f32, hi: f32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> x: array<f32>;
@@ -18,51 +20,63 @@ struct Params {
 
 @compute @workgroup_size(64, 4)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let pix = gid.x;
   let coutG = p.cout / p.groups;
   let quads = (coutG + 3u) / 4u;
   let g = gid.y / quads;
   let c0 = (gid.y % quads) * 4u;
-  if (pix >= p.n * p.oh * p.ow || g >= p.groups) { return; }
-  let ow = pix % p.ow;
-  let oh = (pix / p.ow) % p.oh;
-  let nb = pix / (p.ow * p.oh);
+  let owq = (p.ow + 3u) / 4u;
+  if (gid.x >= p.n * p.oh * owq || g >= p.groups) { return; }
+  let ow0 = (gid.x % owq) * 4u;
+  let oh = (gid.x / owq) % p.oh;
+  let nb = gid.x / (owq * p.oh);
   let cinG = p.cin / p.groups;
-  let kSize = cinG * p.kh * p.kw;
-  let co0 = g * coutG + c0;
-  let co1 = g * coutG + min(c0 + 1u, coutG - 1u);
-  let co2 = g * coutG + min(c0 + 2u, coutG - 1u);
-  let co3 = g * coutG + min(c0 + 3u, coutG - 1u);
-  let ih0 = i32(oh * p.sh) - i32(p.ph);
-  let iw0 = i32(ow * p.sw) - i32(p.pw);
-  var acc = vec4f(0.0);
+  let khw = p.kh * p.kw;
+  let kSize = cinG * khw;
+  let w0 = (g * coutG + c0) * kSize;
+  let w1 = (g * coutG + min(c0 + 1u, coutG - 1u)) * kSize;
+  let w2 = (g * coutG + min(c0 + 2u, coutG - 1u)) * kSize;
+  let w3 = (g * coutG + min(c0 + 3u, coutG - 1u)) * kSize;
+  let plane = p.h * p.w;
+  let xBase = (nb * p.cin + g * cinG) * plane;
+  var a0 = vec4f(0.0);
+  var a1 = vec4f(0.0);
+  var a2 = vec4f(0.0);
+  var a3 = vec4f(0.0);
+  let iwLast = i32(p.w) - 1;
   for (var kh = 0u; kh < p.kh; kh++) {
-    let ih = ih0 + i32(kh * p.dh);
+    let ih = i32(oh * p.sh + kh * p.dh) - i32(p.ph);
     if (ih < 0 || ih >= i32(p.h)) { continue; }
+    let row = xBase + u32(ih) * p.w;
     for (var kw = 0u; kw < p.kw; kw++) {
-      let iw = iw0 + i32(kw * p.dw);
-      if (iw < 0 || iw >= i32(p.w)) { continue; }
-      var xi = ((nb * p.cin + g * cinG) * p.h + u32(ih)) * p.w + u32(iw);
+      let iw = vec4i(vec4u(ow0, ow0 + 1u, ow0 + 2u, ow0 + 3u) * p.sw + kw * p.dw) - i32(p.pw);
+      let ok = (iw >= vec4i(0)) & (iw <= vec4i(iwLast));
+      let m = select(vec4f(0.0), vec4f(1.0), ok);
+      let cl = vec4u(clamp(iw, vec4i(0), vec4i(iwLast)));
+      var xi = vec4u(row) + cl;
       var wi = kh * p.kw + kw;
-      let xStep = p.h * p.w;
-      let wStep = p.kh * p.kw;
       for (var ci = 0u; ci < cinG; ci++) {
-        let v = x[xi];
-        acc = fma(vec4f(v), vec4f(wt[co0 * kSize + wi], wt[co1 * kSize + wi], wt[co2 * kSize + wi], wt[co3 * kSize + wi]), acc);
-        xi += xStep;
-        wi += wStep;
+        let wv = vec4f(wt[w0 + wi], wt[w1 + wi], wt[w2 + wi], wt[w3 + wi]);
+        let xv = vec4f(x[xi.x], x[xi.y], x[xi.z], x[xi.w]) * m;
+        a0 = fma(vec4f(xv.x), wv, a0);
+        a1 = fma(vec4f(xv.y), wv, a1);
+        a2 = fma(vec4f(xv.z), wv, a2);
+        a3 = fma(vec4f(xv.w), wv, a3);
+        xi += vec4u(plane);
+        wi += khw;
       }
     }
   }
-  let plane = p.oh * p.ow;
-  let sp = oh * p.ow + ow;
+  let oPlane = p.oh * p.ow;
+  let acc = array<vec4f, 4>(a0, a1, a2, a3);
   for (var j = 0u; j < 4u; j++) {
-    let c = c0 + j;
-    if (c < coutG) {
-      let co = g * coutG + c;
-      var v = acc[j];
+    let ow = ow0 + j;
+    if (ow >= p.ow) { break; }
+    for (var c = 0u; c < 4u; c++) {
+      if (c0 + c >= coutG) { break; }
+      let co = g * coutG + c0 + c;
+      var v = acc[j][c];
       if (p.hasBias != 0u) { v += bias[co]; }
-      y[(nb * p.cout + co) * plane + sp] = v;
+      y[((nb * p.cout + co) * p.oh + oh) * p.ow + ow] = clamp(v, p.lo, p.hi);
     }
   }
 }

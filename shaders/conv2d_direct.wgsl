@@ -1,5 +1,6 @@
 // conv2d_direct: one output element per invocation; for depthwise and
-// other convolutions with few output channels per group, where the tiled
+// other convolutions with few output channels per group (bias and a fused
+// Relu/Clip clamp to [lo, hi] in the epilogue), where the tiled
 // implicit GEMM (conv2d) would leave most of its rows idle.
 // Weights [Cout, Cin/g, KH, KW], input [N, Cin, H, W], output [N, Cout, OH, OW].
 struct Params {
@@ -7,7 +8,7 @@ struct Params {
   cout: u32, oh: u32, ow: u32, groups: u32,
   kh: u32, kw: u32, sh: u32, sw: u32,
   ph: u32, pw: u32, dh: u32, dw: u32,
-  hasBias: u32, total: u32, _b: u32, _c: u32,
+  hasBias: u32, total: u32, lo: f32, hi: f32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> x: array<f32>;
@@ -41,5 +42,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       }
     }
   }
-  y[i] = acc;
+  y[i] = clamp(acc, p.lo, p.hi);
 }

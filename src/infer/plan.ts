@@ -6,6 +6,7 @@ import { cpuOps, type CpuOp } from '../onnx/fold.js';
 import type { Initializer, OnnxGraph, OnnxNode } from '../onnx/graph.js';
 import { sizeOf, type DType, type HostTensor } from '../onnx/tensor.js';
 import { gpuOps, type Meta, type OpDef } from './ops/index.js';
+import { fuseActivations } from './fuse.js';
 
 /** Folding on the host is for shape-sized data; bigger constant work runs on the GPU. */
 const FOLD_LIMIT = 1 << 16;
@@ -100,7 +101,7 @@ export function planGraph(g: OnnxGraph, inputDims: Map<string, number[]>, pool?:
   };
   const hostValue = (v: PlanValue): HostTensor | undefined => v.host ?? v.init?.value;
 
-  g.nodes.forEach((n) => {
+  fuseActivations(g).forEach((n) => {
     if (n.domain && n.domain !== 'ai.onnx') throw n.fail(`domain '${n.domain}' is not supported (only the default ONNX domain)`);
     const ins = n.inputs.map((name) => {
       const v = lookup(name);

@@ -65,6 +65,12 @@ export class ModelStore {
     } catch (e) {
       throw new ModelError('', '', `cannot read model file ${file}: ${e instanceof Error ? e.message : String(e)}`);
     }
+    return this.registerBytes(name, bytes, file);
+  }
+
+  /** Registers a model from ONNX bytes already in memory (browsers, models made in code). */
+  registerBytes(name: string, bytes: Uint8Array, file = `${name}.onnx`): ModelInfo {
+    if (this.models.has(name)) throw new DuplicateModelError(name);
     const graph = parseModel(bytes, file);
     const dims = new Map(graph.inputs.map((io) => [io.name, io.dims.map((d) => (typeof d === 'number' ? d : 1))]));
     const probe = planGraph(graph, dims);

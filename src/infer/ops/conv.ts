@@ -5,6 +5,9 @@ import { packParams } from '../../core/device.js';
 import { forwardAxes } from './conv-geometry.js';
 import { alloc } from '../../onnx/tensor.js';
 import type { OpDef } from './types.js';
+import { FUSED_HI, FUSED_LO } from '../fuse.js';
+
+const F32_MAX = 3.4028234663852886e38;
 import { elems, floatInput } from './util.js';
 
 /** Below this many output channels per group the direct kernel wins. */
@@ -40,11 +43,13 @@ export const Conv: OpDef = {
     const y = outs[0]!;
     const { N, C, M, group, axes } = geometry(n, x, w);
     const [ah, aw] = axes.length === 2 ? axes : [{ in: 1, k: 1, s: 1, d: 1, pb: 0, pe: 0, out: 1 }, axes[0]!];
-    const words = [N, C, ah!.in, aw!.in, M, ah!.out, aw!.out, group, ah!.k, aw!.k, ah!.s, aw!.s, ah!.pb, aw!.pb, ah!.d, aw!.d, 1, elems(y), 0, 0];
+    const lo = { f32: n.float(FUSED_LO, -F32_MAX) };
+    const hi = { f32: n.float(FUSED_HI, F32_MAX) };
+    const words = [N, C, ah!.in, aw!.in, M, ah!.out, aw!.out, group, ah!.k, aw!.k, ah!.s, aw!.s, ah!.pb, aw!.pb, ah!.d, aw!.d, 1, elems(y), lo, hi];
     const bindings = [x.buf, w.buf, b!.buf, y.buf];
     const coutG = M / group;
     if (coutG < DIRECT_BELOW) return [{ kernel: 'conv2d_direct', bindings, params: packParams(words), threads: [elems(y)] }];
-    const pix = N * ah!.out * aw!.out;
-    return [{ kernel: 'conv2d', bindings, params: packParams(words), threads: [pix, Math.ceil(coutG / 4) * group] }];
+    const quads = N * ah!.out * Math.ceil(aw!.out / 4);
+    return [{ kernel: 'conv2d', bindings, params: packParams(words), threads: [quads, Math.ceil(coutG / 4) * group] }];
   },
 };

@@ -20,7 +20,7 @@ export const serveSpec: FlagSpec = {
   model: { type: 'list', help: 'NAME=FILE of an ONNX model to serve; repeatable' },
   'arena-mb': { type: 'number', help: `arena size in MiB (default: ${ARENA_FRACTION} of the device's largest buffer)` },
   'body-limit-mb': { type: 'number', default: 32, help: 'largest request body in MiB (larger ones get 413)' },
-  'max-runs': { type: 'number', default: 4, help: 'engine calls in flight at once; the rest queue' },
+  'max-runs': { type: 'number', default: 1, help: 'engine calls in flight at once; the rest queue' },
   pipelined: { type: 'boolean', default: false, help: 'load layer k+1 while layer k runs' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };

@@ -14,7 +14,11 @@ export interface ServerOptions {
   arena: Arena;
   /** Largest request body in bytes; larger ones get 413 (default 32 MiB). */
   bodyLimit?: number;
-  /** Engine calls in flight at once; the rest queue in arrival order (default 4). */
+  /**
+   * Engine calls in flight at once; the rest queue here in arrival order
+   * (default 1: the ModelStore runs one at a time anyway, and queueing here
+   * keeps the engine-time histogram and the queue gauge honest).
+   */
   maxConcurrentRuns?: number;
   /** Where 5xx errors are reported (one line each); default: nowhere. */
   log?: (line: string) => void;
@@ -24,7 +28,7 @@ export const DEFAULT_BODY_LIMIT = 32 << 20;
 
 export function createServer(opts: ServerOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT });
-  const runs = new RunQueue(opts.maxConcurrentRuns ?? 4);
+  const runs = new RunQueue(opts.maxConcurrentRuns ?? 1);
   const metrics = new ServerMetrics(opts.store, opts.arena, runs);
 
   // v2 clients do not all send Content-Type: application/json; read any body as JSON.

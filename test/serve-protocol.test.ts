@@ -247,6 +247,18 @@ describe('bad requests get 4xx with a JSON error', () => {
     expect(r.json().error).toMatch(/too large/i);
   });
 
+  it('unknown model or version on the metadata and ready endpoints: 404', async () => {
+    for (const [url, message] of [
+      ['/v2/models/nope', "unknown model 'nope'"],
+      ['/v2/models/nope/ready', "unknown model 'nope'"],
+      ['/v2/models/add/versions/7', "model 'add' has no version '7' (only '1')"],
+      ['/v2/models/add/versions/7/ready', "model 'add' has no version '7' (only '1')"],
+    ]) {
+      const r = await app.inject({ method: 'GET', url: url! });
+      expect([r.statusCode, r.json()]).toEqual([404, { error: message }]);
+    }
+  });
+
   it('unknown route', async () => {
     const r = await app.inject({ method: 'GET', url: '/v2/nothing' });
     expect(r.statusCode).toBe(404);

@@ -15,7 +15,7 @@ import { EventLog, type SchedEvent } from './events.js';
 
 /** Training's side of the handover. */
 export interface MemorySide {
-  /** Shrink training by `bytes`; resolves with the bytes it actually freed for inference. */
+  /** Shrink training by `bytes` (Infinity: all it can); resolves with the bytes it actually freed for inference. */
   require(bytes: number): Promise<{ freedBytes: number }>;
   /** Give `bytes` back to training (it may grow at its next micro-batch). */
   release(bytes: number): void;
@@ -41,6 +41,10 @@ export interface CoreConfig {
   requireFromTraining?: boolean;
   /** Load pipelined (layer by layer against execution) when swapping. */
   pipelinedSwap?: boolean;
+  /** Ask training for everything it can give on a shortfall (TaskSwitch); MemorySide.require clamps. */
+  requireAll?: boolean;
+  /** Trim the reserve only while no model is warm (TaskSwitch: switch back when inference is idle). */
+  trimOnlyWhenIdle?: boolean;
 }
 
 export type ModelState = 'cold' | 'loading' | 'warm' | 'reserved';
@@ -228,13 +232,13 @@ export class ColocationCore {
       const reserve = this.reserveBytes;
       if (this.config.requireFromTraining !== false && !this.memory.atMinimum()) {
         path = 'train';
-        const ask = need - reserve + this.config.watermarkBytes;
+        const ask = this.config.requireAll ? Infinity : need - reserve + this.config.watermarkBytes;
         const t0 = this.now();
         const { freedBytes } = await this.memory.require(ask);
         this.free += freedBytes;
         this.stats.requires++;
         this.stats.requiredBytes += freedBytes;
-        this.emit({ kind: 'require', model: m.name, bytes: ask, freedBytes, ms: this.now() - t0, reason: `reserve ${reserve} < need ${need}: shrink training by (need - reserve) + W` });
+        this.emit({ kind: 'require', model: m.name, bytes: Number.isFinite(ask) ? ask : freedBytes, freedBytes, ms: this.now() - t0, reason: `reserve ${reserve} < need ${need}: shrink training by (need - reserve) + W` });
       }
       if (this.reserveBytes < need) {
         path = 'swap';
@@ -312,6 +316,7 @@ export class ColocationCore {
     }
     const reserve = this.reserveBytes;
     if (reserve <= this.trimAbove) return;
+    if (this.config.trimOnlyWhenIdle && [...this.models.values()].some((m) => m.state === 'warm' || m.state === 'loading')) return;
     const excess = reserve - this.config.watermarkBytes;
     await this.evictReserved(excess, `reserve ${reserve} > ${this.trimAbove} (2W): trimming to W`);
     const give = Math.min(excess, this.free);

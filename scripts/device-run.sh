@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The CUDA backend on the GPU machine, in one call: build the addon there, run
+# the CUDA and WebGPU (Dawn on NVIDIA Vulkan) kernel tests, run the benchmarks
+# beside PyTorch, and print the table last.
+#
+# Here, once per change (needs ../shared/device/pack.sh .device done before):
+#   bash scripts/device-run.sh pack      # tsc to dist/, bundle -> .device/bundle.tar.xz
+# On the GPU machine (the `run` tool, carrying .device):
+#   bash scripts/device-run.sh           # writes logs and JSON under $OUT (or ./device-out)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = pack ]; then
+  set -e
+  [ -f .device/setup.sh ] || { echo "run: bash ../shared/device/pack.sh .device first" >&2; exit 1; }
+  node scripts/embed-shaders.mjs
+  npx tsc -p tsconfig.json || echo "device-run pack: tsc reported errors (outside src/cuda?); dist/ was still written"
+  # vitest and its runtime dependencies, and webgpu with only the linux-x64 dawn.node
+  node --input-type=module -e '
+    import fs from "node:fs"; import path from "node:path";
+    const seen = new Set();
+    const find = (name, from) => { for (let d = from; ; d = path.dirname(d)) {
+      const p = path.join(d, "node_modules", name);
+      if (fs.existsSync(path.join(p, "package.json"))) return p;
+      if (path.dirname(d) === d) return null; } };
+    const walk = (p) => { if (!p || seen.has(p)) return; seen.add(p);
+      const j = JSON.parse(fs.readFileSync(path.join(p, "package.json"), "utf8"));
+      for (const d of Object.keys({ ...j.dependencies, ...j.optionalDependencies })) walk(find(d, p)); };
+    for (const n of ["vitest", "webgpu"]) walk(find(n, process.cwd()));
+    fs.writeFileSync(".device/bundle.list", [...seen].map((p) => path.relative(process.cwd(), p)).join("\n") + "\n");'
+  tar cJf .device/bundle.tar.xz --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
+    --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='*.map' -T .device/bundle.list dist
+  du -sh .device .device/bundle.tar.xz
+  exit 0
+fi
+
+OUT=${OUT:-$PWD/device-out}
+mkdir -p "$OUT"
+status=0
+step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
+
+step setup
+source .device/setup.sh
+tar xJf .device/bundle.tar.xz
+node scripts/embed-shaders.mjs
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
+export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+
+step build:cuda
+node scripts/build-cuda.mjs --force 2>&1 | tee "$OUT/build.log" || status=1
+
+step "CUDA tests"
+node node_modules/vitest/vitest.mjs run test/cuda-build.test.ts test/cuda-device.test.ts test/cuda-kernels.test.ts \
+  2>&1 | tee "$OUT/cuda-tests.log" | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^ *✓' | tail -40 || status=1
+grep -q "failed" "$OUT/cuda-tests.log" && status=1
+
+step "WebGPU tests (Dawn on NVIDIA Vulkan)"
+node node_modules/vitest/vitest.mjs run test/kernels.test.ts 2>&1 | tee "$OUT/webgpu-tests.log" | tail -15 || status=1
+grep -q "failed" "$OUT/webgpu-tests.log" && status=1
+
+step "PyTorch reference"
+python3 - "$OUT/torch.json" <<'PY' 2>&1 | tee "$OUT/torch.log"
+import json, sys, torch
+torch.backends.cuda.matmul.allow_tf32 = False  # fp32 GEMM, like cuBLAS default math
+dev = torch.device("cuda")
+def timed(fn, reps):
+    fn(); torch.cuda.synchronize()
+    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    s.record()
+    for _ in range(reps): fn()
+    e.record(); torch.cuda.synchronize()
+    return s.elapsed_time(e) / reps
+G = 1 << 30
+a = torch.empty(G // 4, device=dev); b = torch.empty(G // 4, device=dev)
+r = {}
+ms = timed(lambda: a.zero_(), 20); r["zero-fill 1 GiB (cudaMemsetAsync, own stream)"] = G / ms / 1e6
+ms = timed(lambda: b.copy_(a), 20); r["copy 1 GiB device to device"] = G / ms / 1e6
+del a, b
+for m, n, k in [(256, 1024, 784), (1024, 1024, 1024), (2048, 2048, 2048), (4096, 4096, 4096), (8192, 8192, 8192)]:
+    A = torch.randn(m, k, device=dev); B = torch.randn(k, n, device=dev); C = torch.empty(m, n, device=dev)
+    flop = 2 * m * n * k
+    reps = max(3, min(200, round(2e12 / flop)))
+    ms = timed(lambda: torch.matmul(A, B, out=C), reps)
+    r[f"gemm {m}x{n}x{k} fp32"] = flop / ms / 1e9
+print("torch preferred BLAS:", torch.backends.cuda.preferred_blas_library())
+for lib in ("cublas", "cublaslt"):
+    torch.backends.cuda.preferred_blas_library(lib)
+    A = torch.randn(256, 784, device=dev); B = torch.randn(784, 1024, device=dev); C = torch.empty(256, 1024, device=dev)
+    ms = timed(lambda: torch.matmul(A, B, out=C), 200)
+    print(f"gemm 256x1024x784 with {lib}: {2 * 256 * 1024 * 784 / ms / 1e9:.2f} TFLOP/s")
+print(torch.__version__, torch.cuda.get_device_name())
+print(json.dumps(r, indent=1))
+json.dump(r, open(sys.argv[1], "w"))
+PY
+
+step "CUDA benchmarks"
+grep -E "preferred|with cublas" "$OUT/torch.log"
+node dist/src/cuda/bench.js --torch "$OUT/torch.json" --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.log" || status=1
+
+step "summary"
+echo "tests: $(grep -h 'Tests ' "$OUT/cuda-tests.log" "$OUT/webgpu-tests.log" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ' | paste -sd ';')"
+sed -n '/^| /,$p' "$OUT/bench.log"
+exit $status

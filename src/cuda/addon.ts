@@ -1,0 +1,98 @@
+// Loads native-cuda/build/handover_cuda.node and types its functions. Every
+// call goes through a wrapper that turns the addon's errors into CudaError.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CudaUnavailableError, fromAddon } from './errors.js';
+
+/** A device pointer, stream, event or allocation handle. */
+export type Handle = bigint;
+
+export interface CudaDeviceProps {
+  name: string;
+  totalBytes: number;
+  granularity: number;
+  smCount: number;
+  major: number;
+  minor: number;
+  driverVersion: number;
+  runtimeVersion: number;
+}
+
+export interface KernelSpec {
+  name: string;
+  bindings: number;
+  paramBytes: number;
+}
+
+export interface CudaAddon {
+  open(ordinal: number): CudaDeviceProps;
+  pageCreate(bytes: number, ordinal: number): Handle;
+  pageRelease(page: Handle): void;
+  addressReserve(bytes: number, alignment: number): Handle;
+  addressFree(va: Handle, bytes: number): void;
+  pageMap(va: Handle, bytes: number, page: Handle): void;
+  pageUnmap(va: Handle, bytes: number): void;
+  accessSet(va: Handle, bytes: number, ordinal: number): void;
+  hostAlloc(bytes: number): ArrayBuffer;
+  zeroAsync(ptr: Handle, bytes: number, stream: Handle): void;
+  copyAsync(dst: Handle, src: Handle, bytes: number, stream: Handle): void;
+  uploadAsync(dst: Handle, host: ArrayBuffer, hostOffset: number, bytes: number, stream: Handle): void;
+  downloadAsync(host: ArrayBuffer, hostOffset: number, src: Handle, bytes: number, stream: Handle): void;
+  streamCreate(priority: number): Handle;
+  streamDestroy(stream: Handle): void;
+  eventCreate(timing: boolean): Handle;
+  eventDestroy(event: Handle): void;
+  eventRecord(event: Handle, stream: Handle): void;
+  eventQuery(event: Handle): boolean;
+  eventElapsed(start: Handle, end: Handle): number;
+  streamWaitEvent(stream: Handle, event: Handle): void;
+  synchronize(): void;
+  kernels(): KernelSpec[];
+  prepare(index: number): void;
+  launch(index: number, bindings: BigUint64Array, params: ArrayBuffer, tx: number, ty: number, tz: number, stream: Handle): void;
+  blasCreate(stream: Handle): Handle;
+  blasDestroy(blas: Handle): void;
+  blasSetWorkspace(blas: Handle, ptr: Handle, bytes: number): void;
+  gemm(blas: Handle, a: Handle, b: Handle, c: Handle, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, alpha: number, beta: number): void;
+}
+
+/** Where the addon is looked for: HANDOVER_CUDA_ADDON, then native-cuda/build above this file. */
+export function addonPath(): string {
+  if (process.env.HANDOVER_CUDA_ADDON) return process.env.HANDOVER_CUDA_ADDON;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const p = join(dir, 'native-cuda', 'build', 'handover_cuda.node');
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  return join(dir, 'native-cuda', 'build', 'handover_cuda.node');
+}
+
+let loaded: CudaAddon | null = null;
+
+export function loadAddon(): CudaAddon {
+  if (loaded) return loaded;
+  const path = addonPath();
+  if (!existsSync(path)) throw new CudaUnavailableError(`addon not built (${path}); run npm run build:cuda`);
+  let raw: Record<string, (...a: unknown[]) => unknown>;
+  try {
+    raw = createRequire(import.meta.url)(path) as typeof raw;
+  } catch (e) {
+    throw new CudaUnavailableError(`addon ${path} did not load: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(raw)) {
+    wrapped[name] = (...args: unknown[]) => {
+      try {
+        return fn(...args);
+      } catch (e) {
+        throw fromAddon(e);
+      }
+    };
+  }
+  loaded = wrapped as unknown as CudaAddon;
+  return loaded;
+}

@@ -1,0 +1,314 @@
+// The CUDA backend. Memory is a pool of VMM physical pages (cuMemCreate, one
+// allocation granularity each); a backing is a reserved virtual range with
+// pages mapped into it, so the same physical pages can later be mapped again,
+// scattered, into another contiguous range (capabilities.remap). Kernels and
+// copies run in issue order on one training stream; zero-fills run on their own
+// stream, ordered against it with events. submit() records an event and polls it.
+
+import { GpuDevice, type Backing, type DeviceInfo, type Range } from '../core/device.js';
+import { InvalidRangeError } from '../core/errors.js';
+import { loadAddon, type CudaAddon, type CudaDeviceProps, type Handle } from './addon.js';
+import { EventPool, whenDone } from './completion.js';
+import { CudaError, CudaUnavailableError } from './errors.js';
+import { PagePool } from './page-pool.js';
+import { Staging } from './staging.js';
+
+/** One page of an existing backing, for mapPages(); offset is a multiple of pageBytes. */
+export interface PageRef {
+  backing: Backing;
+  offset: number;
+}
+
+interface Reservation {
+  va: Handle;
+  /** Reserved bytes: whole pages. */
+  bytes: number;
+  pages: Handle[];
+  /** False for a view made by mapPages(): its pages belong to other backings. */
+  ownsPages: boolean;
+}
+
+const BLAS_WORKSPACE = 32 << 20;
+
+interface Kernel {
+  index: number;
+  bindings: number;
+}
+
+export interface CudaOptions {
+  ordinal?: number;
+}
+
+export class CudaDevice extends GpuDevice {
+  readonly info: DeviceInfo;
+  readonly pool: PagePool;
+  readonly pageBytes: number;
+  private readonly train: Handle;
+  private readonly zeroing: Handle;
+  private readonly blas: Handle;
+  private readonly events: EventPool;
+  private readonly staging: Staging;
+  private readonly reservations = new Map<number, Reservation>();
+  private readonly kernels = new Map<string, Kernel>();
+  private readonly beforeZero: Handle;
+  private readonly afterZero: Handle;
+  /** Unmaps wait until the GPU is done with the range (out of the handover's path). */
+  private deferred: { event: Handle; r: Reservation }[] = [];
+  private workspace: Reservation;
+  private viewSpec: Handle[] | null = null;
+  private destroyed = false;
+
+  static async open(log?: (line: string) => void, opts: CudaOptions = {}): Promise<CudaDevice> {
+    const cu = loadAddon();
+    const ordinal = opts.ordinal ?? 0;
+    let props: CudaDeviceProps;
+    try {
+      props = cu.open(ordinal);
+    } catch (e) {
+      if (e instanceof CudaError && /NoDevice|InsufficientDriver|NO_DEVICE|SymbolNotFound|InitializationError/i.test(e.code))
+        throw new CudaUnavailableError(`${e.code}: ${e.detail}`, e);
+      throw e;
+    }
+    const d = new CudaDevice(cu, props, ordinal);
+    log?.(`cuda: ${props.name} sm_${props.major}${props.minor}, ${(props.totalBytes / 2 ** 30).toFixed(1)} GiB, ` +
+      `${props.smCount} SMs, page ${props.granularity >> 20} MiB, driver ${props.driverVersion}`);
+    return d;
+  }
+
+  private constructor(readonly cu: CudaAddon, readonly props: CudaDeviceProps, readonly ordinal: number) {
+    super();
+    this.pageBytes = props.granularity;
+    this.info = {
+      backend: 'cuda',
+      name: props.name,
+      vendor: 'nvidia',
+      architecture: `sm_${props.major}${props.minor}`,
+      software: false,
+      limits: {
+        maxBackingBytes: props.totalBytes,
+        // Kernels count elements in u32 params: 2^32 - 1 words at most.
+        maxBindingBytes: Math.min(props.totalBytes, 2 ** 34 - 256),
+        bindingAlignment: 256,
+        maxGroupsPerDimension: 2 ** 31 - 1,
+      },
+      capabilities: { remap: true, timestamps: true },
+    };
+    this.pool = new PagePool(cu, this.pageBytes, ordinal);
+    this.train = cu.streamCreate(0);
+    this.zeroing = cu.streamCreate(0);
+    this.blas = cu.blasCreate(this.train);
+    this.events = new EventPool(cu);
+    this.staging = new Staging(cu);
+    this.beforeZero = this.events.get();
+    this.afterZero = this.events.get();
+    cu.kernels().forEach((k, index) => this.kernels.set(k.name, { index, bindings: k.bindings }));
+    // cuBLAS gets its workspace from the page pool (split-K and other algorithms need one).
+    this.workspace = this.mapReservation(this.pool.take(BLAS_WORKSPACE / this.pageBytes || 1), true);
+    cu.blasSetWorkspace(this.blas, this.workspace.va, this.workspace.bytes);
+  }
+
+  /**
+   * Maps existing pages, possibly scattered over several backings, into one new
+   * contiguous backing (the same physical memory, a second virtual address).
+   * The arena could use this to give a training tensor a contiguous range built
+   * from whatever pages are free. Destroying the view unmaps only the view.
+   */
+  mapPages(pages: readonly PageRef[], label = 'view'): Backing {
+    const handles = pages.map((p, i) => {
+      const r = this.reservations.get(p.backing.id);
+      if (!r) throw new InvalidRangeError(`mapPages: page ${i} names backing ${p.backing.id}, which is not live`);
+      if (p.offset % this.pageBytes !== 0 || p.offset < 0 || p.offset >= r.bytes)
+        throw new InvalidRangeError(`mapPages: page ${i} offset ${p.offset} is not a page of backing ${p.backing.id}`);
+      return r.pages[p.offset / this.pageBytes]!;
+    });
+    this.viewSpec = handles;
+    try {
+      return this.createBacking(handles.length * this.pageBytes, label);
+    } finally {
+      this.viewSpec = null;
+    }
+  }
+
+  /** The training stream and the cuBLAS handle, for benchmarks and interop. */
+  get trainingStream(): Handle {
+    return this.train;
+  }
+  get blasHandle(): Handle {
+    return this.blas;
+  }
+
+  /** Device pointer of a range (for benchmarks and interop). */
+  pointer(r: Range): Handle {
+    const res = this.reservations.get(r.backing.id);
+    if (!res) throw new InvalidRangeError(`backing ${r.backing.id} has no CUDA reservation`);
+    return res.va + BigInt(r.offset);
+  }
+
+  async prepare(kernels: readonly string[]): Promise<void> {
+    for (const name of kernels) {
+      if (name === 'matmul') continue;
+      this.cu.prepare(this.kernel(name).index);
+    }
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.cu.synchronize();
+    this.unmapDone(true);
+    for (const r of this.reservations.values()) this.unmap(r);
+    this.reservations.clear();
+    this.unmap(this.workspace);
+    this.pool.release();
+    this.staging.destroy();
+    this.events.destroy();
+    this.cu.blasDestroy(this.blas);
+    this.cu.streamDestroy(this.train);
+    this.cu.streamDestroy(this.zeroing);
+  }
+
+  protected _createBacking(id: number, bytes: number, _label: string): void {
+    this.unmapDone(false);
+    const view = this.viewSpec;
+    const pages = view ?? this.pool.take(Math.ceil(bytes / this.pageBytes));
+    try {
+      this.reservations.set(id, this.mapReservation(pages, !view));
+    } catch (e) {
+      if (!view) this.pool.give(pages); // the pages go back to the pool untouched
+      throw e;
+    }
+  }
+
+  /** Reserves a range and maps the pages into it, in order; undoes its own steps on failure. */
+  private mapReservation(pages: Handle[], ownsPages: boolean): Reservation {
+    const size = pages.length * this.pageBytes;
+    const va = this.cu.addressReserve(size, this.pageBytes);
+    let mapped = 0;
+    try {
+      for (; mapped < pages.length; mapped++) this.cu.pageMap(va + BigInt(mapped * this.pageBytes), this.pageBytes, pages[mapped]!);
+      this.cu.accessSet(va, size, this.ordinal);
+    } catch (e) {
+      for (let i = 0; i < mapped; i++) this.cu.pageUnmap(va + BigInt(i * this.pageBytes), this.pageBytes);
+      this.cu.addressFree(va, size);
+      throw e;
+    }
+    return { va, bytes: size, pages, ownsPages };
+  }
+
+  protected _destroyBacking(b: Backing): void {
+    const r = this.reservations.get(b.id)!;
+    this.reservations.delete(b.id);
+    const event = this.events.get();
+    this.cu.eventRecord(event, this.train);
+    this.deferred.push({ event, r });
+  }
+
+  protected _write(range: Range, data: ArrayBufferView): void {
+    if (range.bytes === 0) return;
+    const s = this.staging.acquire(range.bytes);
+    new Uint8Array(s.host, 0, range.bytes).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    this.cu.uploadAsync(this.pointer(range), s.host, 0, range.bytes, this.train);
+    this.cu.eventRecord(s.event, this.train);
+  }
+
+  protected async _read(range: Range): Promise<Uint8Array> {
+    const s = this.staging.acquire(Math.max(4, range.bytes));
+    if (range.bytes > 0) this.cu.downloadAsync(s.host, 0, this.pointer(range), range.bytes, this.train);
+    this.cu.eventRecord(s.event, this.train);
+    try {
+      await whenDone(this.cu, s.event);
+      return new Uint8Array(s.host.slice(0, range.bytes));
+    } finally {
+      s.busy = false;
+    }
+  }
+
+  protected _zero(range: Range): void {
+    if (range.bytes === 0) return;
+    this.cu.eventRecord(this.beforeZero, this.train);
+    this.cu.streamWaitEvent(this.zeroing, this.beforeZero);
+    this.cu.zeroAsync(this.pointer(range), range.bytes, this.zeroing);
+    this.cu.eventRecord(this.afterZero, this.zeroing);
+    this.cu.streamWaitEvent(this.train, this.afterZero);
+  }
+
+  protected _copy(src: Range, dst: Range): void {
+    if (src.bytes === 0) return;
+    const s = this.pointer(src);
+    const d = this.pointer(dst);
+    const gap = Math.abs(dst.offset - src.offset);
+    if (src.backing.id !== dst.backing.id || gap >= src.bytes) {
+      this.cu.copyAsync(d, s, src.bytes, this.train);
+      return;
+    }
+    // Overlapping move: pieces no longer than the gap, in an order that never
+    // reads a word already written (cudaMemcpy does not allow overlap).
+    const down = dst.offset < src.offset;
+    for (let done = 0; done < src.bytes; done += gap) {
+      const n = Math.min(gap, src.bytes - done);
+      const at = BigInt(down ? done : src.bytes - done - n);
+      this.cu.copyAsync(d + at, s + at, n, this.train);
+    }
+  }
+
+  protected _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
+    if (kernel === 'matmul') return this.gemm(ranges, params);
+    const k = this.kernel(kernel);
+    if (ranges.length !== k.bindings) throw new InvalidRangeError(`kernel ${kernel} takes ${k.bindings} bindings, got ${ranges.length}`);
+    if (!params) throw new InvalidRangeError(`kernel ${kernel} takes params and none were given`);
+    const ptrs = new BigUint64Array(ranges.length);
+    ranges.forEach((r, i) => (ptrs[i] = this.pointer(r)));
+    this.cu.launch(k.index, ptrs, params, threads[0], threads[1], threads[2], this.train);
+  }
+
+  protected async _submit(): Promise<void> {
+    const event = this.events.get();
+    this.cu.eventRecord(event, this.train);
+    try {
+      await whenDone(this.cu, event);
+    } finally {
+      this.events.put(event);
+    }
+    this.unmapDone(false);
+  }
+
+  /** matmul params (WGSL): m, n, k, flags (1 transA, 2 transB), alpha, beta. */
+  private gemm(ranges: Range[], params: ArrayBuffer | undefined): void {
+    if (ranges.length !== 3 || !params || params.byteLength < 24)
+      throw new InvalidRangeError('kernel matmul takes 3 bindings and 6 param words');
+    const u = new Uint32Array(params, 0, 4);
+    const f = new Float32Array(params, 16, 2);
+    const [m, n, k, flags] = [u[0]!, u[1]!, u[2]!, u[3]!];
+    if (m === 0 || n === 0) return;
+    const [a, b, c] = ranges.map((r) => this.pointer(r)) as [Handle, Handle, Handle];
+    if (k === 0) {
+      // C = beta C; cuBLAS needs k >= 1, so scale through an empty product is done by hand.
+      if (f[1] !== 0) throw new InvalidRangeError('matmul with k = 0 and beta != 0 is not supported on CUDA');
+      this.cu.zeroAsync(c, m * n * 4, this.train);
+      return;
+    }
+    this.cu.gemm(this.blas, a, b, c, m, n, k, (flags & 1) !== 0, (flags & 2) !== 0, f[0]!, f[1]!);
+  }
+
+  private kernel(name: string): Kernel {
+    const k = this.kernels.get(name);
+    if (!k) throw new InvalidRangeError(`no CUDA kernel named '${name}' (native-cuda/*.cu)`);
+    return k;
+  }
+
+  /** Unmaps destroyed backings whose last work is done (all of them when `all`, after a synchronize). */
+  private unmapDone(all: boolean): void {
+    this.deferred = this.deferred.filter(({ event, r }) => {
+      if (!all && !this.cu.eventQuery(event)) return true;
+      this.unmap(r);
+      this.events.put(event);
+      return false;
+    });
+  }
+
+  private unmap(r: Reservation): void {
+    this.cu.pageUnmap(r.va, r.bytes);
+    this.cu.addressFree(r.va, r.bytes);
+    if (r.ownsPages) this.pool.give(r.pages);
+  }
+}

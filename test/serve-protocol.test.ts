@@ -104,9 +104,9 @@ describe('endpoints', () => {
   });
 
   it('GET /v2/health/ready and /v2/models/{name}/ready follow the model state', async () => {
-    expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(503);
+    expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(400);
     const cold = await app.inject({ method: 'GET', url: '/v2/models/cold/ready' });
-    expect([cold.statusCode, cold.json()]).toEqual([503, { name: 'cold', ready: false }]);
+    expect([cold.statusCode, cold.json()]).toEqual([400, { name: 'cold', ready: false }]);
     const req = { inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [7] }] };
     expect((await infer('cold', req)).statusCode).toBe(200);
     const warm = await app.inject({ method: 'GET', url: '/v2/models/cold/ready' });

@@ -7,6 +7,9 @@ import { ModelNotFoundError } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { encodeInferResponse, parseInferRequest, tensorMetadata } from './tensors.js';
 
+/** The v2 protocol's health answer: 200 is true, a 4xx (Triton uses 400) is false. */
+const NOT_READY = 400;
+
 /** This server serves one version of each model. */
 export const MODEL_VERSION = '1';
 
@@ -36,7 +39,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.get('/v2/health/ready', async (_req, reply) => {
     const ready = store.list().every((m) => m.state === 'warm');
-    return reply.code(ready ? 200 : 503).send({ ready });
+    return reply.code(ready ? 200 : NOT_READY).send({ ready });
   });
 
   const metadata = async (req: ModelRequest) => {
@@ -55,7 +58,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const ready = async (req: ModelRequest, reply: FastifyReply) => {
     const info = lookup(req.params);
     const isReady = info.state === 'warm';
-    return reply.code(isReady ? 200 : 503).send({ name: info.name, ready: isReady });
+    return reply.code(isReady ? 200 : NOT_READY).send({ name: info.name, ready: isReady });
   };
   app.get<{ Params: ModelParams }>('/v2/models/:name/ready', ready);
   app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version/ready', ready);

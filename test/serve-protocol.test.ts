@@ -4,6 +4,7 @@
 // is exercised end to end in serve-e2e.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Arena } from '../src/core/arena.js';
 import type { ModelInfo, ServableStore, TensorData } from '../src/serve/engine.js';
@@ -83,6 +84,12 @@ const addReq = (x: unknown, shape = [1, 3], extra: Record<string, unknown> = {})
 });
 
 describe('endpoints', () => {
+  it('GET /v2: server metadata', async () => {
+    const r = await app.inject({ method: 'GET', url: '/v2' });
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect([r.statusCode, r.json()]).toEqual([200, { name: 'handover', version, extensions: [] }]);
+  });
+
   it('GET /v2/health/live', async () => {
     const r = await app.inject({ method: 'GET', url: '/v2/health/live' });
     expect(r.statusCode).toBe(200);

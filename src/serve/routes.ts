@@ -1,6 +1,9 @@
 // The KServe v2 / Triton HTTP routes: health, model metadata and readiness,
 // inference, and /metrics. Handlers throw RequestErrors; server.ts turns
 // every error into a JSON {error} reply.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ModelInfo, ServableStore, TensorData } from './engine.js';
 import { ModelNotFoundError } from './errors.js';
@@ -35,6 +38,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return info;
   };
 
+  const server = { name: 'handover', version: packageVersion(), extensions: [] as string[] };
+  app.get('/v2', async () => server);
   app.get('/v2/health/live', async () => ({ live: true }));
 
   app.get('/v2/health/ready', async (_req, reply) => {
@@ -81,6 +86,19 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
+}
+
+/** The version in the package.json above this file (src/serve or dist/src/serve). */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'handover' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: look further up
+    }
+  }
+  return 'unknown';
 }
 
 /** A FIFO bound on concurrent engine calls. */

@@ -112,13 +112,25 @@ describe('require: reserve, then training, then swapping', () => {
     expect(core.reserveBytes).toBe(50 * MB);
   });
 
-  it('fails with a typed error when every warm model is pinned', async () => {
+  it('fails with a typed error when a model can never fit', async () => {
+    const { core } = setup({ training: 100 * MB, config: { watermarkBytes: 0 }, sizes: { a: 100 * MB, big: 300 * MB } });
+    await expect(core.admit('big')).rejects.toBeInstanceOf(InferenceMemoryError);
+    expect(core.state('big')).toBe('cold');
+    expect(core.snapshot().models.find((m) => m.name === 'big')!.pinned).toBe(0);
+    await expect(core.admit('zzz')).rejects.toBeInstanceOf(UnknownSchedModelError);
+  });
+
+  it('waits for a running request when the memory it needs is pinned', async () => {
     const { core, serve } = setup({ training: 100 * MB, config: { watermarkBytes: 0 }, sizes: { a: 100 * MB, b: 100 * MB } });
     await serve('a');
-    await core.admit('a');
-    await expect(core.admit('b')).rejects.toBeInstanceOf(InferenceMemoryError);
-    expect(core.state('b')).toBe('cold');
-    await expect(core.admit('zzz')).rejects.toBeInstanceOf(UnknownSchedModelError);
+    await core.admit('a'); // a is running
+    let admittedB = false;
+    const forB = core.admit('b').then((x) => ((admittedB = true), x));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(admittedB).toBe(false);
+    core.complete('a');
+    expect((await forB).path).toBe('swap');
+    expect(core.state('a')).toBe('cold');
   });
 
   it('a static partition never asks training (requireFromTraining: false)', async () => {
@@ -206,5 +218,57 @@ describe('idle models go to the reserve; the reserve trims from 2W to W', () => 
     expect(events[0]!.reserveBytes).toBe(200 * MB);
     expect(events[1]!.reserveBytes).toBe(100 * MB);
     expect(JSON.parse(JSON.stringify(core.log))).toHaveLength(2);
+  });
+});
+
+describe('concurrent requests', () => {
+  it('one load per cold model however many requests arrive during the require and the load', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const training = new FakeTraining(1000 * MB);
+    const slowRequire = training.require.bind(training);
+    training.require = async (b: number) => {
+      await gate;
+      return slowRequire(b);
+    };
+    const models = new FakeModels({ a: 100 * MB });
+    const core = new ColocationCore(training, models, { tIdleMs: 5000, watermarkBytes: 100 * MB }, () => 0);
+    core.register('a');
+    const all = Promise.all([core.admit('a'), core.admit('a'), core.admit('a')]);
+    await Promise.resolve();
+    release();
+    const adms = await all;
+    expect(adms.map((a) => a.path)).toEqual(['train', 'joined', 'joined']);
+    expect(models.loads).toHaveLength(1);
+    expect(training.requires).toHaveLength(1);
+    expect(core.snapshot().models[0]!.pinned).toBe(3);
+  });
+
+  it('a request arriving while its model is being swapped out waits and reloads it', async () => {
+    const training = new FakeTraining(0);
+    let unloading!: () => void;
+    const models = new FakeModels({ a: 100 * MB, b: 100 * MB });
+    const core = new ColocationCore(training, models, { tIdleMs: 5000, watermarkBytes: 0 }, () => 0, { initialReserveBytes: 100 * MB });
+    core.register('a');
+    core.register('b');
+    await core.admit('a');
+    core.complete('a');
+    const unloadStarted = new Promise<void>((r) => (unloading = r));
+    const slowUnload = models.unload.bind(models);
+    models.unload = async (m: string) => {
+      unloading();
+      await new Promise((r) => setTimeout(r, 5));
+      return slowUnload(m);
+    };
+    const forB = core.admit('b'); // swaps a out
+    await unloadStarted;
+    expect(core.state('a')).toBe('cold');
+    const forA = core.admit('a'); // must not take the warm fast path
+    expect((await forB).path).toBe('swap');
+    core.complete('b');
+    const a = await forA;
+    expect(a.path).toBe('swap');
+    expect(a.coldStart).toBe(true);
+    expect(models.loads.map((l) => l.model)).toEqual(['a', 'b', 'a']);
   });
 });

@@ -89,6 +89,13 @@ export interface CoreSnapshot {
   models: { name: string; state: ModelState; bytes: number; lastUsed: number; pinned: number }[];
 }
 
+/** Internal: the memory a request needs is held by running requests; retry after one completes. */
+class WaitForUnpin extends Error {
+  constructor(readonly unpinned: Promise<void>) {
+    super('waiting for a running request to complete');
+  }
+}
+
 export class ColocationCore {
   readonly log: EventLog;
   readonly stats: CoreStats = { admits: 0, warmHits: 0, reuses: 0, coldStarts: 0, requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, swapOuts: 0, evictions: 0 };
@@ -97,6 +104,7 @@ export class ColocationCore {
   private free: number;
   private lock: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | null = null;
+  private unpinWaiters: (() => void)[] = [];
   private readonly trimAbove: number;
 
   constructor(
@@ -163,7 +171,16 @@ export class ColocationCore {
     }
     m.pinned++;
     try {
-      const path = await this.serial(() => this.makeResident(m));
+      let path: AdmitPath;
+      for (;;) {
+        try {
+          path = await this.serial(() => this.makeResident(m));
+          break;
+        } catch (e) {
+          if (!(e instanceof WaitForUnpin)) throw e;
+          await e.unpinned; // memory is pinned by running requests; registered inside the lock, so no wake-up is lost
+        }
+      }
       if (m.loading) await m.loading;
       if ((m.state as ModelState) !== 'warm') throw new InferenceMemoryError(name, m.bytes, this.reserveBytes, 0, 0);
       m.lastUsed = this.now();
@@ -179,6 +196,11 @@ export class ColocationCore {
     const m = this.model(name);
     if (m.pinned > 0) m.pinned--;
     m.lastUsed = this.now();
+    if (m.pinned === 0 && this.unpinWaiters.length) {
+      const w = this.unpinWaiters;
+      this.unpinWaiters = [];
+      w.forEach((f) => f());
+    }
   }
 
   /** Idle expiry and reserve trimming; call periodically (or `startTicking`). */
@@ -218,7 +240,7 @@ export class ColocationCore {
   }
 
   private async makeResident(m: Model): Promise<AdmitPath> {
-    if (m.state === 'warm') return 'warm';
+    if (m.state === 'warm') return 'joined'; // it was not warm when this request arrived: it waited for a load
     if (m.state === 'loading') return 'joined';
     if (m.state === 'reserved') {
       m.state = 'warm';
@@ -276,8 +298,8 @@ export class ColocationCore {
     for (const v of this.coldestFirst('warm', true)) {
       if (this.reserveBytes >= need) return;
       if (v === forModel) continue;
+      v.state = 'cold'; // first: a request arriving during the unload must not take the warm fast path
       await this.modelSide.unload(v.name);
-      v.state = 'cold';
       this.free += v.bytes;
       this.stats.swapOuts++;
       this.emit({ kind: 'swap-out', model: v.name, bytes: v.bytes, reason: `training at its minimum: swapped out (coldest) for '${forModel.name}'` });
@@ -289,6 +311,7 @@ export class ColocationCore {
         if (x.state === 'warm' || x.state === 'loading') warm += x.bytes;
         if ((x.state === 'warm' || x.state === 'loading') && x.pinned > 0) pinned += x.bytes;
       }
+      if (this.reserveBytes + pinned >= need) throw new WaitForUnpin(new Promise<void>((r) => this.unpinWaiters.push(r)));
       throw new InferenceMemoryError(forModel.name, need, this.reserveBytes, warm, pinned);
     }
   }
@@ -297,8 +320,8 @@ export class ColocationCore {
   private async evictReserved(bytes: number, reason: string): Promise<void> {
     for (const v of this.coldestFirst('reserved', false)) {
       if (this.free >= bytes) return;
-      await this.modelSide.unload(v.name);
       v.state = 'cold';
+      await this.modelSide.unload(v.name);
       this.free += v.bytes;
       this.stats.evictions++;
       this.emit({ kind: 'evict', model: v.name, bytes: v.bytes, reason: `coldest reserved model unloaded: ${reason}` });

@@ -13,7 +13,7 @@ export class InferenceMemoryError extends HandoverError {
   ) {
     super(
       `model '${model}' needs ${needBytes} bytes: reserve holds ${reserveBytes}, training is at its minimum, ` +
-        `and swapping out every unpinned warm model (${warmBytes - pinnedBytes} of ${warmBytes} bytes) is not enough`,
+        `and even with every warm model swapped out (${warmBytes} bytes, ${pinnedBytes} of them in use) it cannot fit`,
     );
   }
 }

@@ -1,8 +1,8 @@
-// conv2d_direct: one output element per invocation; for depthwise and
-// other convolutions with few output channels per group (bias and a fused
-// Relu/Clip clamp to [lo, hi] in the epilogue), where the tiled
-// implicit GEMM (conv2d) would leave most of its rows idle.
-// Weights [Cout, Cin/g, KH, KW], input [N, Cin, H, W], output [N, Cout, OH, OW].
+// conv2d_direct: for depthwise and other convolutions with few output
+// channels per group. One output channel and four neighbouring output pixels
+// of one row per invocation: each weight is loaded once for four FMAs.
+// Weights [Cout, Cin/g, KH, KW], input [N, Cin, H, W], output [N, Cout, OH, OW];
+// the epilogue adds the bias and clamps to [lo, hi] (a fused Relu or Clip).
 struct Params {
   n: u32, cin: u32, h: u32, w: u32,
   cout: u32, oh: u32, ow: u32, groups: u32,
@@ -19,28 +19,37 @@ struct Params {
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * 256u;
-  if (i >= p.total) { return; }
-  let ow = i % p.ow;
-  let oh = (i / p.ow) % p.oh;
-  let co = (i / (p.ow * p.oh)) % p.cout;
-  let nb = i / (p.ow * p.oh * p.cout);
+  let owq = (p.ow + 3u) / 4u;
+  if (i >= p.n * p.cout * p.oh * owq) { return; }
+  let ow0 = (i % owq) * 4u;
+  let oh = (i / owq) % p.oh;
+  let co = (i / (owq * p.oh)) % p.cout;
+  let nb = i / (owq * p.oh * p.cout);
   let coutG = p.cout / p.groups;
   let cinG = p.cin / p.groups;
   let g = co / coutG;
-  var acc = 0.0;
-  if (p.hasBias != 0u) { acc = bias[co]; }
+  var acc = vec4f(0.0);
+  let iwLast = i32(p.w) - 1;
   for (var ci = 0u; ci < cinG; ci++) {
     let xBase = (nb * p.cin + g * cinG + ci) * p.h;
     let wBase = (co * cinG + ci) * p.kh;
     for (var kh = 0u; kh < p.kh; kh++) {
       let ih = i32(oh * p.sh + kh * p.dh) - i32(p.ph);
       if (ih < 0 || ih >= i32(p.h)) { continue; }
+      let row = (xBase + u32(ih)) * p.w;
       for (var kw = 0u; kw < p.kw; kw++) {
-        let iw = i32(ow * p.sw + kw * p.dw) - i32(p.pw);
-        if (iw < 0 || iw >= i32(p.w)) { continue; }
-        acc = fma(x[(xBase + u32(ih)) * p.w + u32(iw)], wt[(wBase + kh) * p.kw + kw], acc);
+        let iw = vec4i(vec4u(ow0, ow0 + 1u, ow0 + 2u, ow0 + 3u) * p.sw + kw * p.dw) - i32(p.pw);
+        let m = select(vec4f(0.0), vec4f(1.0), (iw >= vec4i(0)) & (iw <= vec4i(iwLast)));
+        let xi = vec4u(row) + vec4u(clamp(iw, vec4i(0), vec4i(iwLast)));
+        let xv = vec4f(x[xi.x], x[xi.y], x[xi.z], x[xi.w]) * m;
+        acc = fma(xv, vec4f(wt[(wBase + kh) * p.kw + kw]), acc);
       }
     }
   }
-  y[i] = clamp(acc, p.lo, p.hi);
+  if (p.hasBias != 0u) { acc += vec4f(bias[co]); }
+  acc = clamp(acc, vec4f(p.lo), vec4f(p.hi));
+  let o = ((nb * p.cout + co) * p.oh + oh) * p.ow;
+  for (var j = 0u; j < 4u; j++) {
+    if (ow0 + j < p.ow) { y[o + ow0 + j] = acc[j]; }
+  }
 }

@@ -1,10 +1,11 @@
 // reduce: one output per invocation. The output index is decomposed over the
 // kept dims (od/os: sizes and input strides), then the reduced dims (rd/rs)
 // are walked. op: 0 sum, 1 mean, 2 max, 3 min, 4 prod, 5 sum of squares,
-// 6 log-sum-exp, 7 L1, 8 L2.
+// 6 log-sum-exp, 7 L1, 8 L2. contiguous != 0: the reduced dims are the
+// trailing block, so output i reads x[i * count + j] (no index decomposition).
 struct Params {
   n: u32, count: u32, keptRank: u32, redRank: u32,
-  op: u32, _a: u32, _b: u32, _c: u32,
+  op: u32, contiguous: u32, _b: u32, _c: u32,
   od: array<vec4u, 2>, os: array<vec4u, 2>, rd: array<vec4u, 2>, rs: array<vec4u, 2>,
 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -19,7 +20,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (i >= p.n) { return; }
   var rem = i;
   var base = 0u;
-  for (var d = i32(p.keptRank) - 1; d >= 0; d--) {
+  if (p.contiguous != 0u) { rem = 0u; base = i * p.count; }
+  for (var d = select(i32(p.keptRank) - 1, -1, p.contiguous != 0u); d >= 0; d--) {
     let dim = at(p.od, u32(d));
     base += (rem % dim) * at(p.os, u32(d));
     rem = rem / dim;
@@ -28,8 +30,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (p.op == 6u) {
     for (var j = 0u; j < p.count; j++) {
       var r = j;
-      var off = base;
-      for (var d = i32(p.redRank) - 1; d >= 0; d--) {
+      var off = base + select(0u, j, p.contiguous != 0u);
+      for (var d = select(i32(p.redRank) - 1, -1, p.contiguous != 0u); d >= 0; d--) {
         let dim = at(p.rd, u32(d));
         off += (r % dim) * at(p.rs, u32(d));
         r = r / dim;
@@ -46,8 +48,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   for (var j = 0u; j < p.count; j++) {
     var r = j;
-    var off = base;
-    for (var d = i32(p.redRank) - 1; d >= 0; d--) {
+    var off = base + select(0u, j, p.contiguous != 0u);
+    for (var d = select(i32(p.redRank) - 1, -1, p.contiguous != 0u); d >= 0; d--) {
       let dim = at(p.rd, u32(d));
       off += (r % dim) * at(p.rs, u32(d));
       r = r / dim;

@@ -89,3 +89,12 @@ describe('unary ops', () => {
 describe('binary, comparison, Where and Cast', () => {
   for (const c of binary) it(c.name, async () => expect(await checkCase(store, c, r)).toBe(''));
 });
+
+describe('one tensor bound twice (WebGPU forbids aliasing read_write bindings)', () => {
+  const self: OpCase[] = [
+    { name: 'Mul(x, x)', op: 'Mul', inputs: [f(3, 5)] },
+    { name: 'Add(x, x)', op: 'Add', inputs: [i64([7])] },
+    { name: 'MatMul(x, x)', op: 'MatMul', inputs: [f(4, 4)] },
+  ];
+  for (const c of self) it(c.name, async () => expect(await checkCase(store, { ...c, inputs: [c.inputs[0]!, c.inputs[0]!] }, r)).toBe(''));
+});

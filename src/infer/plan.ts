@@ -3,10 +3,11 @@
 // inference workspace (slots reused once their last reader has run).
 import { ModelError } from '../onnx/errors.js';
 import { cpuOps, type CpuOp } from '../onnx/fold.js';
-import type { Initializer, OnnxGraph, OnnxNode } from '../onnx/graph.js';
+import { OnnxNode, type Initializer, type OnnxGraph } from '../onnx/graph.js';
 import { sizeOf, type DType, type HostTensor } from '../onnx/tensor.js';
 import { gpuOps, type Meta, type OpDef } from './ops/index.js';
 import { fuseActivations } from './fuse.js';
+import { copyDef } from './ops/copy.js';
 
 /** Folding on the host is for shape-sized data; bigger constant work runs on the GPU. */
 const FOLD_LIMIT = 1 << 16;
@@ -137,7 +138,7 @@ export function planGraph(g: OnnxGraph, inputDims: Map<string, number[]>, pool?:
       return m;
     });
     const outs = def.shape(n, metas, g.opset);
-    const stepIndex = steps.length;
+    let stepIndex = steps.length;
     const stepIns = n.inputs.map((s) => s || undefined);
     for (const [k, t] of Object.entries(def.defaults?.(n, metas) ?? {})) {
       const i = Number(k);
@@ -165,6 +166,23 @@ export function planGraph(g: OnnxGraph, inputDims: Map<string, number[]>, pool?:
         v.loc = { kind: 'slot', slot };
       }
     });
+    // WebGPU refuses one range bound twice as read_write in a launch (Mul(x, x),
+    // Add(x, Reshape(x)), a shared initializer): bind a copy instead.
+    const seen = new Set<string>();
+    ins.forEach((v, i) => {
+      if (!v?.loc || hostIdx.has(i)) return;
+      const key = v.loc.kind === 'slot' ? `slot${v.loc.slot}` : `weight:${v.loc.name}`;
+      if (!seen.has(key)) return void seen.add(key);
+      const name = `${n.name}::copy${i}`;
+      const copy: PlanValue = { type: v.type, dims: v.dims, loc: { kind: 'slot', slot: newSlot(v.dims, steps.length) } };
+      if (v.loc.kind === 'slot') slots[v.loc.slot]!.lastUse = Math.max(slots[v.loc.slot]!.lastUse, steps.length);
+      values.set(name, copy);
+      steps.push({ node: new OnnxNode(name, 'Copy', '', [stepIns[i]!], [name], new Map()), def: copyDef, ins: [stepIns[i]], outs: [name], weights: [] });
+      kernels.add('strided_copy');
+      ins[i] = copy;
+      stepIns[i] = name;
+    });
+    stepIndex = steps.length;
     n.outputs.forEach((o, i) => {
       if (!o) return;
       const m = outs[i];

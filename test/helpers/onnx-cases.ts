@@ -37,9 +37,12 @@ export function caseModel(c: OpCase, r: () => number): { file: string; feeds: Re
   const feeds: Record<string, TensorData> = {};
   const initializers: Record<string, ReturnType<typeof fromValues>> = {};
   const inputs: { name: string; type: DType; dims: number[] }[] = [];
+  const seen = new Map<CaseInput, string>(); // the same spec object twice = one tensor read twice
   const names = c.inputs.map((inp, i) => {
     if (!inp) return '';
+    if (seen.has(inp)) return seen.get(inp)!;
     const name = `in${i}`;
+    seen.set(inp, name);
     const type = inp.type ?? 'float32';
     if (inp.value) {
       initializers[name] = fromValues(type, inp.dims, inp.value);

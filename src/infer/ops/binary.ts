@@ -1,4 +1,5 @@
-// Elementwise binary ops with numpy broadcasting: one kernel (shaders/binary.wgsl).
+// Elementwise binary ops with numpy broadcasting: binary (f32 arithmetic),
+// binary_int (i32 arithmetic) and compare (comparisons and logic, bool out).
 import { packParams } from '../../core/device.js';
 import { broadcastDims, broadcastStrides } from '../../onnx/shape-util.js';
 import type { DType } from '../../onnx/tensor.js';
@@ -13,9 +14,17 @@ const SPECS: Record<string, [number, Kind]> = {
   And: [12, 'logic'], Or: [13, 'logic'], Xor: [14, 'logic'],
 };
 
+/** `dims` (leading 1s dropped) equals the trailing dims of `out`: flat index mod size works. */
+function isSuffix(dims: readonly number[], out: readonly number[]): boolean {
+  let k = 0;
+  while (k < dims.length && dims[k] === 1 && dims.length - k > 0) k++;
+  const d = dims.slice(k);
+  return d.length <= out.length && d.every((v, i) => v === out[out.length - d.length + i]);
+}
+
 function binary(op: string, code: number, kind: Kind): OpDef {
   return {
-    kernels: ['binary'],
+    kernels: kind !== 'arith' ? ['compare'] : ['binary', 'binary_int'],
     shape(n, ins) {
       if (ins.length !== 2) throw n.fail(`${op} takes exactly 2 inputs here, got ${ins.length}`);
       const a = req(n, ins, 0, 'A');
@@ -23,7 +32,7 @@ function binary(op: string, code: number, kind: Kind): OpDef {
       if (op !== 'Pow') same(n, a, b, op);
       if (kind === 'logic' ? a.type !== 'bool' : a.type === 'bool' && op !== 'Equal')
         throw n.fail(`${op} does not take ${a.type} inputs`);
-      if (op === 'Pow' && a.type !== 'float32') throw n.fail('Pow supports a float32 base only');
+      if (op === 'Pow' && (a.type !== 'float32' || b.type !== 'float32')) throw n.fail(`Pow supports float32 base and exponent here, got ${a.type} and ${b.type}`);
       const dims = broadcastDims(n, a.dims, b.dims);
       rankAtMost(n, { type: a.type, dims }, MAX_RANK, 'the broadcast output');
       const type: DType = kind === 'arith' ? a.type : 'bool';
@@ -32,10 +41,13 @@ function binary(op: string, code: number, kind: Kind): OpDef {
     emit(n, ins, outs) {
       const [a, b] = [ins[0]!, ins[1]!];
       const y = outs[0]!;
-      const rank = y.dims.length;
       const isInt = a.type !== 'float32' ? 1 : 0;
-      const params = packParams([elems(y), code, isInt, rank, ...pad8(y.dims), ...pad8(broadcastStrides(a.dims, y.dims), 0), ...pad8(broadcastStrides(b.dims, y.dims), 0)]);
-      return [{ kernel: 'binary', bindings: [a.buf, b.buf, y.buf], params, threads: [elems(y)] }];
+      const kernel = kind !== 'arith' ? 'compare' : isInt ? 'binary_int' : 'binary';
+      // Rank 0 selects the kernel's fast path: both operands are suffixes of the output shape.
+      const rank = isSuffix(a.dims, y.dims) && isSuffix(b.dims, y.dims) ? 0 : y.dims.length;
+      const params = packParams([elems(y), code, isInt, rank, ...pad8(y.dims), ...pad8(broadcastStrides(a.dims, y.dims), 0), ...pad8(broadcastStrides(b.dims, y.dims), 0),
+        Math.max(1, elems(a)), Math.max(1, elems(b))]);
+      return [{ kernel, bindings: [a.buf, b.buf, y.buf], params, threads: [elems(y)] }];
     },
   };
 }

@@ -48,7 +48,7 @@ export const Conv: OpDef = {
     const words = [N, C, ah!.in, aw!.in, M, ah!.out, aw!.out, group, ah!.k, aw!.k, ah!.s, aw!.s, ah!.pb, aw!.pb, ah!.d, aw!.d, 1, elems(y), lo, hi];
     const bindings = [x.buf, w.buf, b!.buf, y.buf];
     const coutG = M / group;
-    if (coutG < DIRECT_BELOW) return [{ kernel: 'conv2d_direct', bindings, params: packParams(words), threads: [elems(y)] }];
+    if (coutG < DIRECT_BELOW) return [{ kernel: 'conv2d_direct', bindings, params: packParams(words), threads: [N * M * ah!.out * Math.ceil(aw!.out / 4)] }];
     const quads = N * ah!.out * Math.ceil(aw!.out / 4);
     return [{ kernel: 'conv2d', bindings, params: packParams(words), threads: [quads, Math.ceil(coutG / 4) * group] }];
   },

@@ -29,7 +29,10 @@ export function reduceLaunch(x: Tensor, y: Tensor, red: Set<number>, code: numbe
   const kept = x.dims.map((_, i) => i).filter((i) => !red.has(i));
   const redd = [...red].sort((a, b) => a - b);
   const count = redd.reduce((p, i) => p * x.dims[i]!, 1);
-  const words = [elems(y), count, kept.length, redd.length, code, 0, 0, 0,
+  // Contiguous when every reduced axis comes after every kept axis of size > 1.
+  const lastKept = Math.max(-1, ...kept.filter((i) => x.dims[i]! > 1));
+  const contiguous = redd.every((i) => i > lastKept) ? 1 : 0;
+  const words = [elems(y), count, kept.length, redd.length, code, contiguous, 0, 0,
     ...pad8(kept.map((i) => x.dims[i]!)), ...pad8(kept.map((i) => st[i]!), 0), ...pad8(redd.map((i) => x.dims[i]!)), ...pad8(redd.map((i) => st[i]!), 0)];
   return { kernel: 'reduce', bindings: [x.buf, y.buf], params: packParams(words), threads: [elems(y)] };
 }

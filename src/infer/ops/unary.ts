@@ -1,14 +1,17 @@
-// The elementwise unary ops: one kernel (shaders/unary.wgsl), an op code each.
+// The elementwise unary ops: four kernels by cost class (unary: cheap ALU ops,
+// unary_math: transcendentals, erf: Erf and Gelu, unary_int: i32 and bool),
+// an op code each.
 import { packParams, type Launch } from '../../core/device.js';
 import type { OnnxNode } from '../../onnx/graph.js';
 import type { OpDef, Tensor } from './types.js';
 import { elems, hostInts, req } from './util.js';
 
 interface UnarySpec {
+  kernel: 'unary' | 'unary_math' | 'erf';
   code: number;
-  /** Integer variant (Neg, Abs, Clip on int32/int64). */
+  /** Integer variant (Neg, Abs, Clip on int32/int64) in unary_int. */
   intCode?: number;
-  /** Accepts bool (Not). */
+  /** Accepts bool only (Not, in unary_int). */
   bool?: boolean;
   params?: (n: OnnxNode, ins: (Tensor | undefined)[], opset: number) => [number, number];
 }
@@ -24,30 +27,30 @@ function clipBounds(n: OnnxNode, ins: (Tensor | undefined)[], opset: number): [n
 }
 
 const SPECS: Record<string, UnarySpec> = {
-  Relu: { code: 0 },
-  LeakyRelu: { code: 1, params: (n) => [n.float('alpha', 0.01), 0] },
-  Sigmoid: { code: 2 },
-  Tanh: { code: 3 },
-  Clip: { code: 4, intCode: 23, params: clipBounds },
-  HardSigmoid: { code: 5, params: (n) => [n.float('alpha', 0.2), n.float('beta', 0.5)] },
-  HardSwish: { code: 6 },
-  Gelu: { code: 7 },
-  Erf: { code: 8 },
-  Exp: { code: 9 },
-  Log: { code: 10 },
-  Sqrt: { code: 11 },
-  Neg: { code: 12, intCode: 20 },
-  Abs: { code: 13, intCode: 21 },
-  Reciprocal: { code: 15 },
-  Floor: { code: 16 },
-  Ceil: { code: 17 },
-  Elu: { code: 19, params: (n) => [n.float('alpha', 1), 0] },
-  Not: { code: 22, bool: true },
+  Relu: { kernel: 'unary', code: 0 },
+  LeakyRelu: { kernel: 'unary', code: 1, params: (n) => [n.float('alpha', 0.01), 0] },
+  Clip: { kernel: 'unary', code: 2, intCode: 2, params: clipBounds },
+  HardSigmoid: { kernel: 'unary', code: 3, params: (n) => [n.float('alpha', 0.2), n.float('beta', 0.5)] },
+  HardSwish: { kernel: 'unary', code: 4 },
+  Neg: { kernel: 'unary', code: 5, intCode: 0 },
+  Abs: { kernel: 'unary', code: 6, intCode: 1 },
+  Reciprocal: { kernel: 'unary', code: 7 },
+  Floor: { kernel: 'unary', code: 8 },
+  Ceil: { kernel: 'unary', code: 9 },
+  Sigmoid: { kernel: 'unary_math', code: 0 },
+  Tanh: { kernel: 'unary_math', code: 1 },
+  Exp: { kernel: 'unary_math', code: 2 },
+  Log: { kernel: 'unary_math', code: 3 },
+  Sqrt: { kernel: 'unary_math', code: 4 },
+  Elu: { kernel: 'unary_math', code: 5, params: (n) => [n.float('alpha', 1), 0] },
+  Erf: { kernel: 'erf', code: 0 },
+  Gelu: { kernel: 'erf', code: 1 },
+  Not: { kernel: 'unary', code: 3, bool: true },
 };
 
 function unary(op: string, spec: UnarySpec): OpDef {
   return {
-    kernels: ['unary'],
+    kernels: [spec.kernel, 'unary_int'],
     hostInputs: op === 'Clip' ? [1, 2] : [],
     shape(n, ins) {
       const x = req(n, ins, 0, 'X');
@@ -57,11 +60,13 @@ function unary(op: string, spec: UnarySpec): OpDef {
     },
     emit(n, ins, outs, opset): Launch[] {
       const x = ins[0]!;
-      let code = x.type === 'float32' || spec.bool ? spec.code : spec.intCode!;
-      if (op === 'Gelu' && n.string('approximate', 'none') === 'tanh') code = 18;
+      const onInts = x.type !== 'float32';
+      let kernel: string = onInts ? 'unary_int' : spec.kernel;
+      let code = onInts ? (spec.bool ? 3 : spec.intCode!) : spec.code;
+      if (op === 'Gelu' && n.string('approximate', 'none') === 'tanh') [kernel, code] = ['unary_math', 6];
       const [alpha, beta] = spec.params?.(n, ins, opset) ?? [0, 0];
       const count = elems(x);
-      return [{ kernel: 'unary', bindings: [x.buf, outs[0]!.buf], params: packParams([count, code, { f32: alpha }, { f32: beta }]), threads: [count] }];
+      return [{ kernel, bindings: [x.buf, outs[0]!.buf], params: packParams([count, code, { f32: alpha }, { f32: beta }]), threads: [count] }];
     },
   };
 }

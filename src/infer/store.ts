@@ -14,6 +14,8 @@ import { checkInputs } from './validate.js';
 import { WeightPool } from './weights.js';
 
 export type { TensorType, TensorData } from './convert.js';
+export { InputError, ModelError } from '../onnx/errors.js';
+export { DuplicateModelError, UnknownModelError } from './errors.js';
 
 export interface IoSpec {
   name: string;
@@ -68,8 +70,8 @@ export class ModelStore {
     return this.registerBytes(name, bytes, file);
   }
 
-  /** Registers a model from ONNX bytes already in memory (browsers, models made in code). */
-  registerBytes(name: string, bytes: Uint8Array, file = `${name}.onnx`): ModelInfo {
+  /** register() for a model already in memory (the conformance harness builds them with the writer). */
+  registerBytes(name: string, bytes: Uint8Array, file = `<memory:${name}>`): ModelInfo {
     if (this.models.has(name)) throw new DuplicateModelError(name);
     const graph = parseModel(bytes, file);
     const dims = new Map(graph.inputs.map((io) => [io.name, io.dims.map((d) => (typeof d === 'number' ? d : 1))]));

@@ -310,6 +310,36 @@ describe('engine slots', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('close() answers the requests in flight, then refuses new connections', async () => {
+    let entered = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held: ServableStore = {
+      get: (n) => store.get(n),
+      list: () => store.list(),
+      load: (n) => store.load(n),
+      run: async (n, inputs) => {
+        entered++;
+        await gate;
+        return store.run(n, inputs);
+      },
+    };
+    const s3 = createServer({ store: held, arena, maxConcurrentRuns: 10 });
+    const url = await s3.listen({ port: 0, host: '127.0.0.1' });
+    const send = (i: number) =>
+      fetch(`${url}/v2/models/add/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(addReq([i, 0, 0])) });
+    const pending = Array.from({ length: 10 }, (_, i) => send(i));
+    while (entered < 10) await new Promise((r) => setTimeout(r, 5));
+    const closed = s3.close();
+    release();
+    const answers = await Promise.all(pending.map(async (p) => ((await (await p).json()) as { outputs: { data: number[] }[] }).outputs[0]!.data[0]));
+    expect(answers).toEqual(Array.from({ length: 10 }, (_, i) => i + 0.5));
+    await closed;
+    await expect(send(99)).rejects.toThrow();
+  });
+});
+
 describe('properties', () => {
   it('any JSON body is answered with a 4xx JSON error, never a 5xx or a 200', async () => {
     await fc.assert(

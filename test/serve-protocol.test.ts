@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { Arena } from '../src/core/arena.js';
 import type { ModelInfo, ServableStore, TensorData } from '../src/serve/engine.js';
 import { createServer } from '../src/serve/server.js';
-import { InputError } from '../src/onnx/errors.js';
+import { InputError } from '../src/infer/store.js';
 import { testDevice } from './helpers/gpu.js';
 
 /** A CPU store: 'add' computes z = x + y (batch x 3), 'echo' returns its int64/int32/bool inputs, 'broken' throws. */

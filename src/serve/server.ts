@@ -3,7 +3,7 @@
 // 4xx for what the client sent, 500 for what the engine did.
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Arena } from '../core/arena.js';
-import { InputError } from '../onnx/errors.js';
+import { InputError, UnknownModelError } from '../infer/store.js';
 import type { ServableStore } from './engine.js';
 import { RequestError } from './errors.js';
 import { ServerMetrics } from './metrics.js';
@@ -60,6 +60,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
 function statusOf(err: FastifyError | Error): number {
   if (err instanceof RequestError) return err.status;
   if (err instanceof InputError) return 400; // the engine's own input checks (e.g. int64 beyond int32 range)
+  if (err instanceof UnknownModelError) return 404;
   const code = (err as FastifyError).statusCode;
   if (typeof code === 'number' && code >= 400 && code < 500) return code;
   return 500;

@@ -36,9 +36,13 @@ export class TrainerMemory implements MemorySide {
       await this.nextBatchEnd();
       this.waitedMs.push(performance.now() - t0);
     }
+    // What inference gained is what left training's page limit: a trainer may drop its limit to
+    // what it holds, so pages it held no claim on become inference's too (more than `want`).
+    const arena = this.trainer.arena;
+    const before = arena.trainLimit;
     const r = await this.trainer.require(want);
     this.reports.push(r);
-    return { freedBytes: Math.max(0, want - r.shortBytes) };
+    return { freedBytes: Math.max(0, before - arena.trainLimit) * page };
   }
 
   release(bytes: number): void {

@@ -149,3 +149,14 @@ describe('the (T_idle, W) search', () => {
     expect(r.chosen.compliance).toBeGreaterThanOrEqual(r.best.compliance - 0.005);
   });
 });
+
+describe('predict', () => {
+  it('gives the same numbers as the search for the same configuration', async () => {
+    const { predict } = await import('../src/sched/tune.js');
+    const MB = 1 << 20;
+    const input = { rates: [3, 90, 2], modelBytes: [64 * MB, 64 * MB], execS: 0.002, loadS: 0.05, sloS: 0.008 };
+    const r = tune({ ...input, sloTarget: 0.9 });
+    const c = r.candidates[7]!;
+    expect(predict({ ...input, tIdleS: c.tIdleS, watermarkBytes: c.watermarkBytes })).toEqual(c);
+  });
+});

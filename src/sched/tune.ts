@@ -4,7 +4,7 @@
 // within T_idle). The choice is the pair that meets the compliance target with
 // the least inference memory: what is left goes to training.
 import { SchedParameterError } from './errors.js';
-import { alphaFromWatermark, responseTable, solveChain } from './queueing.js';
+import { alphaFromWatermark, responseTable, solveChain, type ResponseTable } from './queueing.js';
 
 export interface TuneInput {
   /** Arrival rate of each trace interval, requests per second (all models). */
@@ -50,39 +50,65 @@ export function defaultWatermarkGrid(totalModelBytes: number, steps = 16): numbe
   return Array.from({ length: steps + 1 }, (_, i) => Math.round((totalModelBytes * i) / steps));
 }
 
-export function tune(input: TuneInput): TuneResult {
+export type PredictInput = Omit<TuneInput, 'sloTarget' | 'tIdleGridS' | 'watermarkGridBytes'>;
+
+interface Prepared {
+  rates: number[];
+  shares: number[];
+  total: number;
+  mu: number;
+  K: number;
+  table: ResponseTable;
+  sumRate: number;
+}
+
+function prepare(input: PredictInput): Prepared {
   const rates = input.rates.filter((r) => r > 0);
   if (rates.length === 0) throw new SchedParameterError('rates', input.rates.length, 'at least one interval with a positive rate');
   if (input.modelBytes.length === 0) throw new SchedParameterError('modelBytes', 0, 'at least one model');
-  if (!(input.sloTarget > 0 && input.sloTarget <= 1)) throw new SchedParameterError('sloTarget', input.sloTarget, 'a fraction in (0, 1]');
   const n = input.modelBytes.length;
   const shares = input.modelShares ?? new Array<number>(n).fill(1 / n);
   if (shares.length !== n) throw new SchedParameterError('modelShares', shares.length, `${n} shares, one per model`);
-  const total = input.modelBytes.reduce((a, b) => a + b, 0);
   const mu = 1 / input.execS;
   const K = input.maxQueue ?? 400;
-  const table = responseTable(mu, input.loadS, input.sloS, K);
+  return { rates, shares, total: input.modelBytes.reduce((a, b) => a + b, 0), mu, K, table: responseTable(mu, input.loadS, input.sloS, K), sumRate: rates.reduce((a, b) => a + b, 0) };
+}
+
+function warmBytes(input: PredictInput, p: Prepared, tIdleS: number): number {
+  let w = 0;
+  for (const lambda of p.rates) for (let m = 0; m < p.shares.length; m++) w += input.modelBytes[m]! * (1 - Math.exp(-lambda * p.shares[m]! * tIdleS));
+  return w / p.rates.length;
+}
+
+function evaluate(input: PredictInput, p: Prepared, tIdleS: number, watermarkBytes: number, warm: number): TuneCandidate {
+  const alpha = alphaFromWatermark(watermarkBytes, p.total);
+  let compliance = 0;
+  let cold = 0;
+  let trunc = 0;
+  for (const lambda of p.rates) {
+    const s = solveChain({ lambda, mu: p.mu, alpha, loadS: input.loadS, tIdleS, sloS: input.sloS, maxQueue: p.K }, p.table);
+    compliance += (lambda / p.sumRate) * s.compliance;
+    cold += (lambda / p.sumRate) * s.coldStartRatio;
+    trunc = Math.max(trunc, s.truncationMass);
+  }
+  return { tIdleS, watermarkBytes, alpha, compliance, coldStartRatio: cold, inferenceBytes: Math.min(p.total, watermarkBytes + warm), truncationMass: trunc };
+}
+
+/** The chain's prediction for one configuration (e.g. to set beside a measured run). */
+export function predict(input: PredictInput & { tIdleS: number; watermarkBytes: number }): TuneCandidate {
+  const p = prepare(input);
+  return evaluate(input, p, input.tIdleS, input.watermarkBytes, warmBytes(input, p, input.tIdleS));
+}
+
+export function tune(input: TuneInput): TuneResult {
+  if (!(input.sloTarget > 0 && input.sloTarget <= 1)) throw new SchedParameterError('sloTarget', input.sloTarget, 'a fraction in (0, 1]');
+  const p = prepare(input);
   const tGrid = input.tIdleGridS ?? DEFAULT_TIDLE_GRID_S;
-  const wGrid = input.watermarkGridBytes ?? defaultWatermarkGrid(total);
-  const sumRate = rates.reduce((a, b) => a + b, 0);
+  const wGrid = input.watermarkGridBytes ?? defaultWatermarkGrid(p.total);
   const candidates: TuneCandidate[] = [];
   for (const tIdleS of tGrid) {
-    let warmBytes = 0;
-    for (const lambda of rates) for (let m = 0; m < n; m++) warmBytes += input.modelBytes[m]! * (1 - Math.exp(-lambda * shares[m]! * tIdleS));
-    warmBytes /= rates.length;
-    for (const watermarkBytes of wGrid) {
-      const alpha = alphaFromWatermark(watermarkBytes, total);
-      let compliance = 0;
-      let cold = 0;
-      let trunc = 0;
-      for (const lambda of rates) {
-        const s = solveChain({ lambda, mu, alpha, loadS: input.loadS, tIdleS, sloS: input.sloS, maxQueue: K }, table);
-        compliance += (lambda / sumRate) * s.compliance;
-        cold += (lambda / sumRate) * s.coldStartRatio;
-        trunc = Math.max(trunc, s.truncationMass);
-      }
-      candidates.push({ tIdleS, watermarkBytes, alpha, compliance, coldStartRatio: cold, inferenceBytes: Math.min(total, watermarkBytes + warmBytes), truncationMass: trunc });
-    }
+    const warm = warmBytes(input, p, tIdleS);
+    for (const w of wGrid) candidates.push(evaluate(input, p, tIdleS, w, warm));
   }
   const cheapest = (pool: TuneCandidate[]) =>
     pool.reduce((a, b) => (b.inferenceBytes < a.inferenceBytes - 1e-6 || (Math.abs(b.inferenceBytes - a.inferenceBytes) <= 1e-6 && b.compliance > a.compliance) ? b : a));
@@ -90,5 +116,5 @@ export function tune(input: TuneInput): TuneResult {
   const feasible = candidates.filter((c) => c.compliance >= input.sloTarget);
   const met = feasible.length > 0;
   const chosen = met ? cheapest(feasible) : cheapest(candidates.filter((c) => c.compliance >= best.compliance - 0.005));
-  return { chosen, met, best, candidates, totalModelBytes: total, meanRate: sumRate / input.rates.length };
+  return { chosen, met, best, candidates, totalModelBytes: p.total, meanRate: p.sumRate / input.rates.length };
 }

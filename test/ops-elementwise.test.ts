@@ -62,6 +62,8 @@ const binary: OpCase[] = [
   { name: 'Pow square of negatives', op: 'Pow', inputs: [f(6, 5), { dims: [], value: [2] }] },
   { name: 'Pow cube of negatives', op: 'Pow', inputs: [f(6, 5), { dims: [], value: [3] }] },
   { name: 'Pow 0.5', op: 'Pow', inputs: [pos(9), { dims: [1], value: [0.5] }] },
+  { name: 'Pow int32 by int32', op: 'Pow', inputs: [i32([12], [-4, 5]), i32([12], [0, 4])] },
+  { name: 'Pow float by int64 exponent', op: 'Pow', inputs: [f(2, 5), i64([5], [-2, 4])] },
   { name: 'Min', op: 'Min', inputs: [f(3, 4), f(4)] },
   { name: 'Max', op: 'Max', inputs: [f(3, 4), f(3, 1)] },
   { name: 'Equal int64 broadcast', op: 'Equal', inputs: [i64([4, 5], [0, 3]), i64([5], [0, 3])], outputs: ['bool'] },

@@ -58,6 +58,8 @@ const pool: OpCase[] = [
 const norm: OpCase[] = [
   { name: 'BatchNormalization', op: 'BatchNormalization', inputs: [f(2, 4, 3, 5), w(4), w(4), w(4), pos(4)], attrs: { epsilon: 1e-3 } },
   { name: 'BatchNormalization 2-D input', op: 'BatchNormalization', inputs: [f(3, 6), w(6), w(6), w(6), pos(6)] },
+  { name: 'BatchNormalization rank-1 X (C = 1)', op: 'BatchNormalization', inputs: [f(10), w(1), w(1), w(1), pos(1)] },
+  { name: 'BatchNormalization spatial=0 (opset 7)', op: 'BatchNormalization', opset: 7, attrs: { spatial: 0 }, inputs: [f(3, 2, 4), w(2, 4), w(2, 4), w(2, 4), pos(2, 4)] },
   { name: 'InstanceNormalization', op: 'InstanceNormalization', inputs: [f(2, 3, 4, 5), w(3), w(3)] },
   { name: 'LayerNormalization last axis', op: 'LayerNormalization', inputs: [f(2, 5, 24), w(24), w(24)] },
   { name: 'LayerNormalization axis 1, no bias', op: 'LayerNormalization', attrs: { axis: 1, epsilon: 1e-3 }, inputs: [f(3, 4, 5), w(4, 5)] },

@@ -32,7 +32,8 @@ function binary(op: string, code: number, kind: Kind): OpDef {
       if (op !== 'Pow') same(n, a, b, op);
       if (kind === 'logic' ? a.type !== 'bool' : a.type === 'bool' && op !== 'Equal')
         throw n.fail(`${op} does not take ${a.type} inputs`);
-      if (op === 'Pow' && (a.type !== 'float32' || b.type !== 'float32')) throw n.fail(`Pow supports float32 base and exponent here, got ${a.type} and ${b.type}`);
+      if (op === 'Pow' && (a.type === 'bool' || b.type === 'bool' || (a.type !== 'float32' && b.type === 'float32')))
+        throw n.fail(`Pow of ${a.type} by ${b.type} is not supported (float32 or integer base with an integer exponent, float32 by float32 are)`);
       const dims = broadcastDims(n, a.dims, b.dims);
       rankAtMost(n, { type: a.type, dims }, MAX_RANK, 'the broadcast output');
       const type: DType = kind === 'arith' ? a.type : 'bool';
@@ -46,7 +47,7 @@ function binary(op: string, code: number, kind: Kind): OpDef {
       // Rank 0 selects the kernel's fast path: both operands are suffixes of the output shape.
       const rank = isSuffix(a.dims, y.dims) && isSuffix(b.dims, y.dims) ? 0 : y.dims.length;
       const params = packParams([elems(y), code, isInt, rank, ...pad8(y.dims), ...pad8(broadcastStrides(a.dims, y.dims), 0), ...pad8(broadcastStrides(b.dims, y.dims), 0),
-        Math.max(1, elems(a)), Math.max(1, elems(b))]);
+        Math.max(1, elems(a)), Math.max(1, elems(b)), !isInt && b.type !== 'float32' ? 1 : 0]);
       return [{ kernel, bindings: [a.buf, b.buf, y.buf], params, threads: [elems(y)] }];
     },
   };

@@ -11,7 +11,8 @@ function parts(n: OnnxNode, ins: (Meta | undefined)[], opset: number): { axis: n
   const axis = normAxis(n, n.int('axis', 0), x.dims.length);
   const len = x.dims[axis]!;
   const k = n.outputs.length;
-  let sizes = opset >= 13 ? hostInts(n, ins[1], 'split (input 1)') : n.ints('split');
+  // From opset 13 `split` is input 1; the attribute is still honoured when the input is absent.
+  let sizes = (opset >= 13 ? hostInts(n, ins[1], 'split (input 1)') : undefined) ?? n.ints('split');
   if (!sizes || sizes.length === 0) {
     const num = opset >= 18 ? n.int('num_outputs', k) : k;
     const chunk = Math.ceil(len / num);

@@ -99,7 +99,7 @@ export function loadAzureTrace(opts: AzureOptions = {}): AzureTrace {
     if (t >= limit) break;
     arrivals.push({ t: t / timeScale, model: models > 1 ? rng.int(models) : 0, contextTokens: r.c, generatedTokens: r.g });
   }
-  const spanS = Number.isFinite(limit) ? limit : rows[rows.length - 1]!.ts - t0 + 1e-6;
+  const spanS = Math.min(limit, rows[rows.length - 1]!.ts - t0 + 1e-6);
   const durationS = spanS / timeScale;
   const iS = intervalS / timeScale;
   const rates = new Array<number>(Math.max(1, Math.ceil(durationS / iS))).fill(0);

@@ -3,7 +3,7 @@
 // SASS for sm_90 plus compute_90 PTX, cudart linked statically, no libcuda,
 // cuBLAS or NCCL at link time. Objects are rebuilt only when a source or
 // header is newer; compiles run in parallel.
-//   node scripts/build-cuda.mjs [--force] [--out DIR]
+//   node scripts/build-cuda.mjs [--force] [--out DIR] [--cudart static|shared]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -17,6 +17,8 @@ const force = args.includes('--force');
 const outAt = args.indexOf('--out');
 const out = outAt >= 0 ? resolve(args[outAt + 1]) : join(src, 'build');
 const target = join(out, 'handover_cuda.node');
+const cudartAt = args.indexOf('--cudart');
+const cudart = cudartAt >= 0 ? args[cudartAt + 1] : 'static';
 
 function fail(msg) {
   console.error(`build:cuda: ${msg}`);
@@ -66,7 +68,7 @@ const workers = Array.from({ length: Math.max(1, Math.min(todo.length, cpus().le
 try {
   await Promise.all(workers);
   if (todo.length > 0 || mtime(target) < Math.max(...jobs.map((j) => mtime(j.obj)))) {
-    await run(nvcc, [...arch, '-shared', '-cudart', 'static', '-o', target, ...jobs.map((j) => j.obj), '-ldl', '-lpthread', '-lrt']);
+    await run(nvcc, [...arch, '-shared', '-cudart', cudart, '-o', target, ...jobs.map((j) => j.obj), '-ldl', '-lpthread', '-lrt']);
   }
 } catch (e) {
   fail(e.message);

@@ -64,7 +64,8 @@ import json, sys, torch
 torch.backends.cuda.matmul.allow_tf32 = False  # fp32 GEMM, like cuBLAS default math
 dev = torch.device("cuda")
 def timed(fn, reps):
-    fn(); torch.cuda.synchronize()
+    for _ in range(min(reps, 20)): fn()
+    torch.cuda.synchronize()
     s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     s.record()
     for _ in range(reps): fn()
@@ -79,14 +80,14 @@ del a, b
 for m, n, k in [(256, 1024, 784), (1024, 1024, 1024), (2048, 2048, 2048), (4096, 4096, 4096), (8192, 8192, 8192)]:
     A = torch.randn(m, k, device=dev); B = torch.randn(k, n, device=dev); C = torch.empty(m, n, device=dev)
     flop = 2 * m * n * k
-    reps = max(3, min(200, round(2e12 / flop)))
+    reps = max(3, min(5000, round(2e12 / flop)))
     ms = timed(lambda: torch.matmul(A, B, out=C), reps)
     r[f"gemm {m}x{n}x{k} fp32"] = flop / ms / 1e9
 print("torch preferred BLAS:", torch.backends.cuda.preferred_blas_library())
 for lib in ("cublas", "cublaslt"):
     torch.backends.cuda.preferred_blas_library(lib)
     A = torch.randn(256, 784, device=dev); B = torch.randn(784, 1024, device=dev); C = torch.empty(256, 1024, device=dev)
-    ms = timed(lambda: torch.matmul(A, B, out=C), 200)
+    ms = timed(lambda: torch.matmul(A, B, out=C), 5000)
     print(f"gemm 256x1024x784 with {lib}: {2 * 256 * 1024 * 784 / ms / 1e9:.2f} TFLOP/s")
 print(torch.__version__, torch.cuda.get_device_name())
 print(json.dumps(r, indent=1))

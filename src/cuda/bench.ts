@@ -17,14 +17,19 @@ export interface BenchResult {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Milliseconds per call of body, GPU work included (one warm-up call first). */
+/** GPU milliseconds per call of body, between timing events on the training stream (as torch.cuda.Event). */
 async function timeIt(d: CudaDevice, reps: number, body: () => void): Promise<number> {
-  body();
-  await d.fence();
-  const t0 = performance.now();
+  for (let i = 0; i < Math.min(reps, 20); i++) body();
+  await d.fence(); // warm-up (clocks ramp up)
+  const [start, end] = [d.cu.eventCreate(true), d.cu.eventCreate(true)];
+  d.cu.eventRecord(start, d.trainingStream);
   for (let i = 0; i < reps; i++) body();
+  d.cu.eventRecord(end, d.trainingStream);
   await d.fence();
-  return (performance.now() - t0) / reps;
+  const ms = d.cu.eventElapsed(start, end) / reps;
+  d.cu.eventDestroy(start);
+  d.cu.eventDestroy(end);
+  return ms;
 }
 
 /** Host microseconds per call: best of 10 bursts of 64 calls (a burst stays within the GPU's launch queue). */
@@ -134,7 +139,7 @@ export async function runBench(torch: Record<string, number> = {}): Promise<Benc
     const C = at(aBytes + bBytes, m * nn * 4);
     d.zero({ backing: b, offset: 0, bytes: b.bytes });
     const flop = 2 * m * nn * k;
-    const reps = Math.max(3, Math.min(200, Math.round(2e12 / flop)));
+    const reps = Math.max(3, Math.min(5000, Math.round(2e12 / flop))); // about 40 ms of GPU time or more
     const ms = await timeIt(d, reps, () => d.launch(matmul({ a: A, b: B, c: C, m, n: nn, k })));
     row(`gemm ${m}x${nn}x${k} fp32`, flop / ms / 1e9, 'TFLOP/s', `${ms.toFixed(3)} ms`);
     if (m === 256) {

@@ -1,10 +1,11 @@
-// conv2d: a 4x4 register block per invocation, four output channels (of one
+// conv2d: a register block per invocation of eight output channels (of one
 // group) by four neighbouring output pixels of one row, and no workgroup
 // memory (on SwiftShader every barrier is a fiber switch; caches do the
-// reuse). Per input channel: 4 input loads and 4 weight loads feed 16 FMAs.
+// reuse). Per input channel: 4 input loads and 8 weight loads feed 32 FMAs
+// (1.3x faster than four channels on SwiftShader).
 // Weights [Cout, Cin/g, KH, KW], input [N, Cin, H, W], output [N, Cout, OH, OW].
 // The epilogue adds the bias and clamps to [lo, hi] (a fused Relu or Clip).
-// Invocation x = (n, oh, quad of ow), y = (group, quad of output channels).
+// Invocation x = (n, oh, quad of ow), y = (group, octet of output channels).
 struct Params {
   n: u32, cin: u32, h: u32, w: u32,
   cout: u32, oh: u32, ow: u32, groups: u32,
@@ -21,9 +22,9 @@ struct Params {
 @compute @workgroup_size(64, 4)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let coutG = p.cout / p.groups;
-  let quads = (coutG + 3u) / 4u;
+  let quads = (coutG + 7u) / 8u;
   let g = gid.y / quads;
-  let c0 = (gid.y % quads) * 4u;
+  let c0 = (gid.y % quads) * 8u;
   let owq = (p.ow + 3u) / 4u;
   if (gid.x >= p.n * p.oh * owq || g >= p.groups) { return; }
   let ow0 = (gid.x % owq) * 4u;
@@ -36,12 +37,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let w1 = (g * coutG + min(c0 + 1u, coutG - 1u)) * kSize;
   let w2 = (g * coutG + min(c0 + 2u, coutG - 1u)) * kSize;
   let w3 = (g * coutG + min(c0 + 3u, coutG - 1u)) * kSize;
+  let w4 = (g * coutG + min(c0 + 4u, coutG - 1u)) * kSize;
+  let w5 = (g * coutG + min(c0 + 5u, coutG - 1u)) * kSize;
+  let w6 = (g * coutG + min(c0 + 6u, coutG - 1u)) * kSize;
+  let w7 = (g * coutG + min(c0 + 7u, coutG - 1u)) * kSize;
   let plane = p.h * p.w;
   let xBase = (nb * p.cin + g * cinG) * plane;
   var a0 = vec4f(0.0);
   var a1 = vec4f(0.0);
   var a2 = vec4f(0.0);
   var a3 = vec4f(0.0);
+  var b0 = vec4f(0.0);
+  var b1 = vec4f(0.0);
+  var b2 = vec4f(0.0);
+  var b3 = vec4f(0.0);
   let iwLast = i32(p.w) - 1;
   for (var kh = 0u; kh < p.kh; kh++) {
     let ih = i32(oh * p.sh + kh * p.dh) - i32(p.ph);
@@ -61,6 +70,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         a1 = fma(vec4f(xv.y), wv, a1);
         a2 = fma(vec4f(xv.z), wv, a2);
         a3 = fma(vec4f(xv.w), wv, a3);
+        let wu = vec4f(wt[w4 + wi], wt[w5 + wi], wt[w6 + wi], wt[w7 + wi]);
+        b0 = fma(vec4f(xv.x), wu, b0);
+        b1 = fma(vec4f(xv.y), wu, b1);
+        b2 = fma(vec4f(xv.z), wu, b2);
+        b3 = fma(vec4f(xv.w), wu, b3);
         xi += vec4u(plane);
         wi += khw;
       }
@@ -68,13 +82,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   let oPlane = p.oh * p.ow;
   let acc = array<vec4f, 4>(a0, a1, a2, a3);
+  let acc2 = array<vec4f, 4>(b0, b1, b2, b3);
   for (var j = 0u; j < 4u; j++) {
     let ow = ow0 + j;
     if (ow >= p.ow) { break; }
-    for (var c = 0u; c < 4u; c++) {
+    for (var c = 0u; c < 8u; c++) {
       if (c0 + c >= coutG) { break; }
       let co = g * coutG + c0 + c;
-      var v = acc[j][c];
+      var v = select(acc2[j][c % 4u], acc[j][c % 4u], c < 4u);
       if (p.hasBias != 0u) { v += bias[co]; }
       y[((nb * p.cout + co) * p.oh + oh) * p.ow + ow] = clamp(v, p.lo, p.hi);
     }

@@ -1,5 +1,5 @@
 // Conv (1-D and 2-D; groups, dilations, pads, strides, auto_pad). Groups with
-// several output channels compute four channels per invocation (conv2d.wgsl);
+// several output channels compute 8 channels x 4 pixels per invocation (conv2d.wgsl);
 // depthwise and other narrow groups one output per invocation (conv2d_direct.wgsl).
 import { packParams } from '../../core/device.js';
 import { forwardAxes } from './conv-geometry.js';
@@ -50,6 +50,6 @@ export const Conv: OpDef = {
     const coutG = M / group;
     if (coutG < DIRECT_BELOW) return [{ kernel: 'conv2d_direct', bindings, params: packParams(words), threads: [N * M * ah!.out * Math.ceil(aw!.out / 4)] }];
     const quads = N * ah!.out * Math.ceil(aw!.out / 4);
-    return [{ kernel: 'conv2d', bindings, params: packParams(words), threads: [quads, Math.ceil(coutG / 4) * group] }];
+    return [{ kernel: 'conv2d', bindings, params: packParams(words), threads: [quads, Math.ceil(coutG / 8) * group] }];
   },
 };

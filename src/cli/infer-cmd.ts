@@ -8,6 +8,7 @@ import { parseModel } from '../onnx/loader.js';
 import { compare, runOrt } from '../infer/ort.js';
 import { randomInputs } from '../infer/random-inputs.js';
 import { ModelStore } from '../infer/store.js';
+import { gpuOps } from '../infer/ops/index.js';
 import { parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
 
@@ -58,7 +59,8 @@ export async function inferCommand(argv: string[]): Promise<number> {
     const info = store.register(name, file);
     store.register(`${name}-pipelined`, file);
     log(`${file}: ${graph.nodes.length} nodes, opset ${graph.opset}, ${(info.bytes / 1048576).toFixed(2)} MiB of weights`);
-    await dev.prepare(['unary', 'binary', 'strided_copy']); // warm the compiler once for both cold starts
+    // Compile every kernel first, so neither cold start below pays (or is spared) the compiler.
+    await dev.prepare([...new Set(Object.values(gpuOps).flatMap((op) => op.kernels))]);
 
     let t0 = dev.now();
     await store.load(name);

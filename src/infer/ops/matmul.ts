@@ -58,6 +58,6 @@ export const MatMul: OpDef = {
     const count = p.batch.reduce((x, y) => x * y, 1);
     const pad4 = (v: number[], f: number) => [...v, ...Array(4 - v.length).fill(f)];
     const params = packParams([p.m, p.n, p.k, p.dims.length, ...pad4(p.dims, 1), ...pad4(p.sa, 0), ...pad4(p.sb, 0)]);
-    return [{ kernel: 'batched_matmul', bindings: [ins[0]!.buf, ins[1]!.buf, outs[0]!.buf], params, threads: [Math.ceil(p.n / 4), p.m, count] }];
+    return [{ kernel: 'batched_matmul', bindings: [ins[0]!.buf, ins[1]!.buf, outs[0]!.buf], params, threads: [Math.ceil(p.n / 8), Math.ceil(p.m / 4), count] }];
   },
 };

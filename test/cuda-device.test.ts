@@ -82,6 +82,25 @@ describe.skipIf(!probe.device)(`CUDA device${probe.device ? '' : ` (skipped: ${p
     expect((await readU32(d, whole(src, 3 * P, 4)))[0]).toBe(103);
   });
 
+  it('keeps pages mapped in a view out of the pool until the view goes, even when their backing goes first', async () => {
+    const P = d.pageBytes;
+    const src = d.createBacking(2 * P);
+    d.launch(fill(whole(src, P, P), P / 4, 42));
+    const view = d.mapPages([{ backing: src, offset: P }]);
+    d.destroyBacking(src);
+    await d.fence();
+    const other = d.createBacking(2 * P); // may take the source's first page, never the viewed one
+    d.launch(fill(whole(other), (2 * P) / 4, 9));
+    const v = await readU32(d, whole(view));
+    expect(v[0]).toBe(42);
+    expect(v[P / 4 - 1]).toBe(42);
+    d.destroyBacking(other);
+    const free = d.pool.freePages;
+    d.destroyBacking(view);
+    await d.fence();
+    expect(d.pool.freePages).toBe(free + 3);
+  });
+
   it('reuses physical pages of destroyed backings instead of creating new ones', async () => {
     const b = d.createBacking(8 * d.pageBytes);
     d.destroyBacking(b);

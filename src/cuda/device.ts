@@ -56,6 +56,10 @@ export class CudaDevice extends GpuDevice {
   private deferred: { event: Handle; r: Reservation }[] = [];
   private workspace: Reservation;
   private viewSpec: Handle[] | null = null;
+  /** Mappings of a physical page in views (mapPages); a page goes back to the pool only at zero. */
+  private readonly aliases = new Map<Handle, number>();
+  /** Pages whose backing was destroyed while a view still maps them. */
+  private readonly orphans = new Set<Handle>();
   private destroyed = false;
 
   static async open(log?: (line: string) => void, opts: CudaOptions = {}): Promise<CudaDevice> {
@@ -123,7 +127,9 @@ export class CudaDevice extends GpuDevice {
     });
     this.viewSpec = handles;
     try {
-      return this.createBacking(handles.length * this.pageBytes, label);
+      const view = this.createBacking(handles.length * this.pageBytes, label);
+      for (const h of handles) this.aliases.set(h, (this.aliases.get(h) ?? 0) + 1);
+      return view;
     } finally {
       this.viewSpec = null;
     }
@@ -205,21 +211,21 @@ export class CudaDevice extends GpuDevice {
 
   protected _write(range: Range, data: ArrayBufferView): void {
     if (range.bytes === 0) return;
-    const s = this.staging.acquire(range.bytes);
+    const s = this.staging.acquire(range.bytes, 'copying');
     new Uint8Array(s.host, 0, range.bytes).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     this.cu.uploadAsync(this.pointer(range), s.host, 0, range.bytes, this.train);
     this.cu.eventRecord(s.event, this.train);
   }
 
   protected async _read(range: Range): Promise<Uint8Array> {
-    const s = this.staging.acquire(Math.max(4, range.bytes));
+    const s = this.staging.acquire(Math.max(4, range.bytes), 'held');
     if (range.bytes > 0) this.cu.downloadAsync(s.host, 0, this.pointer(range), range.bytes, this.train);
     this.cu.eventRecord(s.event, this.train);
     try {
       await whenDone(this.cu, s.event);
       return new Uint8Array(s.host.slice(0, range.bytes));
     } finally {
-      s.busy = false;
+      this.staging.release(s);
     }
   }
 
@@ -309,6 +315,18 @@ export class CudaDevice extends GpuDevice {
   private unmap(r: Reservation): void {
     this.cu.pageUnmap(r.va, r.bytes);
     this.cu.addressFree(r.va, r.bytes);
-    if (r.ownsPages) this.pool.give(r.pages);
+    for (const h of r.pages) {
+      if (r.ownsPages) {
+        if (this.aliases.has(h)) this.orphans.add(h); // still mapped in a view: reusable when that goes
+        else this.pool.give([h]);
+        continue;
+      }
+      const left = this.aliases.get(h)! - 1;
+      if (left > 0) this.aliases.set(h, left);
+      else {
+        this.aliases.delete(h);
+        if (this.orphans.delete(h)) this.pool.give([h]);
+      }
+    }
   }
 }

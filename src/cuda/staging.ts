@@ -9,28 +9,36 @@ export interface StagingBuffer {
   readonly host: ArrayBuffer;
   /** Recorded after the copy that uses the buffer. */
   readonly event: Handle;
-  busy: boolean;
+  /** 'copying': free once the event completes; 'held': free only on release() (a read being copied out). */
+  state: 'free' | 'copying' | 'held';
 }
 
 export class Staging {
   private readonly buffers: StagingBuffer[] = [];
   constructor(private readonly cu: CudaAddon) {}
 
-  /** A free buffer of at least `bytes`, marked busy; the caller records its event after the copy. */
-  acquire(bytes: number): StagingBuffer {
+  /**
+   * The smallest free buffer of at least `bytes`. The caller records the
+   * buffer's event after its copy; a 'held' buffer stays taken until release().
+   */
+  acquire(bytes: number, state: 'copying' | 'held'): StagingBuffer {
     let best: StagingBuffer | undefined;
     for (const b of this.buffers) {
       if (b.host.byteLength < bytes || (best && best.host.byteLength <= b.host.byteLength)) continue;
-      if (b.busy && !this.cu.eventQuery(b.event)) continue;
+      if (b.state === 'held' || (b.state === 'copying' && !this.cu.eventQuery(b.event))) continue;
       best = b;
     }
     if (!best) {
       const size = Math.max(MIN_BYTES, 2 ** Math.ceil(Math.log2(Math.max(1, bytes))));
-      best = { host: this.cu.hostAlloc(size), event: this.cu.eventCreate(false), busy: false };
+      best = { host: this.cu.hostAlloc(size), event: this.cu.eventCreate(false), state: 'free' };
       this.buffers.push(best);
     }
-    best.busy = true;
+    best.state = state;
     return best;
+  }
+
+  release(b: StagingBuffer): void {
+    b.state = 'free';
   }
 
   get bytes(): number {

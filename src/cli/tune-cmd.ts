@@ -23,18 +23,21 @@ export const tuneSpec: FlagSpec = {
   models: { type: 'number', default: 8, help: 'model instances' },
   'slo-target': { type: 'number', default: 0.9, help: 'SLO compliance to reach' },
   'max-queue': { type: 'number', default: 400, help: 'chain truncation (most requests in the system)' },
+  expiry: { type: 'string', default: 'server', help: "'server' (the design's chain: a model expires when the server idles T_idle) or 'model' (each model's own T_idle)" },
   json: { type: 'boolean', default: false, help: 'print one JSON line' },
   help: { type: 'boolean', default: false, help: 'this text' },
 };
 
 const MiB = 2 ** 20;
 
-function simulateChoice(c: TuneCandidate, rates: number[], execS: number, loadS: number, sloS: number, maxQueue: number, dist: Dist): number {
+function simulateChoice(c: TuneCandidate, rates: number[], execS: number, loadS: number, sloS: number, maxQueue: number, dist: Dist, shares?: number[]): number {
+  // Per-model expiry: the chain takes T_idle as fixed already; only execution and load are exponential.
+  const expiry: Dist = shares ? 'deterministic' : dist;
   let met = 0;
   let weight = 0;
   rates.forEach((lambda, i) => {
     if (!(lambda > 0)) return;
-    const r = simulate({ lambda, mu: 1 / execS, alpha: c.alpha, loadS, tIdleS: c.tIdleS, sloS, maxQueue, seed: 1000 + i, requests: 20_000, exec: dist, load: dist, expiry: dist });
+    const r = simulate({ lambda, mu: 1 / execS, alpha: c.alpha, loadS, tIdleS: c.tIdleS, sloS, maxQueue, seed: 1000 + i, requests: 20_000, exec: dist, load: dist, expiry, shares });
     met += lambda * r.compliance;
     weight += lambda;
   });
@@ -59,6 +62,8 @@ export async function tuneCommand(argv: string[]): Promise<number> {
   if (!(execS > 0) || !(sloS > 0) || !(loadS >= 0)) throw new UsageError('--exec-ms and --slo-ms must be > 0, --load-ms >= 0');
   if (!Number.isInteger(models) || models < 1 || !(modelBytes > 0)) throw new UsageError('--models must be a positive integer and --model-bytes > 0');
   if (!(scale > 0)) throw new UsageError('--time-scale must be > 0');
+  const expiry = String(flags.expiry);
+  if (expiry !== 'server' && expiry !== 'model') throw new UsageError(`--expiry must be 'server' or 'model', got '${expiry}'`);
 
   let rates: number[];
   let shares: number[] | undefined;
@@ -73,12 +78,14 @@ export async function tuneCommand(argv: string[]): Promise<number> {
     }
   } else throw new UsageError(`--trace must be one of ${[...TRACE_KINDS, 'azure'].join(', ')}; got '${kind}'`);
 
-  const r = tune({ rates, modelBytes: new Array<number>(models).fill(modelBytes), modelShares: shares, execS, loadS, sloS, sloTarget: Number(flags['slo-target']), maxQueue });
+  const r = tune({ rates, modelBytes: new Array<number>(models).fill(modelBytes), modelShares: shares, execS, loadS, sloS, sloTarget: Number(flags['slo-target']), maxQueue, expiry });
   const c = r.chosen;
-  const simExp = simulateChoice(c, rates, execS, loadS, sloS, maxQueue, 'exponential');
-  const simDet = simulateChoice(c, rates, execS, loadS, sloS, maxQueue, 'deterministic');
+  const simShares = expiry === 'model' ? (shares ?? new Array<number>(models).fill(1 / models)) : undefined;
+  const simExp = simulateChoice(c, rates, execS, loadS, sloS, maxQueue, 'exponential', simShares);
+  const simDet = simulateChoice(c, rates, execS, loadS, sloS, maxQueue, 'deterministic', simShares);
   const out = {
     trace: kind,
+    expiry,
     seed: flags.seed,
     intervals: rates.length,
     meanRate: r.meanRate,
@@ -105,7 +112,7 @@ export async function tuneCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(`trace ${kind} (seed ${flags.seed}): ${rates.length} intervals, mean ${r.meanRate.toFixed(1)} req/s; exec ${out.execMs} ms, SLO ${out.sloMs} ms, cold start ${out.loadMs} ms`);
+  console.log(`trace ${kind} (seed ${flags.seed}), ${expiry} expiry: ${rates.length} intervals, mean ${r.meanRate.toFixed(1)} req/s; exec ${out.execMs} ms, SLO ${out.sloMs} ms, cold start ${out.loadMs} ms`);
   console.log(`models: ${models} x ${(modelBytes / MiB).toFixed(0)} MiB = ${(r.totalModelBytes / MiB).toFixed(0)} MiB`);
   console.log(`chosen: T_idle = ${c.tIdleS} s, W = ${(c.watermarkBytes / MiB).toFixed(0)} MiB (alpha ${c.alpha.toFixed(3)})${r.met ? '' : `  [target ${pct(Number(flags['slo-target']))} unreachable: best is ${pct(r.best.compliance)}; cheapest within 0.5 pt of it]`}`);
   console.log(`predicted SLO compliance ${pct(c.compliance)}, cold starts ${pct(c.coldStartRatio)} of requests, inference holds ~${(c.inferenceBytes / MiB).toFixed(0)} MiB on average`);

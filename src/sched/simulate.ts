@@ -1,9 +1,11 @@
 // A discrete-event simulation of the queueing model's assumptions (one
 // server, Poisson arrivals, a cold start with probability alpha for an arrival
-// that finds the idle model expired, idle expiry after T_idle), seeded. With
-// every distribution exponential it is the chain of queueing.ts, run forward
-// in time: the two must agree. Deterministic execution, load and expiry
-// (closer to a real GPU) show what the chain's exponential stages cost.
+// that finds its model expired), seeded. Expiry is either the server's (the
+// idle server's model expires after T_idle: the chain of queueing.ts) or each
+// model's own (no request for that model for T_idle: queueing-per-model.ts).
+// With every distribution exponential it is the chain run forward in time: the
+// two must agree. Deterministic execution, load and expiry (closer to a real
+// GPU) show what the chain's exponential stages cost.
 import { SchedParameterError } from './errors.js';
 import { DEFAULT_MAX_QUEUE, type ChainParams } from './queueing.js';
 import { Rng } from './rng.js';
@@ -19,6 +21,8 @@ export interface SimParams extends ChainParams {
   exec?: Dist;
   load?: Dist;
   expiry?: Dist;
+  /** Per-model expiry: the models' request shares (sums to 1). Absent: the server's expiry. */
+  shares?: number[];
 }
 
 export interface SimResult {
@@ -32,7 +36,11 @@ export interface SimResult {
   p99S: number;
 }
 
-type Server = 'idle-warm' | 'idle-cold' | 'loading' | 'busy';
+interface Req {
+  at: number;
+  index: number;
+  cold: boolean;
+}
 
 export function simulate(p: SimParams): SimResult {
   if (!Number.isInteger(p.requests) || p.requests < 1) throw new SchedParameterError('requests', p.requests, 'a positive integer');
@@ -44,13 +52,16 @@ export function simulate(p: SimParams): SimResult {
   const rSvc = new Rng(p.seed).fork(12);
   const rCold = new Rng(p.seed).fork(13);
   const draw = (d: Dist | undefined, mean: number) => (d === 'deterministic' ? mean : rSvc.exponential(1 / mean));
+  const expiryDraw = () => (p.expiry === 'deterministic' ? p.tIdleS : rCold.exponential(1 / p.tIdleS));
   const execS = 1 / p.mu;
   const alpha = p.loadS > 0 ? p.alpha : 0;
+  const cdf = p.shares ? p.shares.map(((acc) => (s: number) => (acc += s))(0)) : null;
+  const lastArrival = cdf ? new Array<number>(cdf.length).fill(-Infinity) : [];
 
-  const queue: number[] = []; // arrival time and index of each request in the system, head in service
-  const qIndex: number[] = [];
+  const queue: Req[] = []; // requests in the system, head (index `head`) in service
   let head = 0;
-  let server: Server = 'idle-warm';
+  let idleCold = false; // server expiry: the idle server's model has expired
+  let loading = false;
   let serviceEnd = Infinity;
   let expiryAt = Infinity;
   let nextArrival = rArr.exponential(p.lambda);
@@ -63,8 +74,13 @@ export function simulate(p: SimParams): SimResult {
   const responses: number[] = [];
 
   const armExpiry = (t: number) => {
-    if (!Number.isFinite(p.tIdleS)) expiryAt = Infinity;
-    else expiryAt = t + (p.expiry === 'deterministic' ? p.tIdleS : rSvc.exponential(1 / p.tIdleS));
+    expiryAt = cdf || !Number.isFinite(p.tIdleS) ? Infinity : t + expiryDraw();
+  };
+  const startService = (t: number) => {
+    const r = queue[head]!;
+    loading = r.cold;
+    if (r.cold && r.index >= warmup) coldStarts++;
+    serviceEnd = t + (r.cold ? draw(p.load, p.loadS) : draw(p.exec, execS));
   };
   armExpiry(0);
 
@@ -72,55 +88,52 @@ export function simulate(p: SimParams): SimResult {
     const tA = arrived < total ? nextArrival : Infinity;
     const t = Math.min(tA, serviceEnd, expiryAt);
     if (t === expiryAt) {
-      server = 'idle-cold';
+      idleCold = true;
       expiryAt = Infinity;
     } else if (t === serviceEnd) {
-      if (server === 'loading') {
-        server = 'busy';
+      if (loading) {
+        loading = false;
         serviceEnd = t + draw(p.exec, execS);
         continue;
       }
-      const arrivedAt = queue[head]!;
-      const index = qIndex[head]!;
-      head++;
-      if (index >= warmup) {
-        const r = t - arrivedAt;
+      const r = queue[head++]!;
+      if (r.index >= warmup) {
+        const resp = t - r.at;
         served++;
-        sumResponse += r;
-        responses.push(r);
-        if (r <= p.sloS) met++;
+        sumResponse += resp;
+        responses.push(resp);
+        if (resp <= p.sloS) met++;
       }
-      if (queue.length - head > 0) serviceEnd = t + draw(p.exec, execS);
+      if (queue.length - head > 0) startService(t);
       else {
-        server = 'idle-warm';
         serviceEnd = Infinity;
         armExpiry(t);
       }
       if (head > 4096 && head * 2 > queue.length) {
         queue.splice(0, head);
-        qIndex.splice(0, head);
         head = 0;
       }
     } else {
       const index = arrived++;
       nextArrival = t + rArr.exponential(p.lambda);
+      let expired: boolean;
+      if (cdf) {
+        const u = rArr.uniform();
+        let m = cdf.findIndex((c) => u < c);
+        if (m < 0) m = cdf.length - 1;
+        expired = t - lastArrival[m]! > expiryDraw();
+        lastArrival[m] = t;
+      } else expired = queue.length - head === 0 && idleCold;
       if (queue.length - head >= K) {
         if (index >= warmup) lost++;
         continue;
       }
-      queue.push(t);
-      qIndex.push(index);
-      if (server === 'idle-warm' || server === 'idle-cold') {
-        const cold = server === 'idle-cold' && rCold.bernoulli(alpha);
+      const idle = queue.length - head === 0;
+      queue.push({ at: t, index, cold: expired && rCold.bernoulli(alpha) });
+      if (idle) {
+        idleCold = false;
         expiryAt = Infinity;
-        if (cold) {
-          if (index >= warmup) coldStarts++;
-          server = 'loading';
-          serviceEnd = t + draw(p.load, p.loadS);
-        } else {
-          server = 'busy';
-          serviceEnd = t + draw(p.exec, execS);
-        }
+        startService(t);
       }
     }
   }

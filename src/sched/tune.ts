@@ -5,6 +5,7 @@
 // the least inference memory: what is left goes to training.
 import { SchedParameterError } from './errors.js';
 import { alphaFromWatermark, responseTable, solveChain, type ResponseTable } from './queueing.js';
+import { perModelTable, solvePerModelChain } from './queueing-per-model.js';
 
 export interface TuneInput {
   /** Arrival rate of each trace interval, requests per second (all models). */
@@ -20,6 +21,11 @@ export interface TuneInput {
   maxQueue?: number;
   tIdleGridS?: number[];
   watermarkGridBytes?: number[];
+  /**
+   * 'server' (the design's chain): a model expires when the server idles for T_idle.
+   * 'model': each model expires when it is not requested for T_idle (queueing-per-model.ts).
+   */
+  expiry?: 'server' | 'model';
 }
 
 export interface TuneCandidate {
@@ -58,7 +64,8 @@ interface Prepared {
   total: number;
   mu: number;
   K: number;
-  table: ResponseTable;
+  table: ResponseTable | null;
+  phases: Float64Array[] | null;
   sumRate: number;
 }
 
@@ -71,7 +78,13 @@ function prepare(input: PredictInput): Prepared {
   if (shares.length !== n) throw new SchedParameterError('modelShares', shares.length, `${n} shares, one per model`);
   const mu = 1 / input.execS;
   const K = input.maxQueue ?? 400;
-  return { rates, shares, total: input.modelBytes.reduce((a, b) => a + b, 0), mu, K, table: responseTable(mu, input.loadS, input.sloS, K), sumRate: rates.reduce((a, b) => a + b, 0) };
+  const perModel = input.expiry === 'model';
+  return {
+    rates, shares, total: input.modelBytes.reduce((a, b) => a + b, 0), mu, K,
+    table: perModel ? null : responseTable(mu, input.loadS, input.sloS, K),
+    phases: perModel ? perModelTable(mu, input.loadS, input.sloS, K) : null,
+    sumRate: rates.reduce((a, b) => a + b, 0),
+  };
 }
 
 function warmBytes(input: PredictInput, p: Prepared, tIdleS: number): number {
@@ -86,7 +99,8 @@ function evaluate(input: PredictInput, p: Prepared, tIdleS: number, watermarkByt
   let cold = 0;
   let trunc = 0;
   for (const lambda of p.rates) {
-    const s = solveChain({ lambda, mu: p.mu, alpha, loadS: input.loadS, tIdleS, sloS: input.sloS, maxQueue: p.K }, p.table);
+    const chain = { lambda, mu: p.mu, alpha, loadS: input.loadS, tIdleS, sloS: input.sloS, maxQueue: p.K };
+    const s = p.phases ? solvePerModelChain({ ...chain, shares: p.shares }, p.phases) : solveChain(chain, p.table!);
     compliance += (lambda / p.sumRate) * s.compliance;
     cold += (lambda / p.sumRate) * s.coldStartRatio;
     trunc = Math.max(trunc, s.truncationMass);

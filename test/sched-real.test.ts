@@ -116,4 +116,18 @@ describe('the core on the real Trainer and ModelStore', () => {
     const ms = memory.reports.map((x) => `${x.totalMs.toFixed(1)} ms${x.discarded ? ' (discard)' : ''}`);
     console.log(`core on Trainer+ModelStore: ${memory.reports.length} requires [${ms.join(', ')}]; events: ${core.log.all().map((e) => e.kind).join(' ')}`);
   });
+
+  it('the naive handover waits for the running batch to end before it requires', async () => {
+    const naive = new TrainerMemory(trainer, 'wait-for-batch');
+    const steps0 = trainer.stats.steps;
+    const samples0 = trainer.stats.samples;
+    const limit0 = arena.trainLimit;
+    const { freedBytes } = await naive.require(PAGE);
+    expect(naive.waitedMs).toHaveLength(1);
+    expect(trainer.stats.samples).toBeGreaterThan(samples0); // a micro-batch committed first
+    expect(freedBytes).toBe((limit0 - arena.trainLimit) * PAGE);
+    naive.release(freedBytes);
+    expect(arena.trainLimit).toBe(limit0);
+    console.log(`naive require: waited ${naive.waitedMs[0]!.toFixed(1)} ms for the batch (steps ${steps0} -> ${trainer.stats.steps}), then ${naive.reports[0]!.totalMs.toFixed(1)} ms`);
+  });
 });

@@ -4,9 +4,10 @@
 // deterministic execution, load and expiry, closer to a real GPU).
 import { UsageError } from '../core/errors.js';
 import { loadAzureTrace } from '../sched/azure.js';
+import { replayPolicy, type ReplayResult } from '../sched/replay.js';
 import { zipfTable } from '../sched/rng.js';
 import { simulate, type Dist } from '../sched/simulate.js';
-import { drawRates, TRACE_KINDS, ZIPF_EXPONENT, type TraceKind } from '../sched/traces.js';
+import { drawRates, generateTrace, TRACE_KINDS, ZIPF_EXPONENT, type Trace, type TraceKind } from '../sched/traces.js';
 import { tune, type TuneCandidate } from '../sched/tune.js';
 import { parseFlags, usage, type FlagSpec } from './args.js';
 
@@ -67,11 +68,13 @@ export async function tuneCommand(argv: string[]): Promise<number> {
 
   let rates: number[];
   let shares: number[] | undefined;
+  let trace: Trace;
   if (kind === 'azure') {
-    const t = loadAzureTrace({ path: flags['trace-file'] as string | undefined, timeScale: scale, durationS: Number(flags.duration), models });
-    rates = t.rates;
+    trace = loadAzureTrace({ path: flags['trace-file'] as string | undefined, timeScale: scale, durationS: Number(flags.duration), models, seed: Number(flags.seed) });
+    rates = trace.rates;
   } else if ((TRACE_KINDS as readonly string[]).includes(kind)) {
     rates = drawRates(kind as TraceKind, Math.ceil(Number(flags.duration) / 20), Number(flags.seed)).rates.map((r) => r * scale);
+    trace = generateTrace({ kind: kind as TraceKind, seed: Number(flags.seed), durationS: Number(flags.duration), models, timeScale: scale });
     if (kind === 'skewed') {
       const z = zipfTable(models, ZIPF_EXPONENT);
       shares = Array.from(z, (c, i) => c - (i > 0 ? z[i - 1]! : 0));
@@ -83,6 +86,10 @@ export async function tuneCommand(argv: string[]): Promise<number> {
   const simShares = expiry === 'model' ? (shares ?? new Array<number>(models).fill(1 / models)) : undefined;
   const simExp = simulateChoice(c, rates, execS, loadS, sloS, maxQueue, 'exponential', simShares);
   const simDet = simulateChoice(c, rates, execS, loadS, sloS, maxQueue, 'deterministic', simShares);
+  // The policy itself on the trace: how often memory changes hands for this W and a few larger ones.
+  const ws = [...new Set([c.watermarkBytes, modelBytes, 2 * modelBytes, 4 * modelBytes])].sort((a, b) => a - b);
+  const replay: (ReplayResult & { watermarkBytes: number })[] = [];
+  for (const w of ws) replay.push({ watermarkBytes: w, ...(await replayPolicy({ trace, modelBytes: new Array<number>(models).fill(modelBytes), tIdleS: c.tIdleS, watermarkBytes: w })) });
   const out = {
     trace: kind,
     expiry,
@@ -106,6 +113,7 @@ export async function tuneCommand(argv: string[]): Promise<number> {
     bestCompliance: r.best.compliance,
     simulatedCompliance: simExp,
     simulatedDeterministicCompliance: simDet,
+    replay: replay.map((x) => ({ watermarkBytes: x.watermarkBytes, handoversPerSec: x.handoversPerSec, requires: x.requires, releases: x.releases, coldStartRatio: x.coldStartRatio, meanInferenceBytes: x.meanInferenceBytes })),
   };
   if (flags.json) {
     console.log(JSON.stringify(out));
@@ -117,6 +125,10 @@ export async function tuneCommand(argv: string[]): Promise<number> {
   console.log(`chosen: T_idle = ${c.tIdleS} s, W = ${(c.watermarkBytes / MiB).toFixed(0)} MiB (alpha ${c.alpha.toFixed(3)})${r.met ? '' : `  [target ${pct(Number(flags['slo-target']))} unreachable: best is ${pct(r.best.compliance)}; cheapest within 0.5 pt of it]`}`);
   console.log(`predicted SLO compliance ${pct(c.compliance)}, cold starts ${pct(c.coldStartRatio)} of requests, inference holds ~${(c.inferenceBytes / MiB).toFixed(0)} MiB on average`);
   console.log(`simulation of the same assumptions: ${pct(simExp)}; with deterministic exec/load/expiry: ${pct(simDet)}`);
+  console.log(`the core replayed on the trace at T_idle = ${c.tIdleS} s (instant loads, no queueing):`);
+  for (const x of replay) {
+    console.log(`  W ${(x.watermarkBytes / MiB).toFixed(0).padStart(5)} MiB: ${x.handoversPerSec.toFixed(3)} handovers/s (${x.requires} requires, ${x.releases} releases), cold starts ${pct(x.coldStartRatio)}, inference holds ${(x.meanInferenceBytes / MiB).toFixed(0)} MiB on average`);
+  }
   if (c.truncationMass > 1e-6) console.log(`truncation: up to ${c.truncationMass.toExponential(2)} of the mass sits at the queue limit ${maxQueue} (overloaded intervals)`);
   return 0;
 }

@@ -43,3 +43,24 @@ describe('policy replay', () => {
     }
   });
 });
+
+describe('the search with a handover budget', () => {
+  it('takes the cheapest pair whose replayed handovers fit the training-time budget', async () => {
+    const { tune, tuneWithHandovers } = await import('../src/sched/tune.js');
+    const r = tune({ rates: trace.rates, modelBytes, execS: 0.002, loadS: 0.05, sloS: 0.008, sloTarget: 0.9, expiry: 'model' });
+    const replayed: number[] = [];
+    const choice = await tuneWithHandovers(r, 0.9, { handoverMs: 15, maxTrainShare: 0.01 }, async (c) => {
+      replayed.push(c.inferenceBytes);
+      return replayPolicy({ trace, modelBytes, tIdleS: c.tIdleS, watermarkBytes: c.watermarkBytes });
+    });
+    expect(choice.met).toBe(true);
+    expect(choice.trainShare).toBeLessThanOrEqual(0.01);
+    expect(choice.chosen.compliance).toBeGreaterThanOrEqual(0.9);
+    expect(replayed).toEqual(replayed.slice().sort((a, b) => a - b)); // cheapest first
+    expect(choice.chosen.inferenceBytes).toBe(replayed.at(-1));
+    expect(choice.chosen.watermarkBytes).toBeGreaterThan(0); // W = 0 hands over too often here
+    const none = await tuneWithHandovers(r, 0.9, { handoverMs: 15, maxTrainShare: 1e-9, maxReplays: 3 }, async () => ({ handoversPerSec: 1 }));
+    expect(none.met).toBe(false);
+    expect(none.replays).toBe(3);
+  });
+});

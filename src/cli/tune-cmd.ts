@@ -8,7 +8,7 @@ import { replayPolicy, type ReplayResult } from '../sched/replay.js';
 import { zipfTable } from '../sched/rng.js';
 import { simulate, type Dist } from '../sched/simulate.js';
 import { drawRates, generateTrace, TRACE_KINDS, ZIPF_EXPONENT, type Trace, type TraceKind } from '../sched/traces.js';
-import { tune, type TuneCandidate } from '../sched/tune.js';
+import { tune, tuneWithHandovers, type TuneCandidate } from '../sched/tune.js';
 import { parseFlags, usage, type FlagSpec } from './args.js';
 
 export const tuneSpec: FlagSpec = {
@@ -24,6 +24,8 @@ export const tuneSpec: FlagSpec = {
   models: { type: 'number', default: 8, help: 'model instances' },
   'slo-target': { type: 'number', default: 0.9, help: 'SLO compliance to reach' },
   'max-queue': { type: 'number', default: 400, help: 'chain truncation (most requests in the system)' },
+  'handover-ms': { type: 'number', default: 15, help: 'training time one handover costs (stall plus discarded micro-batch), ms' },
+  'max-train-share': { type: 'number', default: 0.01, help: 'most training time handovers may take (0 to skip the handover budget)' },
   expiry: { type: 'string', default: 'server', help: "'server' (the design's chain: a model expires when the server idles T_idle) or 'model' (each model's own T_idle)" },
   json: { type: 'boolean', default: false, help: 'print one JSON line' },
   help: { type: 'boolean', default: false, help: 'this text' },
@@ -82,7 +84,15 @@ export async function tuneCommand(argv: string[]): Promise<number> {
   } else throw new UsageError(`--trace must be one of ${[...TRACE_KINDS, 'azure'].join(', ')}; got '${kind}'`);
 
   const r = tune({ rates, modelBytes: new Array<number>(models).fill(modelBytes), modelShares: shares, execS, loadS, sloS, sloTarget: Number(flags['slo-target']), maxQueue, expiry });
-  const c = r.chosen;
+  const sizes = new Array<number>(models).fill(modelBytes);
+  const share = Number(flags['max-train-share']);
+  const budgeted =
+    share > 0
+      ? await tuneWithHandovers(r, Number(flags['slo-target']), { handoverMs: Number(flags['handover-ms']), maxTrainShare: share }, (x) =>
+          replayPolicy({ trace, modelBytes: sizes, tIdleS: x.tIdleS, watermarkBytes: x.watermarkBytes }),
+        )
+      : null;
+  const c = budgeted ? budgeted.chosen : r.chosen;
   const simShares = expiry === 'model' ? (shares ?? new Array<number>(models).fill(1 / models)) : undefined;
   const simExp = simulateChoice(c, rates, execS, loadS, sloS, maxQueue, 'exponential', simShares);
   const simDet = simulateChoice(c, rates, execS, loadS, sloS, maxQueue, 'deterministic', simShares);
@@ -111,6 +121,10 @@ export async function tuneCommand(argv: string[]): Promise<number> {
     inferenceBytes: c.inferenceBytes,
     truncationMass: c.truncationMass,
     bestCompliance: r.best.compliance,
+    handoversPerSec: budgeted?.handoversPerSec ?? null,
+    handoverTrainShare: budgeted?.trainShare ?? null,
+    handoverBudgetMet: budgeted?.met ?? null,
+    chainOnlyChoice: { tIdleS: r.chosen.tIdleS, watermarkBytes: r.chosen.watermarkBytes },
     simulatedCompliance: simExp,
     simulatedDeterministicCompliance: simDet,
     replay: replay.map((x) => ({ watermarkBytes: x.watermarkBytes, handoversPerSec: x.handoversPerSec, requires: x.requires, releases: x.releases, coldStartRatio: x.coldStartRatio, meanInferenceBytes: x.meanInferenceBytes })),
@@ -123,6 +137,11 @@ export async function tuneCommand(argv: string[]): Promise<number> {
   console.log(`trace ${kind} (seed ${flags.seed}), ${expiry} expiry: ${rates.length} intervals, mean ${r.meanRate.toFixed(1)} req/s; exec ${out.execMs} ms, SLO ${out.sloMs} ms, cold start ${out.loadMs} ms`);
   console.log(`models: ${models} x ${(modelBytes / MiB).toFixed(0)} MiB = ${(r.totalModelBytes / MiB).toFixed(0)} MiB`);
   console.log(`chosen: T_idle = ${c.tIdleS} s, W = ${(c.watermarkBytes / MiB).toFixed(0)} MiB (alpha ${c.alpha.toFixed(3)})${r.met ? '' : `  [target ${pct(Number(flags['slo-target']))} unreachable: best is ${pct(r.best.compliance)}; cheapest within 0.5 pt of it]`}`);
+  if (budgeted) {
+    console.log(
+      `handovers: ${budgeted.handoversPerSec.toFixed(3)}/s x ${flags['handover-ms']} ms = ${pct(budgeted.trainShare)} of training time (budget ${pct(share)}${budgeted.met ? '' : ', NOT met by any candidate tried'}; ${budgeted.replays} replays); the chain alone would pick T_idle = ${r.chosen.tIdleS} s, W = ${(r.chosen.watermarkBytes / MiB).toFixed(0)} MiB`,
+    );
+  }
   console.log(`predicted SLO compliance ${pct(c.compliance)}, cold starts ${pct(c.coldStartRatio)} of requests, inference holds ~${(c.inferenceBytes / MiB).toFixed(0)} MiB on average`);
   console.log(`simulation of the same assumptions: ${pct(simExp)}; with deterministic exec/load/expiry: ${pct(simDet)}`);
   console.log(`the core replayed on the trace at T_idle = ${c.tIdleS} s (instant loads, no queueing):`);

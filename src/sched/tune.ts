@@ -132,3 +132,50 @@ export function tune(input: TuneInput): TuneResult {
   const chosen = met ? cheapest(feasible) : cheapest(candidates.filter((c) => c.compliance >= best.compliance - 0.005));
   return { chosen, met, best, candidates, totalModelBytes: p.total, meanRate: p.sumRate / input.rates.length };
 }
+
+export interface HandoverBudget {
+  /** Training time one handover costs (the require's stall plus the discarded micro-batch), ms. */
+  handoverMs: number;
+  /** Largest share of training time handovers may take (e.g. 0.01). */
+  maxTrainShare: number;
+  /** Most candidates to replay before giving up (cheapest first). */
+  maxReplays?: number;
+}
+
+export interface BudgetedChoice {
+  chosen: TuneCandidate;
+  /** Handovers per second of the chosen pair, from the policy replay. */
+  handoversPerSec: number;
+  /** Share of training time the handovers take. */
+  trainShare: number;
+  met: boolean;
+  replays: number;
+}
+
+/**
+ * Among the pairs that meet the compliance target (or, if none does, those
+ * within half a point of the best), the cheapest whose handovers, measured by
+ * replaying the core on the trace, stay within the training-time budget.
+ */
+export async function tuneWithHandovers(
+  result: TuneResult,
+  sloTarget: number,
+  budget: HandoverBudget,
+  replay: (c: TuneCandidate) => Promise<{ handoversPerSec: number }>,
+): Promise<BudgetedChoice> {
+  const pool = (result.met ? result.candidates.filter((c) => c.compliance >= sloTarget) : result.candidates.filter((c) => c.compliance >= result.best.compliance - 0.005))
+    .slice()
+    .sort((a, b) => a.inferenceBytes - b.inferenceBytes || b.compliance - a.compliance);
+  const limit = budget.maxReplays ?? 40;
+  let fallback: BudgetedChoice | null = null;
+  let replays = 0;
+  for (const c of pool.slice(0, limit)) {
+    const { handoversPerSec } = await replay(c);
+    replays++;
+    const trainShare = (handoversPerSec * budget.handoverMs) / 1000;
+    const choice = { chosen: c, handoversPerSec, trainShare, met: trainShare <= budget.maxTrainShare, replays };
+    if (choice.met) return { ...choice, replays };
+    if (!fallback || trainShare < fallback.trainShare) fallback = choice;
+  }
+  return { ...fallback!, replays };
+}

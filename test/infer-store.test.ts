@@ -133,6 +133,21 @@ describe('model store', () => {
     await store.unload('gather');
   });
 
+  it('a load that runs out of memory fails the run waiting on it and leaves the model cold', async () => {
+    const f = join(dir, 'big.onnx');
+    writeFileSync(f, buildModel({
+      nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
+      inputs: [{ name: 'x', type: 'float32', dims: [1, 1024] }],
+      outputs: [{ name: 'y', type: 'float32' }],
+      initializers: { w: fromValues('float32', [1024, 5120], new Float32Array(1024 * 5120)) },
+    }));
+    store.register('big', f);
+    const e = await store.run('big', { x: { type: 'float32', dims: [1, 1024], data: new Float32Array(1024) } }).catch((err: unknown) => err);
+    expect((e as Error).name).toBe('OutOfMemoryError');
+    expect(store.get('big')!.state).toBe('cold');
+    expect(arena.stats().infer).toBe(0);
+  });
+
   it('unknown and duplicate names, unreadable and unsupported files are typed errors', () => {
     expect(() => store.register('a', file)).toThrow(DuplicateModelError);
     expect(() => store.get('nope')).not.toThrow();

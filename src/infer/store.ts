@@ -103,8 +103,8 @@ export class ModelStore {
     const dev = this.arena.device;
     const t0 = dev.now();
     m.info.state = 'loading';
-    m.pool.allocate(this.arena, m.info.name);
     try {
+      m.pool.allocate(this.arena, m.info.name);
       m.compiling = dev.prepare([...m.probe.kernels]);
       await m.compiling;
       for (let k = 0; k < m.pool.groups.length; k++) {
@@ -113,6 +113,7 @@ export class ModelStore {
       }
       await dev.fence();
     } catch (e) {
+      m.pool.fail(e);
       m.pool.release(this.arena);
       m.info.state = 'cold';
       throw e;

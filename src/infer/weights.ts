@@ -17,6 +17,8 @@ export class WeightPool {
   /** Groups written so far; a run waits for group k before step k's launches. */
   uploaded = 0;
   private waiters: (() => void)[] = [];
+  /** Why the upload stopped, for runs waiting on a group that will never come. */
+  private failure: unknown = null;
   private readonly groupIndex = new Map<string, number>();
 
   constructor(plan: Plan, private readonly inits: Map<string, Initializer>) {
@@ -52,6 +54,7 @@ export class WeightPool {
   }
 
   allocate(arena: Arena, label: string): void {
+    this.failure = null;
     this.alloc = arena.allocate('infer', this.bytes, `${label}:weights`);
     this.uploaded = 0;
   }
@@ -69,13 +72,19 @@ export class WeightPool {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  /** Resolves once group k is written (at once when it already is). */
+  /** Resolves once group k is written (at once when it already is); rejects if the upload failed. */
   ready(k: number): Promise<void> | null {
     if (this.uploaded > k) return null;
-    return new Promise((resolve) => {
-      const check = () => (this.uploaded > k ? resolve() : this.waiters.push(check));
+    return new Promise((resolve, reject) => {
+      const check = () => (this.failure ? reject(this.failure) : this.uploaded > k ? resolve() : this.waiters.push(check));
       check();
     });
+  }
+
+  /** The upload failed: wake every waiting run with the error. */
+  fail(e: unknown): void {
+    this.failure = e;
+    for (const w of this.waiters.splice(0)) w();
   }
 
   release(arena: Arena): void {

@@ -87,6 +87,18 @@ describe('systems as policies of the core', () => {
     }
   });
 
+  it('a static share is exact even when training gives more than asked', async () => {
+    const generous: MemorySide = {
+      require: async (b: number) => ({ freedBytes: b + 300 * MB }),
+      release: (b: number) => void released.push(b),
+      atMinimum: () => false,
+    };
+    const released: number[] = [];
+    const core = await buildCore(systemPolicy('sp50'), generous, new FakeModels(100 * MB), ARENA);
+    expect(core.reserveBytes).toBe(0.5 * ARENA);
+    expect(released).toEqual([300 * MB]);
+  });
+
   it('taskswitch: the first cold request takes all of training; all goes back only when every model idles', async () => {
     const { core, training, serve, at } = await scripted('taskswitch');
     at(0);

@@ -108,6 +108,11 @@ export async function buildCore(
     const page = opts.pageBytes ?? 1;
     const share = Math.floor((policy.inferenceShare * arenaBytes) / page) * page;
     reserve = policy.training ? (await memory.require(share)).freedBytes : share;
+    // A trainer may give more than asked (it drops its limit to what it holds): a static share is exact.
+    if (policy.training && reserve > share) {
+      memory.release(reserve - share);
+      reserve = share;
+    }
   }
   const page = opts.pageBytes ?? 1;
   const core = { ...policy.core, watermarkBytes: Math.ceil(policy.core.watermarkBytes / page) * page };

@@ -159,6 +159,27 @@ describe('model store', () => {
   });
 });
 
+describe('MatMul with a fused row bias', () => {
+  for (const [label, biasDims, biasFirst] of [['Add(MatMul, b[6])', [6], false], ['Add(b[1,6], MatMul)', [1, 6], true]] as const) {
+    it(`${label} matches onnxruntime-node`, async () => {
+      const f = join(dir, `mm-${biasFirst}.onnx`);
+      writeFileSync(f, buildModel({
+        nodes: [
+          { op: 'MatMul', inputs: ['x', 'w'], outputs: ['m'] },
+          { op: 'Add', inputs: biasFirst ? ['b', 'm'] : ['m', 'b'], outputs: ['y'] },
+        ],
+        inputs: [{ name: 'x', type: 'float32', dims: [2, 3, 5] }],
+        outputs: [{ name: 'y', type: 'float32' }],
+        initializers: { w: fromValues('float32', [5, 6], randn(30, r)), b: fromValues('float32', [...biasDims], randn(6, r)) },
+      }));
+      store.register(`mm-${biasFirst}`, f);
+      const inputs = { x: { type: 'float32' as const, dims: [2, 3, 5], data: randn(30, r) } };
+      expect(compare(await store.run(`mm-${biasFirst}`, inputs), await runOrt(f, inputs)).maxAbsErr).toBeLessThan(1e-5);
+      await store.unload(`mm-${biasFirst}`);
+    });
+  }
+});
+
 describe('Conv with a fused activation', () => {
   for (const [act, extra] of [['Relu', []], ['Clip', ['lo', 'hi']]] as const) {
     it(`Conv + ${act} matches onnxruntime-node`, async () => {

@@ -1,7 +1,8 @@
-// Graph rewrites before planning: an activation whose only input is a Conv's
-// output (read by nothing else) is folded into that Conv's epilogue, so the
-// activation never makes its own pass over memory. Relu and Clip with
-// constant bounds fuse; the Conv carries them as internal attributes.
+// Graph rewrites before planning, so an elementwise op never makes its own
+// pass over memory: an activation whose only input is a Conv's output (read
+// by nothing else) joins that Conv's epilogue (Relu, and Clip with constant
+// bounds), and a constant row bias added to a MatMul's output joins the
+// MatMul. The fused nodes carry internal attributes (names starting '__').
 import type { OnnxGraph } from '../onnx/graph.js';
 import { OnnxNode } from '../onnx/graph.js';
 import { cpuOps } from '../onnx/fold.js';
@@ -11,6 +12,8 @@ const F32_MAX = 3.4028234663852886e38;
 /** Internal attribute names (not ONNX): the fused clamp of a Conv. */
 export const FUSED_LO = '__fused_lo';
 export const FUSED_HI = '__fused_hi';
+/** Internal attribute: a MatMul whose third input is a row bias (a fused Add). */
+export const FUSED_BIAS = '__fused_bias';
 
 export function fuseActivations(g: OnnxGraph): OnnxNode[] {
   const readers = new Map<string, number>();
@@ -56,6 +59,23 @@ export function fuseActivations(g: OnnxGraph): OnnxNode[] {
     attrs.set(FUSED_HI, bounds[1]);
     replaced.set(conv, new OnnxNode(conv.name, conv.op, conv.domain, conv.inputs, [act.outputs[0]!], attrs));
     dropped.add(act);
+  }
+  // MatMul whose only reader adds a constant row bias (the bias of a PyTorch
+  // Linear): the bias joins the MatMul as an internal third input.
+  for (const add of g.nodes) {
+    if (add.op !== 'Add' || add.inputs.length !== 2) continue;
+    for (const side of [0, 1]) {
+      const src = add.inputs[side]!;
+      const bias = g.initializers.get(add.inputs[1 - side]!);
+      const mm = producer.get(src);
+      if (!mm || mm.op !== 'MatMul' || replaced.has(mm) || dropped.has(add) || readers.get(src) !== 1 || !bias) continue;
+      const w = g.initializers.get(mm.inputs[1]!);
+      const n = w?.dims[w.dims.length - 1];
+      if (!w || w.dims.length < 2 || bias.type !== 'float32' || bias.dims.length === 0) continue;
+      if (bias.dims[bias.dims.length - 1] !== n || bias.dims.slice(0, -1).some((d) => d !== 1)) continue;
+      replaced.set(mm, new OnnxNode(mm.name, mm.op, mm.domain, [mm.inputs[0]!, mm.inputs[1]!, add.inputs[1 - side]!], [add.outputs[0]!], new Map([...mm.attrs, [FUSED_BIAS, 1]])));
+      dropped.add(add);
+    }
   }
   if (replaced.size === 0) return g.nodes;
   return g.nodes.filter((n) => !dropped.has(n)).map((n) => replaced.get(n) ?? n);

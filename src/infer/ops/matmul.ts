@@ -3,6 +3,7 @@
 import { packParams } from '../../core/device.js';
 import type { OnnxNode } from '../../onnx/graph.js';
 import { broadcastDims, stridesOf } from '../../onnx/shape-util.js';
+import { alloc } from '../../onnx/tensor.js';
 import type { Meta, OpDef } from './types.js';
 import { floatInput } from './util.js';
 
@@ -50,14 +51,18 @@ function plan(n: OnnxNode, a: Meta, b: Meta): Plan {
 
 export const MatMul: OpDef = {
   kernels: ['batched_matmul'],
+  // Input 2 is internal (a fused row bias, see fuse.ts); zeros when absent.
+  defaults: (n, ins) => ({ 2: alloc('float32', [ins[1]?.dims[ins[1].dims.length - 1] ?? 1]) }),
   shape(n, ins) {
-    return [{ type: 'float32', dims: plan(n, floatInput(n, ins, 0, 'A'), floatInput(n, ins, 1, 'B')).out }];
+    const p = plan(n, floatInput(n, ins, 0, 'A'), floatInput(n, ins, 1, 'B'));
+    if (ins[2] && ins[2].dims.reduce((a, b) => a * b, 1) !== p.n) throw n.fail(`the fused bias has dims [${ins[2].dims}]; expected ${p.n} entries`);
+    return [{ type: 'float32', dims: p.out }];
   },
   emit(n, ins, outs) {
     const p = plan(n, ins[0]!, ins[1]!);
     const count = p.batch.reduce((x, y) => x * y, 1);
     const pad4 = (v: number[], f: number) => [...v, ...Array(4 - v.length).fill(f)];
     const params = packParams([p.m, p.n, p.k, p.dims.length, ...pad4(p.dims, 1), ...pad4(p.sa, 0), ...pad4(p.sb, 0)]);
-    return [{ kernel: 'batched_matmul', bindings: [ins[0]!.buf, ins[1]!.buf, outs[0]!.buf], params, threads: [Math.ceil(p.n / 8), Math.ceil(p.m / 4), count] }];
+    return [{ kernel: 'batched_matmul', bindings: [ins[0]!.buf, ins[1]!.buf, ins[2]!.buf, outs[0]!.buf], params, threads: [Math.ceil(p.n / 8), Math.ceil(p.m / 4), count] }];
   },
 };

@@ -13,6 +13,8 @@ import { fromDeviceBytes, fromHost, inputWords, toDeviceWords, type TensorData }
 
 export class Executor {
   private ws: Allocation<'infer'> | null = null;
+  /** The plan's host constants as device words, converted once. */
+  private constantWords: (Float32Array | Int32Array | Uint32Array)[] | null = null;
   private readonly launches: Launch[][];
   /** Per step: the last weight-pool upload group it reads (-1: none). */
   readonly needsGroup: number[];
@@ -68,7 +70,8 @@ export class Executor {
         const r = base();
         dev.write({ backing: r.backing, offset: r.offset + this.plan.slots[slot]!.offset, bytes: words.byteLength }, words);
       };
-      for (const c of this.plan.constants) write(c.slot, toDeviceWords(c.tensor, c.name));
+      this.constantWords ??= this.plan.constants.map((c) => toDeviceWords(c.tensor, c.name));
+      this.plan.constants.forEach((c, i) => write(c.slot, this.constantWords![i]!));
       for (const i of this.plan.inputs) write(i.slot, inputWords(i.name, inputs[i.name]!));
       for (let k = 0; k < this.launches.length; k++) {
         const wait = weightsReady && this.needsGroup[k]! >= 0 ? weightsReady(this.needsGroup[k]!) : null;

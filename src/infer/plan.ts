@@ -138,7 +138,6 @@ export function planGraph(g: OnnxGraph, inputDims: Map<string, number[]>, pool?:
       return m;
     });
     const outs = def.shape(n, metas, g.opset);
-    let stepIndex = steps.length;
     const stepIns = n.inputs.map((s) => s || undefined);
     for (const [k, t] of Object.entries(def.defaults?.(n, metas) ?? {})) {
       const i = Number(k);
@@ -182,7 +181,7 @@ export function planGraph(g: OnnxGraph, inputDims: Map<string, number[]>, pool?:
       ins[i] = copy;
       stepIns[i] = name;
     });
-    stepIndex = steps.length;
+    const stepIndex = steps.length;
     n.outputs.forEach((o, i) => {
       if (!o) return;
       const m = outs[i];

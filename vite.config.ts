@@ -1,9 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// One config for the demo page (Vite) and the test suite (Vitest).
+// One config for the demo page (Vite, root demo/) and the test suites (Vitest).
+// `vite demo` serves the page; the unit tests live in test/, the browser
+// end-to-end test in test-e2e/ (its own config: vitest.e2e.config.ts).
 export default defineConfig({
-  root: '.',
+  publicDir: '../data',
+  build: { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
   test: {
+    root: '.',
     include: ['test/**/*.test.ts'],
     // Dawn on SwiftShader is CPU-bound: one GPU device per worker, few workers.
     pool: 'forks',

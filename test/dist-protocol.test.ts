@@ -69,9 +69,11 @@ describe('data-parallel discard', () => {
       const all = rs.flatMap((r) => r.committed.get(step) ?? []).sort((a, b) => a - b);
       expect(all).toEqual(Array.from({ length: 24 }, (_, i) => step * 24 + i));
     }
-    // A REQUIRE never waits for another rank: the worst one is bounded by one update.
+    // A REQUIRE never waits for another rank's gradient work or pause: the
+    // worst one is bounded by one update (timers stretch under load, hence
+    // the loose bound; a pause in the test below lasts until released).
     const worst = Math.max(...rs.flatMap((r) => r.requireMs));
-    expect(worst).toBeLessThan(200);
+    expect(worst).toBeLessThan(1000);
   }, 90_000);
 
   it('without the agreement, a REQUIRE on one rank waits for another rank to get its memory back', async () => {

@@ -153,9 +153,12 @@ export class Arena {
       throw oom(`training may hold ${this.trainLimit} pages; inference required the rest`);
     if (this.counts[0]! < pages) throw oom('not enough free pages');
     let first = owner === 'infer' ? this.lowestFit(pages) : this.highestFit(pages);
-    if (first < 0 && owner === 'infer') {
+    if (first < 0) {
+      // Enough pages are free but not side by side: pack inference runs
+      // towards the low end, which coalesces the free pages between them
+      // (for inference) and above them (where training grows).
       this.compactInference();
-      first = this.lowestFit(pages);
+      first = owner === 'infer' ? this.lowestFit(pages) : this.highestFit(pages);
     }
     if (first < 0) throw oom('free pages are scattered between training runs');
     const a = new Allocation<O>(this.nextId++, owner, bytes, pages, this.placement(first), label);
@@ -217,6 +220,14 @@ export class Arena {
   /** Inference gives `bytes` back: training may grow into them. */
   release(bytes: number): number {
     this.trainLimit = Math.min(this.pageCount, this.trainLimit + this.pagesFor(bytes));
+    this.emit({ kind: 'limit', trainLimit: this.trainLimit });
+    return this.trainLimit;
+  }
+
+  /** Sets the most pages training may hold (the trainer's own accounting of a require). */
+  limitTraining(pages: number): number {
+    if (!Number.isInteger(pages) || pages < 0) throw new InvalidRangeError(`training limit must be a non-negative page count, got ${pages}`);
+    this.trainLimit = Math.min(this.pageCount, pages);
     this.emit({ kind: 'limit', trainLimit: this.trainLimit });
     return this.trainLimit;
   }

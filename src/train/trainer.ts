@@ -210,7 +210,7 @@ export class Trainer {
 
   /** Inference gives `bytes` back; the micro-batch may grow at the next micro-batch. */
   release(bytes: number): void {
-    this.arena.release(bytes);
+    this.arena.limitTraining(Math.min(this.arena.pageCount, this.arena.trainLimit + this.arena.pagesFor(bytes)));
     const w = this.resumeWaiters;
     this.resumeWaiters = [];
     w.forEach((f) => f());
@@ -317,33 +317,47 @@ export class Trainer {
     }
   }
 
+  /**
+   * Training gives up `bytes` of what it could hold: its limit drops by that
+   * much below its current quota (never below its static state, which it
+   * cannot give).
+   * If it then holds too much, the gate closes, the running micro-batch is
+   * discarded and the activations go back, zero-filled.
+   */
   private async shrink(bytes: number): Promise<HandoverReport> {
     const t0 = performance.now();
-    this.arena.require(bytes);
+    const arena = this.arena;
+    const held = this.staticPages + (this.acts?.pageCount ?? 0);
+    // What training could hold now: its limit, capped by the pages it holds
+    // plus the free ones it may grow into. The require comes out of that,
+    // from free pages first, then from the activations.
+    const quota = Math.min(arena.trainLimit, held + arena.stats().free);
+    const limit = Math.max(this.staticPages, quota - arena.pagesFor(bytes));
+    arena.limitTraining(limit);
     const report: HandoverReport = {
       requestedBytes: bytes, freedBytes: 0, discarded: false, waitedForUpdate: false,
       closeMs: 0, discardMs: 0, reclaimMs: 0, totalMs: 0, microBatch: this.stats.microBatch, shortBytes: 0,
     };
-    if (this.arena.trainExcess() > 0 || this.arena.freeBytes < bytes) {
+    if (held > limit) {
       const closed = await this.gate.close();
       const t1 = performance.now();
       report.discarded = closed.phaseAtClose === 'gc';
       report.waitedForUpdate = closed.waitedForUpdate;
       if (this.acts) {
-        this.arena.free(this.acts);
+        arena.free(this.acts);
         this.acts = null;
         this.act = null;
       }
       const t2 = performance.now();
-      report.freedBytes = this.arena.reclaim(this.gate.proof(), { zero: true }) * this.arena.pageBytes;
-      await this.arena.device.fence(); // the zero-fill has run: the memory is usable
+      report.freedBytes = arena.reclaim(this.gate.proof(), { zero: true }) * arena.pageBytes;
+      await arena.device.fence(); // the zero-fill has run: the memory is usable
       const t3 = performance.now();
       this.gate.open();
       Object.assign(report, { closeMs: t1 - t0, discardMs: t2 - t1, reclaimMs: t3 - t2 });
     }
     report.totalMs = performance.now() - t0;
     report.microBatch = this.fit();
-    report.shortBytes = Math.max(0, bytes - this.arena.freeBytes);
+    report.shortBytes = Math.max(0, bytes - (quota - limit) * arena.pageBytes);
     this.handovers.push(report);
     return report;
   }

@@ -116,8 +116,10 @@ export class WebGpuDevice extends GpuDevice {
         if (this.pipelines.has(name)) return;
         const { module, workgroup, hasParams } = this.module(name);
         try {
-          const pipeline = await this.gpu.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-          this.pipelines.set(name, { pipeline, workgroup, hasParams });
+          const pipeline = await this.gpu.createComputePipelineAsync({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } });
+          // A launch may have compiled it meanwhile; its cached bind groups
+          // belong to that pipeline's layout, so keep the first one.
+          if (!this.pipelines.has(name)) this.pipelines.set(name, { pipeline, workgroup, hasParams });
         } catch (e) {
           throw deviceError(`createComputePipelineAsync(${name})`, e);
         }

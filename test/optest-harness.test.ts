@@ -10,7 +10,8 @@ import { firstMismatch } from '../src/optest/compare.js';
 import { OpTableFormatError, UnsupportedTestError } from '../src/optest/errors.js';
 import { parseJsonc } from '../src/optest/jsonc.js';
 import { caseModel, DEFAULT_OPSET, testUnsupported } from '../src/optest/model.js';
-import type { TestResult } from '../src/optest/runner.js';
+import { runTest, type TestResult } from '../src/optest/runner.js';
+import type { ModelStore } from '../src/infer/store.js';
 import { checkSuite } from '../src/optest/suite.js';
 import { readTable, type OpTest } from '../src/optest/table.js';
 
@@ -63,6 +64,18 @@ describe('one-node models', () => {
     expect(testUnsupported(opTest({ opset: { domain: 'com.ms.internal.nhwc', version: 12 } }))).toMatch(/ONNX Runtime-internal/);
     expect(testUnsupported(opTest({ operator: 'NoSuchOp' }))).toBe('op NoSuchOp is not implemented');
     expect(() => caseModel(opTest({}), { name: 'c', inputs: [{ type: 'float16', data: [1], dims: [1] }], outputs: [] })).toThrow(UnsupportedTestError);
+  });
+});
+
+describe('a backend without the op\'s kernels', () => {
+  it('reports every case unsupported with the device\'s reason, never a crash', async () => {
+    const device = { info: { backend: 'cuda' }, prepare: async () => { throw new Error("no CUDA kernel named 'unary'"); } };
+    const store = { arena: { device } } as unknown as ModelStore;
+    const c = { name: 'c', inputs: [f32([-1], [1])], outputs: [f32([0], [1])] };
+    const r = await runTest(store, opTest({ cases: [c, { ...c, name: 'd' }] }));
+    expect(r.verdict).toBe('unsupported');
+    expect(r.cases.map((x) => x.verdict)).toEqual(['unsupported', 'unsupported']);
+    expect(r.cases[0]!.detail).toMatch(/the cuda backend cannot prepare Relu's kernels \(unary, unary_int\): no CUDA kernel named 'unary'/);
   });
 });
 

@@ -3,6 +3,7 @@
 // and unloaded. Errors become results; nothing a table holds crashes the run.
 import { HandoverError } from '../core/errors.js';
 import { InputError, ModelError } from '../onnx/errors.js';
+import { gpuOps } from '../infer/ops/index.js';
 import type { ModelStore } from '../infer/store.js';
 import { firstMismatch } from './compare.js';
 import { UnsupportedTestError } from './errors.js';
@@ -43,8 +44,20 @@ function verdictOf(cases: CaseResult[]): Verdict {
   return cases.some((c) => c.verdict === 'unsupported') ? 'unsupported' : 'pass';
 }
 
+/** Why the device cannot run the op at all (a backend without its kernels: CUDA has the training set only). */
+async function kernelsMissing(store: ModelStore, op: string): Promise<string | undefined> {
+  const kernels = gpuOps[op]?.kernels ?? [];
+  const dev = store.arena.device;
+  try {
+    await dev.prepare(kernels);
+    return undefined;
+  } catch (e) {
+    return `the ${dev.info.backend} backend cannot prepare ${op}'s kernels (${kernels.join(', ')}): ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
 export async function runTest(store: ModelStore, t: OpTest): Promise<TestResult> {
-  const whole = testUnsupported(t);
+  const whole = testUnsupported(t) ?? (await kernelsMissing(store, t.operator));
   const models = new Map<string, string>();
   const cases: CaseResult[] = [];
   for (const c of t.cases) {

@@ -1,5 +1,6 @@
 // A small ONNX writer: build a ModelProto from nodes, initializers, inputs and
 // outputs in code, and encode it to bytes (tests, the conformance harness).
+import { ModelError } from './errors.js';
 import { ModelProto, AttrType, type AttributeMsg, type NodeMsg, type ValueInfoMsg } from './schema.js';
 import { dtypeCode, encodeTensor, type DType, type HostTensor } from './tensor.js';
 
@@ -80,6 +81,6 @@ export function buildModel(m: WriterModel): Uint8Array {
     },
   };
   const err = ModelProto.verify(msg);
-  if (err) throw new Error(`buildModel: ${err}`);
+  if (err) throw new ModelError('', '', `buildModel: ${err}`);
   return ModelProto.encode(ModelProto.fromObject(msg)).finish();
 }

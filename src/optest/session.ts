@@ -14,7 +14,8 @@ export interface SessionResult {
 export async function runTables(device: GpuDevice, paths: string[], onTest?: (r: TestResult) => void): Promise<SessionResult> {
   const files = tableFiles(paths);
   const tests = files.flatMap(readTable);
-  const arena = new Arena(device, { bytes: 32 << 20, pageBytes: 64 << 10 });
+  // small pages on a software device; the default 2 MiB (CUDA's VMM granularity) elsewhere
+  const arena = new Arena(device, device.info.software ? { bytes: 32 << 20, pageBytes: 64 << 10 } : { bytes: 64 << 20 });
   try {
     // poison: an output element the kernels forget to write reads as NaN and fails
     const store = new ModelStore(arena, { poison: true });

@@ -103,6 +103,6 @@ export function summarize(files: number, results: TestResult[]): Summary {
 export function describe(r: TestResult): string {
   const n = `${r.cases.length} case${r.cases.length === 1 ? '' : 's'}`;
   if (r.verdict === 'pass') return `pass         ${r.id} (${n})`;
-  const bad = r.cases.find((c) => c.verdict === r.verdict)!;
-  return `${r.verdict.padEnd(12)} ${r.id}: case '${bad.name}': ${bad.detail ?? ''}`;
+  const bad = r.cases.filter((c) => c.verdict === r.verdict);
+  return `${r.verdict.padEnd(12)} ${r.id} (${bad.length} of ${n}): case '${bad[0]!.name}': ${bad[0]!.detail ?? ''}`;
 }

@@ -97,11 +97,12 @@ describe('training on the UCI digits', () => {
     const split = loadDigits(0);
     const calm = await trainRun(dev, { ...cfg }, split, { epochs: 12, arenaBytes: 72 * 4096, pageBytes: 4096 });
     const storm = await trainRun(dev, { ...cfg }, split, { epochs: 12, arenaBytes: 72 * 4096, pageBytes: 4096, storm: 20 });
+    console.log(`digits: calm ${JSON.stringify(calm)}\nstorm ${JSON.stringify(storm)}`);
     expect(calm.testAccuracy).toBeGreaterThanOrEqual(0.95);
     expect(storm.discards + storm.handovers).toBeGreaterThan(5);
     expect(storm.microBatchMin).toBeLessThan(storm.microBatchMax);
     expect(Math.abs(storm.testAccuracy - calm.testAccuracy)).toBeLessThanOrEqual(0.01);
-  });
+  }, 600_000);
 });
 
 void permutation;

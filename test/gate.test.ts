@@ -139,3 +139,21 @@ describe('gate', () => {
     arena.destroy();
   });
 });
+
+describe('gate hold', () => {
+  it('launches no training work while inference holds the gate, and resumes it after', async () => {
+    const arena = new Arena(dev, { bytes: 16 * PAGE, pageBytes: PAGE });
+    const gate = new Gate(dev, { maxInFlight: 2 });
+    const { step } = workload(arena);
+    gate.hold();
+    for (let i = 0; i < 5; i++) gate.enqueue(step);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(gate.launched).toBe(0);
+    expect(gate.queued).toBe(5);
+    gate.resume();
+    await gate.drain();
+    expect(gate.launched).toBe(5);
+    expect(() => gate.resume()).toThrow();
+    arena.destroy();
+  });
+});

@@ -43,6 +43,7 @@ export class Gate {
   private error: DeviceError | null = null;
   private idleWaiters: { res: () => void; rej: (e: Error) => void }[] = [];
   private updateEnd: (() => void)[] = [];
+  private holds = 0;
   /** Kernels launched onto the GPU and dropped, since creation. */
   launched = 0;
   dropped = 0;
@@ -114,6 +115,26 @@ export class Gate {
     waiters.forEach((w) => w());
   }
 
+  /**
+   * Inference is running: launch no new training work until resume(). Work
+   * in flight finishes; queued work waits (nothing is dropped). Holds nest.
+   * On a GPU with one queue (WebGPU) this is how inference gets the device
+   * first; CUDA can also partition SMs.
+   */
+  hold(): void {
+    this.holds++;
+  }
+
+  resume(): void {
+    if (this.holds === 0) throw new InvalidRangeError('gate resume() without a matching hold()');
+    this.holds--;
+    if (this.holds === 0) this.pump();
+  }
+
+  get held(): boolean {
+    return this.holds > 0;
+  }
+
   /** Waits until nothing is queued or in flight, without dropping anything. */
   idle(): Promise<void> {
     if (this.error) return Promise.reject(this.error);
@@ -161,7 +182,7 @@ export class Gate {
   }
 
   private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+    while (this.holds === 0 && this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const item = this.queue.shift()!;
       try {
         for (const { l, ranges } of item.launches) this.device.launch({ ...l, bindings: ranges });

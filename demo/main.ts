@@ -3,7 +3,7 @@
 import { WebGpuDevice } from '../src/webgpu/device.js';
 import { parseDigits, seeded } from '../src/train/data.js';
 import { generateTrace, type Trace } from '../src/sched/traces.js';
-import type { SystemKind } from '../src/colocate/system.js';
+import type { SystemName } from '../src/sched/systems.js';
 import type { TensorData } from '../src/infer/store.js';
 import { buildSystem, MODELS, MODEL_SIZES, type DemoSystem } from './system.js';
 import { ArenaStrip, drawLatency, drawSeries, pageKinds } from './views.js';
@@ -45,10 +45,10 @@ function randomInput(rand: () => number): TensorData {
 
 function send(st: State, model: string): void {
   st.inflight++;
-  st.sys.colo
+  st.sys
     .request(model, { input: randomInput(st.rand) })
-    .then(({ record }) => {
-      st.latencies.push(record.latencyMs);
+    .then(({ latencyMs }) => {
+      st.latencies.push(latencyMs);
       if (st.latencies.length > 400) st.latencies.shift();
     })
     .catch((e) => console.error('request failed', e))
@@ -101,7 +101,7 @@ function logHandovers(st: State): void {
       `<td>${fmt(r.closeMs)}</td><td>${fmt(r.discardMs)}</td><td>${fmt(r.reclaimMs)}</td><td>${fmt(r.totalMs)} ms</td><td>${r.microBatch}</td>`;
     body.prepend(tr);
   }
-  const events = st.sys.colo.core.log.since(st.eventsSeen);
+  const events = st.sys.core.log.since(st.eventsSeen);
   for (const e of events.events) {
     if (e.kind !== 'release' && e.kind !== 'load' && e.kind !== 'idle') continue;
     const tr = document.createElement('tr');
@@ -131,7 +131,7 @@ function startViews(st: State): void {
       const kinds = pageKinds(s);
       strip.draw(kinds);
       const a = s.arena.stats();
-      $('arena-stats').textContent = `${a.pages} pages of ${a.pageBytes / 1024} KiB: train ${a.train}, infer ${a.infer}, free ${a.free} (reserve ${(s.colo.core.freeBytes / 2 ** 20).toFixed(2)} MiB); training limit ${a.trainLimit} pages; zero-filled ${(a.zeroedBytes / 2 ** 20).toFixed(1)} MiB`;
+      $('arena-stats').textContent = `${a.pages} pages of ${a.pageBytes / 1024} KiB: train ${a.train}, infer ${a.infer}, free ${a.free} (reserve ${(s.core.freeBytes / 2 ** 20).toFixed(2)} MiB); training limit ${a.trainLimit} pages; zero-filled ${(a.zeroedBytes / 2 ** 20).toFixed(1)} MiB`;
       const tl = s.job.timeline.slice(-120);
       const rates = tl.map((p, i) => (i === 0 ? NaN : ((p.samples - tl[i - 1]!.samples) / (p.t - tl[i - 1]!.t)) * 1000));
       drawSeries($('train-chart') as HTMLCanvasElement, [
@@ -148,7 +148,7 @@ function startViews(st: State): void {
       const slo = Number(($('slo') as HTMLInputElement).value);
       const l = drawLatency($('latency') as HTMLCanvasElement, st.latencies, slo);
       $('compliance').textContent = Number.isFinite(l.compliance) ? `${(l.compliance * 100).toFixed(1)}% within SLO` : '';
-      $('latency-stats').textContent = `${st.latencies.length} recent requests, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, ${st.inflight} in flight; models: ${MODELS.map((m) => `${m} ${s.colo.core.state(m)}`).join(', ')}`;
+      $('latency-stats').textContent = `${st.latencies.length} recent requests, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, ${st.inflight} in flight; models: ${MODELS.map((m) => `${m} ${s.core.state(m)}`).join(', ')}`;
       logHandovers(st);
     }
     requestAnimationFrame(frame);
@@ -156,10 +156,10 @@ function startViews(st: State): void {
   requestAnimationFrame(frame);
 }
 
-async function switchSystem(st: State, kind: SystemKind): Promise<void> {
+async function switchSystem(st: State, kind: SystemName): Promise<void> {
   const old = st.sys;
   await old.destroy();
-  st.sys = buildSystem(st.dev, kind, st.data);
+  st.sys = await buildSystem(st.dev, kind, st.data);
   st.logged = 0;
   st.eventsSeen = 0;
   st.latencies.length = 0;
@@ -184,7 +184,7 @@ async function boot(): Promise<void> {
   void dev.gpu.lost.then((info) => fatal(`The GPU device was lost (${info.reason || 'unknown reason'}: ${info.message}). Reload to start again.`));
   const data = await loadDigits();
   const st: State = {
-    dev, data, sys: buildSystem(dev, 'handover', data), latencies: [], inflight: 0, rand: seeded(7),
+    dev, data, sys: await buildSystem(dev, 'handover', data), latencies: [], inflight: 0, rand: seeded(7),
     trace: null, traceStart: 0, traceNext: 0, logged: 0, eventsSeen: 0,
   };
   $('app').hidden = false;
@@ -192,7 +192,7 @@ async function boot(): Promise<void> {
   $('burst').addEventListener('click', () => {
     for (let k = 0; k < 24; k++) setTimeout(() => send(st, pickModel(st)), k * 20);
   });
-  ($('system') as HTMLSelectElement).addEventListener('change', (e) => void switchSystem(st, (e.target as HTMLSelectElement).value as SystemKind));
+  ($('system') as HTMLSelectElement).addEventListener('change', (e) => void switchSystem(st, (e.target as HTMLSelectElement).value as SystemName));
   ($('trace') as HTMLSelectElement).addEventListener('change', async (e) => {
     const v = (e.target as HTMLSelectElement).value;
     st.trace = null;
@@ -218,7 +218,7 @@ async function boot(): Promise<void> {
     try {
       const model = MODELS[0]!;
       const input = randomInput(st.rand);
-      const { outputs } = await st.sys.colo.request(model, { input });
+      const { outputs } = await st.sys.request(model, { input });
       const ours = outputs.output!.data as Float32Array;
       const v = await verifyWithOrt(st.sys.files.get(model)!, input.data as Float32Array, input.dims, ours, dev.gpu);
       out.dataset.diff = String(v.maxAbsDiff);

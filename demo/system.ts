@@ -3,10 +3,12 @@
 import { Arena } from '../src/core/arena.js';
 import type { GpuDevice } from '../src/core/device.js';
 import { Gate } from '../src/core/gate.js';
-import { Colocation, type SystemKind } from '../src/colocate/system.js';
 import { mlpOnnx } from '../src/colocate/mlp-model.js';
 import { TrainingJob } from '../src/colocate/training-job.js';
-import { ModelStore } from '../src/infer/store.js';
+import { ModelStore, type TensorData } from '../src/infer/store.js';
+import type { ColocationCore } from '../src/sched/core.js';
+import { StoreModels, TrainerMemory } from '../src/sched/adapters.js';
+import { buildCore, systemPolicy, type SystemName } from '../src/sched/systems.js';
 import type { Split } from '../src/train/data.js';
 import { Trainer } from '../src/train/trainer.js';
 
@@ -16,20 +18,23 @@ export const MODEL_SIZES = [64, 512, 512, 10];
 export const MODELS = ['mlp-a', 'mlp-b', 'mlp-c'];
 
 export interface DemoSystem {
-  kind: SystemKind;
+  kind: SystemName;
   arena: Arena;
+  gate: Gate;
   trainer: Trainer;
+  memory: TrainerMemory;
   job: TrainingJob;
   store: ModelStore;
-  colo: Colocation;
+  core: ColocationCore;
   /** ONNX bytes of each model (the verify action runs the same file in onnxruntime-web). */
   files: Map<string, Uint8Array>;
+  request(model: string, inputs: Record<string, TensorData>): Promise<{ outputs: Record<string, TensorData>; latencyMs: number }>;
   destroy(): Promise<void>;
 }
 
-export function buildSystem(dev: GpuDevice, kind: SystemKind, data: Split): DemoSystem {
+export async function buildSystem(dev: GpuDevice, kind: SystemName, data: Split): Promise<DemoSystem> {
   const arena = new Arena(dev, { bytes: ARENA_PAGES * PAGE_BYTES, pageBytes: PAGE_BYTES });
-  const gate = new Gate(dev, { maxInFlight: 3 });
+  const gate = new Gate(dev, { maxInFlight: 2 });
   const trainer = new Trainer(arena, gate, {
     layers: [64, 256, 256, 10], optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0,
     effectiveBatch: 256, microBatch: 512, seed: 1,
@@ -41,17 +46,30 @@ export function buildSystem(dev: GpuDevice, kind: SystemKind, data: Split): Demo
     files.set(name, bytes);
     store.registerBytes(name, bytes);
   });
-  const colo = new Colocation(kind, arena, trainer, store, { tIdleMs: 4000, watermarkBytes: store.get('mlp-a')!.bytes });
-  // Static partitions take their share before training starts.
   trainer.init();
-  MODELS.forEach((m) => colo.register(m));
-  colo.core.startTicking(250);
+  const policy = systemPolicy(kind, { tIdleMs: 4000, watermarkBytes: store.get(MODELS[0]!)!.bytes });
+  const memory = new TrainerMemory(trainer, policy.handover === 'wait-for-batch' ? 'wait-for-batch' : 'discard');
+  const core = await buildCore(policy, memory, new StoreModels(store), arena.bytes, { pageBytes: arena.pageBytes });
+  MODELS.forEach((m) => core.register(m));
+  core.startTicking(250);
   const job = new TrainingJob(trainer, data.train, { lossEvery: 1 });
   job.start();
   return {
-    kind, arena, trainer, job, store, colo, files,
+    kind, arena, gate, trainer, memory, job, store, core, files,
+    async request(model, inputs) {
+      const t0 = performance.now();
+      await core.admit(model);
+      gate.hold(); // inference first: no new training kernels until this run is done
+      try {
+        const outputs = await store.run(model, inputs);
+        return { outputs, latencyMs: performance.now() - t0 };
+      } finally {
+        gate.resume();
+        core.complete(model);
+      }
+    },
     async destroy() {
-      colo.core.stopTicking();
+      core.stopTicking();
       trainer.release(arena.bytes);
       await job.stop();
       await gate.idle().catch(() => undefined);

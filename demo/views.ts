@@ -7,7 +7,7 @@ type Kind = keyof typeof COLORS;
 /** Owner per page as the strip shows it: the scheduler's free reserve is painted on free pages. */
 export function pageKinds(s: DemoSystem): Kind[] {
   const { arena } = s;
-  let reservePages = Math.round(s.colo.core.freeBytes / arena.pageBytes);
+  let reservePages = Math.round(s.core.freeBytes / arena.pageBytes);
   const out: Kind[] = [];
   for (let p = 0; p < arena.pageCount; p++) {
     const o = arena.pageOwner(p);

@@ -109,7 +109,7 @@ export class ModelStore {
       await m.compiling;
       for (let k = 0; k < m.pool.groups.length; k++) {
         m.pool.uploadGroup(dev, k);
-        if (pipelined && m.pool.groups[k]!.length > 0) await new Promise<void>((r) => setImmediate(r));
+        if (pipelined && m.pool.groups[k]!.length > 0) await new Promise<void>((r) => setTimeout(r, 0)); // yield: a run may start layer k
       }
       await dev.fence();
     } catch (e) {

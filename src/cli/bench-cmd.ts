@@ -13,7 +13,8 @@ const spec: FlagSpec = {
   requires: { type: 'number', default: 200, help: 'handover: REQUIREs per mode' },
   rate: { type: 'number', default: 20, help: 'handover: mean REQUIREs per second' },
   layers: { type: 'string', default: '512-512', help: 'handover: hidden layers of the MLP (Fashion-MNIST when installed, else digits)' },
-  'micro-batch': { type: 'number', default: 128, help: 'handover: micro-batch (= effective batch)' },
+  'micro-batch': { type: 'number', default: 128, help: 'handover: micro-batch' },
+  'effective-batch': { type: 'number', help: 'handover: samples per optimizer step, accumulated over micro-batches (default: the micro-batch)' },
   'mb': { type: 'number', default: 64, help: 'arena: bytes to zero-fill and copy, in MiB' },
   json: { type: 'boolean', default: false, help: 'print one JSON object as the last line' },
 };
@@ -39,13 +40,15 @@ export async function benchCommand(argv: string[]): Promise<number> {
     }
     const hidden = String(f.layers).split('-').map(Number);
     const mb = Number(f['micro-batch']);
-    const cfg = { layers: [data.train.features, ...hidden, 10], optimizer: 'sgd' as const, lr: 0.05, momentum: 0.9, weightDecay: 0, effectiveBatch: mb, microBatch: mb, seed: 1 };
+    const eb = (f['effective-batch'] as number | undefined) ?? mb;
+    if (!Number.isInteger(mb) || mb < 1 || !Number.isInteger(eb) || eb < 1) throw new UsageError('--micro-batch and --effective-batch must be positive integers');
+    const cfg = { layers: [data.train.features, ...hidden, 10], optimizer: 'sgd' as const, lr: 0.05, momentum: 0.9, weightDecay: 0, effectiveBatch: eb, microBatch: mb, seed: 1 };
     const { mlpLayout } = await import('../train/mlp.js');
     const { activationBytes } = await import('../train/activations.js');
     const layout = mlpLayout(cfg.layers);
     const pageBytes = dev.info.software ? 64 * 1024 : 2 * 2 ** 20;
     const arenaBytes = Math.ceil((layout.bytes * 4 + activationBytes(layout, mb) + 8 * pageBytes) / pageBytes) * pageBytes;
-    console.error(`bench handover: ${cfg.layers.join('-')} MLP on ${data.train.name}, micro-batch ${mb}, ${f.requires} REQUIREs per mode at ${f.rate}/s`);
+    console.error(`bench handover: ${cfg.layers.join('-')} MLP on ${data.train.name}, micro-batch ${mb}, effective batch ${eb}, ${f.requires} REQUIREs per mode at ${f.rate}/s`);
     const bar = new ProgressBar('bench', 50);
     const r = await handoverBench(dev, cfg, data, {
       requires: Number(f.requires), rate: Number(f.rate), arenaBytes, pageBytes, seed: 3,
@@ -57,7 +60,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     console.log(`naive:    p50 ${r.naive.p50Ms.toFixed(2)} ms, p99 ${r.naive.p99Ms.toFixed(2)} ms, max ${r.naive.maxMs.toFixed(2)} ms over ${r.naive.n}`);
     console.log(`speedup (naive p50 / handover p50): ${r.speedup.toFixed(1)}x; training ${h.samplesPerSec.toFixed(0)} vs ${r.naive.samplesPerSec.toFixed(0)} samples/s`);
     if (f.json)
-      console.log(JSON.stringify({ p50Ms: h.p50Ms, p99Ms: h.p99Ms, maxMs: h.maxMs, naiveP50Ms: r.naive.p50Ms, naiveP99Ms: r.naive.p99Ms, speedup: r.speedup, device: dev.info.name, handover: h, naive: r.naive }));
+      console.log(JSON.stringify({ p50Ms: h.p50Ms, p99Ms: h.p99Ms, maxMs: h.maxMs, naiveP50Ms: r.naive.p50Ms, naiveP99Ms: r.naive.p99Ms, speedup: r.speedup, device: dev.info.name, layers: cfg.layers, microBatch: mb, effectiveBatch: eb, handover: h, naive: r.naive }));
     return 0;
   } finally {
     dev.destroy();

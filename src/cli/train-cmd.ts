@@ -23,6 +23,7 @@ export const trainSpec: FlagSpec = {
   storm: { type: 'number', default: 0, help: 'random require/release calls per second' },
   'arena-mb': { type: 'number', help: 'arena size in MiB (default: what the model needs at the full micro-batch, plus 50%)' },
   'page-kb': { type: 'number', help: 'page size in KiB (default 2048, or 4 for digits so elasticity shows)' },
+  'max-in-flight': { type: 'number', default: 4, help: 'command buffers the gate lets run at once (a huge value: ungated)' },
   json: { type: 'boolean', default: false, help: 'print one JSON object as the last line' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
@@ -72,6 +73,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     arenaBytes,
     pageBytes,
     storm: Number(f.storm),
+    maxInFlight: positive('max-in-flight'),
     onProgress: (p) =>
       bar.update((p.epoch - 1) * p.steps + p.step, p.epochs * p.steps, `epoch ${p.epoch}/${p.epochs} b=${p.microBatch} ${p.samplesPerSec.toFixed(0)} samples/s`),
   });
@@ -81,7 +83,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       `${summary.discards} discards (${summary.wastedSeconds.toFixed(2)} s wasted), micro-batch ${summary.microBatchMin}..${summary.microBatchMax}, ` +
       `${summary.handovers} handovers (p50 ${summary.handoverP50Ms.toFixed(2)} ms, p99 ${summary.handoverP99Ms.toFixed(2)} ms)`,
   );
-  if (f.json) console.log(JSON.stringify({ backend: f.backend, dataset: f.dataset, ...summary }));
+  if (f.json) console.log(JSON.stringify({ backend: f.backend, dataset: f.dataset, device: dev.info.name, maxInFlight: f['max-in-flight'], storm: f.storm, ...summary }));
   dev.destroy();
   return 0;
 }

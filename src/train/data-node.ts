@@ -5,7 +5,8 @@ import { gunzipSync } from 'node:zlib';
 import { UsageError } from '../core/errors.js';
 import { idxPayload, parseDigits, type Dataset, type Split } from './data.js';
 
-const FASHION = '/usr/share/datasets/fashion-mnist';
+/** Debian's dataset-fashion-mnist, or HANDOVER_FASHION_MNIST (a folder of the four IDX .gz files). */
+const FASHION = process.env.HANDOVER_FASHION_MNIST || '/usr/share/datasets/fashion-mnist';
 
 /** The package's data/ folder, from src/ (tests) or dist/src/ (the built CLI). */
 export function dataDir(): string {

@@ -3,6 +3,7 @@
 import { Arena } from '../core/arena.js';
 import type { InferAllocation } from '../core/allocation.js';
 import type { GpuDevice } from '../core/device.js';
+import { OutOfMemoryError } from '../core/errors.js';
 import { Gate } from '../core/gate.js';
 import { permutation, seeded, type Split } from './data.js';
 import { Trainer, type HandoverReport, type TrainConfig } from './trainer.js';
@@ -67,13 +68,20 @@ export function startStorm(t: Trainer, rate: number, seed: number): () => Promis
       const room = arena.freeBytes + t.elasticBytes;
       if (bytes > room) return;
       await t.require(bytes);
-      if (arena.freeBytes >= bytes) lent.push(arena.allocate('infer', bytes, 'storm'));
+      if (stopped || arena.freeBytes < bytes) return;
+      try {
+        lent.push(arena.allocate('infer', bytes, 'storm'));
+      } catch (e) {
+        // Enough pages are free but not side by side (training runs between them): this request goes unserved.
+        if (!(e instanceof OutOfMemoryError)) throw e;
+      }
     }
   };
   const loop = () => {
     if (stopped) return;
     const wait = (-Math.log(1 - rand()) / rate) * 1000;
     setTimeout(() => {
+      if (stopped) return; // a timer set before stop() must not touch the trainer after the run
       chain = chain.then(tick).then(loop);
     }, wait);
   };

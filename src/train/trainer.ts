@@ -127,8 +127,7 @@ export class Trainer {
         this.gate.beginCompute();
         this.upload(data, batch);
         const act = { ...this.act!, b: take };
-        for (const l of forward(this.layout, this.p, act)) this.gate.enqueue(l);
-        for (const l of backward(this.layout, this.p, this.g, act, 1 / n)) this.gate.enqueue(l);
+        this.enqueueGrouped([...forward(this.layout, this.p, act), ...backward(this.layout, this.p, this.g, act, 1 / n)]);
         await this.gate.beginUpdate(); // the GPU has finished this micro-batch's gradients
         this.gate.enqueue(axpy(this.micro, this.grad, this.micro.bytes / 4));
         this.gate.enqueue(reduceRows(act.loss, this.lossAcc, take, 1, 1 / n, 1));
@@ -246,6 +245,17 @@ export class Trainer {
     if (c.optimizer === 'adam')
       return [adam(this.params, this.grad, this.state1, this.state2!, n, { lr: c.lr, weightDecay: c.weightDecay }, this.stats.steps + 1)];
     return [sgdMomentum(this.params, this.grad, this.state1, n, { lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay }, this.stats.steps === 0)];
+  }
+
+  /**
+   * Feeds gradient work to the gate a few kernels per command buffer on a
+   * hardware GPU (fewer submissions and completion polls per micro-batch),
+   * one per command buffer on a CPU device, where each kernel is long and
+   * the close latency is K command buffers of work.
+   */
+  private enqueueGrouped(launches: Launch[]): void {
+    const group = this.arena.device.info.software ? 1 : 4;
+    for (let i = 0; i < launches.length; i += group) this.gate.enqueue(launches.slice(i, i + group));
   }
 
   /** Runs launches as one atomic update phase, retrying after an adjustment. */

@@ -11,6 +11,7 @@ const commands: Record<string, { run: () => Promise<Command>; help: string }> = 
   serve: { run: async () => (await import('./serve-cmd.js')).serveCommand, help: 'serve ONNX models over the KServe v2 / Triton HTTP protocol' },
   infer: { run: async () => (await import('./infer-cmd.js')).inferCommand, help: 'run an ONNX model on random inputs; --check compares with onnxruntime-node' },
   tune: { run: async () => (await import('./tune-cmd.js')).tuneCommand, help: 'choose (T_idle, W) for a trace and SLO target with the queueing model' },
+  run: { run: async () => (await import('./run-cmd.js')).runCommand, help: 'play a trace against each system (handover, SP-75, TaskSwitch, ...) and write an HTML report' },
   optest: { run: async () => (await import('./optest-cmd.js')).optestCommand, help: 'run onnxruntime-web operator test tables (.jsonc) on the engine' },
 };
 

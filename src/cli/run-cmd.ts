@@ -1,0 +1,105 @@
+// `handover run`: the evaluation of issue 8. Measures each model's standalone
+// latency (SLO = 4x), then plays one trace against each system in turn on a
+// fresh arena, gate, trainer and model store on the same device, and writes
+// DIR/report.json and DIR/report.html.
+import { UsageError } from '../core/errors.js';
+import { DEFAULT_TESTBED, type TestbedSpec } from '../eval/testbed.js';
+import { evaluate } from '../eval/evaluation.js';
+import { headline, writeReport } from '../eval/report.js';
+import { loadAzureTrace } from '../sched/azure.js';
+import { parseSystems } from '../sched/systems.js';
+import { generateTrace, TRACE_KINDS, type Trace, type TraceKind } from '../sched/traces.js';
+import { loadDigits } from '../train/data-node.js';
+import { parseFlags, usage, type FlagSpec } from './args.js';
+import { openDevice } from './open-device.js';
+import { ProgressBar } from './progress.js';
+
+export const runSpec: FlagSpec = {
+  trace: { type: 'string', default: 'burst', help: 'light, heavy, burst, skewed (or azure)' },
+  'trace-file': { type: 'string', help: 'play the Azure LLM trace from this path (read in place, never copied)' },
+  systems: { type: 'string', default: 'handover,sp75,taskswitch', help: 'comma-separated: handover, naive, sp50, sp75, taskswitch, infer-only' },
+  duration: { type: 'number', default: 60, help: 'seconds of trace per system (after time scaling)' },
+  out: { type: 'string', default: 'report', help: 'folder for report.json and report.html' },
+  models: { type: 'number', default: DEFAULT_TESTBED.models, help: 'model instances' },
+  arch: { type: 'list', help: 'an inference MLP architecture as widths, e.g. 64-256-256-10 (repeat for several; default two small MLPs)' },
+  'train-layers': { type: 'string', default: DEFAULT_TESTBED.train.layers.join('-'), help: 'the training MLP widths' },
+  'micro-batch': { type: 'number', default: DEFAULT_TESTBED.train.microBatch, help: 'largest training micro-batch' },
+  'arena-pages': { type: 'number', default: DEFAULT_TESTBED.arenaPages, help: 'arena size in pages' },
+  'page-kib': { type: 'number', default: DEFAULT_TESTBED.pageBytes / 1024, help: 'arena page size in KiB' },
+  'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (all systems)' },
+  'max-in-flight': { type: 'number', default: DEFAULT_TESTBED.maxInFlight, help: "training kernels in flight at once (the gate's bound)" },
+  seed: { type: 'number', default: 1, help: 'trace and model seed' },
+  'time-scale': { type: 'number', default: 1, help: 'compress (>1) or stretch (<1) the trace in time' },
+  't-idle-ms': { type: 'number', help: 'handover policy T_idle (default: tuned with the queueing model)' },
+  'watermark-kib': { type: 'number', help: 'handover policy W in KiB (default: tuned)' },
+  'slo-target': { type: 'number', default: 0.9, help: 'compliance target for the tuner' },
+  backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda' },
+  json: { type: 'boolean', default: false, help: 'last stdout line: a JSON object keyed by system' },
+  help: { type: 'boolean', default: false, help: 'this text' },
+};
+
+function widths(s: string, flag: string): number[] {
+  const w = s.split('-').map(Number);
+  if (w.length < 2 || w.some((x) => !Number.isInteger(x) || x < 1)) throw new UsageError(`--${flag} must be layer widths like 64-256-10, got '${s}'`);
+  return w;
+}
+
+function traceOf(flags: Record<string, unknown>, models: number): { trace: Trace; file: string | null } {
+  const kind = String(flags.trace);
+  const scale = Number(flags['time-scale']);
+  const duration = Number(flags.duration);
+  if (!(duration > 0)) throw new UsageError('--duration must be > 0 seconds');
+  if (!(scale > 0)) throw new UsageError('--time-scale must be > 0');
+  const file = flags['trace-file'] as string | undefined;
+  if (kind === 'azure' || file) {
+    const t = loadAzureTrace({ path: file, timeScale: scale, durationS: duration * scale, models, seed: Number(flags.seed) });
+    return { trace: t, file: t.path };
+  }
+  if (!(TRACE_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--trace must be one of ${[...TRACE_KINDS, 'azure'].join(', ')}; got '${kind}'`);
+  return { trace: generateTrace({ kind: kind as TraceKind, seed: Number(flags.seed), durationS: duration * scale, models, timeScale: scale }), file: null };
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { flags, rest } = parseFlags(argv, runSpec);
+  if (flags.help) {
+    console.log(usage('run [flags]', runSpec));
+    return 0;
+  }
+  if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const systems = parseSystems(String(flags.systems));
+  if (systems.length === 0) throw new UsageError('--systems names no system');
+  const models = Number(flags.models);
+  if (!Number.isInteger(models) || models < 1) throw new UsageError('--models must be a positive integer');
+  const archFlags = flags.arch as string[];
+  const spec: TestbedSpec = {
+    ...DEFAULT_TESTBED,
+    models,
+    pageBytes: Number(flags['page-kib']) * 1024,
+    arenaPages: Number(flags['arena-pages']),
+    architectures: archFlags.length ? archFlags.map((a) => widths(a, 'arch')) : DEFAULT_TESTBED.architectures,
+    train: { ...DEFAULT_TESTBED.train, layers: widths(String(flags['train-layers']), 'train-layers'), microBatch: Number(flags['micro-batch']) },
+    priorityMs: Number(flags['priority-ms']),
+    maxInFlight: Number(flags['max-in-flight']),
+    seed: Number(flags.seed),
+  };
+  if (!Number.isInteger(spec.arenaPages) || spec.arenaPages < 8) throw new UsageError('--arena-pages must be an integer >= 8');
+  if (!Number.isInteger(spec.pageBytes) || spec.pageBytes % 256 !== 0) throw new UsageError('--page-kib must give a whole number of 256-byte blocks');
+  const { trace, file } = traceOf(flags, models);
+  const json = Boolean(flags.json);
+  const say = (line: string) => (json ? console.error(line) : console.log(line));
+  const dev = await openDevice(String(flags.backend), say);
+  const tuned: { tIdleMs?: number; watermarkBytes?: number } = {};
+  if (flags['t-idle-ms'] !== undefined) tuned.tIdleMs = Number(flags['t-idle-ms']);
+  if (flags['watermark-kib'] !== undefined) tuned.watermarkBytes = Number(flags['watermark-kib']) * 1024;
+  say(`trace ${trace.name}: ${trace.arrivals.length} requests over ${trace.durationS.toFixed(0)} s (interval rates ${trace.rates.map((r) => r.toFixed(1)).join(', ')} req/s); systems ${systems.join(', ')}; device ${dev.info.name}`);
+  const report = await evaluate(dev, {
+    trace, traceFile: file, seed: Number(flags.seed), systems, spec, data: loadDigits(Number(flags.seed)).train,
+    backend: String(flags.backend), command: `handover run ${argv.join(' ')}`, tuned, sloTarget: Number(flags['slo-target']),
+    log: say,
+    progress: (s) => new ProgressBar(s.padEnd(10), Math.max(25, Math.ceil(trace.arrivals.length / 10))),
+  });
+  const paths = writeReport(String(flags.out), report);
+  say(`report: ${paths.html} and ${paths.json}`);
+  if (json) console.log(JSON.stringify(headline(report)));
+  return 0;
+}

@@ -1,0 +1,67 @@
+// Standalone latency of each architecture, measured first on the device with
+// nothing else running: the SLO is 4x the median execution time (the paper's
+// rule), and the execution and load times feed the queueing model.
+import { Arena } from '../core/arena.js';
+import type { GpuDevice } from '../core/device.js';
+import { ModelStore } from '../infer/store.js';
+import { quantile } from '../sched/driver.js';
+import { modelInstances, type TestbedSpec } from './testbed.js';
+
+export const SLO_FACTOR = 4;
+
+export interface ArchitectureTiming {
+  architecture: number;
+  sizes: number[];
+  bytes: number;
+  /** Median standalone execution (request to result on the host). */
+  execMs: number;
+  execP90Ms: number;
+  /** Median cold load (weights uploaded, kernels already compiled). */
+  loadMs: number;
+  sloMs: number;
+}
+
+function median(xs: number[]): number {
+  return quantile([...xs].sort((a, b) => a - b), 0.5);
+}
+
+export async function calibrate(dev: GpuDevice, spec: TestbedSpec, runs = 30): Promise<ArchitectureTiming[]> {
+  const arena = new Arena(dev, { bytes: spec.arenaPages * spec.pageBytes, pageBytes: spec.pageBytes });
+  const store = new ModelStore(arena);
+  const out: ArchitectureTiming[] = [];
+  try {
+    const firsts = modelInstances({ ...spec, models: spec.architectures.length });
+    for (const m of firsts) {
+      store.registerBytes(m.name, m.onnx);
+      await store.load(m.name);
+      for (let i = 0; i < 3; i++) await store.run(m.name, m.input);
+      const exec: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        await store.run(m.name, m.input);
+        exec.push(performance.now() - t0);
+      }
+      const load: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await store.unload(m.name);
+        const t0 = performance.now();
+        await store.load(m.name);
+        load.push(performance.now() - t0);
+      }
+      await store.unload(m.name);
+      const execMs = median(exec);
+      out.push({
+        architecture: m.architecture,
+        sizes: spec.architectures[m.architecture]!,
+        bytes: store.get(m.name)!.bytes,
+        execMs,
+        execP90Ms: quantile([...exec].sort((a, b) => a - b), 0.9),
+        loadMs: median(load),
+        sloMs: SLO_FACTOR * execMs,
+      });
+    }
+  } finally {
+    arena.destroy();
+  }
+  return out;
+}

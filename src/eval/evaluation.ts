@@ -1,0 +1,89 @@
+// The whole evaluation: measure each architecture standalone (SLO = 4x), choose
+// the handover policy's (T_idle, W) with the queueing model for this trace and
+// these measured times (unless given), then run each system in turn on a fresh
+// testbed on the same device and collect the report.
+import type { GpuDevice } from '../core/device.js';
+import { replayPolicy } from '../sched/replay.js';
+import type { SystemName, Tuned } from '../sched/systems.js';
+import { observedRate, type Trace } from '../sched/traces.js';
+import { tune, tuneWithHandovers } from '../sched/tune.js';
+import type { Dataset } from '../train/data.js';
+import { calibrate, type ArchitectureTiming } from './calibrate.js';
+import type { RunMeta, RunReport, SystemResult } from './result.js';
+import { runSystem } from './run-system.js';
+import { modelInstances, type TestbedSpec } from './testbed.js';
+
+export interface EvaluationInput {
+  trace: Trace;
+  traceFile: string | null;
+  seed: number;
+  systems: SystemName[];
+  spec: TestbedSpec;
+  data: Dataset;
+  backend: string;
+  command: string;
+  /** Fixed policy parameters; when absent they are tuned for the trace. */
+  tuned?: Partial<Tuned>;
+  sloTarget?: number;
+  /** Training time one handover costs for the tuner's handover budget (ms). */
+  handoverMs?: number;
+  log?: (line: string) => void;
+  progress?: (system: string) => { update(done: number, total: number, detail: string): void; done(): void };
+}
+
+export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: ArchitectureTiming[], input: Pick<EvaluationInput, 'tuned' | 'sloTarget' | 'handoverMs'>): Promise<{ tuned: Tuned; source: string; predicted: number | null }> {
+  const page = spec.pageBytes;
+  const inst = modelInstances(spec);
+  const modelBytes = inst.map((m) => Math.ceil(timings[m.architecture]!.bytes / page) * page);
+  const mean = (f: (t: ArchitectureTiming) => number) => inst.reduce((s, m) => s + f(timings[m.architecture]!), 0) / inst.length;
+  const target = input.sloTarget ?? 0.9;
+  const r = tune({ rates: trace.rates, modelBytes, execS: mean((t) => t.execMs) / 1000, loadS: mean((t) => t.loadMs) / 1000, sloS: mean((t) => t.sloMs) / 1000, sloTarget: target, expiry: 'model' });
+  const b = await tuneWithHandovers(r, target, { handoverMs: input.handoverMs ?? 15, maxTrainShare: 0.01 }, (c) => replayPolicy({ trace, modelBytes, tIdleS: c.tIdleS, watermarkBytes: c.watermarkBytes }));
+  const fixedT = input.tuned?.tIdleMs;
+  const fixedW = input.tuned?.watermarkBytes;
+  const tuned: Tuned = { tIdleMs: fixedT ?? b.chosen.tIdleS * 1000, watermarkBytes: fixedW ?? b.chosen.watermarkBytes };
+  const source =
+    fixedT !== undefined && fixedW !== undefined
+      ? 'given on the command line'
+      : `tuned for this trace with the measured times (per-model expiry, target ${(100 * target).toFixed(0)}%${r.met ? '' : ', unreachable: cheapest near the best'}, handover budget ${b.handoversPerSec.toFixed(2)}/s)${fixedT !== undefined || fixedW !== undefined ? '; partly given on the command line' : ''}`;
+  return { tuned, source, predicted: fixedT === undefined && fixedW === undefined ? b.chosen.compliance : null };
+}
+
+export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<RunReport> {
+  const log = input.log ?? (() => {});
+  const { trace, spec } = input;
+  const timings = await calibrate(dev, spec);
+  for (const t of timings) log(`standalone MLP ${t.sizes.join('-')} (${(t.bytes / 1024).toFixed(0)} KiB): exec ${t.execMs.toFixed(2)} ms (p90 ${t.execP90Ms.toFixed(2)}), load ${t.loadMs.toFixed(2)} ms -> SLO ${t.sloMs.toFixed(1)} ms`);
+  const choice = await chooseTuned(trace, spec, timings, input);
+  log(`handover policy: T_idle ${choice.tuned.tIdleMs} ms, W ${(choice.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${choice.source})`);
+  const systems: Record<string, SystemResult> = {};
+  for (const system of input.systems) {
+    const bar = input.progress?.(system);
+    const r = await runSystem(dev, { system, trace, spec, timings, tuned: choice.tuned, data: input.data, onProgress: (d, t, s) => bar?.update(d, t, s) });
+    bar?.done();
+    systems[system] = r;
+    log(`${system}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms, cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers`);
+  }
+  const meta: RunMeta = {
+    date: new Date().toISOString(),
+    device: dev.info.name,
+    software: dev.info.software,
+    backend: input.backend,
+    trace: trace.name,
+    traceFile: input.traceFile,
+    seed: input.seed,
+    durationS: trace.durationS,
+    timeScale: trace.timeScale,
+    meanRate: observedRate(trace),
+    requests: trace.arrivals.length,
+    models: spec.models,
+    architectures: timings.map((t) => ({ sizes: t.sizes, bytes: t.bytes, execMs: t.execMs, loadMs: t.loadMs, sloMs: t.sloMs })),
+    arenaBytes: spec.arenaPages * spec.pageBytes,
+    pageBytes: spec.pageBytes,
+    trainLayers: spec.train.layers,
+    trainMicroBatch: spec.train.microBatch,
+    tuned: { tIdleMs: choice.tuned.tIdleMs, watermarkBytes: choice.tuned.watermarkBytes, source: choice.source, predicted: choice.predicted },
+    command: input.command,
+  };
+  return { meta, systems };
+}

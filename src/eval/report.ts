@@ -1,0 +1,22 @@
+// Writes the run's report: report.json (everything measured) and report.html.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderReport } from './report-html.js';
+import type { RunReport } from './result.js';
+
+export function writeReport(dir: string, report: RunReport): { json: string; html: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'report.json');
+  const html = join(dir, 'report.html');
+  writeFileSync(json, JSON.stringify(report, null, 1));
+  writeFileSync(html, renderReport(report));
+  return { json, html };
+}
+
+/** The last stdout line with --json: per system, the headline numbers. */
+export function headline(report: RunReport): Record<string, { sloCompliance: number; p99Ms: number; p50Ms: number; trainSamplesPerSec: number; coldStartRatio: number; handovers: number; predictedCompliance: number | null }> {
+  const out: ReturnType<typeof headline> = {};
+  for (const [name, s] of Object.entries(report.systems))
+    out[name] = { sloCompliance: s.sloCompliance, p99Ms: s.p99Ms, p50Ms: s.p50Ms, trainSamplesPerSec: s.trainSamplesPerSec, coldStartRatio: s.coldStartRatio, handovers: s.handovers.count, predictedCompliance: s.predictedCompliance };
+  return out;
+}

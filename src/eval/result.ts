@@ -1,0 +1,94 @@
+// What one system's run measured, as it goes into report.json.
+
+export interface MemorySample {
+  /** Seconds from the start of the trace. */
+  t: number;
+  trainBytes: number;
+  inferBytes: number;
+  freeBytes: number;
+  /** Most bytes training may hold at this moment (the arena's page limit). */
+  trainLimitBytes: number;
+}
+
+export interface HandoverMark {
+  t: number;
+  kind: 'require' | 'release' | 'swap-out';
+  bytes: number;
+  ms?: number;
+}
+
+export interface HandoverBreakdown {
+  /** Requires plus releases during the run. */
+  count: number;
+  requires: number;
+  releases: number;
+  swapOuts: number;
+  /** p50 of the training side's handover reports (null: no require reached training). */
+  closeMs: number | null;
+  discardMs: number | null;
+  reclaimMs: number | null;
+  totalMs: number | null;
+  /** Naive handover and task switching: p50 wait for the running batch before the require. */
+  waitForBatchMs: number | null;
+  discards: number;
+}
+
+export interface SystemResult {
+  system: string;
+  summary: string;
+  requests: number;
+  failed: number;
+  sloCompliance: number;
+  p50Ms: number;
+  p99Ms: number;
+  coldStartRatio: number;
+  trainSamples: number;
+  trainSamplesPerSec: number;
+  /** Seconds of training compute thrown away by discarded micro-batches. */
+  wastedTrainS: number;
+  microBatchMin: number | null;
+  microBatchMax: number | null;
+  handovers: HandoverBreakdown;
+  /** The queueing model's compliance for this policy with the measured exec and load times. */
+  predictedCompliance: number | null;
+  predictedColdStartRatio: number | null;
+  /** Measured minus predicted, in points of compliance. */
+  complianceGapPts: number | null;
+  predictionNote: string;
+  wallS: number;
+  /** Each request's latency (ms), in arrival order. */
+  latenciesMs: number[];
+  /** Each request's SLO (ms). */
+  sloMs: number[];
+  memory: MemorySample[];
+  marks: HandoverMark[];
+  /** Training samples committed over time (t in s, cumulative samples). */
+  training: { t: number; samples: number }[];
+}
+
+export interface RunMeta {
+  date: string;
+  device: string;
+  software: boolean;
+  backend: string;
+  trace: string;
+  traceFile: string | null;
+  seed: number;
+  durationS: number;
+  timeScale: number;
+  meanRate: number;
+  requests: number;
+  models: number;
+  architectures: { sizes: number[]; bytes: number; execMs: number; loadMs: number; sloMs: number }[];
+  arenaBytes: number;
+  pageBytes: number;
+  trainLayers: number[];
+  trainMicroBatch: number;
+  tuned: { tIdleMs: number; watermarkBytes: number; source: string; predicted: number | null };
+  command: string;
+}
+
+export interface RunReport {
+  meta: RunMeta;
+  systems: Record<string, SystemResult>;
+}

@@ -1,0 +1,164 @@
+// One system, start to end: build its testbed, play the trace through the
+// core (each request: admit, hold training, run, resume, complete), sample
+// the arena's owners every ~100 ms, and measure training beside it.
+import type { GpuDevice } from '../core/device.js';
+import { drive, quantile } from '../sched/driver.js';
+import { systemPolicy, type SystemName, type Tuned } from '../sched/systems.js';
+import type { Trace } from '../sched/traces.js';
+import { predict } from '../sched/tune.js';
+import type { TrainerMemory } from '../sched/adapters.js';
+import type { Dataset } from '../train/data.js';
+import type { ArchitectureTiming } from './calibrate.js';
+import { SystemRunError } from './errors.js';
+import type { HandoverMark, MemorySample, SystemResult } from './result.js';
+import { buildTestbed, type TestbedSpec } from './testbed.js';
+
+export interface SystemRunInput {
+  system: SystemName;
+  trace: Trace;
+  spec: TestbedSpec;
+  timings: ArchitectureTiming[];
+  tuned: Tuned;
+  data: Dataset;
+  sampleMs?: number;
+  onProgress?: (done: number, total: number, detail: string) => void;
+}
+
+function p50(xs: number[]): number | null {
+  return xs.length ? quantile([...xs].sort((a, b) => a - b), 0.5) : null;
+}
+
+/** The queueing model's view of a policy: (T_idle, W) and what it leaves out. */
+function modelOfPolicy(system: SystemName, tuned: Tuned, totalBytes: number, arenaBytes: number): { tIdleS: number; watermarkBytes: number; note: string } {
+  switch (system) {
+    case 'handover':
+      return { tIdleS: tuned.tIdleMs / 1000, watermarkBytes: tuned.watermarkBytes, note: 'per-model expiry chain, measured exec and load' };
+    case 'naive':
+      return { tIdleS: tuned.tIdleMs / 1000, watermarkBytes: tuned.watermarkBytes, note: 'same chain as handover: the wait for the batch is not in the model' };
+    case 'taskswitch':
+      return { tIdleS: 1, watermarkBytes: 0, note: 'T_idle 1 s, W 0: the switch (wait for the batch, reload) is not in the model' };
+    case 'sp50':
+    case 'sp75':
+    case 'infer-only': {
+      const share = system === 'sp50' ? 0.5 : system === 'sp75' ? 0.75 : 1;
+      return { tIdleS: 1e6, watermarkBytes: Math.min(totalBytes, share * arenaBytes), note: 'models resident within the share (alpha from the share), never expire' };
+    }
+  }
+}
+
+export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<SystemResult> {
+  const { system, trace, spec, timings } = input;
+  const policy = systemPolicy(system, input.tuned);
+  let bed;
+  try {
+    bed = await buildTestbed(dev, policy, spec, input.data);
+  } catch (e) {
+    if (e instanceof SystemRunError) throw e;
+    throw new SystemRunError(system, 'setup', (e as Error).message);
+  }
+  const { arena, core, trainer, instances } = bed;
+  const page = arena.pageBytes;
+  const timingOf = (model: string) => timings[instances.find((m) => m.name === model)!.architecture]!;
+  const sloOf = (model: string) => timingOf(model).sloMs;
+  const memory: MemorySample[] = [];
+  const training: { t: number; samples: number }[] = [];
+  const reports0 = trainer ? (bed.memory as TrainerMemory).reports.length : 0;
+  const waits0 = trainer ? (bed.memory as TrainerMemory).waitedMs.length : 0;
+  const samples0 = trainer?.stats.samples ?? 0;
+  const wasted0 = trainer?.stats.wastedMs ?? 0;
+  const discards0 = trainer?.stats.discards ?? 0;
+  const logCursor = core.log.since(0).next;
+  const t0 = performance.now();
+  const sample = () => {
+    const s = arena.stats();
+    const t = (performance.now() - t0) / 1000;
+    memory.push({ t, trainBytes: s.train * page, inferBytes: s.infer * page, freeBytes: s.free * page, trainLimitBytes: s.trainLimit * page });
+    if (trainer) training.push({ t, samples: trainer.stats.samples - samples0 });
+  };
+  sample();
+  const timer = setInterval(sample, input.sampleMs ?? 100);
+  let missed = 0;
+  let result;
+  try {
+    result = await drive(trace, core, instances.map((m) => m.name), (m) => bed.execute(m), {
+      sloMs: Math.max(...timings.map((t) => t.sloMs)),
+      tickMs: 50,
+      onRequest: (r, done, total) => {
+        if (r.latencyMs > sloOf(r.model) || r.path === 'failed') missed++;
+        const train = trainer ? `, train ${(((trainer.stats.samples - samples0) * 1000) / (performance.now() - t0)).toFixed(0)} samples/s` : '';
+        input.onProgress?.(done, total, `${done}/${total} req, ${((100 * (done - missed)) / done).toFixed(1)}% in SLO${train}`);
+      },
+    });
+  } catch (e) {
+    throw new SystemRunError(system, 'drive', (e as Error).message);
+  } finally {
+    clearInterval(timer);
+    sample();
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  const trainSamples = (trainer?.stats.samples ?? 0) - samples0;
+  const trainStats = trainer ? { ...trainer.stats } : null;
+  const jobError = bed.job?.error ?? null;
+  await bed.destroy();
+  if (jobError) throw new SystemRunError(system, 'training', String((jobError as Error).message ?? jobError));
+
+  const events = core.log.since(logCursor).events;
+  const marks: HandoverMark[] = events
+    .filter((e) => e.kind === 'require' || e.kind === 'release' || e.kind === 'swap-out')
+    .map((e) => ({ t: (e.t - t0) / 1000, kind: e.kind as HandoverMark['kind'], bytes: e.freedBytes ?? e.bytes, ms: e.ms }));
+  const reports = trainer ? (bed.memory as TrainerMemory).reports.slice(reports0) : [];
+  const waits = trainer ? (bed.memory as TrainerMemory).waitedMs.slice(waits0) : [];
+  const requires = marks.filter((m) => m.kind === 'require').length;
+  const releases = marks.filter((m) => m.kind === 'release').length;
+  const records = result.records;
+  const within = records.filter((r) => r.path !== 'failed' && r.latencyMs <= sloOf(r.model)).length;
+  const sloCompliance = records.length ? within / records.length : 1;
+
+  // The queueing model beside the measurement: request-weighted exec, load and SLO of the instances.
+  const modelBytes = instances.map((m) => Math.ceil(timingOf(m.name).bytes / page) * page);
+  const mean = (f: (t: ArchitectureTiming) => number) => instances.reduce((s, m) => s + f(timingOf(m.name)), 0) / instances.length;
+  const pm = modelOfPolicy(system, input.tuned, modelBytes.reduce((a, b) => a + b, 0), (arena.pageCount - spec.workspacePages) * page);
+  let predicted: { compliance: number; coldStartRatio: number } | null = null;
+  try {
+    predicted = predict({ rates: trace.rates, modelBytes, execS: mean((t) => t.execMs) / 1000, loadS: mean((t) => t.loadMs) / 1000, sloS: mean((t) => t.sloMs) / 1000, expiry: 'model', tIdleS: pm.tIdleS, watermarkBytes: pm.watermarkBytes });
+  } catch {
+    predicted = null;
+  }
+  return {
+    system,
+    summary: policy.summary,
+    requests: records.length,
+    failed: result.failed,
+    sloCompliance,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    coldStartRatio: result.coldStartRatio,
+    trainSamples,
+    trainSamplesPerSec: trainSamples / result.wallMs * 1000,
+    wastedTrainS: ((trainStats?.wastedMs ?? 0) - wasted0) / 1000,
+    microBatchMin: trainStats && Number.isFinite(trainStats.microBatchMin) ? trainStats.microBatchMin : null,
+    microBatchMax: trainStats ? trainStats.microBatchMax : null,
+    handovers: {
+      count: requires + releases,
+      requires,
+      releases,
+      swapOuts: marks.filter((m) => m.kind === 'swap-out').length,
+      closeMs: p50(reports.map((r) => r.closeMs)),
+      discardMs: p50(reports.map((r) => r.discardMs)),
+      reclaimMs: p50(reports.map((r) => r.reclaimMs)),
+      totalMs: p50(reports.map((r) => r.totalMs)),
+      waitForBatchMs: p50(waits),
+      discards: (trainStats?.discards ?? 0) - discards0,
+    },
+    predictedCompliance: predicted?.compliance ?? null,
+    predictedColdStartRatio: predicted?.coldStartRatio ?? null,
+    complianceGapPts: predicted ? 100 * (sloCompliance - predicted.compliance) : null,
+    predictionNote: pm.note,
+    wallS,
+    latenciesMs: records.map((r) => Math.round(r.latencyMs * 100) / 100),
+    sloMs: records.map((r) => Math.round(sloOf(r.model) * 100) / 100),
+    memory,
+    marks,
+    training,
+  };
+}

@@ -1,0 +1,157 @@
+// One system of the evaluation on a device: a fresh arena, gate, trainer,
+// model store and colocation core, with N model instances (duplicates of a
+// few MLP architectures made in code) and training on the digits running in
+// the background. Every system of a run gets the same testbed spec; only the
+// policy differs.
+import { Arena } from '../core/arena.js';
+import type { GpuDevice } from '../core/device.js';
+import { Gate } from '../core/gate.js';
+import { mlpOnnx } from '../colocate/mlp-model.js';
+import { TrainingJob } from '../colocate/training-job.js';
+import { ModelStore, type TensorData } from '../infer/store.js';
+import { StoreModels, TrainerMemory } from '../sched/adapters.js';
+import type { ColocationCore, MemorySide } from '../sched/core.js';
+import { buildCore, NoTraining, type SystemPolicy } from '../sched/systems.js';
+import type { Dataset } from '../train/data.js';
+import { Trainer } from '../train/trainer.js';
+import { SystemRunError, TestbedSizeError } from './errors.js';
+
+export interface TestbedSpec {
+  pageBytes: number;
+  arenaPages: number;
+  /** Pages kept for inference activations (taken from training once, outside the core). */
+  workspacePages: number;
+  /** Layer widths of each architecture, input first; instance i uses architecture i mod the count. */
+  architectures: number[][];
+  models: number;
+  train: { layers: number[]; microBatch: number; effectiveBatch: number; lr: number };
+  maxInFlight: number;
+  /**
+   * Inference priority on the one queue: training launches stay held this
+   * long after a request's execution ends (0: only while it runs), so a burst
+   * of requests does not queue behind training kernels launched in its short
+   * gaps. Same for every system. (Not from admission: a naive handover waits
+   * for the running batch, which needs its queued kernels launched.)
+   */
+  priorityMs: number;
+  seed: number;
+}
+
+export const DEFAULT_TESTBED: TestbedSpec = {
+  pageBytes: 64 << 10,
+  arenaPages: 110,
+  workspacePages: 2,
+  architectures: [
+    [64, 256, 256, 10],
+    [64, 384, 128, 10],
+  ],
+  models: 8,
+  train: { layers: [64, 256, 256, 10], microBatch: 64, effectiveBatch: 512, lr: 0.05 },
+  maxInFlight: 1,
+  priorityMs: 0,
+  seed: 1,
+};
+
+export interface ModelInstance {
+  name: string;
+  architecture: number;
+  onnx: Uint8Array;
+  input: Record<string, TensorData>;
+}
+
+export function modelInstances(spec: TestbedSpec): ModelInstance[] {
+  return Array.from({ length: spec.models }, (_, i) => {
+    const architecture = i % spec.architectures.length;
+    const sizes = spec.architectures[architecture]!;
+    const name = `mlp${architecture}-${i}`;
+    const data = Float32Array.from({ length: sizes[0]! }, (_, k) => Math.sin(i * 31 + k));
+    return { name, architecture, onnx: mlpOnnx({ sizes, seed: spec.seed * 100 + i, name }), input: { input: { type: 'float32', dims: [1, sizes[0]!], data } } };
+  });
+}
+
+export interface Testbed {
+  policy: SystemPolicy;
+  arena: Arena;
+  gate: Gate;
+  store: ModelStore;
+  trainer: Trainer | null;
+  job: TrainingJob | null;
+  memory: MemorySide;
+  core: ColocationCore;
+  instances: ModelInstance[];
+  /** One inference request: training launches are held while it runs. */
+  execute(model: string): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+async function until(cond: () => boolean, ms: number, what: () => Error): Promise<void> {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > ms) throw what();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: TestbedSpec, data: Dataset): Promise<Testbed> {
+  const page = spec.pageBytes;
+  const arena = new Arena(dev, { bytes: spec.arenaPages * page, pageBytes: page });
+  const gate = new Gate(dev, { maxInFlight: spec.maxInFlight });
+  const store = new ModelStore(arena);
+  const instances = modelInstances(spec);
+  const inputs = new Map(instances.map((m) => [m.name, m.input]));
+  for (const m of instances) store.registerBytes(m.name, m.onnx);
+  const largest = Math.max(...instances.map((m) => store.get(m.name)!.bytes));
+  if (largest + spec.workspacePages * page > arena.bytes) throw new TestbedSizeError('the largest model plus the workspace', largest + spec.workspacePages * page, arena.bytes);
+  // Compile every instance's kernels before training launches anything (a launch must not race a compile).
+  for (const m of instances) {
+    await store.load(m.name);
+    await store.run(m.name, m.input);
+    await store.unload(m.name);
+  }
+  let trainer: Trainer | null = null;
+  let memory: MemorySide = new NoTraining();
+  if (policy.training) {
+    const t = spec.train;
+    trainer = new Trainer(arena, gate, { layers: t.layers, optimizer: 'sgd', lr: t.lr, momentum: 0.9, weightDecay: 0, effectiveBatch: t.effectiveBatch, microBatch: t.microBatch, seed: spec.seed });
+    trainer.init();
+    await trainer.require(spec.workspacePages * page);
+    // A trainer may drop its limit to what it holds: give back all but the workspace, so the core starts at 0.
+    const extra = (arena.pageCount - arena.trainLimit - spec.workspacePages) * page;
+    if (extra > 0) trainer.release(extra);
+    memory = new TrainerMemory(trainer, policy.handover === 'wait-for-batch' ? 'wait-for-batch' : 'discard');
+  }
+  const usable = (arena.pageCount - spec.workspacePages) * page - (trainer ? trainer.staticBytes : 0);
+  if (policy.inferenceShare === 0 && largest > usable) throw new TestbedSizeError('the largest model beside training', largest, usable);
+  const core = await buildCore(policy, memory, new StoreModels(store), (arena.pageCount - spec.workspacePages) * page, { pageBytes: page });
+  for (const m of instances) core.register(m.name);
+  let job: TrainingJob | null = null;
+  if (trainer) {
+    job = new TrainingJob(trainer, data, { lossEvery: 50, maxTimeline: 100_000 });
+    job.start();
+    const tr = trainer;
+    await until(() => tr.stats.steps >= 1 || job!.error !== null, 120_000, () => new SystemRunError(policy.name, 'training', 'no training step finished within 120 s'));
+    if (job.error) throw new SystemRunError(policy.name, 'training', String((job.error as Error).message ?? job.error));
+  }
+  return {
+    policy, arena, gate, store, trainer, job, memory, core, instances,
+    async execute(model: string) {
+      gate.hold();
+      try {
+        await store.run(model, inputs.get(model)!);
+      } finally {
+        if (spec.priorityMs > 0) setTimeout(() => gate.resume(), spec.priorityMs);
+        else gate.resume();
+      }
+    },
+    async destroy() {
+      core.stopTicking();
+      if (trainer) {
+        trainer.release(arena.bytes); // never leave it paused
+        await job!.stop();
+      }
+      await gate.idle().catch(() => undefined);
+      for (const m of instances) if (store.get(m.name)?.state === 'warm') await store.unload(m.name).catch(() => undefined);
+      arena.destroy();
+    },
+  };
+}

@@ -7,6 +7,7 @@ import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
 import { ModelStore } from '../infer/store.js';
 import { createServer } from '../serve/server.js';
+import { startServeTraining } from '../colocate/serve-training.js';
 import { parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
 
@@ -22,6 +23,9 @@ export const serveSpec: FlagSpec = {
   'body-limit-mb': { type: 'number', default: 32, help: 'largest request body in MiB (larger ones get 413)' },
   'max-runs': { type: 'number', default: 1, help: 'engine calls in flight at once; the rest queue' },
   pipelined: { type: 'boolean', default: false, help: 'load layer k+1 while layer k runs' },
+  train: { type: 'string', help: 'train an MLP on this data set (digits or fashion-mnist) beside the models, handing memory over' },
+  'micro-batch': { type: 'number', default: 256, help: 'with --train: the largest micro-batch' },
+  't-idle-ms': { type: 'number', default: 5000, help: 'with --train: a model idle this long goes to the reserve' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -76,11 +80,21 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     log(`arena: ${arena.pageCount} pages of ${arena.pageBytes >> 10} KiB (${(arena.bytes / (1 << 20)).toFixed(0)} MiB) on ${device.info.name}`);
     const store = new ModelStore(arena);
     for (const m of models) {
-      store.register(m.name, m.file);
-      const info = await store.load(m.name, { pipelined: flags.pipelined as boolean });
-      log(`model ${m.name}: ${m.file}, ${sizeText(info.bytes)} of weights, loaded in ${info.loadMs.toFixed(1)} ms`);
+      const info = store.register(m.name, m.file);
+      if (flags.train) {
+        log(`model ${m.name}: ${m.file}, ${sizeText(info.bytes)} of weights, loaded on its first request`);
+        continue;
+      }
+      const loaded = await store.load(m.name, { pipelined: flags.pipelined as boolean });
+      log(`model ${m.name}: ${m.file}, ${sizeText(loaded.bytes)} of weights, loaded in ${loaded.loadMs.toFixed(1)} ms`);
     }
-    const app = createServer({ store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log });
+    const training = flags.train
+      ? await startServeTraining(arena, store, models.map((m) => m.name), {
+          dataset: String(flags.train), microBatch: flags['micro-batch'] as number, tIdleMs: flags['t-idle-ms'] as number,
+        })
+      : null;
+    if (training) log(`training: ${training.trainer.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
+    const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log });
     const url = await app.listen({ port, host: String(flags.host) });
     const stop = hooks.stop ?? untilSignal();
     console.log(`handover serve: listening on ${url} (models: ${models.map((m) => m.name).join(', ')})`);
@@ -88,7 +102,11 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     const why = await stop;
     log(`handover serve: ${typeof why === 'string' ? why : 'stop'}; closing`);
     await app.close();
-    for (const m of models) await store.unload(m.name);
+    if (training) {
+      await training.stop();
+      log(`training: ${training.trainer.stats.samples} samples, ${training.trainer.stats.discards} discards, ${training.trainer.handovers.length} requires`);
+    }
+    for (const m of models) if (store.get(m.name)?.state === 'warm') await store.unload(m.name);
     return 0;
   } finally {
     arena?.destroy();

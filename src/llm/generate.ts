@@ -1,0 +1,137 @@
+// Generation with a decoder exported with an explicit KV cache (tiny_gpt_kv):
+// a prefill runs the prompt (past length 0), then each decode step runs one
+// token per sequence against the cached keys and values.
+//
+// Batching: the graph has no attention mask, so a padded row would attend to
+// its padding. A step therefore batches only sequences of equal cached length
+// (and equal new-token count) into one run; a step over sequences of
+// different lengths is one run per length group, each exact.
+import type { ModelStore, TensorData } from '../infer/store.js';
+import { presentName, type KvCache } from './cache.js';
+import { GenerateInputError } from './errors.js';
+import { checkSampling, sampleToken, seededRandom, type SamplingOptions } from './sampling.js';
+
+export interface StepEntry {
+  seq: number;
+  /** New tokens: the prompt at prefill, one token at a decode step. */
+  tokens: number[];
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  /** Most new tokens (stop on length). */
+  maxTokens: number;
+  /** Stop after this token (it is included in the output). */
+  endToken?: number;
+}
+
+export interface GenerateResult {
+  tokens: number[];
+  stop: 'length' | 'end';
+  /** Time to first token and times between tokens, ms. */
+  ttftMs: number;
+  tbtMs: number[];
+}
+
+export class Generator {
+  readonly vocab: number;
+  readonly maxPositions: number;
+  private nextSeq = 1;
+
+  constructor(
+    readonly store: ModelStore,
+    readonly model: string,
+    readonly cache: KvCache,
+    opts: { vocab?: number; maxPositions?: number } = {},
+  ) {
+    this.vocab = opts.vocab ?? 2048;
+    this.maxPositions = opts.maxPositions ?? 512;
+  }
+
+  /** A fresh sequence id (started in the cache). */
+  open(): number {
+    const id = this.nextSeq++;
+    this.cache.start(id);
+    return id;
+  }
+
+  checkPrompt(tokens: number[], maxTokens = 0): void {
+    if (tokens.length === 0) throw new GenerateInputError('prompt', 'needs at least one token');
+    const bad = tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= this.vocab);
+    if (bad !== undefined) throw new GenerateInputError('prompt', `token ${bad} is outside the vocabulary [0, ${this.vocab})`);
+    if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new GenerateInputError('maxTokens', `must be an integer >= 0, got ${maxTokens}`);
+    if (tokens.length + maxTokens > this.maxPositions) throw new GenerateInputError('maxTokens', `prompt (${tokens.length}) + maxTokens (${maxTokens}) exceeds the model's ${this.maxPositions} positions`);
+  }
+
+  /**
+   * One step over many sequences (prefill entries and decode entries may mix):
+   * runs one graph per group of equal (cached length, new tokens), appends the
+   * new keys and values, and returns each sequence's logits [T * vocab].
+   * Room is reserved for every entry before any run, so a cache that cannot
+   * grow throws with nothing changed.
+   */
+  async step(entries: StepEntry[]): Promise<Map<number, Float32Array>> {
+    for (const e of entries) this.cache.reserve(e.seq, e.tokens.length);
+    const groups = new Map<string, StepEntry[]>();
+    for (const e of entries) {
+      const key = `${this.cache.length(e.seq)}:${e.tokens.length}`;
+      groups.set(key, [...(groups.get(key) ?? []), e]);
+    }
+    const out = new Map<number, Float32Array>();
+    for (const group of groups.values()) {
+      const seqs = group.map((e) => e.seq);
+      const T = group[0]!.tokens.length;
+      const P = this.cache.length(seqs[0]!);
+      const inputs: Record<string, TensorData> = {
+        input_ids: { type: 'int64', dims: [seqs.length, T], data: BigInt64Array.from(group.flatMap((e) => e.tokens.map(BigInt))) },
+        position_ids: { type: 'int64', dims: [seqs.length, T], data: BigInt64Array.from(group.flatMap(() => Array.from({ length: T }, (_, t) => BigInt(P + t)))) },
+        ...(await this.cache.past(seqs)),
+      };
+      const res = await this.store.run(this.model, inputs);
+      const present: Record<string, TensorData> = {};
+      for (let l = 0; l < this.cache.shape.layers; l++) for (const kv of ['k', 'v'] as const) present[presentName(kv, l)] = res[presentName(kv, l)]!;
+      await this.cache.append(seqs, present, T);
+      const logits = res.logits!.data as Float32Array;
+      seqs.forEach((id, b) => out.set(id, logits.slice(b * T * this.vocab, (b + 1) * T * this.vocab)));
+    }
+    return out;
+  }
+
+  /** The last position's row of a step's logits. */
+  lastRow(logits: Float32Array): Float32Array {
+    return logits.subarray(logits.length - this.vocab);
+  }
+
+  /** Prefill, then one token per decode step until the length or the end token. */
+  async generate(prompt: number[], opts: GenerateOptions): Promise<GenerateResult> {
+    this.checkPrompt(prompt, opts.maxTokens);
+    checkSampling(opts);
+    const random = seededRandom(opts.seed ?? 0);
+    const seq = this.open();
+    const t0 = performance.now();
+    const tokens: number[] = [];
+    const tbtMs: number[] = [];
+    let ttftMs = 0;
+    let stop: GenerateResult['stop'] = 'length';
+    try {
+      let next = prompt;
+      let last = t0;
+      while (tokens.length < opts.maxTokens) {
+        const logits = (await this.step([{ seq, tokens: next }])).get(seq)!;
+        const tok = sampleToken(this.lastRow(logits), opts, random);
+        const now = performance.now();
+        if (tokens.length === 0) ttftMs = now - t0;
+        else tbtMs.push(now - last);
+        last = now;
+        tokens.push(tok);
+        if (tok === opts.endToken) {
+          stop = 'end';
+          break;
+        }
+        next = [tok];
+      }
+    } finally {
+      await this.cache.end(seq);
+    }
+    return { tokens, stop, ttftMs, tbtMs };
+  }
+}

@@ -1,0 +1,83 @@
+// The reference KV cache: each sequence's keys and values in growable host
+// arrays [heads, capacity, headDim] per layer and k/v.
+import type { TensorData } from '../infer/store.js';
+import { copyTokens, pastName, presentName, type KvCache, type KvShape } from './cache.js';
+import { SequenceError } from './errors.js';
+
+interface HostSequence {
+  length: number;
+  capacity: number;
+  /** [layer * 2 + (k ? 0 : 1)] -> [heads, capacity, headDim]. */
+  planes: Float32Array[];
+}
+
+export class HostKvCache implements KvCache {
+  private readonly seqs = new Map<number, HostSequence>();
+  constructor(readonly shape: KvShape) {}
+
+  start(seq: number): void {
+    if (this.seqs.has(seq)) throw new SequenceError(seq, 'already started');
+    this.seqs.set(seq, { length: 0, capacity: 0, planes: [] });
+  }
+
+  length(seq: number): number {
+    return this.get(seq).length;
+  }
+
+  reserve(seq: number, tokens: number): void {
+    const s = this.get(seq);
+    const need = s.length + tokens;
+    if (need <= s.capacity) return;
+    const cap = Math.max(need, s.capacity * 2, 16);
+    const { heads: H, headDim: D, layers } = this.shape;
+    s.planes = Array.from({ length: layers * 2 }, (_, i) => {
+      const p = new Float32Array(H * cap * D);
+      for (let h = 0; h < H && s.capacity > 0; h++) p.set(s.planes[i]!.subarray(h * s.capacity * D, (h * s.capacity + s.length) * D), h * cap * D);
+      return p;
+    });
+    s.capacity = cap;
+  }
+
+  async past(seqs: number[]): Promise<Record<string, TensorData>> {
+    const { heads: H, headDim: D, layers } = this.shape;
+    const P = this.get(seqs[0]!).length;
+    const out: Record<string, TensorData> = {};
+    for (let l = 0; l < layers; l++) {
+      for (const [j, kv] of (['k', 'v'] as const).entries()) {
+        const data = new Float32Array(seqs.length * H * P * D);
+        seqs.forEach((id, b) => {
+          const s = this.get(id);
+          if (s.length !== P) throw new SequenceError(id, `has ${s.length} cached tokens; the batch has ${P}`);
+          for (let h = 0; h < H; h++) data.set(s.planes[l * 2 + j]!.subarray(h * s.capacity * D, (h * s.capacity + P) * D), ((b * H + h) * P) * D);
+        });
+        out[pastName(kv, l)] = { type: 'float32', dims: [seqs.length, H, P, D], data };
+      }
+    }
+    return out;
+  }
+
+  async append(seqs: number[], present: Record<string, TensorData>, tokens: number): Promise<void> {
+    for (const [b, id] of seqs.entries()) {
+      const s = this.get(id);
+      this.reserve(id, tokens);
+      for (let l = 0; l < this.shape.layers; l++) {
+        for (const [j, kv] of (['k', 'v'] as const).entries()) {
+          const t = present[presentName(kv, l)]!;
+          copyTokens(this.shape, t.data as Float32Array, b, t.dims[2]!, s.length, tokens, s.planes[l * 2 + j]!, s.capacity, s.length);
+        }
+      }
+      s.length += tokens;
+    }
+  }
+
+  async end(seq: number): Promise<void> {
+    this.get(seq);
+    this.seqs.delete(seq);
+  }
+
+  private get(seq: number): HostSequence {
+    const s = this.seqs.get(seq);
+    if (!s) throw new SequenceError(seq, 'is not in the cache');
+    return s;
+  }
+}

@@ -1,0 +1,242 @@
+// The paged KV cache: keys and values live in fixed-size blocks carved from
+// infer-owned arena pages. A block holds `blockTokens` positions of every
+// layer, k and v, head: [layer][k|v][head][token][headDim] floats. Each
+// sequence has a block table (its blocks in position order); blocks are taken
+// as the sequence grows and handed back when it ends, so KV memory follows the
+// live tokens. A block is zero-filled on the GPU whenever it is granted.
+//
+// Freed blocks are pending until a fence proves the GPU is done with them (the
+// arena's one path: free, fence, reclaim); a page none of whose blocks is live
+// goes back to the arena in the same pass.
+//
+// The graph reads its past from host tensors: past() reads each sequence's
+// blocks back and assembles past_k_l / past_v_l; append() writes the new
+// positions of present_k_l / present_v_l into the blocks.
+import type { Allocation } from '../core/allocation.js';
+import type { Arena } from '../core/arena.js';
+import { OutOfMemoryError } from '../core/errors.js';
+import type { TensorData } from '../infer/store.js';
+import { pastName, presentName, type KvCache, type KvShape } from './cache.js';
+import { BlocksExhaustedError, SequenceError } from './errors.js';
+
+interface BlockPage {
+  alloc: Allocation<'infer'>;
+  /** Blocks of this page held by a sequence. */
+  live: number;
+}
+
+interface PagedSequence {
+  length: number;
+  /** The block table: block ids in position order. */
+  blocks: number[];
+}
+
+export interface PagedKvStats {
+  liveBlocks: number;
+  freeBlocks: number;
+  pendingBlocks: number;
+  pages: number;
+  liveTokens: number;
+  blockBytes: number;
+}
+
+export class PagedKvCache implements KvCache {
+  readonly blockBytes: number;
+  readonly blocksPerPage: number;
+  private readonly pages = new Map<number, BlockPage>();
+  private readonly seqs = new Map<number, PagedSequence>();
+  /** Block id -> the sequence holding it. */
+  private readonly owner = new Map<number, number>();
+  private free: number[] = [];
+  private pending: number[] = [];
+  private nextPage = 0;
+  /** Blocks granted over the cache's life (a block granted twice counts twice). */
+  granted = 0;
+
+  constructor(
+    readonly arena: Arena,
+    readonly shape: KvShape,
+    readonly blockTokens = 16,
+  ) {
+    this.blockBytes = blockTokens * shape.layers * 2 * shape.heads * shape.headDim * 4;
+    this.blocksPerPage = Math.max(1, Math.floor(arena.pageBytes / this.blockBytes));
+  }
+
+  /** Arena bytes one more page of blocks takes. */
+  get pageAllocBytes(): number {
+    return Math.max(this.arena.pageBytes, this.blockBytes * this.blocksPerPage);
+  }
+
+  start(seq: number): void {
+    if (this.seqs.has(seq)) throw new SequenceError(seq, 'already started');
+    this.seqs.set(seq, { length: 0, blocks: [] });
+  }
+
+  length(seq: number): number {
+    return this.get(seq).length;
+  }
+
+  blockTable(seq: number): readonly number[] {
+    return [...this.get(seq).blocks];
+  }
+
+  /** Blocks a sequence of `tokens` more needs beyond those it has. */
+  blocksNeeded(seq: number, tokens: number): number {
+    const s = this.get(seq);
+    return Math.max(0, Math.ceil((s.length + tokens) / this.blockTokens) - s.blocks.length);
+  }
+
+  reserve(seq: number, tokens: number): void {
+    const s = this.get(seq);
+    const need = this.blocksNeeded(seq, tokens);
+    const taken: number[] = [];
+    try {
+      for (let i = 0; i < need; i++) taken.push(this.grant());
+    } catch (e) {
+      this.free.push(...taken);
+      if (e instanceof OutOfMemoryError) throw new BlocksExhaustedError(need, this.free.length);
+      throw e;
+    }
+    for (const b of taken) {
+      this.owner.set(b, seq);
+      this.pageOf(b).live++;
+      const r = this.blockRange(b);
+      this.arena.device.zero(r);
+      s.blocks.push(b);
+    }
+    this.granted += taken.length;
+  }
+
+  async past(seqs: number[]): Promise<Record<string, TensorData>> {
+    const { heads: H, headDim: D, layers } = this.shape;
+    const P = this.get(seqs[0]!).length;
+    const planes = Array.from({ length: layers * 2 }, () => new Float32Array(seqs.length * H * P * D));
+    const bt = this.blockTokens;
+    await Promise.all(seqs.flatMap((id, b) => {
+      const s = this.get(id);
+      if (s.length !== P) throw new SequenceError(id, `has ${s.length} cached tokens; the batch has ${P}`);
+      const used = Math.ceil(P / bt);
+      return s.blocks.slice(0, used).map(async (block, j) => {
+        const bytes = await this.arena.device.read(this.blockRange(block));
+        const f = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+        const n = Math.min(bt, P - j * bt);
+        for (let p = 0; p < layers * 2; p++) {
+          for (let h = 0; h < H; h++) {
+            const src = ((p * H + h) * bt) * D;
+            planes[p]!.set(f.subarray(src, src + n * D), ((b * H + h) * P + j * bt) * D);
+          }
+        }
+      });
+    }));
+    const out: Record<string, TensorData> = {};
+    for (let l = 0; l < layers; l++) {
+      (['k', 'v'] as const).forEach((kv, j) => (out[pastName(kv, l)] = { type: 'float32', dims: [seqs.length, H, P, D], data: planes[l * 2 + j]! }));
+    }
+    return out;
+  }
+
+  async append(seqs: number[], present: Record<string, TensorData>, tokens: number): Promise<void> {
+    const { heads: H, headDim: D, layers } = this.shape;
+    const bt = this.blockTokens;
+    const dev = this.arena.device;
+    for (const [b, id] of seqs.entries()) {
+      const s = this.get(id);
+      this.reserve(id, tokens);
+      for (let pos = s.length; pos < s.length + tokens; ) {
+        const block = s.blocks[Math.floor(pos / bt)]!;
+        const slot = pos % bt;
+        const n = Math.min(bt - slot, s.length + tokens - pos);
+        const base = this.blockRange(block);
+        for (let l = 0; l < layers; l++) {
+          (['k', 'v'] as const).forEach((kv, j) => {
+            const t = present[presentName(kv, l)]!;
+            const src = t.data as Float32Array;
+            const L = t.dims[2]!;
+            for (let h = 0; h < H; h++) {
+              const from = ((b * H + h) * L + pos) * D;
+              const off = ((((l * 2 + j) * H + h) * bt) + slot) * D * 4;
+              dev.write({ backing: base.backing, offset: base.offset + off, bytes: n * D * 4 }, src.subarray(from, from + n * D));
+            }
+          });
+        }
+        pos += n;
+      }
+      s.length += tokens;
+    }
+  }
+
+  /** Ends the sequence: its blocks go back once the GPU is done (fence + reclaim). */
+  async end(seq: number): Promise<void> {
+    const s = this.get(seq);
+    this.seqs.delete(seq);
+    for (const b of s.blocks) {
+      this.owner.delete(b);
+      this.pageOf(b).live--;
+      this.pending.push(b);
+    }
+    await this.settle();
+  }
+
+  /** Pages with no live block go back to the arena; pending blocks become free after a fence. */
+  async settle(): Promise<void> {
+    const empty = [...this.pages].filter(([, p]) => p.live === 0);
+    const emptyIds = new Set(empty.map(([id]) => id));
+    const onEmpty = (b: number) => emptyIds.has(Math.floor(b / this.blocksPerPage));
+    for (const [id, p] of empty) {
+      this.arena.free(p.alloc);
+      this.pages.delete(id);
+    }
+    this.free = this.free.filter((b) => !onEmpty(b));
+    const pending = this.pending.filter((b) => !onEmpty(b));
+    this.pending = [];
+    this.arena.reclaim(await this.arena.fence());
+    this.free.push(...pending);
+  }
+
+  /** The sequence holding a block (undefined: free or pending). */
+  ownerOf(block: number): number | undefined {
+    return this.owner.get(block);
+  }
+
+  /** A block's floats as the GPU holds them (tests). */
+  async readBlock(block: number): Promise<Float32Array> {
+    const bytes = await this.arena.device.read(this.blockRange(block));
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  }
+
+  stats(): PagedKvStats {
+    let liveBlocks = 0;
+    let liveTokens = 0;
+    for (const s of this.seqs.values()) (liveBlocks += s.blocks.length), (liveTokens += s.length);
+    return { liveBlocks, freeBlocks: this.free.length, pendingBlocks: this.pending.length, pages: this.pages.size, liveTokens, blockBytes: this.blockBytes };
+  }
+
+  sequences(): number[] {
+    return [...this.seqs.keys()];
+  }
+
+  private grant(): number {
+    const b = this.free.pop();
+    if (b !== undefined) return b;
+    const alloc = this.arena.allocate('infer', this.pageAllocBytes, 'kv-blocks');
+    const id = this.nextPage++;
+    this.pages.set(id, { alloc, live: 0 });
+    for (let i = this.blocksPerPage - 1; i > 0; i--) this.free.push(id * this.blocksPerPage + i);
+    return id * this.blocksPerPage;
+  }
+
+  private pageOf(block: number): BlockPage {
+    return this.pages.get(Math.floor(block / this.blocksPerPage))!;
+  }
+
+  private blockRange(block: number): { backing: ReturnType<Allocation['range']>['backing']; offset: number; bytes: number } {
+    const r = this.pageOf(block).alloc.range();
+    return { backing: r.backing, offset: r.offset + (block % this.blocksPerPage) * this.blockBytes, bytes: this.blockBytes };
+  }
+
+  private get(seq: number): PagedSequence {
+    const s = this.seqs.get(seq);
+    if (!s) throw new SequenceError(seq, 'is not in the cache');
+    return s;
+  }
+}

@@ -57,6 +57,8 @@ export class PagedKvCache implements KvCache {
     readonly arena: Arena,
     readonly shape: KvShape,
     readonly blockTokens = 16,
+    /** Free arena bytes the cache leaves when it takes a page (the runs' workspace). */
+    readonly headroomBytes = 0,
   ) {
     this.blockBytes = blockTokens * shape.layers * 2 * shape.heads * shape.headDim * 4;
     this.blocksPerPage = Math.max(1, Math.floor(arena.pageBytes / this.blockBytes));
@@ -84,6 +86,12 @@ export class PagedKvCache implements KvCache {
   blocksNeeded(seq: number, tokens: number): number {
     const s = this.get(seq);
     return Math.max(0, Math.ceil((s.length + tokens) / this.blockTokens) - s.blocks.length);
+  }
+
+  /** Arena bytes `blocks` more blocks would take beyond the free blocks, headroom included, minus what is free. */
+  shortfallBytes(blocks: number): number {
+    const pages = Math.ceil(Math.max(0, blocks - this.free.length) / this.blocksPerPage);
+    return pages === 0 ? 0 : Math.max(0, pages * this.pageAllocBytes + this.headroomBytes - this.arena.freeBytes);
   }
 
   reserve(seq: number, tokens: number): void {
@@ -218,6 +226,8 @@ export class PagedKvCache implements KvCache {
   private grant(): number {
     const b = this.free.pop();
     if (b !== undefined) return b;
+    if (this.arena.freeBytes - this.pageAllocBytes < this.headroomBytes)
+      throw new OutOfMemoryError(this.pageAllocBytes, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache leaves ${this.headroomBytes} bytes free for run workspaces`);
     const alloc = this.arena.allocate('infer', this.pageAllocBytes, 'kv-blocks');
     const id = this.nextPage++;
     this.pages.set(id, { alloc, live: 0 });

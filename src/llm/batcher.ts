@@ -1,0 +1,240 @@
+// Continuous batching over the paged KV cache. Requests wait in a queue;
+// at each step boundary the batcher admits as many as the batch and the KV
+// blocks allow (their prefill runs in this step), runs one decode step for
+// every running sequence, and retires the sequences that stopped. Admission
+// takes only the prompt's blocks: a sequence takes one more block each time
+// it crosses a block boundary, so KV memory follows the live tokens.
+//
+// Elasticity: when the cache cannot grow, the batcher asks the memory side
+// (training) for the missing bytes plus the watermark W (REQUIRE). When
+// training is at its minimum, new requests stay queued (counted in
+// `metrics.queuedAtMinimum`) and a running sequence that cannot grow is
+// preempted: its blocks go back and it rejoins the head of the queue with the
+// tokens generated so far (recomputed by its next prefill). After sequences
+// end, free memory beyond W that was borrowed goes back (RELEASE).
+import type { MemorySide } from '../sched/core.js';
+import { BlocksExhaustedError, GenerateInputError } from './errors.js';
+import type { Generator, GenerateOptions, GenerateResult } from './generate.js';
+import type { PagedKvCache } from './kv-cache.js';
+import { checkSampling, sampleToken, seededRandom } from './sampling.js';
+
+export interface BatchRequest extends GenerateOptions {
+  prompt: number[];
+  /** Called with each token as it is generated (streaming). */
+  onToken?: (token: number, index: number) => void;
+}
+
+export interface BatchResult extends GenerateResult {
+  /** Time from submit to admission (prefill scheduled), ms. */
+  queuedMs: number;
+  preemptions: number;
+}
+
+export interface BatcherMetrics {
+  steps: number;
+  admitted: number;
+  finished: number;
+  /** Requests waiting now. */
+  queued: number;
+  /** Admissions that waited because blocks ran out with training at its minimum. */
+  queuedAtMinimum: number;
+  preemptions: number;
+  requires: number;
+  requiredBytes: number;
+  releases: number;
+  releasedBytes: number;
+  /** Bytes taken from training and not yet given back. */
+  borrowedBytes: number;
+  maxRunning: number;
+  /** KV pages the cache held after each step: [ms since start, pages]. */
+  kvPages: [number, number][];
+}
+
+export interface BatcherOptions {
+  /** Most sequences in one step (default 8). */
+  maxBatch?: number;
+  /** Free bytes kept after a require and before a release (default one arena page). */
+  watermarkBytes?: number;
+}
+
+interface Job {
+  req: BatchRequest;
+  /** Tokens the next prefill runs: the prompt, plus tokens generated before a preemption. */
+  context: number[];
+  tokens: number[];
+  tbtMs: number[];
+  ttftMs: number;
+  submitted: number;
+  queuedMs: number;
+  last: number;
+  random: () => number;
+  preemptions: number;
+  countedAtMinimum: boolean;
+  seq: number;
+  resolve: (r: BatchResult) => void;
+  reject: (e: unknown) => void;
+}
+
+export class Batcher {
+  readonly metrics: BatcherMetrics = {
+    steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0,
+    requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, kvPages: [],
+  };
+  private readonly waiting: Job[] = [];
+  private running: Job[] = [];
+  private loop: Promise<void> | null = null;
+  private readonly t0 = performance.now();
+  private readonly maxBatch: number;
+  private readonly watermark: number;
+
+  constructor(
+    readonly gen: Generator,
+    readonly cache: PagedKvCache,
+    readonly memory: MemorySide,
+    opts: BatcherOptions = {},
+  ) {
+    this.maxBatch = opts.maxBatch ?? 8;
+    this.watermark = opts.watermarkBytes ?? cache.arena.pageBytes;
+    if (gen.cache !== cache) throw new GenerateInputError('cache', 'the generator must run on the batcher\'s paged cache');
+  }
+
+  /** Queues a request; resolves when it stops (length or end token). */
+  submit(req: BatchRequest): Promise<BatchResult> {
+    this.gen.checkPrompt(req.prompt, req.maxTokens);
+    checkSampling(req);
+    return new Promise<BatchResult>((resolve, reject) => {
+      const now = performance.now();
+      this.waiting.push({
+        req, context: [...req.prompt], tokens: [], tbtMs: [], ttftMs: 0, submitted: now, queuedMs: 0, last: now,
+        random: seededRandom(req.seed ?? 0), preemptions: 0, countedAtMinimum: false, seq: 0, resolve, reject,
+      });
+      this.metrics.queued = this.waiting.length;
+      this.loop ??= this.run().finally(() => (this.loop = null));
+    });
+  }
+
+  /** Resolves when every submitted request has finished. */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.waiting.length > 0 || this.running.length > 0) {
+      try {
+        await this.step();
+      } catch (e) {
+        for (const j of [...this.running, ...this.waiting.splice(0)]) j.reject(e);
+        for (const j of this.running) await this.cache.end(j.seq).catch(() => undefined);
+        this.running = [];
+        this.metrics.queued = 0;
+        return;
+      }
+      // Let requests arriving meanwhile join at the next step boundary.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** One step boundary: grow running sequences, admit waiting ones, run, retire. */
+  private async step(): Promise<void> {
+    const entries: { job: Job; tokens: number[] }[] = [];
+    // Running sequences first: each needs room for one token.
+    for (const job of [...this.running]) {
+      if (!this.running.includes(job)) continue; // preempted to make room for an older one
+      if (await this.grow(job.seq, 1, job)) entries.push({ job, tokens: [job.tokens[job.tokens.length - 1]!] });
+    }
+    // Then admissions, oldest first, while the batch and the blocks allow.
+    while (this.waiting.length > 0 && this.running.length < this.maxBatch) {
+      const job = this.waiting[0]!;
+      job.seq = this.gen.open();
+      if (!(await this.grow(job.seq, job.context.length, null))) {
+        await this.cache.end(job.seq);
+        if (!job.countedAtMinimum) (this.metrics.queuedAtMinimum++, (job.countedAtMinimum = true));
+        break;
+      }
+      this.waiting.shift();
+      if (job.preemptions === 0) job.queuedMs = performance.now() - job.submitted;
+      this.running.push(job);
+      this.metrics.admitted++;
+      entries.push({ job, tokens: job.context });
+    }
+    this.metrics.queued = this.waiting.length;
+    this.metrics.maxRunning = Math.max(this.metrics.maxRunning, this.running.length);
+    if (entries.length === 0) {
+      // Nothing runs and the oldest request does not fit even with training at its minimum: it never will.
+      if (this.running.length === 0 && this.waiting.length > 0) throw new BlocksExhaustedError(Math.ceil(this.waiting[0]!.context.length / this.cache.blockTokens), this.cache.stats().freeBlocks);
+      return;
+    }
+    const logits = await this.gen.step(entries.map((e) => ({ seq: e.job.seq, tokens: e.tokens })));
+    this.metrics.steps++;
+    const now = performance.now();
+    for (const { job } of entries) {
+      const tok = sampleToken(this.gen.lastRow(logits.get(job.seq)!), job.req, job.random);
+      if (job.tokens.length === 0) job.ttftMs = now - job.submitted;
+      else job.tbtMs.push(now - job.last);
+      job.last = now;
+      job.tokens.push(tok);
+      job.req.onToken?.(tok, job.tokens.length - 1);
+      const end = tok === job.req.endToken;
+      if (end || job.tokens.length >= job.req.maxTokens) await this.retire(job, end ? 'end' : 'length');
+    }
+    this.metrics.kvPages.push([now - this.t0, this.cache.stats().pages]);
+    await this.releaseSpare();
+  }
+
+  /**
+   * Makes room for `tokens` more in `seq`: from free blocks, then from
+   * training (REQUIRE), then, for a running sequence, by preempting the
+   * youngest other running sequence. False: no room this step.
+   */
+  private async grow(seq: number, tokens: number, job: Job | null): Promise<boolean> {
+    for (;;) {
+      try {
+        this.cache.reserve(seq, tokens);
+        return true;
+      } catch (e) {
+        if (!(e instanceof BlocksExhaustedError)) throw e;
+      }
+      if (!this.memory.atMinimum()) {
+        const short = this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens));
+        const { freedBytes } = await this.memory.require(short + this.watermark);
+        this.metrics.requires++;
+        this.metrics.requiredBytes += freedBytes;
+        this.metrics.borrowedBytes += freedBytes;
+        if (freedBytes > 0) continue;
+      }
+      if (!job) return false;
+      // Preempt the youngest sequence not yet scheduled in this step (running is oldest first); the youngest preempts itself.
+      const victim = this.running[this.running.length - 1]!;
+      await this.preempt(victim);
+      if (victim === job) return false;
+    }
+  }
+
+  private async preempt(job: Job): Promise<void> {
+    this.running = this.running.filter((j) => j !== job);
+    await this.cache.end(job.seq);
+    job.context = [...job.req.prompt, ...job.tokens];
+    job.preemptions++;
+    this.metrics.preemptions++;
+    this.waiting.unshift(job);
+  }
+
+  private async retire(job: Job, stop: GenerateResult['stop']): Promise<void> {
+    this.running = this.running.filter((j) => j !== job);
+    await this.cache.end(job.seq);
+    this.metrics.finished++;
+    job.resolve({ tokens: job.tokens, stop, ttftMs: job.ttftMs, tbtMs: job.tbtMs, queuedMs: job.queuedMs, preemptions: job.preemptions });
+  }
+
+  /** Gives borrowed bytes back to training, keeping the watermark free. */
+  private async releaseSpare(): Promise<void> {
+    if (this.metrics.borrowedBytes <= 0 || this.waiting.length > 0) return;
+    const page = this.cache.arena.pageBytes;
+    const spare = Math.floor(Math.min(this.metrics.borrowedBytes, this.cache.arena.freeBytes - this.watermark) / page) * page;
+    if (spare <= 0) return;
+    this.memory.release(spare);
+    this.metrics.releases++;
+    this.metrics.releasedBytes += spare;
+    this.metrics.borrowedBytes -= spare;
+  }
+}

@@ -7,6 +7,7 @@ import { InputError, UnknownModelError } from '../infer/store.js';
 import type { ServableStore } from './engine.js';
 import { RequestError } from './errors.js';
 import { ServerMetrics } from './metrics.js';
+import { registerGenerateRoutes, type GenerativeModels } from './generate.js';
 import { RunQueue, registerRoutes } from './routes.js';
 
 export interface ServerOptions {
@@ -20,6 +21,8 @@ export interface ServerOptions {
    * keeps the engine-time histogram and the queue gauge honest).
    */
   maxConcurrentRuns?: number;
+  /** Generative models (continuous batches) served at /v2/models/{name}/generate and generate_stream. */
+  generative?: GenerativeModels;
   /** Where 5xx errors are reported (one line each); default: nowhere. */
   log?: (line: string) => void;
 }
@@ -53,6 +56,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   });
 
   registerRoutes(app, { store: opts.store, metrics, runs });
+  if (opts.generative) registerGenerateRoutes(app, opts.generative);
   return app;
 }
 

@@ -9,6 +9,7 @@ import { Arena } from '../src/core/arena.js';
 import { Gate } from '../src/core/gate.js';
 import { ModelStore } from '../src/infer/store.js';
 import type { MemorySide } from '../src/sched/core.js';
+import { NoTraining } from '../src/sched/systems.js';
 import { Batcher } from '../src/llm/batcher.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
 import { Generator } from '../src/llm/generate.js';
@@ -70,10 +71,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => arena?.destroy());
 
-async function burst(training: ArenaTraining, n: number, maxTokens: number) {
+async function burst(training: MemorySide, n: number, maxTokens: number, maxPrefillTokens?: number) {
   const cache = new PagedKvCache(arena, TINY_GPT_KV, 2, workspacePages * PAGE);
   const gen = new Generator(store, 'gpt', cache);
-  const batcher = new Batcher(gen, cache, training, { maxBatch: 4, watermarkBytes: 2 * PAGE });
+  const batcher = new Batcher(gen, cache, training, { maxBatch: 4, watermarkBytes: 2 * PAGE, maxPrefillTokens });
   const prompts = Array.from({ length: n }, (_, i) => promptOf(4, 40 + i));
   const results = await Promise.all(prompts.map((prompt) => batcher.submit({ prompt, maxTokens })));
   return { cache, gen, batcher, prompts, results };
@@ -120,4 +121,15 @@ describe('continuous batching with an elastic KV cache', () => {
     for (const a of training.pages.splice(0)) arena.free(a);
     arena.reclaim(await gate.drain());
   }, 90_000);
+
+  it('a prefill budget admits one 4-token prompt a step: first tokens come one step apart, running sequences keep decoding', async () => {
+    const { batcher, results } = await burst(new NoTraining(), 3, 3, 4);
+    const m = batcher.metrics;
+    expect(m.maxStepPrefillTokens).toBe(4);
+    expect(m.maxRunning).toBe(3);
+    expect(results[0]!.ttftMs).toBeLessThan(results[1]!.ttftMs);
+    expect(results[1]!.ttftMs).toBeLessThan(results[2]!.ttftMs);
+    const alone = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
+    for (const [i, r] of results.entries()) expect(r.tokens).toEqual((await alone.generate(promptOf(4, 40 + i), { maxTokens: 3 })).tokens);
+  }, 60_000);
 });

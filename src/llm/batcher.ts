@@ -46,6 +46,8 @@ export interface BatcherMetrics {
   /** Bytes taken from training and not yet given back. */
   borrowedBytes: number;
   maxRunning: number;
+  /** Most prompt tokens prefilled in one step. */
+  maxStepPrefillTokens: number;
   /** KV pages the cache held after each step: [ms since start, pages]. */
   kvPages: [number, number][];
 }
@@ -55,6 +57,12 @@ export interface BatcherOptions {
   maxBatch?: number;
   /** Free bytes kept after a require and before a release (default one arena page). */
   watermarkBytes?: number;
+  /**
+   * Most prompt tokens prefilled in one step (default: no limit). A step with
+   * a long prefill delays every running sequence's next token; the budget
+   * bounds that delay (TBT) at the cost of later first tokens (TTFT).
+   */
+  maxPrefillTokens?: number;
 }
 
 interface Job {
@@ -78,7 +86,7 @@ interface Job {
 export class Batcher {
   readonly metrics: BatcherMetrics = {
     steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0,
-    requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, kvPages: [],
+    requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
   };
   private readonly waiting: Job[] = [];
   private running: Job[] = [];
@@ -86,6 +94,7 @@ export class Batcher {
   private readonly t0 = performance.now();
   private readonly maxBatch: number;
   private readonly watermark: number;
+  private readonly prefillBudget: number;
 
   constructor(
     readonly gen: Generator,
@@ -95,6 +104,8 @@ export class Batcher {
   ) {
     this.maxBatch = opts.maxBatch ?? 8;
     this.watermark = opts.watermarkBytes ?? cache.arena.pageBytes;
+    this.prefillBudget = opts.maxPrefillTokens ?? Infinity;
+    if (!(this.prefillBudget >= 1)) throw new GenerateInputError('maxPrefillTokens', `must be >= 1, got ${this.prefillBudget}`);
     if (gen.cache !== cache) throw new GenerateInputError('cache', 'the generator must run on the batcher\'s paged cache');
   }
 
@@ -142,9 +153,12 @@ export class Batcher {
       if (!this.running.includes(job)) continue; // preempted to make room for an older one
       if (await this.grow(job.seq, 1, job)) entries.push({ job, tokens: [job.tokens[job.tokens.length - 1]!] });
     }
-    // Then admissions, oldest first, while the batch and the blocks allow.
+    // Then admissions, oldest first, while the batch, the prefill budget and the blocks allow
+    // (a prompt longer than the budget goes alone in its step).
+    let prefill = 0;
     while (this.waiting.length > 0 && this.running.length < this.maxBatch) {
       const job = this.waiting[0]!;
+      if (prefill > 0 && prefill + job.context.length > this.prefillBudget) break;
       job.seq = this.gen.open();
       if (!(await this.grow(job.seq, job.context.length, null))) {
         await this.cache.end(job.seq);
@@ -156,7 +170,9 @@ export class Batcher {
       this.running.push(job);
       this.metrics.admitted++;
       entries.push({ job, tokens: job.context });
+      prefill += job.context.length;
     }
+    this.metrics.maxStepPrefillTokens = Math.max(this.metrics.maxStepPrefillTokens, prefill);
     this.metrics.queued = this.waiting.length;
     this.metrics.maxRunning = Math.max(this.metrics.maxRunning, this.running.length);
     if (entries.length === 0) {

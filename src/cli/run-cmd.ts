@@ -30,8 +30,9 @@ export const runSpec: FlagSpec = {
   'max-in-flight': { type: 'number', default: DEFAULT_TESTBED.maxInFlight, help: "training kernels in flight at once (the gate's bound)" },
   seed: { type: 'number', default: 1, help: 'trace and model seed' },
   'time-scale': { type: 'number', default: 1, help: 'compress (>1) or stretch (<1) the trace in time' },
-  't-idle-ms': { type: 'number', help: 'handover policy T_idle (default: tuned with the queueing model)' },
-  'watermark-kib': { type: 'number', help: 'handover policy W in KiB (default: tuned)' },
+  't-idle-ms': { type: 'number', help: "handover policy T_idle (default 1000, handover tune's BURST choice)" },
+  'watermark-kib': { type: 'number', help: 'handover policy W in KiB (default: one model)' },
+  tune: { type: 'boolean', default: false, help: "use the tuner's (T_idle, W) for this trace and the measured times instead" },
   'slo-target': { type: 'number', default: 0.9, help: 'compliance target for the tuner' },
   backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda' },
   json: { type: 'boolean', default: false, help: 'last stdout line: a JSON object keyed by system' },
@@ -88,9 +89,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const json = Boolean(flags.json);
   const say = (line: string) => (json ? console.error(line) : console.log(line));
   const dev = await openDevice(String(flags.backend), say);
-  const tuned: { tIdleMs?: number; watermarkBytes?: number } = {};
-  if (flags['t-idle-ms'] !== undefined) tuned.tIdleMs = Number(flags['t-idle-ms']);
-  if (flags['watermark-kib'] !== undefined) tuned.watermarkBytes = Number(flags['watermark-kib']) * 1024;
+  const tuned: { tIdleMs?: number; watermarkBytes?: number } | 'tuner' = flags.tune ? 'tuner' : {};
+  if (flags['t-idle-ms'] !== undefined && tuned !== 'tuner') tuned.tIdleMs = Number(flags['t-idle-ms']);
+  if (flags['watermark-kib'] !== undefined && tuned !== 'tuner') tuned.watermarkBytes = Number(flags['watermark-kib']) * 1024;
   say(`trace ${trace.name}: ${trace.arrivals.length} requests over ${trace.durationS.toFixed(0)} s (interval rates ${trace.rates.map((r) => r.toFixed(1)).join(', ')} req/s); systems ${systems.join(', ')}; device ${dev.info.name}`);
   const report = await evaluate(dev, {
     trace, traceFile: file, seed: Number(flags.seed), systems, spec, data: loadDigits(Number(flags.seed)).train,

@@ -23,7 +23,7 @@ export interface EvaluationInput {
   backend: string;
   command: string;
   /** Fixed policy parameters; when absent they are tuned for the trace. */
-  tuned?: Partial<Tuned>;
+  tuned?: Partial<Tuned> | 'tuner';
   sloTarget?: number;
   /** Training time one handover costs for the tuner's handover budget (ms). */
   handoverMs?: number;
@@ -39,16 +39,14 @@ export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: Arch
   const target = input.sloTarget ?? 0.9;
   const r = tune({ rates: trace.rates, modelBytes, execS: mean((t) => t.execMs) / 1000, loadS: mean((t) => t.loadMs) / 1000, sloS: mean((t) => t.sloMs) / 1000, sloTarget: target, expiry: 'model' });
   const b = await tuneWithHandovers(r, target, { handoverMs: input.handoverMs ?? 15, maxTrainShare: 0.01 }, (c) => replayPolicy({ trace, modelBytes, tIdleS: c.tIdleS, watermarkBytes: c.watermarkBytes }));
-  const fixedT = input.tuned?.tIdleMs;
-  const fixedW = input.tuned?.watermarkBytes;
-  const tuned: Tuned = { tIdleMs: fixedT ?? b.chosen.tIdleS * 1000, watermarkBytes: fixedW ?? b.chosen.watermarkBytes };
-  const source =
-    fixedT !== undefined && fixedW !== undefined
-      ? 'given on the command line'
-      : `tuned for this trace with the measured times (per-model expiry, target ${(100 * target).toFixed(0)}%${r.met ? '' : ', unreachable: cheapest near the best'}, handover budget ${b.handoversPerSec.toFixed(2)}/s)${fixedT !== undefined || fixedW !== undefined ? '; partly given on the command line' : ''}`;
-  return { tuned, source, predicted: fixedT === undefined && fixedW === undefined ? b.chosen.compliance : null };
+  const tunerSays = `the tuner with the measured times (per-model expiry, target ${(100 * target).toFixed(0)}%${r.met ? '' : ', unreachable'}, handover budget): T_idle ${b.chosen.tIdleS * 1000} ms, W ${(b.chosen.watermarkBytes / 1024).toFixed(0)} KiB, ${(100 * b.chosen.compliance).toFixed(1)}% predicted`;
+  if (input.tuned === 'tuner') return { tuned: { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, source: tunerSays, predicted: b.chosen.compliance };
+  // docs/scheduler.md's recommendation for BURST (handover tune --trace burst --exec-ms 2 --expiry model): T_idle 1 s, W one model.
+  const tuned: Tuned = { tIdleMs: input.tuned?.tIdleMs ?? 1000, watermarkBytes: input.tuned?.watermarkBytes ?? Math.max(...modelBytes) };
+  const given = input.tuned?.tIdleMs !== undefined || input.tuned?.watermarkBytes !== undefined;
+  const source = `${given ? 'given on the command line' : "handover tune's BURST recommendation (T_idle 1 s, W one model)"}; ${tunerSays}`;
+  return { tuned, source, predicted: null };
 }
-
 export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<RunReport> {
   const log = input.log ?? (() => {});
   const { trace, spec } = input;

@@ -39,16 +39,16 @@ export interface TestbedSpec {
 
 export const DEFAULT_TESTBED: TestbedSpec = {
   pageBytes: 64 << 10,
-  arenaPages: 110,
+  arenaPages: 106,
   workspacePages: 2,
   architectures: [
     [64, 256, 256, 10],
     [64, 384, 128, 10],
   ],
   models: 8,
-  train: { layers: [64, 256, 256, 10], microBatch: 64, effectiveBatch: 512, lr: 0.05 },
+  train: { layers: [64, 256, 256, 10], microBatch: 32, effectiveBatch: 512, lr: 0.05 },
   maxInFlight: 1,
-  priorityMs: 0,
+  priorityMs: 30,
   seed: 1,
 };
 

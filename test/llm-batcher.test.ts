@@ -72,7 +72,7 @@ beforeAll(async () => {
 afterAll(() => arena?.destroy());
 
 async function burst(training: MemorySide, n: number, maxTokens: number, maxPrefillTokens?: number) {
-  const cache = new PagedKvCache(arena, TINY_GPT_KV, 2, workspacePages * PAGE);
+  const cache = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 2, headroomBytes: workspacePages * PAGE });
   const gen = new Generator(store, 'gpt', cache);
   const batcher = new Batcher(gen, cache, training, { maxBatch: 4, watermarkBytes: 2 * PAGE, maxPrefillTokens });
   const prompts = Array.from({ length: n }, (_, i) => promptOf(4, 40 + i));

@@ -48,7 +48,7 @@ describe('paged KV cache', () => {
     const store = new ModelStore(arena, { poison: true });
     store.register('gpt', KV_MODEL);
     await store.load('gpt');
-    const cache = new PagedKvCache(arena, TINY_GPT_KV, 4);
+    const cache = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 4 });
     const gen = new Generator(store, 'gpt', cache);
     const r = await checkSteps(gen, [promptOf(5, 11), promptOf(5, 12), promptOf(2, 13)], 3);
     console.log(`paged: relErr vs onnxruntime ${r.vsOrt.toExponential(2)}, vs full pass ${r.vsFullPass.toExponential(2)}`);
@@ -66,7 +66,7 @@ describe('paged KV cache', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 4, maxLength: 20 }), fc.integer({ min: 1, max: 4 }), async (ops, bt) => {
         runs++;
-        const cache = new PagedKvCache(arena, TINY_GPT_KV, bt);
+        const cache = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: bt });
         const ref = new HostKvCache(TINY_GPT_KV);
         const live: number[] = [];
         const written = new Set<number>();
@@ -123,7 +123,7 @@ describe('paged KV cache', () => {
 
   it('a cache that cannot grow throws BlocksExhaustedError and keeps its state', async () => {
     const arena = newArena(2 * (64 << 10));
-    const cache = new PagedKvCache(arena, TINY_GPT_KV, 16); // 32 KiB blocks: 2 a page, 4 in all
+    const cache = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 16 }); // 32 KiB blocks: 2 a page, 4 in all
     cache.start(1);
     cache.reserve(1, 40); // 3 blocks
     expect(cache.stats()).toMatchObject({ liveBlocks: 3, pages: 2 });
@@ -136,5 +136,13 @@ describe('paged KV cache', () => {
     await cache.end(2);
     expect(cache.stats().pages).toBe(0);
     expect(arena.held('infer')).toBe(0);
+    // A fixed capacity (static partition): one page, though the arena has two.
+    const capped = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 16, maxPages: 1 });
+    capped.start(1);
+    capped.reserve(1, 32);
+    expect(() => capped.reserve(1, 33)).toThrow(BlocksExhaustedError); // a third block: a second page
+    expect(capped.shortfallBytes(1)).toBe(0); // training cannot help a cap
+    await capped.end(1);
+    expect(() => new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 0 })).toThrow(/blockTokens/);
   });
 });

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const store = new ModelStore(arena);
   store.register('gpt', KV_MODEL);
   await store.load('gpt');
-  const cache = new PagedKvCache(arena, TINY_GPT_KV, 16);
+  const cache = new PagedKvCache(arena, TINY_GPT_KV);
   batcher = new Batcher(new Generator(store, 'gpt', cache), cache, new NoTraining());
   alone = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
   app = createServer({ store, arena, generative: new Map([['gpt', batcher]]) });

@@ -50,7 +50,7 @@ describe('LLM workload', () => {
   });
 
   it('replays a small trace against the continuous batch: TTFT and TBT percentiles and SLO compliance', async () => {
-    const cache = new PagedKvCache(arena, TINY_GPT_KV, 16);
+    const cache = new PagedKvCache(arena, TINY_GPT_KV);
     const gen = new Generator(store, 'gpt', cache);
     const base = await standalone(gen, [1, 2, 3, 4], 3);
     const slo = { ttftMs: 4 * base.ttftMs, tbtMs: 4 * base.tbtMs };

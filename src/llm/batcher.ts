@@ -210,8 +210,9 @@ export class Batcher {
       } catch (e) {
         if (!(e instanceof BlocksExhaustedError)) throw e;
       }
-      if (!this.memory.atMinimum()) {
-        const short = this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens));
+      const short = this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens));
+      if (short > 0 && !this.memory.atMinimum()) {
+        // 0: the cache's own cap (a static partition) is short, and training cannot help.
         const { freedBytes } = await this.memory.require(short + this.watermark);
         this.metrics.requires++;
         this.metrics.requiredBytes += freedBytes;

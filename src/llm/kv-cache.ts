@@ -17,7 +17,7 @@ import type { Arena } from '../core/arena.js';
 import { OutOfMemoryError } from '../core/errors.js';
 import type { TensorData } from '../infer/store.js';
 import { pastName, presentName, type KvCache, type KvShape } from './cache.js';
-import { BlocksExhaustedError, SequenceError } from './errors.js';
+import { BlocksExhaustedError, GenerateInputError, SequenceError } from './errors.js';
 
 interface BlockPage {
   alloc: Allocation<'infer'>;
@@ -40,7 +40,19 @@ export interface PagedKvStats {
   blockBytes: number;
 }
 
+export interface PagedKvOptions {
+  /** Tokens a block holds (default 16). */
+  blockTokens?: number;
+  /** Free arena bytes the cache leaves when it takes a page: the runs' workspace (default 0). */
+  headroomBytes?: number;
+  /** Most pages the cache may hold: a fixed KV capacity (static partitions, SP-50/SP-75); default no limit. */
+  maxPages?: number;
+}
+
 export class PagedKvCache implements KvCache {
+  readonly blockTokens: number;
+  readonly headroomBytes: number;
+  readonly maxPages: number;
   readonly blockBytes: number;
   readonly blocksPerPage: number;
   private readonly pages = new Map<number, BlockPage>();
@@ -56,11 +68,15 @@ export class PagedKvCache implements KvCache {
   constructor(
     readonly arena: Arena,
     readonly shape: KvShape,
-    readonly blockTokens = 16,
-    /** Free arena bytes the cache leaves when it takes a page (the runs' workspace). */
-    readonly headroomBytes = 0,
+    opts: PagedKvOptions = {},
   ) {
-    this.blockBytes = blockTokens * shape.layers * 2 * shape.heads * shape.headDim * 4;
+    this.blockTokens = opts.blockTokens ?? 16;
+    this.headroomBytes = opts.headroomBytes ?? 0;
+    this.maxPages = opts.maxPages ?? Infinity;
+    const bt = this.blockTokens;
+    if (!(Number.isInteger(bt) && bt >= 1)) throw new GenerateInputError('blockTokens', `must be a positive integer, got ${bt}`);
+    if (!(this.maxPages >= 0)) throw new GenerateInputError('maxPages', `must be >= 0, got ${this.maxPages}`);
+    this.blockBytes = bt * shape.layers * 2 * shape.heads * shape.headDim * 4;
     this.blocksPerPage = Math.max(1, Math.floor(arena.pageBytes / this.blockBytes));
   }
 
@@ -91,6 +107,7 @@ export class PagedKvCache implements KvCache {
   /** Arena bytes `blocks` more blocks would take beyond the free blocks, headroom included, minus what is free. */
   shortfallBytes(blocks: number): number {
     const pages = Math.ceil(Math.max(0, blocks - this.free.length) / this.blocksPerPage);
+    if (this.pages.size + pages > this.maxPages) return 0; // the cap, not the arena, is short: training cannot help
     return pages === 0 ? 0 : Math.max(0, pages * this.pageAllocBytes + this.headroomBytes - this.arena.freeBytes);
   }
 
@@ -226,6 +243,8 @@ export class PagedKvCache implements KvCache {
   private grant(): number {
     const b = this.free.pop();
     if (b !== undefined) return b;
+    if (this.pages.size >= this.maxPages)
+      throw new OutOfMemoryError(this.pageAllocBytes, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache is capped at ${this.maxPages} pages`);
     if (this.arena.freeBytes - this.pageAllocBytes < this.headroomBytes)
       throw new OutOfMemoryError(this.pageAllocBytes, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache leaves ${this.headroomBytes} bytes free for run workspaces`);
     const alloc = this.arena.allocate('infer', this.pageAllocBytes, 'kv-blocks');

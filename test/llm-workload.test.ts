@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => arena?.destroy());
 
 describe('LLM workload', () => {
-  it('scales token counts by one factor so the longest request fits the context', () => {
+  it('scales token counts by one factor so the P99 request fits the context, clipping longer ones', () => {
     const trace = [
       { t: 0, contextTokens: 374, generatedTokens: 44 },
       { t: 1, contextTokens: 1000, generatedTokens: 600 },
@@ -38,6 +38,10 @@ describe('LLM workload', () => {
     expect(requests.map((r) => [r.prompt.length, r.maxTokens])).toEqual([[7, 1], [20, 12], [1, 1]]);
     expect(requests.every((r) => r.prompt.length + r.maxTokens <= 32 && r.prompt.every((x) => x >= 0 && x < 2048))).toBe(true);
     expect(scaling.text).toMatch(/x0\.0200 .*1600 tokens -> 32 positions/);
+    // At the median, the longest request is clipped to the context.
+    const median = scaleRequests(trace, 32, { quantile: 0.5 });
+    expect(median.scaling.factor).toBeCloseTo(32 / 418, 12);
+    expect(median.requests.map((r) => [r.prompt.length, r.maxTokens])).toEqual([[29, 3], [31, 1], [1, 1]]);
     expect(scaleRequests([{ t: 0, contextTokens: 4, generatedTokens: 2 }], 32).scaling.factor).toBe(1);
     expect(() => scaleRequests(trace, 1)).toThrow(GenerateInputError);
   });

@@ -23,20 +23,23 @@ export interface LlmRequest {
 export interface Scaling {
   /** Token counts are multiplied by this (then rounded, at least 1). */
   factor: number;
-  /** The largest context + generated tokens of the trace, before scaling. */
+  /** Context + generated tokens of the trace's quantile request (default P99), before scaling. */
   traceMaxTokens: number;
   maxContext: number;
   text: string;
 }
 
 /**
- * Scales every request's token counts by one factor so the longest
- * (context + generated) fits `maxContext` positions; prompts are seeded token ids.
+ * Scales every request's token counts by one factor so the `quantile` request
+ * (context + generated) fits `maxContext` positions; longer ones are clipped
+ * to fit. Prompts are seeded token ids.
  */
-export function scaleRequests(trace: TraceRequest[], maxContext: number, opts: { vocab?: number; seed?: number } = {}): { requests: LlmRequest[]; scaling: Scaling } {
+export function scaleRequests(trace: TraceRequest[], maxContext: number, opts: { vocab?: number; seed?: number; quantile?: number } = {}): { requests: LlmRequest[]; scaling: Scaling } {
   if (!(Number.isInteger(maxContext) && maxContext >= 2)) throw new GenerateInputError('maxContext', `must be an integer >= 2, got ${maxContext}`);
   const vocab = opts.vocab ?? 2048;
-  const traceMax = Math.max(2, ...trace.map((r) => r.contextTokens + r.generatedTokens));
+  // The quantile (default the P99 request) rather than the longest: one outlier would squash every request to a token or two.
+  const q = opts.quantile ?? 0.99;
+  const traceMax = Math.max(2, percentileOf(trace.map((r) => r.contextTokens + r.generatedTokens), q));
   const factor = Math.min(1, maxContext / traceMax);
   let a = (opts.seed ?? 1) >>> 0;
   const token = () => ((a = (Math.imul(a, 1664525) + 1013904223) >>> 0) >>> 8) % vocab;
@@ -45,7 +48,7 @@ export function scaleRequests(trace: TraceRequest[], maxContext: number, opts: {
     const out = Math.max(1, Math.min(maxContext - prompt, Math.round(r.generatedTokens * factor)));
     return { t: r.t, prompt: Array.from({ length: Math.min(prompt, maxContext - 1) }, token), maxTokens: out };
   });
-  const text = `token counts x${factor.toPrecision(3)} (longest request ${traceMax} tokens -> ${maxContext} positions)`;
+  const text = `token counts x${factor.toPrecision(3)} (P${Math.round(q * 100)} request ${traceMax} tokens -> ${maxContext} positions, longer ones clipped)`;
   return { requests, scaling: { factor, traceMaxTokens: traceMax, maxContext, text } };
 }
 
@@ -56,12 +59,15 @@ export interface Percentiles {
   p99: number;
 }
 
+function percentileOf(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}
+
 /** Nearest-rank percentiles. */
 export function percentiles(xs: number[]): Percentiles {
   if (xs.length === 0) return { n: 0, mean: NaN, p50: NaN, p99: NaN };
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-  return { n: s.length, mean: s.reduce((x, y) => x + y, 0) / s.length, p50: at(0.5), p99: at(0.99) };
+  return { n: xs.length, mean: xs.reduce((x, y) => x + y, 0) / xs.length, p50: percentileOf(xs, 0.5), p99: percentileOf(xs, 0.99) };
 }
 
 export interface Slo {

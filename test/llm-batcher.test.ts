@@ -12,6 +12,7 @@ import type { MemorySide } from '../src/sched/core.js';
 import { NoTraining } from '../src/sched/systems.js';
 import { Batcher } from '../src/llm/batcher.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
+import { BlocksExhaustedError } from '../src/llm/errors.js';
 import { Generator } from '../src/llm/generate.js';
 import { HostKvCache } from '../src/llm/host-cache.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
@@ -131,5 +132,15 @@ describe('continuous batching with an elastic KV cache', () => {
     expect(results[1]!.ttftMs).toBeLessThan(results[2]!.ttftMs);
     const alone = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
     for (const [i, r] of results.entries()) expect(r.tokens).toEqual((await alone.generate(promptOf(4, 40 + i), { maxTokens: 3 })).tokens);
+  }, 60_000);
+
+  it('a request that can never fit fails alone with BlocksExhaustedError; the others are served', async () => {
+    const cache = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 2, maxPages: 3 }); // 6 tokens at most
+    const batcher = new Batcher(new Generator(store, 'gpt', cache), cache, new NoTraining());
+    const [big, small] = await Promise.allSettled([batcher.submit({ prompt: promptOf(8, 1), maxTokens: 1 }), batcher.submit({ prompt: promptOf(2, 2), maxTokens: 2 })]);
+    expect(big.status === 'rejected' && big.reason).toBeInstanceOf(BlocksExhaustedError);
+    expect(small.status === 'fulfilled' && small.value.tokens).toHaveLength(2);
+    expect(batcher.metrics.rejected).toBe(1);
+    expect(cache.stats().pages).toBe(0);
   }, 60_000);
 });

@@ -39,6 +39,8 @@ export interface BatcherMetrics {
   /** Admissions that waited because blocks ran out with training at its minimum. */
   queuedAtMinimum: number;
   preemptions: number;
+  /** Requests that can never fit (more blocks than the cache can ever hold): failed with BlocksExhaustedError. */
+  rejected: number;
   requires: number;
   requiredBytes: number;
   releases: number;
@@ -85,7 +87,7 @@ interface Job {
 
 export class Batcher {
   readonly metrics: BatcherMetrics = {
-    steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0,
+    steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0, rejected: 0,
     requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
   };
   private readonly waiting: Job[] = [];
@@ -176,8 +178,13 @@ export class Batcher {
     this.metrics.queued = this.waiting.length;
     this.metrics.maxRunning = Math.max(this.metrics.maxRunning, this.running.length);
     if (entries.length === 0) {
-      // Nothing runs and the oldest request does not fit even with training at its minimum: it never will.
-      if (this.running.length === 0 && this.waiting.length > 0) throw new BlocksExhaustedError(Math.ceil(this.waiting[0]!.context.length / this.cache.blockTokens), this.cache.stats().freeBlocks);
+      // Nothing runs and the oldest request does not fit with training at its minimum: it never will. It alone fails.
+      if (this.running.length === 0 && this.waiting.length > 0) {
+        const job = this.waiting.shift()!;
+        this.metrics.rejected++;
+        this.metrics.queued = this.waiting.length;
+        job.reject(new BlocksExhaustedError(Math.ceil(job.context.length / this.cache.blockTokens), this.cache.stats().freeBlocks));
+      }
       return;
     }
     const logits = await this.gen.step(entries.map((e) => ({ seq: e.job.seq, tokens: e.tokens })));

@@ -224,7 +224,8 @@ export class Batcher {
         this.metrics.requires++;
         this.metrics.requiredBytes += freedBytes;
         this.metrics.borrowedBytes += freedBytes;
-        if (freedBytes > 0) continue;
+        // Retry only when the arena gained room (a limit dropped over pages training did not hold frees nothing).
+        if (freedBytes > 0 && this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens)) < short) continue;
       }
       if (!job) return false;
       // Preempt the youngest sequence not yet scheduled in this step (running is oldest first); the youngest preempts itself.

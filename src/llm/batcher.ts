@@ -109,6 +109,7 @@ export class Batcher {
     this.prefillBudget = opts.maxPrefillTokens ?? Infinity;
     if (!(this.prefillBudget >= 1)) throw new GenerateInputError('maxPrefillTokens', `must be >= 1, got ${this.prefillBudget}`);
     if (gen.cache !== cache) throw new GenerateInputError('cache', 'the generator must run on the batcher\'s paged cache');
+    gen.onOutOfMemory = (e) => this.roomForWorkspace(e.requested);
   }
 
   /** Queues a request; resolves when it stops (length or end token). */
@@ -251,12 +252,27 @@ export class Batcher {
     job.resolve({ tokens: job.tokens, stop, ttftMs: job.ttftMs, tbtMs: job.tbtMs, queuedMs: job.queuedMs, preemptions: job.preemptions });
   }
 
-  /** Gives borrowed bytes back to training, keeping the watermark free. */
+  /** A run's workspace of `bytes` did not fit: ask training for the difference plus W. */
+  private async roomForWorkspace(bytes: number): Promise<boolean> {
+    const short = bytes - this.cache.arena.freeBytes;
+    if (short <= 0 || this.memory.atMinimum()) return false;
+    const free0 = this.cache.arena.freeBytes;
+    const { freedBytes } = await this.memory.require(short + this.watermark);
+    this.metrics.requires++;
+    this.metrics.requiredBytes += freedBytes;
+    this.metrics.borrowedBytes += freedBytes;
+    return this.cache.arena.freeBytes > free0;
+  }
+
+  /**
+   * Gives what was borrowed back to training once the burst is over (nothing
+   * waits or runs; the cache then holds no page). All of it: a require's
+   * freed bytes are the drop in training's page limit, so releasing them
+   * restores the limit exactly.
+   */
   private async releaseSpare(): Promise<void> {
-    if (this.metrics.borrowedBytes <= 0 || this.waiting.length > 0) return;
-    const page = this.cache.arena.pageBytes;
-    const spare = Math.floor(Math.min(this.metrics.borrowedBytes, this.cache.arena.freeBytes - this.watermark) / page) * page;
-    if (spare <= 0) return;
+    if (this.metrics.borrowedBytes <= 0 || this.waiting.length > 0 || this.running.length > 0) return;
+    const spare = this.metrics.borrowedBytes;
     this.memory.release(spare);
     this.metrics.releases++;
     this.metrics.releasedBytes += spare;

@@ -6,6 +6,7 @@
 // its padding. A step therefore batches only sequences of equal cached length
 // (and equal new-token count) into one run; a step over sequences of
 // different lengths is one run per length group, each exact.
+import { OutOfMemoryError } from '../core/errors.js';
 import type { ModelStore, TensorData } from '../infer/store.js';
 import { presentName, type KvCache } from './cache.js';
 import { GenerateInputError } from './errors.js';
@@ -36,6 +37,8 @@ export class Generator {
   readonly vocab: number;
   readonly maxPositions: number;
   private nextSeq = 1;
+  /** Called when a run's workspace does not fit; true: room was made, retry. */
+  onOutOfMemory: ((e: OutOfMemoryError) => Promise<boolean>) | null = null;
 
   constructor(
     readonly store: ModelStore,
@@ -86,7 +89,7 @@ export class Generator {
         position_ids: { type: 'int64', dims: [seqs.length, T], data: BigInt64Array.from(group.flatMap(() => Array.from({ length: T }, (_, t) => BigInt(P + t)))) },
         ...(await this.cache.past(seqs)),
       };
-      const res = await this.store.run(this.model, inputs);
+      const res = await this.runGroup(inputs);
       const present: Record<string, TensorData> = {};
       for (let l = 0; l < this.cache.shape.layers; l++) for (const kv of ['k', 'v'] as const) present[presentName(kv, l)] = res[presentName(kv, l)]!;
       await this.cache.append(seqs, present, T);
@@ -94,6 +97,21 @@ export class Generator {
       seqs.forEach((id, b) => out.set(id, logits.slice(b * T * this.vocab, (b + 1) * T * this.vocab)));
     }
     return out;
+  }
+
+  /**
+   * One graph run. A run's workspace that does not fit (OutOfMemoryError at
+   * its allocation, before anything ran or was appended) is retried while
+   * `onOutOfMemory` makes room (the batcher asks training).
+   */
+  private async runGroup(inputs: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    for (;;) {
+      try {
+        return await this.store.run(this.model, inputs);
+      } catch (e) {
+        if (!(e instanceof OutOfMemoryError) || !this.onOutOfMemory || !(await this.onOutOfMemory(e))) throw e;
+      }
+    }
   }
 
   /** The last position's row of a step's logits. */

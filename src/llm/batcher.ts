@@ -10,8 +10,9 @@
 // training is at its minimum, new requests stay queued (counted in
 // `metrics.queuedAtMinimum`) and a running sequence that cannot grow is
 // preempted: its blocks go back and it rejoins the head of the queue with the
-// tokens generated so far (recomputed by its next prefill). After sequences
-// end, free memory beyond W that was borrowed goes back (RELEASE).
+// tokens generated so far (recomputed by its next prefill). A run whose
+// workspace does not fit asks training the same way. When the burst is over
+// (nothing runs or waits), everything borrowed goes back (RELEASE).
 import type { MemorySide } from '../sched/core.js';
 import { BlocksExhaustedError, GenerateInputError } from './errors.js';
 import type { Generator, GenerateOptions, GenerateResult } from './generate.js';

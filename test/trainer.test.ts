@@ -90,6 +90,32 @@ describe('trainer', () => {
   });
 });
 
+describe('trainer and scattered free pages', () => {
+  it('packs inference runs so its activations fit, and inference data survives the move', async () => {
+    const page = 64 * 1024;
+    const { arena, t } = setup({ layers: [13, 64, 10], microBatch: 64, effectiveBatch: 64 }, 24);
+    const data = randomData(64, 13, 4);
+    const idx = Uint32Array.from({ length: 64 }, (_, i) => i);
+    // Inference takes every free page, one page at a time, then gives back every other one:
+    // the free pages are plentiful but no two are side by side.
+    const runs = [];
+    while (arena.freeBytes >= page) runs.push(arena.allocate('infer', page, `r${runs.length}`));
+    runs.forEach((r, i) => dev.write(r.range(), new Uint32Array(page / 4).fill(1000 + i)));
+    const kept = runs.filter((_, i) => i % 2 === 1);
+    runs.filter((_, i) => i % 2 === 0).forEach((r) => arena.free(r));
+    arena.reclaim(await arena.fence());
+    expect(arena.largestFreeRun()).toBe(1);
+    await t.step(data, idx); // needs activations larger than one page
+    expect(t.stats.microBatch).toBeGreaterThan(0);
+    expect(arena.stats().movedBytes).toBeGreaterThan(0);
+    for (const r of kept) {
+      const words = new Uint32Array((await dev.read(r.range())).buffer);
+      expect(words.every((w) => w === 1000 + runs.indexOf(r))).toBe(true);
+    }
+    arena.destroy();
+  });
+});
+
 describe('training on the UCI digits', () => {
   const cfg: TrainConfig = { layers: [64, 128, 10], optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0, effectiveBatch: 32, microBatch: 32, seed: 1 };
 

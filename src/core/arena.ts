@@ -232,6 +232,21 @@ export class Arena {
     return this.trainLimit;
   }
 
+  /** The longest run of free pages inside one backing (what one allocation can get). */
+  largestFreeRun(): number {
+    let best = 0;
+    for (let b = 0; b < this.backings.length; b++) {
+      const start = b * this.pagesPerBacking;
+      const end = Math.min(start + this.pagesPerBacking, this.pageCount);
+      let run = 0;
+      for (let i = start; i < end; i++) {
+        run = this.owner[i] === 0 ? run + 1 : 0;
+        best = Math.max(best, run);
+      }
+    }
+    return best;
+  }
+
   /** Pages training holds beyond its limit: what it still owes inference. */
   trainExcess(): number {
     return Math.max(0, this.counts[1]! - this.trainLimit);

@@ -313,18 +313,37 @@ export class Trainer {
         this.arena.reclaim(await this.gate.drain());
         continue;
       }
-      try {
-        this.acts = this.arena.allocate('train', activationBytes(this.layout, b), `activations b=${b}`);
-      } catch (e) {
-        if (!(e instanceof OutOfMemoryError)) throw e;
-        throw new OutOfMemoryError(e.requested, 'train', e.inUse, e.free, `activations for micro-batch ${b}: ${e.reason}`);
+      const bytes = activationBytes(this.layout, b);
+      if (this.arena.pagesFor(bytes) > this.arena.largestFreeRun()) {
+        // Enough free pages, but not side by side: pack inference runs first,
+        // then take the micro-batch the longest free run allows.
+        this.arena.compactInference();
+        const run = this.arena.largestFreeRun() * this.arena.pageBytes;
+        const smaller = largestMicroBatch(this.layout, Math.min(run, bytes), b);
+        if (smaller === 0) {
+          this.stats.paused = true;
+          await new Promise<void>((res) => this.resumeWaiters.push(res));
+          continue;
+        }
+        if (smaller < b) return this.take(smaller);
       }
-      this.act = activationViews(this.layout, b, this.acts);
-      this.stats.microBatch = b;
-      this.stats.microBatchMin = Math.min(this.stats.microBatchMin, b);
-      this.stats.microBatchMax = Math.max(this.stats.microBatchMax, b);
-      return b;
+      return this.take(b);
     }
+  }
+
+  /** Allocates activations for micro-batch b (the caller checked that they fit). */
+  private take(b: number): number {
+    try {
+      this.acts = this.arena.allocate('train', activationBytes(this.layout, b), `activations b=${b}`);
+    } catch (e) {
+      if (!(e instanceof OutOfMemoryError)) throw e;
+      throw new OutOfMemoryError(e.requested, 'train', e.inUse, e.free, `activations for micro-batch ${b}: ${e.reason}`);
+    }
+    this.act = activationViews(this.layout, b, this.acts);
+    this.stats.microBatch = b;
+    this.stats.microBatchMin = Math.min(this.stats.microBatchMin, b);
+    this.stats.microBatchMax = Math.max(this.stats.microBatchMax, b);
+    return b;
   }
 
   /**

@@ -16,7 +16,7 @@ export interface Frame {
   bottom: number;
 }
 
-export const FRAME: Frame = { width: 720, height: 300, left: 60, right: 150, top: 30, bottom: 40 };
+export const FRAME: Frame = { width: 760, height: 300, left: 60, right: 175, top: 30, bottom: 40 };
 
 export type Scale = (v: number) => number;
 

@@ -1,16 +1,14 @@
 // `handover serve` as a user runs it: a child process that loads a model,
 // prints its address, answers over HTTP, and exits 0 on SIGTERM and SIGINT.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildModel } from '../src/onnx/writer.js';
 import { parseModelArgs } from '../src/cli/serve-cmd.js';
 import { run } from '../src/cli/main.js';
+import { startServe, writeCliEntry } from './helpers/serve-child.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 let dir: string;
 let modelFile: string;
 
@@ -25,31 +23,14 @@ beforeAll(() => {
       nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
     }),
   );
-  writeFileSync(join(dir, 'cli.mts'), `import { run } from ${JSON.stringify(join(root, 'src/cli/main.ts'))};\nprocess.exitCode = await run(process.argv.slice(2));\n`);
+  writeCliEntry(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Starts `handover serve` and resolves with its address once it prints one. */
-function start(args: string[]): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'cli.mts'), 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]!, exit, stderr: () => err });
-    });
-    void exit.then((code) => reject(new Error(`serve exited ${code} before listening:\n${out}\n${err}`)));
-  });
-}
 
 describe('handover serve', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     it(`serves a model and shuts down cleanly on ${signal}`, async () => {
-      const s = await start(['--backend', 'webgpu', '--port', '0', '--host', '127.0.0.1', '--arena-mb', '8', '--model', `relu=${modelFile}`]);
+      const s = await startServe(dir, ['--backend', 'webgpu', '--port', '0', '--host', '127.0.0.1', '--arena-mb', '8', '--model', `relu=${modelFile}`]);
       expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await fetch(`${s.url}/v2/health/ready`)).status).toBe(200);
       const res = await fetch(`${s.url}/v2/models/relu/infer`, {

@@ -2,15 +2,13 @@
 // a request makes its model resident through the colocation core (memory
 // handed over from training), is answered correctly, and training goes on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { mlpOnnx } from '../src/colocate/mlp-model.js';
 import { rng } from './helpers/gpu.js';
+import { startServe, writeCliEntry } from './helpers/serve-child.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 let dir: string;
 let modelFile: string;
 let modelBytes: Uint8Array;
@@ -20,25 +18,9 @@ beforeAll(() => {
   modelFile = join(dir, 'mlp.onnx');
   modelBytes = mlpOnnx({ sizes: [64, 96, 10], seed: 3 });
   writeFileSync(modelFile, modelBytes);
-  writeFileSync(join(dir, 'cli.mts'), `import { run } from ${JSON.stringify(join(root, 'src/cli/main.ts'))};\nprocess.exitCode = await run(process.argv.slice(2));\n`);
+  writeCliEntry(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function start(args: string[]): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'cli.mts'), 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]!, exit, stderr: () => err });
-    });
-    void exit.then((code) => reject(new Error(`serve exited ${code} before listening:\n${out}\n${err}`)));
-  });
-}
 
 function gauge(metrics: string, name: string, label: string): number {
   const m = new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\S+)$`, 'm').exec(metrics);
@@ -47,7 +29,7 @@ function gauge(metrics: string, name: string, label: string): number {
 
 describe('handover serve --train', () => {
   it('hands memory from training to a model on its first request and answers it correctly', async () => {
-    const s = await start(['--port', '0', '--arena-mb', '24', '--train', 'digits', '--micro-batch', '128', '--model', `mlp=${modelFile}`]);
+    const s = await startServe(dir, ['--port', '0', '--arena-mb', '24', '--train', 'digits', '--micro-batch', '128', '--model', `mlp=${modelFile}`]);
     try {
       await new Promise((r) => setTimeout(r, 1500)); // training grows into the arena
       const before = await (await fetch(`${s.url}/metrics`)).text();

@@ -17,7 +17,7 @@ import { Generator } from '../src/llm/generate.js';
 import { HostKvCache } from '../src/llm/host-cache.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
 import { testDevice } from './helpers/gpu.js';
-import { KV_MODEL, promptOf } from './llm-helpers.js';
+import { loadKvModel, promptOf } from './llm-helpers.js';
 
 const PAGE = 4 << 10; // one 2-token block a page: KV demand shows page by page
 
@@ -57,18 +57,8 @@ let workspacePages = 0;
 beforeAll(async () => {
   const device = await testDevice();
   arena = new Arena(device, { bytes: 24 << 20, pageBytes: PAGE });
-  store = new ModelStore(arena);
-  store.register('gpt', KV_MODEL);
-  await store.load('gpt');
   // The largest run workspace of the burst below (4 prefills of 4 tokens in one run).
-  const off = arena.onEvent((e) => {
-    if (e.kind === 'allocate' && e.owner === 'infer') workspacePages = Math.max(workspacePages, e.pages);
-  });
-  const gen = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
-  const seqs = [1, 2, 3, 4].map(() => gen.open());
-  await gen.step(seqs.map((seq, i) => ({ seq, tokens: promptOf(4, 40 + i) })));
-  for (const s of seqs) await gen.cache.end(s);
-  off();
+  ({ store, workspacePages } = await loadKvModel(arena, 40));
 }, 60_000);
 afterAll(() => arena?.destroy());
 

@@ -10,13 +10,12 @@ import { ModelStore } from '../src/infer/store.js';
 import { Batcher } from '../src/llm/batcher.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
 import { Generator } from '../src/llm/generate.js';
-import { HostKvCache } from '../src/llm/host-cache.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
 import { TrainerMemory } from '../src/sched/adapters.js';
 import type { Dataset } from '../src/train/data.js';
 import { Trainer } from '../src/train/trainer.js';
 import { randn, rng, testDevice } from './helpers/gpu.js';
-import { KV_MODEL, promptOf } from './llm-helpers.js';
+import { loadKvModel, promptOf } from './llm-helpers.js';
 
 const PAGE = 64 << 10;
 let arena: Arena;
@@ -29,19 +28,8 @@ let workspacePages = 0;
 beforeAll(async () => {
   const dev = await testDevice();
   arena = new Arena(dev, { bytes: 20 << 20, pageBytes: PAGE });
-  store = new ModelStore(arena);
-  store.register('gpt', KV_MODEL);
-  await store.load('gpt');
   // Compile and size the run workspace before training launches anything.
-  const off = arena.onEvent((e) => {
-    if (e.kind === 'allocate' && e.owner === 'infer') workspacePages = Math.max(workspacePages, e.pages);
-  });
-  const gen = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
-  const seqs = [1, 2, 3, 4].map(() => gen.open());
-  await gen.step(seqs.map((seq, i) => ({ seq, tokens: promptOf(4, 60 + i) })));
-  await gen.step(seqs.map((seq) => ({ seq, tokens: [1] })));
-  for (const s of seqs) await gen.cache.end(s);
-  off();
+  ({ store, workspacePages } = await loadKvModel(arena, 60, 1));
   const r = rng(5);
   trainer = new Trainer(arena, new Gate(dev, { maxInFlight: 3 }), { layers: [32, 512, 10], optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0, effectiveBatch: 2048, microBatch: 2048, seed: 3 });
   trainer.init();

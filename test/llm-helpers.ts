@@ -114,3 +114,28 @@ export async function checkSteps(gen: import('../src/llm/generate.js').Generator
   for (const seq of seqs) await gen.cache.end(seq);
   return { vsOrt, vsFullPass, decoded };
 }
+
+/**
+ * Loads the KV model into `arena` as 'gpt', compiles it with a burst of four
+ * 4-token prefills (plus `decodeSteps` one-token steps) and returns the
+ * largest run workspace, in pages, that the burst allocated.
+ */
+export async function loadKvModel(arena: import('../src/core/arena.js').Arena, seed: number, decodeSteps = 0): Promise<{ store: import('../src/infer/store.js').ModelStore; workspacePages: number }> {
+  const { ModelStore } = await import('../src/infer/store.js');
+  const { Generator } = await import('../src/llm/generate.js');
+  const { HostKvCache } = await import('../src/llm/host-cache.js');
+  const store = new ModelStore(arena);
+  store.register('gpt', KV_MODEL);
+  await store.load('gpt');
+  let workspacePages = 0;
+  const off = arena.onEvent((e) => {
+    if (e.kind === 'allocate' && e.owner === 'infer') workspacePages = Math.max(workspacePages, e.pages);
+  });
+  const gen = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
+  const seqs = [1, 2, 3, 4].map(() => gen.open());
+  await gen.step(seqs.map((seq, i) => ({ seq, tokens: promptOf(4, seed + i) })));
+  for (let k = 0; k < decodeSteps; k++) await gen.step(seqs.map((seq) => ({ seq, tokens: [1] })));
+  for (const s of seqs) await gen.cache.end(s);
+  off();
+  return { store, workspacePages };
+}

@@ -27,7 +27,7 @@ export interface CaseModel {
 export function testUnsupported(t: OpTest): string | undefined {
   const domain = t.opset?.domain ?? '';
   if (domain !== '' && domain !== 'ai.onnx') return `domain '${domain}' is not supported (only the default ONNX domain; ${domain.startsWith('com.ms.internal') ? 'it is ONNX Runtime-internal' : 'a vendor domain'})`;
-  if (!(t.operator in gpuOps) && !(t.operator in cpuOps)) return `op ${t.operator} is not implemented`;
+  if (!(t.operator in gpuOps) && !(t.operator in cpuOps)) return `op ${t.operator} has no kernel in this engine`;
   for (const a of t.attributes) if (!['int', 'ints', 'float', 'floats', 'string', 'strings'].includes(a.type)) return `attribute '${a.name}' of type ${a.type} is not supported`;
   return undefined;
 }

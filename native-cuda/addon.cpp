@@ -11,6 +11,10 @@ DECL(event_destroy) DECL(event_record) DECL(event_query) DECL(event_elapsed) DEC
 DECL(synchronize) DECL(kernel_list) DECL(kernel_prepare) DECL(kernel_launch) DECL(blas_create)
 DECL(blas_destroy) DECL(blas_set_workspace) DECL(gemm)
 #undef DECL
+// Each of these adds its own functions to the exports (graph.cpp, green.cpp, nccl.cpp).
+void register_graph(napi_env env, napi_value exports);
+void register_green(napi_env env, napi_value exports);
+void register_nccl(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
@@ -28,6 +32,9 @@ static napi_value init(napi_env env, napi_value exports) {
 #undef FN
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  register_graph(env, exports);
+  register_green(env, exports);
+  register_nccl(env, exports);
   return exports;
 }
 

@@ -26,6 +26,11 @@ extern const KernelEntry reduce_rows_kernels[];
 extern const int reduce_rows_count;
 extern const KernelEntry optimizer_kernels[];
 extern const int optimizer_count;
+// Inference kernels (src/infer/ops): elementwise/tensor family and nn family.
+extern const KernelEntry infer_tensor_kernels[];
+extern const int infer_tensor_count;
+extern const KernelEntry infer_nn_kernels[];
+extern const int infer_nn_count;
 
 inline unsigned groups(unsigned threads, unsigned per) { return (threads + per - 1) / per; }
 

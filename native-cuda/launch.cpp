@@ -18,6 +18,8 @@ static const Family families[] = {
     {softmax_xent_kernels, &softmax_xent_count},
     {reduce_rows_kernels, &reduce_rows_count},
     {optimizer_kernels, &optimizer_count},
+    {infer_tensor_kernels, &infer_tensor_count},
+    {infer_nn_kernels, &infer_nn_count},
 };
 
 static const KernelEntry* entry_at(unsigned index) {

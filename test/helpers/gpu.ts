@@ -4,12 +4,17 @@ import { Arena } from '../../src/core/arena.js';
 import type { Allocation } from '../../src/core/allocation.js';
 import type { GpuDevice } from '../../src/core/device.js';
 import { WebGpuDevice } from '../../src/webgpu/device.js';
+import { openDevice } from '../../src/cli/open-device.js';
 import { fill } from '../../src/kernels/elementwise.js';
 
-let shared: Promise<WebGpuDevice> | null = null;
+let shared: Promise<GpuDevice> | null = null;
 
-export function testDevice(): Promise<WebGpuDevice> {
-  shared ??= WebGpuDevice.open();
+/** The backend the GPU tests run on: HANDOVER_TEST_BACKEND=cuda runs them on the
+ * CUDA addon (the GPU machine, scripts/device-run.sh); WebGPU otherwise. */
+export const testBackend = process.env.HANDOVER_TEST_BACKEND === 'cuda' ? 'cuda' : 'webgpu';
+
+export function testDevice(): Promise<GpuDevice> {
+  shared ??= testBackend === 'cuda' ? openDevice('cuda', () => {}) : WebGpuDevice.open();
   return shared;
 }
 

@@ -3,7 +3,7 @@
 // inference leaves it. require()/release() are the handover interface.
 import type { Arena } from '../core/arena.js';
 import type { TrainAllocation } from '../core/allocation.js';
-import type { Launch } from '../core/device.js';
+import type { Launch, Range } from '../core/device.js';
 import { GateClosedError, OutOfMemoryError, UsageError } from '../core/errors.js';
 import type { Gate } from '../core/gate.js';
 import { axpy, fill } from '../kernels/elementwise.js';
@@ -24,6 +24,16 @@ export interface TrainConfig {
   /** Largest micro-batch; memory may make it smaller. */
   microBatch: number;
   seed: number;
+}
+
+/** Data-parallel training (src/dist): gradients summed over ranks once per effective batch. */
+export interface GradientReduce {
+  /** Samples of the effective batch over all ranks, given this rank's share: gradients scale by 1/total. */
+  total(localSamples: number): number;
+  /** Awaited once this rank's gradients are complete, outside the update phase (may wait for other ranks). */
+  agree(): Promise<void>;
+  /** Called inside the update phase before the optimizer: launches the sum of `grad` over ranks, in place. */
+  launch(grad: Range): void;
 }
 
 export interface HandoverReport {
@@ -71,9 +81,23 @@ export class Trainer {
   private adjustChain: Promise<void> = Promise.resolve();
   private resumeWaiters: (() => void)[] = [];
   readonly handovers: HandoverReport[] = [];
+  /**
+   * Compute sharing on a device with one queue and no preemption: while set,
+   * a micro-batch runs at most this many rows, so a request waits behind
+   * shorter training kernels. Memory (the activations held) is unchanged.
+   */
+  private rowCap: number | null = null;
+
+  /** Caps the rows of the next micro-batches (null: no cap); see rowCap. */
+  shareCompute(rows: number | null): void {
+    if (rows !== null && !(Number.isInteger(rows) && rows >= 1)) throw new UsageError(`compute share must be a positive number of rows, got ${rows}`);
+    this.rowCap = rows;
+  }
   readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
   /** Called with each micro-batch's sample indices once committed (tests, progress). */
   onCommit: ((indices: Uint32Array) => void) | null = null;
+  /** Set for data-parallel training: the all-reduce between the last micro-batch and the update. */
+  gradientReduce: GradientReduce | null = null;
 
   constructor(readonly arena: Arena, readonly gate: Gate, readonly config: TrainConfig) {
     this.layout = mlpLayout(config.layers);
@@ -115,22 +139,23 @@ export class Trainer {
   /** One optimizer step over `indices` of `data`; `splits` forces the micro-batch sizes (tests). */
   async step(data: Dataset, indices: Uint32Array, splits?: number[]): Promise<void> {
     const n = indices.length;
+    const scale = 1 / (this.gradientReduce?.total(n) ?? n);
     await this.atomic([fill(this.grad, this.grad.bytes / 4, 0), fill(this.lossAcc, 1, 0)]);
     let done = 0;
     let part = 0;
     while (done < n) {
       const b = await this.ready();
-      const take = Math.min(b, n - done, splits?.[part] ?? Infinity);
+      const take = Math.min(b, n - done, this.rowCap ?? Infinity, splits?.[part] ?? Infinity);
       const batch = indices.subarray(done, done + take);
       const t0 = performance.now();
       try {
         this.gate.beginCompute();
         this.upload(data, batch);
         const act = { ...this.act!, b: take };
-        this.enqueueGrouped([...forward(this.layout, this.p, act), ...backward(this.layout, this.p, this.g, act, 1 / n)]);
+        this.enqueueGrouped([...forward(this.layout, this.p, act), ...backward(this.layout, this.p, this.g, act, scale)]);
         await this.gate.beginUpdate(); // the GPU has finished this micro-batch's gradients
         this.gate.enqueue(axpy(this.micro, this.grad, this.micro.bytes / 4));
-        this.gate.enqueue(reduceRows(act.loss, this.lossAcc, take, 1, 1 / n, 1));
+        this.gate.enqueue(reduceRows(act.loss, this.lossAcc, take, 1, scale, 1));
         await this.gate.endUpdate();
       } catch (e) {
         if (!(e instanceof GateClosedError)) throw e;
@@ -143,7 +168,9 @@ export class Trainer {
       this.stats.samples += take;
       this.onCommit?.(batch);
     }
-    await this.atomic(this.update());
+    const reduce = this.gradientReduce;
+    await reduce?.agree();
+    await this.atomic(this.update(), reduce ? () => reduce.launch(this.grad.range()) : undefined);
     this.stats.steps++;
   }
 
@@ -259,7 +286,7 @@ export class Trainer {
   }
 
   /** Runs launches as one atomic update phase, retrying after an adjustment. */
-  private async atomic(launches: Launch[]): Promise<void> {
+  private async atomic(launches: Launch[], first?: () => void): Promise<void> {
     for (;;) {
       await this.adjustChain;
       try {
@@ -268,6 +295,7 @@ export class Trainer {
         if (e instanceof GateClosedError) continue;
         throw e;
       }
+      first?.();
       for (const l of launches) this.gate.enqueue(l);
       await this.gate.endUpdate();
       return;

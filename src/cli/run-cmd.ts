@@ -27,6 +27,8 @@ export const runSpec: FlagSpec = {
   'arena-pages': { type: 'number', default: DEFAULT_TESTBED.arenaPages, help: 'arena size in pages' },
   'page-kib': { type: 'number', default: DEFAULT_TESTBED.pageBytes / 1024, help: 'arena page size in KiB' },
   'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (all systems)' },
+  'share-rows': { type: 'number', default: DEFAULT_TESTBED.shareRows, help: 'compute sharing of handover and naive: training micro-batch rows while inference runs' },
+  repeat: { type: 'number', default: 1, help: 'rounds per system, order rotated each round; each system reports its median round' },
   'max-in-flight': { type: 'number', default: DEFAULT_TESTBED.maxInFlight, help: "training kernels in flight at once (the gate's bound)" },
   seed: { type: 'number', default: 1, help: 'trace and model seed' },
   'time-scale': { type: 'number', default: 1, help: 'compress (>1) or stretch (<1) the trace in time' },
@@ -80,9 +82,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     architectures: archFlags.length ? archFlags.map((a) => widths(a, 'arch')) : DEFAULT_TESTBED.architectures,
     train: { ...DEFAULT_TESTBED.train, layers: widths(String(flags['train-layers']), 'train-layers'), microBatch: Number(flags['micro-batch']) },
     priorityMs: Number(flags['priority-ms']),
+    shareRows: Number(flags['share-rows']),
     maxInFlight: Number(flags['max-in-flight']),
     seed: Number(flags.seed),
   };
+  if (!Number.isInteger(spec.shareRows) || spec.shareRows < 1) throw new UsageError('--share-rows must be a positive integer');
+  const repeat = Number(flags.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');
   if (!Number.isInteger(spec.arenaPages) || spec.arenaPages < 8) throw new UsageError('--arena-pages must be an integer >= 8');
   if (!Number.isInteger(spec.pageBytes) || spec.pageBytes % 256 !== 0) throw new UsageError('--page-kib must give a whole number of 256-byte blocks');
   const { trace, file } = traceOf(flags, models);
@@ -96,6 +102,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const report = await evaluate(dev, {
     trace, traceFile: file, seed: Number(flags.seed), systems, spec, data: loadDigits(Number(flags.seed)).train,
     backend: String(flags.backend), command: `handover run ${argv.join(' ')}`, tuned, sloTarget: Number(flags['slo-target']),
+    repeat,
     log: say,
     progress: (s) => new ProgressBar(s.padEnd(10), Math.max(25, Math.ceil(trace.arrivals.length / 10))),
   });

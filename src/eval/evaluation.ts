@@ -9,7 +9,8 @@ import { observedRate, type Trace } from '../sched/traces.js';
 import { tune, tuneWithHandovers } from '../sched/tune.js';
 import type { Dataset } from '../train/data.js';
 import { calibrate, type ArchitectureTiming } from './calibrate.js';
-import type { RunMeta, RunReport, SystemResult } from './result.js';
+import { calibrateHandover } from './calibrate-handover.js';
+import type { RoundSummary, RunMeta, RunReport, SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
 
@@ -25,7 +26,13 @@ export interface EvaluationInput {
   /** Fixed policy parameters; when absent they are tuned for the trace. */
   tuned?: Partial<Tuned> | 'tuner';
   sloTarget?: number;
-  /** Training time one handover costs for the tuner's handover budget (ms). */
+  /**
+   * Rounds: every system runs this many times, the order rotated each round
+   * (so slow drift of a shared machine does not favour one system); each
+   * system reports its median-compliance round and all rounds.
+   */
+  repeat?: number;
+  /** Training time one handover costs for the tuner's handover budget (ms; measured when absent). */
   handoverMs?: number;
   log?: (line: string) => void;
   progress?: (system: string) => { update(done: number, total: number, detail: string): void; done(): void };
@@ -47,21 +54,43 @@ export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: Arch
   const source = `${given ? 'given on the command line' : "handover tune's BURST recommendation (T_idle 1 s, W one model)"}; ${tunerSays}`;
   return { tuned, source, predicted: null };
 }
+/** The round with the median compliance (the lower middle of an even count), with every round's headline. */
+export function medianRound(rs: SystemResult[]): SystemResult {
+  if (rs.length === 1) return rs[0]!;
+  const rounds: RoundSummary[] = rs.map((r, round) => ({ round: round + 1, sloCompliance: r.sloCompliance, p99Ms: r.p99Ms, trainSamplesPerSec: r.trainSamplesPerSec }));
+  const mid = [...rs].sort((a, b) => a.sloCompliance - b.sloCompliance)[(rs.length - 1) >> 1]!;
+  return { ...mid, rounds };
+}
+
 export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<RunReport> {
   const log = input.log ?? (() => {});
   const { trace, spec } = input;
   const timings = await calibrate(dev, spec);
   for (const t of timings) log(`standalone MLP ${t.sizes.join('-')} (${(t.bytes / 1024).toFixed(0)} KiB): exec ${t.execMs.toFixed(2)} ms (p90 ${t.execP90Ms.toFixed(2)}), load ${t.loadMs.toFixed(2)} ms -> SLO ${t.sloMs.toFixed(1)} ms`);
-  const choice = await chooseTuned(trace, spec, timings, input);
-  log(`handover policy: T_idle ${choice.tuned.tIdleMs} ms, W ${(choice.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${choice.source})`);
-  const systems: Record<string, SystemResult> = {};
-  for (const system of input.systems) {
-    const bar = input.progress?.(system);
-    const r = await runSystem(dev, { system, trace, spec, timings, tuned: choice.tuned, data: input.data, onProgress: (d, t, s) => bar?.update(d, t, s) });
-    bar?.done();
-    systems[system] = r;
-    log(`${system}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms, cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers`);
+  let handoverMs = input.handoverMs;
+  let handoverCost = null;
+  if (handoverMs === undefined) {
+    handoverCost = await calibrateHandover(dev, spec, input.data, Math.max(...timings.map((t) => t.bytes)));
+    handoverMs = handoverCost.handoverMs;
+    log(`one handover costs training ${handoverMs.toFixed(1)} ms here (require ${handoverCost.requireMs.toFixed(2)} ms + discarded work ${handoverCost.wastedMs.toFixed(1)} ms; micro-batch ${handoverCost.microBatchMs.toFixed(1)} ms; ${handoverCost.count} requires while training ran alone): the tuner's handover budget uses it`);
   }
+  const choice = await chooseTuned(trace, spec, timings, { ...input, handoverMs });
+  log(`handover policy: T_idle ${choice.tuned.tIdleMs} ms, W ${(choice.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${choice.source})`);
+  const rounds = input.repeat ?? 1;
+  const runs = new Map<string, SystemResult[]>(input.systems.map((s) => [s, []]));
+  for (let round = 0; round < rounds; round++) {
+    const order = input.systems.map((_, i) => input.systems[(i + round) % input.systems.length]!);
+    for (const system of order) {
+      const label = rounds > 1 ? `${system} ${round + 1}/${rounds}` : system;
+      const bar = input.progress?.(label);
+      const r = await runSystem(dev, { system, trace, spec, timings, tuned: choice.tuned, data: input.data, onProgress: (d, t, s) => bar?.update(d, t, s) });
+      bar?.done();
+      runs.get(system)!.push(r);
+      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms, cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers`);
+    }
+  }
+  const systems: Record<string, SystemResult> = {};
+  for (const [system, rs] of runs) systems[system] = medianRound(rs);
   const meta: RunMeta = {
     date: new Date().toISOString(),
     device: dev.info.name,
@@ -80,6 +109,8 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
     pageBytes: spec.pageBytes,
     trainLayers: spec.train.layers,
     trainMicroBatch: spec.train.microBatch,
+    handoverCost,
+    rounds,
     tuned: { tIdleMs: choice.tuned.tIdleMs, watermarkBytes: choice.tuned.watermarkBytes, source: choice.source, predicted: choice.predicted },
     command: input.command,
   };

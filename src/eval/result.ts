@@ -1,4 +1,5 @@
 // What one system's run measured, as it goes into report.json.
+import type { HandoverCost } from './calibrate-handover.js';
 
 export interface MemorySample {
   /** Seconds from the start of the trace. */
@@ -64,6 +65,18 @@ export interface SystemResult {
   marks: HandoverMark[];
   /** Training samples committed over time (t in s, cumulative samples). */
   training: { t: number; samples: number }[];
+  /**
+   * With --repeat: every round's headline, in the order run; the rest of this
+   * result is the round with the median compliance.
+   */
+  rounds?: RoundSummary[];
+}
+
+export interface RoundSummary {
+  round: number;
+  sloCompliance: number;
+  p99Ms: number;
+  trainSamplesPerSec: number;
 }
 
 export interface RunMeta {
@@ -84,6 +97,10 @@ export interface RunMeta {
   pageBytes: number;
   trainLayers: number[];
   trainMicroBatch: number;
+  /** Measured before the run (null when given): what one handover costs training. */
+  handoverCost: HandoverCost | null;
+  /** Rounds each system ran (--repeat). */
+  rounds: number;
   tuned: { tIdleMs: number; watermarkBytes: number; source: string; predicted: number | null };
   command: string;
 }

@@ -34,6 +34,12 @@ export interface TestbedSpec {
    * for the running batch, which needs its queued kernels launched.)
    */
   priorityMs: number;
+  /**
+   * Compute sharing of the systems that have it (handover, naive): while a
+   * request runs and for priorityMs after, training micro-batches run at most
+   * this many rows (the single-queue stand-in for an SM partition).
+   */
+  shareRows: number;
   seed: number;
 }
 
@@ -49,6 +55,7 @@ export const DEFAULT_TESTBED: TestbedSpec = {
   train: { layers: [64, 256, 256, 10], microBatch: 32, effectiveBatch: 512, lr: 0.05 },
   maxInFlight: 1,
   priorityMs: 30,
+  shareRows: 8,
   seed: 1,
 };
 
@@ -124,6 +131,11 @@ export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: T
   if (policy.inferenceShare === 0 && largest > usable) throw new TestbedSizeError('the largest model beside training', largest, usable);
   const core = await buildCore(policy, memory, new StoreModels(store), (arena.pageCount - spec.workspacePages) * page, { pageBytes: page });
   for (const m of instances) core.register(m.name);
+  let sharing = 0;
+  const share = policy.computeShare && trainer ? trainer : null;
+  const endShare = () => {
+    if (share && --sharing === 0) share.shareCompute(null);
+  };
   let job: TrainingJob | null = null;
   if (trainer) {
     job = new TrainingJob(trainer, data, { lossEvery: 50, maxTimeline: 100_000 });
@@ -136,11 +148,16 @@ export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: T
     policy, arena, gate, store, trainer, job, memory, core, instances,
     async execute(model: string) {
       gate.hold();
+      if (share && sharing++ === 0) share.shareCompute(spec.shareRows);
       try {
         await store.run(model, inputs.get(model)!);
       } finally {
-        if (spec.priorityMs > 0) setTimeout(() => gate.resume(), spec.priorityMs);
-        else gate.resume();
+        const end = () => {
+          gate.resume();
+          endShare();
+        };
+        if (spec.priorityMs > 0) setTimeout(end, spec.priorityMs);
+        else end();
       }
     },
     async destroy() {

@@ -26,6 +26,12 @@ export interface SystemPolicy {
   handover: 'discard' | 'wait-for-batch' | 'none';
   /** Share of the arena inference owns from the start (static partitions, infer-only); 0: none. */
   inferenceShare: number;
+  /**
+   * Compute sharing (the design's SM partition, Sirius's and ours): while
+   * inference runs, training gets only a slice of the GPU. Baselines share
+   * compute the default way (whatever the device does).
+   */
+  computeShare: boolean;
   core: CoreConfig;
 }
 
@@ -48,13 +54,14 @@ export function systemPolicy(name: SystemName, tuned: Tuned = PAPER_TUNED): Syst
     training: true,
     handover: 'none',
     inferenceShare: share,
+    computeShare: false,
     core: { tIdleMs: Infinity, watermarkBytes: 0, trimAboveBytes: Infinity, requireFromTraining: false, pipelinedSwap: true },
   });
   switch (name) {
     case 'handover':
-      return { name, summary: `Algorithm 1: T_idle ${tuned.tIdleMs} ms, W ${tuned.watermarkBytes} bytes, discard on require`, training: true, handover: 'discard', inferenceShare: 0, core: handover };
+      return { name, summary: `Algorithm 1: T_idle ${tuned.tIdleMs} ms, W ${tuned.watermarkBytes} bytes, discard on require`, training: true, handover: 'discard', inferenceShare: 0, computeShare: true, core: handover };
     case 'naive':
-      return { name, summary: 'Algorithm 1, but a require waits for the running training batch to end', training: true, handover: 'wait-for-batch', inferenceShare: 0, core: handover };
+      return { name, summary: 'Algorithm 1, but a require waits for the running training batch to end', training: true, handover: 'wait-for-batch', inferenceShare: 0, computeShare: true, core: handover };
     case 'sp50':
       return staticShare(0.5);
     case 'sp75':
@@ -66,6 +73,7 @@ export function systemPolicy(name: SystemName, tuned: Tuned = PAPER_TUNED): Syst
         training: true,
         handover: 'wait-for-batch',
         inferenceShare: 0,
+        computeShare: false,
         core: { tIdleMs: TASKSWITCH_IDLE_MS, watermarkBytes: 0, trimAboveBytes: 0, requireAll: true, trimOnlyWhenIdle: true, pipelinedSwap: false },
       };
     case 'infer-only':
@@ -75,6 +83,7 @@ export function systemPolicy(name: SystemName, tuned: Tuned = PAPER_TUNED): Syst
         training: false,
         handover: 'none',
         inferenceShare: 1,
+        computeShare: false,
         core: { tIdleMs: Infinity, watermarkBytes: 0, trimAboveBytes: Infinity, requireFromTraining: false, pipelinedSwap: true },
       };
     default:

@@ -61,6 +61,29 @@ describe('trainer', () => {
     expect(closeness(results[2]!, results[0]!, 1e-6, 1e-4)).toBeLessThan(1);
   });
 
+  it('compute sharing caps micro-batch rows without changing the update; bad caps are refused', async () => {
+    const data = randomData(32, 13, 9);
+    const idx = Uint32Array.from({ length: 32 }, (_, i) => i);
+    const plain = setup();
+    await plain.t.step(data, idx);
+    const want = await plain.t.readParameters();
+    plain.arena.destroy();
+    const shared = setup();
+    const rows: number[] = [];
+    shared.t.onCommit = (b) => rows.push(b.length);
+    shared.t.shareCompute(5);
+    await shared.t.step(data, idx);
+    expect(rows).toEqual([5, 5, 5, 5, 5, 5, 2]);
+    expect(closeness(await shared.t.readParameters(), want, 1e-6, 1e-4)).toBeLessThan(1);
+    shared.t.shareCompute(null);
+    rows.length = 0;
+    await shared.t.step(data, idx);
+    expect(rows).toEqual([32]);
+    expect(() => shared.t.shareCompute(0)).toThrow(/positive number of rows/);
+    expect(() => shared.t.shareCompute(2.5)).toThrow(/positive number of rows/);
+    shared.arena.destroy();
+  });
+
   it('a discard during gradient computation leaves parameters and optimizer state bit-identical, and its samples run again', async () => {
     const { arena, gate, t } = setup({ layers: [13, 256, 256, 10], microBatch: 64, effectiveBatch: 64 }, 128);
     const data = randomData(64, 13, 9);

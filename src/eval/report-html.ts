@@ -87,6 +87,13 @@ function table(systems: SystemResult[]): string {
   return `<table>${tr(head, 'th')}${rows.map((r) => tr(r, 'td')).join('')}</table>`;
 }
 
+/** With --repeat: each system's rounds (the table shows its median round). */
+function roundsNote(systems: SystemResult[], rounds: number | undefined): string {
+  if (!rounds || rounds < 2) return '';
+  const line = (s: SystemResult) => `${s.system}: ${(s.rounds ?? []).map((r) => `${pct(r.sloCompliance)} / ${r.trainSamplesPerSec.toFixed(0)} samples/s`).join(', ')}`;
+  return `<p class="meta">${rounds} rounds per system, order rotated each round; the table shows each system's median-compliance round. Rounds (compliance / training): ${esc(systems.map(line).join('; '))}.</p>`;
+}
+
 export function renderReport(report: RunReport): string {
   const systems = Object.values(report.systems);
   const names = systems.map((s) => s.system);
@@ -103,13 +110,14 @@ export function renderReport(report: RunReport): string {
 </head><body>
 <h1>Colocation run: ${esc(m.trace.toUpperCase())} trace, ${esc(names.join(', '))}</h1>
 <p class="meta">${esc(m.date)} · ${esc(m.device)}${m.software ? ' (software rasterizer)' : ''} · backend ${esc(m.backend)} · ${m.requests} requests over ${m.durationS.toFixed(0)} s (mean ${m.meanRate.toFixed(1)} req/s, seed ${m.seed}, time scale ${m.timeScale}) · ${m.models} model instances · arena ${(m.arenaBytes / MiB).toFixed(1)} MiB in ${(m.pageBytes / 1024).toFixed(0)} KiB pages · training MLP ${esc(m.trainLayers.join('-'))}, micro-batch up to ${m.trainMicroBatch}<br>
-handover policy: T_idle ${m.tuned.tIdleMs} ms, W ${(m.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${esc(m.tuned.source)})<br>${esc(archs)}<br><code>${esc(m.command)}</code></p>
+${m.handoverCost ? `one handover costs training ${m.handoverCost.handoverMs.toFixed(1)} ms (measured: require ${m.handoverCost.requireMs.toFixed(2)} ms + discarded work ${m.handoverCost.wastedMs.toFixed(1)} ms), the tuner's handover budget<br>` : ''}handover policy: T_idle ${m.tuned.tIdleMs} ms, W ${(m.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${esc(m.tuned.source)})<br>${esc(archs)}<br><code>${esc(m.command)}</code></p>
 ${latencyCdf(systems)}
 ${compliance}
 ${throughput}
 ${systems.map((s, i) => memoryPlot(s, i, m.arenaBytes)).join('\n')}
 <h2>Table</h2>
 ${table(systems)}
+${roundsNote(systems, m.rounds)}
 <p class="meta">Predicted: the per-model-expiry queueing chain (docs/scheduler.md) with the measured standalone execution and load times; it has no term for sharing the GPU with training, so the gap is reported, not tuned away. ${esc(systems.map((s) => `${s.system}: ${s.predictionNote}`).join('; '))}.</p>
 </body></html>
 `;

@@ -23,7 +23,7 @@ function system(name: string, base: number, train: number): SystemResult {
 const report: RunReport = {
   meta: {
     date: '2026-01-01T00:00:00Z', device: 'test', software: true, backend: 'webgpu', trace: 'burst', traceFile: null, seed: 1, durationS: 10, timeScale: 1,
-    meanRate: 20, requests: 200, models: 4, architectures: [{ sizes: [64, 10], bytes: 4096, execMs: 3, loadMs: 2, sloMs: 12 }],
+    meanRate: 20, requests: 200, models: 4, architectures: [{ label: 'MLP 64-10', bytes: 4096, execMs: 3, loadMs: 2, sloMs: 12 }],
     arenaBytes: 8 << 20, pageBytes: 65536, trainLayers: [64, 10], trainMicroBatch: 64, tuned: { tIdleMs: 1000, watermarkBytes: 65536, source: 'test <given>', predicted: null }, command: 'handover run',
   },
   systems: { handover: system('handover', 2, 900), sp75: system('sp75', 3, 500) },

@@ -21,10 +21,12 @@ export const runSpec: FlagSpec = {
   duration: { type: 'number', default: 60, help: 'seconds of trace per system (after time scaling)' },
   out: { type: 'string', default: 'report', help: 'folder for report.json and report.html' },
   models: { type: 'number', default: DEFAULT_TESTBED.models, help: 'model instances' },
+  'model-file': { type: 'list', help: 'serve this ONNX file instead of the MLPs (repeat for several; each duplicated to --models instances), e.g. ../shared/models/squeezenet1_1.onnx' },
   arch: { type: 'list', help: 'an inference MLP architecture as widths, e.g. 64-256-256-10 (repeat for several; default two small MLPs)' },
   'train-layers': { type: 'string', default: DEFAULT_TESTBED.train.layers.join('-'), help: 'the training MLP widths' },
   'micro-batch': { type: 'number', default: DEFAULT_TESTBED.train.microBatch, help: 'largest training micro-batch' },
   'arena-pages': { type: 'number', default: DEFAULT_TESTBED.arenaPages, help: 'arena size in pages' },
+  'workspace-pages': { type: 'number', default: DEFAULT_TESTBED.workspacePages, help: "pages kept for inference activations (a request's workspace; raise it for the shared vision models)" },
   'page-kib': { type: 'number', default: DEFAULT_TESTBED.pageBytes / 1024, help: 'arena page size in KiB' },
   'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (all systems)' },
   'share-rows': { type: 'number', default: DEFAULT_TESTBED.shareRows, help: 'compute sharing of handover and naive: training micro-batch rows while inference runs' },
@@ -79,6 +81,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     models,
     pageBytes: Number(flags['page-kib']) * 1024,
     arenaPages: Number(flags['arena-pages']),
+    workspacePages: Number(flags['workspace-pages']),
+    modelFiles: (flags['model-file'] as string[] | undefined) ?? [],
     architectures: archFlags.length ? archFlags.map((a) => widths(a, 'arch')) : DEFAULT_TESTBED.architectures,
     train: { ...DEFAULT_TESTBED.train, layers: widths(String(flags['train-layers']), 'train-layers'), microBatch: Number(flags['micro-batch']) },
     priorityMs: Number(flags['priority-ms']),
@@ -86,6 +90,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     maxInFlight: Number(flags['max-in-flight']),
     seed: Number(flags.seed),
   };
+  if (!Number.isInteger(spec.workspacePages) || spec.workspacePages < 1) throw new UsageError('--workspace-pages must be a positive integer');
   if (!Number.isInteger(spec.shareRows) || spec.shareRows < 1) throw new UsageError('--share-rows must be a positive integer');
   const repeat = Number(flags.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');

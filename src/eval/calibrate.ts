@@ -5,13 +5,14 @@ import { Arena } from '../core/arena.js';
 import type { GpuDevice } from '../core/device.js';
 import { ModelStore } from '../infer/store.js';
 import { quantile } from '../sched/driver.js';
-import { modelInstances, type TestbedSpec } from './testbed.js';
+import { architectureCount, architectureLabel, modelInstances, type TestbedSpec } from './testbed.js';
 
 export const SLO_FACTOR = 4;
 
 export interface ArchitectureTiming {
   architecture: number;
-  sizes: number[];
+  /** 'MLP 64-256-10' or the model file's name. */
+  label: string;
   bytes: number;
   /** Median standalone execution (request to result on the host). */
   execMs: number;
@@ -30,7 +31,7 @@ export async function calibrate(dev: GpuDevice, spec: TestbedSpec, runs = 30): P
   const store = new ModelStore(arena);
   const out: ArchitectureTiming[] = [];
   try {
-    const firsts = modelInstances({ ...spec, models: spec.architectures.length });
+    const firsts = modelInstances({ ...spec, models: architectureCount(spec) });
     for (const m of firsts) {
       store.registerBytes(m.name, m.onnx);
       await store.load(m.name);
@@ -52,7 +53,7 @@ export async function calibrate(dev: GpuDevice, spec: TestbedSpec, runs = 30): P
       const execMs = median(exec);
       out.push({
         architecture: m.architecture,
-        sizes: spec.architectures[m.architecture]!,
+        label: architectureLabel(spec, m.architecture),
         bytes: store.get(m.name)!.bytes,
         execMs,
         execP90Ms: quantile([...exec].sort((a, b) => a - b), 0.9),

@@ -66,7 +66,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
   const log = input.log ?? (() => {});
   const { trace, spec } = input;
   const timings = await calibrate(dev, spec);
-  for (const t of timings) log(`standalone MLP ${t.sizes.join('-')} (${(t.bytes / 1024).toFixed(0)} KiB): exec ${t.execMs.toFixed(2)} ms (p90 ${t.execP90Ms.toFixed(2)}), load ${t.loadMs.toFixed(2)} ms -> SLO ${t.sloMs.toFixed(1)} ms`);
+  for (const t of timings) log(`standalone ${t.label} (${(t.bytes / 1024).toFixed(0)} KiB): exec ${t.execMs.toFixed(2)} ms (p90 ${t.execP90Ms.toFixed(2)}), load ${t.loadMs.toFixed(2)} ms -> SLO ${t.sloMs.toFixed(1)} ms`);
   let handoverMs = input.handoverMs;
   let handoverCost = null;
   if (handoverMs === undefined) {
@@ -104,7 +104,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
     meanRate: observedRate(trace),
     requests: trace.arrivals.length,
     models: spec.models,
-    architectures: timings.map((t) => ({ sizes: t.sizes, bytes: t.bytes, execMs: t.execMs, loadMs: t.loadMs, sloMs: t.sloMs })),
+    architectures: timings.map((t) => ({ label: t.label, bytes: t.bytes, execMs: t.execMs, loadMs: t.loadMs, sloMs: t.sloMs })),
     arenaBytes: spec.arenaPages * spec.pageBytes,
     pageBytes: spec.pageBytes,
     trainLayers: spec.train.layers,

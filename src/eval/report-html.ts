@@ -103,7 +103,7 @@ export function renderReport(report: RunReport): string {
     { label: 'predicted', color: '#aec7e8', values: systems.map((s) => s.predictedCompliance) },
   ], 'SLO compliance', 1.1, pct);
   const throughput = bars(FRAME, 'Training throughput over the run', 'plot-throughput', names, [{ label: 'samples/s', color: '#2ca02c', values: systems.map((s) => s.trainSamplesPerSec) }], 'samples/s', undefined, (v) => v.toFixed(0));
-  const archs = m.architectures.map((a) => `MLP ${a.sizes.join('-')} (${(a.bytes / 1024).toFixed(0)} KiB): exec ${a.execMs.toFixed(2)} ms, load ${a.loadMs.toFixed(2)} ms, SLO ${a.sloMs.toFixed(1)} ms`).join('; ');
+  const archs = m.architectures.map((a) => `${a.label} (${(a.bytes / 1024).toFixed(0)} KiB): exec ${a.execMs.toFixed(2)} ms, load ${a.loadMs.toFixed(2)} ms, SLO ${a.sloMs.toFixed(1)} ms`).join('; ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>handover run: ${esc(m.trace)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}td:first-child{text-align:left;font-weight:600}svg{display:block;margin:18px 0}.meta{font-size:13px;color:#444}</style>

@@ -92,7 +92,7 @@ export interface RunMeta {
   meanRate: number;
   requests: number;
   models: number;
-  architectures: { sizes: number[]; bytes: number; execMs: number; loadMs: number; sloMs: number }[];
+  architectures: { label: string; bytes: number; execMs: number; loadMs: number; sloMs: number }[];
   arenaBytes: number;
   pageBytes: number;
   trainLayers: number[];

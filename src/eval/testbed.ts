@@ -3,7 +3,13 @@
 // few MLP architectures made in code) and training on the digits running in
 // the background. Every system of a run gets the same testbed spec; only the
 // policy differs.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { Arena } from '../core/arena.js';
+import { UsageError } from '../core/errors.js';
+import { randomInputs } from '../infer/random-inputs.js';
+import { parseModel } from '../onnx/loader.js';
+import { seeded } from '../train/data.js';
 import type { GpuDevice } from '../core/device.js';
 import { Gate } from '../core/gate.js';
 import { mlpOnnx } from '../colocate/mlp-model.js';
@@ -23,6 +29,11 @@ export interface TestbedSpec {
   workspacePages: number;
   /** Layer widths of each architecture, input first; instance i uses architecture i mod the count. */
   architectures: number[][];
+  /**
+   * ONNX files to serve instead of the MLPs (e.g. ../shared/models/squeezenet1_1.onnx):
+   * each file is an architecture, duplicated to `models` instances, inputs random at batch 1.
+   */
+  modelFiles: string[];
   models: number;
   train: { layers: number[]; microBatch: number; effectiveBatch: number; lr: number };
   maxInFlight: number;
@@ -51,6 +62,7 @@ export const DEFAULT_TESTBED: TestbedSpec = {
     [64, 256, 256, 10],
     [64, 384, 128, 10],
   ],
+  modelFiles: [],
   models: 8,
   train: { layers: [64, 256, 256, 10], microBatch: 32, effectiveBatch: 512, lr: 0.05 },
   maxInFlight: 1,
@@ -66,13 +78,38 @@ export interface ModelInstance {
   input: Record<string, TensorData>;
 }
 
+/** How reports name architecture i: the MLP's widths or the file's name. */
+export function architectureLabel(spec: TestbedSpec, i: number): string {
+  return spec.modelFiles.length ? basename(spec.modelFiles[i]!) : `MLP ${spec.architectures[i]!.join('-')}`;
+}
+
+export function architectureCount(spec: TestbedSpec): number {
+  return spec.modelFiles.length || spec.architectures.length;
+}
+
 export function modelInstances(spec: TestbedSpec): ModelInstance[] {
+  if (spec.modelFiles.length) return fileInstances(spec);
   return Array.from({ length: spec.models }, (_, i) => {
     const architecture = i % spec.architectures.length;
     const sizes = spec.architectures[architecture]!;
     const name = `mlp${architecture}-${i}`;
     const data = Float32Array.from({ length: sizes[0]! }, (_, k) => Math.sin(i * 31 + k));
     return { name, architecture, onnx: mlpOnnx({ sizes, seed: spec.seed * 100 + i, name }), input: { input: { type: 'float32', dims: [1, sizes[0]!], data } } };
+  });
+}
+
+function fileInstances(spec: TestbedSpec): ModelInstance[] {
+  const files = spec.modelFiles.map((path) => {
+    if (!existsSync(path)) throw new UsageError(`model file not found: ${path}`);
+    const onnx = new Uint8Array(readFileSync(path));
+    const rand = seeded(spec.seed);
+    // Symbolic dimensions (batch, sequence) are 1: one request, batch 1.
+    return { onnx, stem: basename(path).replace(/\.onnx$/, ''), input: randomInputs(parseModel(onnx, path), () => 1, rand) };
+  });
+  return Array.from({ length: spec.models }, (_, i) => {
+    const architecture = i % files.length;
+    const f = files[architecture]!;
+    return { name: `${f.stem}-${i}`, architecture, onnx: f.onnx, input: f.input };
   });
 }
 

@@ -6,6 +6,15 @@ import { AllocationTooLargeError, DeviceError, InvalidRangeError } from './error
 
 export type Backend = 'webgpu' | 'cuda';
 
+/**
+ * Which work a call belongs to. A backend with several queues (CUDA) runs the
+ * inference lane ahead of training; work within one lane keeps issue order.
+ * Zero-fills and copies (the arena's owner changes and moves) are ordered
+ * against every lane, and fence()/submit() cover every lane. Backends with one
+ * queue (WebGPU) ignore it.
+ */
+export type Lane = 'train' | 'infer';
+
 export interface DeviceLimits {
   /** Largest single backing (GPUBuffer / VMM range) in bytes. */
   maxBackingBytes: number;
@@ -22,6 +31,8 @@ export interface DeviceCapabilities {
   remap: boolean;
   /** GPU-side timestamps are available. */
   timestamps: boolean;
+  /** Launches can be recorded once and replayed (record/replay; CUDA graphs). */
+  graphs?: boolean;
 }
 
 export interface DeviceInfo {
@@ -63,6 +74,20 @@ export interface Launch {
   params?: ArrayBuffer;
   /** Invocations needed along x, y, z; the backend rounds up to whole groups. */
   threads: Threads;
+  /** Default 'train'. */
+  lane?: Lane;
+}
+
+/**
+ * Launches recorded by record(), replayed by replay(): the ranges they bound
+ * are baked in, so a replay is valid only while those allocations stay where
+ * they were at recording time (the caller checks; see src/infer/executor.ts).
+ */
+export interface Recording {
+  readonly id: number;
+  readonly lane: Lane;
+  /** Launches recorded. */
+  readonly launches: number;
 }
 
 export function resolve(b: Range | Bindable): Range {
@@ -94,6 +119,10 @@ export abstract class GpuDevice {
   bytesInBackings = 0;
   private nextBackingId = 1;
   private readonly live = new Set<number>();
+  /** The lane being recorded, and how many launches so far (record()). */
+  private recording: { lane: Lane; launches: number } | null = null;
+  private nextRecordingId = 1;
+  private readonly recordings = new Set<number>();
 
   createBacking(bytes: number, label = 'arena'): Backing {
     if (!Number.isInteger(bytes) || bytes <= 0 || bytes % 4 !== 0)
@@ -113,28 +142,32 @@ export abstract class GpuDevice {
     this.bytesInBackings -= b.bytes;
   }
 
-  /** Writes host data into a range, ordered after all work issued before. */
-  write(range: Range, data: ArrayBufferView): void {
+  /** Writes host data into a range, ordered after the lane's work issued before (and every zero/copy). */
+  write(range: Range, data: ArrayBufferView, lane: Lane = 'train'): void {
+    this.notRecording('write');
     this.check(range, 'write');
     if (data.byteLength !== range.bytes)
       throw new InvalidRangeError(`write of ${data.byteLength} bytes into a range of ${range.bytes} bytes`);
-    this._write(range, data);
+    this._write(range, data, lane);
   }
 
-  /** Reads a range back to the host after all work issued before it. */
-  read(range: Range): Promise<Uint8Array> {
+  /** Reads a range back to the host after the lane's work issued before it (and every zero/copy). */
+  read(range: Range, lane: Lane = 'train'): Promise<Uint8Array> {
+    this.notRecording('read');
     this.check(range, 'read');
-    return this._read(range);
+    return this._read(range, lane);
   }
 
-  /** Zero-fills a range on the GPU, ordered after all work issued before. */
+  /** Zero-fills a range on the GPU, ordered after all work issued before on every lane, and before all work after. */
   zero(range: Range): void {
+    this.notRecording('zero');
     this.check(range, 'zero');
     this._zero(range);
   }
 
-  /** Copies between two ranges of equal size (any backings; overlap allowed). */
+  /** Copies between two ranges of equal size (any backings; overlap allowed); ordered like zero(). */
   copy(src: Range, dst: Range): void {
+    this.notRecording('copy');
     this.check(src, 'copy source');
     this.check(dst, 'copy destination');
     if (src.bytes !== dst.bytes) throw new InvalidRangeError(`copy of ${src.bytes} bytes into ${dst.bytes} bytes`);
@@ -159,17 +192,59 @@ export abstract class GpuDevice {
         throw new InvalidRangeError(`${l.kernel}: thread counts must be non-negative integers, got ${l.threads}`);
     }
     if (l.threads.some((t) => t === 0)) return;
-    this._launch(l.kernel, ranges, l.params, [l.threads[0], l.threads[1] ?? 1, l.threads[2] ?? 1]);
+    const lane = l.lane ?? 'train';
+    if (this.recording && this.recording.lane !== lane)
+      throw new InvalidRangeError(`${l.kernel}: launch on lane ${lane} while lane ${this.recording.lane} is recording`);
+    this._launch(l.kernel, ranges, l.params, [l.threads[0], l.threads[1] ?? 1, l.threads[2] ?? 1], lane);
+    if (this.recording) this.recording.launches++;
   }
 
-  /** Submits everything issued so far; resolves when the GPU has finished it. */
+  /** Submits everything issued so far (every lane); resolves when the GPU has finished it. */
   submit(): Promise<void> {
+    this.notRecording('submit');
     return this._submit();
   }
 
-  /** Waits until the GPU is idle with respect to everything issued so far. */
+  /** Waits until the GPU is idle with respect to everything issued so far (every lane). */
   fence(): Promise<void> {
+    this.notRecording('fence');
     return this._submit();
+  }
+
+  /**
+   * Records the launches `issue` makes on `lane` (it may only launch, on that
+   * lane, synchronously) without running them; replay() runs them. Needs
+   * info.capabilities.graphs. If `issue` throws, nothing is recorded.
+   */
+  record(lane: Lane, issue: () => void): Recording {
+    if (!this.info.capabilities.graphs) throw new DeviceError('record', `the ${this.info.backend} backend cannot record launches`);
+    this.notRecording('record');
+    const id = this.nextRecordingId++;
+    this.recording = { lane, launches: 0 };
+    let launches = 0;
+    try {
+      this._record(id, lane, () => {
+        issue();
+        launches = this.recording!.launches;
+      });
+    } finally {
+      this.recording = null;
+    }
+    this.recordings.add(id);
+    return { id, lane, launches };
+  }
+
+  /** Runs a recording on its lane, in order with the lane's other work. */
+  replay(r: Recording): void {
+    this.notRecording('replay');
+    if (!this.recordings.has(r.id)) throw new InvalidRangeError(`recording ${r.id} was released or belongs to another device`);
+    this._replay(r.id, r.lane);
+  }
+
+  /** Frees a recording (once the GPU is done with replays already issued). */
+  releaseRecording(r: Recording): void {
+    if (!this.recordings.delete(r.id)) return;
+    this._releaseRecording(r.id, r.lane);
   }
 
   /** Compiles kernels ahead of their first launch (so compile time is not measured as run time). */
@@ -182,12 +257,24 @@ export abstract class GpuDevice {
 
   protected abstract _createBacking(id: number, bytes: number, label: string): void;
   protected abstract _destroyBacking(b: Backing): void;
-  protected abstract _write(range: Range, data: ArrayBufferView): void;
-  protected abstract _read(range: Range): Promise<Uint8Array>;
+  protected abstract _write(range: Range, data: ArrayBufferView, lane: Lane): void;
+  protected abstract _read(range: Range, lane: Lane): Promise<Uint8Array>;
   protected abstract _zero(range: Range): void;
   protected abstract _copy(src: Range, dst: Range): void;
-  protected abstract _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void;
+  protected abstract _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number], lane: Lane): void;
   protected abstract _submit(): Promise<void>;
+  /** Backends with capabilities.graphs override these three. */
+  protected _record(_id: number, _lane: Lane, _issue: () => void): void {
+    throw new DeviceError('record', `the ${this.info.backend} backend cannot record launches`);
+  }
+  protected _replay(_id: number, _lane: Lane): void {
+    throw new DeviceError('replay', `the ${this.info.backend} backend cannot replay launches`);
+  }
+  protected _releaseRecording(_id: number, _lane: Lane): void {}
+
+  private notRecording(what: string): void {
+    if (this.recording) throw new InvalidRangeError(`${what} while lane ${this.recording.lane} is recording launches (only launches may be recorded)`);
+  }
 
   private check(r: Range, what: string): void {
     if (!this.live.has(r.backing.id)) throw new InvalidRangeError(`${what}: backing ${r.backing.id} is not live`);

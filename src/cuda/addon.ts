@@ -57,6 +57,16 @@ export interface CudaAddon {
   blasSetWorkspace(blas: Handle, ptr: Handle, bytes: number): void;
   gemm(blas: Handle, a: Handle, b: Handle, c: Handle, m: number, n: number, k: number,
     transA: boolean, transB: boolean, alpha: number, beta: number): void;
+  // graph.cpp, stream_priority.cpp
+  /** Numerically, greatest <= least (lower number = higher priority). */
+  streamPriorityRange(): { least: number; greatest: number };
+  captureBegin(stream: Handle): void;
+  /** Returns the captured graph; throws (leaving none) when the capture was invalidated. */
+  captureEnd(stream: Handle): Handle;
+  graphInstantiate(graph: Handle): Handle;
+  graphDestroy(graph: Handle): void;
+  graphLaunch(exec: Handle, stream: Handle): void;
+  graphExecDestroy(exec: Handle): void;
 }
 
 /** Where the addon is looked for: HANDOVER_CUDA_ADDON, then native-cuda/build above this file. */

@@ -1,11 +1,36 @@
 // The CUDA backend. Memory is a pool of VMM physical pages (cuMemCreate, one
 // allocation granularity each); a backing is a reserved virtual range with
 // pages mapped into it, so the same physical pages can later be mapped again,
-// scattered, into another contiguous range (capabilities.remap). Kernels and
-// copies run in issue order on one training stream; zero-fills run on their own
-// stream, ordered against it with events. submit() records an event and polls it.
+// scattered, into another contiguous range (capabilities.remap). submit()
+// records events and polls them.
+//
+// Streams and ordering. Each lane (core/device.ts Lane) has its own stream and
+// cuBLAS handle (with its own workspace: two lanes' GEMMs may run at once):
+// 'train' at the least priority, 'infer' at the greatest, so inference blocks
+// are scheduled ahead of queued training blocks instead of behind them. A
+// lane's write, launch, replay and read run on its stream, in issue order.
+// Zero-fills and copies run on a third stream, the barrier stream: each waits
+// for an event recorded on BOTH lane streams when it is issued, and both lane
+// streams wait for an event recorded after it. Why that is enough:
+// - Lanes share data only through pages, and a page changes owner only through
+//   arena reclaim (a Drained proof: a fence, or the gate's drain through
+//   submit(); both wait for events on BOTH lanes) and then a zero-fill before
+//   the new owner's first use (arena.take). The zero-fill is after every
+//   earlier use by either lane and before every later one: the new owner never
+//   sees the old owner's data, and the old owner's late work cannot clobber it.
+// - Compaction (arena.compactInference) copies live inference data to pages
+//   just taken; the copy is ordered like a zero-fill, so it reads what either
+//   lane wrote before (weights come in on 'infer', the KV cache writes on
+//   'train') and everything after it sees the moved data.
+// - read(range, lane) downloads on that lane's stream: it waits for the lane's
+//   earlier work and for every earlier zero-fill and copy; a caller reads what
+//   its own lane wrote.
+// - A destroyed backing is unmapped, and a released recording destroyed, only
+//   after events on both lanes (or the recording's lane) complete.
+// - A recording (CUDA graph, captured on a lane's stream) replays on that
+//   stream, so it is ordered exactly like the launches it recorded.
 
-import { GpuDevice, type Backing, type DeviceInfo, type Range } from '../core/device.js';
+import { GpuDevice, type Backing, type DeviceInfo, type Lane, type Range } from '../core/device.js';
 import { InvalidRangeError } from '../core/errors.js';
 import { loadAddon, type CudaAddon, type CudaDeviceProps, type Handle } from './addon.js';
 import { EventPool, whenDone } from './completion.js';
@@ -29,6 +54,14 @@ interface Reservation {
 }
 
 const BLAS_WORKSPACE = 32 << 20;
+const LANES: readonly Lane[] = ['train', 'infer'];
+
+/** A lane's stream, its cuBLAS handle and that handle's workspace. */
+interface LaneQueue {
+  stream: Handle;
+  blas: Handle;
+  workspace: Reservation;
+}
 
 interface Kernel {
   index: number;
@@ -43,18 +76,19 @@ export class CudaDevice extends GpuDevice {
   readonly info: DeviceInfo;
   readonly pool: PagePool;
   readonly pageBytes: number;
-  private readonly train: Handle;
+  private readonly lanes: Record<Lane, LaneQueue>;
   private readonly zeroing: Handle;
-  private readonly blas: Handle;
   private readonly events: EventPool;
   private readonly staging: Staging;
   private readonly reservations = new Map<number, Reservation>();
   private readonly kernels = new Map<string, Kernel>();
-  private readonly beforeZero: Handle;
+  /** One event per lane, recorded before a zero-fill or copy; one after it. */
+  private readonly beforeZero: Handle[];
   private readonly afterZero: Handle;
-  /** Unmaps wait until the GPU is done with the range (out of the handover's path). */
-  private deferred: { event: Handle; r: Reservation }[] = [];
-  private workspace: Reservation;
+  /** Unmaps and graph destruction wait until the GPU is done (out of the handover's path). */
+  private deferred: { events: Handle[]; done: () => void }[] = [];
+  /** Executable graphs by recording id. */
+  private readonly graphs = new Map<number, Handle>();
   private viewSpec: Handle[] | null = null;
   /** Mappings of a physical page in views (mapPages); a page goes back to the pool only at zero. */
   private readonly aliases = new Map<Handle, number>();
@@ -95,20 +129,28 @@ export class CudaDevice extends GpuDevice {
         bindingAlignment: 256,
         maxGroupsPerDimension: 2 ** 31 - 1,
       },
-      capabilities: { remap: true, timestamps: true },
+      capabilities: { remap: true, timestamps: true, graphs: true },
     };
     this.pool = new PagePool(cu, this.pageBytes, ordinal);
-    this.train = cu.streamCreate(0);
-    this.zeroing = cu.streamCreate(0);
-    this.blas = cu.blasCreate(this.train);
+    const priority = cu.streamPriorityRange();
+    this.lanes = {
+      train: this.lane(cu.streamCreate(priority.least)),
+      infer: this.lane(cu.streamCreate(priority.greatest)),
+    };
+    this.zeroing = cu.streamCreate(priority.greatest);
     this.events = new EventPool(cu);
     this.staging = new Staging(cu);
-    this.beforeZero = this.events.get();
+    this.beforeZero = LANES.map(() => this.events.get());
     this.afterZero = this.events.get();
     cu.kernels().forEach((k, index) => this.kernels.set(k.name, { index, bindings: k.bindings }));
-    // cuBLAS gets its workspace from the page pool (split-K and other algorithms need one).
-    this.workspace = this.mapReservation(this.pool.take(BLAS_WORKSPACE / this.pageBytes || 1), true);
-    cu.blasSetWorkspace(this.blas, this.workspace.va, this.workspace.bytes);
+  }
+
+  /** A lane's cuBLAS handle gets its own workspace from the page pool (split-K and other algorithms need one). */
+  private lane(stream: Handle): LaneQueue {
+    const blas = this.cu.blasCreate(stream);
+    const workspace = this.mapReservation(this.pool.take(BLAS_WORKSPACE / this.pageBytes || 1), true);
+    this.cu.blasSetWorkspace(blas, workspace.va, workspace.bytes);
+    return { stream, blas, workspace };
   }
 
   /**
@@ -135,12 +177,15 @@ export class CudaDevice extends GpuDevice {
     }
   }
 
-  /** The training stream and the cuBLAS handle, for benchmarks and interop. */
+  /** The lanes' streams and the training cuBLAS handle, for benchmarks and interop. */
   get trainingStream(): Handle {
-    return this.train;
+    return this.lanes.train.stream;
+  }
+  get inferenceStream(): Handle {
+    return this.lanes.infer.stream;
   }
   get blasHandle(): Handle {
-    return this.blas;
+    return this.lanes.train.blas;
   }
 
   /** Device pointer of a range (for benchmarks and interop). */
@@ -164,12 +209,16 @@ export class CudaDevice extends GpuDevice {
     this.unmapDone(true);
     for (const r of this.reservations.values()) this.unmap(r);
     this.reservations.clear();
-    this.unmap(this.workspace);
+    for (const exec of this.graphs.values()) this.cu.graphExecDestroy(exec);
+    this.graphs.clear();
+    for (const l of LANES) this.unmap(this.lanes[l].workspace);
     this.pool.release();
     this.staging.destroy();
     this.events.destroy();
-    this.cu.blasDestroy(this.blas);
-    this.cu.streamDestroy(this.train);
+    for (const l of LANES) {
+      this.cu.blasDestroy(this.lanes[l].blas);
+      this.cu.streamDestroy(this.lanes[l].stream);
+    }
     this.cu.streamDestroy(this.zeroing);
   }
 
@@ -204,23 +253,23 @@ export class CudaDevice extends GpuDevice {
   protected _destroyBacking(b: Backing): void {
     const r = this.reservations.get(b.id)!;
     this.reservations.delete(b.id);
-    const event = this.events.get();
-    this.cu.eventRecord(event, this.train);
-    this.deferred.push({ event, r });
+    this.deferred.push({ events: this.mark(LANES), done: () => this.unmap(r) });
   }
 
-  protected _write(range: Range, data: ArrayBufferView): void {
+  protected _write(range: Range, data: ArrayBufferView, lane: Lane): void {
     if (range.bytes === 0) return;
+    const stream = this.lanes[lane].stream;
     const s = this.staging.acquire(range.bytes, 'copying');
     new Uint8Array(s.host, 0, range.bytes).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    this.cu.uploadAsync(this.pointer(range), s.host, 0, range.bytes, this.train);
-    this.cu.eventRecord(s.event, this.train);
+    this.cu.uploadAsync(this.pointer(range), s.host, 0, range.bytes, stream);
+    this.cu.eventRecord(s.event, stream);
   }
 
-  protected async _read(range: Range): Promise<Uint8Array> {
+  protected async _read(range: Range, lane: Lane): Promise<Uint8Array> {
+    const stream = this.lanes[lane].stream;
     const s = this.staging.acquire(Math.max(4, range.bytes), 'held');
-    if (range.bytes > 0) this.cu.downloadAsync(s.host, 0, this.pointer(range), range.bytes, this.train);
-    this.cu.eventRecord(s.event, this.train);
+    if (range.bytes > 0) this.cu.downloadAsync(s.host, 0, this.pointer(range), range.bytes, stream);
+    this.cu.eventRecord(s.event, stream);
     try {
       await whenDone(this.cu, s.event);
       return new Uint8Array(s.host.slice(0, range.bytes));
@@ -231,11 +280,7 @@ export class CudaDevice extends GpuDevice {
 
   protected _zero(range: Range): void {
     if (range.bytes === 0) return;
-    this.cu.eventRecord(this.beforeZero, this.train);
-    this.cu.streamWaitEvent(this.zeroing, this.beforeZero);
-    this.cu.zeroAsync(this.pointer(range), range.bytes, this.zeroing);
-    this.cu.eventRecord(this.afterZero, this.zeroing);
-    this.cu.streamWaitEvent(this.train, this.afterZero);
+    this.barrier(() => this.cu.zeroAsync(this.pointer(range), range.bytes, this.zeroing));
   }
 
   protected _copy(src: Range, dst: Range): void {
@@ -243,43 +288,98 @@ export class CudaDevice extends GpuDevice {
     const s = this.pointer(src);
     const d = this.pointer(dst);
     const gap = Math.abs(dst.offset - src.offset);
-    if (src.backing.id !== dst.backing.id || gap >= src.bytes) {
-      this.cu.copyAsync(d, s, src.bytes, this.train);
-      return;
-    }
-    // Overlapping move: pieces no longer than the gap, in an order that never
-    // reads a word already written (cudaMemcpy does not allow overlap).
-    const down = dst.offset < src.offset;
-    for (let done = 0; done < src.bytes; done += gap) {
-      const n = Math.min(gap, src.bytes - done);
-      const at = BigInt(down ? done : src.bytes - done - n);
-      this.cu.copyAsync(d + at, s + at, n, this.train);
-    }
+    this.barrier(() => {
+      if (src.backing.id !== dst.backing.id || gap >= src.bytes) {
+        this.cu.copyAsync(d, s, src.bytes, this.zeroing);
+        return;
+      }
+      // Overlapping move: pieces no longer than the gap, in an order that never
+      // reads a word already written (cudaMemcpy does not allow overlap).
+      const down = dst.offset < src.offset;
+      for (let done = 0; done < src.bytes; done += gap) {
+        const n = Math.min(gap, src.bytes - done);
+        const at = BigInt(down ? done : src.bytes - done - n);
+        this.cu.copyAsync(d + at, s + at, n, this.zeroing);
+      }
+    });
   }
 
-  protected _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
-    if (kernel === 'matmul') return this.gemm(ranges, params);
+  /** Runs `issue` (work on the barrier stream) after both lanes' work so far and before their later work. */
+  private barrier(issue: () => void): void {
+    LANES.forEach((l, i) => {
+      this.cu.eventRecord(this.beforeZero[i]!, this.lanes[l].stream);
+      this.cu.streamWaitEvent(this.zeroing, this.beforeZero[i]!);
+    });
+    issue();
+    this.cu.eventRecord(this.afterZero, this.zeroing);
+    for (const l of LANES) this.cu.streamWaitEvent(this.lanes[l].stream, this.afterZero);
+  }
+
+  protected _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number], lane: Lane): void {
+    if (kernel === 'matmul') return this.gemm(ranges, params, this.lanes[lane]);
     const k = this.kernel(kernel);
     if (ranges.length !== k.bindings) throw new InvalidRangeError(`kernel ${kernel} takes ${k.bindings} bindings, got ${ranges.length}`);
     if (!params) throw new InvalidRangeError(`kernel ${kernel} takes params and none were given`);
     const ptrs = new BigUint64Array(ranges.length);
     ranges.forEach((r, i) => (ptrs[i] = this.pointer(r)));
-    this.cu.launch(k.index, ptrs, params, threads[0], threads[1], threads[2], this.train);
+    this.cu.launch(k.index, ptrs, params, threads[0], threads[1], threads[2], this.lanes[lane].stream);
   }
 
+  /** Both lanes (zero-fills and copies are covered: both lanes wait for them). */
   protected async _submit(): Promise<void> {
-    const event = this.events.get();
-    this.cu.eventRecord(event, this.train);
+    const events = this.mark(LANES);
     try {
-      await whenDone(this.cu, event);
+      for (const e of events) await whenDone(this.cu, e);
     } finally {
-      this.events.put(event);
+      for (const e of events) this.events.put(e);
     }
     this.unmapDone(false);
   }
 
+  /** Captures the launches `issue` makes on the lane's stream into an executable graph. */
+  protected override _record(id: number, lane: Lane, issue: () => void): void {
+    const stream = this.lanes[lane].stream;
+    this.cu.captureBegin(stream);
+    try {
+      issue();
+    } catch (e) {
+      try {
+        this.cu.graphDestroy(this.cu.captureEnd(stream));
+      } catch {
+        // the capture was invalidated by the failure: nothing is left to destroy
+      }
+      throw e;
+    }
+    const graph = this.cu.captureEnd(stream);
+    try {
+      this.graphs.set(id, this.cu.graphInstantiate(graph));
+    } finally {
+      this.cu.graphDestroy(graph);
+    }
+  }
+
+  protected override _replay(id: number, lane: Lane): void {
+    this.cu.graphLaunch(this.graphs.get(id)!, this.lanes[lane].stream);
+  }
+
+  protected override _releaseRecording(id: number, lane: Lane): void {
+    const exec = this.graphs.get(id);
+    if (exec === undefined) return;
+    this.graphs.delete(id);
+    this.deferred.push({ events: this.mark([lane]), done: () => this.cu.graphExecDestroy(exec) });
+  }
+
+  /** An event recorded now on each of the lanes' streams. */
+  private mark(lanes: readonly Lane[]): Handle[] {
+    return lanes.map((l) => {
+      const e = this.events.get();
+      this.cu.eventRecord(e, this.lanes[l].stream);
+      return e;
+    });
+  }
+
   /** matmul params (WGSL): m, n, k, flags (1 transA, 2 transB), alpha, beta. */
-  private gemm(ranges: Range[], params: ArrayBuffer | undefined): void {
+  private gemm(ranges: Range[], params: ArrayBuffer | undefined, lane: LaneQueue): void {
     if (ranges.length !== 3 || !params || params.byteLength < 24)
       throw new InvalidRangeError('kernel matmul takes 3 bindings and 6 param words');
     const u = new Uint32Array(params, 0, 4);
@@ -290,10 +390,10 @@ export class CudaDevice extends GpuDevice {
     if (k === 0) {
       // C = beta C; cuBLAS needs k >= 1, so scale through an empty product is done by hand.
       if (f[1] !== 0) throw new InvalidRangeError('matmul with k = 0 and beta != 0 is not supported on CUDA');
-      this.cu.zeroAsync(c, m * n * 4, this.train);
+      this.cu.zeroAsync(c, m * n * 4, lane.stream);
       return;
     }
-    this.cu.gemm(this.blas, a, b, c, m, n, k, (flags & 1) !== 0, (flags & 2) !== 0, f[0]!, f[1]!);
+    this.cu.gemm(lane.blas, a, b, c, m, n, k, (flags & 1) !== 0, (flags & 2) !== 0, f[0]!, f[1]!);
   }
 
   private kernel(name: string): Kernel {
@@ -302,12 +402,12 @@ export class CudaDevice extends GpuDevice {
     return k;
   }
 
-  /** Unmaps destroyed backings whose last work is done (all of them when `all`, after a synchronize). */
+  /** Unmaps destroyed backings (and destroys released graphs) whose last work is done (all when `all`, after a synchronize). */
   private unmapDone(all: boolean): void {
-    this.deferred = this.deferred.filter(({ event, r }) => {
-      if (!all && !this.cu.eventQuery(event)) return true;
-      this.unmap(r);
-      this.events.put(event);
+    this.deferred = this.deferred.filter(({ events, done }) => {
+      if (!all && !events.every((e) => this.cu.eventQuery(e))) return true;
+      done();
+      for (const e of events) this.events.put(e);
       return false;
     });
   }

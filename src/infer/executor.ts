@@ -1,18 +1,47 @@
 // Runs a plan: the workspace is one infer-owned arena allocation taken for
 // the run and handed back after it (fence + reclaim). Launches are built once
 // per plan; their bindings resolve the workspace and weight pool at launch
-// time, so compaction may move either between runs.
+// time, so compaction may move either between runs. Everything a run issues is
+// on the 'infer' lane (ahead of training on backends with several queues).
+//
+// Graphs: where the device records launches (capabilities.graphs), a run's
+// launches are recorded once and replayed as one call. A recording has the
+// addresses of the workspace and the weight pool baked in, so it is replayed
+// only while both are where they were when it was recorded; otherwise (the
+// arena placed the workspace elsewhere, compaction moved the pool, a reload)
+// the launches are recorded again. The first run is eager (it warms kernels
+// and cuBLAS), and so is a run that waits for a pipelined weight load.
 import type { Allocation } from '../core/allocation.js';
 import type { Arena } from '../core/arena.js';
-import type { Bindable, Launch } from '../core/device.js';
+import type { Bindable, Launch, Range, Recording } from '../core/device.js';
 import { fill } from '../kernels/elementwise.js';
 import { deviceBytes, type Location, type Plan, type PlanValue } from './plan.js';
 import type { Tensor } from './ops/index.js';
 import type { WeightPool } from './weights.js';
 import { fromDeviceBytes, fromHost, inputWords, toDeviceWords, type TensorData } from './convert.js';
 
+/** How runs were issued: eager launches, recordings made, replays (every graph run is a replay). */
+export interface GraphStats {
+  eager: number;
+  captures: number;
+  replays: number;
+  /** The last recording failure (graphs stay off for this executor after one). */
+  failure?: string;
+}
+
+export interface ExecutorOptions {
+  /** Fill the workspace with a NaN payload first, so an unwritten output element shows (tests). */
+  poison?: boolean;
+  /** Record and replay launches where the device can (default true). */
+  graphs?: boolean;
+}
+
 export class Executor {
   private ws: Allocation<'infer'> | null = null;
+  readonly graphStats: GraphStats = { eager: 0, captures: 0, replays: 0 };
+  private recording: { rec: Recording; key: string } | null = null;
+  private readonly graphs: boolean;
+  private readonly poison: boolean;
   /** The plan's host constants as device words, converted once. */
   private constantWords: (Float32Array | Int32Array | Uint32Array)[] | null = null;
   private readonly launches: Launch[][];
@@ -24,9 +53,10 @@ export class Executor {
     readonly plan: Plan,
     private readonly pool: WeightPool,
     private readonly label: string,
-    /** Fill the workspace with a NaN payload first, so an unwritten output element shows (tests). */
-    private readonly poison = false,
+    opts: ExecutorOptions = {},
   ) {
+    this.poison = opts.poison ?? false;
+    this.graphs = (opts.graphs ?? true) && arena.device.info.capabilities.graphs === true;
     this.needsGroup = plan.steps.map((s) =>
       Math.max(-1, ...s.ins.map((name) => {
         const loc = name ? plan.values.get(name)?.loc : undefined;
@@ -43,7 +73,7 @@ export class Executor {
       };
       const ins = s.ins.map((name, i) => tensor(name, hostIdx.has(i)));
       const outs = s.outs.map((o) => tensor(o)!);
-      return s.def.emit(s.node, ins, outs, plan.opset);
+      return s.def.emit(s.node, ins, outs, plan.opset).map((l) => ({ ...l, lane: 'infer' as const }));
     });
   }
 
@@ -64,19 +94,23 @@ export class Executor {
     const dev = this.arena.device;
     this.ws = this.arena.allocate('infer', this.plan.workspaceBytes, `${this.label}:activations`);
     try {
-      if (this.poison) dev.launch(fill(this.ws, this.plan.workspaceBytes / 4, POISON));
+      if (this.poison) dev.launch({ ...fill(this.ws, this.plan.workspaceBytes / 4, POISON), lane: 'infer' });
       const base = () => this.ws!.range();
       const write = (slot: number, words: ArrayBufferView) => {
         const r = base();
-        dev.write({ backing: r.backing, offset: r.offset + this.plan.slots[slot]!.offset, bytes: words.byteLength }, words);
+        dev.write({ backing: r.backing, offset: r.offset + this.plan.slots[slot]!.offset, bytes: words.byteLength }, words, 'infer');
       };
       this.constantWords ??= this.plan.constants.map((c) => toDeviceWords(c.tensor, c.name));
       this.plan.constants.forEach((c, i) => write(c.slot, this.constantWords![i]!));
       for (const i of this.plan.inputs) write(i.slot, inputWords(i.name, inputs[i.name]!));
-      for (let k = 0; k < this.launches.length; k++) {
-        const wait = weightsReady && this.needsGroup[k]! >= 0 ? weightsReady(this.needsGroup[k]!) : null;
-        if (wait) await wait;
-        for (const l of this.launches[k]!) dev.launch(l);
+      // weightsReady is given only while a pipelined load is writing the weights: launch eagerly, step by step.
+      if (weightsReady || !this.replayed()) {
+        for (let k = 0; k < this.launches.length; k++) {
+          const wait = weightsReady && this.needsGroup[k]! >= 0 ? weightsReady(this.needsGroup[k]!) : null;
+          if (wait) await wait;
+          for (const l of this.launches[k]!) dev.launch(l);
+        }
+        this.graphStats.eager++;
       }
       const out: Record<string, TensorData> = {};
       for (const name of this.plan.outputs) {
@@ -86,7 +120,7 @@ export class Executor {
           continue;
         }
         const r = this.bind(v.loc, v).range();
-        out[name] = fromDeviceBytes(v.type, v.dims, await dev.read(r));
+        out[name] = fromDeviceBytes(v.type, v.dims, await dev.read(r, 'infer'));
       }
       return out;
     } finally {
@@ -94,6 +128,46 @@ export class Executor {
       this.ws = null;
       this.arena.reclaim(await this.arena.fence());
     }
+  }
+
+  /**
+   * Issues the run's launches as a replay when it can: the recording of the
+   * current addresses, made now if there is none. False: launch eagerly
+   * (graphs off, the first run, or recording failed).
+   */
+  private replayed(): boolean {
+    if (!this.graphs || this.graphStats.failure !== undefined) return false;
+    if (this.graphStats.eager + this.graphStats.replays === 0) return false; // warm-up run
+    const dev = this.arena.device;
+    const key = this.addressKey();
+    if (this.recording?.key !== key) {
+      this.dispose();
+      try {
+        const rec = dev.record('infer', () => {
+          for (const step of this.launches) for (const l of step) dev.launch(l);
+        });
+        this.recording = { rec, key };
+        this.graphStats.captures++;
+      } catch (e) {
+        this.graphStats.failure = e instanceof Error ? e.message : String(e);
+        return false;
+      }
+    }
+    dev.replay(this.recording!.rec);
+    this.graphStats.replays++;
+    return true;
+  }
+
+  /** Where the recorded launches point: the workspace and the weight pool. */
+  private addressKey(): string {
+    const at = (r: Range) => `${r.backing.id}@${r.offset}`;
+    return `${at(this.ws!.range())} ${this.pool.alloc ? at(this.pool.alloc.range()) : '-'}`;
+  }
+
+  /** Releases the recording (the executor is dropped, or its addresses changed). */
+  dispose(): void {
+    if (this.recording) this.arena.device.releaseRecording(this.recording.rec);
+    this.recording = null;
   }
 }
 

@@ -3,12 +3,13 @@
 // timed), run with typed input checks, unloaded to hand the pages back.
 import { readFileSync } from 'node:fs';
 import type { Arena } from '../core/arena.js';
+import type { GpuDevice, Lane, Range } from '../core/device.js';
 import { ModelError } from '../onnx/errors.js';
 import type { OnnxGraph } from '../onnx/graph.js';
 import { parseModel } from '../onnx/loader.js';
 import type { TensorType, TensorData } from './convert.js';
 import { DuplicateModelError, UnknownModelError } from './errors.js';
-import { Executor } from './executor.js';
+import { Executor, type GraphStats } from './executor.js';
 import { planGraph, type Plan } from './plan.js';
 import { checkInputs } from './validate.js';
 import { WeightPool } from './weights.js';
@@ -54,8 +55,11 @@ export class ModelStore {
 
   constructor(
     readonly arena: Arena,
-    /** `poison`: fill each run's workspace with NaN first (tests catch unwritten outputs). */
-    private readonly opts: { poison?: boolean } = {},
+    /**
+     * `poison`: fill each run's workspace with NaN first (tests catch unwritten outputs).
+     * `graphs`: record and replay each plan's launches where the device can (default true).
+     */
+    private readonly opts: { poison?: boolean; graphs?: boolean } = {},
   ) {}
 
   /** Parses and validates the file (every node planned at batch 1); no GPU memory is taken. */
@@ -107,8 +111,9 @@ export class ModelStore {
       m.pool.allocate(this.arena, m.info.name);
       m.compiling = dev.prepare([...m.probe.kernels]);
       await m.compiling;
+      const upload = onLane(dev, 'infer');
       for (let k = 0; k < m.pool.groups.length; k++) {
-        m.pool.uploadGroup(dev, k);
+        m.pool.uploadGroup(upload, k);
         if (pipelined && m.pool.groups[k]!.length > 0) await new Promise<void>((r) => setTimeout(r, 0)); // yield: a run may start layer k
       }
       await dev.fence();
@@ -151,6 +156,18 @@ export class ModelStore {
     });
   }
 
+  /** How a model's runs were issued (eager, recorded, replayed), summed over its plans. */
+  graphStats(name: string): GraphStats {
+    const sum: GraphStats = { eager: 0, captures: 0, replays: 0 };
+    for (const e of this.instance(name).executors.values()) {
+      sum.eager += e.graphStats.eager;
+      sum.captures += e.graphStats.captures;
+      sum.replays += e.graphStats.replays;
+      sum.failure ??= e.graphStats.failure;
+    }
+    return sum;
+  }
+
   get(name: string): ModelInfo | undefined {
     const m = this.models.get(name);
     return m ? { ...m.info } : undefined;
@@ -171,8 +188,12 @@ export class ModelStore {
     let e = m.executors.get(key);
     if (!e) {
       const plan = planGraph(m.graph, dims, m.pool.names);
-      e = new Executor(this.arena, plan, m.pool, m.info.name, this.opts.poison);
-      if (m.executors.size >= MAX_PLANS) m.executors.delete(m.executors.keys().next().value!);
+      e = new Executor(this.arena, plan, m.pool, m.info.name, this.opts);
+      if (m.executors.size >= MAX_PLANS) {
+        const oldest = m.executors.keys().next().value!;
+        m.executors.get(oldest)!.dispose();
+        m.executors.delete(oldest);
+      }
       m.executors.set(key, e);
     }
     return e;
@@ -184,4 +205,9 @@ export class ModelStore {
     this.queue = p.catch(() => undefined);
     return p;
   }
+}
+
+/** The device with write() on one lane, for code that takes a device and only writes (WeightPool.uploadGroup). */
+function onLane(dev: GpuDevice, lane: Lane): GpuDevice {
+  return Object.create(dev, { write: { value: (r: Range, d: ArrayBufferView) => dev.write(r, d, lane) } }) as GpuDevice;
 }

@@ -109,7 +109,7 @@ static napi_value sm_resource(napi_env env, napi_callback_info info) {
   return sm_fields(env, o, "device", r.sm);
 }
 
-// smSplit(ordinal, minCount, flags) -> { group, groupSmCount, rest, restSmCount, ... }:
+// smSplit(ordinal, minCount, flags) -> { groups, group, groupSmCount, rest, restSmCount, ... }:
 // one group of at least minCount SMs (the driver rounds up) and the remainder,
 // each as an opaque CUdevResource (ArrayBuffer) for greenCreate.
 static napi_value sm_split(napi_env env, napi_callback_info info) {
@@ -125,9 +125,9 @@ static napi_value sm_split(napi_env env, napi_callback_info info) {
   CU_CHECK(env, gd.cuDeviceGetDevResource(dev, &whole, CU_DEV_RESOURCE_TYPE_SM));
   unsigned int groups = 1;
   CU_CHECK(env, gd.cuDevSmResourceSplitByCount(&group, &groups, &whole, &rest, flags, min_count));
-  USAGE_CHECK(env, groups == 1, "the SM split made no group of that size");
   napi_value o;
   NAPI_CHECK(env, napi_create_object(env, &o));
+  napi_set_named_property(env, o, "groups", number(env, groups));  // 0: no group that large fits
   napi_value g = resource_bytes(env, group);
   if (!g) return nullptr;
   napi_value rb = resource_bytes(env, rest);

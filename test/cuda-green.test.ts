@@ -48,6 +48,42 @@ describe('SM partition bookkeeping (no GPU)', () => {
     expect((caught as GreenContextUnavailableError).origin).toBe(missing);
   });
 
+  it('refuses a size the driver cannot group, and makes no green context', () => {
+    const made: string[] = [];
+    const cu = {
+      smResource: () => ({ deviceSmCount: 132, deviceMinPartition: 8, deviceAlignment: 8 }),
+      smSplit: (_o: number, min: number) => ({ groups: min > 128 ? 0 : 1, group: new ArrayBuffer(8), groupSmCount: 8, rest: new ArrayBuffer(8), restSmCount: 124 }),
+      greenCreate: () => (made.push('green'), 1n),
+    } as unknown as CudaAddon;
+    expect(() => SmPartition.create(cu, { sms: 130 })).toThrow(/largest is about 128/);
+    expect(() => SmPartition.create(cu, { sms: 133 })).toThrow(SmRequestError);
+    expect(made).toEqual([]);
+  });
+
+  it('undoes its own steps when the rest group cannot be made', () => {
+    const calls: string[] = [];
+    let next = 0n;
+    const cu = {
+      smResource: () => ({ deviceSmCount: 132, deviceMinPartition: 8, deviceAlignment: 8 }),
+      smSplit: () => ({ groups: 1, group: new ArrayBuffer(8), groupSmCount: 72, rest: new ArrayBuffer(8), restSmCount: 60 }),
+      greenCreate: () => (calls.push(`create ${++next}`), next),
+      greenSmCount: (g: Handle) => {
+        if (g === 2n) throw new Error('query failed');
+        return 72;
+      },
+      greenStreamCreate: (g: Handle) => (calls.push(`stream on ${g}`), 100n + g),
+      streamDestroy: (st: Handle) => calls.push(`stream ${st} destroyed`),
+      greenDestroy: (g: Handle) => calls.push(`destroy ${g}`),
+    } as unknown as CudaAddon;
+    expect(() => SmPartition.create(cu, { sms: 66, rest: true })).toThrow(/query failed/);
+    expect(calls).toEqual(['create 1', 'create 2', 'destroy 2', 'destroy 1']);
+    calls.length = 0;
+    const p = SmPartition.create(cu, { sms: 66 });
+    p.part.stream(-1);
+    p.destroy();
+    expect(calls).toEqual(['create 3', 'stream on 3', 'stream 103 destroyed', 'destroy 3']);
+  });
+
   it('switchStream records on the old stream, waits on the new one and moves cuBLAS, in that order', () => {
     const calls: string[] = [];
     const cu = {

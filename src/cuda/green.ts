@@ -23,6 +23,8 @@ export interface SmLayout {
 
 /** One SM group of a split, as the addon returns it: the resource is opaque bytes for greenCreate. */
 export interface SmSplit {
+  /** 1, or 0 when no group of that size fits the device's granularity. */
+  groups: number;
   group: ArrayBuffer;
   groupSmCount: number;
   rest: ArrayBuffer;
@@ -90,6 +92,22 @@ export function expectedGrant(layout: SmLayout, requested: number): number {
   return Math.ceil(Math.max(requested, layout.minPartition) / a) * a;
 }
 
+/** One group of at least `sms` SMs and the rest; a size the driver cannot make is an SmRequestError. */
+function splitSms(cu: GreenCuda, ordinal: number, sms: number, flags: number, layout: SmLayout): SmSplit {
+  let split: SmSplit;
+  try {
+    split = orUnavailable('cuDevSmResourceSplitByCount', () => cu.smSplit(ordinal, sms, flags));
+  } catch (e) {
+    if (e instanceof CudaError && /INVALID_RESOURCE_CONFIGURATION/.test(e.code))
+      throw new SmRequestError(sms, layout.smCount, `the driver cannot make such a group (${e.detail})`);
+    throw e;
+  }
+  if (split.groups !== 1)
+    throw new SmRequestError(sms, layout.smCount, `no group that large fits: groups come in multiples of ${layout.alignment} ` +
+      `(at least ${layout.minPartition}); the largest is about ${Math.floor(layout.smCount / Math.max(1, layout.alignment)) * layout.alignment}`);
+  return split;
+}
+
 /** The SMs of one green context and the streams made on it (destroyed with it). */
 export class SmGroup {
   private readonly streams: Handle[] = [];
@@ -151,7 +169,7 @@ export class SmPartition {
     if (!Number.isInteger(sms) || sms < 1) throw new SmRequestError(sms, layout.smCount, 'ask for a whole number of SMs, at least 1');
     if (sms > layout.smCount) throw new SmRequestError(sms, layout.smCount, 'more SMs than the device has');
     const flags = opts.ignoreCoscheduling ? SPLIT_IGNORE_COSCHEDULING : 0;
-    const split = orUnavailable('cuDevSmResourceSplitByCount', () => cu.smSplit(ordinal, sms, flags));
+    const split = splitSms(cu, ordinal, sms, flags, layout);
     const make = (resource: ArrayBuffer): SmGroup => {
       const green = orUnavailable('cuGreenCtxCreate', () => cu.greenCreate(ordinal, resource));
       try {

@@ -23,7 +23,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | 
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 
 step build:cuda
-node scripts/build-cuda.mjs --force 2>&1 | tee "$OUT/build.log" | tail -3 || status=1
+node scripts/build-cuda.mjs --force 2>&1 | tee "$OUT/build.log" | tail -30 || status=1
 
 step "green-context tests"
 node node_modules/vitest/vitest.mjs run test/cuda-green.test.ts 2>&1 | tee "$OUT/green-tests.log" \

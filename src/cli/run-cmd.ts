@@ -1,10 +1,13 @@
 // `handover run`: the evaluation of issue 8. Measures each model's standalone
 // latency (SLO = 4x), then plays one trace against each system in turn on a
 // fresh arena, gate, trainer and model store on the same device, and writes
-// DIR/report.json and DIR/report.html.
+// DIR/report.json and DIR/report.html. `--workload llm` replays the Azure LLM
+// trace against the KV model's continuous batch instead (src/eval/llm/).
 import { UsageError } from '../core/errors.js';
 import { DEFAULT_TESTBED, type TestbedSpec } from '../eval/testbed.js';
 import { evaluate } from '../eval/evaluation.js';
+import { runLlmWorkload } from '../eval/llm/command.js';
+import { DEFAULT_LLM_TESTBED } from '../eval/llm/testbed.js';
 import { headline, writeReport } from '../eval/report.js';
 import { loadAzureTrace } from '../sched/azure.js';
 import { parseSystems } from '../sched/systems.js';
@@ -15,17 +18,18 @@ import { openDevice } from './open-device.js';
 import { ProgressBar } from './progress.js';
 
 export const runSpec: FlagSpec = {
+  workload: { type: 'string', default: 'vision', help: 'vision (MLP instances, issue 8) or llm (the Azure LLM trace on the KV model, beside training)' },
   trace: { type: 'string', default: 'burst', help: 'light, heavy, burst, skewed (or azure)' },
   'trace-file': { type: 'string', help: 'play the Azure LLM trace from this path (read in place, never copied)' },
-  systems: { type: 'string', default: 'handover,sp75,taskswitch', help: 'comma-separated: handover, naive, sp50, sp75, taskswitch, infer-only' },
+  systems: { type: 'string', help: 'comma-separated: handover, naive, sp50, sp75, taskswitch, infer-only (default handover,sp75,taskswitch; llm: handover,sp50,sp75,infer-only)' },
   duration: { type: 'number', default: 60, help: 'seconds of trace per system (after time scaling)' },
   out: { type: 'string', default: 'report', help: 'folder for report.json and report.html' },
   models: { type: 'number', default: DEFAULT_TESTBED.models, help: 'model instances' },
   'model-file': { type: 'list', help: 'serve this ONNX file instead of the MLPs (repeat for several; each duplicated to --models instances), e.g. ../shared/models/squeezenet1_1.onnx' },
   arch: { type: 'list', help: 'an inference MLP architecture as widths, e.g. 64-256-256-10 (repeat for several; default two small MLPs)' },
   'train-layers': { type: 'string', default: DEFAULT_TESTBED.train.layers.join('-'), help: 'the training MLP widths' },
-  'micro-batch': { type: 'number', default: DEFAULT_TESTBED.train.microBatch, help: 'largest training micro-batch' },
-  'arena-pages': { type: 'number', default: DEFAULT_TESTBED.arenaPages, help: 'arena size in pages' },
+  'micro-batch': { type: 'number', help: `largest training micro-batch (default ${DEFAULT_TESTBED.train.microBatch}; llm ${DEFAULT_LLM_TESTBED.train.microBatch})` },
+  'arena-pages': { type: 'number', help: `arena size in pages (default ${DEFAULT_TESTBED.arenaPages}; llm ${DEFAULT_LLM_TESTBED.arenaPages})` },
   'workspace-pages': { type: 'number', default: DEFAULT_TESTBED.workspacePages, help: "pages kept for inference activations (a request's workspace; raise it for the shared vision models)" },
   'page-kib': { type: 'number', default: DEFAULT_TESTBED.pageBytes / 1024, help: 'arena page size in KiB' },
   'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (all systems)' },
@@ -38,6 +42,10 @@ export const runSpec: FlagSpec = {
   'watermark-kib': { type: 'number', help: 'handover policy W in KiB (default: one model)' },
   tune: { type: 'boolean', default: false, help: "use the tuner's (T_idle, W) for this trace and the measured times instead" },
   'slo-target': { type: 'number', default: 0.9, help: 'compliance target for the tuner' },
+  model: { type: 'string', help: 'llm: the KV model (default test/fixtures/tiny_gpt_kv.onnx, else ../shared/models/tiny_gpt_kv.onnx)' },
+  'max-context': { type: 'number', help: `llm: positions the trace's token counts are scaled to (default ${DEFAULT_LLM_TESTBED.maxContext}, at most the model's 512)` },
+  'max-batch': { type: 'number', help: `llm: most sequences in one step (default ${DEFAULT_LLM_TESTBED.maxBatch})` },
+  'block-tokens': { type: 'number', help: `llm: tokens per KV block (default ${DEFAULT_LLM_TESTBED.blockTokens})` },
   backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda' },
   json: { type: 'boolean', default: false, help: 'last stdout line: a JSON object keyed by system' },
   help: { type: 'boolean', default: false, help: 'this text' },
@@ -71,7 +79,20 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
-  const systems = parseSystems(String(flags.systems));
+  const json = Boolean(flags.json);
+  const say = (line: string) => (json ? console.error(line) : console.log(line));
+  const workload = String(flags.workload);
+  if (workload === 'llm') {
+    const head = await runLlmWorkload({
+      flags, argv, say, openDevice: () => openDevice(String(flags.backend), say),
+      progress: (s, total) => new ProgressBar(s.padEnd(10), Math.max(25, Math.ceil(total / 10))),
+    });
+    if (json) console.log(JSON.stringify(head));
+    return 0;
+  }
+  if (workload !== 'vision') throw new UsageError(`--workload must be vision or llm, got '${workload}'`);
+  for (const f of ['model', 'max-context', 'max-batch', 'block-tokens']) if (flags[f] !== undefined) throw new UsageError(`--${f} is for --workload llm`);
+  const systems = parseSystems(String(flags.systems ?? 'handover,sp75,taskswitch'));
   if (systems.length === 0) throw new UsageError('--systems names no system');
   const models = Number(flags.models);
   if (!Number.isInteger(models) || models < 1) throw new UsageError('--models must be a positive integer');
@@ -80,11 +101,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...DEFAULT_TESTBED,
     models,
     pageBytes: Number(flags['page-kib']) * 1024,
-    arenaPages: Number(flags['arena-pages']),
+    arenaPages: Number(flags['arena-pages'] ?? DEFAULT_TESTBED.arenaPages),
     workspacePages: Number(flags['workspace-pages']),
     modelFiles: (flags['model-file'] as string[] | undefined) ?? [],
     architectures: archFlags.length ? archFlags.map((a) => widths(a, 'arch')) : DEFAULT_TESTBED.architectures,
-    train: { ...DEFAULT_TESTBED.train, layers: widths(String(flags['train-layers']), 'train-layers'), microBatch: Number(flags['micro-batch']) },
+    train: { ...DEFAULT_TESTBED.train, layers: widths(String(flags['train-layers']), 'train-layers'), microBatch: Number(flags['micro-batch'] ?? DEFAULT_TESTBED.train.microBatch) },
     priorityMs: Number(flags['priority-ms']),
     shareRows: Number(flags['share-rows']),
     maxInFlight: Number(flags['max-in-flight']),
@@ -97,8 +118,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(spec.arenaPages) || spec.arenaPages < 8) throw new UsageError('--arena-pages must be an integer >= 8');
   if (!Number.isInteger(spec.pageBytes) || spec.pageBytes % 256 !== 0) throw new UsageError('--page-kib must give a whole number of 256-byte blocks');
   const { trace, file } = traceOf(flags, models);
-  const json = Boolean(flags.json);
-  const say = (line: string) => (json ? console.error(line) : console.log(line));
   const dev = await openDevice(String(flags.backend), say);
   const tuned: { tIdleMs?: number; watermarkBytes?: number } | 'tuner' = flags.tune ? 'tuner' : {};
   if (flags['t-idle-ms'] !== undefined && tuned !== 'tuner') tuned.tIdleMs = Number(flags['t-idle-ms']);

@@ -88,7 +88,10 @@ export async function standalone(gen: Generator, prompt: number[], maxTokens: nu
 }
 
 export interface LlmReport {
+  /** Requests that finished. */
   requests: number;
+  /** Requests that failed (e.g. more KV blocks than the cache can ever hold). */
+  failed: number;
   ttft: Percentiles;
   tbt: Percentiles;
   /** Fraction of requests whose TTFT met the SLO, and of token gaps whose TBT did. */
@@ -97,28 +100,48 @@ export interface LlmReport {
   tokensPerSec: number;
   wallS: number;
   slo: Slo;
+  /** Every finished request's TTFT and every token gap, ms (CDFs). */
+  samples: { ttftMs: number[]; tbtMs: number[] };
 }
 
-/** Submits each request at its arrival (seconds / timeScale from now) and waits for all. */
-export async function replay(batcher: Batcher, requests: LlmRequest[], slo: Slo, opts: { timeScale?: number } = {}): Promise<LlmReport> {
+export interface ReplayOptions {
+  timeScale?: number;
+  /** Called as each request ends (finished or failed), e.g. for a progress bar. */
+  onEnd?: (result: BatchResult | null, ended: number, total: number) => void;
+}
+
+/**
+ * Submits each request at its arrival (seconds / timeScale from now) and waits
+ * for all. A failed request counts as failed (and against TTFT compliance);
+ * it does not stop the others.
+ */
+export async function replay(batcher: Batcher, requests: LlmRequest[], slo: Slo, opts: ReplayOptions = {}): Promise<LlmReport> {
   const scale = opts.timeScale ?? 1;
   const t0 = performance.now();
-  const results: Promise<BatchResult>[] = requests.map(
-    (r) => new Promise<BatchResult>((resolve, reject) => setTimeout(() => batcher.submit({ prompt: r.prompt, maxTokens: r.maxTokens }).then(resolve, reject), (r.t / scale) * 1000)),
+  let ended = 0;
+  const end = (r: BatchResult | null) => opts.onEnd?.(r, ++ended, requests.length);
+  const results: Promise<BatchResult | null>[] = requests.map(
+    (r) =>
+      new Promise<BatchResult | null>((resolve) =>
+        setTimeout(() => batcher.submit({ prompt: r.prompt, maxTokens: r.maxTokens }).then((x) => (end(x), resolve(x)), () => (end(null), resolve(null))), (r.t / scale) * 1000),
+      ),
   );
-  const done = await Promise.all(results);
+  const all = await Promise.all(results);
   const wallS = (performance.now() - t0) / 1000;
+  const done = all.filter((r): r is BatchResult => r !== null);
   const ttfts = done.map((r) => r.ttftMs);
   const tbts = done.flatMap((r) => r.tbtMs);
   const tokens = done.reduce((n, r) => n + r.tokens.length, 0);
   return {
     requests: done.length,
+    failed: all.length - done.length,
     ttft: percentiles(ttfts),
     tbt: percentiles(tbts),
-    ttftCompliance: ttfts.filter((x) => x <= slo.ttftMs).length / Math.max(1, ttfts.length),
+    ttftCompliance: ttfts.filter((x) => x <= slo.ttftMs).length / Math.max(1, all.length),
     tbtCompliance: tbts.length === 0 ? 1 : tbts.filter((x) => x <= slo.tbtMs).length / tbts.length,
     tokensPerSec: tokens / wallS,
     wallS,
     slo,
+    samples: { ttftMs: ttfts, tbtMs: tbts },
   };
 }

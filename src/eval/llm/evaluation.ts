@@ -1,0 +1,114 @@
+// The LLM evaluation: scale the trace's token counts to the model's context,
+// measure one request alone (SLO = 4x the standalone TTFT and TBT averages),
+// then replay the trace against each system in turn on a fresh testbed on the
+// same device. Infer-Only runs first whenever a static partition is asked
+// for: SP-50 / SP-75's KV caps are 50% / 75% of the KV pages it held at its
+// peak.
+import type { GpuDevice } from '../../core/device.js';
+import { percentiles, scaleRequests, standalone, type LlmRequest, type Slo, type TraceRequest } from '../../llm/workload.js';
+import type { Dataset } from '../../train/data.js';
+import type { LlmRunMeta, LlmRunReport, LlmSystemName, LlmSystemResult } from './result.js';
+import { runLlmSystem } from './run-system.js';
+import { buildLlmTestbed, type LlmTestbedSpec } from './testbed.js';
+
+export const SLO_MULTIPLE = 4;
+
+export interface LlmEvaluationInput {
+  /** Arrivals already time-scaled (seconds of wall clock from the start), with the trace's token counts. */
+  trace: TraceRequest[];
+  traceFile: string;
+  timeScale: number;
+  durationS: number;
+  systems: LlmSystemName[];
+  spec: LlmTestbedSpec;
+  data: Dataset;
+  seed: number;
+  backend: string;
+  command: string;
+  log?: (line: string) => void;
+  progress?: (system: string, total: number) => { update(done: number, total: number, detail: string): void; done(): void };
+}
+
+const SHARE: Partial<Record<LlmSystemName, number>> = { sp50: 0.5, sp75: 0.75 };
+
+/** The KV cap of a static partition: its share of Infer-Only's peak pages, at least one page. */
+export function kvCap(system: LlmSystemName, inferOnlyPeakPages: number): number | null {
+  const share = SHARE[system];
+  return share === undefined ? null : Math.max(1, Math.floor(share * inferOnlyPeakPages));
+}
+
+/** The median request's prompt and output (at least 2 tokens, so it has a TBT). */
+function typicalRequest(requests: LlmRequest[]): { prompt: number[]; maxTokens: number } {
+  const p = percentiles(requests.map((r) => r.prompt.length)).p50;
+  const o = percentiles(requests.map((r) => r.maxTokens)).p50;
+  const like = requests.find((r) => r.prompt.length === p) ?? requests[0]!;
+  return { prompt: like.prompt, maxTokens: Math.max(2, o) };
+}
+
+async function measureStandalone(dev: GpuDevice, spec: LlmTestbedSpec, data: Dataset, requests: LlmRequest[]): Promise<{ alone: Slo; modelBytes: number; workspacePages: number; blockBytes: number }> {
+  const bed = await buildLlmTestbed(dev, 'infer-only', spec, data);
+  try {
+    const r = typicalRequest(requests);
+    const alone = await standalone(bed.gen, r.prompt, r.maxTokens, 3);
+    return { alone, modelBytes: bed.modelBytes, workspacePages: bed.workspacePages, blockBytes: bed.cache.blockBytes };
+  } finally {
+    await bed.destroy();
+  }
+}
+
+export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Promise<LlmRunReport> {
+  const log = input.log ?? (() => {});
+  const { spec } = input;
+  const { requests, scaling } = scaleRequests(input.trace, spec.maxContext, { seed: input.seed });
+  log(`token scaling: ${scaling.text}`);
+  const sized = await measureStandalone(dev, spec, input.data, requests);
+  const slo: Slo = { ttftMs: SLO_MULTIPLE * sized.alone.ttftMs, tbtMs: SLO_MULTIPLE * sized.alone.tbtMs };
+  log(`standalone (the median request alone): TTFT ${sized.alone.ttftMs.toFixed(1)} ms, TBT ${sized.alone.tbtMs.toFixed(1)} ms -> SLO TTFT ${slo.ttftMs.toFixed(1)} ms, TBT ${slo.tbtMs.toFixed(1)} ms`);
+  const needsPeak = input.systems.some((s) => SHARE[s] !== undefined);
+  const order: LlmSystemName[] = needsPeak ? ['infer-only', ...input.systems.filter((s) => s !== 'infer-only')] : [...input.systems];
+  const systems: Partial<Record<LlmSystemName, LlmSystemResult>> = {};
+  let peak: number | null = null;
+  for (const system of order) {
+    const cap = peak === null ? null : kvCap(system, peak);
+    const bar = input.progress?.(system, requests.length);
+    const r = await runLlmSystem(dev, { system, spec, data: input.data, requests, slo, timeScale: 1, kvCapPages: cap, onProgress: (d, t, s) => bar?.update(d, t, s) });
+    bar?.done();
+    if (system === 'infer-only') peak = r.peakKvPages;
+    if (input.systems.includes(system)) systems[system] = r;
+    log(
+      `${system}${cap !== null ? ` (KV cap ${cap} pages)` : ''}: TTFT P50 ${r.ttft.p50.toFixed(0)} P99 ${r.ttft.p99.toFixed(0)} ms, ${(100 * r.ttftCompliance).toFixed(1)}% in SLO; TBT P50 ${r.tbt.p50.toFixed(0)} P99 ${r.tbt.p99.toFixed(0)} ms, ${(100 * r.tbtCompliance).toFixed(1)}% in SLO; ` +
+        `${r.completed}/${r.requests} done, ${r.failed} failed, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires / ${r.releases} releases; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
+    );
+  }
+  const span = input.trace.length ? Math.max(...input.trace.map((r) => r.t)) : 0;
+  const meta: LlmRunMeta = {
+    date: new Date().toISOString(),
+    device: dev.info.name,
+    software: dev.info.software,
+    backend: input.backend,
+    traceFile: input.traceFile,
+    model: spec.modelPath,
+    seed: input.seed,
+    durationS: input.durationS,
+    timeScale: input.timeScale,
+    requests: requests.length,
+    meanRate: requests.length / Math.max(input.durationS, span, 1e-9),
+    scaling: scaling.text,
+    scalingFactor: scaling.factor,
+    maxContext: spec.maxContext,
+    maxBatch: spec.maxBatch,
+    blockTokens: spec.blockTokens,
+    blockBytes: sized.blockBytes,
+    arenaBytes: spec.arenaPages * spec.pageBytes,
+    pageBytes: spec.pageBytes,
+    modelBytes: sized.modelBytes,
+    workspacePages: sized.workspacePages,
+    trainLayers: spec.train.layers,
+    trainMicroBatch: spec.train.microBatch,
+    standalone: sized.alone,
+    slo,
+    inferOnlyPeakKvPages: peak,
+    command: input.command,
+  };
+  return { meta, systems };
+}

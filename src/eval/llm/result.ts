@@ -1,0 +1,92 @@
+// What the LLM evaluation measured, as it goes into report.json.
+import type { Percentiles, Slo } from '../../llm/workload.js';
+
+export type LlmSystemName = 'handover' | 'sp50' | 'sp75' | 'infer-only';
+export const LLM_SYSTEMS: readonly LlmSystemName[] = ['handover', 'sp50', 'sp75', 'infer-only'];
+
+/** The arena every ~100 ms: KV pages beside what each owner holds (pages). */
+export interface KvSample {
+  /** Seconds from the start of the replay. */
+  t: number;
+  kvPages: number;
+  kvBlocks: number;
+  trainPages: number;
+  inferPages: number;
+  freePages: number;
+  trainLimitPages: number;
+}
+
+export interface KvMark {
+  t: number;
+  kind: 'require' | 'release';
+  bytes: number;
+}
+
+export interface LlmSystemResult {
+  system: LlmSystemName;
+  summary: string;
+  /** Most KV pages the cache may hold (null: no fixed cap). */
+  kvCapPages: number | null;
+  requests: number;
+  completed: number;
+  failed: number;
+  ttft: Percentiles;
+  tbt: Percentiles;
+  ttftCompliance: number;
+  tbtCompliance: number;
+  tokensPerSec: number;
+  /** Admissions that waited because the KV blocks ran out with nothing more to take. */
+  queuedAtMinimum: number;
+  preemptions: number;
+  requires: number;
+  releases: number;
+  requiredBytes: number;
+  peakKvPages: number;
+  peakKvBlocks: number;
+  trainSamples: number;
+  trainSamplesPerSec: number;
+  trainDiscards: number;
+  wallS: number;
+  /** Each finished request's TTFT and each token gap (ms, rounded to 0.01). */
+  ttftMs: number[];
+  tbtMs: number[];
+  kv: KvSample[];
+  marks: KvMark[];
+}
+
+export interface LlmRunMeta {
+  date: string;
+  device: string;
+  software: boolean;
+  backend: string;
+  traceFile: string;
+  model: string;
+  seed: number;
+  durationS: number;
+  timeScale: number;
+  requests: number;
+  meanRate: number;
+  scaling: string;
+  scalingFactor: number;
+  maxContext: number;
+  maxBatch: number;
+  blockTokens: number;
+  blockBytes: number;
+  arenaBytes: number;
+  pageBytes: number;
+  modelBytes: number;
+  workspacePages: number;
+  trainLayers: number[];
+  trainMicroBatch: number;
+  /** Standalone averages (one request alone) and the SLO (4x each). */
+  standalone: Slo;
+  slo: Slo;
+  /** Infer-Only's peak KV pages, from which SP-50/SP-75's caps come (null: no SP system ran). */
+  inferOnlyPeakKvPages: number | null;
+  command: string;
+}
+
+export interface LlmRunReport {
+  meta: LlmRunMeta;
+  systems: Partial<Record<LlmSystemName, LlmSystemResult>>;
+}

@@ -13,18 +13,12 @@ __device__ inline void operands(const BinaryParams& p, uint32_t i, uint32_t& ia,
   ia = i % p.na;
   ib = i % p.nb;
   if (p.rank == 0) return;
-  uint32_t rem = i;
   ia = 0;
   ib = 0;
-#pragma unroll
-  for (int d = kMaxRank - 1; d >= 0; d--) {
-    if (d >= (int)p.rank) continue;
-    uint32_t dim = p.dims[d];
-    uint32_t k = rem % dim;
-    rem = rem / dim;
+  coordinates(p.dims, p.rank, i, [&](int d, uint32_t k) {
     ia += k * p.sa[d];
     ib += k * p.sb[d];
-  }
+  });
 }
 
 // WGSL powf: exact small exponents; a negative base with an integral exponent
@@ -134,17 +128,12 @@ __global__ void compare(BinaryParams p, const word* a, const word* b, word* y) {
 __global__ void where(WhereParams p, const word* c, const word* x, const word* z, word* y) {
   uint32_t i;
   if (!item(p.n, i)) return;
-  uint32_t rem = i, ic = 0, ix = 0, iz = 0;
-#pragma unroll
-  for (int d = kMaxRank - 1; d >= 0; d--) {
-    if (d >= (int)p.rank) continue;
-    uint32_t dim = p.dims[d];
-    uint32_t k = rem % dim;
-    rem = rem / dim;
+  uint32_t ic = 0, ix = 0, iz = 0;
+  coordinates(p.dims, p.rank, i, [&](int d, uint32_t k) {
     ic += k * p.sc[d];
     ix += k * p.sx[d];
     iz += k * p.sz[d];
-  }
+  });
   y[i] = c[ic] != 0 ? x[ix] : z[iz];
 }
 

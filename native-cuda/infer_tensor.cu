@@ -34,15 +34,11 @@ __global__ void gather(GatherParams p, const word* x, const int32_t* idx, word* 
 __global__ void pad(PadParams p, const word* x, word* y) {
   uint32_t i;
   if (!item(p.n, i)) return;
-  uint32_t rem = i, off = 0, stride = 1;
+  uint32_t off = 0, stride = 1;
   bool inside = true;
-#pragma unroll
-  for (int d = kMaxRank - 1; d >= 0; d--) {
-    if (d >= (int)p.rank) continue;
-    uint32_t od = p.od[d];
+  coordinates(p.od, p.rank, i, [&](int d, uint32_t c) {
     int32_t xd = (int32_t)p.xd[d];
-    int32_t k = (int32_t)(rem % od) - p.begin[d];
-    rem = rem / od;
+    int32_t k = (int32_t)c - p.begin[d];
     if (k < 0 || k >= xd) {
       if (p.mode == 0) {
         inside = false;
@@ -56,7 +52,7 @@ __global__ void pad(PadParams p, const word* x, word* y) {
     }
     off += (uint32_t)k * stride;
     stride *= (uint32_t)xd;
-  }
+  });
   y[i] = inside ? x[off] : p.value;
 }
 
@@ -65,16 +61,11 @@ __global__ void pad(PadParams p, const word* x, word* y) {
 __global__ void strided_copy(StridedCopyParams p, const word* x, word* y) {
   uint32_t i;
   if (!item(p.n, i)) return;
-  uint32_t rem = i, ix = p.xOff, iy = p.yOff;
-#pragma unroll
-  for (int d = kMaxRank - 1; d >= 0; d--) {
-    if (d >= (int)p.rank) continue;
-    uint32_t dim = p.dims[d];
-    uint32_t k = rem % dim;
-    rem = rem / dim;
+  uint32_t ix = p.xOff, iy = p.yOff;
+  coordinates(p.dims, p.rank, i, [&](int d, uint32_t k) {
     ix += k * (uint32_t)p.xs[d];
     iy += k * p.ys[d];
-  }
+  });
   y[iy] = x[ix];
 }
 

@@ -49,6 +49,20 @@ __device__ inline bool item(uint32_t n, uint32_t& i) {
   return g < n;
 }
 
+// Calls at(d, k) for each dim d < rank, innermost first, with k the
+// coordinate of item i along d (the WGSL's `rem % dim; rem / dim` walk).
+template <typename At>
+__device__ inline void coordinates(const uint32_t (&dims)[kMaxRank], uint32_t rank, uint32_t i, At at) {
+  uint32_t rem = i;
+#pragma unroll
+  for (int d = kMaxRank - 1; d >= 0; d--) {
+    if (d >= (int)rank) continue;
+    uint32_t k = rem % dims[d];
+    rem = rem / dims[d];
+    at(d, k);
+  }
+}
+
 template <class T> struct same { using type = T; };
 
 // Launches kernel over threads[0] items (ceil(threads / 256) blocks, as the

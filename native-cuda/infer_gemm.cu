@@ -216,7 +216,8 @@ static cudaError_t matmul_tiles(const BatchedMatmulParams& p, unsigned count, vo
 // threads = [ceil(n/8), ceil(m/4), batch count]: z is the batch count.
 cudaError_t launch_batched_matmul(void* const* b, const void* raw, const unsigned* t, cudaStream_t s) {
   BatchedMatmulParams p = params<BatchedMatmulParams>(raw);
-  if (t[0] == 0 || t[1] == 0 || t[2] == 0 || p.m == 0 || p.n == 0 || p.rank > 4) return cudaSuccess;
+  if (t[0] == 0 || t[1] == 0 || t[2] == 0 || p.m == 0 || p.n == 0) return cudaSuccess;
+  if (p.rank > 4) return cudaErrorInvalidValue;
   switch (pick(p.m, p.n, t[2])) {
     case Shape::Wide: return matmul_tiles<16, 64>(p, t[2], b, s);
     case Shape::Tall: return matmul_tiles<64, 16>(p, t[2], b, s);

@@ -1,6 +1,7 @@
 // conv2d (implicit GEMM) and batched_matmul on one shared-memory tiled fp32
 // GEMM core: a 256-thread block computes a BM x BN tile of C = A B, each
-// thread (TM = BM/16) x (TN = BN/16) outputs, K in steps of 16.
+// thread (TM = BM/16) x (TN = BN/16) outputs, K in steps of 16 (the next step
+// is read into registers while the current one is multiplied).
 //   conv2d: per group g, A = weights [coutG, K = cinG*kh*kw] (row-major as
 //   stored), B = the im2col view of x [K, n*oh*ow] gathered on the fly
 //   (padding reads 0), C = y with bias and the [lo, hi] clamp fused.
@@ -25,13 +26,24 @@ __device__ void tile_product(const LoadA& a, const LoadB& b, unsigned K, float (
   static_assert(kThreads % BN == 0 && (BM * BK) % kThreads == 0 && (BN * BK) % kThreads == 0, "tile shape");
   __shared__ float As[BK][BM + 4];
   __shared__ float Bs[BK][BN];
+  constexpr int NA = BM * BK / kThreads, NB = BN * BK / kThreads;
   const int t = threadIdx.x, tx = t % 16, ty = t / 16;
+  // The next K step is fetched into registers while this one is multiplied.
+  float ra[NA], rb[NB];
+  auto fetch = [&](unsigned k0) {
+#pragma unroll
+    for (int i = 0; i < NA; i++) ra[i] = a((t + i * kThreads) / BK, k0 + (t + i * kThreads) % BK);
+#pragma unroll
+    for (int i = 0; i < NB; i++) rb[i] = b(k0 + (t + i * kThreads) / BN);
+  };
+  if (K > 0) fetch(0);
   for (unsigned k0 = 0; k0 < K; k0 += BK) {
 #pragma unroll
-    for (int e = t; e < BM * BK; e += kThreads) As[e % BK][e / BK] = a(e / BK, k0 + e % BK);
+    for (int i = 0; i < NA; i++) As[(t + i * kThreads) % BK][(t + i * kThreads) / BK] = ra[i];
 #pragma unroll
-    for (int e = t; e < BN * BK; e += kThreads) Bs[e / BN][e % BN] = b(k0 + e / BN);
+    for (int i = 0; i < NB; i++) Bs[(t + i * kThreads) / BN][(t + i * kThreads) % BN] = rb[i];
     __syncthreads();
+    if (k0 + BK < K) fetch(k0 + BK);
 #pragma unroll
     for (int kk = 0; kk < BK; kk++) {
       float av[TM], bv[TN];

@@ -102,6 +102,8 @@ export interface LlmReport {
   slo: Slo;
   /** Every finished request's TTFT and every token gap, ms (CDFs). */
   samples: { ttftMs: number[]; tbtMs: number[] };
+  /** Why requests failed: each distinct error message once. */
+  errors: string[];
 }
 
 export interface ReplayOptions {
@@ -119,11 +121,12 @@ export async function replay(batcher: Batcher, requests: LlmRequest[], slo: Slo,
   const scale = opts.timeScale ?? 1;
   const t0 = performance.now();
   let ended = 0;
+  const errors = new Set<string>();
   const end = (r: BatchResult | null) => opts.onEnd?.(r, ++ended, requests.length);
   const results: Promise<BatchResult | null>[] = requests.map(
     (r) =>
       new Promise<BatchResult | null>((resolve) =>
-        setTimeout(() => batcher.submit({ prompt: r.prompt, maxTokens: r.maxTokens }).then((x) => (end(x), resolve(x)), () => (end(null), resolve(null))), (r.t / scale) * 1000),
+        setTimeout(() => batcher.submit({ prompt: r.prompt, maxTokens: r.maxTokens }).then((x) => (end(x), resolve(x)), (e: unknown) => (errors.add(String((e as Error)?.message ?? e)), end(null), resolve(null))), (r.t / scale) * 1000),
       ),
   );
   const all = await Promise.all(results);
@@ -143,5 +146,6 @@ export async function replay(batcher: Batcher, requests: LlmRequest[], slo: Slo,
     wallS,
     slo,
     samples: { ttftMs: ttfts, tbtMs: tbts },
+    errors: [...errors],
   };
 }

@@ -53,7 +53,7 @@ export async function runLlmWorkload({ flags, argv, say, openDevice, progress }:
     const def = defaultAzurePath();
     if (!existsSync(def)) throw new UsageError(`--workload llm needs the Azure LLM trace: pass --trace-file PATH (looked for the default at ${def})`);
     file = def;
-  }
+  } else if (!existsSync(file)) throw new UsageError(`--trace-file: no such file ${resolve(file)} (the Azure LLM trace is read by path, never copied into the project)`);
   const model = flags.model === undefined ? defaultKvModel() : resolve(String(flags.model));
   if (model === null) throw new UsageError(`--model: no KV model found in test/fixtures or ../shared/models (tiny_gpt_kv.onnx); pass --model PATH`);
   if (!existsSync(model)) throw new UsageError(`--model: no such file ${model}`);

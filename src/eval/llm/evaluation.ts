@@ -77,7 +77,7 @@ export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Pr
     if (input.systems.includes(system)) systems[system] = r;
     log(
       `${system}${cap !== null ? ` (KV cap ${cap} pages)` : ''}: TTFT P50 ${r.ttft.p50.toFixed(0)} P99 ${r.ttft.p99.toFixed(0)} ms, ${(100 * r.ttftCompliance).toFixed(1)}% in SLO; TBT P50 ${r.tbt.p50.toFixed(0)} P99 ${r.tbt.p99.toFixed(0)} ms, ${(100 * r.tbtCompliance).toFixed(1)}% in SLO; ` +
-        `${r.completed}/${r.requests} done, ${r.failed} failed, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires / ${r.releases} releases; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
+        `${r.completed}/${r.requests} done, ${r.failed} failed${r.errors.length ? ` (${r.errors.join('; ')})` : ''}, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires / ${r.releases} releases; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
     );
   }
   const span = input.trace.length ? Math.max(...input.trace.map((r) => r.t)) : 0;

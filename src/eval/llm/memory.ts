@@ -9,10 +9,14 @@ export class RecordedMemory implements MemorySide {
   readonly marks: KvMark[] = [];
   t0 = performance.now();
 
-  constructor(readonly inner: MemorySide) {}
+  constructor(
+    readonly inner: MemorySide,
+    /** Runs a require (inference's hold on the gate lifted, see priority.ts). */
+    private readonly around: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+  ) {}
 
   async require(bytes: number): Promise<{ freedBytes: number }> {
-    const r = await this.inner.require(bytes);
+    const r = await this.around(() => this.inner.require(bytes));
     this.marks.push({ t: (performance.now() - this.t0) / 1000, kind: 'require', bytes: r.freedBytes });
     return r;
   }

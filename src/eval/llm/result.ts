@@ -30,6 +30,8 @@ export interface LlmSystemResult {
   requests: number;
   completed: number;
   failed: number;
+  /** Why requests failed (each distinct message once). */
+  errors: string[];
   ttft: Percentiles;
   tbt: Percentiles;
   ttftCompliance: number;

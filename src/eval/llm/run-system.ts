@@ -83,6 +83,7 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
     requests: input.requests.length,
     completed: report.requests,
     failed: report.failed,
+    errors: report.errors,
     ttft: report.ttft,
     tbt: report.tbt,
     ttftCompliance: report.ttftCompliance,

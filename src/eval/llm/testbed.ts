@@ -44,12 +44,12 @@ export interface LlmTestbedSpec {
 
 export const DEFAULT_LLM_TESTBED: Omit<LlmTestbedSpec, 'modelPath'> = {
   pageBytes: 64 << 10,
-  arenaPages: 160,
+  arenaPages: 192,
   maxBatch: 8,
   blockTokens: 16,
   maxContext: 128,
   watermarkBytes: 2 * (64 << 10),
-  train: { layers: [64, 256, 256, 10], microBatch: 512, effectiveBatch: 1024, lr: 0.05 },
+  train: { layers: [64, 256, 256, 10], microBatch: 1024, effectiveBatch: 2048, lr: 0.05 },
   maxInFlight: 1,
   priorityMs: 30,
   seed: 1,
@@ -129,13 +129,15 @@ export async function buildLlmTestbed(dev: GpuDevice, system: LlmSystemName, spe
       trainer.init();
       const inferPages = arena.stats().infer + workspacePages + (fixed ? kvCapPages! : 0);
       if (arena.stats().train + inferPages > arena.pageCount) throw new TestbedSizeError(`the KV model, its workspace${fixed ? ` and ${kvCapPages} KV pages` : ''} beside training's static state`, (arena.stats().train + inferPages) * page, arena.bytes);
-      // Static partition: inference's share (workspace + the KV cap) leaves training's limit once, for good.
-      if (fixed) await trainer.require((workspacePages + kvCapPages!) * page);
+      // Training's limit starts at the whole arena, above what it could ever hold: a require would
+      // then only lower the limit and free nothing. Bring it down to the free pages less the run
+      // workspace (and, for a static partition, less the KV cap: inference's share, given once, for good).
+      await trainer.require((workspacePages + (fixed ? kvCapPages! : 0)) * page);
       if (system === 'handover') inner = new TrainerMemory(trainer);
     }
-    const memory = new RecordedMemory(inner);
     const cache = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: spec.blockTokens, headroomBytes: workspacePages * page, maxPages: fixed ? kvCapPages! : undefined });
     const gen = new PriorityGenerator(store, 'gpt', cache, gate, trainer ? spec.priorityMs : 0);
+    const memory = new RecordedMemory(inner, (fn) => gen.unheld(fn));
     const batcher = new Batcher(gen, cache, memory, { maxBatch: spec.maxBatch, watermarkBytes: spec.watermarkBytes, maxPrefillTokens: spec.maxContext });
     const job = trainer ? await startTraining(system, trainer, data) : null;
     return {

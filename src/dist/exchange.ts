@@ -1,7 +1,13 @@
 // The agreement with a payload: each rank reports its load when it arrives,
 // and every rank receives all ranks' loads, so all compute the same split.
 
-export class LocalAgreementWithInfo<T> {
+/** What a rank sees of the agreement: in one process (below) or over IPC (remote.ts). */
+export interface Agreement<T> {
+  /** Resolves with every rank's info once all ranks have arrived at `step`. */
+  arrive(rank: number, step: number, info: T): Promise<T[]>;
+}
+
+export class LocalAgreementWithInfo<T> implements Agreement<T> {
   private readonly steps = new Map<number, { infos: (T | undefined)[]; count: number; waiters: ((v: T[]) => void)[] }>();
   constructor(readonly ranks: number) {
     if (!Number.isInteger(ranks) || ranks < 1) throw new RangeError(`ranks must be a positive integer, got ${ranks}`);

@@ -7,8 +7,13 @@ import { InvalidRangeError } from '../core/errors.js';
 
 type Op = () => Promise<void>;
 
+/** A sum over ranks that completes only once every rank has called it (NCCL-like). */
+export interface SimAllReduce {
+  allReduce(key: string, data: Float64Array): Promise<Float64Array>;
+}
+
 /** Rendezvous of one collective call per rank (an all-reduce of step k). */
-export class SimCollective {
+export class SimCollective implements SimAllReduce {
   private readonly calls = new Map<string, { arrived: number; data: Float64Array[]; done: Promise<Float64Array>; resolve: (v: Float64Array) => void }>();
   constructor(readonly ranks: number) {}
 

@@ -3,9 +3,9 @@
 // the all-reduce, and throughput-based redistribution of the effective batch.
 import { GateClosedError } from '../core/errors.js';
 import { Gate } from '../core/gate.js';
-import { LocalAgreementWithInfo } from './exchange.js';
+import type { Agreement } from './exchange.js';
 import { splitBatch, ThroughputMeter, type RankLoad } from './redistribute.js';
-import { busy, SimCollective, SimDevice } from './sim-device.js';
+import { busy, SimDevice, type SimAllReduce } from './sim-device.js';
 
 export interface SimRankOptions {
   rank: number;
@@ -39,7 +39,7 @@ export class SimRank {
   /** Samples committed per step, for checking that none is lost or doubled. */
   readonly committed = new Map<number, number[]>();
 
-  constructor(readonly o: SimRankOptions, readonly agreement: LocalAgreementWithInfo<RankLoad>, readonly collective: SimCollective) {
+  constructor(readonly o: SimRankOptions, readonly agreement: Agreement<RankLoad>, readonly collective: SimAllReduce) {
     this.params = new Float64Array(o.params).map((_, i) => Math.cos(i));
     this.grad = new Float64Array(o.params);
   }

@@ -12,6 +12,7 @@ import { run } from '../src/cli/main.js';
 import { kvCap } from '../src/eval/llm/evaluation.js';
 import { LLM_SYSTEMS } from '../src/eval/llm/result.js';
 import { defaultAzurePath } from '../src/sched/azure.js';
+import { testBackend } from './helpers/gpu.js';
 import { KV_MODEL } from './llm-helpers.js';
 
 function captureStdout(): { lines: string[]; restore(): void } {
@@ -37,7 +38,7 @@ function syntheticTrace(dir: string, n: number, seed: number): string {
 async function runJson(args: string[]): Promise<Record<string, Record<string, number | null>>> {
   const cap = captureStdout();
   try {
-    expect(await run(['run', '--workload', 'llm', '--model', KV_MODEL, ...args, '--json'])).toBe(0);
+    expect(await run(['run', '--workload', 'llm', '--model', KV_MODEL, '--backend', testBackend, ...args, '--json'])).toBe(0);
   } finally {
     cap.restore();
   }

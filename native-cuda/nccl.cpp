@@ -164,24 +164,24 @@ static napi_value nccl_async_error(napi_env env, napi_callback_info info) {
   return s;
 }
 
-// ncclCommAbort(comm): frees the communicator, ending any collective it has in flight.
-static napi_value nccl_comm_abort(napi_env env, napi_callback_info info) {
+// A call that takes only the communicator: ncclCommAbort (frees it at once,
+// ending any collective in flight) or ncclCommDestroy (after its work).
+static napi_value comm_call(napi_env env, napi_callback_info info, ncclResult_t (*Nccl::*fn)(ncclComm_t), const char* call) {
   Args a(env, info, 1);
   ncclComm_t comm = (ncclComm_t)a.u64(0);
   if (!a.ok) return nullptr;
   NCCL_LOADED(env);
-  NCCL_CHECK(env, nccl.ncclCommAbort(comm));
+  ncclResult_t r = (nccl.*fn)(comm);
+  if (r != NCCL_SUCCESS) return throw_nccl(env, call, __FILE__, __LINE__, r);
   return undefined(env);
 }
 
-// ncclCommDestroy(comm): after the work in flight has finished.
+static napi_value nccl_comm_abort(napi_env env, napi_callback_info info) {
+  return comm_call(env, info, &Nccl::ncclCommAbort, "nccl.ncclCommAbort(comm)");
+}
+
 static napi_value nccl_comm_destroy(napi_env env, napi_callback_info info) {
-  Args a(env, info, 1);
-  ncclComm_t comm = (ncclComm_t)a.u64(0);
-  if (!a.ok) return nullptr;
-  NCCL_LOADED(env);
-  NCCL_CHECK(env, nccl.ncclCommDestroy(comm));
-  return undefined(env);
+  return comm_call(env, info, &Nccl::ncclCommDestroy, "nccl.ncclCommDestroy(comm)");
 }
 
 void register_nccl(napi_env env, napi_value exports) {

@@ -5,21 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { launch } from '../src/dist/launch.js';
 import type { SimChildOptions, SimChildResult } from '../src/dist/sim-child.js';
-import { sampleGrad } from '../src/dist/sim-rank.js';
+import { serialReference } from '../src/dist/sim-rank.js';
 
 /** The array's own bytes (an array that came over IPC is a view into a larger buffer). */
 const bytes = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-/** The same training in one process, in float64: the parameters every rank must hold. */
-function reference(steps: number, effective: number, lr: number, params: number): Float64Array {
-  const p = new Float64Array(params).map((_, i) => Math.cos(i));
-  for (let step = 0; step < steps; step++) {
-    const g = new Float64Array(params);
-    for (let s = 0; s < effective; s++) sampleGrad(step * effective + s, p, g);
-    for (let i = 0; i < params; i++) p[i]! -= (lr * g[i]!) / effective;
-  }
-  return p;
-}
 
 describe('multi-process data-parallel discard (simulated devices)', () => {
   it('1,000+ REQUIREs over 4 rank processes: no hang, identical parameters, every sample once', async () => {
@@ -43,7 +32,7 @@ describe('multi-process data-parallel discard (simulated devices)', () => {
     for (const d of discards) expect(d).toBeGreaterThan(0); // every rank lost work to a REQUIRE and redid it
     // Bit-identical parameters on every rank, equal to one process training the same samples.
     for (const r of results.slice(1)) expect(bytes(r.params).equals(bytes(results[0]!.params))).toBe(true);
-    const want = reference(steps, effective, 0.05, 16);
+    const want = serialReference(steps, effective, 0.05, 16);
     results[0]!.params.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9 * (1 + Math.abs(want[i]!))));
     // Every sample of every step committed exactly once, on exactly one rank.
     const byStep = new Map<number, number[]>();

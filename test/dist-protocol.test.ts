@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { LocalAgreementWithInfo } from '../src/dist/exchange.js';
 import { splitBatch, stepSeconds, type RankLoad } from '../src/dist/redistribute.js';
-import { sampleGrad, SimRank } from '../src/dist/sim-rank.js';
+import { serialReference, SimRank } from '../src/dist/sim-rank.js';
 import { SimCollective } from '../src/dist/sim-device.js';
 import { seeded } from '../src/train/data.js';
 
@@ -14,17 +14,6 @@ function cluster(ranks: number, mode: 'agreement' | 'naive', msPerSample: number
   return Array.from({ length: ranks }, (_, rank) =>
     new SimRank({ rank, ranks, params: 16, effective, lr: 0.05, msPerSample: msPerSample[rank]!, mode, redistribute }, agreement, collective),
   );
-}
-
-/** The same training in one process: the parameters every rank must hold. */
-function reference(steps: number, effective: number, lr: number, params: number): Float64Array {
-  const p = new Float64Array(params).map((_, i) => Math.cos(i));
-  for (let step = 0; step < steps; step++) {
-    const g = new Float64Array(params);
-    for (let s = 0; s < effective; s++) sampleGrad(step * effective + s, p, g);
-    for (let i = 0; i < params; i++) p[i]! -= (lr * g[i]!) / effective;
-  }
-  return p;
 }
 
 describe('data-parallel discard', () => {
@@ -62,7 +51,7 @@ describe('data-parallel discard', () => {
     expect(discards).toBeGreaterThan(50);
     // Parameters identical across ranks and equal to one process training the same samples.
     for (const r of rs.slice(1)) expect(Buffer.from(r.params.buffer).equals(Buffer.from(rs[0]!.params.buffer))).toBe(true);
-    const want = reference(steps, 24, 0.05, 16);
+    const want = serialReference(steps, 24, 0.05, 16);
     rs[0]!.params.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9 * (1 + Math.abs(want[i]!))));
     // Every sample of every step committed exactly once, on exactly one rank.
     for (let step = 0; step < steps; step++) {

@@ -7,6 +7,7 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, { run: () => Promise<Command>; help: string }> = {
   device: { run: async () => deviceCommand, help: 'show the GPU adapter, its limits and whether it is SwiftShader' },
   train: { run: async () => (await import('./train-cmd.js')).trainCommand, help: 'train an MLP elastically through the gate' },
+  'train-dist': { run: async () => (await import('./train-dist-cmd.js')).trainDistCommand, help: 'data-parallel training, one process per GPU, NCCL all-reduce after a CPU agreement' },
   bench: { run: async () => (await import('./bench-cmd.js')).benchCommand, help: 'benchmarks: handover, arena' },
   serve: { run: async () => (await import('./serve-cmd.js')).serveCommand, help: 'serve ONNX models over the KServe v2 / Triton HTTP protocol' },
   infer: { run: async () => (await import('./infer-cmd.js')).inferCommand, help: 'run an ONNX model on random inputs; --check compares with onnxruntime-node' },

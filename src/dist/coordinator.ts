@@ -2,11 +2,12 @@
 // process, with the same LocalAgreementWithInfo the simulated tests use; ranks
 // reach it over IPC. It also relays rank 0's NCCL id to every rank, sums
 // simulated collectives, and watches for a step that never completes.
+import { HandoverError } from '../core/errors.js';
 import { LocalAgreementWithInfo } from './exchange.js';
 import { SimCollective } from './sim-device.js';
 import type { CoordinatorMessage, Port, RankMessage } from './transport.js';
 
-export class AgreementTimeoutError extends Error {
+export class AgreementTimeoutError extends HandoverError {
   override name = 'AgreementTimeoutError';
   constructor(readonly step: number, readonly missing: number[], readonly ms: number) {
     super(`no agreement on step ${step} for ${ms} ms: ranks ${missing.join(', ')} never arrived`);

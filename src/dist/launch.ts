@@ -2,7 +2,9 @@
 // runs the coordinator in this process, and resolves with every rank's
 // result, or rejects (stopping all ranks) when one fails, exits or hangs.
 import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { HandoverError } from '../core/errors.js';
 import { Coordinator } from './coordinator.js';
 import type { CoordinatorMessage, Port, RankMessage } from './transport.js';
 
@@ -17,7 +19,7 @@ export interface LaunchOptions {
   log?: (rank: number, line: string) => void;
 }
 
-export class RankFailedError extends Error {
+export class RankFailedError extends HandoverError {
   override name = 'RankFailedError';
   constructor(readonly rank: number, readonly reason: string) {
     super(`rank ${rank}: ${reason}`);
@@ -28,8 +30,20 @@ function childPort(c: ChildProcess): Port<RankMessage, CoordinatorMessage> {
   return { send: (m) => void (c.connected && c.send(m)), onMessage: (f) => void c.on('message', (m) => f(m as RankMessage)) };
 }
 
+/** The rank program's file: a .ts source runs through tsx; without tsx (the GPU bundle), its compiled dist/ twin. */
+function programPath(entry: URL): string {
+  const path = fileURLToPath(entry);
+  if (!path.endsWith('.ts')) return path;
+  try {
+    createRequire(import.meta.url).resolve('tsx');
+    return path;
+  } catch {
+    return fileURLToPath(new URL(entry.href.replace(/\/src\/(?!.*\/src\/)/, '/dist/src/').replace(/\.ts$/, '.js')));
+  }
+}
+
 export function launch<R>(o: LaunchOptions): Promise<R[]> {
-  const path = fileURLToPath(o.entry);
+  const path = programPath(o.entry);
   // Sources (tests, tsx) need the TypeScript loader in the children too.
   const execArgv = path.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const children = Array.from({ length: o.ranks }, (_, rank) =>

@@ -25,6 +25,17 @@ export function sampleGrad(sample: number, params: Float64Array, out: Float64Arr
   for (let i = 0; i < params.length; i++) out[i]! += Math.sin(sample * 0.37 + i) + 0.01 * params[i]!;
 }
 
+/** The same training in one process, in float64: the parameters every rank must end with. */
+export function serialReference(steps: number, effective: number, lr: number, params: number): Float64Array {
+  const p = new Float64Array(params).map((_, i) => Math.cos(i));
+  for (let step = 0; step < steps; step++) {
+    const g = new Float64Array(params);
+    for (let s = 0; s < effective; s++) sampleGrad(step * effective + s, p, g);
+    for (let i = 0; i < params; i++) p[i]! -= (lr * g[i]!) / effective;
+  }
+  return p;
+}
+
 export class SimRank {
   readonly device = new SimDevice();
   readonly gate = new Gate(this.device, { maxInFlight: 2 });

@@ -1,0 +1,118 @@
+// One data-parallel rank on its GPU, as its own process (started by
+// launch.ts): the real Trainer on a CudaDevice, its share of every effective
+// batch, the agreement at the coordinator, then the NCCL all-reduce on the
+// training stream; an inference load from a trace for the benchmarks.
+import { createHash } from 'node:crypto';
+import { Arena } from '../core/arena.js';
+import { Gate } from '../core/gate.js';
+import { CudaDevice } from '../cuda/device.js';
+import { permutation, seeded } from '../train/data.js';
+import { loadDataset } from '../train/data-node.js';
+import { Trainer, type TrainConfig } from '../train/trainer.js';
+import { DataParallelStep } from './dp-step.js';
+import { startInference } from './inference-load.js';
+import { NcclComm, ncclUniqueId, ncclVersion } from './nccl.js';
+import { RemoteAgreement, serveRank, type RankLink } from './remote.js';
+import { syntheticSplit } from './synthetic.js';
+
+export interface GpuRankOptions {
+  rank: number;
+  ranks: number;
+  config: TrainConfig;
+  dataset: 'digits' | 'fashion-mnist' | 'synthetic';
+  steps: number;
+  arenaBytes: number;
+  pageBytes: number;
+  load: 'none' | 'light' | 'heavy';
+  /** 'naive': an inference request waits for the effective batch to finish on all GPUs. */
+  mode: 'agreement' | 'naive';
+  redistribute: boolean;
+  inferBytes: number;
+  inferWork: number;
+  timeScale: number;
+  /** After this step, abort the communicator and make a new one (cost measurement; -1: never). */
+  reinitAt: number;
+}
+
+export interface GpuRankResult {
+  rank: number;
+  device: string;
+  nccl: string;
+  samples: number;
+  seconds: number;
+  discards: number;
+  handoverMs: number[];
+  agreementWaitMs: number[];
+  lastShares: number[];
+  paramsSha256: string;
+  /** The first parameters (tests compare runs on different GPU counts). */
+  paramsHead: Float32Array;
+  abortMs: number | null;
+  reinitMs: number | null;
+  loss: number;
+}
+
+/** Every rank gets rank 0's new NCCL id through the coordinator, then joins (blocking). */
+async function connect(link: RankLink, dev: CudaDevice, o: GpuRankOptions, generation: number): Promise<NcclComm> {
+  if (o.rank === 0) link.send({ t: 'nccl-id', generation, bytes: ncclUniqueId() });
+  const m = await link.next('nccl-id');
+  return NcclComm.init(dev, m.bytes, o.ranks, o.rank);
+}
+
+await serveRank<GpuRankOptions, GpuRankResult>(async (o, link) => {
+  const dev = await CudaDevice.open(undefined, { ordinal: o.rank });
+  const split = o.dataset === 'synthetic' ? syntheticSplit(32768, o.config.layers[0]!, o.config.layers.at(-1)!, o.config.seed) : loadDataset(o.dataset, o.config.seed);
+  const arena = new Arena(dev, { bytes: o.arenaBytes, pageBytes: o.pageBytes });
+  const gate = new Gate(dev, { maxInFlight: 4 });
+  const trainer = new Trainer(arena, gate, o.config);
+  trainer.init();
+  let comm = await connect(link, dev, o, 0);
+  const dp = new DataParallelStep(
+    { rank: o.rank, ranks: o.ranks, redistribute: o.redistribute, microBatch: () => trainer.stats.microBatch, allReduce: (g) => comm.allReduce(g) },
+    new RemoteAgreement(link),
+  );
+  trainer.gradientReduce = dp;
+  let stepDone: Promise<void> = Promise.resolve();
+  const load = o.load === 'none' ? null : startInference(trainer, {
+    kind: o.load, seed: 77 + o.rank, bytes: o.inferBytes, work: o.inferWork, timeScale: o.timeScale,
+    before: o.mode === 'naive' ? () => stepDone : undefined,
+  });
+  let abortMs: number | null = null;
+  let reinitMs: number | null = null;
+  const E = o.config.effectiveBatch;
+  const perEpoch = Math.floor(split.train.n / E);
+  const t0 = performance.now();
+  let order = permutation(split.train.n, seeded(o.config.seed));
+  for (let step = 0; step < o.steps; step++) {
+    const s = step % perEpoch;
+    if (s === 0 && step > 0) order = permutation(split.train.n, seeded(o.config.seed * 1000 + step / perEpoch));
+    let done!: () => void;
+    stepDone = new Promise((r) => (done = r));
+    await trainer.step(split.train, dp.slice(order.subarray(s * E, (s + 1) * E)));
+    done();
+    if (o.rank === 0 && (step + 1) % Math.max(1, Math.floor(o.steps / 10)) === 0)
+      link.send({ t: 'progress', line: `step ${step + 1}/${o.steps}, shares ${dp.shares(E).join('/')}, ${(trainer.stats.samples / ((performance.now() - t0) / 1000)).toFixed(0)} samples/s on rank 0` });
+    if (step === o.reinitAt) {
+      const a = performance.now();
+      comm.abort();
+      abortMs = performance.now() - a;
+      const b = performance.now();
+      comm = await connect(link, dev, o, 1);
+      reinitMs = performance.now() - b;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await load?.stop();
+  const params = await trainer.readParameters();
+  const loss = await trainer.lastLoss();
+  comm.destroy();
+  const result: GpuRankResult = {
+    rank: o.rank, device: `${dev.info.name} #${o.rank}`, nccl: ncclVersion(), samples: trainer.stats.samples, seconds,
+    discards: trainer.stats.discards, handoverMs: load?.handoverMs ?? [], agreementWaitMs: dp.waitMs, lastShares: dp.shares(E),
+    paramsSha256: createHash('sha256').update(new Uint8Array(params.buffer, params.byteOffset, params.byteLength)).digest('hex'),
+    paramsHead: params.slice(0, 4096), abortMs, reinitMs, loss,
+  };
+  arena.destroy();
+  dev.destroy();
+  return result;
+});

@@ -82,3 +82,17 @@ describe.skipIf(!!reason)(`NCCL${reason ? ` (skipped: ${reason})` : ''}`, () => 
     }
   }, 300_000);
 });
+
+describe('NCCL missing', () => {
+  // Where the addon is built but the machine has no libnccl (CI, the build machine).
+  let missing: NcclUnavailableError | null = null;
+  try {
+    ncclVersion();
+  } catch (e) {
+    if (e instanceof NcclUnavailableError && /libnccl\.so\.2/.test(e.reason)) missing = e;
+  }
+  it.skipIf(!missing)('is a typed NcclUnavailableError naming libnccl.so.2', () => {
+    expect(missing!.message).toMatch(/^NCCL unavailable: NCCL not found \(libnccl\.so\.2\)/);
+    expect(() => ncclUniqueId()).toThrow(NcclUnavailableError);
+  });
+});

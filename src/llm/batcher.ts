@@ -42,6 +42,8 @@ export interface BatcherMetrics {
   preemptions: number;
   /** Requests that can never fit (more blocks than the cache can ever hold): failed with BlocksExhaustedError. */
   rejected: number;
+  /** Steps where nothing fit but training could still give: the batcher waited and asked again. */
+  stalls: number;
   requires: number;
   requiredBytes: number;
   releases: number;
@@ -88,7 +90,7 @@ interface Job {
 
 export class Batcher {
   readonly metrics: BatcherMetrics = {
-    steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0, rejected: 0,
+    steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0, rejected: 0, stalls: 0,
     requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
   };
   private readonly waiting: Job[] = [];
@@ -180,8 +182,16 @@ export class Batcher {
     this.metrics.queued = this.waiting.length;
     this.metrics.maxRunning = Math.max(this.metrics.maxRunning, this.running.length);
     if (entries.length === 0) {
-      // Nothing runs and the oldest request does not fit with training at its minimum: it never will. It alone fails.
+      // Nothing runs and the oldest request does not fit with training at its minimum (or over the cache's cap): it never
+      // will. It alone fails. While training can still give, the require may have lowered a limit over pages training was
+      // between holding (activations being refitted): wait a moment and ask again at the next step.
       if (this.running.length === 0 && this.waiting.length > 0) {
+        const blocks = Math.ceil(this.waiting[0]!.context.length / this.cache.blockTokens);
+        if (!this.memory.atMinimum() && this.cache.shortfallBytes(blocks) > 0) {
+          this.metrics.stalls++;
+          await new Promise<void>((r) => setTimeout(r, 10));
+          return;
+        }
         const job = this.waiting.shift()!;
         this.metrics.rejected++;
         this.metrics.queued = this.waiting.length;

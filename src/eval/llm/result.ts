@@ -40,6 +40,8 @@ export interface LlmSystemResult {
   /** Admissions that waited because the KV blocks ran out with nothing more to take. */
   queuedAtMinimum: number;
   preemptions: number;
+  /** Steps where nothing fit but training could still give (the batcher waited and asked again). */
+  stalls: number;
   requires: number;
   releases: number;
   requiredBytes: number;

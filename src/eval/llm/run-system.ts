@@ -91,6 +91,7 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
     tokensPerSec: report.tokensPerSec,
     queuedAtMinimum: m.queuedAtMinimum,
     preemptions: m.preemptions,
+    stalls: m.stalls,
     requires: m.requires,
     releases: m.releases,
     requiredBytes: m.requiredBytes,

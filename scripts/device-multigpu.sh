@@ -47,7 +47,7 @@ run heavy-redistribute --gpus "$N" --load heavy-light --redistribute
 run heavy-even --gpus "$N" --load heavy-light --redistribute=false
 # 3. Scaling, no inference: 1 GPU vs all (the all-GPU run also measures ncclCommAbort + re-init once).
 run scale-1 --gpus 1
-[ "$N" -gt 1 ] && run scale-all --gpus "$N" --reinit-at 10 || run scale-all --gpus 1 --reinit-at 10
+run scale-all --gpus "$N" --reinit-at 10
 
 step summary
 node --input-type=module - "$OUT" <<'JS'

@@ -43,6 +43,15 @@ describe('multi-process data-parallel discard (simulated devices)', () => {
     expect(Math.max(...results.map((r) => r.worstRequireMs))).toBeLessThan(1000);
   }, 120_000);
 
+  it('a rank that never arrives is named by the watchdog, and every rank is stopped', async () => {
+    const opts = (rank: number, steps: number): SimChildOptions => ({
+      rank, ranks: 2, params: 4, effective: 8, lr: 0.05, msPerSample: 0.1, mode: 'agreement', redistribute: false, steps, seed: rank,
+    });
+    // Rank 1 stops after one step; rank 0 waits at the agreement of step 1 forever.
+    await expect(launch({ ranks: 2, entry: new URL('../src/dist/sim-child.ts', import.meta.url), hangMs: 1000, options: (rank) => opts(rank, rank === 0 ? 2 : 1) }))
+      .rejects.toThrow(/no agreement on step 1 for 1000 ms: ranks 1 never arrived/);
+  }, 60_000);
+
   it('a rank that fails stops every rank and names it', async () => {
     await expect(
       launch({ ranks: 2, entry: new URL('../src/dist/sim-child.ts', import.meta.url), options: (rank) => ({ rank, ranks: 2, params: -1, steps: 1 }) }),

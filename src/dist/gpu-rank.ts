@@ -72,6 +72,7 @@ await serveRank<GpuRankOptions, GpuRankResult>(async (o, link) => {
     new RemoteAgreement(link),
   );
   trainer.gradientReduce = dp;
+  link.onAbort = () => comm.abort(); // last resort: free collectives stuck in flight
   let stepDone: Promise<void> = Promise.resolve();
   const load = o.load === 'none' ? null : startInference(trainer, {
     kind: o.load, seed: 77 + o.rank, bytes: o.inferBytes, work: o.inferWork, timeScale: o.timeScale,
@@ -93,6 +94,8 @@ await serveRank<GpuRankOptions, GpuRankResult>(async (o, link) => {
     if (o.rank === 0 && (step + 1) % Math.max(1, Math.floor(o.steps / 10)) === 0)
       link.send({ t: 'progress', line: `step ${step + 1}/${o.steps}, shares ${dp.shares(E).join('/')}, ${(trainer.stats.samples / ((performance.now() - t0) / 1000)).toFixed(0)} samples/s on rank 0` });
     if (step === o.reinitAt) {
+      // Every rank has finished this step's all-reduce before any communicator goes.
+      await new RemoteAgreement<null>(link).arrive(o.rank, -1 - step, null);
       const a = performance.now();
       comm.abort();
       abortMs = performance.now() - a;

@@ -81,7 +81,8 @@ export function launch<R>(o: LaunchOptions): Promise<R[]> {
         else coordinator.handle(rank, m);
       });
       c.on('exit', (code, signal) => {
-        if (results[rank] === undefined) stop(new RankFailedError(rank, `exited (${signal ?? code}) before its result`));
+        // A result sent just before a clean exit may still be in the channel: give it a moment.
+        setTimeout(() => results[rank] === undefined && stop(new RankFailedError(rank, `exited (${signal ?? code}) before its result`)), code === 0 ? 500 : 0);
       });
       c.on('error', (e) => stop(new RankFailedError(rank, e.message)));
       c.send({ t: 'start', options: o.options(rank) } satisfies CoordinatorMessage);

@@ -14,7 +14,7 @@ export class RankLink {
   private readonly replies = new Map<number, (m: Reply) => void>();
   private readonly waiting: { t: string; res: (m: CoordinatorMessage) => void }[] = [];
   private readonly unclaimed: CoordinatorMessage[] = [];
-  /** Called on the coordinator's last-resort abort (before the rank exits). */
+  /** Called on the coordinator's last-resort abort, before the rank exits (a GPU rank aborts its communicator). */
   onAbort: (reason: string) => void = () => {};
 
   constructor(readonly port: Port<CoordinatorMessage, RankMessage>) {
@@ -25,7 +25,13 @@ export class RankLink {
         f?.(m);
         return;
       }
-      if (m.t === 'abort') this.onAbort(m.reason);
+      if (m.t === 'abort') {
+        try {
+          this.onAbort(m.reason);
+        } finally {
+          process.exit(70); // the coordinator gave up on this run: stop at once
+        }
+      }
       const i = this.waiting.findIndex((w) => w.t === m.t);
       if (i >= 0) this.waiting.splice(i, 1)[0]!.res(m);
       else this.unclaimed.push(m);

@@ -19,7 +19,7 @@ export interface SimChildResult {
 }
 
 /** REQUIREs at random times until `stopped()`: mostly shrinks, sometimes a pause (everything taken) and a release. */
-export async function requireStorm(r: SimRank, rand: () => number, stopped: () => boolean): Promise<void> {
+async function requireStorm(r: SimRank, rand: () => number, stopped: () => boolean): Promise<void> {
   const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
   while (!stopped()) {
     await sleep(rand() * 3);

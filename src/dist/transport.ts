@@ -30,6 +30,9 @@ export function parentPort(): Port<CoordinatorMessage, RankMessage> {
   if (!process.send) throw new Error('this process was not started by the dist launcher (no IPC channel)');
   return {
     send: (m) => void process.send!(m),
-    onMessage: (f) => void process.on('message', (m) => f(m as CoordinatorMessage)),
+    onMessage: (f) => {
+      process.on('message', (m) => f(m as CoordinatorMessage));
+      process.on('disconnect', () => process.exit()); // the coordinator is gone (or the rank is done)
+    },
   };
 }

@@ -80,6 +80,7 @@ await serveRank<GpuRankOptions, GpuRankResult>(async (o, link) => {
   });
   let abortMs: number | null = null;
   let reinitMs: number | null = null;
+  let recoveryMs = 0; // not counted in the training time
   const E = o.config.effectiveBatch;
   const perEpoch = Math.floor(split.train.n / E);
   const t0 = performance.now();
@@ -95,6 +96,7 @@ await serveRank<GpuRankOptions, GpuRankResult>(async (o, link) => {
       link.send({ t: 'progress', line: `step ${step + 1}/${o.steps}, shares ${dp.shares(E).join('/')}, ${(trainer.stats.samples / ((performance.now() - t0) / 1000)).toFixed(0)} samples/s on rank 0` });
     if (step === o.reinitAt) {
       // Every rank has finished this step's all-reduce before any communicator goes.
+      const barrier = performance.now();
       await new RemoteAgreement<null>(link).arrive(o.rank, -1 - step, null);
       const a = performance.now();
       comm.abort();
@@ -102,9 +104,10 @@ await serveRank<GpuRankOptions, GpuRankResult>(async (o, link) => {
       const b = performance.now();
       comm = await connect(link, dev, o, 1);
       reinitMs = performance.now() - b;
+      recoveryMs = performance.now() - barrier;
     }
   }
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0 - recoveryMs) / 1000;
   await load?.stop();
   const params = await trainer.readParameters();
   const loss = await trainer.lastLoss();

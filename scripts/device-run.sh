@@ -26,10 +26,12 @@ if [ "${1:-}" = pack ]; then
     const walk = (p) => { if (!p || seen.has(p)) return; seen.add(p);
       const j = JSON.parse(fs.readFileSync(path.join(p, "package.json"), "utf8"));
       for (const d of Object.keys({ ...j.dependencies, ...j.optionalDependencies })) walk(find(d, p)); };
-    for (const n of ["vitest", "webgpu"]) walk(find(n, process.cwd()));
+    for (const n of ["vitest", "webgpu", ...(process.env.WITH_ORT ? ["onnxruntime-node"] : [])]) walk(find(n, process.cwd()));
     fs.writeFileSync(".device/bundle.list", [...seen].map((p) => path.relative(process.cwd(), p)).join("\n") + "\n");'
   tar cJf .device/bundle.tar.xz --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
-    --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='*.map' -T .device/bundle.list dist
+    --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='node_modules/onnxruntime-node/bin/napi-v6/darwin' \
+    --exclude='node_modules/onnxruntime-node/bin/napi-v6/win32' --exclude='node_modules/onnxruntime-node/bin/napi-v6/linux/arm64' \
+    --exclude='*.map' -T .device/bundle.list dist
   du -sh .device .device/bundle.tar.xz
   exit 0
 fi

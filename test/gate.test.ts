@@ -156,4 +156,24 @@ describe('gate hold', () => {
     expect(() => gate.resume()).toThrow();
     arena.destroy();
   });
+  it('a close while inference holds the gate discards the waiting micro-batch at once, even if the gate reopens first', async () => {
+    const arena = new Arena(dev, { bytes: 16 * PAGE, pageBytes: PAGE });
+    const gate = new Gate(dev, { maxInFlight: 2 });
+    const { step } = workload(arena);
+    gate.hold();
+    gate.beginCompute();
+    for (let i = 0; i < 3; i++) gate.enqueue(step);
+    let outcome = 'pending';
+    const update = gate.beginUpdate().then(() => (outcome = 'entered MU'), (e) => (outcome = e instanceof GateClosedError ? 'discarded' : String(e)));
+    const closed = await gate.close();
+    expect(closed.dropped).toBe(3);
+    expect(gate.launched).toBe(0);
+    gate.open();
+    gate.resume();
+    gate.enqueue(step); // a later micro-batch's work wakes nothing stale
+    await update;
+    expect(outcome).toBe('discarded');
+    await gate.drain();
+    arena.destroy();
+  });
 });

@@ -44,6 +44,9 @@ export class Gate {
   private idleWaiters: { res: () => void; rej: (e: Error) => void }[] = [];
   private updateEnd: (() => void)[] = [];
   private holds = 0;
+  /** Closes asked for since creation; a micro-batch that saw one must not enter MU. */
+  private closes = 0;
+  private computeEpoch = 0;
   /** Kernels launched onto the GPU and dropped, since creation. */
   launched = 0;
   dropped = 0;
@@ -93,6 +96,7 @@ export class Gate {
   beginCompute(): void {
     if (this._state !== 'open') throw new GateClosedError('begin gradient computation');
     this._phase = 'gc';
+    this.computeEpoch = this.closes;
   }
 
   /**
@@ -102,7 +106,9 @@ export class Gate {
    */
   async beginUpdate(): Promise<void> {
     await this.idle();
-    if (this._state !== 'open') throw new GateClosedError('begin model update');
+    // A close since beginCompute dropped some of this micro-batch's kernels,
+    // even if the gate has opened again by the time this wakes.
+    if (this._state !== 'open' || this.closes !== this.computeEpoch) throw new GateClosedError('begin model update');
     this._phase = 'mu';
   }
 
@@ -160,6 +166,7 @@ export class Gate {
     const t0 = performance.now();
     const phaseAtClose = this._phase;
     if (this._state === 'open') this._state = 'closing';
+    this.closes++;
     let waitedForUpdate = false;
     if (this._phase === 'mu') {
       waitedForUpdate = true;
@@ -168,6 +175,9 @@ export class Gate {
     const dropped = this.queue.length;
     this.queue = [];
     this.dropped += dropped;
+    // Whoever waits for the queue to empty (a held gate launches nothing, so
+    // no completion would wake them) learns of the close now.
+    this.settle();
     const start = nextSeq();
     await this.idle();
     this._state = 'closed';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issues 5 and 7 on the GPU machine in two calls of the `run` tool (carry .device).
 # Here, once per change (after ../shared/device/pack.sh .device):
-#   bash scripts/device-all.sh pack     # bundle with vitest, webgpu, onnxruntime-node; optests beside it
+#   bash scripts/device-all.sh pack     # bundle with vitest and onnxruntime-node, no dawn.node; optests beside it
 # There:
 #   bash scripts/device-all.sh check    # build; CUDA tests; the op/model/trainer suites on CUDA;
 #                                       # optest on CUDA; batch-1 latency vs PyTorch; green contexts
@@ -15,7 +15,8 @@ MOBILENET_SHA=9666387257e18e51b3a0cda35e14540b5d393405174a96ec90694f38f72f89db
 
 if [ "${1:-}" = pack ]; then
   set -e
-  WITH_ORT=1 bash scripts/device-run.sh pack
+  # Without dawn.node (these calls run CUDA only): the carry limit is 64 MiB.
+  NO_DAWN=1 WITH_ORT=1 bash scripts/device-run.sh pack
   rm -rf .device/optests; [ -d ../shared/optests ] && cp -r ../shared/optests .device/optests
   du -sh .device
   exit 0

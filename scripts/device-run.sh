@@ -28,7 +28,8 @@ if [ "${1:-}" = pack ]; then
       for (const d of Object.keys({ ...j.dependencies, ...j.optionalDependencies })) walk(find(d, p)); };
     for (const n of ["vitest", "webgpu", ...(process.env.WITH_ORT ? ["onnxruntime-node"] : [])]) walk(find(n, process.cwd()));
     fs.writeFileSync(".device/bundle.list", [...seen].map((p) => path.relative(process.cwd(), p)).join("\n") + "\n");'
-  tar cJf .device/bundle.tar.xz --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
+  nodawn=(); [ -n "${NO_DAWN:-}" ] && nodawn=(--exclude='node_modules/webgpu/dist/linux-x64')
+  tar cJf .device/bundle.tar.xz "${nodawn[@]}" --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
     --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='node_modules/onnxruntime-node/bin/napi-v6/darwin' \
     --exclude='node_modules/onnxruntime-node/bin/napi-v6/win32' --exclude='node_modules/onnxruntime-node/bin/napi-v6/linux/arm64' \
     --exclude='*.map' -T .device/bundle.list dist

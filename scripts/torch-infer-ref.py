@@ -106,7 +106,8 @@ def bench(name, model, torch, runs, warmup, gen):
     xd = x.to(dev)
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
     wall, gpu, fwd = [], [], []
-    with torch.inference_mode():
+    # Factory calls inside forward (tiny_gpt's causal mask) create on the GPU too.
+    with torch.inference_mode(), torch.device(dev):
         for i in range(warmup + runs):
             t0 = time.perf_counter()
             start.record()

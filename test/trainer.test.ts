@@ -93,10 +93,18 @@ describe('trainer', () => {
     const state = await t.readState();
     const seen: number[] = [];
     t.onCommit = (b) => seen.push(...b);
+    // Inference holds the gate, so the micro-batch is surely in gradient
+    // computation (queued, not finished) when the require comes, however fast the GPU.
+    const begin = gate.beginCompute.bind(gate);
+    gate.beginCompute = () => {
+      begin();
+      gate.hold();
+      gate.beginCompute = begin;
+    };
     const stepping = t.step(data, idx);
-    // Wait until the micro-batch is in gradient computation, then take all elastic memory.
     while (gate.phase !== 'gc') await new Promise((r) => setTimeout(r, 0));
     const report = await t.require(arena.bytes);
+    gate.resume();
     expect(report.discarded).toBe(true);
     expect(t.stats.paused || t.stats.discards > 0).toBe(true);
     // Paused at micro-batch 0: nothing was committed and nothing was updated.

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Arena } from '../src/core/arena.js';
+import { Gate } from '../src/core/gate.js';
 import { fill } from '../src/kernels/elementwise.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { parseModel } from '../src/onnx/loader.js';
@@ -27,6 +28,11 @@ const againstOrt = async (file: string, x: { inputs: Record<string, TensorData>;
   if (ort) expect(compare(x.out, await runOrt(file, x.inputs)).relErr).toBeLessThanOrEqual(1e-4);
 };
 const TRAINING = 0x5eed1e55;
+/** Training's frees need a training proof (a gate's; arena.fence() proves inference's): these tests launch directly, so an idle gate drains at once after a device fence. */
+const trainDrained = async (dev: GpuDevice) => {
+  await dev.fence();
+  return new Gate(dev).drain();
+};
 
 /** Bytes of every output, for bitwise comparison (NaN payloads included). */
 function bits(out: Record<string, TensorData>): Map<string, Uint8Array> {
@@ -177,7 +183,7 @@ describe.skipIf(!probe.device)(`CUDA graphs${why}`, () => {
       const page = small.allocate('train', small.bytes, 'victim');
       const victim = page.range();
       small.free(page);
-      small.reclaim(await small.fence());
+      small.reclaim(await trainDrained(d));
       // Training work queued behind GEMMs that still writes the victim pages: what a late
       // kernel would do if the arena's drain proof were wrong. The device alone must order it
       // before the zero-fill that hands the pages over.
@@ -202,7 +208,7 @@ describe.skipIf(!probe.device)(`CUDA graphs${why}`, () => {
     } finally {
       small.destroy();
       for (const a of [x, y, z]) arena.free(a);
-      arena.reclaim(await arena.fence());
+      arena.reclaim(await trainDrained(d));
     }
   });
 
@@ -227,6 +233,7 @@ describe.skipIf(!probe.device)(`CUDA graphs${why}`, () => {
     } finally {
       d.cu.eventDestroy(trainDone);
       for (const a of [x, y, z, mine]) arena.free(a);
+      arena.reclaim(await trainDrained(d));
       arena.reclaim(await arena.fence());
     }
   });

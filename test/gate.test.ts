@@ -176,4 +176,24 @@ describe('gate hold', () => {
     await gate.drain();
     arena.destroy();
   });
+  it('a close during the model update finishes the update even while inference holds the gate (no deadlock)', async () => {
+    const arena = new Arena(dev, { bytes: 16 * PAGE, pageBytes: PAGE });
+    const gate = new Gate(dev, { maxInFlight: 2 });
+    const { c } = workload(arena);
+    gate.beginCompute();
+    await gate.beginUpdate();
+    gate.hold(); // a request runs and holds training back
+    for (let v = 1; v <= 5; v++) gate.enqueue(fill(c, 96 * 96, v));
+    // The trainer ends its update; a require closes the gate meanwhile.
+    const update = gate.endUpdate();
+    const r = await Promise.race([gate.close(), new Promise<null>((res) => setTimeout(() => res(null), 5000))]);
+    expect(r).not.toBeNull();
+    expect(r!.waitedForUpdate).toBe(true);
+    await update;
+    const words = new Uint32Array((await dev.read(c.range())).buffer);
+    expect(words.every((w) => w === 5)).toBe(true);
+    gate.open();
+    gate.resume();
+    arena.destroy();
+  });
 });

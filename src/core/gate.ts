@@ -47,6 +47,8 @@ export class Gate {
   /** Closes asked for since creation; a micro-batch that saw one must not enter MU. */
   private closes = 0;
   private computeEpoch = 0;
+  /** A close waits for the model update: its kernels launch even while inference holds the gate. */
+  private finishUpdate = false;
   /** Kernels launched onto the GPU and dropped, since creation. */
   launched = 0;
   dropped = 0;
@@ -116,6 +118,7 @@ export class Gate {
   async endUpdate(): Promise<void> {
     await this.idle();
     this._phase = 'idle';
+    this.finishUpdate = false;
     const waiters = this.updateEnd;
     this.updateEnd = [];
     waiters.forEach((w) => w());
@@ -170,7 +173,12 @@ export class Gate {
     let waitedForUpdate = false;
     if (this._phase === 'mu') {
       waitedForUpdate = true;
-      await new Promise<void>((res) => this.updateEnd.push(res));
+      const ended = new Promise<void>((res) => this.updateEnd.push(res));
+      // A held gate would keep the update's kernels queued, and this close
+      // (which the hold's owner may be waiting for) would wait forever.
+      this.finishUpdate = true;
+      this.pump();
+      await ended;
     }
     const dropped = this.queue.length;
     this.queue = [];
@@ -192,7 +200,7 @@ export class Gate {
   }
 
   private pump(): void {
-    while (this.holds === 0 && this.inFlight < this.maxInFlight && this.queue.length > 0) {
+    while ((this.holds === 0 || this.finishUpdate) && this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const item = this.queue.shift()!;
       try {
         for (const { l, ranges } of item.launches) this.device.launch({ ...l, bindings: ranges });

@@ -40,6 +40,7 @@ export const runSpec: FlagSpec = {
   'time-scale': { type: 'number', default: 1, help: 'compress (>1) or stretch (<1) the trace in time' },
   't-idle-ms': { type: 'number', help: "handover policy T_idle (default 1000, handover tune's BURST choice)" },
   'watermark-kib': { type: 'number', help: 'handover policy W in KiB (default: one model)' },
+  'handover-ms': { type: 'number', help: "training ms one handover costs, for the tuner's budget (default: measured before the run)" },
   tune: { type: 'boolean', default: false, help: "use the tuner's (T_idle, W) for this trace and the measured times instead" },
   'slo-target': { type: 'number', default: 0.9, help: 'compliance target for the tuner' },
   model: { type: 'string', help: 'llm: the KV model (default test/fixtures/tiny_gpt_kv.onnx, else ../shared/models/tiny_gpt_kv.onnx)' },
@@ -127,6 +128,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     trace, traceFile: file, seed: Number(flags.seed), systems, spec, data: loadDigits(Number(flags.seed)).train,
     backend: String(flags.backend), command: `handover run ${argv.join(' ')}`, tuned, sloTarget: Number(flags['slo-target']),
     repeat,
+    handoverMs: flags['handover-ms'] === undefined ? undefined : Number(flags['handover-ms']),
     log: say,
     progress: (s) => new ProgressBar(s.padEnd(10), Math.max(25, Math.ceil(trace.arrivals.length / 10))),
   });

@@ -196,4 +196,12 @@ describe('gate hold', () => {
     gate.resume();
     arena.destroy();
   });
+  it('after a close and open, an update with no gradient computation before it enters MU', async () => {
+    const gate = new Gate(dev, { maxInFlight: 2 });
+    await gate.close();
+    gate.open();
+    await gate.beginUpdate(); // the optimizer step of the trainer: no beginCompute first
+    expect(gate.phase).toBe('mu');
+    await gate.endUpdate();
+  });
 });

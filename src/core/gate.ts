@@ -107,10 +107,13 @@ export class Gate {
    * close arrived first (the micro-batch is then discarded).
    */
   async beginUpdate(): Promise<void> {
+    const afterCompute = this._phase === 'gc';
+    const epoch = this.computeEpoch;
     await this.idle();
     // A close since beginCompute dropped some of this micro-batch's kernels,
-    // even if the gate has opened again by the time this wakes.
-    if (this._state !== 'open' || this.closes !== this.computeEpoch) throw new GateClosedError('begin model update');
+    // even if the gate has opened again by the time this wakes. (An update
+    // with no gradient computation before it only needs the gate open.)
+    if (this._state !== 'open' || (afterCompute && this.closes !== epoch)) throw new GateClosedError('begin model update');
     this._phase = 'mu';
   }
 

@@ -87,9 +87,9 @@ if [ "$phase" = colocate ]; then
   fi
   for cfg in ${CONFIGS:-mlp vision}; do
     step "BURST on CUDA ($cfg)"
-    if [ $cfg = mlp ]; then extra=(--page-kib 2048 --arena-pages 48 --workspace-pages 2 --models 16 --train-layers 64-1024-1024-10 --micro-batch 4096)
+    if [ $cfg = mlp ]; then extra=(--page-kib 2048 --arena-pages 96 --workspace-pages 2 --models 16 --train-layers 64-1024-1024-10 --micro-batch 4096)
     else extra=(--model-file "$M/squeezenet1_1.onnx" --model-file "$M/mobilenet_v2.onnx" --models 16 --page-kib 2048 --arena-pages 160 \
-      --workspace-pages 24 --train-layers 64-2048-2048-10 --micro-batch 8192); fi
+      --workspace-pages 24 --train-layers 64-1024-1024-10 --micro-batch 8192); fi
     timeout 420 node bin/handover.js run --backend cuda --trace burst --systems "${SYSTEMS:-handover,naive,sp50,sp75,taskswitch,infer-only}" \
       --duration "${DURATION:-30}" --max-in-flight 4 --out "$OUT/burst-$cfg" --json "${extra[@]}" > "$OUT/burst-$cfg.log" 2>&1 || status=1
     grep -vE '\[[#.]+\]' "$OUT/burst-$cfg.log" | tail -12 | cut -c1-400

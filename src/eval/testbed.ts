@@ -178,7 +178,7 @@ export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: T
     job = new TrainingJob(trainer, data, { lossEvery: 50, maxTimeline: 100_000 });
     job.start();
     const tr = trainer;
-    await until(() => tr.stats.steps >= 1 || job!.error !== null, 120_000, () => new SystemRunError(policy.name, 'training', 'no training step finished within 120 s'));
+    await until(() => tr.stats.steps >= 1 || job!.error !== null, 120_000, () => new SystemRunError(policy.name, 'training', `no training step finished within 120 s${tr.stats.paused ? `: training is paused, its share of the arena (${arena.trainLimit} pages, ${tr.staticBytes} bytes of static state) holds no micro-batch; give the arena more pages (--arena-pages)` : ''}`));
     if (job.error) throw new SystemRunError(policy.name, 'training', String((job.error as Error).message ?? job.error));
   }
   return {

@@ -33,6 +33,13 @@ export interface DeviceCapabilities {
   timestamps: boolean;
   /** Launches can be recorded once and replayed (record/replay; CUDA graphs). */
   graphs?: boolean;
+  /**
+   * Inference and training run on separate queues (the Lane of a launch), the
+   * inference one at a higher priority: inference need not wait behind training
+   * kernels. Without it (one queue) the scheduler shortens training kernels
+   * while inference runs instead.
+   */
+  lanes?: boolean;
 }
 
 export interface DeviceInfo {

@@ -129,7 +129,7 @@ export class CudaDevice extends GpuDevice {
         bindingAlignment: 256,
         maxGroupsPerDimension: 2 ** 31 - 1,
       },
-      capabilities: { remap: true, timestamps: true, graphs: true },
+      capabilities: { remap: true, timestamps: true, graphs: true, lanes: true },
     };
     this.pool = new PagePool(cu, this.pageBytes, ordinal);
     const priority = cu.streamPriorityRange();

@@ -46,9 +46,10 @@ export interface TestbedSpec {
    */
   priorityMs: number;
   /**
-   * Compute sharing of the systems that have it (handover, naive): while a
-   * request runs and for priorityMs after, training micro-batches run at most
-   * this many rows (the single-queue stand-in for an SM partition).
+   * Compute sharing of the systems that have it (handover, naive) on a
+   * device with one queue: while a request runs and for priorityMs after,
+   * training micro-batches run at most this many rows (the single-queue
+   * stand-in for an SM partition). Devices with lanes skip it.
    */
   shareRows: number;
   seed: number;
@@ -169,7 +170,8 @@ export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: T
   const core = await buildCore(policy, memory, new StoreModels(store), (arena.pageCount - spec.workspacePages) * page, { pageBytes: page });
   for (const m of instances) core.register(m.name);
   let sharing = 0;
-  const share = policy.computeShare && trainer ? trainer : null;
+  // On one queue, compute sharing shortens training kernels; with a priority lane for inference (CUDA) it is not needed.
+  const share = policy.computeShare && trainer && !dev.info.capabilities.lanes ? trainer : null;
   const endShare = () => {
     if (share && --sharing === 0) share.shareCompute(null);
   };

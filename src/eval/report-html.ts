@@ -2,7 +2,7 @@
 // compliance (measured beside predicted) and training-throughput bars, memory
 // by owner over time with handover marks, and the table.
 import type { RunReport, SystemResult } from './result.js';
-import { axes, bars, esc, FRAME, legend, linear, log10Scale, PALETTE, polyline, svg, ticks, type Frame } from './svg.js';
+import { axes, cdfPoints, bars, esc, FRAME, legend, linear, log10Scale, PALETTE, polyline, svg, ticks, type Frame } from './svg.js';
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -18,12 +18,7 @@ function latencyCdf(systems: SystemResult[]): string {
   const parts = [axes(f, { scale: x, ticks: ticks(lo, hi, true), label: 'latency (ms, log scale)' }, { scale: y, ticks: [0, 0.25, 0.5, 0.75, 0.9, 1], label: 'fraction of requests', fmt: (v) => `${Math.round(v * 100)}%` })];
   const items: { label: string; color: string; dash?: string }[] = [];
   systems.forEach((s, i) => {
-    const sorted = [...s.latenciesMs].sort((a, b) => a - b);
-    const n = sorted.length;
-    const step = Math.max(1, Math.floor(n / 400));
-    const pts: [number, number][] = [];
-    for (let k = 0; k < n; k += step) pts.push([x(sorted[k]!), y((k + 1) / n)]);
-    if (n) pts.push([x(sorted[n - 1]!), y(1)]);
+    const pts = cdfPoints(s.latenciesMs, x, y);
     const color = PALETTE[i % PALETTE.length]!;
     parts.push(polyline(pts, color));
     items.push({ label: `${s.system} (${pct(s.sloCompliance)})`, color });

@@ -119,3 +119,14 @@ export function bars(f: Frame, title: string, id: string, categories: string[], 
   parts.push(legend(f, series.map((s) => ({ label: s.label, color: s.color }))));
   return svg(f, title, parts.join(''), id);
 }
+
+/** An empirical CDF as plot points (at most ~400 of them), on scales x and y. */
+export function cdfPoints(values: readonly number[], x: (v: number) => number, y: (v: number) => number): [number, number][] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const step = Math.max(1, Math.floor(n / 400));
+  const pts: [number, number][] = [];
+  for (let k = 0; k < n; k += step) pts.push([x(sorted[k]!), y((k + 1) / n)]);
+  if (n) pts.push([x(sorted[n - 1]!), y(1)]);
+  return pts;
+}

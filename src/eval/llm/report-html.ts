@@ -2,7 +2,7 @@
 // with the SLO lines, compliance normalised to Infer-Only, training
 // throughput, KV pages over time per system with the handover marks, and the
 // table. Built from the evaluation report's SVG pieces (../svg.ts).
-import { axes, bars, esc, FRAME, legend, linear, log10Scale, PALETTE, polyline, svg, ticks, type Frame } from '../svg.js';
+import { axes, cdfPoints, bars, esc, FRAME, legend, linear, log10Scale, PALETTE, polyline, svg, ticks, type Frame } from '../svg.js';
 import { comparisons } from './report.js';
 import type { LlmRunReport, LlmSystemResult } from './result.js';
 
@@ -19,12 +19,7 @@ function cdf(title: string, id: string, series: { label: string; values: number[
   const parts = [axes(f, { scale: x, ticks: ticks(lo, hi, true), label: xLabel }, { scale: y, ticks: [0, 0.25, 0.5, 0.75, 0.9, 1], label: 'fraction', fmt: (v) => `${Math.round(v * 100)}%` })];
   const items: { label: string; color: string; dash?: string }[] = [];
   series.forEach((s, i) => {
-    const sorted = [...s.values].sort((a, b) => a - b);
-    const n = sorted.length;
-    const step = Math.max(1, Math.floor(n / 400));
-    const pts: [number, number][] = [];
-    for (let k = 0; k < n; k += step) pts.push([x(sorted[k]!), y((k + 1) / n)]);
-    if (n) pts.push([x(sorted[n - 1]!), y(1)]);
+    const pts = cdfPoints(s.values, x, y);
     const color = PALETTE[i % PALETTE.length]!;
     parts.push(polyline(pts, color));
     items.push({ label: s.label, color });

@@ -1,6 +1,10 @@
 // Choosing the next token from a logits row: greedy (temperature 0) or
 // seeded sampling with temperature and top-k.
 import { GenerateInputError } from './errors.js';
+import { seeded } from '../train/data.js';
+
+/** The sampler's seeded generator (Mulberry32, the project's one). */
+export const seededRandom = seeded;
 
 export interface SamplingOptions {
   /** 0 (default): greedy, the arg-max token. */
@@ -9,18 +13,6 @@ export interface SamplingOptions {
   topK?: number;
   /** Seed of the sampler (same seed, same tokens). */
   seed?: number;
-}
-
-/** Mulberry32: small and seeded. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function checkSampling(o: SamplingOptions): void {

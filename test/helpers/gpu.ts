@@ -6,6 +6,7 @@ import type { GpuDevice } from '../../src/core/device.js';
 import { WebGpuDevice } from '../../src/webgpu/device.js';
 import { openDevice } from '../../src/cli/open-device.js';
 import { fill } from '../../src/kernels/elementwise.js';
+import { seeded } from '../../src/train/data.js';
 
 let shared: Promise<GpuDevice> | null = null;
 
@@ -18,17 +19,8 @@ export function testDevice(): Promise<GpuDevice> {
   return shared;
 }
 
-/** Mulberry32: small, seeded, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32 (src/train/data.ts's seeded generator): good enough for test data. */
+export const rng = seeded;
 
 export function randn(n: number, r: () => number, scale = 1): Float32Array {
   const out = new Float32Array(n);

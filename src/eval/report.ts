@@ -4,13 +4,18 @@ import { join } from 'node:path';
 import { renderReport } from './report-html.js';
 import type { RunReport } from './result.js';
 
-export function writeReport(dir: string, report: RunReport): { json: string; html: string } {
+/** DIR/report.json (everything measured) and DIR/report.html (render's page). */
+export function writeReportFiles<R>(dir: string, report: R, render: (r: R) => string): { json: string; html: string } {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');
   writeFileSync(json, JSON.stringify(report, null, 1));
-  writeFileSync(html, renderReport(report));
+  writeFileSync(html, render(report));
   return { json, html };
+}
+
+export function writeReport(dir: string, report: RunReport): { json: string; html: string } {
+  return writeReportFiles(dir, report, renderReport);
 }
 
 /** The last stdout line with --json: per system, the headline numbers. */

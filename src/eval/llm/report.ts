@@ -1,17 +1,11 @@
 // Writes the LLM run's report: report.json (everything measured) and
 // report.html, and the headline object printed last with --json.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeReportFiles } from '../report.js';
 import { renderLlmReport } from './report-html.js';
 import type { LlmRunReport } from './result.js';
 
 export function writeLlmReport(dir: string, report: LlmRunReport): { json: string; html: string } {
-  mkdirSync(dir, { recursive: true });
-  const json = join(dir, 'report.json');
-  const html = join(dir, 'report.html');
-  writeFileSync(json, JSON.stringify(report, null, 1));
-  writeFileSync(html, renderLlmReport(report));
-  return { json, html };
+  return writeReportFiles(dir, report, renderLlmReport);
 }
 
 export interface LlmHeadline {

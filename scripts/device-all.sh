@@ -23,10 +23,6 @@ if [ "${1:-}" = pack ]; then
 fi
 
 phase=${1:-check}
-OUT=${OUT:-$PWD/device-out}
-mkdir -p "$OUT"
-status=0
-step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
 clean() { sed 's/\x1b\[[0-9;]*m//g'; }
 vt() { # name, files...: vitest, summary lines only
   local name=$1; shift
@@ -36,14 +32,8 @@ vt() { # name, files...: vitest, summary lines only
   grep -q "failed" "$OUT/$name.log" && status=1
 }
 
-step setup
-source .device/setup.sh
-tar xJf .device/bundle.tar.xz
-node scripts/embed-shaders.mjs
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
-export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-node scripts/build-cuda.mjs --force > "$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log"; exit 1; }
-tail -1 "$OUT/build.log"
+source scripts/device-setup.sh
+[ "$status" = 0 ] || exit 1
 mkdir -p ../shared/models ../shared/optests
 [ -d .device/optests ] && cp -r .device/optests/. ../shared/optests/
 M=/tmp/handover-models

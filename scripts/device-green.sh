@@ -10,20 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-OUT=${OUT:-$PWD/device-out}
-mkdir -p "$OUT"
-status=0
-step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
-
-step setup
-source .device/setup.sh
-tar xJf .device/bundle.tar.xz
-node scripts/embed-shaders.mjs
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
-export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-
-step build:cuda
-node scripts/build-cuda.mjs --force 2>&1 | tee "$OUT/build.log" | tail -30 || status=1
+source scripts/device-setup.sh
 
 step "green-context tests"
 node node_modules/vitest/vitest.mjs run test/cuda-green.test.ts 2>&1 | tee "$OUT/green-tests.log" \

@@ -9,23 +9,13 @@
 #   STEPS=400 bash scripts/device-multigpu.sh   # shorter runs
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-$PWD/device-out}
-mkdir -p "$OUT"
-status=0
-step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
-
-step setup
-source .device/setup.sh
-tar xJf .device/bundle.tar.xz
-export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+source scripts/device-setup.sh
 N=$(nvidia-smi -L | wc -l)
 nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader | tee "$OUT/gpus.txt"
 nvidia-smi topo -m > "$OUT/topo.txt" 2>&1 || true
 STEPS=${STEPS:-1000}
 echo "GPUs: $N, steps per run: $STEPS"
 
-step build:cuda
-node scripts/build-cuda.mjs 2>&1 | tail -3 || status=1
 
 step "NCCL and protocol tests"
 HANDOVER_TEST_GPUS=$N node node_modules/vitest/vitest.mjs run test/dist-nccl.test.ts test/dist-multiprocess.test.ts 2>&1 \

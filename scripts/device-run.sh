@@ -38,20 +38,7 @@ if [ "${1:-}" = pack ]; then
   exit 0
 fi
 
-OUT=${OUT:-$PWD/device-out}
-mkdir -p "$OUT"
-status=0
-step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
-
-step setup
-source .device/setup.sh
-tar xJf .device/bundle.tar.xz
-node scripts/embed-shaders.mjs
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
-export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-
-step build:cuda
-node scripts/build-cuda.mjs --force 2>&1 | tee "$OUT/build.log" || status=1
+source scripts/device-setup.sh
 
 step "CUDA tests"
 node node_modules/vitest/vitest.mjs run test/cuda-build.test.ts test/cuda-device.test.ts test/cuda-kernels.test.ts \

@@ -1,0 +1,19 @@
+# Sourced by the scripts/device-*.sh scripts on the GPU machine (from the
+# repository root): $OUT, $status and step(), then Node, the bundle (dist/ and
+# node_modules), the shaders, the GPU's name in $OUT/gpu.txt, and the addon
+# built there (all sources; its log in $OUT/build.log).
+OUT=${OUT:-$PWD/device-out}
+mkdir -p "$OUT"
+status=0
+step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
+
+step setup
+source .device/setup.sh
+tar xJf .device/bundle.tar.xz
+node scripts/embed-shaders.mjs
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
+export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+
+step build:cuda
+node scripts/build-cuda.mjs --force > "$OUT/build.log" 2>&1 || { status=1; tail -30 "$OUT/build.log"; }
+tail -1 "$OUT/build.log"

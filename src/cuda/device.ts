@@ -36,6 +36,7 @@ import { loadAddon, type CudaAddon, type CudaDeviceProps, type Handle } from './
 import { EventPool, whenDone } from './completion.js';
 import { CudaError, CudaUnavailableError } from './errors.js';
 import { PagePool } from './page-pool.js';
+import { gemm, overlapPieces } from './gemm.js';
 import { Staging } from './staging.js';
 
 /** One page of an existing backing, for mapPages(); offset is a multiple of pageBytes. */
@@ -293,14 +294,7 @@ export class CudaDevice extends GpuDevice {
         this.cu.copyAsync(d, s, src.bytes, this.zeroing);
         return;
       }
-      // Overlapping move: pieces no longer than the gap, in an order that never
-      // reads a word already written (cudaMemcpy does not allow overlap).
-      const down = dst.offset < src.offset;
-      for (let done = 0; done < src.bytes; done += gap) {
-        const n = Math.min(gap, src.bytes - done);
-        const at = BigInt(down ? done : src.bytes - done - n);
-        this.cu.copyAsync(d + at, s + at, n, this.zeroing);
-      }
+      for (const [at, n] of overlapPieces(src.bytes, gap, dst.offset < src.offset)) this.cu.copyAsync(d + at, s + at, n, this.zeroing);
     });
   }
 
@@ -316,7 +310,7 @@ export class CudaDevice extends GpuDevice {
   }
 
   protected _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number], lane: Lane): void {
-    if (kernel === 'matmul') return this.gemm(ranges, params, this.lanes[lane]);
+    if (kernel === 'matmul') return gemm(this.cu, ranges.map((r) => this.pointer(r)), params, this.lanes[lane]);
     const k = this.kernel(kernel);
     if (ranges.length !== k.bindings) throw new InvalidRangeError(`kernel ${kernel} takes ${k.bindings} bindings, got ${ranges.length}`);
     if (!params) throw new InvalidRangeError(`kernel ${kernel} takes params and none were given`);
@@ -376,24 +370,6 @@ export class CudaDevice extends GpuDevice {
       this.cu.eventRecord(e, this.lanes[l].stream);
       return e;
     });
-  }
-
-  /** matmul params (WGSL): m, n, k, flags (1 transA, 2 transB), alpha, beta. */
-  private gemm(ranges: Range[], params: ArrayBuffer | undefined, lane: LaneQueue): void {
-    if (ranges.length !== 3 || !params || params.byteLength < 24)
-      throw new InvalidRangeError('kernel matmul takes 3 bindings and 6 param words');
-    const u = new Uint32Array(params, 0, 4);
-    const f = new Float32Array(params, 16, 2);
-    const [m, n, k, flags] = [u[0]!, u[1]!, u[2]!, u[3]!];
-    if (m === 0 || n === 0) return;
-    const [a, b, c] = ranges.map((r) => this.pointer(r)) as [Handle, Handle, Handle];
-    if (k === 0) {
-      // C = beta C; cuBLAS needs k >= 1, so scale through an empty product is done by hand.
-      if (f[1] !== 0) throw new InvalidRangeError('matmul with k = 0 and beta != 0 is not supported on CUDA');
-      this.cu.zeroAsync(c, m * n * 4, lane.stream);
-      return;
-    }
-    this.cu.gemm(lane.blas, a, b, c, m, n, k, (flags & 1) !== 0, (flags & 2) !== 0, f[0]!, f[1]!);
   }
 
   private kernel(name: string): Kernel {

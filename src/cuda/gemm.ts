@@ -1,0 +1,38 @@
+// Two pieces of CudaDevice's launch and copy paths that need no device state:
+// the matmul kernel as a cuBLAS call, and an overlapping copy cut into pieces.
+import type { CudaAddon, Handle } from './addon.js';
+import { InvalidRangeError } from '../core/errors.js';
+
+/**
+ * The WGSL matmul (params: m, n, k, flags 1 transA / 2 transB, alpha, beta)
+ * through cuBLAS on a lane's stream and handle; pointers a, b, c.
+ */
+export function gemm(cu: CudaAddon, ptrs: Handle[], params: ArrayBuffer | undefined, lane: { stream: Handle; blas: Handle }): void {
+  if (ptrs.length !== 3 || !params || params.byteLength < 24) throw new InvalidRangeError('kernel matmul takes 3 bindings and 6 param words');
+  const u = new Uint32Array(params, 0, 4);
+  const f = new Float32Array(params, 16, 2);
+  const [m, n, k, flags] = [u[0]!, u[1]!, u[2]!, u[3]!];
+  if (m === 0 || n === 0) return;
+  const [a, b, c] = ptrs as [Handle, Handle, Handle];
+  if (k === 0) {
+    // C = beta C; cuBLAS needs k >= 1, so scale through an empty product is done by hand.
+    if (f[1] !== 0) throw new InvalidRangeError('matmul with k = 0 and beta != 0 is not supported on CUDA');
+    cu.zeroAsync(c, m * n * 4, lane.stream);
+    return;
+  }
+  cu.gemm(lane.blas, a, b, c, m, n, k, (flags & 1) !== 0, (flags & 2) !== 0, f[0]!, f[1]!);
+}
+
+/**
+ * An overlapping move of `bytes` whose ends are `gap` bytes apart, as
+ * [offset, length] pieces no longer than the gap, in an order that never reads
+ * a word already written (cudaMemcpy does not allow overlap).
+ */
+export function overlapPieces(bytes: number, gap: number, down: boolean): [bigint, number][] {
+  const out: [bigint, number][] = [];
+  for (let done = 0; done < bytes; done += gap) {
+    const n = Math.min(gap, bytes - done);
+    out.push([BigInt(down ? done : bytes - done - n), n]);
+  }
+  return out;
+}

@@ -52,6 +52,22 @@ describe('multi-process data-parallel discard (simulated devices)', () => {
       .rejects.toThrow(/no agreement on step 1 for 1000 ms: ranks 1 never arrived/);
   }, 60_000);
 
+  it('a rank that starts late is waited for (the start allowance), and a hang after that is still caught', async () => {
+    const opts = (rank: number, steps: number): SimChildOptions => ({
+      rank, ranks: 2, params: 4, effective: 8, lr: 0.05, msPerSample: 0.1, mode: 'agreement', redistribute: false, steps, seed: rank, startDelayMs: rank === 1 ? 2500 : 0,
+    });
+    const entry = new URL('../src/dist/sim-child.ts', import.meta.url);
+    // Rank 1 starts 2.5 s late, longer than hangMs: the first agreement waits for it.
+    const done = await launch<SimChildResult>({ ranks: 2, entry, hangMs: 1000, startMs: 30_000, options: (rank) => opts(rank, 2) });
+    const byStep = new Map<number, number[]>();
+    for (const r of done) for (const [step, list] of r.committed) byStep.set(step, [...(byStep.get(step) ?? []), ...list]);
+    for (const step of [0, 1]) expect((byStep.get(step) ?? []).sort((a, b) => a - b)).toEqual(Array.from({ length: 8 }, (_, i) => step * 8 + i));
+    expect(bytes(done[1]!.params).equals(bytes(done[0]!.params))).toBe(true);
+    // Without the allowance the same late start is a hang at step 0, naming rank 1.
+    await expect(launch({ ranks: 2, entry, hangMs: 1000, startMs: 1000, options: (rank) => opts(rank, 2) }))
+      .rejects.toThrow(/no agreement on step 0 for 1000 ms: ranks 1 never arrived/);
+  }, 60_000);
+
   it('a rank that fails stops every rank and names it', async () => {
     await expect(
       launch({ ranks: 2, entry: new URL('../src/dist/sim-child.ts', import.meta.url), options: (rank) => ({ rank, ranks: 2, params: -1, steps: 1 }) }),

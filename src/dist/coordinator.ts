@@ -54,12 +54,18 @@ export class Coordinator {
     }
   }
 
-  /** Throws AgreementTimeoutError if no agreement completed in `ms` while a rank waits at one. */
-  check(ms: number): void {
+  /**
+   * Throws AgreementTimeoutError if no agreement completed in `ms` while a rank
+   * waits at one. Ranks start at different times (process start, module load,
+   * GPU open: seconds apart on a loaded machine), so until the first agreement
+   * the allowance is `startMs`, counted from the coordinator's start.
+   */
+  check(ms: number, startMs = ms): void {
     const waiting = Math.max(...this.arrivedAt);
-    if (waiting < 0 || performance.now() - this.lastProgress < ms) return;
+    const allowed = this.agreed === 0 ? Math.max(ms, startMs) : ms;
+    if (waiting < 0 || performance.now() - this.lastProgress < allowed) return;
     const missing = this.agreement.missing(waiting);
-    if (missing.length > 0 && missing.length < this.ports.length) throw new AgreementTimeoutError(waiting, missing, ms);
+    if (missing.length > 0 && missing.length < this.ports.length) throw new AgreementTimeoutError(waiting, missing, allowed);
   }
 
   /** Last resort: every rank aborts its communicator and stops. */

@@ -16,6 +16,8 @@ export interface LaunchOptions {
   env?: (rank: number) => Record<string, string>;
   /** No agreement for this long while a rank waits at one: abort all (default 120 s). */
   hangMs?: number;
+  /** The allowance for the first agreement, which waits for every rank to start (default 120 s, at least hangMs). */
+  startMs?: number;
   log?: (rank: number, line: string) => void;
 }
 
@@ -66,7 +68,7 @@ export function launch<R>(o: LaunchOptions): Promise<R[]> {
     };
     const watch = setInterval(() => {
       try {
-        coordinator.check(o.hangMs ?? 120_000);
+        coordinator.check(o.hangMs ?? 120_000, o.startMs ?? 120_000);
       } catch (e) {
         stop(e as Error);
       }

@@ -8,6 +8,8 @@ import { SimRank, type SimRankOptions } from './sim-rank.js';
 export interface SimChildOptions extends SimRankOptions {
   steps: number;
   seed: number;
+  /** Start this long after the others (a slow process start or GPU open). */
+  startDelayMs?: number;
 }
 
 export interface SimChildResult {
@@ -33,6 +35,7 @@ async function requireStorm(r: SimRank, rand: () => number, stopped: () => boole
 }
 
 await serveRank<SimChildOptions, SimChildResult>(async (o, link) => {
+  if (o.startDelayMs) await new Promise((res) => setTimeout(res, o.startDelayMs));
   const r = new SimRank(o, new RemoteAgreement(link), new RemoteAllReduce(link));
   let stop = false;
   const storm = requireStorm(r, seeded(o.seed), () => stop);

@@ -93,15 +93,15 @@ __global__ void binary_int(BinaryParams p, const word* a, const word* b, word* y
   y[i] = arith_int(p.op, a[ia], b[ib]);
 }
 
-// 7 equal, 8 less, 9 greater (!lt && !eq), 10 less-or-equal, 11
-// greater-or-equal (!lt): as the WGSL, so a NaN is "greater" and ">=".
-__device__ inline bool order(uint32_t op, bool lt, bool eq) {
+// 7 equal, 8 less, 9 greater, 10 less-or-equal, 11 greater-or-equal, as the
+// WGSL: each relation computed, so a NaN operand makes every result false.
+__device__ inline bool order(uint32_t op, bool lt, bool eq, bool gt) {
   switch (op) {
     case 7: return eq;
     case 8: return lt;
-    case 9: return !lt && !eq;
+    case 9: return gt;
     case 10: return lt || eq;
-    default: return !lt;
+    default: return gt || eq;
   }
 }
 
@@ -115,10 +115,10 @@ __global__ void compare(BinaryParams p, const word* a, const word* b, word* y) {
     bool l = u != 0, m = v != 0;
     r = p.op == 12 ? (l && m) : p.op == 13 ? (l || m) : (l != m);
   } else if (p.isInt != 0) {
-    r = order(p.op, (int32_t)u < (int32_t)v, u == v);
+    r = order(p.op, (int32_t)u < (int32_t)v, u == v, (int32_t)u > (int32_t)v);
   } else {
     float x = __uint_as_float(u), z = __uint_as_float(v);
-    r = order(p.op, x < z, x == z);
+    r = order(p.op, x < z, x == z, x > z);
   }
   y[i] = r ? 1u : 0u;
 }

@@ -12,13 +12,15 @@ struct Params { n: u32, op: u32, isInt: u32, rank: u32, dims: array<vec4u, 2>, s
 @group(0) @binding(2) var<storage, read_write> b: array<u32>;
 @group(0) @binding(3) var<storage, read_write> y: array<u32>;
 
-fn cmp(lt: bool, eq: bool) -> bool {
+// Each relation is asked of the hardware, not derived from the others: with a
+// NaN operand every one of lt, eq, gt is false, and so is every result (ONNX).
+fn cmp(lt: bool, eq: bool, gt: bool) -> bool {
   switch (p.op) {
     case 7u: { return eq; }
     case 8u: { return lt; }
-    case 9u: { return !lt && !eq; }
+    case 9u: { return gt; }
     case 10u: { return lt || eq; }
-    default: { return !lt; }
+    default: { return gt || eq; }
   }
 }
 
@@ -50,11 +52,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     let m = v != 0u;
     r = select(select(l != m, l || m, p.op == 13u), l && m, p.op == 12u);
   } else if (p.isInt != 0u) {
-    r = cmp(bitcast<i32>(u) < bitcast<i32>(v), u == v);
+    let x = bitcast<i32>(u);
+    let z = bitcast<i32>(v);
+    r = cmp((x < z), (x == z), (x > z));
   } else {
     let x = bitcast<f32>(u);
     let z = bitcast<f32>(v);
-    r = cmp(x < z, x == z);
+    r = cmp((x < z), (x == z), (x > z));
   }
   y[i] = select(0u, 1u, r);
 }

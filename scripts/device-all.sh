@@ -6,6 +6,8 @@
 #   bash scripts/device-all.sh check    # build; CUDA tests; the op/model/trainer suites on CUDA;
 #                                       # optest on CUDA; batch-1 latency vs PyTorch; green contexts
 #   bash scripts/device-all.sh colocate # NCCL (one rank here); BURST on CUDA, MLPs and vision models
+#   bash scripts/device-all.sh confine  # green-context tests; BURST (vision) for handover with training
+#                                       # on all SMs vs confined to TRAIN_SHARE (default 0.5) while inference runs
 # The models: the repo's fixtures (squeezenet1_1, tiny_gpt, tiny_gpt_kv) and
 # mobilenet_v2 re-exported there by scripts/models/export_vision.py (seeded);
 # scripts/weights-hash.mjs shows its weights equal ../shared/models' file.
@@ -68,6 +70,23 @@ if [ "$phase" = check ]; then
   tail -16 "$OUT/green.log"
 fi
 
+burst() { # name, extra args...: BURST on CUDA with the vision models, 16 instances
+  local name=$1; shift
+  timeout 420 node bin/handover.js run --backend cuda --trace burst --duration "${DURATION:-30}" --max-in-flight 4 --out "$OUT/$name" --json \
+    --model-file "$M/squeezenet1_1.onnx" --model-file "$M/mobilenet_v2.onnx" --models 16 --page-kib 2048 --arena-pages 160 \
+    --workspace-pages 24 --train-layers 64-1024-1024-10 --micro-batch 8192 "$@" > "$OUT/$name.log" 2>&1 || status=1
+  grep -vE '\[[#.]+\]' "$OUT/$name.log" | tail -8 | cut -c1-400
+}
+
+if [ "$phase" = confine ]; then
+  vt confine-tests test/cuda-green.test.ts test/cuda-device.test.ts
+  grep -h "cuda-green:" "$OUT/confine-tests.log" | head -4
+  for share in 1 "${TRAIN_SHARE:-0.5}"; do
+    step "BURST on CUDA (vision), handover, --train-share $share"
+    burst "confine-$share" --systems handover --train-share "$share"
+  done
+fi
+
 if [ "$phase" = colocate ]; then
   if [ -z "${NO_NCCL:-}" ]; then
     vt nccl test/dist-nccl.test.ts
@@ -78,8 +97,7 @@ if [ "$phase" = colocate ]; then
   for cfg in ${CONFIGS:-mlp vision}; do
     step "BURST on CUDA ($cfg)"
     if [ $cfg = mlp ]; then extra=(--page-kib 2048 --arena-pages 96 --workspace-pages 2 --models 16 --train-layers 64-1024-1024-10 --micro-batch 4096)
-    else extra=(--model-file "$M/squeezenet1_1.onnx" --model-file "$M/mobilenet_v2.onnx" --models 16 --page-kib 2048 --arena-pages 160 \
-      --workspace-pages 24 --train-layers 64-1024-1024-10 --micro-batch 8192); fi
+    else burst burst-vision --systems "${SYSTEMS:-handover,naive,sp50,sp75,taskswitch,infer-only}"; continue; fi
     timeout 420 node bin/handover.js run --backend cuda --trace burst --systems "${SYSTEMS:-handover,naive,sp50,sp75,taskswitch,infer-only}" \
       --duration "${DURATION:-30}" --max-in-flight 4 --out "$OUT/burst-$cfg" --json "${extra[@]}" > "$OUT/burst-$cfg.log" 2>&1 || status=1
     grep -vE '\[[#.]+\]' "$OUT/burst-$cfg.log" | tail -12 | cut -c1-400

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Allocation } from '../src/core/allocation.js';
 import { matmul } from '../src/kernels/matmul.js';
+import { axpy } from '../src/kernels/elementwise.js';
 import type { CudaAddon, Handle } from '../src/cuda/addon.js';
 import {
   GreenContextUnavailableError, SmPartition, SmRequestError, expectedGrant, greenAddon, smLayout, switchStream,
@@ -169,6 +170,43 @@ describe.skipIf(!probe.device)(`SM partitions on the GPU${probe.device ? '' : ` 
     expect(closeness(got, matmulRef(g.a, g.b, g.m, g.n, g.k, false, false, 0.75))).toBeLessThan(1);
     await d.fence();
     p.destroy();
+    await s.reset();
+  });
+
+  it('confineTraining moves the training lane onto partitions and home, and the lane keeps its order across 60 moves', async () => {
+    expect(d.info.capabilities.confine).toBe(true);
+    const layout = smLayout(cu, d.ordinal);
+    const home = d.trainingStream;
+    const granted = d.confineTraining(0.5)!;
+    console.log(`cuda-green: confineTraining(0.5) granted ${(granted * layout.smCount).toFixed(0)} of ${layout.smCount} SMs`);
+    expect(granted * layout.smCount).toBeGreaterThanOrEqual(Math.round(0.5 * layout.smCount));
+    expect(granted).toBeLessThan(1);
+    expect(d.trainingStream).not.toBe(home);
+    expect(d.confineTraining(null)).toBeNull();
+    expect(d.trainingStream).toBe(home);
+    // A chain Y = X·M (cuBLAS), Y += 0.05 X (a CUDA kernel), X and Y swapped, with a move
+    // (0.5, home, 0.25) before every launch: any launch that overtook another changes the result.
+    const n = 96;
+    const m = Float32Array.from(randn(n * n, r), (v, i) => (i % (n + 1) === 0 ? 1 : 0) + 0.004 * v);
+    const x0 = randn(n * n, r);
+    const M = s.upload(m);
+    const X = [s.upload(x0), s.poisoned(n * n)];
+    const shares = [0.5, null, 0.25];
+    let want = Float64Array.from(x0);
+    let moves = 0;
+    for (let step = 0; step < 30; step++) {
+      const [from, to] = [X[step % 2]!, X[(step + 1) % 2]!];
+      d.confineTraining(shares[moves++ % 3]!);
+      d.launch(matmul({ a: from, b: M, c: to, m: n, n, k: n }));
+      d.confineTraining(shares[moves++ % 3]!);
+      d.launch(axpy(from, to, n * n, 0.05));
+      const next = matmulRef(want, m, n, n, n);
+      want = next.map((v, i) => v + 0.05 * want[i]!);
+    }
+    d.confineTraining(null);
+    expect(d.trainingStream).toBe(home);
+    const got = await s.readF32(X[0]!, n * n);
+    expect(closeness(got, want, 1e-3, 1e-3)).toBeLessThan(1);
     await s.reset();
   });
 

@@ -34,6 +34,7 @@ export const runSpec: FlagSpec = {
   'page-kib': { type: 'number', default: DEFAULT_TESTBED.pageBytes / 1024, help: 'arena page size in KiB' },
   'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (all systems)' },
   'share-rows': { type: 'number', default: DEFAULT_TESTBED.shareRows, help: 'compute sharing of handover and naive: training micro-batch rows while inference runs' },
+  'train-share': { type: 'number', default: DEFAULT_TESTBED.trainShare, help: 'compute sharing of handover and naive on CUDA: share of the SMs training keeps while inference runs (green contexts; 1 = all)' },
   repeat: { type: 'number', default: 1, help: 'rounds per system, order rotated each round; each system reports its median round' },
   'max-in-flight': { type: 'number', default: DEFAULT_TESTBED.maxInFlight, help: "training kernels in flight at once (the gate's bound)" },
   seed: { type: 'number', default: 1, help: 'trace and model seed' },
@@ -109,17 +110,23 @@ export async function runCommand(argv: string[]): Promise<number> {
     train: { ...DEFAULT_TESTBED.train, layers: widths(String(flags['train-layers']), 'train-layers'), microBatch: Number(flags['micro-batch'] ?? DEFAULT_TESTBED.train.microBatch) },
     priorityMs: Number(flags['priority-ms']),
     shareRows: Number(flags['share-rows']),
+    trainShare: Number(flags['train-share']),
     maxInFlight: Number(flags['max-in-flight']),
     seed: Number(flags.seed),
   };
   if (!Number.isInteger(spec.workspacePages) || spec.workspacePages < 1) throw new UsageError('--workspace-pages must be a positive integer');
   if (!Number.isInteger(spec.shareRows) || spec.shareRows < 1) throw new UsageError('--share-rows must be a positive integer');
+  if (!(spec.trainShare > 0 && spec.trainShare <= 1)) throw new UsageError(`--train-share must be in (0, 1], got ${flags['train-share']}`);
   const repeat = Number(flags.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');
   if (!Number.isInteger(spec.arenaPages) || spec.arenaPages < 8) throw new UsageError('--arena-pages must be an integer >= 8');
   if (!Number.isInteger(spec.pageBytes) || spec.pageBytes % 256 !== 0) throw new UsageError('--page-kib must give a whole number of 256-byte blocks');
   const { trace, file } = traceOf(flags, models);
   const dev = await openDevice(String(flags.backend), say);
+  if (spec.trainShare < 1 && !dev.info.capabilities.confine) {
+    dev.destroy();
+    throw new UsageError(`--train-share ${spec.trainShare} needs a device that can confine training to part of the GPU (CUDA green contexts); the ${dev.info.backend} backend cannot (on one queue, --share-rows shortens training kernels instead)`);
+  }
   const tuned: { tIdleMs?: number; watermarkBytes?: number } | 'tuner' = flags.tune ? 'tuner' : {};
   if (flags['t-idle-ms'] !== undefined && tuned !== 'tuner') tuned.tIdleMs = Number(flags['t-idle-ms']);
   if (flags['watermark-kib'] !== undefined && tuned !== 'tuner') tuned.watermarkBytes = Number(flags['watermark-kib']) * 1024;

@@ -40,6 +40,12 @@ export interface DeviceCapabilities {
    * while inference runs instead.
    */
   lanes?: boolean;
+  /**
+   * The training lane can be confined to part of the GPU's compute while
+   * inference runs (confineTraining; CUDA green contexts), so inference kernels
+   * find free SMs instead of waiting for running training blocks.
+   */
+  confine?: boolean;
 }
 
 export interface DeviceInfo {
@@ -254,6 +260,18 @@ export abstract class GpuDevice {
     this._releaseRecording(r.id, r.lane);
   }
 
+  /**
+   * From now on, the training lane's work runs on about `share` of the GPU's
+   * compute (0 < share < 1), or on all of it again (null). Work issued before
+   * finishes first; the lane's order is kept. Returns the share granted (the
+   * device rounds to its granularity), or null. Needs capabilities.confine.
+   */
+  confineTraining(share: number | null): number | null {
+    if (!this.info.capabilities.confine) throw new DeviceError('confineTraining', `the ${this.info.backend} backend cannot confine training to part of the GPU`);
+    if (share !== null && !(share > 0 && share < 1)) throw new InvalidRangeError(`confineTraining: the share must be in (0, 1), or null for the whole GPU; got ${share}`);
+    return this._confineTraining(share);
+  }
+
   /** Compiles kernels ahead of their first launch (so compile time is not measured as run time). */
   abstract prepare(kernels: readonly string[]): Promise<void>;
   /** Milliseconds on a monotonic host clock. */
@@ -278,6 +296,10 @@ export abstract class GpuDevice {
     throw new DeviceError('replay', `the ${this.info.backend} backend cannot replay launches`);
   }
   protected _releaseRecording(_id: number, _lane: Lane): void {}
+  /** Backends with capabilities.confine override this. */
+  protected _confineTraining(_share: number | null): number | null {
+    throw new DeviceError('confineTraining', `the ${this.info.backend} backend cannot confine training to part of the GPU`);
+  }
 
   private notRecording(what: string): void {
     if (this.recording) throw new InvalidRangeError(`${what} while lane ${this.recording.lane} is recording launches (only launches may be recorded)`);

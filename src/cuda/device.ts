@@ -37,6 +37,8 @@ import { EventPool, whenDone } from './completion.js';
 import { CudaError, CudaUnavailableError } from './errors.js';
 import { PagePool } from './page-pool.js';
 import { gemm, overlapPieces } from './gemm.js';
+import { TrainingConfinement } from './confine.js';
+import { greenAddon, type GreenCuda } from './green.js';
 import { Staging } from './staging.js';
 
 /** One page of an existing backing, for mapPages(); offset is a multiple of pageBytes. */
@@ -95,6 +97,8 @@ export class CudaDevice extends GpuDevice {
   private readonly aliases = new Map<Handle, number>();
   /** Pages whose backing was destroyed while a view still maps them. */
   private readonly orphans = new Set<Handle>();
+  /** Where the training lane runs while confined (confineTraining); made at the first use. */
+  private confinement: TrainingConfinement | null = null;
   private destroyed = false;
 
   static async open(log?: (line: string) => void, opts: CudaOptions = {}): Promise<CudaDevice> {
@@ -130,7 +134,7 @@ export class CudaDevice extends GpuDevice {
         bindingAlignment: 256,
         maxGroupsPerDimension: 2 ** 31 - 1,
       },
-      capabilities: { remap: true, timestamps: true, graphs: true, lanes: true },
+      capabilities: { remap: true, timestamps: true, graphs: true, lanes: true, confine: typeof (cu as GreenCuda).greenCreate === 'function' },
     };
     this.pool = new PagePool(cu, this.pageBytes, ordinal);
     const priority = cu.streamPriorityRange();
@@ -207,6 +211,10 @@ export class CudaDevice extends GpuDevice {
     if (this.destroyed) return;
     this.destroyed = true;
     this.cu.synchronize();
+    if (this.confinement) {
+      this.lanes.train.stream = this.confinement.home;
+      this.confinement.destroy();
+    }
     this.unmapDone(true);
     for (const r of this.reservations.values()) this.unmap(r);
     this.reservations.clear();
@@ -221,6 +229,15 @@ export class CudaDevice extends GpuDevice {
       this.cu.streamDestroy(this.lanes[l].stream);
     }
     this.cu.streamDestroy(this.zeroing);
+  }
+
+  /** The training lane moves to a green context of about `share` of the SMs, or home (src/cuda/confine.ts). */
+  protected override _confineTraining(share: number | null): number | null {
+    const train = this.lanes.train;
+    this.confinement ??= new TrainingConfinement(greenAddon(this.cu), this.ordinal, this.props.smCount, train.stream, this.events.get());
+    const { stream, sms } = this.confinement.move(share, train.stream, train.blas);
+    train.stream = stream;
+    return share === null ? null : sms / this.props.smCount;
   }
 
   protected _createBacking(id: number, bytes: number, _label: string): void {

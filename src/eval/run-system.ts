@@ -126,7 +126,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   }
   return {
     system,
-    summary: policy.summary,
+    summary: bed.share ? `${policy.summary}; ${bed.share.what}` : policy.summary,
     requests: records.length,
     failed: result.failed,
     sloCompliance,

@@ -52,6 +52,14 @@ export interface TestbedSpec {
    * stand-in for an SM partition). Devices with lanes skip it.
    */
   shareRows: number;
+  /**
+   * Compute sharing of handover and naive on a device that can confine
+   * training (capabilities.confine: CUDA green contexts): while a request runs
+   * and for priorityMs after, training runs on about this share of the GPU's
+   * SMs. 1: no confinement (training keeps every SM, inference only has its
+   * higher-priority lane).
+   */
+  trainShare: number;
   seed: number;
 }
 
@@ -69,6 +77,7 @@ export const DEFAULT_TESTBED: TestbedSpec = {
   maxInFlight: 1,
   priorityMs: 30,
   shareRows: 8,
+  trainShare: 1,
   seed: 1,
 };
 
@@ -124,6 +133,8 @@ export interface Testbed {
   memory: MemorySide;
   core: ColocationCore;
   instances: ModelInstance[];
+  /** The system's compute sharing, if it has one on this device. */
+  share: ComputeShare | null;
   /** One inference request: training launches are held while it runs. */
   execute(model: string): Promise<void>;
   destroy(): Promise<void>;
@@ -135,6 +146,31 @@ async function until(cond: () => boolean, ms: number, what: () => Error): Promis
     if (performance.now() - t0 > ms) throw what();
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Turns compute sharing on and off around requests. */
+export interface ComputeShare {
+  on(): void;
+  off(): void;
+  /** What it does, for the log. */
+  what: string;
+}
+
+/**
+ * The compute sharing of a system that has it (handover, naive): on one queue,
+ * shorter training micro-batches (shareRows); with an inference lane, training
+ * confined to part of the SMs when the device can (trainShare < 1), else none
+ * (the lane's priority alone). The partition is made here, off the request path.
+ */
+export function computeShare(dev: GpuDevice, policy: SystemPolicy, trainer: Trainer | null, spec: TestbedSpec): ComputeShare | null {
+  if (!policy.computeShare || !trainer) return null;
+  const caps = dev.info.capabilities;
+  if (!caps.lanes) return { on: () => trainer.shareCompute(spec.shareRows), off: () => trainer.shareCompute(null), what: `training micro-batches of at most ${spec.shareRows} rows while inference runs` };
+  if (spec.trainShare >= 1) return null;
+  if (!caps.confine) throw new UsageError(`a training share below 1 (${spec.trainShare}) needs a device that can confine training to part of the GPU; the ${dev.info.backend} backend cannot`);
+  const granted = dev.confineTraining(spec.trainShare)!;
+  dev.confineTraining(null);
+  return { on: () => dev.confineTraining(spec.trainShare), off: () => dev.confineTraining(null), what: `training on ${(granted * 100).toFixed(1)}% of the GPU's compute while inference runs (asked ${(spec.trainShare * 100).toFixed(1)}%)` };
 }
 
 export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: TestbedSpec, data: Dataset): Promise<Testbed> {
@@ -170,10 +206,9 @@ export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: T
   const core = await buildCore(policy, memory, new StoreModels(store), (arena.pageCount - spec.workspacePages) * page, { pageBytes: page });
   for (const m of instances) core.register(m.name);
   let sharing = 0;
-  // On one queue, compute sharing shortens training kernels; with a priority lane for inference (CUDA) it is not needed.
-  const share = policy.computeShare && trainer && !dev.info.capabilities.lanes ? trainer : null;
+  const share = computeShare(dev, policy, trainer, spec);
   const endShare = () => {
-    if (share && --sharing === 0) share.shareCompute(null);
+    if (share && --sharing === 0) share.off();
   };
   let job: TrainingJob | null = null;
   if (trainer) {
@@ -184,10 +219,10 @@ export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: T
     if (job.error) throw new SystemRunError(policy.name, 'training', String((job.error as Error).message ?? job.error));
   }
   return {
-    policy, arena, gate, store, trainer, job, memory, core, instances,
+    policy, arena, gate, store, trainer, job, memory, core, instances, share,
     async execute(model: string) {
       gate.hold();
-      if (share && sharing++ === 0) share.shareCompute(spec.shareRows);
+      if (share && sharing++ === 0) share.on();
       try {
         await store.run(model, inputs.get(model)!);
       } finally {

@@ -7,7 +7,8 @@
 #                                       # optest on CUDA; batch-1 latency vs PyTorch; green contexts
 #   bash scripts/device-all.sh colocate # NCCL (one rank here); BURST on CUDA, MLPs and vision models
 #   bash scripts/device-all.sh confine  # green-context tests; BURST (vision) for handover with training
-#                                       # on all SMs vs confined to TRAIN_SHARE (default 0.5) while inference runs
+#                                       # on all SMs vs confined while inference runs: SHARES (default "1 0.5 0.25"),
+#                                       # ROUNDS interleaved rounds (default 1); NO_TESTS=1 skips the tests
 # The models: the repo's fixtures (squeezenet1_1, tiny_gpt, tiny_gpt_kv) and
 # mobilenet_v2 re-exported there by scripts/models/export_vision.py (seeded);
 # scripts/weights-hash.mjs shows its weights equal ../shared/models' file.
@@ -79,11 +80,15 @@ burst() { # name, extra args...: BURST on CUDA with the vision models, 16 instan
 }
 
 if [ "$phase" = confine ]; then
-  vt confine-tests test/cuda-green.test.ts test/cuda-device.test.ts
-  grep -h "cuda-green:" "$OUT/confine-tests.log" | head -4
-  for share in 1 "${TRAIN_SHARE:-0.5}"; do
-    step "BURST on CUDA (vision), handover, --train-share $share"
-    burst "confine-$share" --systems handover --train-share "$share"
+  if [ -z "${NO_TESTS:-}" ]; then
+    vt confine-tests test/cuda-green.test.ts test/cuda-device.test.ts
+    grep -h "cuda-green:" "$OUT/confine-tests.log" | head -4
+  fi
+  for round in $(seq "${ROUNDS:-1}"); do
+    for share in ${SHARES:-1 0.5 0.25}; do
+      step "BURST on CUDA (vision), handover, --train-share $share, round $round"
+      burst "confine-$share-r$round" --systems handover --train-share "$share"
+    done
   done
 fi
 

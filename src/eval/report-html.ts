@@ -68,12 +68,12 @@ function memoryPlot(s: SystemResult, index: number, arenaBytes: number): string 
 }
 
 function table(systems: SystemResult[]): string {
-  const head = ['system', 'requests', 'SLO compliance', 'predicted', 'gap (pts)', 'P50 ms', 'P99 ms', 'cold starts', 'train samples/s', 'wasted train s', 'handovers (req/rel)', 'p50 close / discard / reclaim / total ms', 'p50 wait for batch ms'];
+  const head = ['system', 'requests', 'SLO compliance', 'predicted', 'gap (pts)', 'P50 ms', 'P99 ms', 'warm P50 / P99 ms', 'cold starts', 'train samples/s', 'wasted train s', 'handovers (req/rel)', 'p50 close / discard / reclaim / total ms', 'p50 wait for batch ms'];
   const rows = systems.map((s) => {
     const h = s.handovers;
     return [
       s.system, String(s.requests), pct(s.sloCompliance), s.predictedCompliance === null ? '–' : pct(s.predictedCompliance),
-      s.complianceGapPts === null ? '–' : s.complianceGapPts.toFixed(1), ms(s.p50Ms), ms(s.p99Ms), pct(s.coldStartRatio),
+      s.complianceGapPts === null ? '–' : s.complianceGapPts.toFixed(1), ms(s.p50Ms), ms(s.p99Ms), `${ms(s.warmP50Ms)} / ${ms(s.warmP99Ms)}`, pct(s.coldStartRatio),
       s.trainSamplesPerSec.toFixed(0), s.wastedTrainS.toFixed(2), `${h.count} (${h.requires}/${h.releases})`,
       `${ms(h.closeMs)} / ${ms(h.discardMs)} / ${ms(h.reclaimMs)} / ${ms(h.totalMs)}`, ms(h.waitForBatchMs),
     ];

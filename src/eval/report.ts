@@ -19,9 +19,9 @@ export function writeReport(dir: string, report: RunReport): { json: string; htm
 }
 
 /** The last stdout line with --json: per system, the headline numbers. */
-export function headline(report: RunReport): Record<string, { sloCompliance: number; p99Ms: number; p50Ms: number; trainSamplesPerSec: number; coldStartRatio: number; handovers: number; predictedCompliance: number | null }> {
+export function headline(report: RunReport): Record<string, { sloCompliance: number; p99Ms: number; p50Ms: number; warmP99Ms: number | null; trainSamplesPerSec: number; coldStartRatio: number; handovers: number; predictedCompliance: number | null }> {
   const out: ReturnType<typeof headline> = {};
   for (const [name, s] of Object.entries(report.systems))
-    out[name] = { sloCompliance: s.sloCompliance, p99Ms: s.p99Ms, p50Ms: s.p50Ms, trainSamplesPerSec: s.trainSamplesPerSec, coldStartRatio: s.coldStartRatio, handovers: s.handovers.count, predictedCompliance: s.predictedCompliance };
+    out[name] = { sloCompliance: s.sloCompliance, p99Ms: s.p99Ms, p50Ms: s.p50Ms, warmP99Ms: s.warmP99Ms, trainSamplesPerSec: s.trainSamplesPerSec, coldStartRatio: s.coldStartRatio, handovers: s.handovers.count, predictedCompliance: s.predictedCompliance };
   return out;
 }

@@ -42,6 +42,9 @@ export interface SystemResult {
   sloCompliance: number;
   p50Ms: number;
   p99Ms: number;
+  /** P50/P99 of the requests whose model was warm on arrival (no load, no handover): compute interference alone. */
+  warmP50Ms: number | null;
+  warmP99Ms: number | null;
   coldStartRatio: number;
   trainSamples: number;
   trainSamplesPerSec: number;

@@ -113,6 +113,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const records = result.records;
   const within = records.filter((r) => r.path !== 'failed' && r.latencyMs <= sloOf(r.model)).length;
   const sloCompliance = records.length ? within / records.length : 1;
+  const warm = records.filter((r) => !r.coldStart && r.path !== 'failed').map((r) => r.latencyMs).sort((a, b) => a - b);
 
   // The queueing model beside the measurement: request-weighted exec, load and SLO of the instances.
   const modelBytes = instances.map((m) => Math.ceil(timingOf(m.name).bytes / page) * page);
@@ -132,6 +133,8 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     sloCompliance,
     p50Ms: result.p50Ms,
     p99Ms: result.p99Ms,
+    warmP50Ms: warm.length ? quantile(warm, 0.5) : null,
+    warmP99Ms: warm.length ? quantile(warm, 0.99) : null,
     coldStartRatio: result.coldStartRatio,
     trainSamples,
     trainSamplesPerSec: trainSamples / result.wallMs * 1000,

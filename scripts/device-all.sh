@@ -9,6 +9,9 @@
 #   bash scripts/device-all.sh confine  # green-context tests; BURST (vision) for handover with training
 #                                       # on all SMs vs confined while inference runs: SHARES (default "1 0.5 0.25"),
 #                                       # ROUNDS interleaved rounds (default 1); NO_TESTS=1 skips the tests
+#   bash scripts/device-all.sh llm      # the LLM run (handover, SP-50, SP-75, Infer-Only) on CUDA; the Azure
+#                                       # trace from .device/azure-llm-inference-2023-conv.csv.gz (copied by pack)
+# Several phases in one call: bash scripts/device-all.sh confine llm
 # The models: the repo's fixtures (squeezenet1_1, tiny_gpt, tiny_gpt_kv) and
 # mobilenet_v2 re-exported there by scripts/models/export_vision.py (seeded);
 # scripts/weights-hash.mjs shows its weights equal ../shared/models' file.
@@ -21,11 +24,14 @@ if [ "${1:-}" = pack ]; then
   # Without dawn.node (these calls run CUDA only): the carry limit is 64 MiB.
   NO_DAWN=1 WITH_ORT=1 bash scripts/device-run.sh pack
   rm -rf .device/optests; [ -d ../shared/optests ] && cp -r ../shared/optests .device/optests
+  # The Azure trace comes from a public repository: carried in the ignored .device, never committed.
+  [ -f ../shared/data/azure-llm-inference-2023-conv.csv.gz ] && cp ../shared/data/azure-llm-inference-2023-conv.csv.gz .device/
   du -sh .device
   exit 0
 fi
 
-phase=${1:-check}
+phases=" ${*:-check} "   # one or more phases, in this order: check confine colocate llm
+has() { [[ $phases == *" $1 "* ]]; }
 clean() { sed 's/\x1b\[[0-9;]*m//g'; }
 vt() { # name, files...: vitest, summary lines only
   local name=$1; shift
@@ -50,7 +56,7 @@ sha=$(node scripts/weights-hash.mjs "$M/mobilenet_v2.onnx" | cut -d' ' -f1)
 [ "$sha" = "$MOBILENET_SHA" ] && echo "mobilenet_v2 re-exported: weights equal ../shared/models/mobilenet_v2.onnx" \
   || echo "mobilenet_v2 re-exported: weights DIFFER from ../shared/models (sha $sha)"
 
-if [ "$phase" = check ]; then
+if has check; then
   vt cuda-tests test/cuda-build.test.ts test/cuda-device.test.ts test/cuda-kernels.test.ts test/cuda-graphs.test.ts test/cuda-green.test.ts
   export HANDOVER_TEST_BACKEND=cuda
   vt ops-on-cuda test/kernels.test.ts test/ops-elementwise.test.ts test/ops-tensor.test.ts test/ops-nn.test.ts \
@@ -79,7 +85,7 @@ burst() { # name, extra args...: BURST on CUDA with the vision models, 16 instan
   grep -vE '\[[#.]+\]' "$OUT/$name.log" | tail -8 | cut -c1-400
 }
 
-if [ "$phase" = confine ]; then
+if has confine; then
   if [ -z "${NO_TESTS:-}" ]; then
     vt confine-tests test/cuda-green.test.ts test/cuda-device.test.ts
     grep -h "cuda-green:" "$OUT/confine-tests.log" | head -4
@@ -92,7 +98,7 @@ if [ "$phase" = confine ]; then
   done
 fi
 
-if [ "$phase" = colocate ]; then
+if has colocate; then
   if [ -z "${NO_NCCL:-}" ]; then
     vt nccl test/dist-nccl.test.ts
     step "train-dist, one rank (NCCL path)"
@@ -107,6 +113,15 @@ if [ "$phase" = colocate ]; then
       --duration "${DURATION:-30}" --max-in-flight 4 --out "$OUT/burst-$cfg" --json "${extra[@]}" > "$OUT/burst-$cfg.log" 2>&1 || status=1
     grep -vE '\[[#.]+\]' "$OUT/burst-$cfg.log" | tail -12 | cut -c1-400
   done
+fi
+if has llm; then
+  step "LLM run on CUDA (Azure trace)"
+  trace=.device/azure-llm-inference-2023-conv.csv.gz
+  if [ -f "$trace" ]; then
+    timeout 540 node bin/handover.js run --workload llm --backend cuda --trace-file "$trace" --systems handover,sp50,sp75,infer-only \
+      --duration "${LLM_DURATION:-45}" --time-scale "${TIME_SCALE:-2}" --out "$OUT/llm" --json > "$OUT/llm.log" 2>&1 || status=1
+    grep -vE '\[[#.]+\]' "$OUT/llm.log" | tail -14 | cut -c1-400
+  else echo "no $trace: run 'bash scripts/device-all.sh pack' with ../shared/data beside the repo"; fi
 fi
 step done
 exit $status

@@ -57,6 +57,8 @@ describe('arena', () => {
         const gate = new Gate(dev);
         const held: Allocation[] = []; // live and pending (freed, not reclaimed)
         const lastOwner = new Array<Owner | undefined>(PAGES).fill(undefined);
+        // Compaction moves inference data onto pages: they were last written by inference.
+        arena.onEvent((e) => e.kind === 'move' && lastOwner.fill('infer', e.to, e.to + e.pages));
         try {
           for (const c of cmds) {
             if (c.t === 'alloc') {

@@ -9,6 +9,7 @@ import { fill } from '../src/kernels/elementwise.js';
 import type { CudaDevice } from '../src/cuda/device.js';
 import { CudaError } from '../src/cuda/errors.js';
 import { Gate } from '../src/core/gate.js';
+import { Arena } from '../src/core/arena.js';
 import { probeCuda } from '../src/cuda/probe.js';
 
 const probe = await probeCuda();
@@ -65,6 +66,41 @@ describe.skipIf(!probe.device)(`CUDA device${probe.device ? '' : ` (skipped: ${p
     expect([...(await readU32(d, whole(b, 1024, n * 4)))]).toEqual([...data]);
     d.copy(whole(b, 1024, n * 4), whole(b, 256, n * 4)); // down by 192 words
     expect([...(await readU32(d, whole(b, 256, n * 4)))]).toEqual([...data]);
+  });
+
+  it('the arena gives training scattered VMM pages through a view; inference pages come back zero', async () => {
+    const P = d.pageBytes;
+    const W = P / 4;
+    const arena = new Arena(d, { bytes: 10 * P, pageBytes: P });
+    const gate = new Gate(d);
+    try {
+      expect(arena.remap).toBe(true);
+      const infer = [arena.allocate('infer', P), arena.allocate('infer', P)]; // pages 0, 1
+      const train = Array.from({ length: 8 }, () => arena.allocate('train', P)); // pages 9..2
+      infer.forEach((a, i) => d.launch(fill(a, W, 0x1f00 + i)));
+      train.forEach((a, i) => d.launch(fill(a, W, 0x7a00 + i)));
+      for (const i of [1, 3, 5]) arena.free(train[i]!); // pages 8, 6, 4
+      arena.reclaim(await gate.drain());
+      arena.free(infer[1]!); // page 1
+      arena.reclaim(await arena.fence());
+      const big = arena.allocate('train', 4 * P, 'big');
+      expect(Array.from(big.pages!)).toEqual([1, 4, 6, 8]);
+      const got = await readU32(d, big.range());
+      expect(got[0]).toBe(0); // inference's page, zero-filled for training
+      expect(got[W - 1]).toBe(0);
+      expect(got[W]).toBe(0x7a00 + 5); // page 4 was train[5]: same owner, kept
+      d.launch(fill(big, 4 * W, 0xbeef));
+      for (const p of [1, 4, 6, 8]) expect((await readU32(d, { backing: arena.backings[0]!, offset: p * P, bytes: 4 }))[0]).toBe(0xbeef);
+      expect((await readU32(d, { backing: arena.backings[0]!, offset: 5 * P, bytes: 4 }))[0]).toBe(0x7a00 + 4);
+      arena.free(big);
+      arena.reclaim(await gate.drain());
+      const back = arena.allocate('infer', P); // page 1 again, after training's use: zero
+      expect(back.firstPage).toBe(1);
+      expect((await readU32(d, back.range())).every((w) => w === 0)).toBe(true);
+    } finally {
+      await d.fence();
+      arena.destroy();
+    }
   });
 
   it('maps scattered pages of a backing into one contiguous view of the same memory', async () => {

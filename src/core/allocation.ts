@@ -1,5 +1,9 @@
-// An arena allocation: a contiguous run of pages with one owner. Inference
-// runs may move (compaction), so kernels resolve the range at launch time.
+// An arena allocation: pages with one owner, seen by kernels as one
+// contiguous range. Usually a run of pages side by side in an arena backing;
+// on a device that can remap, a training tensor may instead hold scattered
+// pages mapped into a view backing of its own (`pages` lists them, in view
+// order). Inference runs may move (compaction), so kernels resolve the range
+// at launch time.
 
 import type { Backing, Bindable, Range } from './device.js';
 import { InvalidRangeError, type Owner } from './errors.js';
@@ -23,7 +27,22 @@ export class Allocation<O extends Owner = Owner> implements Bindable {
     readonly pageCount: number,
     public placement: Placement,
     readonly label: string,
+    /** Scattered: the arena pages behind the view backing, in view order (placement.firstPage is pages[0]). */
+    readonly pages: Int32Array | null = null,
   ) {}
+
+  /** The arena pages held, as runs [first, count] of consecutive pages. */
+  runs(): [number, number][] {
+    if (!this.pages) return [[this.placement.firstPage, this.pageCount]];
+    const sorted = Int32Array.from(this.pages).sort();
+    const out: [number, number][] = [];
+    for (const p of sorted) {
+      const last = out[out.length - 1];
+      if (last && last[0] + last[1] === p) last[1]++;
+      else out.push([p, 1]);
+    }
+    return out;
+  }
 
   get firstPage(): number {
     return this.placement.firstPage;

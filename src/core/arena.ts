@@ -6,7 +6,10 @@
 // - a page that changes owner is zero-filled on the GPU before the new owner
 //   can touch it;
 // - inference runs grow from the low end, training from the high end, and
-//   inference runs are compacted when free pages are fragmented.
+//   inference runs are compacted when free pages are fragmented;
+// - on a device that can remap (CUDA VMM), a training tensor that finds no
+//   run of free pages side by side takes scattered free pages instead, mapped
+//   into a contiguous view of its own: training never waits for compaction.
 
 import { Allocation, type Placement } from './allocation.js';
 import type { Backing, GpuDevice } from './device.js';
@@ -25,6 +28,11 @@ export interface ArenaOptions {
   bytes: number;
   /** Page size; 2 MiB matches CUDA's VMM granularity. */
   pageBytes?: number;
+  /**
+   * Training tensors may take scattered pages mapped into a view (default:
+   * when the device can remap and the page size is a multiple of its unit).
+   */
+  remap?: boolean;
 }
 
 export interface ArenaStats {
@@ -43,7 +51,7 @@ export interface ArenaStats {
 }
 
 export type ArenaEvent =
-  | { kind: 'allocate'; owner: Owner; pages: number; first: number; zeroedPages: number }
+  | { kind: 'allocate'; owner: Owner; pages: number; first: number; zeroedPages: number; scattered?: boolean }
   | { kind: 'free'; owner: Owner; pages: number; first: number }
   | { kind: 'reclaim'; owner: Owner; pages: number }
   | { kind: 'move'; pages: number; from: number; to: number }
@@ -72,6 +80,10 @@ export class Arena {
   trainLimit: number;
   zeroedBytes = 0;
   movedBytes = 0;
+  /** Whether training tensors may take scattered pages through a view (ArenaOptions.remap). */
+  readonly remap: boolean;
+  /** Training tensors made of scattered pages so far. */
+  scatteredAllocations = 0;
   private readonly listeners = new Set<(e: ArenaEvent) => void>();
 
   constructor(readonly device: GpuDevice, opts: ArenaOptions) {
@@ -83,6 +95,11 @@ export class Arena {
     if (this.pageCount < 1) throw new InvalidRangeError(`arena of ${opts.bytes} bytes holds no page of ${this.pageBytes} bytes`);
     const backingCap = Math.min(lim.maxBackingBytes, lim.maxBindingBytes);
     this.pagesPerBacking = Math.floor(backingCap / this.pageBytes);
+    const unit = lim.remapPageBytes ?? 0;
+    const canRemap = device.info.capabilities.remap && unit > 0 && this.pageBytes % unit === 0;
+    if (opts.remap && !canRemap)
+      throw new InvalidRangeError(`remap needs a device that can map pages (capabilities.remap) and a page size that is a multiple of its ${unit || '(none)'}-byte unit; pages here are ${this.pageBytes} bytes`);
+    this.remap = opts.remap ?? canRemap;
     if (this.pagesPerBacking < 1) throw new AllocationTooLargeError(this.pageBytes, backingCap, 'backing size');
     for (let first = 0; first < this.pageCount; first += this.pagesPerBacking) {
       const n = Math.min(this.pagesPerBacking, this.pageCount - first);
@@ -153,6 +170,7 @@ export class Arena {
       throw oom(`training may hold ${this.trainLimit} pages; inference required the rest`);
     if (this.counts[0]! < pages) throw oom('not enough free pages');
     let first = owner === 'infer' ? this.lowestFit(pages) : this.highestFit(pages);
+    if (first < 0 && owner === 'train' && this.remap) return this.allocateScattered(owner, bytes, pages, label);
     if (first < 0) {
       // Enough pages are free but not side by side: pack inference runs
       // towards the low end, which coalesces the free pages between them
@@ -165,6 +183,32 @@ export class Arena {
     const zeroed = this.take(first, pages, CODE[owner], a.id);
     this.allocs.set(a.id, a);
     this.emit({ kind: 'allocate', owner, pages, first, zeroedPages: zeroed });
+    return a;
+  }
+
+  /**
+   * A training tensor on the highest free pages, wherever they are, mapped
+   * into one view backing (the pages taken as usual: zero-filled where another
+   * owner used them last). `allocate` checked the limit and the free count.
+   */
+  private allocateScattered<O extends Owner>(owner: O, bytes: number, pages: number, label: string): Allocation<O> {
+    const list = new Int32Array(pages);
+    for (let i = this.pageCount - 1, n = pages; n > 0; i--) if (this.owner[i] === CODE.free) list[--n] = i;
+    const id = this.nextId++;
+    const a = new Allocation<O>(id, owner, bytes, pages, { backing: this.backings[0]!, firstPage: list[0]!, offset: 0 }, label, list);
+    let zeroed = 0;
+    for (const [first, count] of a.runs()) zeroed += this.take(first, count, CODE[owner], id);
+    let view: Backing;
+    try {
+      view = this.device.mapPages(Array.from(list, (p) => this.pageRef(p)), `${label} (view)`);
+    } catch (e) {
+      for (const [first, count] of a.runs()) this.setRun(first, count, CODE.free, -1, true);
+      throw e;
+    }
+    a.placement = { backing: view, firstPage: list[0]!, offset: 0 };
+    this.allocs.set(id, a);
+    this.scatteredAllocations++;
+    this.emit({ kind: 'allocate', owner, pages, first: list[0]!, zeroedPages: zeroed, scattered: true });
     return a;
   }
 
@@ -194,7 +238,7 @@ export class Arena {
       const p = this.pending[i]!;
       if (p.alloc.owner === proof.owner && p.seq < proof.startSeq) {
         this.returnPages(p.alloc);
-        if (opts.zero) this.scrub(p.alloc.firstPage, p.alloc.pageCount);
+        if (opts.zero) for (const [first, count] of p.alloc.runs()) this.scrub(first, count);
         pages += p.alloc.pageCount;
         this.pending.splice(i, 1);
       } else i++;
@@ -277,6 +321,8 @@ export class Arena {
   }
 
   destroy(): void {
+    for (const a of this.allocs.values()) if (a.pages) this.device.destroyBacking(a.placement.backing);
+    this.allocs.clear();
     for (const b of this.backings) this.device.destroyBacking(b);
     this.backings.length = 0;
   }
@@ -290,9 +336,17 @@ export class Arena {
   }
 
   private returnPages(a: Allocation): void {
-    this.setRun(a.firstPage, a.pageCount, CODE.free, -1, true);
+    for (const [first, count] of a.runs()) this.setRun(first, count, CODE.free, -1, true);
+    // A view's unmap is the device's to defer until work already issued on it is done.
+    if (a.pages) this.device.destroyBacking(a.placement.backing);
     this.pendingPages[CODE[a.owner]]! -= a.pageCount;
     this.allocs.delete(a.id);
+  }
+
+  /** Where arena page `page` is, for mapPages. */
+  private pageRef(page: number): { backing: Backing; offset: number } {
+    const p = this.placement(page);
+    return { backing: p.backing, offset: p.offset };
   }
 
   private placement(first: number): Placement {

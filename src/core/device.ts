@@ -18,6 +18,8 @@ export type Lane = 'train' | 'infer';
 export interface DeviceLimits {
   /** Largest single backing (GPUBuffer / VMM range) in bytes. */
   maxBackingBytes: number;
+  /** With capabilities.remap: the unit mapPages maps (the VMM allocation granularity). */
+  remapPageBytes?: number;
   /** Largest range one kernel binding may cover. */
   maxBindingBytes: number;
   /** Offsets of bound ranges must be multiples of this. */
@@ -27,7 +29,7 @@ export interface DeviceLimits {
 }
 
 export interface DeviceCapabilities {
-  /** Scattered physical pages can be mapped into one contiguous range (CUDA VMM). */
+  /** Scattered physical pages can be mapped into one contiguous range (mapPages; CUDA VMM). */
   remap: boolean;
   /** GPU-side timestamps are available. */
   timestamps: boolean;
@@ -63,6 +65,12 @@ export interface DeviceInfo {
 export interface Backing {
   readonly id: number;
   readonly bytes: number;
+}
+
+/** One page of a live backing, for mapPages(): offset is a multiple of limits.remapPageBytes. */
+export interface PageRef {
+  backing: Backing;
+  offset: number;
 }
 
 /** A byte range inside one backing: what a kernel binding points at. */
@@ -147,6 +155,24 @@ export abstract class GpuDevice {
     this.live.add(id);
     this.bytesInBackings += bytes;
     return { id, bytes };
+  }
+
+  /**
+   * A new backing whose pages are the given pages of other backings, in
+   * order (the same memory at a second, contiguous address): a write through
+   * either is seen through the other. Destroying the view unmaps only the
+   * view. Needs capabilities.remap; each page is limits.remapPageBytes.
+   */
+  mapPages(pages: readonly PageRef[], label = 'view'): Backing {
+    const unit = this.info.limits.remapPageBytes;
+    if (!this.info.capabilities.remap || !unit) throw new DeviceError('mapPages', `the ${this.info.backend} backend cannot map pages into a new range`);
+    if (pages.length === 0) throw new InvalidRangeError('mapPages: no pages');
+    pages.forEach((p, i) => {
+      if (!this.live.has(p.backing.id)) throw new InvalidRangeError(`mapPages: page ${i} names backing ${p.backing.id}, which is not live`);
+      if (p.offset % unit !== 0 || p.offset < 0 || p.offset + unit > p.backing.bytes)
+        throw new InvalidRangeError(`mapPages: page ${i} offset ${p.offset} is not a page of ${unit} bytes inside backing ${p.backing.id} (${p.backing.bytes} bytes)`);
+    });
+    return this._mapPages(pages, label);
   }
 
   destroyBacking(b: Backing): void {
@@ -296,6 +322,10 @@ export abstract class GpuDevice {
     throw new DeviceError('replay', `the ${this.info.backend} backend cannot replay launches`);
   }
   protected _releaseRecording(_id: number, _lane: Lane): void {}
+  /** Backends with capabilities.remap override this (and call createBacking for the view). */
+  protected _mapPages(_pages: readonly PageRef[], _label: string): Backing {
+    throw new DeviceError('mapPages', `the ${this.info.backend} backend cannot map pages into a new range`);
+  }
   /** Backends with capabilities.confine override this. */
   protected _confineTraining(_share: number | null): number | null {
     throw new DeviceError('confineTraining', `the ${this.info.backend} backend cannot confine training to part of the GPU`);

@@ -30,7 +30,7 @@
 // - A recording (CUDA graph, captured on a lane's stream) replays on that
 //   stream, so it is ordered exactly like the launches it recorded.
 
-import { GpuDevice, type Backing, type DeviceInfo, type Lane, type Range } from '../core/device.js';
+import { GpuDevice, type Backing, type DeviceInfo, type Lane, type PageRef, type Range } from '../core/device.js';
 import { InvalidRangeError } from '../core/errors.js';
 import { loadAddon, type CudaAddon, type CudaDeviceProps, type Handle } from './addon.js';
 import { EventPool, whenDone } from './completion.js';
@@ -41,11 +41,6 @@ import { TrainingConfinement } from './confine.js';
 import { greenAddon, type GreenCuda } from './green.js';
 import { Staging } from './staging.js';
 
-/** One page of an existing backing, for mapPages(); offset is a multiple of pageBytes. */
-export interface PageRef {
-  backing: Backing;
-  offset: number;
-}
 
 interface Reservation {
   va: Handle;
@@ -129,6 +124,7 @@ export class CudaDevice extends GpuDevice {
       software: false,
       limits: {
         maxBackingBytes: props.totalBytes,
+        remapPageBytes: props.granularity,
         // Kernels count elements in u32 params: 2^32 - 1 words at most.
         maxBindingBytes: Math.min(props.totalBytes, 2 ** 34 - 256),
         bindingAlignment: 256,
@@ -159,17 +155,14 @@ export class CudaDevice extends GpuDevice {
   }
 
   /**
-   * Maps existing pages, possibly scattered over several backings, into one new
-   * contiguous backing (the same physical memory, a second virtual address).
-   * The arena could use this to give a training tensor a contiguous range built
-   * from whatever pages are free. Destroying the view unmaps only the view.
+   * The physical pages (checked by GpuDevice.mapPages) mapped into a new
+   * reserved range: the same memory at a second virtual address. The arena
+   * gives a training tensor a contiguous range of scattered free pages this way.
    */
-  mapPages(pages: readonly PageRef[], label = 'view'): Backing {
+  protected override _mapPages(pages: readonly PageRef[], label: string): Backing {
     const handles = pages.map((p, i) => {
       const r = this.reservations.get(p.backing.id);
-      if (!r) throw new InvalidRangeError(`mapPages: page ${i} names backing ${p.backing.id}, which is not live`);
-      if (p.offset % this.pageBytes !== 0 || p.offset < 0 || p.offset >= r.bytes)
-        throw new InvalidRangeError(`mapPages: page ${i} offset ${p.offset} is not a page of backing ${p.backing.id}`);
+      if (!r) throw new InvalidRangeError(`mapPages: page ${i} names backing ${p.backing.id}, which has no CUDA reservation`);
       return r.pages[p.offset / this.pageBytes]!;
     });
     this.viewSpec = handles;

@@ -4,13 +4,14 @@
 // against exact or float64 references, with poisoned outputs. Runs on the test
 // backend (HANDOVER_TEST_BACKEND=cuda: the CUDA twins in native-cuda/infer_*.cu).
 // Also: each CUDA twin's bindings and Params size match its WGSL (no GPU needed).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packParams, type Launch, type ParamWord } from '../src/core/device.js';
 import type { Allocation } from '../src/core/allocation.js';
 import { stridedCopy } from '../src/infer/kernels/strided-copy.js';
 import { Scratch, rng, testDevice } from './helpers/gpu.js';
+import { wgslSources } from '../src/webgpu/shaders.gen.js';
 
 const TENSOR_KERNELS = ['binary', 'binary_int', 'compare', 'where', 'unary', 'unary_int', 'unary_math', 'erf', 'cast',
   'gather', 'pad', 'strided_copy', 'trilu'];
@@ -257,7 +258,7 @@ const addonPath = 'native-cuda/build/handover_cuda.node';
 describe.skipIf(!existsSync(addonPath))(`CUDA tensor kernels match their WGSL layout${existsSync(addonPath) ? '' : ' (skipped: addon not built)'}`, () => {
   /** Bytes of the WGSL `struct Params` (u32/i32/f32, vec4, array<vec4, N>; 16-byte rounded) and its storage bindings. */
   function wgslLayout(name: string): { paramBytes: number; bindings: number } {
-    const src = readFileSync(`shaders/${name}.wgsl`, 'utf8');
+    const src = wgslSources[name]!; // as compiled: includes expanded
     const body = /struct Params \{([^}]*)\}/.exec(src)![1]!;
     let bytes = 0;
     for (const m of body.matchAll(/\w+\s*:\s*(array<vec4[uif],\s*(\d+)>|vec4[uif]|[uif]32)/g)) bytes += m[2] ? 16 * Number(m[2]) : m[1]!.startsWith('vec4') ? 16 : 4;

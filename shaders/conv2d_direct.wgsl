@@ -3,18 +3,7 @@
 // of one row per invocation: each weight is loaded once for four FMAs.
 // Weights [Cout, Cin/g, KH, KW], input [N, Cin, H, W], output [N, Cout, OH, OW];
 // the epilogue adds the bias and clamps to [lo, hi] (a fused Relu or Clip).
-struct Params {
-  n: u32, cin: u32, h: u32, w: u32,
-  cout: u32, oh: u32, ow: u32, groups: u32,
-  kh: u32, kw: u32, sh: u32, sw: u32,
-  ph: u32, pw: u32, dh: u32, dw: u32,
-  hasBias: u32, total: u32, lo: f32, hi: f32,
-}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> wt: array<f32>;
-@group(0) @binding(3) var<storage, read_write> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+//! include conv_params.wgsl
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

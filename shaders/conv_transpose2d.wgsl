@@ -1,18 +1,7 @@
 // conv_transpose2d: one output element per invocation, gathering the inputs
 // that scatter into it: oh = ih*sh - ph + kh*dh. Weights [Cin, Cout/g, KH, KW],
 // input [N, Cin, H, W], output [N, Cout, OH, OW].
-struct Params {
-  n: u32, cin: u32, h: u32, w: u32,
-  cout: u32, oh: u32, ow: u32, groups: u32,
-  kh: u32, kw: u32, sh: u32, sw: u32,
-  ph: u32, pw: u32, dh: u32, dw: u32,
-  hasBias: u32, total: u32, _b: u32, _c: u32,
-}
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> wt: array<f32>;
-@group(0) @binding(3) var<storage, read_write> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+//! include conv_params.wgsl
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

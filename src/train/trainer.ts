@@ -342,9 +342,10 @@ export class Trainer {
         continue;
       }
       const bytes = activationBytes(this.layout, b);
-      if (this.arena.pagesFor(bytes) > this.arena.largestFreeRun()) {
+      if (!this.arena.remap && this.arena.pagesFor(bytes) > this.arena.largestFreeRun()) {
         // Enough free pages, but not side by side: pack inference runs first,
-        // then take the micro-batch the longest free run allows.
+        // then take the micro-batch the longest free run allows. (With remap
+        // the arena maps scattered pages into one range: any free pages do.)
         this.arena.compactInference();
         const run = this.arena.largestFreeRun() * this.arena.pageBytes;
         const smaller = largestMicroBatch(this.layout, Math.min(run, bytes), b);

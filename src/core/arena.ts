@@ -15,11 +15,9 @@ import { Allocation, type Placement } from './allocation.js';
 import type { Backing, GpuDevice } from './device.js';
 import { Drained, nextSeq } from './drained.js';
 import { AllocationTooLargeError, InvalidRangeError, OutOfMemoryError, type Owner } from './errors.js';
+import { CODE, NAME, PageTable, type PageOwner } from './page-table.js';
 
-export type PageOwner = Owner | 'free';
-const CODE: Record<PageOwner, number> = { free: 0, train: 1, infer: 2 };
-const NAME: PageOwner[] = ['free', 'train', 'infer'];
-const NEVER = 255;
+export type { PageOwner } from './page-table.js';
 
 export const DEFAULT_PAGE_BYTES = 2 * 1024 * 1024;
 
@@ -67,15 +65,11 @@ export class Arena {
   readonly pageCount: number;
   readonly pagesPerBacking: number;
   readonly backings: Backing[] = [];
-  /** Page table. */
-  readonly owner: Uint8Array;
-  readonly epoch: Uint32Array;
-  private readonly lastOwner: Uint8Array;
-  private readonly allocAt: Int32Array;
+  /** Owner, epoch and last writer of every page. */
+  readonly table: PageTable;
   private readonly allocs = new Map<number, Allocation>();
   private readonly pending: Pending[] = [];
   private nextId = 1;
-  private counts = [0, 0, 0];
   private pendingPages = [0, 0, 0];
   trainLimit: number;
   zeroedBytes = 0;
@@ -105,16 +99,17 @@ export class Arena {
       const n = Math.min(this.pagesPerBacking, this.pageCount - first);
       this.backings.push(device.createBacking(n * this.pageBytes, `arena${this.backings.length}`));
     }
-    this.owner = new Uint8Array(this.pageCount);
-    this.epoch = new Uint32Array(this.pageCount);
-    this.lastOwner = new Uint8Array(this.pageCount).fill(NEVER);
-    this.allocAt = new Int32Array(this.pageCount).fill(-1);
-    this.counts[0] = this.pageCount;
+    this.table = new PageTable(this.pageCount, this.pagesPerBacking);
     this.trainLimit = this.pageCount;
   }
 
   get bytes(): number {
     return this.pageCount * this.pageBytes;
+  }
+
+  /** Pages per owner code (free, train, infer), live and pending. */
+  private get counts(): number[] {
+    return this.table.counts;
   }
 
   pagesFor(bytes: number): number {
@@ -131,12 +126,12 @@ export class Arena {
   }
 
   pageOwner(page: number): PageOwner {
-    return NAME[this.owner[page]!]!;
+    return NAME[this.table.owner[page]!]!;
   }
 
   /** Live allocation holding a page, if any. */
   allocationAt(page: number): Allocation | undefined {
-    const id = this.allocAt[page]!;
+    const id = this.table.holder(page);
     return id < 0 ? undefined : this.allocs.get(id);
   }
 
@@ -169,14 +164,15 @@ export class Arena {
     if (owner === 'train' && this.counts[1]! + pages > this.trainLimit)
       throw oom(`training may hold ${this.trainLimit} pages; inference required the rest`);
     if (this.counts[0]! < pages) throw oom('not enough free pages');
-    let first = owner === 'infer' ? this.lowestFit(pages) : this.highestFit(pages);
+    const fit = () => (owner === 'infer' ? this.table.lowestFit(pages) : this.table.highestFit(pages));
+    let first = fit();
     if (first < 0 && owner === 'train' && this.remap) return this.allocateScattered(owner, bytes, pages, label);
     if (first < 0) {
       // Enough pages are free but not side by side: pack inference runs
       // towards the low end, which coalesces the free pages between them
       // (for inference) and above them (where training grows).
       this.compactInference();
-      first = owner === 'infer' ? this.lowestFit(pages) : this.highestFit(pages);
+      first = fit();
     }
     if (first < 0) throw oom('free pages are scattered between training runs');
     const a = new Allocation<O>(this.nextId++, owner, bytes, pages, this.placement(first), label);
@@ -192,8 +188,7 @@ export class Arena {
    * owner used them last). `allocate` checked the limit and the free count.
    */
   private allocateScattered<O extends Owner>(owner: O, bytes: number, pages: number, label: string): Allocation<O> {
-    const list = new Int32Array(pages);
-    for (let i = this.pageCount - 1, n = pages; n > 0; i--) if (this.owner[i] === CODE.free) list[--n] = i;
+    const list = this.table.highestFree(pages);
     const id = this.nextId++;
     const a = new Allocation<O>(id, owner, bytes, pages, { backing: this.backings[0]!, firstPage: list[0]!, offset: 0 }, label, list);
     let zeroed = 0;
@@ -202,7 +197,7 @@ export class Arena {
     try {
       view = this.device.mapPages(Array.from(list, (p) => this.pageRef(p)), `${label} (view)`);
     } catch (e) {
-      for (const [first, count] of a.runs()) this.setRun(first, count, CODE.free, -1, true);
+      for (const [first, count] of a.runs()) this.table.setRun(first, count, CODE.free, -1, true);
       throw e;
     }
     a.placement = { backing: view, firstPage: list[0]!, offset: 0 };
@@ -278,17 +273,7 @@ export class Arena {
 
   /** The longest run of free pages inside one backing (what one allocation can get). */
   largestFreeRun(): number {
-    let best = 0;
-    for (let b = 0; b < this.backings.length; b++) {
-      const start = b * this.pagesPerBacking;
-      const end = Math.min(start + this.pagesPerBacking, this.pageCount);
-      let run = 0;
-      for (let i = start; i < end; i++) {
-        run = this.owner[i] === 0 ? run + 1 : 0;
-        best = Math.max(best, run);
-      }
-    }
-    return best;
+    return this.table.largestFreeRun();
   }
 
   /** Pages training holds beyond its limit: what it still owes inference. */
@@ -304,10 +289,10 @@ export class Arena {
     for (const a of live) {
       const from = a.firstPage;
       const old = a.range();
-      this.setRun(from, a.pageCount, CODE.free, -1, false); // its own pages count as free for the search
-      const to = this.lowestFit(a.pageCount);
+      this.table.setRun(from, a.pageCount, CODE.free, -1, false); // its own pages count as free for the search
+      const to = this.table.lowestFit(a.pageCount);
       if (to < 0 || to >= from) {
-        this.setRun(from, a.pageCount, CODE.infer, a.id, false);
+        this.table.setRun(from, a.pageCount, CODE.infer, a.id, false);
         continue;
       }
       this.take(to, a.pageCount, CODE.infer, a.id);
@@ -332,11 +317,11 @@ export class Arena {
     const bytes = pages * this.pageBytes;
     this.device.zero({ backing: p.backing, offset: p.offset, bytes });
     this.zeroedBytes += bytes;
-    this.lastOwner.fill(NEVER, first, first + pages);
+    this.table.cleaned(first, pages);
   }
 
   private returnPages(a: Allocation): void {
-    for (const [first, count] of a.runs()) this.setRun(first, count, CODE.free, -1, true);
+    for (const [first, count] of a.runs()) this.table.setRun(first, count, CODE.free, -1, true);
     // A view's unmap is the device's to defer until work already issued on it is done.
     if (a.pages) this.device.destroyBacking(a.placement.backing);
     this.pendingPages[CODE[a.owner]]! -= a.pageCount;
@@ -357,64 +342,15 @@ export class Arena {
   /** Claims a free run for an owner; zero-fills the pages another owner used last. */
   private take(first: number, pages: number, code: number, id: number): number {
     let zeroed = 0;
-    let runStart = -1;
-    const flush = (end: number) => {
-      if (runStart < 0) return;
-      const p = this.placement(runStart);
-      const bytes = (end - runStart) * this.pageBytes;
+    for (const [start, count] of this.table.claimDirty(first, pages, code)) {
+      const p = this.placement(start);
+      const bytes = count * this.pageBytes;
       this.device.zero({ backing: p.backing, offset: p.offset, bytes });
       this.zeroedBytes += bytes;
-      zeroed += end - runStart;
-      runStart = -1;
-    };
-    for (let i = first; i < first + pages; i++) {
-      const last = this.lastOwner[i]!;
-      const dirty = last !== NEVER && last !== code;
-      if (dirty && runStart < 0) runStart = i;
-      if (!dirty) flush(i);
-      if (this.owner[i] !== code) this.epoch[i]! += 1;
+      zeroed += count;
     }
-    flush(first + pages);
-    this.setRun(first, pages, code, id, false);
+    this.table.setRun(first, pages, code, id, false);
     return zeroed;
-  }
-
-  private setRun(first: number, pages: number, code: number, id: number, recordLast: boolean): void {
-    for (let i = first; i < first + pages; i++) {
-      const was = this.owner[i]!;
-      if (recordLast && was !== 0) this.lastOwner[i] = was;
-      if (code !== 0) this.lastOwner[i] = code;
-      this.counts[was]! -= 1;
-      this.counts[code]! += 1;
-      this.owner[i] = code;
-      this.allocAt[i] = id;
-    }
-  }
-
-  private lowestFit(pages: number): number {
-    for (let b = 0; b < this.backings.length; b++) {
-      const start = b * this.pagesPerBacking;
-      const end = Math.min(start + this.pagesPerBacking, this.pageCount);
-      let run = 0;
-      for (let i = start; i < end; i++) {
-        run = this.owner[i] === 0 ? run + 1 : 0;
-        if (run === pages) return i - pages + 1;
-      }
-    }
-    return -1;
-  }
-
-  private highestFit(pages: number): number {
-    for (let b = this.backings.length - 1; b >= 0; b--) {
-      const start = b * this.pagesPerBacking;
-      const end = Math.min(start + this.pagesPerBacking, this.pageCount);
-      let run = 0;
-      for (let i = end - 1; i >= start; i--) {
-        run = this.owner[i] === 0 ? run + 1 : 0;
-        if (run === pages) return i;
-      }
-    }
-    return -1;
   }
 
   private emit(e: ArenaEvent): void {

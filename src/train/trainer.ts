@@ -3,7 +3,7 @@
 // inference leaves it. require()/release() are the handover interface.
 import type { Arena } from '../core/arena.js';
 import type { TrainAllocation } from '../core/allocation.js';
-import type { Launch, Range } from '../core/device.js';
+import type { Launch } from '../core/device.js';
 import { GateClosedError, OutOfMemoryError, UsageError } from '../core/errors.js';
 import type { Gate } from '../core/gate.js';
 import { axpy, fill } from '../kernels/elementwise.js';
@@ -13,57 +13,9 @@ import { activationBytes, activationViews, largestMicroBatch, type ActivationVie
 import type { Dataset } from './data.js';
 import { initParameters, mlpLayout, type MlpLayout } from './mlp.js';
 import { backward, forward, paramViews, type ParamViews } from './passes.js';
+import type { GradientReduce, HandoverReport, TrainConfig, TrainerStats } from './trainer-types.js';
 
-export interface TrainConfig {
-  layers: number[];
-  optimizer: 'sgd' | 'adam';
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  effectiveBatch: number;
-  /** Largest micro-batch; memory may make it smaller. */
-  microBatch: number;
-  seed: number;
-}
-
-/** Data-parallel training (src/dist): gradients summed over ranks once per effective batch. */
-export interface GradientReduce {
-  /** Samples of the effective batch over all ranks, given this rank's share: gradients scale by 1/total. */
-  total(localSamples: number): number;
-  /** Awaited once this rank's gradients are complete, outside the update phase (may wait for other ranks). */
-  agree(): Promise<void>;
-  /** Called inside the update phase before the optimizer: launches the sum of `grad` over ranks, in place. */
-  launch(grad: Range): void;
-}
-
-export interface HandoverReport {
-  requestedBytes: number;
-  freedBytes: number;
-  /** A micro-batch was running and was dropped. */
-  discarded: boolean;
-  waitedForUpdate: boolean;
-  /** Signal to gate closed. */
-  closeMs: number;
-  /** Dropping the micro-batch and freeing its activations. */
-  discardMs: number;
-  /** Reclaim of the freed pages and their zero-fill, finished on the GPU. */
-  reclaimMs: number;
-  totalMs: number;
-  microBatch: number;
-  /** Bytes training could not give (its static state alone exceeds the limit). */
-  shortBytes: number;
-}
-
-export interface TrainerStats {
-  samples: number;
-  steps: number;
-  discards: number;
-  wastedMs: number;
-  microBatchMin: number;
-  microBatchMax: number;
-  microBatch: number;
-  paused: boolean;
-}
+export type { GradientReduce, HandoverReport, TrainConfig, TrainerStats } from './trainer-types.js';
 
 export class Trainer {
   readonly layout: MlpLayout;

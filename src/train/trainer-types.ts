@@ -1,0 +1,54 @@
+// What the elastic trainer (trainer.ts) is configured with, reports and is
+// extended by.
+import type { Range } from '../core/device.js';
+
+export interface TrainConfig {
+  layers: number[];
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  effectiveBatch: number;
+  /** Largest micro-batch; memory may make it smaller. */
+  microBatch: number;
+  seed: number;
+}
+
+/** Data-parallel training (src/dist): gradients summed over ranks once per effective batch. */
+export interface GradientReduce {
+  /** Samples of the effective batch over all ranks, given this rank's share: gradients scale by 1/total. */
+  total(localSamples: number): number;
+  /** Awaited once this rank's gradients are complete, outside the update phase (may wait for other ranks). */
+  agree(): Promise<void>;
+  /** Called inside the update phase before the optimizer: launches the sum of `grad` over ranks, in place. */
+  launch(grad: Range): void;
+}
+
+export interface HandoverReport {
+  requestedBytes: number;
+  freedBytes: number;
+  /** A micro-batch was running and was dropped. */
+  discarded: boolean;
+  waitedForUpdate: boolean;
+  /** Signal to gate closed. */
+  closeMs: number;
+  /** Dropping the micro-batch and freeing its activations. */
+  discardMs: number;
+  /** Reclaim of the freed pages and their zero-fill, finished on the GPU. */
+  reclaimMs: number;
+  totalMs: number;
+  microBatch: number;
+  /** Bytes training could not give (its static state alone exceeds the limit). */
+  shortBytes: number;
+}
+
+export interface TrainerStats {
+  samples: number;
+  steps: number;
+  discards: number;
+  wastedMs: number;
+  microBatchMin: number;
+  microBatchMax: number;
+  microBatch: number;
+  paused: boolean;
+}

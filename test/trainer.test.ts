@@ -3,6 +3,7 @@
 // digits accuracy with and without a storm of require/release.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Arena } from '../src/core/arena.js';
+import type { Allocation } from '../src/core/allocation.js';
 import { Gate } from '../src/core/gate.js';
 import { permutation, seeded, type Dataset } from '../src/train/data.js';
 import { loadDigits } from '../src/train/data-node.js';
@@ -121,21 +122,29 @@ describe('trainer', () => {
   });
 });
 
+/**
+ * Inference takes every free page, one page at a time (each filled with its
+ * own value), then gives back every other one: the free pages are plentiful
+ * but no two are side by side. Returns every run and those inference kept.
+ */
+async function scatterFreePages(arena: Arena): Promise<{ runs: Allocation[]; kept: Allocation[] }> {
+  const page = arena.pageBytes;
+  const runs: Allocation[] = [];
+  while (arena.freeBytes >= page) runs.push(arena.allocate('infer', page, `r${runs.length}`));
+  runs.forEach((r, i) => dev.write(r.range(), new Uint32Array(page / 4).fill(1000 + i)));
+  const kept = runs.filter((_, i) => i % 2 === 1);
+  runs.filter((_, i) => i % 2 === 0).forEach((r) => arena.free(r));
+  arena.reclaim(await arena.fence());
+  expect(arena.largestFreeRun()).toBe(1);
+  return { runs, kept };
+}
+
 describe('trainer and scattered free pages', () => {
   it('packs inference runs so its activations fit, and inference data survives the move', async () => {
-    const page = 64 * 1024;
     const { arena, t } = setup({ layers: [13, 64, 10], microBatch: 64, effectiveBatch: 64 }, 24);
     const data = randomData(64, 13, 4);
     const idx = Uint32Array.from({ length: 64 }, (_, i) => i);
-    // Inference takes every free page, one page at a time, then gives back every other one:
-    // the free pages are plentiful but no two are side by side.
-    const runs = [];
-    while (arena.freeBytes >= page) runs.push(arena.allocate('infer', page, `r${runs.length}`));
-    runs.forEach((r, i) => dev.write(r.range(), new Uint32Array(page / 4).fill(1000 + i)));
-    const kept = runs.filter((_, i) => i % 2 === 1);
-    runs.filter((_, i) => i % 2 === 0).forEach((r) => arena.free(r));
-    arena.reclaim(await arena.fence());
-    expect(arena.largestFreeRun()).toBe(1);
+    const { runs, kept } = await scatterFreePages(arena);
     await t.step(data, idx); // needs activations larger than one page
     expect(t.stats.microBatch).toBeGreaterThan(0);
     expect(arena.stats().movedBytes).toBeGreaterThan(0);
@@ -168,13 +177,7 @@ describe('trainer and scattered free pages, on a device that can remap', () => {
     const want = await roomy.t.readParameters();
     roomy.arena.destroy();
     const { arena, t } = make(24);
-    const runs = [];
-    while (arena.freeBytes >= page) runs.push(arena.allocate('infer', page, `r${runs.length}`));
-    runs.forEach((r, i) => dev.write(r.range(), new Uint32Array(page / 4).fill(1000 + i)));
-    const kept = runs.filter((_, i) => i % 2 === 1);
-    runs.filter((_, i) => i % 2 === 0).forEach((r) => arena.free(r));
-    arena.reclaim(await arena.fence());
-    expect(arena.largestFreeRun()).toBe(1);
+    const { runs, kept } = await scatterFreePages(arena);
     await t.step(data, idx); // activations of several pages: scattered
     expect(t.stats.microBatch).toBeGreaterThan(0);
     expect(arena.scatteredAllocations).toBeGreaterThan(0);

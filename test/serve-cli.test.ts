@@ -57,7 +57,7 @@ describe('handover serve', () => {
     expect(errors.mock.calls.map((c) => String(c[0]))).toEqual([
       "handover serve: model file '/no/such/file.onnx' (for 'a') does not exist",
       'handover serve: --port must be 0..65535, got 70000',
-      'handover serve: --max-runs must be a positive integer',
+      'handover serve: --max-runs must be a positive integer, got 0',
     ]);
     errors.mockRestore();
   });

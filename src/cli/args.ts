@@ -8,6 +8,14 @@ export interface FlagSpec {
 
 export type Flags = Record<string, unknown>;
 
+/** A number flag that must be an integer of at least `min`; the error names the flag and the value. */
+export function intFlag(flags: Flags, name: string, min = 1): number {
+  const v = Number(flags[name]);
+  if (!Number.isInteger(v) || v < min)
+    throw new UsageError(`--${name} must be ${min === 1 ? 'a positive integer' : `an integer >= ${min}`}, got ${flags[name]}`);
+  return v;
+}
+
 export function parseFlags(argv: string[], spec: FlagSpec): { flags: Flags; rest: string[] } {
   const flags: Flags = {};
   const rest: string[] = [];

@@ -9,7 +9,7 @@ import { compare, runOrt } from '../infer/ort.js';
 import { randomInputs } from '../infer/random-inputs.js';
 import { ModelStore } from '../infer/store.js';
 import { gpuOps } from '../infer/ops/index.js';
-import { parseFlags, usage, type FlagSpec } from './args.js';
+import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
 
 export const inferSpec: FlagSpec = {
@@ -42,10 +42,8 @@ export async function inferCommand(argv: string[]): Promise<number> {
   }
   const file = flags.model as string | undefined;
   if (!file) throw new UsageError(`--model is required\n${usage('infer --model FILE [flags]', inferSpec)}`);
-  const batch = flags.batch as number;
-  const runs = flags.runs as number;
-  if (!Number.isInteger(batch) || batch < 1) throw new UsageError(`--batch must be a positive integer, got ${batch}`);
-  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a positive integer, got ${runs}`);
+  const batch = intFlag(flags, 'batch');
+  const runs = intFlag(flags, 'runs');
   const log = (l: string) => { if (!flags.json) console.log(l); };
 
   const dev = await openDevice(String(flags.backend), (l) => console.error(l));

@@ -13,7 +13,7 @@ import { loadAzureTrace } from '../sched/azure.js';
 import { parseSystems } from '../sched/systems.js';
 import { generateTrace, TRACE_KINDS, type Trace, type TraceKind } from '../sched/traces.js';
 import { loadDigits } from '../train/data-node.js';
-import { parseFlags, usage, type FlagSpec } from './args.js';
+import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
 import { ProgressBar } from './progress.js';
 
@@ -96,30 +96,25 @@ export async function runCommand(argv: string[]): Promise<number> {
   for (const f of ['model', 'max-context', 'max-batch', 'block-tokens']) if (flags[f] !== undefined) throw new UsageError(`--${f} is for --workload llm`);
   const systems = parseSystems(String(flags.systems ?? 'handover,sp75,taskswitch'));
   if (systems.length === 0) throw new UsageError('--systems names no system');
-  const models = Number(flags.models);
-  if (!Number.isInteger(models) || models < 1) throw new UsageError('--models must be a positive integer');
+  const models = intFlag(flags, 'models');
   const archFlags = flags.arch as string[];
   const spec: TestbedSpec = {
     ...DEFAULT_TESTBED,
     models,
     pageBytes: Number(flags['page-kib']) * 1024,
-    arenaPages: Number(flags['arena-pages'] ?? DEFAULT_TESTBED.arenaPages),
-    workspacePages: Number(flags['workspace-pages']),
+    arenaPages: flags['arena-pages'] === undefined ? DEFAULT_TESTBED.arenaPages : intFlag(flags, 'arena-pages', 8),
+    workspacePages: intFlag(flags, 'workspace-pages'),
     modelFiles: (flags['model-file'] as string[] | undefined) ?? [],
     architectures: archFlags.length ? archFlags.map((a) => widths(a, 'arch')) : DEFAULT_TESTBED.architectures,
     train: { ...DEFAULT_TESTBED.train, layers: widths(String(flags['train-layers']), 'train-layers'), microBatch: Number(flags['micro-batch'] ?? DEFAULT_TESTBED.train.microBatch) },
     priorityMs: Number(flags['priority-ms']),
-    shareRows: Number(flags['share-rows']),
+    shareRows: intFlag(flags, 'share-rows'),
     trainShare: Number(flags['train-share']),
     maxInFlight: Number(flags['max-in-flight']),
     seed: Number(flags.seed),
   };
-  if (!Number.isInteger(spec.workspacePages) || spec.workspacePages < 1) throw new UsageError('--workspace-pages must be a positive integer');
-  if (!Number.isInteger(spec.shareRows) || spec.shareRows < 1) throw new UsageError('--share-rows must be a positive integer');
   if (!(spec.trainShare > 0 && spec.trainShare <= 1)) throw new UsageError(`--train-share must be in (0, 1], got ${flags['train-share']}`);
-  const repeat = Number(flags.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError('--repeat must be a positive integer');
-  if (!Number.isInteger(spec.arenaPages) || spec.arenaPages < 8) throw new UsageError('--arena-pages must be an integer >= 8');
+  const repeat = intFlag(flags, 'repeat');
   if (!Number.isInteger(spec.pageBytes) || spec.pageBytes % 256 !== 0) throw new UsageError('--page-kib must give a whole number of 256-byte blocks');
   const { trace, file } = traceOf(flags, models);
   const dev = await openDevice(String(flags.backend), say);

@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { ModelStore } from '../infer/store.js';
 import { createServer } from '../serve/server.js';
 import { startServeTraining } from '../colocate/serve-training.js';
-import { parseFlags, usage, type FlagSpec } from './args.js';
+import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
 
 /** Default arena: this fraction of the largest buffer the device allows. */
@@ -69,8 +69,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${port}`);
   const bodyLimit = Math.floor((flags['body-limit-mb'] as number) * (1 << 20));
   if (!(bodyLimit > 0)) throw new UsageError('--body-limit-mb must be positive');
-  const maxRuns = flags['max-runs'] as number;
-  if (!Number.isInteger(maxRuns) || maxRuns < 1) throw new UsageError('--max-runs must be a positive integer');
+  const maxRuns = intFlag(flags, 'max-runs');
 
   const log = (l: string) => console.error(l);
   const device = await openDevice(String(flags.backend), log);

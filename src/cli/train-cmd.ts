@@ -4,7 +4,7 @@ import { UsageError } from '../core/errors.js';
 import { loadDataset } from '../train/data-node.js';
 import { trainRun } from '../train/run.js';
 import type { TrainConfig } from '../train/trainer.js';
-import { parseFlags, usage, type FlagSpec } from './args.js';
+import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
 import { ProgressBar } from './progress.js';
 
@@ -34,11 +34,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     console.log(usage('train', trainSpec));
     return 0;
   }
-  const positive = (k: string) => {
-    const v = f[k] as number;
-    if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${k} must be a positive integer, got ${v}`);
-    return v;
-  };
+  const positive = (k: string) => intFlag(f, k);
   const split = loadDataset(String(f.dataset), Number(f.seed));
   const hidden = f.layers ? String(f.layers).split('-').map(Number) : f.dataset === 'digits' ? [128] : [512, 512];
   if (hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new UsageError(`--layers must look like 512-512, got ${f.layers}`);

@@ -5,7 +5,7 @@ import { UsageError } from '../core/errors.js';
 import type { GpuRankOptions, GpuRankResult } from '../dist/gpu-rank.js';
 import { launch } from '../dist/launch.js';
 import { percentile } from '../train/run.js';
-import { parseFlags, usage, type FlagSpec } from './args.js';
+import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 
 export const trainDistSpec: FlagSpec = {
   gpus: { type: 'number', default: 1, help: 'ranks, one process and one GPU each (ordinals 0..N-1)' },
@@ -35,11 +35,7 @@ export async function trainDistCommand(argv: string[]): Promise<number> {
     console.log(usage('train-dist', trainDistSpec));
     return 0;
   }
-  const int = (k: string, min = 1) => {
-    const v = f[k] as number;
-    if (!Number.isInteger(v) || v < min) throw new UsageError(`--${k} must be an integer >= ${min}, got ${v}`);
-    return v;
-  };
+  const int = (k: string, min = 1) => intFlag(f, k, min);
   const gpus = int('gpus');
   const load = String(f.load);
   if (!['none', 'light', 'heavy', 'heavy-light'].includes(load)) throw new UsageError(`--load must be none, light, heavy or heavy-light`);

@@ -10,7 +10,7 @@ import { tune, tuneWithHandovers } from '../sched/tune.js';
 import type { Dataset } from '../train/data.js';
 import { calibrate, type ArchitectureTiming } from './calibrate.js';
 import { calibrateHandover } from './calibrate-handover.js';
-import type { RoundSummary, RunMeta, RunReport, SystemResult } from './result.js';
+import { runPlace, type RoundSummary, type RunMeta, type RunReport, type SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
 
@@ -92,10 +92,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
   const systems: Record<string, SystemResult> = {};
   for (const [system, rs] of runs) systems[system] = medianRound(rs);
   const meta: RunMeta = {
-    date: new Date().toISOString(),
-    device: dev.info.name,
-    software: dev.info.software,
-    backend: input.backend,
+    ...runPlace(dev, input.backend),
     trace: trace.name,
     traceFile: input.traceFile,
     seed: input.seed,

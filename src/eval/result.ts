@@ -1,4 +1,5 @@
 // What one system's run measured, as it goes into report.json.
+import type { GpuDevice } from '../core/device.js';
 import type { HandoverCost } from './calibrate-handover.js';
 
 export interface MemorySample {
@@ -82,11 +83,19 @@ export interface RoundSummary {
   trainSamplesPerSec: number;
 }
 
-export interface RunMeta {
+/** When and where a run was measured: the head of every report's meta. */
+export interface RunPlace {
   date: string;
   device: string;
   software: boolean;
   backend: string;
+}
+
+export function runPlace(dev: GpuDevice, backend: string): RunPlace {
+  return { date: new Date().toISOString(), device: dev.info.name, software: dev.info.software, backend };
+}
+
+export interface RunMeta extends RunPlace {
   trace: string;
   traceFile: string | null;
   seed: number;

@@ -7,6 +7,7 @@
 import type { GpuDevice } from '../../core/device.js';
 import { percentiles, scaleRequests, standalone, type LlmRequest, type Slo, type TraceRequest } from '../../llm/workload.js';
 import type { Dataset } from '../../train/data.js';
+import { runPlace } from '../result.js';
 import type { LlmRunMeta, LlmRunReport, LlmSystemName, LlmSystemResult } from './result.js';
 import { runLlmSystem } from './run-system.js';
 import { buildLlmTestbed, type LlmTestbedSpec } from './testbed.js';
@@ -82,10 +83,7 @@ export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Pr
   }
   const span = input.trace.length ? Math.max(...input.trace.map((r) => r.t)) : 0;
   const meta: LlmRunMeta = {
-    date: new Date().toISOString(),
-    device: dev.info.name,
-    software: dev.info.software,
-    backend: input.backend,
+    ...runPlace(dev, input.backend),
     traceFile: input.traceFile,
     model: spec.modelPath,
     seed: input.seed,

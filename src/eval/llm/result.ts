@@ -1,5 +1,6 @@
 // What the LLM evaluation measured, as it goes into report.json.
 import type { Percentiles, Slo } from '../../llm/workload.js';
+import type { RunPlace } from '../result.js';
 
 export type LlmSystemName = 'handover' | 'sp50' | 'sp75' | 'infer-only';
 export const LLM_SYSTEMS: readonly LlmSystemName[] = ['handover', 'sp50', 'sp75', 'infer-only'];
@@ -58,11 +59,7 @@ export interface LlmSystemResult {
   marks: KvMark[];
 }
 
-export interface LlmRunMeta {
-  date: string;
-  device: string;
-  software: boolean;
-  backend: string;
+export interface LlmRunMeta extends RunPlace {
   traceFile: string;
   model: string;
   seed: number;

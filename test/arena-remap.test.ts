@@ -43,6 +43,7 @@ describe('arena with page remapping', () => {
     arena.free(infer[1]!); // page 1
     arena.reclaim(await arena.fence());
     expect(arena.largestFreeRun()).toBe(1);
+    expect(arena.largestTrainingPlacement()).toBe(5); // every free page, through a view
 
     // Without remapping the same request fails: the free pages sit between training runs.
     const plain = new Arena(dev, { bytes: 12 * PAGE, pageBytes: PAGE, remap: false });
@@ -50,6 +51,7 @@ describe('arena with page remapping', () => {
     const pt = Array.from({ length: 8 }, () => plain.allocate('train', PAGE));
     for (const i of [0, 2, 4, 6]) plain.free(pt[i]!);
     plain.reclaim(await gate.drain());
+    expect(plain.largestTrainingPlacement()).toBe(1); // without remap: the longest run
     expect(() => plain.allocate('train', 3 * PAGE)).toThrow(/scattered between training runs/);
     plain.destroy();
 

@@ -276,6 +276,15 @@ export class Arena {
     return this.table.largestFreeRun();
   }
 
+  /**
+   * The most pages one training allocation can get now without moving
+   * anything: every free page where the arena remaps scattered pages, else
+   * the longest free run.
+   */
+  largestTrainingPlacement(): number {
+    return this.remap ? this.counts[0]! : this.table.largestFreeRun();
+  }
+
   /** Pages training holds beyond its limit: what it still owes inference. */
   trainExcess(): number {
     return Math.max(0, this.counts[1]! - this.trainLimit);

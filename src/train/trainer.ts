@@ -294,12 +294,11 @@ export class Trainer {
         continue;
       }
       const bytes = activationBytes(this.layout, b);
-      if (!this.arena.remap && this.arena.pagesFor(bytes) > this.arena.largestFreeRun()) {
-        // Enough free pages, but not side by side: pack inference runs first,
-        // then take the micro-batch the longest free run allows. (With remap
-        // the arena maps scattered pages into one range: any free pages do.)
+      if (this.arena.pagesFor(bytes) > this.arena.largestTrainingPlacement()) {
+        // Enough free pages, but not side by side (an arena that cannot remap):
+        // pack inference runs first, then take the micro-batch that fits.
         this.arena.compactInference();
-        const run = this.arena.largestFreeRun() * this.arena.pageBytes;
+        const run = this.arena.largestTrainingPlacement() * this.arena.pageBytes;
         const smaller = largestMicroBatch(this.layout, Math.min(run, bytes), b);
         if (smaller === 0) {
           this.stats.paused = true;

@@ -2,6 +2,7 @@
 // CPU folding of shape-only subgraphs, and a place for every GPU tensor in one
 // inference workspace (slots reused once their last reader has run).
 import { ModelError } from '../onnx/errors.js';
+import { checkedElements, MAX_TENSOR_ELEMENTS, SizeLimitError } from '../onnx/limits.js';
 import { cpuOps, type CpuOp } from '../onnx/fold.js';
 import { OnnxNode, type Initializer, type OnnxGraph } from '../onnx/graph.js';
 import { sizeOf, type DType, type HostTensor } from '../onnx/tensor.js';
@@ -113,9 +114,11 @@ export function planGraph(g: OnnxGraph, inputDims: Map<string, number[]>, pool?:
     const cpu = cpuOps[n.op] as CpuOp | undefined;
     const shapeOnly = n.op === 'Shape' || n.op === 'Size';
     const inElems = ins.reduce((a, v) => a + (v ? sizeOf(v.dims) : 0), 0);
-    if (cpu && (shapeOnly || (ins.every(isConst) && inElems <= FOLD_LIMIT))) {
-      const hostIns = ins.map((v) => (!v ? undefined : shapeOnly ? { type: v.type, dims: v.dims, data: new Float32Array(0) } : hostValue(v)!));
-      const outs = cpu(n, hostIns, g.opset);
+    const folded = cpu && (shapeOnly || (ins.every(isConst) && inElems <= FOLD_LIMIT))
+      ? hostFold(n, cpu, ins.map((v) => (!v ? undefined : shapeOnly ? { type: v.type, dims: v.dims, data: new Float32Array(0) } : hostValue(v)!)), g.opset)
+      : undefined;
+    if (folded) {
+      const outs = folded;
       n.outputs.forEach((o, i) => {
         if (!o) return;
         const t = outs[i];
@@ -138,6 +141,7 @@ export function planGraph(g: OnnxGraph, inputDims: Map<string, number[]>, pool?:
       return m;
     });
     const outs = def.shape(n, metas, g.opset);
+    for (const m of outs) checkedElements(m.dims, MAX_TENSOR_ELEMENTS, { node: n.name, op: n.op }, 'output');
     const stepIns = n.inputs.map((s) => s || undefined);
     for (const [k, t] of Object.entries(def.defaults?.(n, metas) ?? {})) {
       const i = Number(k);
@@ -204,6 +208,16 @@ export function planGraph(g: OnnxGraph, inputDims: Map<string, number[]>, pool?:
   const workspaceBytes = assignOffsets(slots, steps.length);
   const key = [...inputDims].map(([k, d]) => `${k}:${d.join('x')}`).join(',');
   return { key, opset: g.opset, values, steps, slots, workspaceBytes, constants, inputs, outputs: g.outputs.map((o) => o.name), weightOrder, kernels };
+}
+
+/** The node evaluated on the host; undefined when its result is too large there and the GPU has the op. */
+function hostFold(n: OnnxNode, cpu: CpuOp, ins: (HostTensor | undefined)[], opset: number): HostTensor[] | undefined {
+  try {
+    return cpu(n, ins, opset);
+  } catch (e) {
+    if (e instanceof SizeLimitError && gpuOps[n.op]) return undefined;
+    throw e;
+  }
 }
 
 function checkIntRange(n: OnnxNode, t: HostTensor, name: string): void {

@@ -12,6 +12,7 @@ import { DuplicateModelError, UnknownModelError } from './errors.js';
 import { Executor, type GraphStats } from './executor.js';
 import { planGraph, type Plan } from './plan.js';
 import { checkInputs } from './validate.js';
+import { checkIndices, checkModelFits, checkRequestFits } from './request-checks.js';
 import { WeightPool } from './weights.js';
 
 export type { TensorType, TensorData } from './convert.js';
@@ -81,6 +82,7 @@ export class ModelStore {
     const dims = new Map(graph.inputs.map((io) => [io.name, io.dims.map((d) => (typeof d === 'number' ? d : 1))]));
     const probe = planGraph(graph, dims);
     const pool = new WeightPool(probe, graph.initializers);
+    checkModelFits(this.arena, file, pool.bytes, probe);
     const spec = (io: { name: string; type: TensorType; dims: (number | string)[] }): IoSpec => ({ name: io.name, type: io.type, dims: [...io.dims] });
     const info: ModelInfo = {
       name, file, bytes: pool.bytes, state: 'cold', lastUsed: 0, loadMs: 0,
@@ -144,6 +146,7 @@ export class ModelStore {
     const m = this.instance(name);
     const dims = checkInputs(m.graph.inputs, inputs);
     const exec = this.executor(m, dims);
+    checkIndices(exec.plan, inputs);
     return this.serial(async () => {
       if (m.info.state === 'cold' && !m.loading) void this.load(name, { pipelined: true }).catch(() => undefined);
       const loading = m.loading;
@@ -188,6 +191,7 @@ export class ModelStore {
     let e = m.executors.get(key);
     if (!e) {
       const plan = planGraph(m.graph, dims, m.pool.names);
+      checkRequestFits(this.arena, plan);
       e = new Executor(this.arena, plan, m.pool, m.info.name, this.opts);
       if (m.executors.size >= MAX_PLANS) {
         const oldest = m.executors.keys().next().value!;

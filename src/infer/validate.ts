@@ -3,21 +3,23 @@
 import { InputError } from '../onnx/errors.js';
 import type { IoDecl } from '../onnx/graph.js';
 import type { TensorData } from './convert.js';
+import { MAX_RANK, MAX_TENSOR_ELEMENTS, quote, quoteList } from '../onnx/limits.js';
 
 const ARRAY_OF: Record<TensorData['type'], string> = { float32: 'Float32Array', int64: 'BigInt64Array', int32: 'Int32Array', bool: 'Uint8Array' };
 
 /** Returns the concrete dims of every input (and the values of symbolic dims). */
 export function checkInputs(decls: IoDecl[], inputs: Record<string, TensorData>): Map<string, number[]> {
   const known = new Set(decls.map((d) => d.name));
-  for (const k of Object.keys(inputs)) if (!known.has(k)) throw new InputError(k, `the model has no such input (inputs: ${[...known].join(', ')})`);
+  for (const k of Object.keys(inputs)) if (!known.has(k)) throw new InputError(quote(k), `the model has no such input (inputs: ${[...known].join(', ')})`);
   const symbols = new Map<string, number>();
   const dims = new Map<string, number[]>();
   for (const d of decls) {
     const t = inputs[d.name];
     if (!t) throw new InputError(d.name, 'is required but was not given');
     if (t.type !== d.type) throw new InputError(d.name, `has type ${t.type}; the model expects ${d.type}`);
-    if (!Array.isArray(t.dims) || t.dims.some((x) => !Number.isInteger(x) || x < 0)) throw new InputError(d.name, `dims must be non-negative integers, got ${JSON.stringify(t.dims)}`);
-    if (t.dims.length !== d.dims.length) throw new InputError(d.name, `has rank ${t.dims.length} ([${t.dims}]); the model expects [${d.dims}]`);
+    if (!Array.isArray(t.dims) || t.dims.length > MAX_RANK || t.dims.some((x) => !Number.isSafeInteger(x) || x < 0))
+      throw new InputError(d.name, `dims must be at most ${MAX_RANK} non-negative integers, got [${Array.isArray(t.dims) ? quoteList(t.dims.map((x) => quote(String(x), 20))) : typeof t.dims}]`);
+    if (t.dims.length !== d.dims.length) throw new InputError(d.name, `has rank ${t.dims.length} ([${quoteList(t.dims)}]); the model expects [${d.dims}]`);
     d.dims.forEach((want, i) => {
       const got = t.dims[i]!;
       if (typeof want === 'number') {
@@ -29,6 +31,7 @@ export function checkInputs(decls: IoDecl[], inputs: Record<string, TensorData>)
       }
     });
     const n = t.dims.reduce((a, b) => a * b, 1);
+    if (n > MAX_TENSOR_ELEMENTS) throw new InputError(d.name, `dims [${quoteList(t.dims)}] make ${n} elements, above the limit of ${MAX_TENSOR_ELEMENTS}`);
     const ctor = ARRAY_OF[t.type];
     if (!t.data || t.data.constructor.name !== ctor) throw new InputError(d.name, `data must be a ${ctor} for type ${t.type}`);
     if (t.data.length !== n) throw new InputError(d.name, `holds ${t.data.length} elements; dims [${t.dims}] need ${n}`);

@@ -4,6 +4,7 @@
 // runs it here and the result becomes a constant: no GPU work at run time.
 import type { OnnxNode } from './graph.js';
 import { alloc, fromValues, isInt, sizeOf, type DType, type HostTensor } from './tensor.js';
+import { SizeLimitError } from './limits.js';
 import { broadcastDims, broadcastStrides, normAxis, resolveReshape, resolveSlice, squeezeDims, stridesOf, unsqueezeDims } from './shape-util.js';
 
 export type CpuOp = (n: OnnxNode, ins: (HostTensor | undefined)[], opset: number) => HostTensor[];
@@ -66,7 +67,7 @@ function axesOf(n: OnnxNode, ins: (HostTensor | undefined)[], opset: number, sin
   return opset >= since ? (ins[1] ? ints(ins[1]) : undefined) : n.ints('axes');
 }
 
-export const cpuOps: Record<string, CpuOp> = {
+const evaluators: Record<string, CpuOp> = {
   Identity: (n, ins) => [need(n, ins, 0)],
   Constant: (n) => {
     const t = n.tensor('value');
@@ -105,8 +106,11 @@ export const cpuOps: Record<string, CpuOp> = {
   Range: (n, ins) => {
     const [s, l, d] = [0, 1, 2].map((i) => need(n, ins, i).data[0]!);
     if (d === 0) throw n.fail('Range delta must not be 0');
+    if (![s, l, d].every(Number.isFinite)) throw n.fail(`Range(${s}, ${l}, ${d}) needs finite start, limit and delta`);
     const len = Math.max(0, Math.ceil((l - s) / d));
-    return [fromValues(need(n, ins, 0).type, [len], Array.from({ length: len }, (_, i) => s + i * d))];
+    const out = alloc(need(n, ins, 0).type, [len]);
+    for (let i = 0; i < len; i++) out.data[i] = s + i * d;
+    return [out];
   },
   Gather: (n, ins) => {
     const data = need(n, ins, 0);
@@ -237,3 +241,18 @@ export const cpuOps: Record<string, CpuOp> = {
     return [fromValues(a.type, [...a.dims], Array.from(a.data, (v) => Math.sqrt(v)))];
   },
 };
+
+/**
+ * The host evaluators, each naming its node when a result would be too large
+ * to compute on the host (alloc() throws a SizeLimitError without a node).
+ */
+export const cpuOps: Record<string, CpuOp> = Object.fromEntries(
+  Object.entries(evaluators).map(([op, f]): [string, CpuOp] => [op, (n, ins, opset) => {
+    try {
+      return f(n, ins, opset);
+    } catch (e) {
+      if (e instanceof SizeLimitError && !e.node) throw new SizeLimitError(n.name, n.op, e.what, e.size, e.limit);
+      throw e;
+    }
+  }]),
+);

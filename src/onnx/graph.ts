@@ -2,6 +2,7 @@
 // decoded initializers, and the declared inputs and outputs.
 import { ModelError } from './errors.js';
 import { decodeTensor, dtypeOf, type DType, type HostTensor } from './tensor.js';
+import { checkedElements, MAX_ATTR_ENTRIES, MAX_RANK, MAX_TENSOR_ELEMENTS, quote, SizeLimitError } from './limits.js';
 import { AttrType, int64, type AttributeMsg, type TensorMsg, type ValueInfoMsg } from './schema.js';
 
 export type AttrValue = number | string | number[] | string[] | HostTensor;
@@ -101,6 +102,8 @@ const utf8 = new TextDecoder();
 
 export function decodeAttr(a: AttributeMsg, node: { node: string; op: string }): AttrValue {
   const where = { node: node.node, op: node.op };
+  const entries = Math.max(a.floats?.length ?? 0, a.ints?.length ?? 0, a.strings?.length ?? 0);
+  if (entries > MAX_ATTR_ENTRIES) throw new SizeLimitError(node.node, node.op, `attribute '${quote(a.name ?? '', 40)}' list`, entries, MAX_ATTR_ENTRIES);
   switch (a.type) {
     case AttrType.FLOAT: return a.f ?? 0;
     case AttrType.INT: return int64(a.i);
@@ -110,7 +113,7 @@ export function decodeAttr(a: AttributeMsg, node: { node: string; op: string }):
     case AttrType.INTS: return (a.ints ?? []).map(int64);
     case AttrType.STRINGS: return (a.strings ?? []).map((s) => utf8.decode(s));
     default:
-      throw new ModelError(node.node, node.op, `attribute '${a.name}' has type ${a.type}, which is not supported (subgraphs and sparse tensors are not)`);
+      throw new ModelError(node.node, node.op, `attribute '${quote(a.name ?? '', 40)}' has type ${a.type}, which is not supported (subgraphs and sparse tensors are not)`);
   }
 }
 
@@ -119,6 +122,10 @@ export function decodeIo(v: ValueInfoMsg, what: string): IoDecl {
   const tt = v.type?.tensor_type;
   if (!tt) throw new ModelError(name, what, 'only tensor-typed graph inputs and outputs are supported');
   const type = dtypeOf(tt.elem_type ?? 0, { node: name, op: what });
-  const dims = (tt.shape?.dim ?? []).map((d, i) => (d.dim_param ? d.dim_param : d.dim_value !== undefined && d.dim_value !== null ? int64(d.dim_value) : `d${i}`));
+  const declared = tt.shape?.dim ?? [];
+  if (declared.length > MAX_RANK) throw new SizeLimitError(name, what, 'rank', declared.length, MAX_RANK);
+  const dims = declared.map((d, i) => (d.dim_param ? d.dim_param : d.dim_value !== undefined && d.dim_value !== null ? int64(d.dim_value) : `d${i}`));
+  // Fixed dims must make a tensor the GPU can address (symbolic ones are checked per request).
+  checkedElements(dims.map((d) => (typeof d === 'number' ? d : 1)), MAX_TENSOR_ELEMENTS, { node: name, op: what }, what);
   return { name, type, dims };
 }

@@ -3,6 +3,7 @@
 import { ModelError } from './errors.js';
 import { OnnxNode, Initializer, decodeAttr, decodeIo, type AttrValue, type OnnxGraph } from './graph.js';
 import { dtypeOf } from './tensor.js';
+import { checkedElements, MAX_TENSOR_ELEMENTS } from './limits.js';
 import { ModelProto, int64, type ModelMsg, type NodeMsg } from './schema.js';
 
 export function parseModel(bytes: Uint8Array, file = 'model'): OnnxGraph {
@@ -22,7 +23,9 @@ export function parseModel(bytes: Uint8Array, file = 'model'): OnnxGraph {
     if (t.data_location === 1 || (t.external_data && t.external_data.length > 0))
       throw new ModelError(name, 'initializer', 'weights are stored in an external data file; external data is not supported (save the model with all tensors inside the .onnx file)');
     const type = dtypeOf(t.data_type ?? 0, { node: name, op: 'initializer' });
-    initializers.set(name, new Initializer(name, type, (t.dims ?? []).map(int64), t));
+    const dims = (t.dims ?? []).map(int64);
+    checkedElements(dims, MAX_TENSOR_ELEMENTS, { node: name, op: 'initializer' });
+    initializers.set(name, new Initializer(name, type, dims, t));
   }
   const inputs = (g.input ?? []).map((v) => decodeIo(v, 'graph input')).filter((io) => !initializers.has(io.name));
   const outputs = (g.output ?? []).map((v) => decodeIo(v, 'graph output'));
@@ -65,6 +68,9 @@ export function topoSort(nodes: OnnxNode[], available: Set<string>): OnnxNode[] 
     for (const i of n.inputs)
       if (i && !producer.has(i) && !available.has(i))
         throw n.fail(`input '${i}' is not produced by any node and is neither a graph input nor an initializer (missing initializer?)`);
+  // Linear in nodes + edges: users are appended in place and the ready list is
+  // read through a cursor (a fan-out of 60,000 readers of one value is common
+  // enough in generated graphs, and hostile files make it larger).
   const pending = new Map<OnnxNode, number>();
   const users = new Map<string, OnnxNode[]>();
   for (const n of nodes) {
@@ -72,21 +78,20 @@ export function topoSort(nodes: OnnxNode[], available: Set<string>): OnnxNode[] 
     for (const i of new Set(n.inputs)) {
       if (i && producer.has(i)) {
         deps++;
-        users.set(i, [...(users.get(i) ?? []), n]);
+        const list = users.get(i);
+        if (list) list.push(n);
+        else users.set(i, [n]);
       }
     }
     pending.set(n, deps);
   }
-  const ready = nodes.filter((n) => pending.get(n) === 0);
-  const out: OnnxNode[] = [];
-  while (ready.length) {
-    const n = ready.shift()!;
-    out.push(n);
-    for (const o of n.outputs)
+  const out = nodes.filter((n) => pending.get(n) === 0);
+  for (let head = 0; head < out.length; head++) {
+    for (const o of out[head]!.outputs)
       for (const u of users.get(o) ?? []) {
         const left = pending.get(u)! - 1;
         pending.set(u, left);
-        if (left === 0) ready.push(u);
+        if (left === 0) out.push(u);
       }
   }
   if (out.length < nodes.length) {

@@ -3,6 +3,7 @@
 // Float64Array; bool as 0/1 bytes.
 import { DataType, int64, type TensorMsg } from './schema.js';
 import { ModelError } from './errors.js';
+import { checkedElements, MAX_HOST_ELEMENTS, MAX_TENSOR_ELEMENTS, quoteList } from './limits.js';
 
 export type DType = 'float32' | 'int64' | 'int32' | 'bool';
 
@@ -22,11 +23,14 @@ export function isInt(t: DType): boolean {
   return t === 'int64' || t === 'int32';
 }
 
-export function alloc(type: DType, dims: number[]): HostTensor {
-  const n = sizeOf(dims);
+/** A zeroed host tensor; its size is checked first (SizeLimitError beyond `limit` elements). */
+export function alloc(type: DType, dims: number[], limit = MAX_HOST_ELEMENTS, where = HOST): HostTensor {
+  const n = checkedElements(dims, limit, where, 'host tensor');
   const data = type === 'float32' ? new Float32Array(n) : type === 'bool' ? new Uint8Array(n) : new Float64Array(n);
   return { type, dims, data };
 }
+
+const HOST = { node: '', op: 'host tensor' };
 
 export function fromValues(type: DType, dims: number[], values: ArrayLike<number>): HostTensor {
   const t = alloc(type, dims);
@@ -63,15 +67,17 @@ export function decodeTensor(msg: TensorMsg, where = { node: msg.name ?? '', op:
   const code = msg.data_type ?? 0;
   const type = dtypeOf(code, where);
   const dims = (msg.dims ?? []).map(int64);
-  if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw new ModelError(where.node, where.op, `invalid dims [${dims}]`);
-  const t = alloc(type, dims);
-  const n = t.data.length;
+  // The data must be in the file: its length is checked before anything is allocated.
+  const n = checkedElements(dims, MAX_TENSOR_ELEMENTS, where);
   const raw = msg.raw_data;
-  const bad = (have: number) => new ModelError(where.node, where.op, `tensor of dims [${dims}] needs ${n} elements, data holds ${have}`);
+  const bad = (have: number) => new ModelError(where.node, where.op, `tensor of dims [${quoteList(dims)}] needs ${n} elements, data holds ${have}`);
+  const width = { [DataType.FLOAT]: 4, [DataType.DOUBLE]: 8, [DataType.INT64]: 8, [DataType.INT32]: 4, [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1 }[code]!;
+  if (raw && raw.length > 0 && raw.length !== n * width) throw bad(Math.floor(raw.length / width));
+  const fields = !raw || raw.length === 0 ? typedFieldLength(msg, code) : n;
+  if (fields !== n) throw bad(fields);
+  const t = alloc(type, dims, MAX_TENSOR_ELEMENTS, where);
   if (raw && raw.length > 0) {
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const width = { [DataType.FLOAT]: 4, [DataType.DOUBLE]: 8, [DataType.INT64]: 8, [DataType.INT32]: 4, [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1 }[code]!;
-    if (raw.length !== n * width) throw bad(Math.floor(raw.length / width));
     for (let i = 0; i < n; i++) {
       switch (code) {
         case DataType.FLOAT: t.data[i] = dv.getFloat32(i * 4, true); break;
@@ -89,9 +95,13 @@ export function decodeTensor(msg: TensorMsg, where = { node: msg.name ?? '', op:
     : code === DataType.DOUBLE ? msg.double_data ?? []
     : code === DataType.INT64 ? (msg.int64_data ?? []).map(int64)
     : msg.int32_data ?? [];
-  if (src.length !== n) throw bad(src.length);
   for (let i = 0; i < n; i++) t.data[i] = type === 'bool' ? (src[i] ? 1 : 0) : src[i]!;
   return t;
+}
+
+function typedFieldLength(msg: TensorMsg, code: number): number {
+  const f = code === DataType.FLOAT ? msg.float_data : code === DataType.DOUBLE ? msg.double_data : code === DataType.INT64 ? msg.int64_data : msg.int32_data;
+  return f?.length ?? 0;
 }
 
 /** Encodes a host tensor as a TensorProto with raw_data. */

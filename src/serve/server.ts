@@ -9,6 +9,7 @@ import { RequestError } from './errors.js';
 import { ServerMetrics } from './metrics.js';
 import { registerGenerateRoutes, type GenerativeModels } from './generate.js';
 import { RunQueue, registerRoutes } from './routes.js';
+import { boundMessage, guardServerOptions, installGuard, type GuardOptions } from './guard.js';
 
 export interface ServerOptions {
   store: ServableStore;
@@ -23,6 +24,8 @@ export interface ServerOptions {
   maxConcurrentRuns?: number;
   /** Generative models (continuous batches) served at /v2/models/{name}/generate and generate_stream. */
   generative?: GenerativeModels;
+  /** Host check, API key, CORS, JSON depth, timeouts and connection cap (guard.ts); defaults: loopback, no key. */
+  guard?: GuardOptions;
   /** Where 5xx errors are reported (one line each); default: nowhere. */
   log?: (line: string) => void;
 }
@@ -30,18 +33,15 @@ export interface ServerOptions {
 export const DEFAULT_BODY_LIMIT = 32 << 20;
 
 export function createServer(opts: ServerOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  const app = Fastify({ ...guardServerOptions(opts.guard ?? {}), bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT });
   const runs = new RunQueue(opts.maxConcurrentRuns ?? 1);
   const metrics = new ServerMetrics(opts.store, opts.arena, runs);
 
-  // v2 clients do not all send Content-Type: application/json; read any body as JSON.
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, json);
+  installGuard(app, opts.guard ?? {});
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     const status = statusOf(err);
-    const message = status >= 500 && !(err instanceof RequestError) ? `${err.name}: ${err.message}` : err.message;
+    const message = boundMessage(status >= 500 && !(err instanceof RequestError) ? `${err.name}: ${err.message}` : err.message);
     if (status >= 500) opts.log?.(`${req.method} ${req.url}: ${status} ${message}`);
     return reply.code(status).type('application/json; charset=utf-8').send({ error: message });
   });

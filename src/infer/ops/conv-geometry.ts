@@ -18,6 +18,8 @@ function attrs(n: OnnxNode, rank: number, kernel: number[]) {
   const pads = n.ints('pads') ?? kernel.flatMap(() => [0]).concat(kernel.map(() => 0));
   if (strides.length !== rank || dil.length !== rank || pads.length !== 2 * rank)
     throw n.fail(`strides [${strides}], dilations [${dil}] and pads [${pads}] must have ${rank}, ${rank} and ${2 * rank} entries`);
+  // ONNX Runtime refuses these at session creation; a zero-size window would read nothing (MaxPool: -FLT_MAX).
+  if (kernel.some((k) => !Number.isInteger(k) || k < 1)) throw n.fail(`kernel_shape [${kernel}] must hold positive integers`);
   if (strides.some((s) => s < 1) || dil.some((d) => d < 1) || pads.some((p) => p < 0)) throw n.fail('strides and dilations must be >= 1 and pads >= 0');
   return { strides, dil, pads, autoPad: n.string('auto_pad', 'NOTSET') };
 }

@@ -7,6 +7,8 @@ import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
 import { ModelStore } from '../infer/store.js';
 import { createServer } from '../serve/server.js';
+import { drain } from '../serve/guard.js';
+import { guardFlags, guardOptionsFromFlags } from '../serve/guard-flags.js';
 import { startServeTraining } from '../colocate/serve-training.js';
 import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
@@ -26,6 +28,7 @@ export const serveSpec: FlagSpec = {
   train: { type: 'string', help: 'train an MLP on this data set (digits or fashion-mnist) beside the models, handing memory over' },
   'micro-batch': { type: 'number', default: 256, help: 'with --train: the largest micro-batch' },
   't-idle-ms': { type: 'number', default: 5000, help: 'with --train: a model idle this long goes to the reserve' },
+  ...guardFlags,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -70,42 +73,51 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   const bodyLimit = Math.floor((flags['body-limit-mb'] as number) * (1 << 20));
   if (!(bodyLimit > 0)) throw new UsageError('--body-limit-mb must be positive');
   const maxRuns = intFlag(flags, 'max-runs');
+  const guard = guardOptionsFromFlags(flags, String(flags.host));
 
   const log = (l: string) => console.error(l);
   const device = await openDevice(String(flags.backend), log);
   let arena: Arena | undefined;
   try {
-    arena = new Arena(device, { bytes: arenaBytes(device, flags['arena-mb'] as number | undefined) });
+    arena = new Arena(device, { bytes: arenaBytes(device, flags['arena-mb'] as number | undefined), isolateModels: flags['isolate-models'] as boolean });
     log(`arena: ${arena.pageCount} pages of ${arena.pageBytes >> 10} KiB (${(arena.bytes / (1 << 20)).toFixed(0)} MiB) on ${device.info.name}`);
     const store = new ModelStore(arena);
+    const served: ModelArg[] = [];
     for (const m of models) {
-      const info = store.register(m.name, m.file);
-      if (flags.train) {
-        log(`model ${m.name}: ${m.file}, ${sizeText(info.bytes)} of weights, loaded on its first request`);
-        continue;
+      // One bad model is reported and left out; the others are served.
+      try {
+        const info = store.register(m.name, m.file);
+        if (flags.train) log(`model ${m.name}: ${m.file}, ${sizeText(info.bytes)} of weights, loaded on its first request`);
+        else {
+          const loaded = await store.load(m.name, { pipelined: flags.pipelined as boolean });
+          log(`model ${m.name}: ${m.file}, ${sizeText(loaded.bytes)} of weights, loaded in ${loaded.loadMs.toFixed(1)} ms`);
+        }
+        served.push(m);
+      } catch (e) {
+        log(`model ${m.name}: left out: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
       }
-      const loaded = await store.load(m.name, { pipelined: flags.pipelined as boolean });
-      log(`model ${m.name}: ${m.file}, ${sizeText(loaded.bytes)} of weights, loaded in ${loaded.loadMs.toFixed(1)} ms`);
     }
+    if (served.length === 0) throw new UsageError('no model could be loaded (see the lines above)');
     const training = flags.train
-      ? await startServeTraining(arena, store, models.map((m) => m.name), {
+      ? await startServeTraining(arena, store, served.map((m) => m.name), {
           dataset: String(flags.train), microBatch: flags['micro-batch'] as number, tIdleMs: flags['t-idle-ms'] as number,
         })
       : null;
     if (training) log(`training: ${training.trainer.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
-    const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log });
+    const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log, guard });
     const url = await app.listen({ port, host: String(flags.host) });
     const stop = hooks.stop ?? untilSignal();
-    console.log(`handover serve: listening on ${url} (models: ${models.map((m) => m.name).join(', ')})`);
+    console.log(`handover serve: listening on ${url} (models: ${served.map((m) => m.name).join(', ')})`);
     hooks.listening?.(url);
     const why = await stop;
     log(`handover serve: ${typeof why === 'string' ? why : 'stop'}; closing`);
-    await app.close();
+    const { cut } = await drain(app, guard.drainMs);
+    if (cut > 0) log(`handover serve: closed ${cut} connections still open after ${guard.drainMs / 1000} s`);
     if (training) {
       await training.stop();
       log(`training: ${training.trainer.stats.samples} samples, ${training.trainer.stats.discards} discards, ${training.trainer.handovers.length} requires`);
     }
-    for (const m of models) if (store.get(m.name)?.state === 'warm') await store.unload(m.name);
+    for (const m of served) if (store.get(m.name)?.state === 'warm') await store.unload(m.name);
     return 0;
   } finally {
     arena?.destroy();

@@ -31,6 +31,12 @@ export interface ArenaOptions {
    * when the device can remap and the page size is a multiple of its unit).
    */
   remap?: boolean;
+  /**
+   * Zero-fill pages passed between inference models too (not only between
+   * training and inference). A model is named by its allocation label up to
+   * the first ':' ('resnet:weights', 'resnet:activations').
+   */
+  isolateModels?: boolean;
 }
 
 export interface ArenaStats {
@@ -79,6 +85,9 @@ export class Arena {
   /** Training tensors made of scattered pages so far. */
   scatteredAllocations = 0;
   private readonly listeners = new Set<(e: ArenaEvent) => void>();
+  /** Whether pages moving between inference models are zero-filled (ArenaOptions.isolateModels). */
+  readonly isolateModels: boolean;
+  private readonly tenants = new Map<string, number>();
 
   constructor(readonly device: GpuDevice, opts: ArenaOptions) {
     const lim = device.info.limits;
@@ -94,6 +103,7 @@ export class Arena {
     if (opts.remap && !canRemap)
       throw new InvalidRangeError(`remap needs a device that can map pages (capabilities.remap) and a page size that is a multiple of its ${unit || '(none)'}-byte unit; pages here are ${this.pageBytes} bytes`);
     this.remap = opts.remap ?? canRemap;
+    this.isolateModels = opts.isolateModels ?? false;
     if (this.pagesPerBacking < 1) throw new AllocationTooLargeError(this.pageBytes, backingCap, 'backing size');
     for (let first = 0; first < this.pageCount; first += this.pagesPerBacking) {
       const n = Math.min(this.pagesPerBacking, this.pageCount - first);
@@ -176,7 +186,7 @@ export class Arena {
     }
     if (first < 0) throw oom('free pages are scattered between training runs');
     const a = new Allocation<O>(this.nextId++, owner, bytes, pages, this.placement(first), label);
-    const zeroed = this.take(first, pages, CODE[owner], a.id);
+    const zeroed = this.take(first, pages, CODE[owner], a.id, this.tenantOf(owner, label));
     this.allocs.set(a.id, a);
     this.emit({ kind: 'allocate', owner, pages, first, zeroedPages: zeroed });
     return a;
@@ -298,13 +308,14 @@ export class Arena {
     for (const a of live) {
       const from = a.firstPage;
       const old = a.range();
+      const tenant = this.tenantOf('infer', a.label);
       this.table.setRun(from, a.pageCount, CODE.free, -1, false); // its own pages count as free for the search
       const to = this.table.lowestFit(a.pageCount);
       if (to < 0 || to >= from) {
-        this.table.setRun(from, a.pageCount, CODE.infer, a.id, false);
+        this.table.setRun(from, a.pageCount, CODE.infer, a.id, false, tenant);
         continue;
       }
-      this.take(to, a.pageCount, CODE.infer, a.id);
+      this.take(to, a.pageCount, CODE.infer, a.id, tenant);
       a.placement = this.placement(to);
       this.device.copy(old, a.range());
       this.movedBytes += a.bytes;
@@ -348,17 +359,26 @@ export class Arena {
     return { backing: this.backings[b]!, firstPage: first, offset: (first - b * this.pagesPerBacking) * this.pageBytes };
   }
 
-  /** Claims a free run for an owner; zero-fills the pages another owner used last. */
-  private take(first: number, pages: number, code: number, id: number): number {
+  /** The model an inference allocation belongs to, when models are isolated (-1 otherwise). */
+  private tenantOf(owner: Owner, label: string): number {
+    if (!this.isolateModels || owner !== 'infer') return -1;
+    const model = label.split(':')[0]!;
+    let id = this.tenants.get(model);
+    if (id === undefined) this.tenants.set(model, (id = this.tenants.size));
+    return id;
+  }
+
+  /** Claims a free run for an owner; zero-fills the pages another owner (or isolated model) used last. */
+  private take(first: number, pages: number, code: number, id: number, tenant = -1): number {
     let zeroed = 0;
-    for (const [start, count] of this.table.claimDirty(first, pages, code)) {
+    for (const [start, count] of this.table.claimDirty(first, pages, code, tenant)) {
       const p = this.placement(start);
       const bytes = count * this.pageBytes;
       this.device.zero({ backing: p.backing, offset: p.offset, bytes });
       this.zeroedBytes += bytes;
       zeroed += count;
     }
-    this.table.setRun(first, pages, code, id, false);
+    this.table.setRun(first, pages, code, id, false, tenant);
     return zeroed;
   }
 

@@ -15,6 +15,8 @@ export class PageTable {
   readonly epoch: Uint32Array;
   private readonly lastOwner: Uint8Array;
   private readonly allocAt: Int32Array;
+  /** The inference model that wrote a page last (-1: none or not tracked), for model isolation. */
+  private readonly lastTenant: Int32Array;
   /** Pages per owner code (free, train, infer). */
   readonly counts: number[];
 
@@ -23,6 +25,7 @@ export class PageTable {
     this.epoch = new Uint32Array(pageCount);
     this.lastOwner = new Uint8Array(pageCount).fill(NEVER);
     this.allocAt = new Int32Array(pageCount).fill(-1);
+    this.lastTenant = new Int32Array(pageCount).fill(-1);
     this.counts = [pageCount, 0, 0];
   }
 
@@ -34,14 +37,15 @@ export class PageTable {
   /**
    * Before `code` claims [first, first + pages): the runs of those pages that
    * another owner wrote last (they must be zero-filled), and the epochs of
-   * the pages changing owner bumped.
+   * the pages changing owner bumped. With a `tenant` (>= 0: isolated
+   * inference models), a page another tenant of the same owner wrote is dirty too.
    */
-  claimDirty(first: number, pages: number, code: number): [number, number][] {
+  claimDirty(first: number, pages: number, code: number, tenant = -1): [number, number][] {
     const runs: [number, number][] = [];
     let start = -1;
     for (let i = first; i < first + pages; i++) {
       const last = this.lastOwner[i]!;
-      const dirty = last !== NEVER && last !== code;
+      const dirty = last !== NEVER && (last !== code || (tenant >= 0 && this.lastTenant[i] !== tenant));
       if (dirty && start < 0) start = i;
       if (!dirty && start >= 0) (runs.push([start, i - start]), (start = -1));
       if (this.owner[i] !== code) this.epoch[i]! += 1;
@@ -50,12 +54,18 @@ export class PageTable {
     return runs;
   }
 
-  /** Gives [first, first + pages) to `code` (0: free) and allocation `id`; `recordLast` keeps who wrote the pages. */
-  setRun(first: number, pages: number, code: number, id: number, recordLast: boolean): void {
+  /**
+   * Gives [first, first + pages) to `code` (0: free) and allocation `id`;
+   * `recordLast` keeps who wrote the pages; `tenant` names the model taking them (-1: none).
+   */
+  setRun(first: number, pages: number, code: number, id: number, recordLast: boolean, tenant = -1): void {
     for (let i = first; i < first + pages; i++) {
       const was = this.owner[i]!;
       if (recordLast && was !== 0) this.lastOwner[i] = was;
-      if (code !== 0) this.lastOwner[i] = code;
+      if (code !== 0) {
+        this.lastOwner[i] = code;
+        this.lastTenant[i] = tenant;
+      }
       this.counts[was]! -= 1;
       this.counts[code]! += 1;
       this.owner[i] = code;

@@ -11,7 +11,7 @@ export class ModelError extends HandoverError {
     readonly op: string,
     readonly reason: string,
   ) {
-    super(node || op ? `node '${node}' (${op}): ${reason}` : reason);
+    super(node || op ? `node '${quote(node)}' (${quote(op)}): ${reason}` : reason);
   }
 }
 
@@ -19,6 +19,19 @@ export class ModelError extends HandoverError {
 export class InputError extends HandoverError {
   override name = 'InputError';
   constructor(readonly input: string, readonly reason: string) {
-    super(`input '${input}': ${reason}`);
+    super(`input '${quote(input)}': ${reason}`);
   }
+}
+
+/** Most characters of a name or of user input quoted back in an error message. */
+export const QUOTE_CHARS = 80;
+
+/** A string for a message: at most `max` characters, then how many there were. */
+export function quote(s: string, max = QUOTE_CHARS): string {
+  return s.length <= max ? s : `${s.slice(0, max)}... (${s.length} characters)`;
+}
+
+/** A list for a message: at most 8 entries, then how many there were. */
+export function quoteList(xs: readonly unknown[]): string {
+  return xs.length <= 8 ? xs.join(',') : `${xs.slice(0, 8).join(',')},... (${xs.length} entries)`;
 }

@@ -3,8 +3,12 @@
 // attribute lists, folded results) is checked against these before anything
 // is allocated, so a hostile or broken file gives a ModelError, never a
 // typed-array RangeError or an allocation that grows without end.
-import { ModelError } from './errors.js';
+import { ModelError, quoteList } from './errors.js';
 
+export { quote, quoteList, QUOTE_CHARS } from './errors.js';
+
+/** Newest default-domain opset accepted (ONNX Runtime 1.30 refuses newer ones at load as well). */
+export const MAX_OPSET = 26;
 /** Most dims of one tensor (ONNX Runtime's kernels stop well below this). */
 export const MAX_RANK = 32;
 /** Most entries of one list attribute (ints, floats, strings). */
@@ -13,8 +17,6 @@ export const MAX_ATTR_ENTRIES = 1 << 16;
 export const MAX_TENSOR_ELEMENTS = 2 ** 30;
 /** Most elements of a tensor computed on the host (folding, defaults): 512 MiB as float64. */
 export const MAX_HOST_ELEMENTS = 2 ** 26;
-/** Most characters of user input quoted back in an error message. */
-export const QUOTE_CHARS = 80;
 
 /** A computed size beyond a limit: which node, what was computed, and the limit. */
 export class SizeLimitError extends ModelError {
@@ -41,14 +43,4 @@ export function checkedElements(dims: readonly number[], limit: number, where: {
   }
   if (n > limit) throw new SizeLimitError(where.node, where.op, `element count of ${what} [${quoteList(dims)}]`, n, limit);
   return n;
-}
-
-/** A list for a message: at most 8 entries, then how many more. */
-export function quoteList(xs: readonly unknown[]): string {
-  return xs.length <= 8 ? xs.join(',') : `${xs.slice(0, 8).join(',')},... (${xs.length} entries)`;
-}
-
-/** A string for a message: at most QUOTE_CHARS characters, then how many more. */
-export function quote(s: string, max = QUOTE_CHARS): string {
-  return s.length <= max ? s : `${s.slice(0, max)}... (${s.length} characters)`;
 }

@@ -2,8 +2,8 @@
 // Everything wrong with a file becomes a ModelError naming node, op and reason.
 import { ModelError } from './errors.js';
 import { OnnxNode, Initializer, decodeAttr, decodeIo, type AttrValue, type OnnxGraph } from './graph.js';
-import { dtypeOf } from './tensor.js';
-import { checkedElements, MAX_TENSOR_ELEMENTS } from './limits.js';
+import { checkTensorData } from './tensor.js';
+import { MAX_OPSET } from './limits.js';
 import { ModelProto, int64, type ModelMsg, type NodeMsg } from './schema.js';
 
 export function parseModel(bytes: Uint8Array, file = 'model'): OnnxGraph {
@@ -20,11 +20,8 @@ export function parseModel(bytes: Uint8Array, file = 'model'): OnnxGraph {
   const initializers = new Map<string, Initializer>();
   for (const t of g.initializer ?? []) {
     const name = t.name ?? '';
-    if (t.data_location === 1 || (t.external_data && t.external_data.length > 0))
-      throw new ModelError(name, 'initializer', 'weights are stored in an external data file; external data is not supported (save the model with all tensors inside the .onnx file)');
-    const type = dtypeOf(t.data_type ?? 0, { node: name, op: 'initializer' });
-    const dims = (t.dims ?? []).map(int64);
-    checkedElements(dims, MAX_TENSOR_ELEMENTS, { node: name, op: 'initializer' });
+    // Checked now (external data, type, dims, data length); decoded when the weights are uploaded.
+    const { type, dims } = checkTensorData(t, { node: name, op: 'initializer' });
     initializers.set(name, new Initializer(name, type, dims, t));
   }
   const inputs = (g.input ?? []).map((v) => decodeIo(v, 'graph input')).filter((io) => !initializers.has(io.name));
@@ -43,6 +40,7 @@ function defaultOpset(msg: ModelMsg, file: string): number {
   if (!imp) throw new ModelError('', '', `${file} imports no default-domain opset`);
   const v = int64(imp.version);
   if (v < 7) throw new ModelError('', '', `${file} uses opset ${v}; opset 7 or newer is supported`);
+  if (v > MAX_OPSET) throw new ModelError('', '', `${file} uses opset ${v}; this build knows opsets up to ${MAX_OPSET}`);
   return v;
 }
 

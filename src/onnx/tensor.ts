@@ -60,21 +60,30 @@ export function dtypeCode(t: DType): number {
   return { float32: DataType.FLOAT, int64: DataType.INT64, int32: DataType.INT32, bool: DataType.BOOL }[t];
 }
 
-/** Decodes a TensorProto (raw_data or typed fields) into a host tensor. */
-export function decodeTensor(msg: TensorMsg, where = { node: msg.name ?? '', op: 'initializer' }): HostTensor {
+const WIDTH: Record<number, number> = { [DataType.FLOAT]: 4, [DataType.DOUBLE]: 8, [DataType.INT64]: 8, [DataType.INT32]: 4, [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1 };
+
+/**
+ * Checks a TensorProto without decoding it: data inside the file, a
+ * supported type, dims within limits, and as many values as the dims need.
+ */
+export function checkTensorData(msg: TensorMsg, where = { node: msg.name ?? '', op: 'initializer' }): { type: DType; dims: number[]; n: number } {
   if (msg.data_location === 1 || (msg.external_data && msg.external_data.length > 0))
     throw new ModelError(where.node, where.op, 'tensor data is stored in an external file; external data is not supported (re-export with all weights inside the .onnx file)');
   const code = msg.data_type ?? 0;
   const type = dtypeOf(code, where);
   const dims = (msg.dims ?? []).map(int64);
-  // The data must be in the file: its length is checked before anything is allocated.
   const n = checkedElements(dims, MAX_TENSOR_ELEMENTS, where);
   const raw = msg.raw_data;
-  const bad = (have: number) => new ModelError(where.node, where.op, `tensor of dims [${quoteList(dims)}] needs ${n} elements, data holds ${have}`);
-  const width = { [DataType.FLOAT]: 4, [DataType.DOUBLE]: 8, [DataType.INT64]: 8, [DataType.INT32]: 4, [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1 }[code]!;
-  if (raw && raw.length > 0 && raw.length !== n * width) throw bad(Math.floor(raw.length / width));
-  const fields = !raw || raw.length === 0 ? typedFieldLength(msg, code) : n;
-  if (fields !== n) throw bad(fields);
+  const have = raw && raw.length > 0 ? raw.length / WIDTH[code]! : typedFieldLength(msg, code);
+  if (have !== n) throw new ModelError(where.node, where.op, `tensor of dims [${quoteList(dims)}] needs ${n} elements, data holds ${Math.floor(have)}${raw && raw.length > 0 ? ` (${raw.length} bytes of raw_data)` : ''}`);
+  return { type, dims, n };
+}
+
+/** Decodes a TensorProto (raw_data or typed fields) into a host tensor. */
+export function decodeTensor(msg: TensorMsg, where = { node: msg.name ?? '', op: 'initializer' }): HostTensor {
+  const { type, dims, n } = checkTensorData(msg, where);
+  const code = msg.data_type ?? 0;
+  const raw = msg.raw_data;
   const t = alloc(type, dims, MAX_TENSOR_ELEMENTS, where);
   if (raw && raw.length > 0) {
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);

@@ -105,8 +105,19 @@ export function guardServerOptions(opts: GuardOptions): FastifyServerOptions {
     keepAliveTimeout: o.keepAliveTimeoutMs,
     maxRequestsPerSocket: o.maxRequestsPerSocket,
     forceCloseConnections: 'idle',
+    // The router's own refusals (a bad or over-long URL) would quote the whole path back.
+    frameworkErrors: (err: Error, _req: FastifyRequest, reply: FastifyReply) => {
+      const code = (err as { statusCode?: number }).statusCode ?? 400;
+      const text = code === 414 ? 'a path segment is longer than 100 characters' : 'the URL is not valid';
+      void reply.code(code).type('application/json; charset=utf-8').send({ error: text });
+    },
     return503OnClosing: true,
-    http: { headersTimeout: o.headersTimeoutMs },
+    // Node checks request and header deadlines every connectionsCheckingInterval (default 30 s).
+    http: {
+      requestTimeout: o.requestTimeoutMs,
+      headersTimeout: Math.min(o.headersTimeoutMs, o.requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, o.requestTimeoutMs / 4)),
+    },
   } as FastifyServerOptions;
 }
 

@@ -66,6 +66,21 @@ describe('index inputs', () => {
   });
 });
 
+describe('constant indices', () => {
+  it('a constant index tensor of 100 elements with one past the axis is a ModelError at registration; onnxruntime refuses it too', async () => {
+    const idx = Array.from({ length: 100 }, (_, i) => i % 8);
+    idx[61] = 8;
+    const bytes = buildModel({
+      nodes: [{ op: 'Gather', inputs: ['x', 'i'], outputs: ['y'] }],
+      inputs: [{ name: 'x', type: 'float32', dims: [8, 3] }],
+      outputs: [{ name: 'y', type: 'float32', dims: [100, 3] }],
+      initializers: { i: fromValues('int64', [100], idx) },
+    });
+    expect(() => store.registerBytes('const-idx', bytes)).toThrow(/constant index 8 \(element 61 of 'i'\) is outside \[-8, 7\]/);
+    await expect(runOrt(bytes, { x: { type: 'float32', dims: [8, 3], data: new Float32Array(24) } })).rejects.toThrow(/out of data bounds|indices/i);
+  });
+});
+
 describe('models onnxruntime rejects at load', () => {
   const pool = (kernel: number[], extra: Record<string, number[]> = {}) => buildModel({
     nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: kernel, ...extra } }],

@@ -63,6 +63,24 @@ export function indexBounds(plan: Plan): IndexBound[] {
   return bounds;
 }
 
+/**
+ * Constant indices of every Gather the GPU runs, checked at registration
+ * (the op's own shape check sees only constants of up to 64 elements).
+ */
+export function checkConstantIndices(plan: Plan): void {
+  for (const s of plan.steps) {
+    if (s.node.op !== 'Gather') continue;
+    const idx = plan.values.get(s.ins[1] ?? '');
+    const data = plan.values.get(s.ins[0] ?? '');
+    const values = idx?.host ?? idx?.init?.value;
+    if (!values || !data) continue;
+    const axis = normAxis(s.node, s.node.int('axis', 0), data.dims.length);
+    const size = data.dims[axis]!;
+    const bad = values.data.findIndex((v) => v < -size || v >= size);
+    if (bad >= 0) throw s.node.fail(`constant index ${values.data[bad]} (element ${bad} of '${s.ins[1]}') is outside [${-size}, ${size - 1}] of axis ${axis}`);
+  }
+}
+
 /** Throws IndexRangeError for the first index input element outside its gathered axis. */
 export function checkIndices(plan: Plan, inputs: Record<string, TensorData>): void {
   for (const b of indexBounds(plan)) {

@@ -12,7 +12,7 @@ import { DuplicateModelError, UnknownModelError } from './errors.js';
 import { Executor, type GraphStats } from './executor.js';
 import { planGraph, type Plan } from './plan.js';
 import { checkInputs } from './validate.js';
-import { checkIndices, checkModelFits, checkRequestFits } from './request-checks.js';
+import { checkConstantIndices, checkIndices, checkModelFits, checkRequestFits } from './request-checks.js';
 import { WeightPool } from './weights.js';
 
 export type { TensorType, TensorData } from './convert.js';
@@ -83,6 +83,7 @@ export class ModelStore {
     const probe = planGraph(graph, dims);
     const pool = new WeightPool(probe, graph.initializers);
     checkModelFits(this.arena, file, pool.bytes, probe);
+    checkConstantIndices(probe);
     const spec = (io: { name: string; type: TensorType; dims: (number | string)[] }): IoSpec => ({ name: io.name, type: io.type, dims: [...io.dims] });
     const info: ModelInfo = {
       name, file, bytes: pool.bytes, state: 'cold', lastUsed: 0, loadMs: 0,

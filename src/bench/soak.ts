@@ -116,6 +116,9 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
   await Promise.all(pending);
   clearInterval(timer);
   await sample();
+  // Once idle keep-alive connections have timed out (5 s), what is still open is a leak.
+  await new Promise((res) => setTimeout(res, 6000));
+  await sample();
   await app.close();
   const trainerStats = training ? { samples: training.trainer.stats.samples, discards: training.trainer.stats.discards, requires: training.trainer.handovers.length } : null;
   if (training) await training.stop();
@@ -133,6 +136,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
     inferPages: { start: first.inferPages, end: last.inferPages, peak: peak('inferPages') },
     trainPages: { start: first.trainPages, end: last.trainPages, peak: peak('trainPages') },
     handles: { start: first.handles, end: last.handles, peak: peak('handles') },
+    connectionsAtEnd: last.connections,
     training: trainerStats, samples: samples.length,
   };
   arena.destroy();

@@ -15,6 +15,9 @@ function parts(n: OnnxNode, ins: (Meta | undefined)[], opset: number): { axis: n
   let sizes = (opset >= 13 ? hostInts(n, ins[1], 'split (input 1)') : undefined) ?? n.ints('split');
   if (!sizes || sizes.length === 0) {
     const num = opset >= 18 ? n.int('num_outputs', k) : k;
+    // As ONNX Runtime: before opset 18 the parts must be equal; from 18 each part must be non-empty.
+    if (opset < 18 && len % num !== 0) throw n.fail(`axis ${axis} of size ${len} cannot be split evenly into ${num} parts`);
+    if (num < 1 || num > len) throw n.fail(`num_outputs ${num} must be in 1..${len} (the size of axis ${axis})`);
     const chunk = Math.ceil(len / num);
     sizes = Array.from({ length: num }, (_, i) => Math.max(0, Math.min(chunk, len - i * chunk)));
   }

@@ -107,6 +107,10 @@ describe('API key', () => {
     const flags = { 'allowed-hosts': [], 'cors-origin': [], 'max-connections': 0, 'request-timeout-s': 30, 'drain-s': 10 };
     expect(() => guardOptionsFromFlags(flags, '127.0.0.1')).toThrow(/--max-connections/);
     expect(() => guardOptionsFromFlags({ ...flags, 'max-connections': 8, 'drain-s': -1 }, '127.0.0.1')).toThrow(/--drain-s/);
+    const ok = { ...flags, 'max-connections': 8 };
+    expect(() => guardOptionsFromFlags(ok, '0.0.0.0', {})).toThrow(/--api-key/);
+    expect(guardOptionsFromFlags(ok, '0.0.0.0', { HANDOVER_API_KEY: 'from-the-env-1' }).apiKey).toBe('from-the-env-1');
+    expect(guardOptionsFromFlags({ ...ok, 'api-key': 'from-the-flag-1' }, '0.0.0.0', { HANDOVER_API_KEY: 'from-the-env-1' }).apiKey).toBe('from-the-flag-1');
   });
 });
 

@@ -6,7 +6,7 @@ import { checkExposure, GUARD_DEFAULTS, type GuardOptions } from './guard.js';
 
 export const guardFlags: FlagSpec = {
   'allowed-hosts': { type: 'list', help: 'host name clients may use in the Host header besides IP addresses and localhost (repeatable; * for any)' },
-  'api-key': { type: 'string', help: 'bearer token every request must send (Authorization: Bearer KEY); required when --host is not loopback' },
+  'api-key': { type: 'string', help: 'bearer token every request must send (Authorization: Bearer KEY); required when --host is not loopback; default: $HANDOVER_API_KEY (not shown by ps)' },
   'cors-origin': { type: 'list', help: 'origin answered with CORS headers (repeatable; default: CORS off)' },
   'max-connections': { type: 'number', default: GUARD_DEFAULTS.maxConnections, help: 'connections open at once; more are refused' },
   'request-timeout-s': { type: 'number', default: GUARD_DEFAULTS.requestTimeoutMs / 1000, help: 'time a client has to send a whole request (headers and body)' },
@@ -15,7 +15,7 @@ export const guardFlags: FlagSpec = {
 };
 
 /** Guard options from the flags and the bind address; one-line UsageErrors for bad values. */
-export function guardOptionsFromFlags(flags: Flags, host: string): GuardOptions & { drainMs: number } {
+export function guardOptionsFromFlags(flags: Flags, host: string, env: NodeJS.ProcessEnv = process.env): GuardOptions & { drainMs: number } {
   const positive = (name: string): number => {
     const v = Number(flags[name]);
     if (!Number.isFinite(v) || v <= 0 || v > 86_400) throw new UsageError(`--${name} must be a positive number of at most 86400, got ${flags[name]}`);
@@ -26,7 +26,7 @@ export function guardOptionsFromFlags(flags: Flags, host: string): GuardOptions 
   const opts = {
     host,
     allowedHosts: flags['allowed-hosts'] as string[],
-    apiKey: flags['api-key'] as string | undefined,
+    apiKey: (flags['api-key'] as string | undefined) ?? (env.HANDOVER_API_KEY || undefined),
     corsOrigins: flags['cors-origin'] as string[],
     maxConnections: conns,
     requestTimeoutMs: positive('request-timeout-s') * 1000,

@@ -93,7 +93,7 @@ export function isLoopback(host: string): boolean {
 export function checkExposure(opts: GuardOptions): void {
   const host = opts.host ?? '127.0.0.1';
   if (!isLoopback(host) && !opts.apiKey)
-    throw new UsageError(`binding ${host} exposes the server beyond this machine: give --api-key KEY (clients send Authorization: Bearer KEY), or bind 127.0.0.1`);
+    throw new UsageError(`binding ${host} exposes the server beyond this machine: give --api-key KEY or set HANDOVER_API_KEY (clients send Authorization: Bearer KEY), or bind 127.0.0.1`);
   if (opts.apiKey !== undefined && opts.apiKey.length < 8) throw new UsageError('--api-key must be at least 8 characters');
 }
 

@@ -73,7 +73,7 @@ export function topoSort(nodes: OnnxNode[], available: Set<string>): OnnxNode[] 
   const users = new Map<string, OnnxNode[]>();
   for (const n of nodes) {
     let deps = 0;
-    for (const i of new Set(n.inputs)) {
+    for (const i of n.inputs.length > 1 ? new Set(n.inputs) : n.inputs) {
       if (i && producer.has(i)) {
         deps++;
         const list = users.get(i);

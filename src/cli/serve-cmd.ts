@@ -77,22 +77,22 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   try {
     arena = new Arena(device, { bytes: arenaBytes(device, flags['arena-mb'] as number | undefined) });
     log(`arena: ${arena.pageCount} pages of ${arena.pageBytes >> 10} KiB (${(arena.bytes / (1 << 20)).toFixed(0)} MiB) on ${device.info.name}`);
-    const store = new ModelStore(arena);
-    for (const m of models) {
-      const info = store.register(m.name, m.file);
-      if (flags.train) {
-        log(`model ${m.name}: ${m.file}, ${sizeText(info.bytes)} of weights, loaded on its first request`);
-        continue;
-      }
-      const loaded = await store.load(m.name, { pipelined: flags.pipelined as boolean });
-      log(`model ${m.name}: ${m.file}, ${sizeText(loaded.bytes)} of weights, loaded in ${loaded.loadMs.toFixed(1)} ms`);
-    }
     const training = flags.train
-      ? await startServeTraining(arena, store, models.map((m) => m.name), {
+      ? await startServeTraining(arena, models.map((m) => ({ name: m.name, file: m.file })), {
           dataset: String(flags.train), microBatch: flags['micro-batch'] as number, tIdleMs: flags['t-idle-ms'] as number,
         })
       : null;
-    if (training) log(`training: ${training.trainer.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
+    const store = training ? training.system.store : new ModelStore(arena);
+    for (const m of models) {
+      if (training) {
+        log(`model ${m.name}: ${m.file}, ${sizeText(store.get(m.name)!.bytes)} of weights, loaded on its first request`);
+        continue;
+      }
+      store.register(m.name, m.file);
+      const loaded = await store.load(m.name, { pipelined: flags.pipelined as boolean });
+      log(`model ${m.name}: ${m.file}, ${sizeText(loaded.bytes)} of weights, loaded in ${loaded.loadMs.toFixed(1)} ms`);
+    }
+    if (training) log(`training: ${training.system.trainer!.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
     const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log });
     const url = await app.listen({ port, host: String(flags.host) });
     const stop = hooks.stop ?? untilSignal();
@@ -103,7 +103,8 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     await app.close();
     if (training) {
       await training.stop();
-      log(`training: ${training.trainer.stats.samples} samples, ${training.trainer.stats.discards} discards, ${training.trainer.handovers.length} requires`);
+      const t = training.system.trainer!;
+      log(`training: ${t.stats.samples} samples, ${t.stats.discards} discards, ${t.handovers.length} requires`);
     }
     for (const m of models) if (store.get(m.name)?.state === 'warm') await store.unload(m.name);
     return 0;

@@ -1,12 +1,11 @@
 // One system, start to end: build its testbed, play the trace through the
-// core (each request: admit, hold training, run, resume, complete), sample
+// system's request path (admit, hold training, run, resume, complete), sample
 // the arena's owners every ~100 ms, and measure training beside it.
 import type { GpuDevice } from '../core/device.js';
 import { drive, quantile } from '../sched/driver.js';
 import { systemPolicy, type SystemName, type Tuned } from '../sched/systems.js';
 import type { Trace } from '../sched/traces.js';
 import { predict } from '../sched/tune.js';
-import type { TrainerMemory } from '../sched/adapters.js';
 import type { Dataset } from '../train/data.js';
 import type { ArchitectureTiming } from './calibrate.js';
 import { SystemRunError } from './errors.js';
@@ -51,19 +50,20 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const policy = systemPolicy(system, input.tuned);
   let bed;
   try {
-    bed = await buildTestbed(dev, policy, spec, input.data);
+    bed = await buildTestbed(dev, policy, input.tuned, spec, input.data);
   } catch (e) {
     if (e instanceof SystemRunError) throw e;
     throw new SystemRunError(system, 'setup', (e as Error).message);
   }
-  const { arena, core, trainer, instances } = bed;
+  const { system: sys, instances, inputs } = bed;
+  const { arena, core, trainer, trainerMemory } = sys;
   const page = arena.pageBytes;
   const timingOf = (model: string) => timings[instances.find((m) => m.name === model)!.architecture]!;
   const sloOf = (model: string) => timingOf(model).sloMs;
   const memory: MemorySample[] = [];
   const training: { t: number; samples: number }[] = [];
-  const reports0 = trainer ? (bed.memory as TrainerMemory).reports.length : 0;
-  const waits0 = trainer ? (bed.memory as TrainerMemory).waitedMs.length : 0;
+  const reports0 = trainerMemory?.reports.length ?? 0;
+  const waits0 = trainerMemory?.waitedMs.length ?? 0;
   const samples0 = trainer?.stats.samples ?? 0;
   const wasted0 = trainer?.stats.wastedMs ?? 0;
   const discards0 = trainer?.stats.discards ?? 0;
@@ -80,7 +80,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   let missed = 0;
   let result;
   try {
-    result = await drive(trace, core, instances.map((m) => m.name), (m) => bed.execute(m), {
+    result = await drive(trace, core, instances.map((m) => m.name), async (m) => (await sys.infer(m, inputs.get(m)!)).admission, {
       sloMs: Math.max(...timings.map((t) => t.sloMs)),
       tickMs: 50,
       onRequest: (r, done, total) => {
@@ -98,16 +98,16 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const wallS = (performance.now() - t0) / 1000;
   const trainSamples = (trainer?.stats.samples ?? 0) - samples0;
   const trainStats = trainer ? { ...trainer.stats } : null;
-  const jobError = bed.job?.error ?? null;
-  await bed.destroy();
+  const jobError = sys.job?.error ?? null;
+  await sys.destroy();
   if (jobError) throw new SystemRunError(system, 'training', String((jobError as Error).message ?? jobError));
 
   const events = core.log.since(logCursor).events;
   const marks: HandoverMark[] = events
     .filter((e) => e.kind === 'require' || e.kind === 'release' || e.kind === 'swap-out')
     .map((e) => ({ t: (e.t - t0) / 1000, kind: e.kind as HandoverMark['kind'], bytes: e.freedBytes ?? e.bytes, ms: e.ms }));
-  const reports = trainer ? (bed.memory as TrainerMemory).reports.slice(reports0) : [];
-  const waits = trainer ? (bed.memory as TrainerMemory).waitedMs.slice(waits0) : [];
+  const reports = trainerMemory?.reports.slice(reports0) ?? [];
+  const waits = trainerMemory?.waitedMs.slice(waits0) ?? [];
   const requires = marks.filter((m) => m.kind === 'require').length;
   const releases = marks.filter((m) => m.kind === 'release').length;
   const records = result.records;
@@ -127,7 +127,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   }
   return {
     system,
-    summary: bed.share ? `${policy.summary}; ${bed.share.what}` : policy.summary,
+    summary: sys.share ? `${policy.summary}; ${sys.share.what}` : policy.summary,
     requests: records.length,
     failed: result.failed,
     sloCompliance,

@@ -5,7 +5,7 @@ import type { GpuDevice } from '../../core/device.js';
 import { replay, type LlmRequest, type Slo } from '../../llm/workload.js';
 import type { Dataset } from '../../train/data.js';
 import { SystemRunError } from '../errors.js';
-import type { KvSample, LlmSystemName, LlmSystemResult } from './result.js';
+import type { KvMark, KvSample, LlmSystemName, LlmSystemResult } from './result.js';
 import { buildLlmTestbed, type LlmTestbed, type LlmTestbedSpec } from './testbed.js';
 
 export interface LlmSystemRunInput {
@@ -32,8 +32,8 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
 
 function sampler(bed: LlmTestbed, t0: number, out: KvSample[]): () => void {
   return () => {
-    const s = bed.arena.stats();
-    const kv = bed.cache.stats();
+    const s = bed.system.arena.stats();
+    const kv = bed.generation.cache.stats();
     out.push({ t: (performance.now() - t0) / 1000, kvPages: kv.pages, kvBlocks: kv.liveBlocks, trainPages: s.train, inferPages: s.infer, freePages: s.free, trainLimitPages: s.trainLimit });
   };
 }
@@ -41,12 +41,13 @@ function sampler(bed: LlmTestbed, t0: number, out: KvSample[]): () => void {
 export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Promise<LlmSystemResult> {
   const { system } = input;
   const bed = await buildLlmTestbed(dev, system, input.spec, input.data, input.kvCapPages ?? null);
-  const { batcher, trainer } = bed;
+  const { batcher } = bed.generation;
+  const { trainer } = bed.system;
   const kv: KvSample[] = [];
   const samples0 = trainer?.stats.samples ?? 0;
   const discards0 = trainer?.stats.discards ?? 0;
   const t0 = performance.now();
-  bed.memory.t0 = t0;
+  const decisions0 = bed.system.decisions.entries.length;
   const sample = sampler(bed, t0, kv);
   sample();
   const timer = setInterval(sample, input.sampleMs ?? 100);
@@ -58,12 +59,12 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
       onEnd: (r, done, total) => {
         if (r === null || r.ttftMs > input.slo.ttftMs) missed++;
         const train = trainer ? `, train ${(((trainer.stats.samples - samples0) * 1000) / (performance.now() - t0)).toFixed(0)} samples/s` : '';
-        input.onProgress?.(done, total, `${done}/${total} req, TTFT ${((100 * (done - missed)) / done).toFixed(1)}% in SLO, KV ${bed.cache.stats().pages} pages${train}`);
+        input.onProgress?.(done, total, `${done}/${total} req, TTFT ${((100 * (done - missed)) / done).toFixed(1)}% in SLO, KV ${bed.generation.cache.stats().pages} pages${train}`);
       },
     });
   } catch (e) {
     clearInterval(timer);
-    await bed.destroy();
+    await bed.system.destroy();
     throw new SystemRunError(system, 'drive', (e as Error).message);
   }
   clearInterval(timer);
@@ -71,9 +72,9 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
   const wallS = (performance.now() - t0) / 1000;
   const trainSamples = (trainer?.stats.samples ?? 0) - samples0;
   const trainDiscards = (trainer?.stats.discards ?? 0) - discards0;
-  const jobError = bed.job?.error ?? null;
+  const jobError = bed.system.job?.error ?? null;
   const m = batcher.metrics;
-  await bed.destroy();
+  await bed.system.destroy();
   if (jobError) throw new SystemRunError(system, 'training', String((jobError as Error).message ?? jobError));
   const peakKvPages = Math.max(0, ...m.kvPages.map((p) => p[1]), ...kv.map((s) => s.kvPages));
   return {
@@ -104,6 +105,6 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
     ttftMs: report.samples.ttftMs.map(round2),
     tbtMs: report.samples.tbtMs.map(round2),
     kv,
-    marks: bed.memory.marks,
+    marks: bed.system.decisions.since(decisions0).filter((d) => d.kind === 'require' || d.kind === 'release').map((d) => ({ t: (d.t - t0) / 1000, kind: d.kind as KvMark['kind'], bytes: d.pages * bed.system.arena.pageBytes })),
   };
 }

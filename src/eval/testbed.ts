@@ -129,7 +129,7 @@ export function testbedSpec(dev: GpuDevice, policy: SystemPolicy, tuned: Tuned, 
   const t = spec.train;
   return {
     device: dev,
-    arena: { pages: spec.arenaPages, pageBytes: spec.pageBytes },
+    arena: { bytes: spec.arenaPages * spec.pageBytes, pageBytes: spec.pageBytes },
     maxInFlight: spec.maxInFlight,
     workspacePages: spec.workspacePages,
     training: mlpTraining(sgdConfig(t.layers, { lr: t.lr, microBatch: t.microBatch, effectiveBatch: t.effectiveBatch, seed: spec.seed }), data, { lossEvery: 50, maxTimeline: 100_000 }),

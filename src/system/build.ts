@@ -44,7 +44,7 @@ async function registerModels(spec: SystemSpec, store: ModelStore): Promise<void
 export async function buildSystem(spec: SystemSpec): Promise<ColocationSystem> {
   const dev = spec.device;
   const owns = !('use' in spec.arena);
-  const arena = 'use' in spec.arena ? spec.arena.use : new Arena(dev, { bytes: spec.arena.pages * spec.arena.pageBytes, pageBytes: spec.arena.pageBytes, remap: spec.arena.remap });
+  const arena = 'use' in spec.arena ? spec.arena.use : new Arena(dev, { bytes: spec.arena.bytes, pageBytes: spec.arena.pageBytes, remap: spec.arena.remap });
   try {
     return await assemble(spec, arena, owns);
   } catch (e) {

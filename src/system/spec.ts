@@ -67,8 +67,8 @@ export interface PolicySpec {
 
 export interface SystemSpec {
   device: GpuDevice;
-  /** A new arena of `pages` pages, or an arena the caller owns (the server's), which the system then leaves alive. */
-  arena: { pages: number; pageBytes: number; remap?: boolean } | { use: Arena };
+  /** A new arena (whole pages of `bytes`; the arena's default page size unless given), or an arena the caller owns (the server's), which the system then leaves alive. */
+  arena: { bytes: number; pageBytes?: number; remap?: boolean } | { use: Arena };
   /** Training launches in flight on the gate (default 2). */
   maxInFlight?: number;
   /** Pages kept for inference activations, taken from training once at build (default 0). */

@@ -57,7 +57,7 @@ export async function buildLlmTestbed(dev: GpuDevice, system: LlmSystemName, spe
   try {
     sys = await buildSystem({
       device: dev,
-      arena: { pages: spec.arenaPages, pageBytes: spec.pageBytes },
+      arena: { bytes: spec.arenaPages * spec.pageBytes, pageBytes: spec.pageBytes },
       maxInFlight: spec.maxInFlight,
       training: mlpTraining(sgdConfig(t.layers, { lr: t.lr, microBatch: t.microBatch, effectiveBatch: t.effectiveBatch, seed: spec.seed }), data, { lossEvery: 50, maxTimeline: 100_000 }),
       generation: { modelFile: spec.modelPath, kv: TINY_GPT_KV, blockTokens: spec.blockTokens, maxBatch: spec.maxBatch, maxContext: spec.maxContext, watermarkBytes: spec.watermarkBytes, kvCapPages },

@@ -4,7 +4,12 @@
 
 import { AllocationTooLargeError, DeviceError, InvalidRangeError } from './errors.js';
 
-export type Backend = 'webgpu' | 'cuda';
+/**
+ * The backend's name: an open string, so a backend added later (or the
+ * simulated device of the multi-process tests) names itself truthfully. The
+ * two shipped backends keep their literal names for completion.
+ */
+export type Backend = 'webgpu' | 'cuda' | (string & {});
 
 /**
  * Which work a call belongs to. A backend with several queues (CUDA) runs the

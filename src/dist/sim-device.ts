@@ -44,7 +44,7 @@ export class SimCollective implements SimAllReduce {
 
 export class SimDevice extends GpuDevice {
   readonly info: DeviceInfo = {
-    backend: 'webgpu',
+    backend: 'sim',
     name: 'simulated GPU',
     vendor: 'sim',
     architecture: 'cpu',

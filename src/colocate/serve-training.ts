@@ -3,7 +3,7 @@
 // the server answers through the system's request path (SystemStore).
 import type { Arena } from '../core/arena.js';
 import type { ServableStore } from '../serve/engine.js';
-import { buildSystem, mlpTraining, sgdConfig, SystemStore, type ColocationSystem, type ModelSpec } from '../system/index.js';
+import { buildSystem, mlpTraining, sgdConfig, SystemStore, type ColocationSystem, type ModelSpec, type SystemSpec } from '../system/index.js';
 import type { Dataset } from '../train/data.js';
 import { loadDataset } from '../train/data-node.js';
 
@@ -11,6 +11,8 @@ export interface ServeTrainingOptions {
   dataset: string | Dataset;
   microBatch: number;
   tIdleMs: number;
+  /** The watermark W (default: the largest model). */
+  watermarkBytes?: number;
   /** Milliseconds between the core's idle checks (null: the caller ticks; tests). */
   tickMs?: number | null;
   now?: () => number;
@@ -22,19 +24,24 @@ export interface ServeTraining {
   stop(): Promise<void>;
 }
 
-/** Builds and starts the system; the models are registered cold (loaded by the scheduler on their first request). */
-export async function startServeTraining(arena: Arena, models: ModelSpec[], o: ServeTrainingOptions): Promise<ServeTraining> {
+/** The spec of `handover serve --train`'s system: an MLP on the data set beside the served models, handover policy. */
+export function serveTrainingSpec(arena: Arena, models: ModelSpec[], o: ServeTrainingOptions): SystemSpec {
   const data = typeof o.dataset === 'string' ? loadDataset(o.dataset).train : o.dataset;
   const hidden = data.name.startsWith('digits') ? [256, 256] : [512, 512];
-  const system = await buildSystem({
+  return {
     device: arena.device,
     arena: { use: arena },
     maxInFlight: 2,
     training: mlpTraining(sgdConfig([data.features, ...hidden, data.classes], { microBatch: o.microBatch, effectiveBatch: o.microBatch }), data),
     models,
-    policy: { system: 'handover', tuned: { tIdleMs: o.tIdleMs } }, // W: the largest model
+    policy: { system: 'handover', tuned: { tIdleMs: o.tIdleMs, watermarkBytes: o.watermarkBytes } },
     now: o.now,
-  });
+  };
+}
+
+/** Builds and starts the system; the models are registered cold (loaded by the scheduler on their first request). */
+export async function startServeTraining(arena: Arena, models: ModelSpec[], o: ServeTrainingOptions): Promise<ServeTraining> {
+  const system = await buildSystem(serveTrainingSpec(arena, models, o));
   system.start({ tickMs: o.tickMs === undefined ? 100 : o.tickMs });
   return { system, store: new SystemStore(system), stop: () => system.destroy() };
 }

@@ -72,15 +72,16 @@ export function startStorm(t: Trainer, pace: { rate?: number; everySteps?: numbe
   let chain = Promise.resolve();
   let steps = 0;
   const elastic = () => arena.bytes - t.staticBytes;
+  const giveBack = async () => {
+    const a = lent.pop()!;
+    arena.free(a);
+    arena.reclaim(await arena.fence());
+    t.release(a.bytes);
+  };
   const tick = async () => {
     if (stopped) return; // a call queued before stop() must not touch the trainer after the run
-    if (lent.length > 0 && rand() < 0.5) {
-      const a = lent.pop()!;
-      const bytes = a.bytes;
-      arena.free(a);
-      arena.reclaim(await arena.fence());
-      t.release(bytes);
-    } else {
+    if (lent.length > 0 && rand() < 0.5) await giveBack();
+    else {
       const bytes = Math.max(arena.pageBytes, Math.floor((0.1 + 0.8 * rand()) * elastic() / arena.pageBytes) * arena.pageBytes);
       const room = arena.freeBytes + t.elasticBytes;
       if (bytes > room) return;
@@ -103,6 +104,13 @@ export function startStorm(t: Trainer, pace: { rate?: number; everySteps?: numbe
     }, wait);
   };
   loop();
+  // Step-driven, nothing else would wake a trainer that the storm left without memory (paused, its
+  // step waiting for a release): give memory back as soon as that happens.
+  const unpause = pace.everySteps
+    ? setInterval(() => {
+        if (!stopped && t.stats.paused && lent.length > 0) chain = chain.then(() => (lent.length > 0 && t.stats.paused ? giveBack() : undefined));
+      }, 5)
+    : null;
   return {
     afterStep() {
       if (!pace.everySteps || ++steps % pace.everySteps !== 0) return;
@@ -110,6 +118,7 @@ export function startStorm(t: Trainer, pace: { rate?: number; everySteps?: numbe
     },
     async stop() {
       stopped = true;
+      if (unpause) clearInterval(unpause);
       await chain;
       for (const a of lent.splice(0)) {
         arena.free(a);

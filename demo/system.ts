@@ -39,7 +39,7 @@ export async function buildSystem(dev: GpuDevice, kind: SystemName, data: Split)
   const files = new Map(MODELS.map((name, i) => [name, mlpOnnx({ sizes: MODEL_SIZES, seed: 100 + i, name })]));
   const system = await buildColocation({
     device: dev,
-    arena: { pages: ARENA_PAGES, pageBytes: PAGE_BYTES },
+    arena: { bytes: ARENA_PAGES * PAGE_BYTES, pageBytes: PAGE_BYTES },
     maxInFlight: 2,
     training: mlpTraining(sgdConfig([64, 256, 256, 10], { microBatch: 512, effectiveBatch: 256 }), data.train, { lossEvery: 1 }),
     models: MODELS.map((name) => ({ name, onnx: files.get(name)! })),

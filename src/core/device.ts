@@ -9,6 +9,12 @@ import { AllocationTooLargeError, DeviceError, InvalidRangeError } from './error
  * simulated device of the multi-process tests) names itself truthfully. The
  * two shipped backends keep their literal names for completion.
  */
+import type { KernelName } from './kernel-names.gen.js';
+
+export type { KernelName } from './kernel-names.gen.js';
+
+/** An operation of the simulated device of the multi-process tests (src/dist/sim-device.ts), not a GPU kernel. */
+export type SimulatedKernel = `sim#${number}`;
 export type Backend = 'webgpu' | 'cuda' | (string & {});
 
 /**
@@ -94,7 +100,8 @@ export type Threads = readonly [number, number?, number?];
 
 /** One kernel launch, backend-neutral: a kernel name, bound ranges, packed params. */
 export interface Launch {
-  kernel: string;
+  /** A kernel with a shader in shaders/ (generated type: a misspelt name does not compile), or a simulated device's operation. */
+  kernel: KernelName | SimulatedKernel;
   bindings: readonly (Range | Bindable)[];
   /** Packed 4-byte words (see packParams); empty when the kernel takes none. */
   params?: ArrayBuffer;

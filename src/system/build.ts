@@ -17,7 +17,7 @@ import type { Trainer } from '../train/trainer.js';
 import { DecisionLog, LoggedMemory, LoggedModels } from './decisions.js';
 import { SystemSizeError, SystemSpecError } from './errors.js';
 import { loadGenerationModel, makeGeneration, type Generation } from './generation.js';
-import type { SystemSpec } from './spec.js';
+import { POLICY_DEFAULTS, type SystemSpec } from './spec.js';
 import { ColocationSystem } from './system.js';
 
 function policyOf(spec: SystemSpec, store: ModelStore): SystemPolicy {
@@ -91,8 +91,9 @@ async function assemble(spec: SystemSpec, arena: Arena, ownsArena: boolean): Pro
     if (policy.inferenceShare === 0 && largest > usable) throw new SystemSizeError('the largest model beside training', largest, usable);
   }
 
-  const share = computeShare(spec.device, policy, trainer, { shareRows: spec.policy.shareRows ?? 8, trainShare: spec.policy.trainShare ?? 1 });
-  const window = new PriorityWindow(gate, trainer ? spec.policy.priorityMs ?? 0 : 0, share);
+  const sp = spec.policy;
+  const share = computeShare(spec.device, policy, trainer, { shareRows: sp.shareRows ?? POLICY_DEFAULTS.shareRows, trainShare: sp.trainShare ?? POLICY_DEFAULTS.trainShare });
+  const window = new PriorityWindow(gate, trainer ? sp.priorityMs ?? POLICY_DEFAULTS.priorityMs : 0, share);
   const elastic = trainer && (gen ? policy.name === 'handover' : true);
   const trainerMemory = elastic ? new TrainerMemory(trainer!, policy.handover === 'wait-for-batch' ? 'wait-for-batch' : 'discard') : null;
   const inner: MemorySide = trainerMemory ?? new NoTraining();

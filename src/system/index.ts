@@ -1,5 +1,5 @@
 // The colocation system: one spec, one builder, one request path.
-export type { GenerationSpec, ModelSpec, PolicySpec, SystemSpec, TrainingSpec } from './spec.js';
+export { POLICY_DEFAULTS, type GenerationSpec, type ModelSpec, type PolicySpec, type SystemSpec, type TrainingSpec } from './spec.js';
 export { buildSystem } from './build.js';
 export { ColocationSystem, type InferResult } from './system.js';
 export { SystemStore } from './servable.js';

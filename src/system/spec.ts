@@ -53,13 +53,16 @@ export interface GenerationSpec {
   kvCapPages?: number | null;
 }
 
+/** What `handover run` measures by default, so every face gets the same inference priority and compute sharing. */
+export const POLICY_DEFAULTS = { priorityMs: 30, shareRows: 8, trainShare: 1 } as const;
+
 export interface PolicySpec {
   system: SystemName;
   /** T_idle and W of Algorithm 1 (default: T_idle 5 s, W the largest model). */
   tuned?: Partial<Tuned>;
-  /** Training stays held this long after a run ends (0: only while it runs). */
+  /** Training stays held this long after a run ends (0: only while it runs; default 30). */
   priorityMs?: number;
-  /** One-queue devices: training micro-batch rows while inference runs (systems that share compute). */
+  /** One-queue devices: training micro-batch rows while inference runs (systems that share compute; default 8). */
   shareRows?: number;
   /** Devices that confine training (CUDA green contexts): its share of the SMs while inference runs; 1: none. */
   trainShare?: number;

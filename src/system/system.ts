@@ -5,7 +5,7 @@
 import type { Arena } from '../core/arena.js';
 import type { GpuDevice } from '../core/device.js';
 import type { Gate } from '../core/gate.js';
-import { TrainingJob } from '../colocate/training-job.js';
+import type { TrainingJob } from '../colocate/training-job.js';
 import type { ModelStore, TensorData } from '../infer/store.js';
 import type { BatchRequest, BatchResult } from '../llm/batcher.js';
 import type { TrainerMemory } from '../sched/adapters.js';

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MemorySide, ModelSide } from '../src/sched/core.js';
 import { drive } from '../src/sched/driver.js';
+import { serveRequest } from '../src/sched/request.js';
 import { SchedParameterError } from '../src/sched/errors.js';
 import { buildCore, NoTraining, parseSystems, SYSTEM_NAMES, systemPolicy } from '../src/sched/systems.js';
 import { generateTrace } from '../src/sched/traces.js';
@@ -142,7 +143,7 @@ describe('the trace driver', () => {
     const core = await buildCore(systemPolicy('handover', { tIdleMs: 10_000, watermarkBytes: 100 * MB }), training, models, ARENA);
     const names = ['m0', 'm1', 'm2'];
     for (const m of names) core.register(m);
-    const r = await drive(trace, core, names, async () => {}, { sloMs: 10 });
+    const r = await drive(trace, core, names, async (m) => (await serveRequest(core, m, async () => {})).admission, { sloMs: 10 });
     expect(r.requests).toBe(trace.arrivals.length);
     expect(r.failed).toBe(0);
     expect(models.loads).toBeLessThanOrEqual(3);

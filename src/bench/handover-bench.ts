@@ -4,13 +4,12 @@
 // - naive: wait for the running optimizer step to end, then free training's
 //   activations and allocate fresh device memory for inference (no arena),
 //   the way a framework without the gate would hand memory over.
-import { Arena } from '../core/arena.js';
 import type { InferAllocation } from '../core/allocation.js';
 import type { GpuDevice } from '../core/device.js';
-import { Gate } from '../core/gate.js';
+import { buildSystem, mlpTraining } from '../system/index.js';
 import { permutation, seeded, type Split } from '../train/data.js';
 import { percentile } from '../train/run.js';
-import { Trainer, type HandoverReport, type TrainConfig } from '../train/trainer.js';
+import type { HandoverReport, TrainConfig, Trainer } from '../train/trainer.js';
 
 export interface HandoverBenchOptions {
   requires: number;
@@ -61,16 +60,20 @@ async function trainUntil(t: Trainer, data: Split, stop: () => boolean, afterSte
   return (t.stats.samples - before) / ((performance.now() - t0) / 1000);
 }
 
-function setup(dev: GpuDevice, cfg: TrainConfig, o: HandoverBenchOptions) {
-  const arena = new Arena(dev, { bytes: o.arenaBytes, pageBytes: o.pageBytes });
-  const gate = new Gate(dev, { maxInFlight: 4 });
-  const t = new Trainer(arena, gate, cfg);
-  t.init();
-  return { arena, gate, t };
+/** Training alone on the colocation system (no models: the benchmark takes inference pages itself). */
+async function setup(dev: GpuDevice, cfg: TrainConfig, data: Split, o: HandoverBenchOptions) {
+  const system = await buildSystem({
+    device: dev,
+    arena: { bytes: o.arenaBytes, pageBytes: o.pageBytes },
+    maxInFlight: 4,
+    training: mlpTraining(cfg, data.train),
+    policy: { system: 'handover' },
+  });
+  return { system, arena: system.arena, gate: system.gate, t: system.trainer! };
 }
 
 async function handoverMode(dev: GpuDevice, cfg: TrainConfig, data: Split, o: HandoverBenchOptions) {
-  const { arena, gate, t } = setup(dev, cfg, o);
+  const { system, arena, t } = await setup(dev, cfg, data, o);
   const rand = seeded(o.seed);
   const reports: HandoverReport[] = [];
   let lent: InferAllocation | null = null;
@@ -97,8 +100,7 @@ async function handoverMode(dev: GpuDevice, cfg: TrainConfig, data: Split, o: Ha
   })();
   const samplesPerSec = await trainUntil(t, data, () => done, async () => {});
   await driver;
-  await gate.idle();
-  arena.destroy();
+  await system.destroy();
   const real = reports.filter((r) => r.freedBytes > 0);
   return {
     ...summarise(real.map((r) => r.totalMs)),
@@ -111,7 +113,7 @@ async function handoverMode(dev: GpuDevice, cfg: TrainConfig, data: Split, o: Ha
 }
 
 async function naiveMode(dev: GpuDevice, cfg: TrainConfig, data: Split, o: HandoverBenchOptions) {
-  const { arena, gate, t } = setup(dev, cfg, o);
+  const { system, arena, gate, t } = await setup(dev, cfg, data, o);
   const rand = seeded(o.seed);
   const ms: number[] = [];
   const pending: { t0: number; bytes: number }[] = [];
@@ -140,8 +142,7 @@ async function naiveMode(dev: GpuDevice, cfg: TrainConfig, data: Split, o: Hando
   };
   const samplesPerSec = await trainUntil(t, data, () => done, afterStep);
   await driver;
-  await gate.idle();
-  arena.destroy();
+  await system.destroy();
   return { ...summarise(ms), samplesPerSec };
 }
 

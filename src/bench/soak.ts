@@ -54,13 +54,14 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
   const payloads = new Map<string, string>();
   const r = seeded(20);
   for (const m of o.models) {
-    store.register(m.name, m.file);
+    if (!o.train) store.register(m.name, m.file);
     const g = parseModel(readFileSync(m.file), m.file);
     const inputs = randomInputs(g, () => 1, r);
     payloads.set(m.name, JSON.stringify({ inputs: Object.entries(inputs).map(([name, t]) => encodeTensorForRequest(name, t)) }));
     if (!o.train) await store.load(m.name);
   }
-  const training = o.train ? await startServeTraining(arena, store, o.models.map((m) => m.name), { dataset: o.train, microBatch: 256, tIdleMs: 5000 }) : null;
+  const training = o.train ? await startServeTraining(arena, o.models, { dataset: o.train, microBatch: 256, tIdleMs: 5000 }) : null;
+  const models = training ? training.system.store : store;
   const app = createServer({ store: training?.store ?? store, arena, maxConcurrentRuns: 1 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -120,9 +121,10 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
   await new Promise((res) => setTimeout(res, 6000));
   await sample();
   await app.close();
-  const trainerStats = training ? { samples: training.trainer.stats.samples, discards: training.trainer.stats.discards, requires: training.trainer.handovers.length } : null;
+  const t = training?.system.trainer;
+  const trainerStats = t ? { samples: t.stats.samples, discards: t.stats.discards, requires: t.handovers.length } : null;
   if (training) await training.stop();
-  for (const m of o.models) if (store.get(m.name)?.state === 'warm') await store.unload(m.name);
+  else for (const m of o.models) if (models.get(m.name)?.state === 'warm') await models.unload(m.name);
   latencies.sort((a, b) => a - b);
   const q = (p: number) => (latencies.length ? +latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1) : null);
   const first = samples[0]!;

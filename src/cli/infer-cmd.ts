@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Arena } from '../core/arena.js';
 import { UsageError } from '../core/errors.js';
+import { seeded } from '../core/random.js';
 import { parseModel } from '../onnx/loader.js';
 import { compare, runOrt } from '../infer/ort.js';
 import { randomInputs } from '../infer/random-inputs.js';
@@ -23,16 +24,6 @@ export const inferSpec: FlagSpec = {
   seed: { type: 'number', default: 1, help: 'seed of the random inputs' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function inferCommand(argv: string[]): Promise<number> {
   const { flags } = parseFlags(argv, inferSpec);

@@ -81,17 +81,12 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   try {
     arena = new Arena(device, { bytes: arenaBytes(device, flags['arena-mb'] as number | undefined), isolateModels: flags['isolate-models'] as boolean });
     log(`arena: ${arena.pageCount} pages of ${arena.pageBytes >> 10} KiB (${(arena.bytes / (1 << 20)).toFixed(0)} MiB) on ${device.info.name}`);
-    const store = new ModelStore(arena);
+    // One bad model is reported and left out; the others are served (registering parses and checks, no GPU work).
+    const probe = new ModelStore(arena);
     const served: ModelArg[] = [];
     for (const m of models) {
-      // One bad model is reported and left out; the others are served.
       try {
-        const info = store.register(m.name, m.file);
-        if (flags.train) log(`model ${m.name}: ${m.file}, ${sizeText(info.bytes)} of weights, loaded on its first request`);
-        else {
-          const loaded = await store.load(m.name, { pipelined: flags.pipelined as boolean });
-          log(`model ${m.name}: ${m.file}, ${sizeText(loaded.bytes)} of weights, loaded in ${loaded.loadMs.toFixed(1)} ms`);
-        }
+        probe.register(m.name, m.file);
         served.push(m);
       } catch (e) {
         log(`model ${m.name}: left out: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
@@ -99,11 +94,20 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     }
     if (served.length === 0) throw new UsageError('no model could be loaded (see the lines above)');
     const training = flags.train
-      ? await startServeTraining(arena, store, served.map((m) => m.name), {
+      ? await startServeTraining(arena, served.map((m) => ({ name: m.name, file: m.file })), {
           dataset: String(flags.train), microBatch: flags['micro-batch'] as number, tIdleMs: flags['t-idle-ms'] as number,
         })
       : null;
-    if (training) log(`training: ${training.trainer.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
+    const store = training ? training.system.store : probe;
+    for (const m of served) {
+      if (training) {
+        log(`model ${m.name}: ${m.file}, ${sizeText(store.get(m.name)!.bytes)} of weights, loaded on its first request`);
+        continue;
+      }
+      const loaded = await store.load(m.name, { pipelined: flags.pipelined as boolean });
+      log(`model ${m.name}: ${m.file}, ${sizeText(loaded.bytes)} of weights, loaded in ${loaded.loadMs.toFixed(1)} ms`);
+    }
+    if (training) log(`training: ${training.system.trainer!.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
     const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log, guard });
     const url = await app.listen({ port, host: String(flags.host) });
     const stop = hooks.stop ?? untilSignal();
@@ -115,7 +119,8 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     if (cut > 0) log(`handover serve: closed ${cut} connections still open after ${guard.drainMs / 1000} s`);
     if (training) {
       await training.stop();
-      log(`training: ${training.trainer.stats.samples} samples, ${training.trainer.stats.discards} discards, ${training.trainer.handovers.length} requires`);
+      const t = training.system.trainer!;
+      log(`training: ${t.stats.samples} samples, ${t.stats.discards} discards, ${t.handovers.length} requires`);
     }
     for (const m of served) if (store.get(m.name)?.state === 'warm') await store.unload(m.name);
     return 0;

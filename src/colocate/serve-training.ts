@@ -1,56 +1,47 @@
-// Training beside `handover serve`: an elastic trainer on the server's arena,
-// the colocation core (Algorithm 1, handover policy) between it and the
-// models, and the store the server should use.
+// Training beside `handover serve`: the colocation system (src/system) on the
+// server's arena, with an MLP training on a data set and the handover policy;
+// the server answers through the system's request path (SystemStore).
 import type { Arena } from '../core/arena.js';
-import { Gate } from '../core/gate.js';
-import type { ModelStore } from '../infer/store.js';
-import { StoreModels, TrainerMemory } from '../sched/adapters.js';
-import type { ColocationCore } from '../sched/core.js';
-import { buildCore, systemPolicy } from '../sched/systems.js';
+import type { ServableStore } from '../serve/engine.js';
+import { buildSystem, mlpTraining, sgdConfig, SystemStore, type ColocationSystem, type ModelSpec, type SystemSpec } from '../system/index.js';
+import type { Dataset } from '../train/data.js';
 import { loadDataset } from '../train/data-node.js';
-import { Trainer } from '../train/trainer.js';
-import { ColocatedStore } from './colocated-store.js';
-import { TrainingJob } from './training-job.js';
+
+export interface ServeTrainingOptions {
+  dataset: string | Dataset;
+  microBatch: number;
+  tIdleMs: number;
+  /** The watermark W (default: the largest model). */
+  watermarkBytes?: number;
+  /** Milliseconds between the core's idle checks (null: the caller ticks; tests). */
+  tickMs?: number | null;
+  now?: () => number;
+}
 
 export interface ServeTraining {
-  store: ColocatedStore;
-  core: ColocationCore;
-  trainer: Trainer;
-  job: TrainingJob;
+  system: ColocationSystem;
+  store: ServableStore;
   stop(): Promise<void>;
 }
 
-export async function startServeTraining(
-  arena: Arena,
-  store: ModelStore,
-  models: string[],
-  o: { dataset: string; microBatch: number; tIdleMs: number },
-): Promise<ServeTraining> {
-  const data = loadDataset(o.dataset);
-  const hidden = o.dataset === 'digits' ? [256, 256] : [512, 512];
-  const gate = new Gate(arena.device, { maxInFlight: 2 });
-  const trainer = new Trainer(arena, gate, {
-    layers: [data.train.features, ...hidden, data.train.classes], optimizer: 'sgd', lr: 0.05, momentum: 0.9,
-    weightDecay: 0, effectiveBatch: o.microBatch, microBatch: o.microBatch, seed: 1,
-  });
-  trainer.init();
-  const watermark = Math.max(...models.map((m) => store.get(m)!.bytes));
-  const policy = systemPolicy('handover', { tIdleMs: o.tIdleMs, watermarkBytes: watermark });
-  const core = await buildCore(policy, new TrainerMemory(trainer), new StoreModels(store), arena.bytes, { pageBytes: arena.pageBytes });
-  models.forEach((m) => core.register(m));
-  core.startTicking(100);
-  const job = new TrainingJob(trainer, data.train);
-  job.start();
+/** The spec of `handover serve --train`'s system: an MLP on the data set beside the served models, handover policy. */
+export function serveTrainingSpec(arena: Arena, models: ModelSpec[], o: ServeTrainingOptions): SystemSpec {
+  const data = typeof o.dataset === 'string' ? loadDataset(o.dataset).train : o.dataset;
+  const hidden = data.name.startsWith('digits') ? [256, 256] : [512, 512];
   return {
-    store: new ColocatedStore(store, core, gate),
-    core,
-    trainer,
-    job,
-    async stop() {
-      core.stopTicking();
-      trainer.release(arena.bytes);
-      await job.stop();
-      await gate.idle().catch(() => undefined);
-    },
+    device: arena.device,
+    arena: { use: arena },
+    maxInFlight: 2,
+    training: mlpTraining(sgdConfig([data.features, ...hidden, data.classes], { microBatch: o.microBatch, effectiveBatch: o.microBatch }), data),
+    models,
+    policy: { system: 'handover', tuned: { tIdleMs: o.tIdleMs, watermarkBytes: o.watermarkBytes } },
+    now: o.now,
   };
+}
+
+/** Builds and starts the system; the models are registered cold (loaded by the scheduler on their first request). */
+export async function startServeTraining(arena: Arena, models: ModelSpec[], o: ServeTrainingOptions): Promise<ServeTraining> {
+  const system = await buildSystem(serveTrainingSpec(arena, models, o));
+  system.start({ tickMs: o.tickMs === undefined ? 100 : o.tickMs });
+  return { system, store: new SystemStore(system), stop: () => system.destroy() };
 }

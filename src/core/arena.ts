@@ -77,7 +77,8 @@ export class Arena {
   private readonly pending: Pending[] = [];
   private nextId = 1;
   private pendingPages = [0, 0, 0];
-  trainLimit: number;
+  /** Most pages training may hold; changed only through require, release and limitTraining. */
+  private limit: number;
   zeroedBytes = 0;
   movedBytes = 0;
   /** Whether training tensors may take scattered pages through a view (ArenaOptions.remap). */
@@ -110,7 +111,12 @@ export class Arena {
       this.backings.push(device.createBacking(n * this.pageBytes, `arena${this.backings.length}`));
     }
     this.table = new PageTable(this.pageCount, this.pagesPerBacking);
-    this.trainLimit = this.pageCount;
+    this.limit = this.pageCount;
+  }
+
+  /** Most pages training may hold (read-only: the arena's limit methods change it). */
+  get trainLimit(): number {
+    return this.limit;
   }
 
   get bytes(): number {
@@ -261,14 +267,14 @@ export class Arena {
 
   /** Inference needs `bytes` more: training may hold that much less from now on. */
   require(bytes: number): number {
-    this.trainLimit = Math.max(0, Math.min(this.trainLimit, this.pageCount) - this.pagesFor(bytes));
+    this.limit = Math.max(0, Math.min(this.limit, this.pageCount) - this.pagesFor(bytes));
     this.emit({ kind: 'limit', trainLimit: this.trainLimit });
     return this.trainLimit;
   }
 
   /** Inference gives `bytes` back: training may grow into them. */
   release(bytes: number): number {
-    this.trainLimit = Math.min(this.pageCount, this.trainLimit + this.pagesFor(bytes));
+    this.limit = Math.min(this.pageCount, this.limit + this.pagesFor(bytes));
     this.emit({ kind: 'limit', trainLimit: this.trainLimit });
     return this.trainLimit;
   }
@@ -276,7 +282,7 @@ export class Arena {
   /** Sets the most pages training may hold (the trainer's own accounting of a require). */
   limitTraining(pages: number): number {
     if (!Number.isInteger(pages) || pages < 0) throw new InvalidRangeError(`training limit must be a non-negative page count, got ${pages}`);
-    this.trainLimit = Math.min(this.pageCount, pages);
+    this.limit = Math.min(this.pageCount, pages);
     this.emit({ kind: 'limit', trainLimit: this.trainLimit });
     return this.trainLimit;
   }

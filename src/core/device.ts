@@ -4,7 +4,18 @@
 
 import { AllocationTooLargeError, DeviceError, InvalidRangeError } from './errors.js';
 
-export type Backend = 'webgpu' | 'cuda';
+/**
+ * The backend's name: an open string, so a backend added later (or the
+ * simulated device of the multi-process tests) names itself truthfully. The
+ * two shipped backends keep their literal names for completion.
+ */
+import type { KernelName } from './kernel-names.gen.js';
+
+export type { KernelName } from './kernel-names.gen.js';
+
+/** An operation of the simulated device of the multi-process tests (src/dist/sim-device.ts), not a GPU kernel. */
+export type SimulatedKernel = `sim#${number}`;
+export type Backend = 'webgpu' | 'cuda' | (string & {});
 
 /**
  * Which work a call belongs to. A backend with several queues (CUDA) runs the
@@ -89,7 +100,8 @@ export type Threads = readonly [number, number?, number?];
 
 /** One kernel launch, backend-neutral: a kernel name, bound ranges, packed params. */
 export interface Launch {
-  kernel: string;
+  /** A kernel with a shader in shaders/ (generated type: a misspelt name does not compile), or a simulated device's operation. */
+  kernel: KernelName | SimulatedKernel;
   bindings: readonly (Range | Bindable)[];
   /** Packed 4-byte words (see packParams); empty when the kernel takes none. */
   params?: ArrayBuffer;

@@ -3,12 +3,11 @@
 // batch, the agreement at the coordinator, then the NCCL all-reduce on the
 // training stream; an inference load from a trace for the benchmarks.
 import { createHash } from 'node:crypto';
-import { Arena } from '../core/arena.js';
-import { Gate } from '../core/gate.js';
 import { CudaDevice } from '../cuda/device.js';
+import { buildSystem, mlpTraining } from '../system/index.js';
 import { permutation, seeded } from '../train/data.js';
 import { loadDataset } from '../train/data-node.js';
-import { Trainer, type TrainConfig } from '../train/trainer.js';
+import type { TrainConfig } from '../train/trainer.js';
 import { DataParallelStep } from './dp-step.js';
 import { startInference } from './inference-load.js';
 import { NcclComm, ncclUniqueId, ncclVersion } from './nccl.js';
@@ -62,10 +61,15 @@ async function connect(link: RankLink, dev: CudaDevice, o: GpuRankOptions, gener
 await serveRank<GpuRankOptions, GpuRankResult>(async (o, link) => {
   const dev = await CudaDevice.open(undefined, { ordinal: o.rank });
   const split = o.dataset === 'synthetic' ? syntheticSplit(32768, o.config.layers[0]!, o.config.layers.at(-1)!, o.config.seed) : loadDataset(o.dataset, o.config.seed);
-  const arena = new Arena(dev, { bytes: o.arenaBytes, pageBytes: o.pageBytes });
-  const gate = new Gate(dev, { maxInFlight: 4 });
-  const trainer = new Trainer(arena, gate, o.config);
-  trainer.init();
+  // The rank's colocation system: its trainer on its arena; the inference load below stands in for requests.
+  const system = await buildSystem({
+    device: dev,
+    arena: { bytes: o.arenaBytes, pageBytes: o.pageBytes },
+    maxInFlight: 4,
+    training: mlpTraining(o.config, split.train),
+    policy: { system: 'handover' },
+  });
+  const trainer = system.trainer!;
   let comm = await connect(link, dev, o, 0);
   const dp = new DataParallelStep(
     { rank: o.rank, ranks: o.ranks, redistribute: o.redistribute, microBatch: () => trainer.stats.microBatch, allReduce: (g) => comm.allReduce(g) },
@@ -118,7 +122,7 @@ await serveRank<GpuRankOptions, GpuRankResult>(async (o, link) => {
     paramsSha256: createHash('sha256').update(new Uint8Array(params.buffer, params.byteOffset, params.byteLength)).digest('hex'),
     paramsHead: params.slice(0, 4096), abortMs, reinitMs, loss,
   };
-  arena.destroy();
+  await system.destroy();
   dev.destroy();
   return result;
 });

@@ -2,7 +2,7 @@
 // the real Gate and many simulated ranks in one process. Kernels are host
 // callbacks that take simulated time; a collective completes only when every
 // rank has launched it, as an NCCL all-reduce does.
-import { GpuDevice, type Backing, type DeviceInfo, type Launch, type Range } from '../core/device.js';
+import { GpuDevice, type Backing, type DeviceInfo, type Launch, type Range, type SimulatedKernel } from '../core/device.js';
 import { InvalidRangeError } from '../core/errors.js';
 
 type Op = () => Promise<void>;
@@ -44,7 +44,7 @@ export class SimCollective implements SimAllReduce {
 
 export class SimDevice extends GpuDevice {
   readonly info: DeviceInfo = {
-    backend: 'webgpu',
+    backend: 'sim',
     name: 'simulated GPU',
     vendor: 'sim',
     architecture: 'cpu',
@@ -60,7 +60,7 @@ export class SimDevice extends GpuDevice {
 
   /** A launch that runs `fn` on the simulated GPU, in queue order. */
   op(fn: Op): Launch {
-    const kernel = `sim#${this.nextOp++}`;
+    const kernel: SimulatedKernel = `sim#${this.nextOp++}`;
     this.ops.set(kernel, fn);
     return { kernel, bindings: [], threads: [1] };
   }

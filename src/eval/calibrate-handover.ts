@@ -3,12 +3,9 @@
 // the largest model's bytes (the running micro-batch is discarded) and gives
 // them back. The cost is the require's own time plus the training work it
 // threw away; the tuner's handover budget uses it instead of a guess.
-import { Arena } from '../core/arena.js';
 import type { GpuDevice } from '../core/device.js';
-import { Gate } from '../core/gate.js';
-import { TrainingJob } from '../colocate/training-job.js';
+import { buildSystem, mlpTraining, sgdConfig, TrainingStartError } from '../system/index.js';
 import type { Dataset } from '../train/data.js';
-import { Trainer } from '../train/trainer.js';
 import { SystemRunError } from './errors.js';
 import type { TestbedSpec } from './testbed.js';
 
@@ -26,17 +23,21 @@ export interface HandoverCost {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function calibrateHandover(dev: GpuDevice, spec: TestbedSpec, data: Dataset, modelBytes: number, requires = 6): Promise<HandoverCost> {
-  const arena = new Arena(dev, { bytes: spec.arenaPages * spec.pageBytes, pageBytes: spec.pageBytes });
-  const gate = new Gate(dev, { maxInFlight: spec.maxInFlight });
   const t = spec.train;
-  const trainer = new Trainer(arena, gate, { layers: t.layers, optimizer: 'sgd', lr: t.lr, momentum: 0.9, weightDecay: 0, effectiveBatch: t.effectiveBatch, microBatch: t.microBatch, seed: spec.seed });
-  const job = new TrainingJob(trainer, data, { maxTimeline: 1000 });
+  // Training alone: the system with no models (its trainer is required from directly below).
+  const system = await buildSystem({
+    device: dev,
+    arena: { bytes: spec.arenaPages * spec.pageBytes, pageBytes: spec.pageBytes },
+    maxInFlight: spec.maxInFlight,
+    training: mlpTraining(sgdConfig(t.layers, { lr: t.lr, microBatch: t.microBatch, effectiveBatch: t.effectiveBatch, seed: spec.seed }), data, { maxTimeline: 1000 }),
+    policy: { system: 'handover' },
+  });
+  const trainer = system.trainer!;
   try {
-    trainer.init();
-    job.start();
-    const t0 = performance.now();
-    while (trainer.stats.steps < 1 && !job.error && performance.now() - t0 < 120_000) await sleep(10);
-    if (job.error || trainer.stats.steps < 1) throw new SystemRunError('calibration', 'training', String((job.error as Error | null)?.message ?? 'no step within 120 s'));
+    system.start({ tickMs: null });
+    await system.trainingStarted().catch((e: unknown) => {
+      throw new SystemRunError('calibration', 'training', e instanceof TrainingStartError ? e.message : String(e));
+    });
     const s0 = trainer.stats.samples;
     const t1 = performance.now();
     await sleep(300);
@@ -54,9 +55,6 @@ export async function calibrateHandover(dev: GpuDevice, spec: TestbedSpec, data:
     requireMs /= requires;
     return { handoverMs: requireMs + wastedMs, requireMs, wastedMs, count: requires, microBatchMs };
   } finally {
-    trainer.release(arena.bytes);
-    await job.stop();
-    await gate.idle().catch(() => undefined);
-    arena.destroy();
+    await system.destroy();
   }
 }

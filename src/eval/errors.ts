@@ -12,15 +12,3 @@ export class SystemRunError extends HandoverError {
     super(`system '${system}' failed during ${stage}: ${reason}`);
   }
 }
-
-/** The testbed's arena cannot hold what the run asks of it. */
-export class TestbedSizeError extends HandoverError {
-  override name = 'TestbedSizeError';
-  constructor(
-    readonly what: string,
-    readonly neededBytes: number,
-    readonly arenaBytes: number,
-  ) {
-    super(`${what} needs ${neededBytes} bytes but the arena has ${arenaBytes}; raise --arena-mib or use smaller models`);
-  }
-}

@@ -1,15 +1,16 @@
-// One system, start to end: build its testbed, play the trace through the
-// core (each request: admit, hold training, run, resume, complete), sample
+// The vision workload of the evaluation's runner (runner.ts): build the
+// system, play the trace through its request path (admit, hold training, run,
+// resume, complete) with the trace driver, sample
 // the arena's owners every ~100 ms, and measure training beside it.
 import type { GpuDevice } from '../core/device.js';
 import { drive, quantile } from '../sched/driver.js';
 import { systemPolicy, type SystemName, type Tuned } from '../sched/systems.js';
 import type { Trace } from '../sched/traces.js';
 import { predict } from '../sched/tune.js';
-import type { TrainerMemory } from '../sched/adapters.js';
 import type { Dataset } from '../train/data.js';
 import type { ArchitectureTiming } from './calibrate.js';
 import { SystemRunError } from './errors.js';
+import { playOnSystem, trainedSince } from './runner.js';
 import type { HandoverMark, MemorySample, SystemResult } from './result.js';
 import { buildTestbed, type TestbedSpec } from './testbed.js';
 
@@ -51,63 +52,48 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const policy = systemPolicy(system, input.tuned);
   let bed;
   try {
-    bed = await buildTestbed(dev, policy, spec, input.data);
+    bed = await buildTestbed(dev, policy, input.tuned, spec, input.data);
   } catch (e) {
     if (e instanceof SystemRunError) throw e;
     throw new SystemRunError(system, 'setup', (e as Error).message);
   }
-  const { arena, core, trainer, instances } = bed;
+  const { system: sys, instances, inputs } = bed;
+  const { arena, core, trainer, trainerMemory } = sys;
   const page = arena.pageBytes;
   const timingOf = (model: string) => timings[instances.find((m) => m.name === model)!.architecture]!;
   const sloOf = (model: string) => timingOf(model).sloMs;
   const memory: MemorySample[] = [];
   const training: { t: number; samples: number }[] = [];
-  const reports0 = trainer ? (bed.memory as TrainerMemory).reports.length : 0;
-  const waits0 = trainer ? (bed.memory as TrainerMemory).waitedMs.length : 0;
+  const reports0 = trainerMemory?.reports.length ?? 0;
+  const waits0 = trainerMemory?.waitedMs.length ?? 0;
   const samples0 = trainer?.stats.samples ?? 0;
-  const wasted0 = trainer?.stats.wastedMs ?? 0;
-  const discards0 = trainer?.stats.discards ?? 0;
   const logCursor = core.log.since(0).next;
-  const t0 = performance.now();
-  const sample = () => {
-    const s = arena.stats();
-    const t = (performance.now() - t0) / 1000;
-    memory.push({ t, trainBytes: s.train * page, inferBytes: s.infer * page, freeBytes: s.free * page, trainLimitBytes: s.trainLimit * page });
-    if (trainer) training.push({ t, samples: trainer.stats.samples - samples0 });
-  };
-  sample();
-  const timer = setInterval(sample, input.sampleMs ?? 100);
   let missed = 0;
-  let result;
-  try {
-    result = await drive(trace, core, instances.map((m) => m.name), (m) => bed.execute(m), {
-      sloMs: Math.max(...timings.map((t) => t.sloMs)),
-      tickMs: 50,
-      onRequest: (r, done, total) => {
-        if (r.latencyMs > sloOf(r.model) || r.path === 'failed') missed++;
-        const train = trainer ? `, train ${(((trainer.stats.samples - samples0) * 1000) / (performance.now() - t0)).toFixed(0)} samples/s` : '';
-        input.onProgress?.(done, total, `${done}/${total} req, ${((100 * (done - missed)) / done).toFixed(1)}% in SLO${train}`);
-      },
-    });
-  } catch (e) {
-    throw new SystemRunError(system, 'drive', (e as Error).message);
-  } finally {
-    clearInterval(timer);
-    sample();
-  }
-  const wallS = (performance.now() - t0) / 1000;
-  const trainSamples = (trainer?.stats.samples ?? 0) - samples0;
-  const trainStats = trainer ? { ...trainer.stats } : null;
-  const jobError = bed.job?.error ?? null;
-  await bed.destroy();
-  if (jobError) throw new SystemRunError(system, 'training', String((jobError as Error).message ?? jobError));
+  const run = await playOnSystem(system, sys, {
+    sample: (_, t) => {
+      const s = arena.stats();
+      memory.push({ t, trainBytes: s.train * page, inferBytes: s.infer * page, freeBytes: s.free * page, trainLimitBytes: s.trainLimit * page });
+      if (trainer) training.push({ t, samples: trainer.stats.samples - samples0 });
+    },
+    play: (_, t0) =>
+      drive(trace, core, instances.map((m) => m.name), async (m) => (await sys.infer(m, inputs.get(m)!)).admission, {
+        sloMs: Math.max(...timings.map((t) => t.sloMs)),
+        tickMs: 50,
+        onRequest: (r, done, total) => {
+          if (r.latencyMs > sloOf(r.model) || r.path === 'failed') missed++;
+          input.onProgress?.(done, total, `${done}/${total} req, ${((100 * (done - missed)) / done).toFixed(1)}% in SLO${trainedSince(sys, samples0, t0)}`);
+        },
+      }),
+  }, input.sampleMs);
+  const { played: result, t0, wallS } = run;
+  const trainSamples = run.training?.samples ?? 0;
 
   const events = core.log.since(logCursor).events;
   const marks: HandoverMark[] = events
     .filter((e) => e.kind === 'require' || e.kind === 'release' || e.kind === 'swap-out')
     .map((e) => ({ t: (e.t - t0) / 1000, kind: e.kind as HandoverMark['kind'], bytes: e.freedBytes ?? e.bytes, ms: e.ms }));
-  const reports = trainer ? (bed.memory as TrainerMemory).reports.slice(reports0) : [];
-  const waits = trainer ? (bed.memory as TrainerMemory).waitedMs.slice(waits0) : [];
+  const reports = trainerMemory?.reports.slice(reports0) ?? [];
+  const waits = trainerMemory?.waitedMs.slice(waits0) ?? [];
   const requires = marks.filter((m) => m.kind === 'require').length;
   const releases = marks.filter((m) => m.kind === 'release').length;
   const records = result.records;
@@ -127,7 +113,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   }
   return {
     system,
-    summary: bed.share ? `${policy.summary}; ${bed.share.what}` : policy.summary,
+    summary: sys.share ? `${policy.summary}; ${sys.share.what}` : policy.summary,
     requests: records.length,
     failed: result.failed,
     sloCompliance,
@@ -138,9 +124,9 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     coldStartRatio: result.coldStartRatio,
     trainSamples,
     trainSamplesPerSec: trainSamples / result.wallMs * 1000,
-    wastedTrainS: ((trainStats?.wastedMs ?? 0) - wasted0) / 1000,
-    microBatchMin: trainStats && Number.isFinite(trainStats.microBatchMin) ? trainStats.microBatchMin : null,
-    microBatchMax: trainStats ? trainStats.microBatchMax : null,
+    wastedTrainS: (run.training?.wastedMs ?? 0) / 1000,
+    microBatchMin: run.training && Number.isFinite(run.training.microBatchMin) ? run.training.microBatchMin : null,
+    microBatchMax: run.training ? run.training.microBatchMax : null,
     handovers: {
       count: requires + releases,
       requires,
@@ -151,7 +137,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       reclaimMs: p50(reports.map((r) => r.reclaimMs)),
       totalMs: p50(reports.map((r) => r.totalMs)),
       waitForBatchMs: p50(waits),
-      discards: (trainStats?.discards ?? 0) - discards0,
+      discards: run.training?.discards ?? 0,
     },
     predictedCompliance: predicted?.compliance ?? null,
     predictedColdStartRatio: predicted?.coldStartRatio ?? null,

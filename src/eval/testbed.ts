@@ -1,26 +1,20 @@
-// One system of the evaluation on a device: a fresh arena, gate, trainer,
-// model store and colocation core, with N model instances (duplicates of a
-// few MLP architectures made in code) and training on the digits running in
-// the background. Every system of a run gets the same testbed spec; only the
-// policy differs.
+// One system of the evaluation on a device: the colocation system (src/system)
+// built from the evaluation's spec, with N model instances (duplicates of a
+// few MLP architectures made in code, or of ONNX files) and training on the
+// digits running in the background. Every system of a run gets the same
+// testbed spec; only the policy differs.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Arena } from '../core/arena.js';
 import { UsageError } from '../core/errors.js';
-import { randomInputs } from '../infer/random-inputs.js';
-import { parseModel } from '../onnx/loader.js';
-import { seeded } from '../train/data.js';
 import type { GpuDevice } from '../core/device.js';
-import { Gate } from '../core/gate.js';
+import { randomInputs } from '../infer/random-inputs.js';
+import type { TensorData } from '../infer/store.js';
+import { parseModel } from '../onnx/loader.js';
 import { mlpOnnx } from '../colocate/mlp-model.js';
-import { TrainingJob } from '../colocate/training-job.js';
-import { ModelStore, type TensorData } from '../infer/store.js';
-import { StoreModels, TrainerMemory } from '../sched/adapters.js';
-import type { ColocationCore, MemorySide } from '../sched/core.js';
-import { buildCore, NoTraining, type SystemPolicy } from '../sched/systems.js';
-import type { Dataset } from '../train/data.js';
-import { Trainer } from '../train/trainer.js';
-import { SystemRunError, TestbedSizeError } from './errors.js';
+import type { SystemPolicy, Tuned } from '../sched/systems.js';
+import { buildSystem, mlpTraining, sgdConfig, TrainingStartError, type ColocationSystem, type SystemSpec } from '../system/index.js';
+import { seeded, type Dataset } from '../train/data.js';
+import { SystemRunError } from './errors.js';
 
 export interface TestbedSpec {
   pageBytes: number;
@@ -124,125 +118,37 @@ function fileInstances(spec: TestbedSpec): ModelInstance[] {
 }
 
 export interface Testbed {
-  policy: SystemPolicy;
-  arena: Arena;
-  gate: Gate;
-  store: ModelStore;
-  trainer: Trainer | null;
-  job: TrainingJob | null;
-  memory: MemorySide;
-  core: ColocationCore;
+  system: ColocationSystem;
   instances: ModelInstance[];
-  /** The system's compute sharing, if it has one on this device. */
-  share: ComputeShare | null;
-  /** One inference request: training launches are held while it runs. */
-  execute(model: string): Promise<void>;
-  destroy(): Promise<void>;
+  /** The batch-1 input each instance's requests carry. */
+  inputs: Map<string, Record<string, TensorData>>;
 }
 
-async function until(cond: () => boolean, ms: number, what: () => Error): Promise<void> {
-  const t0 = performance.now();
-  while (!cond()) {
-    if (performance.now() - t0 > ms) throw what();
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** Turns compute sharing on and off around requests. */
-export interface ComputeShare {
-  on(): void;
-  off(): void;
-  /** What it does, for the log. */
-  what: string;
-}
-
-/**
- * The compute sharing of a system that has it (handover, naive): on one queue,
- * shorter training micro-batches (shareRows); with an inference lane, training
- * confined to part of the SMs when the device can (trainShare < 1), else none
- * (the lane's priority alone). The partition is made here, off the request path.
- */
-export function computeShare(dev: GpuDevice, policy: SystemPolicy, trainer: Trainer | null, spec: TestbedSpec): ComputeShare | null {
-  if (!policy.computeShare || !trainer) return null;
-  const caps = dev.info.capabilities;
-  if (!caps.lanes) return { on: () => trainer.shareCompute(spec.shareRows), off: () => trainer.shareCompute(null), what: `training micro-batches of at most ${spec.shareRows} rows while inference runs` };
-  if (spec.trainShare >= 1) return null;
-  if (!caps.confine) throw new UsageError(`a training share below 1 (${spec.trainShare}) needs a device that can confine training to part of the GPU; the ${dev.info.backend} backend cannot`);
-  const granted = dev.confineTraining(spec.trainShare)!;
-  dev.confineTraining(null);
-  return { on: () => dev.confineTraining(spec.trainShare), off: () => dev.confineTraining(null), what: `training on ${(granted * 100).toFixed(1)}% of the GPU's compute while inference runs (asked ${(spec.trainShare * 100).toFixed(1)}%)` };
-}
-
-export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: TestbedSpec, data: Dataset): Promise<Testbed> {
-  const page = spec.pageBytes;
-  const arena = new Arena(dev, { bytes: spec.arenaPages * page, pageBytes: page });
-  const gate = new Gate(dev, { maxInFlight: spec.maxInFlight });
-  const store = new ModelStore(arena);
-  const instances = modelInstances(spec);
-  const inputs = new Map(instances.map((m) => [m.name, m.input]));
-  for (const m of instances) store.registerBytes(m.name, m.onnx);
-  const largest = Math.max(...instances.map((m) => store.get(m.name)!.bytes));
-  if (largest + spec.workspacePages * page > arena.bytes) throw new TestbedSizeError('the largest model plus the workspace', largest + spec.workspacePages * page, arena.bytes);
-  // Compile every instance's kernels before training launches anything (a launch must not race a compile).
-  for (const m of instances) {
-    await store.load(m.name);
-    await store.run(m.name, m.input);
-    await store.unload(m.name);
-  }
-  let trainer: Trainer | null = null;
-  let memory: MemorySide = new NoTraining();
-  if (policy.training) {
-    const t = spec.train;
-    trainer = new Trainer(arena, gate, { layers: t.layers, optimizer: 'sgd', lr: t.lr, momentum: 0.9, weightDecay: 0, effectiveBatch: t.effectiveBatch, microBatch: t.microBatch, seed: spec.seed });
-    trainer.init();
-    await trainer.require(spec.workspacePages * page);
-    // A trainer may drop its limit to what it holds: give back all but the workspace, so the core starts at 0.
-    const extra = (arena.pageCount - arena.trainLimit - spec.workspacePages) * page;
-    if (extra > 0) trainer.release(extra);
-    memory = new TrainerMemory(trainer, policy.handover === 'wait-for-batch' ? 'wait-for-batch' : 'discard');
-  }
-  const usable = (arena.pageCount - spec.workspacePages) * page - (trainer ? trainer.staticBytes : 0);
-  if (policy.inferenceShare === 0 && largest > usable) throw new TestbedSizeError('the largest model beside training', largest, usable);
-  const core = await buildCore(policy, memory, new StoreModels(store), (arena.pageCount - spec.workspacePages) * page, { pageBytes: page });
-  for (const m of instances) core.register(m.name);
-  let sharing = 0;
-  const share = computeShare(dev, policy, trainer, spec);
-  const endShare = () => {
-    if (share && --sharing === 0) share.off();
-  };
-  let job: TrainingJob | null = null;
-  if (trainer) {
-    job = new TrainingJob(trainer, data, { lossEvery: 50, maxTimeline: 100_000 });
-    job.start();
-    const tr = trainer;
-    await until(() => tr.stats.steps >= 1 || job!.error !== null, 120_000, () => new SystemRunError(policy.name, 'training', `no training step finished within 120 s${tr.stats.paused ? `: training is paused, its share of the arena (${arena.trainLimit} pages, ${tr.staticBytes} bytes of static state) holds no micro-batch; give the arena more pages (--arena-pages)` : ''}`));
-    if (job.error) throw new SystemRunError(policy.name, 'training', String((job.error as Error).message ?? job.error));
-  }
+/** The colocation system of one evaluation run: every system of a run gets the same spec; only the policy differs. */
+export function testbedSpec(dev: GpuDevice, policy: SystemPolicy, tuned: Tuned, spec: TestbedSpec, data: Dataset, instances: ModelInstance[]): SystemSpec {
+  const t = spec.train;
   return {
-    policy, arena, gate, store, trainer, job, memory, core, instances, share,
-    async execute(model: string) {
-      gate.hold();
-      if (share && sharing++ === 0) share.on();
-      try {
-        await store.run(model, inputs.get(model)!);
-      } finally {
-        const end = () => {
-          gate.resume();
-          endShare();
-        };
-        if (spec.priorityMs > 0) setTimeout(end, spec.priorityMs);
-        else end();
-      }
-    },
-    async destroy() {
-      core.stopTicking();
-      if (trainer) {
-        trainer.release(arena.bytes); // never leave it paused
-        await job!.stop();
-      }
-      await gate.idle().catch(() => undefined);
-      for (const m of instances) if (store.get(m.name)?.state === 'warm') await store.unload(m.name).catch(() => undefined);
-      arena.destroy();
-    },
+    device: dev,
+    arena: { bytes: spec.arenaPages * spec.pageBytes, pageBytes: spec.pageBytes },
+    maxInFlight: spec.maxInFlight,
+    workspacePages: spec.workspacePages,
+    training: mlpTraining(sgdConfig(t.layers, { lr: t.lr, microBatch: t.microBatch, effectiveBatch: t.effectiveBatch, seed: spec.seed }), data, { lossEvery: 50, maxTimeline: 100_000 }),
+    models: instances.map((m) => ({ name: m.name, onnx: m.onnx, warmup: m.input })),
+    policy: { system: policy.name, tuned, priorityMs: spec.priorityMs, shareRows: spec.shareRows, trainShare: spec.trainShare },
   };
+}
+
+/** Builds and starts the system; resolves once training has finished a step. */
+export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, tuned: Tuned, spec: TestbedSpec, data: Dataset): Promise<Testbed> {
+  const instances = modelInstances(spec);
+  const system = await buildSystem(testbedSpec(dev, policy, tuned, spec, data, instances));
+  system.start({ tickMs: null }); // the trace driver ticks the core
+  try {
+    await system.trainingStarted();
+  } catch (e) {
+    await system.destroy();
+    if (e instanceof TrainingStartError) throw new SystemRunError(policy.name, 'training', e.message);
+    throw e;
+  }
+  return { system, instances, inputs: new Map(instances.map((m) => [m.name, m.input])) };
 }

@@ -8,7 +8,7 @@ import { ModelError } from '../onnx/errors.js';
 import type { OnnxGraph } from '../onnx/graph.js';
 import { parseModel } from '../onnx/loader.js';
 import type { TensorType, TensorData } from './convert.js';
-import { DuplicateModelError, UnknownModelError } from './errors.js';
+import { ColdModelError, DuplicateModelError, UnknownModelError } from './errors.js';
 import { Executor, type GraphStats } from './executor.js';
 import { planGraph, type Plan } from './plan.js';
 import { checkInputs } from './validate.js';
@@ -17,7 +17,7 @@ import { WeightPool } from './weights.js';
 
 export type { TensorType, TensorData } from './convert.js';
 export { InputError, ModelError } from '../onnx/errors.js';
-export { DuplicateModelError, UnknownModelError } from './errors.js';
+export { ColdModelError, DuplicateModelError, UnknownModelError } from './errors.js';
 
 export interface IoSpec {
   name: string;
@@ -59,8 +59,11 @@ export class ModelStore {
     /**
      * `poison`: fill each run's workspace with NaN first (tests catch unwritten outputs).
      * `graphs`: record and replay each plan's launches where the device can (default true).
+     * `coldRun`: what run() does with a cold model: 'load' it (pipelined with the run; the
+     * default, for a store used alone), or throw ColdModelError ('error': the colocation
+     * system, where loading is the scheduler's decision).
      */
-    private readonly opts: { poison?: boolean; graphs?: boolean } = {},
+    private readonly opts: { poison?: boolean; graphs?: boolean; coldRun?: 'load' | 'error' } = {},
   ) {}
 
   /** Parses and validates the file (every node planned at batch 1); no GPU memory is taken. */
@@ -149,7 +152,10 @@ export class ModelStore {
     const exec = this.executor(m, dims);
     checkIndices(exec.plan, inputs);
     return this.serial(async () => {
-      if (m.info.state === 'cold' && !m.loading) void this.load(name, { pipelined: true }).catch(() => undefined);
+      if (m.info.state === 'cold' && !m.loading) {
+        if (this.opts.coldRun === 'error') throw new ColdModelError(name);
+        void this.load(name, { pipelined: true }).catch(() => undefined);
+      }
       const loading = m.loading;
       // Kernels compile before the first launch (a launch must not race the ahead-of-time compile).
       if (m.compiling) await m.compiling;

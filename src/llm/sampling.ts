@@ -3,7 +3,7 @@
 import { GenerateInputError } from './errors.js';
 import { seeded } from '../train/data.js';
 
-/** The sampler's seeded generator (Mulberry32, the project's one). */
+/** The sampler's seeded generator (the project's one, src/core/random.ts). */
 export const seededRandom = seeded;
 
 export interface SamplingOptions {

@@ -1,6 +1,9 @@
 // The core's two interfaces over the real parts: the elastic Trainer (memory
-// side) and the ModelStore (model side). Bytes are whole arena pages so the
-// core's ledger and the arena's page limit never drift apart.
+// side) and the ModelStore (model side). This is the one place where the
+// core's bytes meet the arena's pages: every byte count crossing here is whole
+// pages, so the core's ledger and the arena's page limit never drift apart
+// (the limit itself changes only through the arena's methods, which the
+// trainer calls).
 import type { ModelStore } from '../infer/store.js';
 import type { HandoverReport, Trainer } from '../train/trainer.js';
 import type { MemorySide, ModelSide } from './core.js';
@@ -27,10 +30,10 @@ export class TrainerMemory implements MemorySide {
     return Math.max(0, a.trainLimit * a.pageBytes - this.trainer.staticBytes);
   }
 
-  async require(bytes: number): Promise<{ freedBytes: number }> {
+  async require(bytes: number): Promise<{ freedBytes: number; discarded: boolean }> {
     const page = this.trainer.arena.pageBytes;
     const want = Math.min(Number.isFinite(bytes) ? roundUp(bytes, page) : Infinity, this.givable());
-    if (want <= 0) return { freedBytes: 0 };
+    if (want <= 0) return { freedBytes: 0, discarded: false };
     if (this.mode === 'wait-for-batch' && !this.trainer.stats.paused) {
       const t0 = performance.now();
       await this.nextBatchEnd();
@@ -42,7 +45,7 @@ export class TrainerMemory implements MemorySide {
     const before = arena.trainLimit;
     const r = await this.trainer.require(want);
     this.reports.push(r);
-    return { freedBytes: Math.max(0, before - arena.trainLimit) * page };
+    return { freedBytes: Math.max(0, before - arena.trainLimit) * page, discarded: r.discarded };
   }
 
   release(bytes: number): void {

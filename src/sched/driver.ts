@@ -1,6 +1,6 @@
-// Plays a trace against a colocation core: each arrival is admitted (the core
-// makes its model resident), executed, and completed; the core ticks for idle
-// expiry and trimming meanwhile. Records per-request latency and the core's
+// Plays a trace against a colocation core: each arrival goes down the request
+// path (`serve`: admit, run, complete; see request.ts), and the core ticks for
+// idle expiry and trimming meanwhile. Records per-request latency and the core's
 // decisions: the measured side of the model-vs-measured comparison.
 import type { Admission, ColocationCore } from './core.js';
 import { playTrace, type Trace } from './traces.js';
@@ -62,7 +62,8 @@ export async function drive(
   trace: Trace,
   core: ColocationCore,
   modelNames: string[],
-  execute: (model: string) => Promise<void>,
+  /** One request down the request path; resolves with its admission. */
+  serve: (model: string) => Promise<Admission>,
   opts: DriveOptions,
 ): Promise<DriveResult> {
   const now = opts.now ?? (() => performance.now());
@@ -76,14 +77,9 @@ export async function drive(
     let coldStart = false;
     let error: string | undefined;
     try {
-      const a = await core.admit(model);
+      const a = await serve(model);
       path = a.path;
       coldStart = a.coldStart;
-      try {
-        await execute(model);
-      } finally {
-        core.complete(model);
-      }
     } catch (e) {
       path = 'failed';
       error = (e as Error).message;

@@ -1,6 +1,7 @@
 // Data sets for the trainer, in forms that work in Node and in browsers:
 // types, seeded order, and parsers. File loading is in data-node.ts.
 import { UsageError } from '../core/errors.js';
+import { seeded } from '../core/random.js';
 
 export interface Dataset {
   name: string;
@@ -17,17 +18,8 @@ export interface Split {
   test: Dataset;
 }
 
-/** Seeded Mulberry32 generator. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's one seeded generator (src/core/random.ts). */
+export { seeded };
 
 export function permutation(n: number, rand: () => number): Uint32Array {
   const p = Uint32Array.from({ length: n }, (_, i) => i);

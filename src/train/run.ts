@@ -1,12 +1,11 @@
 // A whole training run: epochs of seeded data order, evaluation, and an
 // optional storm of require/release calls that makes elasticity visible.
-import { Arena } from '../core/arena.js';
 import type { InferAllocation } from '../core/allocation.js';
 import type { GpuDevice } from '../core/device.js';
 import { OutOfMemoryError } from '../core/errors.js';
-import { Gate } from '../core/gate.js';
+import { buildSystem, mlpTraining } from '../system/index.js';
 import { permutation, seeded, type Split } from './data.js';
-import { Trainer, type HandoverReport, type TrainConfig } from './trainer.js';
+import type { HandoverReport, TrainConfig, Trainer } from './trainer.js';
 
 export interface RunOptions {
   epochs: number;
@@ -14,6 +13,12 @@ export interface RunOptions {
   pageBytes?: number;
   /** require/release calls per second (0: none). */
   storm?: number;
+  /**
+   * A require/release call every this many training steps instead of by the
+   * clock (it lands during the next step): the storm happens however fast
+   * the device is (tests).
+   */
+  stormEverySteps?: number;
   maxInFlight?: number;
   onProgress?: (p: Progress) => void;
 }
@@ -48,22 +53,35 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
 }
 
-/** Random require/release at `rate` per second, each 10%-90% of the elastic memory. */
-export function startStorm(t: Trainer, rate: number, seed: number): () => Promise<void> {
+export interface Storm {
+  /** Called after each training step: fires a call every `everySteps` steps (step-driven storms). */
+  afterStep(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Random require/release calls, each 10%-90% of the elastic memory: at `rate`
+ * per second by the clock, or every `everySteps` training steps (without
+ * waiting: the call meets the next step in flight).
+ */
+export function startStorm(t: Trainer, pace: { rate?: number; everySteps?: number }, seed: number): Storm {
   const rand = seeded(seed);
   const arena = t.arena;
   const lent: InferAllocation[] = [];
   let stopped = false;
   let chain = Promise.resolve();
+  let steps = 0;
   const elastic = () => arena.bytes - t.staticBytes;
+  const giveBack = async () => {
+    const a = lent.pop()!;
+    arena.free(a);
+    arena.reclaim(await arena.fence());
+    t.release(a.bytes);
+  };
   const tick = async () => {
-    if (lent.length > 0 && rand() < 0.5) {
-      const a = lent.pop()!;
-      const bytes = a.bytes;
-      arena.free(a);
-      arena.reclaim(await arena.fence());
-      t.release(bytes);
-    } else {
+    if (stopped) return; // a call queued before stop() must not touch the trainer after the run
+    if (lent.length > 0 && rand() < 0.5) await giveBack();
+    else {
       const bytes = Math.max(arena.pageBytes, Math.floor((0.1 + 0.8 * rand()) * elastic() / arena.pageBytes) * arena.pageBytes);
       const room = arena.freeBytes + t.elasticBytes;
       if (bytes > room) return;
@@ -78,32 +96,51 @@ export function startStorm(t: Trainer, rate: number, seed: number): () => Promis
     }
   };
   const loop = () => {
-    if (stopped) return;
-    const wait = (-Math.log(1 - rand()) / rate) * 1000;
+    if (stopped || !pace.rate) return;
+    const wait = (-Math.log(1 - rand()) / pace.rate) * 1000;
     setTimeout(() => {
-      if (stopped) return; // a timer set before stop() must not touch the trainer after the run
+      if (stopped) return;
       chain = chain.then(tick).then(loop);
     }, wait);
   };
   loop();
-  return async () => {
-    stopped = true;
-    await chain;
-    for (const a of lent.splice(0)) {
-      arena.free(a);
-      arena.reclaim(await arena.fence());
-      t.release(a.bytes);
-    }
+  // Step-driven, nothing else would wake a trainer that the storm left without memory (paused, its
+  // step waiting for a release): give memory back as soon as that happens.
+  const unpause = pace.everySteps
+    ? setInterval(() => {
+        if (!stopped && t.stats.paused && lent.length > 0) chain = chain.then(() => (lent.length > 0 && t.stats.paused ? giveBack() : undefined));
+      }, 5)
+    : null;
+  return {
+    afterStep() {
+      if (!pace.everySteps || ++steps % pace.everySteps !== 0) return;
+      chain = chain.then(tick);
+    },
+    async stop() {
+      stopped = true;
+      if (unpause) clearInterval(unpause);
+      await chain;
+      for (const a of lent.splice(0)) {
+        arena.free(a);
+        arena.reclaim(await arena.fence());
+        t.release(a.bytes);
+      }
+    },
   };
 }
 
 export async function trainRun(dev: GpuDevice, cfg: TrainConfig, data: Split, o: RunOptions): Promise<RunSummary> {
-  const arena = new Arena(dev, { bytes: o.arenaBytes, pageBytes: o.pageBytes });
-  const gate = new Gate(dev, { maxInFlight: o.maxInFlight ?? 4 });
-  const t = new Trainer(arena, gate, cfg);
+  // Training alone on the colocation system: no models; the storm stands in for inference.
+  const system = await buildSystem({
+    device: dev,
+    arena: { bytes: o.arenaBytes, pageBytes: o.pageBytes },
+    maxInFlight: o.maxInFlight ?? 4,
+    training: mlpTraining(cfg, data.train),
+    policy: { system: 'handover' },
+  });
+  const t = system.trainer!;
   try {
-    t.init();
-    const stop = o.storm ? startStorm(t, o.storm, cfg.seed ^ 0x5707) : null;
+    const storm = o.storm || o.stormEverySteps ? startStorm(t, { rate: o.storm, everySteps: o.stormEverySteps }, cfg.seed ^ 0x5707) : null;
     const E = cfg.effectiveBatch;
     const steps = Math.ceil(data.train.n / E);
     const t0 = performance.now();
@@ -111,6 +148,7 @@ export async function trainRun(dev: GpuDevice, cfg: TrainConfig, data: Split, o:
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const order = permutation(data.train.n, seeded(cfg.seed * 1000 + epoch));
       for (let s = 0; s < steps; s++) {
+        storm?.afterStep();
         await t.step(data.train, order.subarray(s * E, Math.min((s + 1) * E, data.train.n)));
         o.onProgress?.({
           epoch: epoch + 1, epochs: o.epochs, step: s + 1, steps,
@@ -120,7 +158,7 @@ export async function trainRun(dev: GpuDevice, cfg: TrainConfig, data: Split, o:
       trainLoss = await t.lastLoss();
     }
     const seconds = (performance.now() - t0) / 1000;
-    await stop?.();
+    await storm?.stop();
     const test = await t.evaluate(data.test);
     const ms = t.handovers.filter((h: HandoverReport) => h.freedBytes > 0).map((h) => h.totalMs);
     return {
@@ -138,7 +176,6 @@ export async function trainRun(dev: GpuDevice, cfg: TrainConfig, data: Split, o:
       handoverP99Ms: percentile(ms, 0.99),
     };
   } finally {
-    await gate.idle().catch(() => {});
-    arena.destroy();
+    await system.destroy();
   }
 }

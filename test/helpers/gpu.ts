@@ -19,7 +19,7 @@ export function testDevice(): Promise<GpuDevice> {
   return shared;
 }
 
-/** Mulberry32 (src/train/data.ts's seeded generator): good enough for test data. */
+/** The project's one seeded generator (src/core/random.ts). */
 export const rng = seeded;
 
 export function randn(n: number, r: () => number, scale = 1): Float32Array {

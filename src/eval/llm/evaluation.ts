@@ -50,10 +50,10 @@ async function measureStandalone(dev: GpuDevice, spec: LlmTestbedSpec, data: Dat
   const bed = await buildLlmTestbed(dev, 'infer-only', spec, data);
   try {
     const r = typicalRequest(requests);
-    const alone = await standalone(bed.gen, r.prompt, r.maxTokens, 3);
-    return { alone, modelBytes: bed.modelBytes, workspacePages: bed.workspacePages, blockBytes: bed.cache.blockBytes };
+    const alone = await standalone(bed.generation.gen, r.prompt, r.maxTokens, 3);
+    return { alone, modelBytes: bed.generation.modelBytes, workspacePages: bed.generation.workspacePages, blockBytes: bed.generation.cache.blockBytes };
   } finally {
-    await bed.destroy();
+    await bed.system.destroy();
   }
 }
 

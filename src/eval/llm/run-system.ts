@@ -1,12 +1,12 @@
-// One system of the LLM evaluation, start to end: build its testbed, replay
-// the scaled trace against its batcher in wall-clock time, sample the KV
-// pages and the arena's owners every ~100 ms, and measure training beside it.
+// The LLM workload of the evaluation's runner (../runner.ts): build the
+// system, replay the scaled trace against its batcher in wall-clock time,
+// sampling the KV pages and the arena's owners every ~100 ms.
 import type { GpuDevice } from '../../core/device.js';
 import { replay, type LlmRequest, type Slo } from '../../llm/workload.js';
 import type { Dataset } from '../../train/data.js';
-import { SystemRunError } from '../errors.js';
-import type { KvSample, LlmSystemName, LlmSystemResult } from './result.js';
-import { buildLlmTestbed, type LlmTestbed, type LlmTestbedSpec } from './testbed.js';
+import { playOnSystem, trainedSince } from '../runner.js';
+import type { KvMark, KvSample, LlmSystemName, LlmSystemResult } from './result.js';
+import { buildLlmTestbed, type LlmTestbedSpec } from './testbed.js';
 
 export interface LlmSystemRunInput {
   system: LlmSystemName;
@@ -30,51 +30,32 @@ const SUMMARY: Record<LlmSystemName, string> = {
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
-function sampler(bed: LlmTestbed, t0: number, out: KvSample[]): () => void {
-  return () => {
-    const s = bed.arena.stats();
-    const kv = bed.cache.stats();
-    out.push({ t: (performance.now() - t0) / 1000, kvPages: kv.pages, kvBlocks: kv.liveBlocks, trainPages: s.train, inferPages: s.infer, freePages: s.free, trainLimitPages: s.trainLimit });
-  };
-}
-
 export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Promise<LlmSystemResult> {
   const { system } = input;
   const bed = await buildLlmTestbed(dev, system, input.spec, input.data, input.kvCapPages ?? null);
-  const { batcher, trainer } = bed;
+  const { batcher, cache } = bed.generation;
   const kv: KvSample[] = [];
-  const samples0 = trainer?.stats.samples ?? 0;
-  const discards0 = trainer?.stats.discards ?? 0;
-  const t0 = performance.now();
-  bed.memory.t0 = t0;
-  const sample = sampler(bed, t0, kv);
-  sample();
-  const timer = setInterval(sample, input.sampleMs ?? 100);
+  const samples0 = bed.system.trainer?.stats.samples ?? 0;
   let missed = 0;
-  let report;
-  try {
-    report = await replay(batcher, input.requests, input.slo, {
-      timeScale: input.timeScale,
-      onEnd: (r, done, total) => {
-        if (r === null || r.ttftMs > input.slo.ttftMs) missed++;
-        const train = trainer ? `, train ${(((trainer.stats.samples - samples0) * 1000) / (performance.now() - t0)).toFixed(0)} samples/s` : '';
-        input.onProgress?.(done, total, `${done}/${total} req, TTFT ${((100 * (done - missed)) / done).toFixed(1)}% in SLO, KV ${bed.cache.stats().pages} pages${train}`);
-      },
-    });
-  } catch (e) {
-    clearInterval(timer);
-    await bed.destroy();
-    throw new SystemRunError(system, 'drive', (e as Error).message);
-  }
-  clearInterval(timer);
-  sample();
-  const wallS = (performance.now() - t0) / 1000;
-  const trainSamples = (trainer?.stats.samples ?? 0) - samples0;
-  const trainDiscards = (trainer?.stats.discards ?? 0) - discards0;
-  const jobError = bed.job?.error ?? null;
+  const run = await playOnSystem(system, bed.system, {
+    sample: (sys, t) => {
+      const s = sys.arena.stats();
+      const k = cache.stats();
+      kv.push({ t, kvPages: k.pages, kvBlocks: k.liveBlocks, trainPages: s.train, inferPages: s.infer, freePages: s.free, trainLimitPages: s.trainLimit });
+    },
+    play: (sys, t0) =>
+      replay(batcher, input.requests, input.slo, {
+        timeScale: input.timeScale,
+        onEnd: (r, done, total) => {
+          if (r === null || r.ttftMs > input.slo.ttftMs) missed++;
+          input.onProgress?.(done, total, `${done}/${total} req, TTFT ${((100 * (done - missed)) / done).toFixed(1)}% in SLO, KV ${cache.stats().pages} pages${trainedSince(sys, samples0, t0)}`);
+        },
+      }),
+  }, input.sampleMs);
+  const { played: report, wallS, t0 } = run;
+  const trainSamples = run.training?.samples ?? 0;
+  const trainDiscards = run.training?.discards ?? 0;
   const m = batcher.metrics;
-  await bed.destroy();
-  if (jobError) throw new SystemRunError(system, 'training', String((jobError as Error).message ?? jobError));
   const peakKvPages = Math.max(0, ...m.kvPages.map((p) => p[1]), ...kv.map((s) => s.kvPages));
   return {
     system,
@@ -104,6 +85,6 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
     ttftMs: report.samples.ttftMs.map(round2),
     tbtMs: report.samples.tbtMs.map(round2),
     kv,
-    marks: bed.memory.marks,
+    marks: run.decisions.filter((d) => d.kind === 'require' || d.kind === 'release').map((d) => ({ t: (d.t - t0) / 1000, kind: d.kind as KvMark['kind'], bytes: d.pages * bed.system.arena.pageBytes })),
   };
 }

@@ -1,7 +1,7 @@
 // The elementwise unary ops: four kernels by cost class (unary: cheap ALU ops,
 // unary_math: transcendentals, erf: Erf and Gelu, unary_int: i32 and bool),
 // an op code each.
-import { packParams, type Launch } from '../../core/device.js';
+import { packParams, type KernelName, type Launch } from '../../core/device.js';
 import type { OnnxNode } from '../../onnx/graph.js';
 import type { OpDef, Tensor } from './types.js';
 import { elems, hostInts, req } from './util.js';
@@ -61,7 +61,7 @@ function unary(op: string, spec: UnarySpec): OpDef {
     emit(n, ins, outs, opset): Launch[] {
       const x = ins[0]!;
       const onInts = x.type !== 'float32';
-      let kernel: string = onInts ? 'unary_int' : spec.kernel;
+      let kernel: KernelName = onInts ? 'unary_int' : spec.kernel;
       let code = onInts ? (spec.bool ? 3 : spec.intCode!) : spec.code;
       if (op === 'Gelu' && n.string('approximate', 'none') === 'tanh') [kernel, code] = ['unary_math', 6];
       const [alpha, beta] = spec.params?.(n, ins, opset) ?? [0, 0];

@@ -1,0 +1,86 @@
+// Inference priority on the device, as policy: while a request (or a
+// generation step) runs, and for `priorityMs` after it, training launches no
+// new work (the gate is held) and, for the systems that share compute,
+// training runs confined (fewer rows on a one-queue device, part of the SMs
+// on CUDA). The window after a run keeps a burst of requests from queueing
+// behind training kernels launched in its short gaps.
+//
+// A require must never meet a held gate: training's close would drop gradient
+// kernels that were queued but never launched, and the trainer, waiting for
+// them, would only wake after the gate reopened. `unheld` lifts every hold
+// this window placed for the duration of a require, and puts back the holds
+// of the runs still in progress.
+import type { Gate } from '../core/gate.js';
+import type { ComputeShare } from './compute-share.js';
+
+export class PriorityWindow {
+  private holds = 0;
+  private running = 0;
+  private sharing = 0;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(
+    readonly gate: Gate | null,
+    /** Milliseconds the window stays after a run ends (0: only while it runs). */
+    readonly priorityMs: number,
+    readonly share: ComputeShare | null = null,
+  ) {}
+
+  /** Runs `fn` with training held back (and confined, where the policy shares compute). */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    this.hold();
+    this.running++;
+    if (this.share && this.sharing++ === 0) this.share.on();
+    try {
+      return await fn();
+    } finally {
+      this.running--;
+      const end = () => {
+        this.unhold();
+        if (this.share && --this.sharing === 0) this.share.off();
+      };
+      if (this.priorityMs > 0) {
+        const t = setTimeout(() => (this.timers.delete(t), end()), this.priorityMs);
+        this.timers.add(t);
+      } else end();
+    }
+  }
+
+  /** Runs `fn` with none of this window's holds on the gate; the runs still in progress hold again after. */
+  async unheld<T>(fn: () => Promise<T>): Promise<T> {
+    for (const t of this.timers) clearTimeout(t);
+    const lingering = this.timers.size;
+    this.timers.clear();
+    while (this.holds > 0) this.unhold();
+    if (this.share) {
+      this.sharing -= lingering;
+      if (this.sharing === 0 && lingering > 0) this.share.off();
+    }
+    try {
+      return await fn();
+    } finally {
+      for (let i = 0; i < this.running; i++) this.hold();
+    }
+  }
+
+  /** Ends every lingering window now (the system stops). */
+  clear(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    while (this.holds > 0) this.unhold();
+    if (this.share && this.sharing > 0) this.share.off();
+    this.sharing = 0;
+  }
+
+  private hold(): void {
+    if (!this.gate) return;
+    this.gate.hold();
+    this.holds++;
+  }
+
+  private unhold(): void {
+    if (this.holds === 0) return;
+    this.holds--;
+    this.gate!.resume();
+  }
+}

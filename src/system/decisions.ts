@@ -1,0 +1,74 @@
+// The system's ordered log of scheduler decisions, in pages: every model load
+// and unload, every REQUIRE from training and RELEASE to it, and every
+// training micro-batch a require discarded. Tests compare these sequences
+// between faces (the evaluation's path and the server's); reports plot them.
+// Both sides are wrapped here, so nothing reaches training or the model store
+// without leaving a line.
+import type { MemorySide, ModelSide } from '../sched/core.js';
+import type { PriorityWindow } from '../sched/priority.js';
+
+export type DecisionKind = 'load' | 'unload' | 'require' | 'release' | 'discard';
+
+export interface Decision {
+  /** Milliseconds on the system's clock. */
+  t: number;
+  kind: DecisionKind;
+  /** The model loaded or unloaded, or the one whose request caused a require (null otherwise). */
+  model: string | null;
+  /** Arena pages the decision moved (require: pages training gave). */
+  pages: number;
+}
+
+export class DecisionLog {
+  readonly entries: Decision[] = [];
+  constructor(readonly pageBytes: number, readonly now: () => number) {}
+
+  push(kind: DecisionKind, model: string | null, bytes: number): void {
+    this.entries.push({ t: this.now(), kind, model, pages: Math.ceil(bytes / this.pageBytes) });
+  }
+
+  /** Entries from index `from` on (a face's own part of a long-lived system). */
+  since(from: number): Decision[] {
+    return this.entries.slice(from);
+  }
+}
+
+/** Training's side with every require (and discard) and release logged, and requires run with inference's holds lifted. */
+export class LoggedMemory implements MemorySide {
+  constructor(readonly inner: MemorySide, readonly log: DecisionLog, readonly window: PriorityWindow) {}
+
+  async require(bytes: number): Promise<{ freedBytes: number; discarded?: boolean }> {
+    const r: { freedBytes: number; discarded?: boolean } = await this.window.unheld(() => this.inner.require(bytes));
+    if (r.discarded) this.log.push('discard', null, 0);
+    this.log.push('require', null, r.freedBytes);
+    return r;
+  }
+
+  release(bytes: number): void {
+    this.inner.release(bytes);
+    this.log.push('release', null, bytes);
+  }
+
+  atMinimum(): boolean {
+    return this.inner.atMinimum();
+  }
+}
+
+/** The model side with every load and unload logged. */
+export class LoggedModels implements ModelSide {
+  constructor(readonly inner: ModelSide, readonly log: DecisionLog) {}
+
+  bytes(model: string): number {
+    return this.inner.bytes(model);
+  }
+
+  async load(model: string, opts: { pipelined: boolean }): Promise<void> {
+    await this.inner.load(model, opts);
+    this.log.push('load', model, this.inner.bytes(model));
+  }
+
+  async unload(model: string): Promise<void> {
+    await this.inner.unload(model);
+    this.log.push('unload', model, this.inner.bytes(model));
+  }
+}

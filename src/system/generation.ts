@@ -1,0 +1,72 @@
+// The system's LLM side: the decoder in the model store, the paged KV cache in
+// the arena and the continuous batcher over it. The generation request path
+// is the batcher's (queue → KV blocks, by REQUIRE from training when they run
+// out → step → RELEASE when the burst ends); each step runs under the
+// system's priority window, like a vision request.
+import type { Arena } from '../core/arena.js';
+import type { ModelStore } from '../infer/store.js';
+import { Batcher } from '../llm/batcher.js';
+import type { KvCache } from '../llm/cache.js';
+import { Generator, type StepEntry } from '../llm/generate.js';
+import { HostKvCache } from '../llm/host-cache.js';
+import { PagedKvCache } from '../llm/kv-cache.js';
+import type { MemorySide, ModelSide } from '../sched/core.js';
+import type { PriorityWindow } from '../sched/priority.js';
+import type { GenerationSpec } from './spec.js';
+
+/** The generation model's name in the system's store. */
+export const GENERATION_MODEL = 'gpt';
+
+/** A generator whose every step holds training back (the window), as a request does. */
+export class WindowedGenerator extends Generator {
+  constructor(store: ModelStore, model: string, cache: KvCache, readonly window: PriorityWindow) {
+    super(store, model, cache);
+  }
+
+  override step(entries: StepEntry[]): Promise<Map<number, Float32Array>> {
+    return this.window.run(() => super.step(entries));
+  }
+}
+
+export interface Generation {
+  cache: PagedKvCache;
+  gen: WindowedGenerator;
+  batcher: Batcher;
+  modelBytes: number;
+  /** Infer pages beyond the weights that the largest run held at once (plus one of margin). */
+  workspacePages: number;
+}
+
+/**
+ * Loads the decoder (a decision of the system, logged) and compiles it with the
+ * largest runs the batcher can make: a prefill of the prefill budget and a
+ * decode step of maxBatch sequences; measures the run workspace they held.
+ */
+export async function loadGenerationModel(arena: Arena, store: ModelStore, models: ModelSide, spec: GenerationSpec): Promise<{ modelBytes: number; workspacePages: number }> {
+  store.register(GENERATION_MODEL, spec.modelFile);
+  await models.load(GENERATION_MODEL, { pipelined: false });
+  const modelPages = arena.stats().infer;
+  let peak = modelPages;
+  const off = arena.onEvent((e) => {
+    if (e.kind === 'allocate' && e.owner === 'infer') peak = Math.max(peak, arena.stats().infer);
+  });
+  try {
+    const gen = new Generator(store, GENERATION_MODEL, new HostKvCache(spec.kv));
+    const seqs = Array.from({ length: spec.maxBatch }, () => gen.open());
+    await gen.step([{ seq: seqs[0]!, tokens: Array.from({ length: spec.maxContext - 1 }, (_, k) => k % gen.vocab) }]);
+    if (seqs.length > 1) await gen.step(seqs.slice(1).map((seq, i) => ({ seq, tokens: [i + 1, 2, 3, 4] })));
+    await gen.step(seqs.map((seq) => ({ seq, tokens: [1] })));
+    for (const s of seqs) await gen.cache.end(s);
+  } finally {
+    off();
+  }
+  // One page of margin: the runs' workspaces need a contiguous run of free pages.
+  return { modelBytes: store.get(GENERATION_MODEL)!.bytes, workspacePages: peak - modelPages + 1 };
+}
+
+export function makeGeneration(arena: Arena, store: ModelStore, memory: MemorySide, window: PriorityWindow, spec: GenerationSpec, sized: { modelBytes: number; workspacePages: number }): Generation {
+  const cache = new PagedKvCache(arena, spec.kv, { blockTokens: spec.blockTokens, headroomBytes: sized.workspacePages * arena.pageBytes, maxPages: spec.kvCapPages ?? undefined });
+  const gen = new WindowedGenerator(store, GENERATION_MODEL, cache, window);
+  const batcher = new Batcher(gen, cache, memory, { maxBatch: spec.maxBatch, watermarkBytes: spec.watermarkBytes, maxPrefillTokens: spec.maxContext });
+  return { cache, gen, batcher, ...sized };
+}

@@ -1,0 +1,87 @@
+// The one description of a colocated system: the device, the arena, the
+// training job, the inference side (vision models in a model store; LLM
+// generation over the paged KV cache) and the policy. Every face (the CLI's
+// run and serve, the browser demo, the benchmarks, the data-parallel ranks)
+// fills one of these and builds the system from it (build.ts).
+import type { Arena } from '../core/arena.js';
+import type { GpuDevice } from '../core/device.js';
+import type { Gate } from '../core/gate.js';
+import type { TensorData } from '../infer/store.js';
+import type { KvShape } from '../llm/cache.js';
+import type { SystemName, Tuned } from '../sched/systems.js';
+import type { Dataset } from '../train/data.js';
+import type { Trainer } from '../train/trainer.js';
+
+/**
+ * The training job, as a factory: the system makes the trainer on its own
+ * arena and gate, so any model the trainer supports (the MLP, a GPT, ...)
+ * with its optimizer and batch sizes plugs in here unchanged.
+ */
+export interface TrainingSpec {
+  /** For logs: what trains on what. */
+  label: string;
+  create(arena: Arena, gate: Gate): Trainer;
+  data: Dataset;
+  /** The job reads the loss every this many steps for its timeline (default 5). */
+  lossEvery?: number;
+  /** Timeline samples kept (default 5000). */
+  maxTimeline?: number;
+}
+
+/** A vision (or any ONNX) model served from the model store. */
+export interface ModelSpec {
+  name: string;
+  /** The ONNX file, or its bytes. */
+  file?: string;
+  onnx?: Uint8Array;
+  /** Inputs for one run before training starts, so the model's kernels compile first (a launch must not race a compile). */
+  warmup?: Record<string, TensorData>;
+}
+
+/** LLM generation: a decoder exported with an explicit KV cache, over the paged KV cache and the continuous batcher. */
+export interface GenerationSpec {
+  modelFile: string;
+  kv: KvShape;
+  blockTokens: number;
+  /** Most sequences in one step. */
+  maxBatch: number;
+  /** Positions of the longest request; also the prefill budget (prompt tokens per step). */
+  maxContext: number;
+  /** Free bytes kept after a require (the batcher's watermark W). */
+  watermarkBytes: number;
+  /** A static partition's fixed KV capacity in pages (sp50, sp75); null: elastic (handover) or the whole arena (infer-only). */
+  kvCapPages?: number | null;
+}
+
+/** What `handover run` measures by default, so every face gets the same inference priority and compute sharing. */
+export const POLICY_DEFAULTS = { priorityMs: 30, shareRows: 8, trainShare: 1 } as const;
+
+export interface PolicySpec {
+  system: SystemName;
+  /** T_idle and W of Algorithm 1 (default: T_idle 5 s, W the largest model). */
+  tuned?: Partial<Tuned>;
+  /** Training stays held this long after a run ends (0: only while it runs; default 30). */
+  priorityMs?: number;
+  /** One-queue devices: training micro-batch rows while inference runs (systems that share compute; default 8). */
+  shareRows?: number;
+  /** Devices that confine training (CUDA green contexts): its share of the SMs while inference runs; 1: none. */
+  trainShare?: number;
+}
+
+export interface SystemSpec {
+  device: GpuDevice;
+  /** A new arena (whole pages of `bytes`; the arena's default page size unless given), or an arena the caller owns (the server's), which the system then leaves alive. */
+  arena: { bytes: number; pageBytes?: number; remap?: boolean } | { use: Arena };
+  /** Training launches in flight on the gate (default 2). */
+  maxInFlight?: number;
+  /** Pages kept for inference activations, taken from training once at build (default 0). */
+  workspacePages?: number;
+  training: TrainingSpec | null;
+  models?: ModelSpec[];
+  generation?: GenerationSpec;
+  policy: PolicySpec;
+  /** The scheduler's clock (tests give a fake one). */
+  now?: () => number;
+  /** Passed to the model store (tests poison workspaces). */
+  store?: { poison?: boolean; graphs?: boolean };
+}

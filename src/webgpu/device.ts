@@ -54,6 +54,8 @@ export class WebGpuDevice extends GpuDevice {
   readonly variants: Readonly<Record<string, Variant>>;
   private readonly staging: StagingPool;
   private profiler: TimestampProfiler | null = null;
+  /** Recorded with each launch of a profile (KernelTime.label). */
+  profileLabel = '';
 
   static async open(opts: WebGpuOptions = {}): Promise<WebGpuDevice> {
     const kernels = opts.kernels ?? kernelSetFromEnv();
@@ -301,7 +303,7 @@ export class WebGpuDevice extends GpuDevice {
       groups[0] = max;
     }
     if (this.profiler) this.endPass();
-    const pass = this.computePass(this.profiler?.next(kernel));
+    const pass = this.computePass(this.profiler?.next(kernel, this.profileLabel));
     pass.setPipeline(p.pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);

@@ -33,6 +33,8 @@ export class StagingPool {
 export interface KernelTime {
   /** The kernel that ran (the variant's name where one replaced the portable kernel). */
   kernel: string;
+  /** The device's profileLabel when it was launched. */
+  label: string;
   /** GPU time between the start and the end of its pass, in milliseconds. */
   ms: number;
 }
@@ -42,7 +44,7 @@ const MAX_QUERIES = 4096;
 
 export class TimestampProfiler {
   private readonly set: GPUQuerySet;
-  private readonly kernels: string[] = [];
+  private readonly kernels: { kernel: string; label: string }[] = [];
   private resolved: GPUBuffer | null = null;
   private readback: GPUBuffer | null = null;
 
@@ -51,10 +53,10 @@ export class TimestampProfiler {
   }
 
   /** The timestamp writes of the next launch's pass (none once the set is full). */
-  next(kernel: string): GPUComputePassTimestampWrites | undefined {
+  next(kernel: string, label: string): GPUComputePassTimestampWrites | undefined {
     const i = this.kernels.length;
     if (2 * i + 2 > MAX_QUERIES) return undefined;
-    this.kernels.push(kernel);
+    this.kernels.push({ kernel, label });
     return { querySet: this.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
   }
 
@@ -73,7 +75,7 @@ export class TimestampProfiler {
     try {
       await this.readback.mapAsync(GPUMapMode.READ);
       const t = new BigInt64Array(this.readback.getMappedRange().slice(0));
-      return this.kernels.map((kernel, i) => ({ kernel, ms: Math.max(0, Number(t[2 * i + 1]! - t[2 * i]!)) / 1e6 }));
+      return this.kernels.map(({ kernel, label }, i) => ({ kernel, label, ms: Math.max(0, Number(t[2 * i + 1]! - t[2 * i]!)) / 1e6 }));
     } finally {
       this.readback.destroy();
       this.resolved?.destroy();

@@ -51,6 +51,8 @@ export interface InferWebGpuOptions {
   batches: number[];
   arenaBytes: number;
   only?: string[];
+  /** Time onnxruntime-node too (default true). */
+  ort?: boolean;
   log?: (line: string) => void;
 }
 
@@ -124,9 +126,10 @@ export async function inferWebGpuBench(dev: WebGpuDevice, o: InferWebGpuOptions)
         const ours = await store.run(model, inputs);
         const handover = await timed(() => store.run(model, inputs), o.warmup, o.runs);
         const handoverGpuMs = dev.features.timestamps ? (await profileRun(store, dev, model, inputs)).totalMs : null;
-        const cpu = await ortLatency(file, inputs, 'cpu', o);
-        const web = await ortLatency(file, inputs, 'webgpu', o);
-        const relErr = cpu.out ? compare(ours, cpu.out).relErr : NaN;
+        const skipped = { lat: { error: 'not run (--ort=false)' } };
+        const cpu = o.ort === false ? skipped : await ortLatency(file, inputs, 'cpu', o);
+        const web = o.ort === false ? skipped : await ortLatency(file, inputs, 'webgpu', o);
+        const relErr = 'out' in cpu && cpu.out ? compare(ours, cpu.out).relErr : NaN;
         const row: InferWebGpuRow = { model, batch, handover, handoverGpuMs, ortWebGpu: web.lat, ortCpu: cpu.lat, relErr };
         rows.push(row);
         log(rowLine(row));

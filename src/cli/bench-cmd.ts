@@ -22,6 +22,7 @@ const spec: FlagSpec = {
   runs: { type: 'number', default: 50, help: 'infer-webgpu: timed runs per model, batch and runtime' },
   warmup: { type: 'number', default: 10, help: 'infer-webgpu: untimed runs first' },
   batches: { type: 'string', default: '1,8', help: 'infer-webgpu: batch sizes (comma-separated)' },
+  ort: { type: 'boolean', default: true, help: 'infer-webgpu: also time onnxruntime-node (--ort=false: handover only)' },
 };
 
 export async function benchCommand(argv: string[]): Promise<number> {

@@ -15,6 +15,7 @@ export async function benchInferWebGpu(f: Record<string, unknown>): Promise<numb
       models: String(f.models), runs, warmup, batches,
       arenaBytes: (dev.info.software ? 512 : 4096) * 2 ** 20,
       only: f.model ? String(f.model).split(',') : undefined,
+      ort: f.ort !== false,
       log: (l) => console.error(l),
     });
     console.log(inferWebGpuTable(r));

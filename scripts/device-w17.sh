@@ -10,7 +10,7 @@
 #     bench:    handover bench infer-webgpu (auto kernels) beside ORT's WebGPU and CPU EPs
 #     register: the same, handover only, with the register-only kernels (HANDOVER_WEBGPU_KERNELS=register)
 #     profile:  handover infer --profile for each model, batch 1 and 8
-#     train:    the MLP trainer on WebGPU and on CUDA, GPU-bound configuration (TRAIN_LAYERS, TRAIN_BATCH)
+#     train:    the MLP trainer on CUDA, WebGPU and WebGPU with register kernels, GPU-bound configuration (TRAIN_LAYERS, TRAIN_BATCH)
 # Logs under $OUT. mobilenet_v2 is re-exported there (scripts/models/export_vision.py, seeded).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -23,10 +23,22 @@ if [ "${1:-}" = pack ]; then
   [ -f .device/setup.sh ] || { echo "device-w17 pack: copy .device (node.xz, setup.sh) first" >&2; exit 1; }
   node scripts/embed-shaders.mjs
   npx tsc -p tsconfig.json
-  tar cJf .device/bundle.tar.xz --exclude='*.map' --exclude='*.d.ts' dist \
+  # protobufjs (the ONNX loader) with its dependencies, found the way Node resolves them
+  deps=$(node --input-type=module -e '
+    import fs from "node:fs"; import path from "node:path";
+    const seen = new Set();
+    const find = (name, from) => { for (let d = from; ; d = path.dirname(d)) {
+      const p = path.join(d, "node_modules", name);
+      if (fs.existsSync(path.join(p, "package.json"))) return p;
+      if (path.dirname(d) === d) return null; } };
+    const walk = (p) => { if (!p || seen.has(p)) return; seen.add(p);
+      const j = JSON.parse(fs.readFileSync(path.join(p, "package.json"), "utf8"));
+      for (const d of Object.keys({ ...j.dependencies })) walk(find(d, p)); };
+    for (const n of ["protobufjs", "onnxruntime-common"]) walk(find(n, process.cwd()));
+    console.log([...seen].map((p) => path.relative(process.cwd(), p)).join(" "));')
+  tar cJf .device/bundle.tar.xz --exclude='*.map' --exclude='*.d.ts' dist $deps \
     node_modules/webgpu/package.json node_modules/webgpu/index.js node_modules/webgpu/dist/linux-x64 \
-    node_modules/onnxruntime-node/package.json node_modules/onnxruntime-node/dist node_modules/onnxruntime-node/bin/napi-v6/linux/x64 \
-    node_modules/onnxruntime-common
+    node_modules/onnxruntime-node/package.json node_modules/onnxruntime-node/dist node_modules/onnxruntime-node/bin/napi-v6/linux/x64
   du -sh .device .device/bundle.tar.xz
   exit 0
 fi
@@ -37,21 +49,21 @@ clean() { sed 's/\x1b\[[0-9;]*m//g'; }
 step setup
 source .device/setup.sh > "$OUT/setup.log" 2>&1
 tar xJf .device/bundle.tar.xz
-node scripts/embed-shaders.mjs
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
 date -u +%Y-%m-%dT%H:%M:%SZ | tee "$OUT/date.txt"
 H="node bin/handover.js"
 M=/tmp/handover-models
-mkdir -p "$M" && cp test/fixtures/squeezenet1_1.onnx test/fixtures/tiny_gpt.onnx "$M/"
+FIX=${FIXTURES:-test/fixtures}   # a slim carry may leave the fixtures to the checkout beside it
+mkdir -p "$M"
 if has bench || has register || has profile; then
   if [ ! -s "$M/mobilenet_v2.onnx" ]; then
     step "export mobilenet_v2"
     cp scripts/models/export_vision.py "$M/"
     (cd "$M" && OUT="$M" timeout 120 python3 export_vision.py > "$OUT/export.log" 2>&1) || echo "export_vision.py failed: $(tail -3 "$OUT/export.log")"
-    cp test/fixtures/squeezenet1_1.onnx "$M/"
   fi
 fi
+cp "$FIX/squeezenet1_1.onnx" "$FIX/tiny_gpt.onnx" "$M/"
 
 if has tests; then
   step "tests on Dawn/Vulkan"
@@ -84,10 +96,13 @@ if has train; then
     node scripts/build-cuda.mjs --force > "$OUT/build.log" 2>&1 || { status=1; tail -20 "$OUT/build.log"; }
   fi
   TL=${TRAIN_LAYERS:-4096-4096} TB=${TRAIN_BATCH:-1024}
-  for be in cuda webgpu; do
-    step "train $be (layers $TL, batch $TB)"
+  for run in cuda webgpu webgpu-register; do
+    be=${run%-register}
+    step "train $run (layers $TL, batch $TB)"
+    [ "$run" = webgpu-register ] && export HANDOVER_WEBGPU_KERNELS=register
     timeout 120 $H train --backend $be --dataset digits --layers "$TL" --effective-batch "$TB" --micro-batch "$TB" --epochs "${TRAIN_EPOCHS:-40}" --page-kb 2048 --json > "$OUT/train-$be.log" 2> "$OUT/train-$be.err" || { status=1; tail -5 "$OUT/train-$be.err"; }
-    grep -v '^{' "$OUT/train-$be.log" | tail -2; tail -1 "$OUT/train-$be.log" | grep -o '"samplesPerSec":[0-9.]*'
+    grep -v '^{' "$OUT/train-$be.log" | tail -2; tail -1 "$OUT/train-$be.log" | grep -o '"samplesPerSec":[0-9.]*\|"testAccuracy":[0-9.]*'
+    cp "$OUT/train-$be.log" "$OUT/train-$run.json.log"; unset HANDOVER_WEBGPU_KERNELS
   done
 fi
 exit $status

@@ -42,7 +42,7 @@ describe('kernel sets', () => {
 });
 
 describe('matmul_tiled (vs float64)', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [67, 65, 33], [64, 128, 16], [130, 3, 70]];
+  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [67, 65, 33], [64, 128, 16], [130, 3, 70], [129, 257, 9]];
   for (const [m, n, k] of shapes) {
     for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {

@@ -24,18 +24,7 @@ if [ "${1:-}" = pack ]; then
   node scripts/embed-shaders.mjs
   npx tsc -p tsconfig.json
   # protobufjs (the ONNX loader) with its dependencies, found the way Node resolves them
-  deps=$(node --input-type=module -e '
-    import fs from "node:fs"; import path from "node:path";
-    const seen = new Set();
-    const find = (name, from) => { for (let d = from; ; d = path.dirname(d)) {
-      const p = path.join(d, "node_modules", name);
-      if (fs.existsSync(path.join(p, "package.json"))) return p;
-      if (path.dirname(d) === d) return null; } };
-    const walk = (p) => { if (!p || seen.has(p)) return; seen.add(p);
-      const j = JSON.parse(fs.readFileSync(path.join(p, "package.json"), "utf8"));
-      for (const d of Object.keys({ ...j.dependencies })) walk(find(d, p)); };
-    for (const n of ["protobufjs", "onnxruntime-common"]) walk(find(n, process.cwd()));
-    console.log([...seen].map((p) => path.relative(process.cwd(), p)).join(" "));')
+  deps=$(node scripts/node-deps.mjs protobufjs onnxruntime-common)
   tar cJf .device/bundle.tar.xz --exclude='*.map' --exclude='*.d.ts' dist $deps \
     node_modules/webgpu/package.json node_modules/webgpu/index.js node_modules/webgpu/dist/linux-x64 \
     node_modules/onnxruntime-node/package.json node_modules/onnxruntime-node/dist node_modules/onnxruntime-node/bin/napi-v6/linux/x64

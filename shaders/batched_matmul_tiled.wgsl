@@ -2,12 +2,7 @@
 // row bias, batch index z over up to 4 broadcast dims) with workgroup-shared
 // 64 x 64 tiles for hardware GPUs (shaders/include/gemm_tile.wgsl). Selected
 // by the WebGPU device instead of batched_matmul (src/webgpu/variants.ts).
-struct Params { m: u32, n: u32, k: u32, rank: u32, dims: vec4u, sa: vec4u, sb: vec4u }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> a: array<f32>;
-@group(0) @binding(2) var<storage, read_write> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+//! include batched_matmul_params.wgsl
 //! include gemm_tile.wgsl
 
 var<private> row0: u32;

@@ -72,7 +72,7 @@ if has register; then
 fi
 if has profile; then
   for m in squeezenet1_1 mobilenet_v2 tiny_gpt; do
-    for b in 1 8; do
+    for b in ${PROFILE_BATCHES:-1 8}; do
       step "profile $m batch $b"
       timeout 60 $H infer --model "$M/$m.onnx" --batch $b --runs 10 --profile --arena-mb 4096 > "$OUT/profile-$m-$b.log" 2>&1
       grep -E "warm runs|profile|^  " "$OUT/profile-$m-$b.log" | head -${PROFILE_LINES:-16}

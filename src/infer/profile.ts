@@ -3,6 +3,7 @@
 // two GPU timestamps; elsewhere each step is submitted alone and timed on the
 // host from issue to completion (includes the submit's round trip).
 import type { GpuDevice } from '../core/device.js';
+import { UsageError } from '../core/errors.js';
 import { WebGpuDevice } from '../webgpu/device.js';
 import type { ModelStore, TensorData } from './store.js';
 
@@ -23,10 +24,12 @@ export interface Profile {
   totalMs: number;
 }
 
-/** One eager run of `model` on `inputs`, timed per step. */
-export async function profileRun(store: ModelStore, dev: GpuDevice, model: string, inputs: Record<string, TensorData>): Promise<Profile> {
+/** One eager run of `model` on `inputs`, timed per step (`how` forces a method; default: timestamps where available). */
+export async function profileRun(store: ModelStore, dev: GpuDevice, model: string, inputs: Record<string, TensorData>, how?: Profile['how']): Promise<Profile> {
   const steps: StepTime[] = [];
-  if (dev instanceof WebGpuDevice && dev.features.timestamps) {
+  const stamps = dev instanceof WebGpuDevice && dev.features.timestamps;
+  if (how === 'gpu timestamps' && !stamps) throw new UsageError(`profile: the ${dev.info.backend} device '${dev.info.name}' has no GPU timestamp queries`);
+  if (stamps && how !== 'submit per step') {
     dev.beginProfile();
     let times;
     try {

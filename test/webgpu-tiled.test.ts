@@ -31,8 +31,11 @@ afterAll(() => {
 });
 
 describe('kernel sets', () => {
-  it('the forced device runs the tiled variants; auto picks by adapter', () => {
+  it('the forced device runs the tiled variants; auto picks by adapter', async () => {
     expect(dev.kernelSet).toBe('tiled');
+    const auto = await WebGpuDevice.open({ kernels: 'auto' });
+    expect(auto.kernelSet).toBe(auto.info.software ? 'register' : 'tiled');
+    auto.destroy();
     expect(Object.keys(variantsFor('auto', true))).toEqual([]);
     expect(Object.keys(variantsFor('auto', false)).sort()).toEqual(['batched_matmul', 'conv2d', 'matmul']);
     expect(Object.keys(variantsFor('register', false))).toEqual([]);
@@ -84,4 +87,32 @@ const cases: OpCase[] = [
 
 describe('batched_matmul_tiled and conv2d_tiled (vs onnxruntime-node)', () => {
   for (const c of cases) it(c.name, async () => expect(await checkCase(store, c, r)).toBe(''));
+});
+
+describe('a warm run', () => {
+  it('creates no GPU buffer (readbacks reuse staging buffers)', async () => {
+    const { caseModel } = await import('./helpers/onnx-cases.js');
+    const { file, feeds } = caseModel({ name: 'warm', op: 'MatMul', inputs: [f(3, 70, 20), f(20, 66)] }, r);
+    store.register('warm', file);
+    try {
+      const first = await store.run('warm', feeds);
+      const gpu = dev.gpu as GPUDevice & { createBuffer: GPUDevice['createBuffer'] };
+      const real = gpu.createBuffer.bind(gpu);
+      let created = 0;
+      gpu.createBuffer = (d: GPUBufferDescriptor) => {
+        created++;
+        return real(d);
+      };
+      let again;
+      try {
+        again = await store.run('warm', feeds);
+      } finally {
+        gpu.createBuffer = real;
+      }
+      expect(created).toBe(0);
+      expect(Buffer.from((again.output ?? Object.values(again)[0]!).data as Float32Array)).toEqual(Buffer.from((first.output ?? Object.values(first)[0]!).data as Float32Array));
+    } finally {
+      await store.unload('warm');
+    }
+  });
 });

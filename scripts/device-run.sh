@@ -16,19 +16,8 @@ if [ "${1:-}" = pack ]; then
   node scripts/embed-shaders.mjs
   npx tsc -p tsconfig.json || echo "device-run pack: tsc reported errors (outside src/cuda?); dist/ was still written"
   # vitest and its runtime dependencies, and webgpu with only the linux-x64 dawn.node
-  node --input-type=module -e '
-    import fs from "node:fs"; import path from "node:path";
-    const seen = new Set();
-    const find = (name, from) => { for (let d = from; ; d = path.dirname(d)) {
-      const p = path.join(d, "node_modules", name);
-      if (fs.existsSync(path.join(p, "package.json"))) return p;
-      if (path.dirname(d) === d) return null; } };
-    const walk = (p) => { if (!p || seen.has(p)) return; seen.add(p);
-      const j = JSON.parse(fs.readFileSync(path.join(p, "package.json"), "utf8"));
-      for (const d of Object.keys({ ...j.dependencies, ...j.optionalDependencies })) walk(find(d, p)); };
-    const root = JSON.parse(fs.readFileSync("package.json", "utf8"));
-    for (const n of ["vitest", "webgpu", "fast-check", ...Object.keys(root.dependencies), ...(process.env.WITH_ORT ? ["onnxruntime-node"] : [])]) walk(find(n, process.cwd()));
-    fs.writeFileSync(".device/bundle.list", [...seen].map((p) => path.relative(process.cwd(), p)).join("\n") + "\n");'
+  root=$(node -e 'console.log(Object.keys(JSON.parse(require("fs").readFileSync("package.json", "utf8")).dependencies).join(" "))')
+  node scripts/node-deps.mjs --optional vitest webgpu fast-check $root ${WITH_ORT:+onnxruntime-node} > .device/bundle.list
   nodawn=(); [ -n "${NO_DAWN:-}" ] && nodawn=(--exclude='node_modules/webgpu/dist/linux-x64')
   tar cJf .device/bundle.tar.xz "${nodawn[@]}" --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
     --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='node_modules/onnxruntime-node/bin/napi-v6/darwin' \

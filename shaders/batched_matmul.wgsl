@@ -4,13 +4,7 @@
 // operand is broadcast). A 4 x 8 register block per invocation (4 rows, 8
 // columns: 12 loads feed 32 FMAs) and no workgroup memory: on SwiftShader
 // every barrier is a fiber switch, and blocking made it 3-4x faster.
-struct Params { m: u32, n: u32, k: u32, rank: u32, dims: vec4u, sa: vec4u, sb: vec4u }
-// bias: a row bias [n] added to every row (zeros when the MatMul has none).
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> a: array<f32>;
-@group(0) @binding(2) var<storage, read_write> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+//! include batched_matmul_params.wgsl
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

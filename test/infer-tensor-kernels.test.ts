@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packParams, type Launch, type ParamWord } from '../src/core/device.js';
 import type { Allocation } from '../src/core/allocation.js';
-import { stridedCopy } from '../src/infer/kernels/strided-copy.js';
+import { stridedCopy } from '../src/kernels/strided-copy.js';
 import { Scratch, rng, testDevice } from './helpers/gpu.js';
 import { wgslSources } from '../src/webgpu/shaders.gen.js';
 

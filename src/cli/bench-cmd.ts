@@ -17,12 +17,19 @@ const spec: FlagSpec = {
   'effective-batch': { type: 'number', help: 'handover: samples per optimizer step, accumulated over micro-batches (default: the micro-batch)' },
   'mb': { type: 'number', default: 64, help: 'arena: bytes to zero-fill and copy, in MiB' },
   json: { type: 'boolean', default: false, help: 'print one JSON object as the last line' },
+  models: { type: 'string', default: '../shared/models', help: 'infer-webgpu: folder of squeezenet1_1.onnx, mobilenet_v2.onnx, tiny_gpt.onnx' },
+  model: { type: 'string', help: 'infer-webgpu: only these models (comma-separated)' },
+  runs: { type: 'number', default: 50, help: 'infer-webgpu: timed runs per model, batch and runtime' },
+  warmup: { type: 'number', default: 10, help: 'infer-webgpu: untimed runs first' },
+  batches: { type: 'string', default: '1,8', help: 'infer-webgpu: batch sizes (comma-separated)' },
+  ort: { type: 'boolean', default: true, help: 'infer-webgpu: also time onnxruntime-node (--ort=false: handover only)' },
 };
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const { flags: f, rest } = parseFlags(argv, spec);
   const which = rest[0];
-  if (which !== 'handover' && which !== 'arena') throw new UsageError(`${usage('bench handover|arena', spec)}`);
+  if (which === 'infer-webgpu') return (await import('./bench-infer-webgpu.js')).benchInferWebGpu(f);
+  if (which !== 'handover' && which !== 'arena') throw new UsageError(`${usage('bench handover|arena|infer-webgpu', spec)}`);
   const dev = await openDevice(String(f.backend), (l) => console.error(l));
   try {
     if (which === 'arena') {

@@ -10,6 +10,7 @@ import { compare, runOrt } from '../infer/ort.js';
 import { randomInputs } from '../infer/random-inputs.js';
 import { ModelStore } from '../infer/store.js';
 import { gpuOps } from '../infer/ops/index.js';
+import { profileLines, profileRun } from '../infer/profile.js';
 import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
 
@@ -22,6 +23,7 @@ export const inferSpec: FlagSpec = {
   backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda' },
   'arena-mb': { type: 'number', default: 512, help: 'arena size in MiB' },
   seed: { type: 'number', default: 1, help: 'seed of the random inputs' },
+  profile: { type: 'boolean', default: false, help: 'per-op GPU time of one run (timestamp queries where available), slowest ops printed' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -73,6 +75,11 @@ export async function inferCommand(argv: string[]): Promise<number> {
     log(`warm runs (batch ${batch}): p50 ${p50Ms.toFixed(2)} ms, min ${times[0]!.toFixed(2)} ms, max ${times[times.length - 1]!.toFixed(2)} ms`);
 
     const result: Record<string, unknown> = { model: file, batch, maxAbsErr: null, relErr: null, p50Ms, loadMs, loadThenRunMs, pipelinedMs };
+    if (flags.profile) {
+      const prof = await profileRun(store, dev, name, inputs);
+      for (const l of profileLines(prof)) (flags.json ? console.error : console.log)(l);
+      result.profile = { how: prof.how, totalMs: prof.totalMs, steps: prof.steps };
+    }
     let ok = true;
     if (flags.check) {
       const ref = await runOrt(file, inputs);

@@ -15,7 +15,7 @@ import type { Allocation } from '../core/allocation.js';
 import type { Arena } from '../core/arena.js';
 import type { Bindable, Launch, Range, Recording } from '../core/device.js';
 import { fill } from '../kernels/elementwise.js';
-import { deviceBytes, type Location, type Plan, type PlanValue } from './plan.js';
+import { deviceBytes, type Location, type Plan, type PlanValue, type Step } from './plan.js';
 import type { Tensor } from './ops/index.js';
 import type { WeightPool } from './weights.js';
 import { fromDeviceBytes, fromHost, inputWords, toDeviceWords, type TensorData } from './convert.js';
@@ -35,6 +35,13 @@ export interface ExecutorOptions {
   /** Record and replay launches where the device can (default true). */
   graphs?: boolean;
 }
+
+/**
+ * Called for each step of a run instead of launching it: `issue` launches the
+ * step's kernels (profiles time each step; see src/infer/profile.ts). A run
+ * with a hook is always eager.
+ */
+export type StepHook = (index: number, step: Step, issue: () => void) => Promise<void> | void;
 
 export class Executor {
   private ws: Allocation<'infer'> | null = null;
@@ -90,7 +97,7 @@ export class Executor {
   }
 
   /** One inference. `weightsReady` lets a pipelined load hold a step until the weights it reads are written. */
-  async run(inputs: Record<string, TensorData>, weightsReady?: (group: number) => Promise<void> | null): Promise<Record<string, TensorData>> {
+  async run(inputs: Record<string, TensorData>, weightsReady?: (group: number) => Promise<void> | null, hook?: StepHook): Promise<Record<string, TensorData>> {
     const dev = this.arena.device;
     this.ws = this.arena.allocate('infer', this.plan.workspaceBytes, `${this.label}:activations`);
     try {
@@ -104,11 +111,15 @@ export class Executor {
       this.plan.constants.forEach((c, i) => write(c.slot, this.constantWords![i]!));
       for (const i of this.plan.inputs) write(i.slot, inputWords(i.name, inputs[i.name]!));
       // weightsReady is given only while a pipelined load is writing the weights: launch eagerly, step by step.
-      if (weightsReady || !this.replayed()) {
+      if (weightsReady || hook || !this.replayed()) {
         for (let k = 0; k < this.launches.length; k++) {
           const wait = weightsReady && this.needsGroup[k]! >= 0 ? weightsReady(this.needsGroup[k]!) : null;
           if (wait) await wait;
-          for (const l of this.launches[k]!) dev.launch(l);
+          const issue = () => {
+            for (const l of this.launches[k]!) dev.launch(l);
+          };
+          if (hook) await hook(k, this.plan.steps[k]!, issue);
+          else issue();
         }
         this.graphStats.eager++;
       }

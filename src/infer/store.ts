@@ -9,7 +9,7 @@ import type { OnnxGraph } from '../onnx/graph.js';
 import { parseModel } from '../onnx/loader.js';
 import type { TensorType, TensorData } from './convert.js';
 import { ColdModelError, DuplicateModelError, UnknownModelError } from './errors.js';
-import { Executor, type GraphStats } from './executor.js';
+import { Executor, type GraphStats, type StepHook } from './executor.js';
 import { planGraph, type Plan } from './plan.js';
 import { checkInputs } from './validate.js';
 import { checkConstantIndices, checkIndices, checkModelFits, checkRequestFits } from './request-checks.js';
@@ -146,7 +146,7 @@ export class ModelStore {
   }
 
   /** Runs one inference; a cold model is loaded first (pipelined with this run). */
-  async run(name: string, inputs: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+  async run(name: string, inputs: Record<string, TensorData>, hook?: StepHook): Promise<Record<string, TensorData>> {
     const m = this.instance(name);
     const dims = checkInputs(m.graph.inputs, inputs);
     const exec = this.executor(m, dims);
@@ -159,7 +159,7 @@ export class ModelStore {
       const loading = m.loading;
       // Kernels compile before the first launch (a launch must not race the ahead-of-time compile).
       if (m.compiling) await m.compiling;
-      const out = await exec.run(inputs, loading ? (k) => m.pool.ready(k) : undefined);
+      const out = await exec.run(inputs, loading ? (k) => m.pool.ready(k) : undefined, hook);
       if (loading) await loading;
       m.info.lastUsed = Date.now();
       return out;

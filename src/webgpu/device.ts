@@ -6,6 +6,8 @@ import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Range } fro
 import { DeviceError, InvalidRangeError } from '../core/errors.js';
 import { findAdapter } from './adapter.js';
 import { wgslSources } from './shaders.gen.js';
+import { kernelSetFromEnv, variantsFor, type KernelSet, type Variant } from './variants.js';
+import { StagingPool, TimestampProfiler, type KernelTime } from './profiler.js';
 
 const PARAM_SLOT = 256; // minUniformBufferOffsetAlignment
 const BIND_GROUP_CACHE = 4096;
@@ -29,7 +31,12 @@ export interface WebGpuOptions {
   software?: boolean;
   /** Use an existing GPUDevice (a browser page that already has one). */
   device?: GPUDevice;
+  /** Kernel variants: 'auto' (default: HANDOVER_WEBGPU_KERNELS, else by adapter), or force 'tiled' / 'register'. */
+  kernels?: KernelSet;
 }
+
+/** Optional features requested when the adapter has them. */
+const WANTED_FEATURES = ['timestamp-query', 'shader-f16'] as const;
 
 export class WebGpuDevice extends GpuDevice {
   readonly info: DeviceInfo;
@@ -43,14 +50,22 @@ export class WebGpuDevice extends GpuDevice {
   private paramsUsed = 0;
   private firstError: DeviceError | null = null;
   private lost = false;
+  /** Kernels this device runs in place of the portable ones (variants.ts). */
+  readonly variants: Readonly<Record<string, Variant>>;
+  private readonly staging: StagingPool;
+  private profiler: TimestampProfiler | null = null;
+  /** Recorded with each launch of a profile (KernelTime.label). */
+  profileLabel = '';
 
   static async open(opts: WebGpuOptions = {}): Promise<WebGpuDevice> {
-    if (opts.device) return new WebGpuDevice(opts.device, false, 'given GPUDevice');
+    const kernels = opts.kernels ?? kernelSetFromEnv();
+    if (opts.device) return new WebGpuDevice(opts.device, false, 'given GPUDevice', kernels);
     const { adapter, instance, software, how } = await findAdapter(opts.log, { software: opts.software });
     const l = adapter.limits;
     let device: GPUDevice;
     try {
       device = await adapter.requestDevice({
+        requiredFeatures: WANTED_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[],
         requiredLimits: {
           maxBufferSize: l.maxBufferSize,
           maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
@@ -64,7 +79,7 @@ export class WebGpuDevice extends GpuDevice {
     } catch (e) {
       throw deviceError('GPUAdapter.requestDevice', e);
     }
-    const d = new WebGpuDevice(device, software, how, adapter.info);
+    const d = new WebGpuDevice(device, software, how, kernels, adapter.info);
     d.instance = instance;
     return d;
   }
@@ -76,6 +91,7 @@ export class WebGpuDevice extends GpuDevice {
     readonly gpu: GPUDevice,
     software: boolean,
     readonly how: string,
+    kernels: KernelSet,
     adapterInfo?: GPUAdapterInfo,
   ) {
     super();
@@ -104,6 +120,43 @@ export class WebGpuDevice extends GpuDevice {
       this.firstError ??= new DeviceError('GPUDevice', `device lost (${info.reason}): ${info.message}`);
     });
     this.paramsRing = this.makeParamsRing(this.paramsHost.byteLength);
+    this.variants = variantsFor(kernels, this.info.software);
+    this.staging = new StagingPool(gpu);
+  }
+
+  /** 'tiled' when this device runs the workgroup-tiled kernels, else 'register'. */
+  get kernelSet(): 'tiled' | 'register' {
+    return Object.keys(this.variants).length > 0 ? 'tiled' : 'register';
+  }
+
+  /** Features of the device that kernels or profiles can use. */
+  get features(): { timestamps: boolean; f16: boolean } {
+    return { timestamps: this.gpu.features.has('timestamp-query'), f16: this.gpu.features.has('shader-f16') };
+  }
+
+  /**
+   * From now until endProfile(), each launch runs in its own compute pass
+   * with GPU timestamps around it (needs the 'timestamp-query' feature).
+   */
+  beginProfile(): void {
+    if (!this.features.timestamps) throw new DeviceError('beginProfile', 'this adapter has no timestamp-query feature');
+    this.endPass();
+    this.profiler = new TimestampProfiler(this.gpu);
+  }
+
+  /** GPU time of every launch since beginProfile(), in launch order. */
+  async endProfile(): Promise<KernelTime[]> {
+    const prof = this.profiler;
+    if (!prof) throw new DeviceError('endProfile', 'no profile was begun');
+    this.profiler = null;
+    this.endPass();
+    prof.resolve(this.enc());
+    this.flushPending();
+    try {
+      return await prof.read();
+    } finally {
+      this.throwIfFailed();
+    }
   }
 
   get isLost(): boolean {
@@ -112,7 +165,8 @@ export class WebGpuDevice extends GpuDevice {
 
   async prepare(kernels: readonly string[]): Promise<void> {
     await Promise.all(
-      kernels.map(async (name) => {
+      kernels.map(async (portable) => {
+        const name = this.variants[portable]?.kernel ?? portable;
         if (this.pipelines.has(name)) return;
         const { module, workgroup, hasParams } = this.module(name);
         try {
@@ -131,6 +185,7 @@ export class WebGpuDevice extends GpuDevice {
     this.endPass();
     for (const b of this.buffers.values()) b.destroy();
     this.buffers.clear();
+    this.staging.destroy();
     this.paramsRing.destroy();
     this.gpu.destroy();
   }
@@ -165,19 +220,23 @@ export class WebGpuDevice extends GpuDevice {
   }
 
   protected async _read(range: Range): Promise<Uint8Array> {
-    const staging = this.gpu.createBuffer({ size: Math.max(4, range.bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.staging.take(range.bytes);
     try {
       if (range.bytes > 0) {
         this.endPass();
         this.enc().copyBufferToBuffer(this.buf(range), range.offset, staging, 0, range.bytes);
       }
-      await this._submit();
-      await staging.mapAsync(GPUMapMode.READ);
-      return new Uint8Array(staging.getMappedRange(0, range.bytes).slice(0));
+      this.flushPending();
+      // Both resolve once the copy has run; awaiting them together costs one wait, not two.
+      await Promise.all([this.gpu.queue.onSubmittedWorkDone(), staging.mapAsync(GPUMapMode.READ, 0, Math.max(4, range.bytes))]);
+      this.throwIfFailed();
+      const out = new Uint8Array(staging.getMappedRange(0, Math.max(4, range.bytes)).slice(0, range.bytes));
+      staging.unmap();
+      this.staging.give(staging);
+      return out;
     } catch (e) {
-      throw e instanceof DeviceError ? e : deviceError('read (mapAsync)', e);
-    } finally {
       staging.destroy();
+      throw e instanceof DeviceError ? e : deviceError('read (mapAsync)', e);
     }
   }
 
@@ -211,7 +270,9 @@ export class WebGpuDevice extends GpuDevice {
     }
   }
 
-  protected _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
+  protected _launch(portable: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
+    const variant = this.variants[portable];
+    const kernel = variant?.kernel ?? portable;
     const p = this.pipeline(kernel);
     const entries: GPUBindGroupEntry[] = [];
     let key = kernel;
@@ -232,7 +293,7 @@ export class WebGpuDevice extends GpuDevice {
       if (this.bindGroups.size >= BIND_GROUP_CACHE) this.bindGroups.clear();
       this.bindGroups.set(key, group);
     }
-    const groups = threads.map((t, i) => Math.ceil(t / p.workgroup[i]!)) as [number, number, number];
+    const groups = variant ? variant.groups(threads, params) : (threads.map((t, i) => Math.ceil(t / p.workgroup[i]!)) as [number, number, number]);
     // 1-D kernels fold an x count beyond the per-dimension limit into y; the
     // shader linearises with num_workgroups.
     const max = this.info.limits.maxGroupsPerDimension;
@@ -241,7 +302,8 @@ export class WebGpuDevice extends GpuDevice {
       groups[1] = Math.ceil(groups[0] / max);
       groups[0] = max;
     }
-    const pass = this.computePass();
+    if (this.profiler) this.endPass();
+    const pass = this.computePass(this.profiler?.next(kernel, this.profileLabel));
     pass.setPipeline(p.pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
@@ -334,8 +396,8 @@ export class WebGpuDevice extends GpuDevice {
     return this.encoder;
   }
 
-  private computePass(): GPUComputePassEncoder {
-    this.pass ??= this.enc().beginComputePass();
+  private computePass(timestampWrites?: GPUComputePassTimestampWrites): GPUComputePassEncoder {
+    this.pass ??= this.enc().beginComputePass(timestampWrites ? { timestampWrites } : undefined);
     return this.pass;
   }
 

@@ -1,6 +1,6 @@
 // Concat along an axis: one strided copy per input into its slot of the output.
 import { normAxis, stridesOf } from '../../onnx/shape-util.js';
-import { stridedCopy } from '../kernels/strided-copy.js';
+import { stridedCopy } from '../../kernels/strided-copy.js';
 import type { OpDef } from './types.js';
 import { elems, req } from './util.js';
 

@@ -1,6 +1,6 @@
 // Copy: not an ONNX op; the planner inserts it when one range would be bound
 // twice in a launch (WebGPU forbids aliasing read_write bindings).
-import { stridedCopy } from '../kernels/strided-copy.js';
+import { stridedCopy } from '../../kernels/strided-copy.js';
 import type { OpDef } from './types.js';
 import { elems, req } from './util.js';
 

@@ -1,6 +1,6 @@
 // Expand: broadcast the input to a shape (bidirectional, as numpy).
 import { broadcastDims, broadcastStrides, stridesOf } from '../../onnx/shape-util.js';
-import { stridedCopy } from '../kernels/strided-copy.js';
+import { stridedCopy } from '../../kernels/strided-copy.js';
 import type { OpDef } from './types.js';
 import { hostInts, req } from './util.js';
 

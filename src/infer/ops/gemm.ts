@@ -2,7 +2,7 @@
 // copied into Y (strided copy), then the matmul kernel accumulates with beta.
 import { matmul } from '../../kernels/matmul.js';
 import { broadcastDims, broadcastStrides, stridesOf } from '../../onnx/shape-util.js';
-import { stridedCopy } from '../kernels/strided-copy.js';
+import { stridedCopy } from '../../kernels/strided-copy.js';
 import type { OpDef } from './types.js';
 import { floatInput } from './util.js';
 

@@ -2,7 +2,7 @@
 // before), clamping and negative steps as ONNX defines them.
 import type { OnnxNode } from '../../onnx/graph.js';
 import { resolveSlice, stridesOf, type SliceDim } from '../../onnx/shape-util.js';
-import { stridedCopy } from '../kernels/strided-copy.js';
+import { stridedCopy } from '../../kernels/strided-copy.js';
 import type { Meta, OpDef } from './types.js';
 import { hostInts, req } from './util.js';
 

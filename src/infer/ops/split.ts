@@ -2,7 +2,7 @@
 // an attribute before), num_outputs (opset 18) or equal parts.
 import type { OnnxNode } from '../../onnx/graph.js';
 import { normAxis, stridesOf } from '../../onnx/shape-util.js';
-import { stridedCopy } from '../kernels/strided-copy.js';
+import { stridedCopy } from '../../kernels/strided-copy.js';
 import type { Meta, OpDef } from './types.js';
 import { elems, hostInts, req } from './util.js';
 

@@ -1,7 +1,7 @@
 // Tile: the input repeated along each axis, as one strided copy over the
 // interleaved shape [r0, d0, r1, d1, ...] (the repeat axes read with stride 0).
 import { stridesOf } from '../../onnx/shape-util.js';
-import { stridedCopy } from '../kernels/strided-copy.js';
+import { stridedCopy } from '../../kernels/strided-copy.js';
 import type { OpDef } from './types.js';
 import { hostInts, req } from './util.js';
 

@@ -1,6 +1,6 @@
 // Transpose by perm (default: reverse the axes).
 import { stridesOf } from '../../onnx/shape-util.js';
-import { stridedCopy } from '../kernels/strided-copy.js';
+import { stridedCopy } from '../../kernels/strided-copy.js';
 import type { OnnxNode } from '../../onnx/graph.js';
 import type { Meta, OpDef } from './types.js';
 import { req } from './util.js';

@@ -1,8 +1,8 @@
 // Wrapper of shaders/strided_copy.wgsl: y[yOff + k.ys] = x[xOff + k.xs] over an
 // iteration shape. Adjacent dims that are contiguous in both x and y are
 // merged first, so rank-8 limits rarely bite (Tile interleaves 2x the rank).
-import { packParams, type Bindable, type Launch } from '../../core/device.js';
-import { InvalidRangeError } from '../../core/errors.js';
+import { packParams, type Bindable, type Launch } from '../core/device.js';
+import { InvalidRangeError } from '../core/errors.js';
 
 export function stridedCopy(x: Bindable, y: Bindable, dims: readonly number[], xs: readonly number[], ys: readonly number[], xOff = 0, yOff = 0): Launch {
   const d: number[] = [];

@@ -1,0 +1,74 @@
+// matmul_tiled: matmul.wgsl's contract (C = alpha op(A) op(B) + beta C; flags
+// bit 0: A stored [k,m], bit 1: B stored [n,k]; beta == 0 never reads C) for
+// hardware GPUs, sized for the trainer's large GEMMs: a 16 x 16 workgroup
+// computes a 128 x 128 tile, each invocation an 8 x 8 register block (rows
+// 4*ty.. and 64+4*ty.., columns 4*tx.. and 64+4*tx..: neighbouring invocations
+// read neighbouring vec4s of workgroup memory); per step of 8 along k, 4 vec4
+// loads from workgroup memory feed 64 FMAs. Global loads are ordered so that
+// neighbouring invocations read neighbouring words of A and B in either layout.
+// Selected by the WebGPU device instead of matmul (src/webgpu/variants.ts).
+struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, _a: u32, _b: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> a: array<f32>;
+@group(0) @binding(2) var<storage, read_write> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+
+const T = 128u;
+const TK = 8u;
+var<workgroup> tileA: array<vec4f, 256>; // [k][row / 4]
+var<workgroup> tileB: array<vec4f, 256>; // [k][col / 4]
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let row0 = wg.y * T;
+  let col0 = wg.x * T;
+  let li = lid.y * 16u + lid.x;
+  let transA = (p.flags & 1u) != 0u;
+  let transB = (p.flags & 2u) != 0u;
+  var acc: array<vec4f, 16>; // [i][half]: row block i (0..7), column half 0/1
+  for (var k0 = 0u; k0 < p.k; k0 += TK) {
+    for (var q = 0u; q < 4u; q++) {
+      let e = li + q * 256u;
+      let ar = select(e / TK, e % T, transA);
+      let ak = select(e % TK, e / T, transA);
+      let r = row0 + ar;
+      let k = k0 + ak;
+      var av = 0.0;
+      if (r < p.m && k < p.k) { av = a[select(r * p.k + k, k * p.m + r, transA)]; }
+      tileA[ak * 32u + ar / 4u][ar % 4u] = av;
+      let bc = select(e % T, e / TK, transB);
+      let bk = select(e / T, e % TK, transB);
+      let col = col0 + bc;
+      let kb = k0 + bk;
+      var bv = 0.0;
+      if (col < p.n && kb < p.k) { bv = b[select(kb * p.n + col, col * p.k + kb, transB)]; }
+      tileB[bk * 32u + bc / 4u][bc % 4u] = bv;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      let a0 = tileA[kk * 32u + lid.y];
+      let a1 = tileA[kk * 32u + 16u + lid.y];
+      let b0 = tileB[kk * 32u + lid.x];
+      let b1 = tileB[kk * 32u + 16u + lid.x];
+      for (var i = 0u; i < 4u; i++) {
+        acc[2u * i] = fma(vec4f(a0[i]), b0, acc[2u * i]);
+        acc[2u * i + 1u] = fma(vec4f(a0[i]), b1, acc[2u * i + 1u]);
+        acc[8u + 2u * i] = fma(vec4f(a1[i]), b0, acc[8u + 2u * i]);
+        acc[9u + 2u * i] = fma(vec4f(a1[i]), b1, acc[9u + 2u * i]);
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 8u; i++) {
+    let row = row0 + select(lid.y * 4u + i, 64u + lid.y * 4u + i - 4u, i >= 4u);
+    if (row >= p.m) { continue; }
+    for (var j = 0u; j < 8u; j++) {
+      let col = col0 + select(lid.x * 4u + j, 64u + lid.x * 4u + j - 4u, j >= 4u);
+      if (col >= p.n) { continue; }
+      let o = row * p.n + col;
+      var v = p.alpha * acc[2u * i + j / 4u][j % 4u];
+      if (p.beta != 0.0) { v += p.beta * c[o]; }
+      c[o] = v;
+    }
+  }
+}

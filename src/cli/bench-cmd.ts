@@ -4,32 +4,34 @@ import { UsageError } from '../core/errors.js';
 import { arenaBench } from '../bench/arena-bench.js';
 import { handoverBench } from '../bench/handover-bench.js';
 import { loadDataset } from '../train/data-node.js';
-import { parseFlags, usage, type FlagSpec } from './args.js';
+import { parseFlags, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
+import { printJson } from './output.js';
 import { ProgressBar } from './progress.js';
 
 const spec: FlagSpec = {
-  backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda' },
-  requires: { type: 'number', default: 200, help: 'handover: REQUIREs per mode' },
-  rate: { type: 'number', default: 20, help: 'handover: mean REQUIREs per second' },
+  backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda', choices: ['webgpu', 'cuda'] },
+  requires: { type: 'number', default: 200, help: 'handover: REQUIREs per mode', int: true, min: 1, max: 1_000_000 },
+  rate: { type: 'number', default: 20, help: 'handover: mean REQUIREs per second', min: 0, above: true, max: 100_000 },
   layers: { type: 'string', default: '512-512', help: 'handover: hidden layers of the MLP (Fashion-MNIST when installed, else digits)' },
-  'micro-batch': { type: 'number', default: 128, help: 'handover: micro-batch' },
-  'effective-batch': { type: 'number', help: 'handover: samples per optimizer step, accumulated over micro-batches (default: the micro-batch)' },
-  'mb': { type: 'number', default: 64, help: 'arena: bytes to zero-fill and copy, in MiB' },
-  json: { type: 'boolean', default: false, help: 'print one JSON object as the last line' },
+  'micro-batch': { type: 'number', default: 128, help: 'handover: micro-batch', int: true, min: 1, max: 65_536 },
+  'effective-batch': { type: 'number', help: 'handover: samples per optimizer step, accumulated over micro-batches (default: the micro-batch)', int: true, min: 1, max: 60_000 },
+  'mb': { type: 'number', default: 64, help: 'arena: bytes to zero-fill and copy, in MiB', min: 0, above: true, max: 65_536 },
+  json: { type: 'boolean', default: false, help: 'stdout: one JSON object {device, backend, ...figures}; the human lines go to stderr' },
 };
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const { flags: f, rest } = parseFlags(argv, spec);
   const which = rest[0];
-  if (which !== 'handover' && which !== 'arena') throw new UsageError(`${usage('bench handover|arena', spec)}`);
+  if (which !== 'handover' && which !== 'arena') throw new UsageError(which === undefined ? 'name the benchmark: handover or arena' : `unknown benchmark '${which}': use handover or arena`);
+  if (rest.length > 1) throw new UsageError(`unexpected argument '${rest[1]}'`);
   const dev = await openDevice(String(f.backend), (l) => console.error(l));
   try {
     if (which === 'arena') {
       const r = await arenaBench(dev, { bytes: Number(f.mb) * 2 ** 20, reps: 10, closes: 100, n: dev.info.software ? 128 : 1024 });
       console.log(`zero-fill ${r.zeroGBps.toFixed(2)} GB/s, device copy ${r.copyGBps.toFixed(2)} GB/s (zero-fill is ${r.zeroVsCopy.toFixed(2)}x the copy) over ${Number(f.mb)} MiB`);
       console.log(`gate close (64 queued matmuls, K=4): p50 ${r.closeP50Ms.toFixed(3)} ms, p99 ${r.closeP99Ms.toFixed(3)} ms, max ${r.closeMaxMs.toFixed(3)} ms over ${r.closes}`);
-      if (f.json) console.log(JSON.stringify({ device: dev.info.name, ...r }));
+      if (f.json) printJson(dev, dev.info.backend, { mb: Number(f.mb), ...r });
       return 0;
     }
     let data;
@@ -60,7 +62,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     console.log(`naive:    p50 ${r.naive.p50Ms.toFixed(2)} ms, p99 ${r.naive.p99Ms.toFixed(2)} ms, max ${r.naive.maxMs.toFixed(2)} ms over ${r.naive.n}`);
     console.log(`speedup (naive p50 / handover p50): ${r.speedup.toFixed(1)}x; training ${h.samplesPerSec.toFixed(0)} vs ${r.naive.samplesPerSec.toFixed(0)} samples/s`);
     if (f.json)
-      console.log(JSON.stringify({ p50Ms: h.p50Ms, p99Ms: h.p99Ms, maxMs: h.maxMs, naiveP50Ms: r.naive.p50Ms, naiveP99Ms: r.naive.p99Ms, speedup: r.speedup, device: dev.info.name, layers: cfg.layers, microBatch: mb, effectiveBatch: eb, handover: h, naive: r.naive }));
+      printJson(dev, dev.info.backend, { p50Ms: h.p50Ms, p99Ms: h.p99Ms, maxMs: h.maxMs, naiveP50Ms: r.naive.p50Ms, naiveP99Ms: r.naive.p99Ms, speedup: r.speedup, layers: cfg.layers, microBatch: mb, effectiveBatch: eb, handover: h, naive: r.naive });
     return 0;
   } finally {
     dev.destroy();

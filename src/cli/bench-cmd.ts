@@ -17,6 +17,7 @@ const spec: FlagSpec = {
   'micro-batch': { type: 'number', default: 128, help: 'handover: micro-batch', int: true, min: 1, max: 65_536 },
   'effective-batch': { type: 'number', help: 'handover: samples per optimizer step, accumulated over micro-batches (default: the micro-batch)', int: true, min: 1, max: 60_000 },
   'mb': { type: 'number', default: 64, help: 'arena: bytes to zero-fill and copy, in MiB', min: 0, above: true, max: 65_536 },
+  closes: { type: 'number', default: 100, help: 'arena: gate closes timed', int: true, min: 1, max: 100_000 },
   json: { type: 'boolean', default: false, help: 'stdout: one JSON object {device, backend, ...figures}; the human lines go to stderr' },
 };
 
@@ -28,7 +29,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const dev = await openDevice(String(f.backend), (l) => console.error(l));
   try {
     if (which === 'arena') {
-      const r = await arenaBench(dev, { bytes: Number(f.mb) * 2 ** 20, reps: 10, closes: 100, n: dev.info.software ? 128 : 1024 });
+      const r = await arenaBench(dev, { bytes: Number(f.mb) * 2 ** 20, reps: 10, closes: Number(f.closes), n: dev.info.software ? 128 : 1024 });
       console.log(`zero-fill ${r.zeroGBps.toFixed(2)} GB/s, device copy ${r.copyGBps.toFixed(2)} GB/s (zero-fill is ${r.zeroVsCopy.toFixed(2)}x the copy) over ${Number(f.mb)} MiB`);
       console.log(`gate close (64 queued matmuls, K=4): p50 ${r.closeP50Ms.toFixed(3)} ms, p99 ${r.closeP99Ms.toFixed(3)} ms, max ${r.closeMaxMs.toFixed(3)} ms over ${r.closes}`);
       if (f.json) printJson(dev, dev.info.backend, { mb: Number(f.mb), ...r });

@@ -4,6 +4,7 @@
 // line naming what was wrong and what to do (exit code 2).
 import { NoAdapterError } from '../core/errors.js';
 import { ModelError } from '../onnx/errors.js';
+import { SchedParameterError, TraceFileError } from '../sched/errors.js';
 
 interface SystemError {
   code?: string;
@@ -17,7 +18,9 @@ interface SystemError {
 /** One line for an error a user caused, or null when it is not one. */
 export function userErrorLine(e: unknown): string | null {
   if (e instanceof NoAdapterError) return `${e.message.split('\n')[0]} (or choose the other backend with --backend)`;
-  if (e instanceof ModelError) return `${e.message.split('\n')[0]}; is it a valid ONNX model?`;
+  if (e instanceof ModelError) return e.message.split('\n')[0]!;
+  if (e instanceof TraceFileError) return e.message.split('\n')[0]!;
+  if (e instanceof SchedParameterError) return `${e.parameter} '${String(e.value)}' is not valid: expected ${e.expected}`;
   if (!(e instanceof Error)) return null;
   const s = e as Error & SystemError;
   switch (s.code) {

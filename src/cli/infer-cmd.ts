@@ -50,11 +50,11 @@ export async function inferCommand(argv: string[]): Promise<number> {
   const log = (l: string) => console.log(l);
   const step = (l: string) => console.error(`infer: ${l}`);
 
+  const graph = parseModel(readModelFile(file), file); // a bad file fails here, before the device opens
   const dev = await openDevice(String(flags.backend), (l) => console.error(l));
   const arena = new Arena(dev, { bytes: (flags['arena-mb'] as number) * 1024 * 1024 });
   try {
     const store = new ModelStore(arena);
-    const graph = parseModel(readModelFile(file), file);
     const firstSymbol = graph.inputs.flatMap((io) => io.dims).find((d): d is string => typeof d === 'string');
     const inputs = randomInputs(graph, (s) => (s === firstSymbol ? batch : 1), seeded(flags.seed as number));
     const name = 'model';

@@ -29,5 +29,5 @@ export function printJson(dev: Pick<GpuDevice, 'info'> | string | null, backend:
   const line = JSON.stringify({ device, backend: backend ?? (typeof dev === 'object' && dev ? dev.info.backend : null), ...rest });
   if (jsonMode && written) throw new Error('printJson called twice in one --json run');
   written = true;
-  process.stdout.write(`${line}\n`);
+  (saved ?? console.log)(line);
 }

@@ -8,21 +8,21 @@ import type { TensorData } from '../src/infer/store.js';
 import { buildSystem, MODELS, MODEL_SIZES, type DemoSystem } from './system.js';
 import { ArenaStrip, drawLatency, drawSeries, pageKinds } from './views.js';
 import { verifyWithOrt } from './verify.js';
+import { fetchGzipText, gunzipIfNeeded } from './fetch-text.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 function fatal(text: string): void {
   $('app').hidden = true;
+  $('adapter').dataset.state = 'failed';
+  $('adapter').textContent = 'The demo could not start.';
   $('fatal').hidden = false;
   $('fatal-text').textContent = text;
 }
 $('reload').addEventListener('click', () => location.reload());
 
 async function loadDigits() {
-  const res = await fetch('digits.csv.gz');
-  if (!res.ok) throw new Error(`digits.csv.gz: HTTP ${res.status}`);
-  const text = await new Response(res.body!.pipeThrough(new DecompressionStream('gzip'))).text();
-  return parseDigits(text, 0);
+  return parseDigits(await fetchGzipText('digits.csv.gz'), 0);
 }
 
 interface State {
@@ -204,7 +204,7 @@ async function boot(): Promise<void> {
         (e.target as HTMLSelectElement).value = 'manual';
         return;
       }
-      const text = await new Response(res.body!.pipeThrough(new DecompressionStream('gzip'))).text();
+      const text = await gunzipIfNeeded(new Uint8Array(await res.arrayBuffer()));
       const times = text.trim().split('\n').slice(1).map((l) => Date.parse(l.split(',')[0]!.replace(' ', 'T') + 'Z') / 1000);
       const t0 = times[0]!;
       st.trace = { name: 'azure', durationS: 0, intervalS: 0, models: MODELS.length, timeScale: 12, rates: [], regimes: [], arrivals: times.map((t, k) => ({ t: (t - t0) / 12, model: k % MODELS.length })) };

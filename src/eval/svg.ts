@@ -103,7 +103,7 @@ export function bars(f: Frame, title: string, id: string, categories: string[], 
   const x0 = f.left;
   const groupW = (f.width - f.right - f.left) / Math.max(1, categories.length);
   const barW = (groupW * 0.8) / Math.max(1, series.length);
-  const parts = [axes(f, { scale: () => -100, ticks: [], label: '' }, { scale: y, ticks: ticks(0, top, false), label: yLabel })];
+  const parts = [axes(f, { scale: () => -100, ticks: [], label: 'system' }, { scale: y, ticks: ticks(0, top, false), label: yLabel })];
   categories.forEach((c, i) => {
     const gx = x0 + i * groupW + groupW * 0.1;
     parts.push(`<text x="${(gx + groupW * 0.4).toFixed(1)}" y="${f.height - f.bottom + 16}" text-anchor="middle" font-size="12">${esc(c)}</text>`);

@@ -40,6 +40,7 @@ function yAxis(ctx: CanvasRenderingContext2D, top: number, bottom: number, right
     ctx.fillText((f * max).toFixed(digits), LEFT - 4, y);
   }
   ctx.save();
+  ctx.font = '10px system-ui';
   ctx.translate(12, (top + bottom) / 2);
   ctx.rotate(-Math.PI / 2);
   ctx.textAlign = 'center';
@@ -56,7 +57,11 @@ function xAxis(ctx: CanvasRenderingContext2D, y: number, right: number, ticks: [
   ctx.fillStyle = AXIS;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
-  for (const [x, text] of ticks) ctx.fillText(text, x, y + 3);
+  ticks.forEach(([x, text], i) => {
+    ctx.textAlign = i === 0 ? 'left' : i === ticks.length - 1 ? 'right' : 'center';
+    ctx.fillText(text, x, y + 3);
+  });
+  ctx.textAlign = 'center';
   ctx.fillText(label, (LEFT + W) / 2, H - 12);
 }
 
@@ -95,7 +100,7 @@ export function drawPanels(canvas: HTMLCanvasElement, panels: Panel[], xLabel: s
     ctx.textBaseline = 'top';
     ctx.fillText(`now ${vals[vals.length - 1]!.toFixed(p.digits)}`, right, top);
   });
-  xAxis(ctx, H - BOTTOM, right, [[px(0), `-${n - 1}`], [px(n - 1), 'now']], xLabel, W, H);
+  xAxis(ctx, H - BOTTOM, right, [[px(0), `${n - 1} steps ago`], [px(n - 1), 'now']], xLabel, W, H);
 }
 
 /** A histogram of request latencies (ms) with the SLO line; returns compliance and percentiles. */

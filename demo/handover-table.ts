@@ -47,11 +47,14 @@ export function handoverRow(r: HandoverReport, tS: number): HTMLTableRowElement 
 export function eventCells(e: SchedEvent): string[] | null {
   const t = (e.t / 1000).toFixed(1);
   if (e.kind === 'load') return [t, `cold start: load ${e.model ?? ''}`.trim(), MiB(e.bytes), NONE, NONE, NONE, msText(e.ms), msText(e.ms), NONE];
-  if (e.kind === 'release' || e.kind === 'idle') return [t, `${e.kind === 'idle' ? 'idle' : 'release'}${e.model ? ` ${e.model}` : ''}: back to training (${e.reason})`, MiB(e.bytes), NONE, NONE, NONE, NONE, msText(e.ms), NONE];
+  if (e.kind === 'release' || e.kind === 'idle') return [t, `${e.kind === 'idle' ? `${e.model ?? 'model'} idle` : 'reserve trimmed'}: memory back to training`, MiB(e.bytes), NONE, NONE, NONE, NONE, msText(e.ms), NONE];
   return null;
 }
 
 export function eventRow(e: SchedEvent): HTMLTableRowElement | null {
   const cells = eventCells(e);
-  return cells ? row(cells, e.kind === 'load' ? 'load' : 'release') : null;
+  if (!cells) return null;
+  const tr = row(cells, e.kind === 'load' ? 'load' : 'release');
+  tr.title = e.reason; // the scheduler's reason, on hover
+  return tr;
 }

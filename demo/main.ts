@@ -127,7 +127,7 @@ function startViews(st: State): void {
       drawPanels($('train-chart') as HTMLCanvasElement, [
         { values: tl.map((p) => p.loss), color: '#c9503c', label: 'loss (nats)', digits: 2 },
         { values: rates, color: '#4a9d5b', label: 'samples/s', digits: 0 },
-        { values: tl.map((p) => p.microBatch), color: '#3b6fd8', label: 'micro-batch', digits: 0 },
+        { values: tl.map((p) => p.microBatch), color: '#3b6fd8', label: 'micro-batch (rows)', digits: 0 },
       ], 'training step (the last 120)');
       const losses = tl.map((p) => p.loss).filter(Number.isFinite);
       if (s.job.error) console.error('training stopped:', s.job.error);

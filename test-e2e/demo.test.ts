@@ -56,7 +56,7 @@ describe.skipIf(!haveChromium || !built)('browser demo (headless Chromium, WebGP
     const before = (await page.$eval('#arena', (e) => (e as HTMLElement).dataset.kinds ?? '')) as string;
     await page.click('#burst');
     await page.waitForSelector('#handovers tr.handover', { timeout: 300_000 });
-    const cells = await page.$$eval('#handovers tr.handover:first-child td', (tds) => tds.map((t) => t.textContent ?? ''));
+    const cells = await page.$$eval('#handovers tr.handover', (rows) => [...rows[0]!.querySelectorAll('td')].map((t) => t.textContent ?? ''));
     const head = await page.$$eval('#handovers th', (ths) => ths.map((t) => t.textContent ?? ''));
     expect(cells).toHaveLength(head.length);
     expect(Number.parseFloat(cells[head.indexOf('total (ms)')]!)).toBeGreaterThan(0);

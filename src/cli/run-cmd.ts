@@ -21,7 +21,7 @@ import { openDevice } from './open-device.js';
 import { ProgressBar } from './progress.js';
 
 export const runSpec: FlagSpec = {
-  workload: { type: 'string', default: 'vision', help: 'vision (MLP instances) or llm (the Azure LLM trace on the KV model, beside training)', choices: ['vision', 'llm'] },
+  workload: { type: 'string', default: 'vision', help: 'vision (MLP instances) or llm (the Azure LLM trace on the KV model, beside training)' },
   trace: { type: 'string', default: 'burst', help: 'light, heavy, burst, skewed (or azure)' },
   'trace-file': { type: 'string', help: 'play the Azure LLM trace from this path (read in place, never copied)' },
   systems: { type: 'string', help: 'comma-separated: handover, naive, sp50, sp75, taskswitch, infer-only (default handover,sp75,taskswitch; llm: handover,sp50,sp75,infer-only)' },

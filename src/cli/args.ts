@@ -109,8 +109,9 @@ export function usage(cmd: string, spec: FlagSpec): string {
     .filter(([k]) => k !== 'help')
     .map(([k, s]) => {
       const range = s.type === 'number' && (s.min !== undefined || s.max !== undefined) ? `; ${rangeText(s)}` : '';
-      const choices = s.choices ? `; one of ${s.choices.join(', ')}` : '';
-      const dflt = s.default !== undefined && !(Array.isArray(s.default) && s.default.length === 0) ? ` (default ${JSON.stringify(s.default)})` : '';
+      const choices = s.choices && !s.choices.every((c) => s.help.includes(c)) ? `; one of ${s.choices.join(', ')}` : '';
+      const shown = s.default !== undefined && s.type !== 'boolean' && !(Array.isArray(s.default) && s.default.length === 0);
+      const dflt = shown ? ` (default ${JSON.stringify(s.default)})` : '';
       return `  --${k}${s.type === 'boolean' ? '' : ' <' + s.type + '>'}  ${s.help}${range}${choices}${dflt}`;
     });
   return `usage: handover ${cmd}\n${lines.join('\n')}\n  --help  show this help`;

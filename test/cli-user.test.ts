@@ -2,7 +2,8 @@
 // exit 0, and every user error is one line that names the flag or file and
 // what to do, exit code 2, no stack trace, before any device opens (the
 // device opener is watched: a user error must never reach it).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,12 @@ describe('user errors: one line, exit 2, no stack trace, no device opened', () =
       const d = await cli(['train-dist', '--gpus', '1']);
       expect(d.code).toBe(2);
       expect(d.err.at(-1)).toMatch(/train-dist runs on CUDA and the addon is not built/);
+      if (existsSync('native-cuda/build/handover_cuda.node') && spawnSync('nvidia-smi', ['-L']).status !== 0) {
+        delete process.env.HANDOVER_CUDA_ADDON; // the built addon, on a machine without a GPU or driver
+        const g = await cli(['device', '--backend', 'cuda']);
+        expect(g.code).toBe(2);
+        expect(g.err.at(-1)).toMatch(/CUDA backend unavailable: .*; run on a machine with an NVIDIA GPU and its driver, or use --backend webgpu$/);
+      }
     } finally {
       if (prev === undefined) delete process.env.HANDOVER_CUDA_ADDON;
       else process.env.HANDOVER_CUDA_ADDON = prev;

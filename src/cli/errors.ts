@@ -3,6 +3,7 @@
 // have, no CUDA GPU, a model file that is not a valid model. Each becomes one
 // line naming what was wrong and what to do (exit code 2).
 import { NoAdapterError } from '../core/errors.js';
+import { CudaUnavailableError } from '../cuda/errors.js';
 import { ModelError } from '../onnx/errors.js';
 import { SchedParameterError, TraceFileError } from '../sched/errors.js';
 
@@ -17,6 +18,10 @@ interface SystemError {
 
 /** One line for an error a user caused, or null when it is not one. */
 export function userErrorLine(e: unknown): string | null {
+  if (e instanceof CudaUnavailableError) {
+    const line = e.message.split('\n')[0]!;
+    return /not built|--backend webgpu/.test(line) ? line : `${line}; run on a machine with an NVIDIA GPU and its driver, or use --backend webgpu`;
+  }
   if (e instanceof NoAdapterError) return `${e.message.split('\n')[0]} (or choose the other backend with --backend)`;
   if (e instanceof ModelError) return e.message.split('\n')[0]!;
   if (e instanceof TraceFileError) return e.message.split('\n')[0]!;

@@ -72,6 +72,11 @@ describe('report charts', () => {
     expect(mem.match(/class="phase-light"/g)).toHaveLength(1);
     expect(mem).toContain('HEAVY 124 req/s');
     expect(mem).toContain('LIGHT 0.8 req/s');
+    // consecutive intervals of one regime make one band, labelled with their mean rate
+    const merged = renderReport(report([system('handover', 0.9, 1), system('sp75', 0.8, 2)], { intervalS: 10, regimes: ['heavy', 'heavy', 'light'], rates: [100, 140, 1] }));
+    const m2 = /<svg id="plot-memory-0"[\s\S]*?<\/svg>/.exec(merged)![0];
+    expect(m2.match(/class="phase-heavy"/g)).toHaveLength(1);
+    expect(m2).toContain('HEAVY 120 req/s, 0.0-20.0 s');
     const none = renderReport(report([system('handover', 0.9, 1), system('sp75', 0.8, 2)]));
     expect(none).not.toContain('class="phase-');
   });

@@ -98,7 +98,7 @@ export function renderReport(report: RunReport): string {
   const compliance = bars(FRAME, 'SLO compliance: measured and predicted by the queueing model', 'plot-compliance', names, [
     { label: 'measured', color: '#1f77b4', values: systems.map((s) => s.sloCompliance) },
     { label: 'predicted', color: '#aec7e8', values: systems.map((s) => s.predictedCompliance) },
-  ], 'SLO compliance (% of requests)', 1.1, pct);
+  ], 'SLO compliance (% of requests)', 1.1, pct, (v) => `${Math.round(v * 100)}%`);
   const throughput = bars(FRAME, 'Training throughput over the run', 'plot-throughput', names, [{ label: 'samples/s', color: '#2ca02c', values: systems.map((s) => s.trainSamplesPerSec) }], 'training throughput (samples/s)', undefined, (v) => v.toFixed(0));
   const archs = m.architectures.map((a) => `${a.label} (${(a.bytes / 1024).toFixed(0)} KiB): exec ${a.execMs.toFixed(2)} ms, load ${a.loadMs.toFixed(2)} ms, SLO ${a.sloMs.toFixed(1)} ms`).join('; ');
   return `<!doctype html>

@@ -46,20 +46,38 @@ export function verdict(systems: SystemResult[]): string {
   }).join('; ') + '.';
 }
 
-/** Shaded bands behind a plot, one per trace interval, labelled HEAVY or LIGHT with the interval's rate. */
+/** Runs of consecutive intervals in the same regime: [regime, first interval, intervals, mean rate]. */
+function runsOf(phases: TracePhases): { regime: 'light' | 'heavy'; first: number; count: number; rate: number | undefined }[] {
+  const runs: { regime: 'light' | 'heavy'; first: number; count: number; rate: number | undefined }[] = [];
+  phases.regimes.forEach((regime, i) => {
+    const last = runs[runs.length - 1];
+    if (last && last.regime === regime) last.count++;
+    else runs.push({ regime, first: i, count: 1, rate: undefined });
+  });
+  for (const r of runs) {
+    const rates = phases.rates.slice(r.first, r.first + r.count);
+    r.rate = rates.length === r.count ? rates.reduce((a, b) => a + b, 0) / r.count : undefined;
+  }
+  return runs;
+}
+
+/**
+ * Shaded bands behind a plot, one per run of HEAVY or LIGHT intervals, each
+ * labelled with its regime and mean rate where it is wide enough for the text
+ * (the band's tooltip always has both).
+ */
 export function phaseBands(f: Frame, x: Scale, tEnd: number, phases: TracePhases | undefined): string {
   if (!phases || phases.regimes.length === 0 || !(phases.intervalS > 0)) return '';
   const parts: string[] = [];
-  phases.regimes.forEach((regime, i) => {
-    const t0 = i * phases.intervalS;
-    if (t0 >= tEnd) return;
-    const t1 = Math.min(tEnd, t0 + phases.intervalS);
+  for (const run of runsOf(phases)) {
+    const t0 = run.first * phases.intervalS;
+    if (t0 >= tEnd) break;
+    const t1 = Math.min(tEnd, t0 + run.count * phases.intervalS);
     const [x0, x1] = [x(t0), x(t1)];
-    const fill = regime === 'heavy' ? '#fde0dd' : '#e5f5e0';
-    const rate = phases.rates[i];
-    const label = `${regime.toUpperCase()}${rate === undefined ? '' : ` ${rate.toFixed(rate >= 10 ? 0 : 1)} req/s`}`;
-    parts.push(`<rect class="phase-${regime}" x="${x0.toFixed(1)}" y="${f.top}" width="${(x1 - x0).toFixed(1)}" height="${f.height - f.top - f.bottom}" fill="${fill}"><title>${esc(`${label}, ${t0.toFixed(1)}-${t1.toFixed(1)} s`)}</title></rect>`);
-    parts.push(`<text x="${((x0 + x1) / 2).toFixed(1)}" y="${f.top + 24}" text-anchor="middle" font-size="11" fill="#555">${esc(label)}</text>`);
-  });
+    const fill = run.regime === 'heavy' ? '#fde0dd' : '#e5f5e0';
+    const label = `${run.regime.toUpperCase()}${run.rate === undefined ? '' : ` ${run.rate.toFixed(run.rate >= 10 ? 0 : 1)} req/s`}`;
+    parts.push(`<rect class="phase-${run.regime}" x="${x0.toFixed(1)}" y="${f.top}" width="${(x1 - x0).toFixed(1)}" height="${f.height - f.top - f.bottom}" fill="${fill}"><title>${esc(`${label}, ${t0.toFixed(1)}-${t1.toFixed(1)} s`)}</title></rect>`);
+    if (x1 - x0 >= label.length * 6.5) parts.push(`<text x="${((x0 + x1) / 2).toFixed(1)}" y="${f.top + 24}" text-anchor="middle" font-size="11" fill="#555">${esc(label)}</text>`);
+  }
   return parts.join('');
 }

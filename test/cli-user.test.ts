@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commandNames, run } from '../src/cli/main.js';
 import * as opener from '../src/cli/open-device.js';
 import { buildModel } from '../src/onnx/writer.js';
@@ -30,6 +30,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => busy.listen({ host: '127.0.0.1', port: 0 }, () => r()));
   busyPort = (busy.address() as { port: number }).port;
 });
+afterEach(() => vi.restoreAllMocks()); // a failed assertion must not leave openDevice spied for the next case
 afterAll(async () => {
   await new Promise<void>((r) => busy.close(() => r()));
   rmSync(dir, { recursive: true, force: true });
@@ -91,6 +92,10 @@ describe('user errors: one line, exit 2, no stack trace, no device opened', () =
     ['bad trace kind', () => ['tune', '--trace', 'spiky'], /--trace must be one of light, heavy, burst, skewed, azure/],
     ['unknown benchmark', () => ['bench', 'disk'], /unknown benchmark 'disk': use handover or arena/],
     ['bench without a name', () => ['bench'], /name the benchmark: handover or arena/],
+    ['bench with bad layers', () => ['bench', 'handover', '--layers', '0'], /--layers must be hidden widths like 512-512, got '0'/],
+    ['a file that is not a model (serve)', () => ['serve', '--model', `m=${join(dir, 'garbage.onnx')}`], /garbage\.onnx is not a valid ONNX/],
+    ['a file that is not a model (run --model-file)', () => ['run', '--model-file', join(dir, 'garbage.onnx')], /garbage\.onnx is not a valid ONNX/],
+    ['optest on a file that is not a table', () => ['optest', join(dir, 'garbage.onnx')], /garbage\.onnx: not valid JSONC.*\(is it an operator test table, \.jsonc\?\)/],
     ['bad host', () => ['serve', '--model', `m=${model}`, '--host', '999.1.1.1', '--port', '0'], /not an address of this machine; use --host 127\.0\.0\.1/],
     ['port in use', () => ['serve', '--model', `m=${model}`, '--port', String(busyPort)], /is in use; stop the other server or choose another with --port/],
     ['serve model is a directory', () => ['serve', '--model', `m=${dir}`], /is a directory/],

@@ -26,6 +26,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const which = rest[0];
   if (which !== 'handover' && which !== 'arena') throw new UsageError(which === undefined ? 'name the benchmark: handover or arena' : `unknown benchmark '${which}': use handover or arena`);
   if (rest.length > 1) throw new UsageError(`unexpected argument '${rest[1]}'`);
+  if (String(f.layers).split('-').some((h) => !/^[1-9]\d*$/.test(h))) throw new UsageError(`--layers must be hidden widths like 512-512, got '${f.layers}'`);
   const dev = await openDevice(String(f.backend), (l) => console.error(l));
   try {
     if (which === 'arena') {

@@ -5,6 +5,7 @@
 import { NoAdapterError } from '../core/errors.js';
 import { CudaUnavailableError } from '../cuda/errors.js';
 import { ModelError } from '../onnx/errors.js';
+import { OpTableFormatError } from '../optest/errors.js';
 import { SchedParameterError, TraceFileError } from '../sched/errors.js';
 
 interface SystemError {
@@ -24,6 +25,7 @@ export function userErrorLine(e: unknown): string | null {
   }
   if (e instanceof NoAdapterError) return `${e.message.split('\n')[0]} (or choose the other backend with --backend)`;
   if (e instanceof ModelError) return e.message.split('\n')[0]!;
+  if (e instanceof OpTableFormatError) return `${e.message.split('\n')[0]!} (is it an operator test table, .jsonc?)`;
   if (e instanceof TraceFileError) return e.message.split('\n')[0]!;
   if (e instanceof SchedParameterError) return `${e.parameter} '${String(e.value)}' is not valid: expected ${e.expected}`;
   if (!(e instanceof Error)) return null;

@@ -3,13 +3,12 @@
 // (load-then-run and pipelined), and with --check compares with onnxruntime-node.
 import { Arena } from '../core/arena.js';
 import { UsageError } from '../core/errors.js';
-import { parseModel } from '../onnx/loader.js';
 import { compare, runOrt } from '../infer/ort.js';
 import { randomInputs } from '../infer/random-inputs.js';
 import { ModelStore } from '../infer/store.js';
-import { readModelFile } from '../infer/model-file.js';
 import { gpuOps } from '../infer/ops/index.js';
-import { ARENA_MB_MAX, intFlag, parseFlags, readableFile, usage, type FlagSpec } from './args.js';
+import { ARENA_MB_MAX, intFlag, parseFlags, usage, type FlagSpec } from './args.js';
+import { checkModelFile } from './model-check.js';
 import { printJson } from './output.js';
 import { ProgressBar } from './progress.js';
 import { openDevice } from './open-device.js';
@@ -46,11 +45,10 @@ export async function inferCommand(argv: string[]): Promise<number> {
   if (!file) throw new UsageError(`--model is required\n${usage('infer --model FILE [flags]', inferSpec)}`);
   const batch = intFlag(flags, 'batch');
   const runs = intFlag(flags, 'runs');
-  readableFile(file, '--model');
   const log = (l: string) => console.log(l);
   const step = (l: string) => console.error(`infer: ${l}`);
 
-  const graph = parseModel(readModelFile(file), file); // a bad file fails here, before the device opens
+  const graph = checkModelFile(file, '--model'); // a bad file fails here, before the device opens
   const dev = await openDevice(String(flags.backend), (l) => console.error(l));
   const arena = new Arena(dev, { bytes: (flags['arena-mb'] as number) * 1024 * 1024 });
   try {

@@ -4,7 +4,7 @@
 import { UsageError } from '../core/errors.js';
 import { describe } from '../optest/runner.js';
 import { runTables } from '../optest/session.js';
-import { defaultTableDir, tableFiles } from '../optest/table.js';
+import { defaultTableDir, readTable, tableFiles } from '../optest/table.js';
 import { parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
 import { printJson } from './output.js';
@@ -25,6 +25,7 @@ export async function optestCommand(argv: string[]): Promise<number> {
   }
   const files = tableFiles(rest.length > 0 ? rest : [defaultTableDir()]);
   if (files.length === 0) throw new UsageError(`no .jsonc files in ${rest.join(', ') || defaultTableDir()}\n${usage(USAGE, spec)}`);
+  for (const f of files) readTable(f); // a file that is not a table fails here, before the device opens
   const dev = await openDevice(String(flags.backend), (l) => console.error(l));
   try {
     const { summary } = await runTables(dev, files, (r) => console.log(describe(r)));

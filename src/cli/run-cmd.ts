@@ -16,6 +16,7 @@ import { parseSystems } from '../sched/systems.js';
 import { generateTrace, TRACE_KINDS, type Trace, type TraceKind } from '../sched/traces.js';
 import { loadDigits } from '../train/data-node.js';
 import { intFlag, parseFlags, readableFile, usage, type FlagSpec } from './args.js';
+import { checkModelFile } from './model-check.js';
 import { printJson } from './output.js';
 import { openDevice } from './open-device.js';
 import { ProgressBar } from './progress.js';
@@ -108,7 +109,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (workload !== 'vision') throw new UsageError(`--workload must be vision or llm, got '${workload}'`);
   for (const f of ['model', 'max-context', 'max-batch', 'block-tokens']) if (flags[f] !== undefined) throw new UsageError(`--${f} is for --workload llm`);
   const systems = systemsOf(String(flags.systems ?? 'handover,sp75,taskswitch'));
-  for (const f of flags['model-file'] as string[]) readableFile(f, '--model-file');
+  for (const f of flags['model-file'] as string[]) checkModelFile(f, '--model-file');
   if (flags['trace-file'] !== undefined) readableFile(String(flags['trace-file']), '--trace-file');
   if (systems.length === 0) throw new UsageError('--systems names no system');
   const models = intFlag(flags, 'models');

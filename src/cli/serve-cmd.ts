@@ -9,6 +9,7 @@ import { createServer } from '../serve/server.js';
 import { startServeTraining } from '../colocate/serve-training.js';
 import { ARENA_MB_MAX, intFlag, parseFlags, readableFile, usage, type FlagSpec } from './args.js';
 import { checkListen } from './listen-check.js';
+import { checkModelFile } from './model-check.js';
 import { openDevice } from './open-device.js';
 
 /** Default arena: this fraction of the largest buffer the device allows. */
@@ -71,6 +72,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   if (!(bodyLimit > 0)) throw new UsageError('--body-limit-mb must be positive');
   const maxRuns = intFlag(flags, 'max-runs');
 
+  for (const m of models) checkModelFile(m.file, `model file (for '${m.name}')`);
   await checkListen(String(flags.host), port);
   const log = (l: string) => console.error(l);
   const device = await openDevice(String(flags.backend), log);

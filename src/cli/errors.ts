@@ -21,7 +21,7 @@ interface SystemError {
 export function userErrorLine(e: unknown): string | null {
   if (e instanceof CudaUnavailableError) {
     const line = e.message.split('\n')[0]!;
-    return /not built|--backend webgpu/.test(line) ? line : `${line}; run on a machine with an NVIDIA GPU and its driver, or use --backend webgpu`;
+    return /not built|--backend webgpu|NVIDIA GPU/.test(line) ? line : `${line}; run on a machine with an NVIDIA GPU and its driver, or use --backend webgpu`;
   }
   if (e instanceof NoAdapterError) return `${e.message.split('\n')[0]} (or choose the other backend with --backend)`;
   if (e instanceof ModelError) return e.message.split('\n')[0]!;

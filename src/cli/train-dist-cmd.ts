@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { addonPath } from '../cuda/addon.js';
 import { CudaUnavailableError } from '../cuda/errors.js';
 import type { GpuRankOptions, GpuRankResult } from '../dist/gpu-rank.js';
-import { launch } from '../dist/launch.js';
+import { launch, RankFailedError } from '../dist/launch.js';
 import { percentile } from '../train/run.js';
 import { ARENA_MB_MAX, intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 import { printJson } from './output.js';
@@ -66,6 +66,10 @@ export async function trainDistCommand(argv: string[]): Promise<number> {
     options,
     env: () => ({ NCCL_RUNTIME_CONNECT: '0' }), // connect at init, not inside the first all-reduce
     log: (rank, line) => console.error(`train-dist: rank ${rank}: ${line}`),
+  }).catch((e: unknown) => {
+    // A rank that found no usable GPU or driver is the user's machine, not a bug: one line, exit 2.
+    const m = e instanceof RankFailedError ? /^CudaUnavailableError: CUDA backend unavailable: (.*)$/.exec(e.reason) : null;
+    throw m ? new CudaUnavailableError(`rank ${(e as RankFailedError).rank}: ${m[1]}; train-dist needs NVIDIA GPUs and their driver`) : e;
   });
   const samples = results.reduce((s, r) => s + r.samples, 0);
   const seconds = Math.max(...results.map((r) => r.seconds));

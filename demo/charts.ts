@@ -37,7 +37,8 @@ function yAxis(ctx: CanvasRenderingContext2D, top: number, bottom: number, right
     ctx.moveTo(LEFT + 1, y);
     ctx.lineTo(right, y);
     ctx.stroke();
-    ctx.fillText((f * max).toFixed(digits), LEFT - 4, y);
+    const v = f * max;
+    ctx.fillText(digits === 0 && !Number.isInteger(v) ? v.toFixed(1) : v.toFixed(digits), LEFT - 4, y);
   }
   ctx.save();
   ctx.font = '10px system-ui';

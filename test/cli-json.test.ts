@@ -4,11 +4,11 @@
 // `backend`, in every command. train-dist needs CUDA GPUs: here it must fail
 // with one line (exit 2) and no stdout.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel } from '../src/onnx/writer.js';
+import { writeReluModel } from './helpers/relu-model.js';
 import { defaultTableDir } from '../src/optest/table.js';
 import { repoRoot, writeCliEntry } from './helpers/serve-child.js';
 
@@ -16,11 +16,7 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'handover-cli-json-'));
   writeCliEntry(dir);
-  writeFileSync(join(dir, 'relu.onnx'), buildModel({
-    inputs: [{ name: 'x', type: 'float32', dims: ['batch', 3] }],
-    outputs: [{ name: 'y', type: 'float32', dims: ['batch', 3] }],
-    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
-  }));
+  writeReluModel(join(dir, 'relu.onnx'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commandNames, run } from '../src/cli/main.js';
 import * as opener from '../src/cli/open-device.js';
-import { buildModel } from '../src/onnx/writer.js';
+import { writeReluModel } from './helpers/relu-model.js';
 
 let dir: string;
 let model: string;
@@ -19,12 +19,7 @@ let busyPort: number;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'handover-cli-user-'));
-  model = join(dir, 'relu.onnx');
-  writeFileSync(model, buildModel({
-    inputs: [{ name: 'x', type: 'float32', dims: ['batch', 3] }],
-    outputs: [{ name: 'y', type: 'float32', dims: ['batch', 3] }],
-    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
-  }));
+  model = writeReluModel(join(dir, 'relu.onnx'));
   writeFileSync(join(dir, 'garbage.onnx'), 'this is not a protobuf at all \u0000\u0001');
   busy = createServer();
   await new Promise<void>((r) => busy.listen({ host: '127.0.0.1', port: 0 }, () => r()));

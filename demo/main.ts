@@ -6,23 +6,25 @@ import { generateTrace, type Trace } from '../src/sched/traces.js';
 import type { SystemName } from '../src/sched/systems.js';
 import type { TensorData } from '../src/infer/store.js';
 import { buildSystem, MODELS, MODEL_SIZES, type DemoSystem } from './system.js';
-import { ArenaStrip, drawLatency, drawSeries, pageKinds } from './views.js';
+import { ArenaStrip, pageKinds } from './views.js';
+import { drawLatencyHistogram, drawPanels } from './charts.js';
+import { handoverRow, eventRow } from './handover-table.js';
 import { verifyWithOrt } from './verify.js';
+import { fetchGzipText, gunzipIfNeeded } from './fetch-text.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 function fatal(text: string): void {
   $('app').hidden = true;
+  $('adapter').dataset.state = 'failed';
+  $('adapter').textContent = 'The demo could not start.';
   $('fatal').hidden = false;
   $('fatal-text').textContent = text;
 }
 $('reload').addEventListener('click', () => location.reload());
 
 async function loadDigits() {
-  const res = await fetch('digits.csv.gz');
-  if (!res.ok) throw new Error(`digits.csv.gz: HTTP ${res.status}`);
-  const text = await new Response(res.body!.pipeThrough(new DecompressionStream('gzip'))).text();
-  return parseDigits(text, 0);
+  return parseDigits(await fetchGzipText('digits.csv.gz'), 0);
 }
 
 interface State {
@@ -89,24 +91,12 @@ function startArrivals(st: State): void {
 
 function logHandovers(st: State): void {
   const body = $('handovers').querySelector('tbody')!;
-  const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '-');
   const reports = st.sys.trainer.handovers;
-  for (; st.logged < reports.length; st.logged++) {
-    const r = reports[st.logged]!;
-    const tr = document.createElement('tr');
-    if (r.freedBytes > 0) tr.className = 'handover'; // training shrank: a real handover
-    tr.dataset.totalMs = String(r.totalMs);
-    const what = r.freedBytes > 0 ? `require${r.discarded ? ', discarded a micro-batch' : ''}` : 'require (free pages sufficed)';
-    tr.innerHTML = `<td>${(performance.now() / 1000).toFixed(1)} s</td><td>${what}</td><td>${(r.requestedBytes / 2 ** 20).toFixed(2)} MiB</td>` +
-      `<td>${fmt(r.closeMs)}</td><td>${fmt(r.discardMs)}</td><td>${fmt(r.reclaimMs)}</td><td>${fmt(r.totalMs)} ms</td><td>${r.microBatch}</td>`;
-    body.prepend(tr);
-  }
+  for (; st.logged < reports.length; st.logged++) body.prepend(handoverRow(reports[st.logged]!, performance.now() / 1000));
   const events = st.sys.core.log.since(st.eventsSeen);
   for (const e of events.events) {
-    if (e.kind !== 'release' && e.kind !== 'load' && e.kind !== 'idle') continue;
-    const tr = document.createElement('tr');
-    tr.innerHTML = `<td>${(e.t / 1000).toFixed(1)} s</td><td>${e.kind}${e.model ? ' ' + e.model : ''}</td><td>${(e.bytes / 2 ** 20).toFixed(2)} MiB</td><td colspan="3">${e.reason}</td><td>${e.ms !== undefined ? e.ms.toFixed(1) + ' ms' : ''}</td><td></td>`;
-    body.prepend(tr);
+    const tr = eventRow(e);
+    if (tr) body.prepend(tr);
   }
   st.eventsSeen = events.next;
   while (body.children.length > 200) body.lastChild!.remove();
@@ -134,11 +124,11 @@ function startViews(st: State): void {
       $('arena-stats').textContent = `${a.pages} pages of ${a.pageBytes / 1024} KiB: train ${a.train}, infer ${a.infer}, free ${a.free} (reserve ${(s.core.freeBytes / 2 ** 20).toFixed(2)} MiB); training limit ${a.trainLimit} pages; zero-filled ${(a.zeroedBytes / 2 ** 20).toFixed(1)} MiB`;
       const tl = s.job.timeline.slice(-120);
       const rates = tl.map((p, i) => (i === 0 ? NaN : ((p.samples - tl[i - 1]!.samples) / (p.t - tl[i - 1]!.t)) * 1000));
-      drawSeries($('train-chart') as HTMLCanvasElement, [
-        { values: tl.map((p) => p.microBatch), color: '#3b6fd8', label: 'micro-batch' },
-        { values: rates, color: '#4a9d5b', label: 'samples/s' },
-        { values: tl.map((p) => p.loss), color: '#c9503c', label: 'loss' },
-      ], 'last 120 steps');
+      drawPanels($('train-chart') as HTMLCanvasElement, [
+        { values: tl.map((p) => p.loss), color: '#c9503c', label: 'loss (nats)', digits: 2 },
+        { values: rates, color: '#4a9d5b', label: 'samples/s', digits: 0 },
+        { values: tl.map((p) => p.microBatch), color: '#3b6fd8', label: 'micro-batch (rows)', digits: 0 },
+      ], 'training step (the last 120)');
       const losses = tl.map((p) => p.loss).filter(Number.isFinite);
       if (s.job.error) console.error('training stopped:', s.job.error);
       $('train-stats').textContent = `${s.job.error ? `training failed: ${String(s.job.error)}; ` : ''}steps ${s.trainer.stats.steps}, samples ${s.trainer.stats.samples}, micro-batch ${s.trainer.stats.microBatch}${s.trainer.stats.paused ? ' (paused: no memory)' : ''}, discards ${s.trainer.stats.discards}, ${s.job.samplesPerSec.toFixed(0)} samples/s`;
@@ -146,7 +136,7 @@ function startViews(st: State): void {
       trainStats.dataset.firstLoss = String(losses[0] ?? NaN);
       trainStats.dataset.lastLoss = String(losses.slice(-5).reduce((x, y) => x + y, 0) / Math.max(1, Math.min(5, losses.length)));
       const slo = Number(($('slo') as HTMLInputElement).value);
-      const l = drawLatency($('latency') as HTMLCanvasElement, st.latencies, slo);
+      const l = drawLatencyHistogram($('latency') as HTMLCanvasElement, st.latencies, slo);
       $('compliance').textContent = Number.isFinite(l.compliance) ? `${(l.compliance * 100).toFixed(1)}% within SLO` : '';
       $('latency-stats').textContent = `${st.latencies.length} recent requests, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, ${st.inflight} in flight; models: ${MODELS.map((m) => `${m} ${s.core.state(m)}`).join(', ')}`;
       logHandovers(st);
@@ -204,7 +194,7 @@ async function boot(): Promise<void> {
         (e.target as HTMLSelectElement).value = 'manual';
         return;
       }
-      const text = await new Response(res.body!.pipeThrough(new DecompressionStream('gzip'))).text();
+      const text = await gunzipIfNeeded(new Uint8Array(await res.arrayBuffer()));
       const times = text.trim().split('\n').slice(1).map((l) => Date.parse(l.split(',')[0]!.replace(' ', 'T') + 'Z') / 1000);
       const t0 = times[0]!;
       st.trace = { name: 'azure', durationS: 0, intervalS: 0, models: MODELS.length, timeScale: 12, rates: [], regimes: [], arrivals: times.map((t, k) => ({ t: (t - t0) / 12, model: k % MODELS.length })) };

@@ -78,7 +78,8 @@ run() {
   local rc=$?
   { echo "##### $name (rc $rc)"; cat "$W/$name.out"; } >> "$OUT/stdout.log"
   { echo "##### $name (rc $rc)"; tr '\r' '\n' < "$W/$name.err" | grep -v '^\s*$' | tail -60; } >> "$OUT/stderr.log"
-  grep -v '^{' "$W/$name.out" | tail -5
+  # With --json the human lines are on stderr (stdout is only the JSON object).
+  { grep -v '^{' "$W/$name.out"; tr '\r' '\n' < "$W/$name.err" | grep -v '^\s*$'; } | tail -5
   tail -1 "$W/$name.out" | grep '^{' > "$W/$name.json" || rm -f "$W/$name.json"
   if [ $rc -ne 0 ] || [ ! -f "$W/$name.json" ]; then echo "FAILED ($name, rc $rc):"; tr '\r' '\n' < "$W/$name.err" | tail -25; status=1; fi
 }

@@ -42,7 +42,11 @@ async function runJson(args: string[]): Promise<Record<string, Record<string, nu
   } finally {
     cap.restore();
   }
-  return JSON.parse(cap.lines[cap.lines.length - 1]!);
+  // The --json object: `device` and `backend` first (as in every command), then the headline keyed by system.
+  const { device, backend, ...systems } = JSON.parse(cap.lines[cap.lines.length - 1]!) as Record<string, unknown>;
+  expect(typeof device).toBe('string');
+  expect(backend).toBe(testBackend);
+  return systems as Record<string, Record<string, number | null>>;
 }
 
 describe('handover run --workload llm', () => {

@@ -30,7 +30,10 @@ describe('handover run', () => {
       cap.restore();
     }
     expect(code).toBe(0);
-    const last = JSON.parse(cap.lines[cap.lines.length - 1]!) as Record<string, Record<string, number>>;
+    // The --json object: `device` and `backend` first (as in every command), then the headline keyed by system.
+    const { device, backend, ...last } = JSON.parse(cap.lines[cap.lines.length - 1]!) as Record<string, Record<string, number>>;
+    expect(typeof device).toBe('string');
+    expect(typeof backend).toBe('string');
     expect(Object.keys(last).sort()).toEqual([...SYSTEM_NAMES].sort());
     for (const s of SYSTEM_NAMES) {
       for (const k of ['sloCompliance', 'p99Ms', 'trainSamplesPerSec']) expect(typeof last[s]![k], `${s}.${k}`).toBe('number');

@@ -55,9 +55,9 @@ describe('handover serve', () => {
     expect(await run(['serve', '--port', '70000', '--model', `a=${modelFile}`])).toBe(2);
     expect(await run(['serve', '--model', `a=${modelFile}`, '--max-runs', '0'])).toBe(2);
     expect(errors.mock.calls.map((c) => String(c[0]))).toEqual([
-      "handover serve: model file '/no/such/file.onnx' (for 'a') does not exist",
-      'handover serve: --port must be 0..65535, got 70000',
-      'handover serve: --max-runs must be a positive integer, got 0',
+      "handover serve: model file (for 'a') '/no/such/file.onnx' does not exist; give the path of an existing file (handover serve --help)",
+      'handover serve: --port must be an integer in 0..65535, got 70000 (handover serve --help)',
+      'handover serve: --max-runs must be an integer in 1..1024, got 0 (handover serve --help)',
     ]);
     errors.mockRestore();
   });

@@ -1,8 +1,9 @@
-// `handover run`: the evaluation of issue 8. Measures each model's standalone
+// `handover run`: the evaluation. Measures each model's standalone
 // latency (SLO = 4x), then plays one trace against each system in turn on a
 // fresh arena, gate, trainer and model store on the same device, and writes
 // DIR/report.json and DIR/report.html. `--workload llm` replays the Azure LLM
 // trace against the KV model's continuous batch instead (src/eval/llm/).
+import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
 import { DEFAULT_TESTBED, type TestbedSpec } from '../eval/testbed.js';
 import { evaluate } from '../eval/evaluation.js';
@@ -10,46 +11,49 @@ import { runLlmWorkload } from '../eval/llm/command.js';
 import { DEFAULT_LLM_TESTBED } from '../eval/llm/testbed.js';
 import { headline, writeReport } from '../eval/report.js';
 import { loadAzureTrace } from '../sched/azure.js';
+import { SchedParameterError } from '../sched/errors.js';
 import { parseSystems } from '../sched/systems.js';
 import { generateTrace, TRACE_KINDS, type Trace, type TraceKind } from '../sched/traces.js';
 import { loadDigits } from '../train/data-node.js';
-import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
+import { intFlag, parseFlags, readableFile, usage, type FlagSpec } from './args.js';
+import { checkModelFile } from './model-check.js';
+import { printJson } from './output.js';
 import { openDevice } from './open-device.js';
 import { ProgressBar } from './progress.js';
 
 export const runSpec: FlagSpec = {
-  workload: { type: 'string', default: 'vision', help: 'vision (MLP instances, issue 8) or llm (the Azure LLM trace on the KV model, beside training)' },
+  workload: { type: 'string', default: 'vision', help: 'vision (MLP instances) or llm (the Azure LLM trace on the KV model, beside training)' },
   trace: { type: 'string', default: 'burst', help: 'light, heavy, burst, skewed (or azure)' },
   'trace-file': { type: 'string', help: 'play the Azure LLM trace from this path (read in place, never copied)' },
   systems: { type: 'string', help: 'comma-separated: handover, naive, sp50, sp75, taskswitch, infer-only (default handover,sp75,taskswitch; llm: handover,sp50,sp75,infer-only)' },
-  duration: { type: 'number', default: 60, help: 'seconds of trace per system (after time scaling)' },
+  duration: { type: 'number', default: 60, help: 'seconds of trace per system (after time scaling)', min: 0, above: true, max: 1_000_000 },
   out: { type: 'string', default: 'report', help: 'folder for report.json and report.html' },
-  models: { type: 'number', default: DEFAULT_TESTBED.models, help: 'model instances' },
+  models: { type: 'number', default: DEFAULT_TESTBED.models, help: 'model instances', int: true, min: 1, max: 1000 },
   'model-file': { type: 'list', help: 'serve this ONNX file instead of the MLPs (repeat for several; each duplicated to --models instances), e.g. ../shared/models/squeezenet1_1.onnx' },
   arch: { type: 'list', help: 'an inference MLP architecture as widths, e.g. 64-256-256-10 (repeat for several; default two small MLPs)' },
   'train-layers': { type: 'string', default: DEFAULT_TESTBED.train.layers.join('-'), help: 'the training MLP widths' },
-  'micro-batch': { type: 'number', help: `largest training micro-batch (default ${DEFAULT_TESTBED.train.microBatch}; llm ${DEFAULT_LLM_TESTBED.train.microBatch})` },
-  'arena-pages': { type: 'number', help: `arena size in pages (default ${DEFAULT_TESTBED.arenaPages}; llm ${DEFAULT_LLM_TESTBED.arenaPages})` },
-  'workspace-pages': { type: 'number', default: DEFAULT_TESTBED.workspacePages, help: "pages kept for inference activations (a request's workspace; raise it for the shared vision models)" },
-  'page-kib': { type: 'number', default: DEFAULT_TESTBED.pageBytes / 1024, help: 'arena page size in KiB' },
-  'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (all systems)' },
-  'share-rows': { type: 'number', default: DEFAULT_TESTBED.shareRows, help: 'compute sharing of handover and naive: training micro-batch rows while inference runs' },
-  'train-share': { type: 'number', default: DEFAULT_TESTBED.trainShare, help: 'compute sharing of handover and naive on CUDA: share of the SMs training keeps while inference runs (green contexts; 1 = all)' },
-  repeat: { type: 'number', default: 1, help: 'rounds per system, order rotated each round; each system reports its median round' },
-  'max-in-flight': { type: 'number', default: DEFAULT_TESTBED.maxInFlight, help: "training kernels in flight at once (the gate's bound)" },
-  seed: { type: 'number', default: 1, help: 'trace and model seed' },
-  'time-scale': { type: 'number', default: 1, help: 'compress (>1) or stretch (<1) the trace in time' },
-  't-idle-ms': { type: 'number', help: "handover policy T_idle (default 1000, handover tune's BURST choice)" },
-  'watermark-kib': { type: 'number', help: 'handover policy W in KiB (default: one model)' },
-  'handover-ms': { type: 'number', help: "training ms one handover costs, for the tuner's budget (default: measured before the run)" },
+  'micro-batch': { type: 'number', help: `largest training micro-batch (default ${DEFAULT_TESTBED.train.microBatch}; llm ${DEFAULT_LLM_TESTBED.train.microBatch})`, int: true, min: 1, max: 65_536 },
+  'arena-pages': { type: 'number', help: `arena size in pages (default ${DEFAULT_TESTBED.arenaPages}; llm ${DEFAULT_LLM_TESTBED.arenaPages})`, int: true, min: 8, max: 10_000_000 },
+  'workspace-pages': { type: 'number', default: DEFAULT_TESTBED.workspacePages, help: "pages kept for inference activations (a request's workspace; raise it for the shared vision models)", int: true, min: 1, max: 10_000_000 },
+  'page-kib': { type: 'number', default: DEFAULT_TESTBED.pageBytes / 1024, help: 'arena page size in KiB', min: 0.25, max: 1_048_576 },
+  'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (all systems)', min: 0, max: 3_600_000 },
+  'share-rows': { type: 'number', default: DEFAULT_TESTBED.shareRows, help: 'compute sharing of handover and naive: training micro-batch rows while inference runs', int: true, min: 1, max: 65_536 },
+  'train-share': { type: 'number', default: DEFAULT_TESTBED.trainShare, help: 'compute sharing of handover and naive on CUDA: share of the SMs training keeps while inference runs (green contexts; 1 = all)', min: 0, above: true, max: 1 },
+  repeat: { type: 'number', default: 1, help: 'rounds per system, order rotated each round; each system reports its median round', int: true, min: 1, max: 1000 },
+  'max-in-flight': { type: 'number', default: DEFAULT_TESTBED.maxInFlight, help: "training kernels in flight at once (the gate's bound)", int: true, min: 1 },
+  seed: { type: 'number', default: 1, help: 'trace and model seed', int: true, min: 0 },
+  'time-scale': { type: 'number', default: 1, help: 'compress (>1) or stretch (<1) the trace in time', min: 0, above: true, max: 1_000_000 },
+  't-idle-ms': { type: 'number', help: "handover policy T_idle: an idle model's memory goes back to training after this long (default 1000 ms, short enough that a 60 s run shows handovers; --tune uses the queueing model's choice for the trace and the measured times instead, as handover tune does)", min: 0, max: 3_600_000 },
+  'watermark-kib': { type: 'number', help: 'handover policy W in KiB (default: one model)', min: 0 },
+  'handover-ms': { type: 'number', help: "training ms one handover costs, for the tuner's budget (default: measured before the run)", min: 0, max: 3_600_000 },
   tune: { type: 'boolean', default: false, help: "use the tuner's (T_idle, W) for this trace and the measured times instead" },
-  'slo-target': { type: 'number', default: 0.9, help: 'compliance target for the tuner' },
+  'slo-target': { type: 'number', default: 0.9, help: 'compliance target for the tuner', min: 0, above: true, max: 1 },
   model: { type: 'string', help: 'llm: the KV model (default test/fixtures/tiny_gpt_kv.onnx, else ../shared/models/tiny_gpt_kv.onnx)' },
-  'max-context': { type: 'number', help: `llm: positions the trace's token counts are scaled to (default ${DEFAULT_LLM_TESTBED.maxContext}, at most the model's 512)` },
-  'max-batch': { type: 'number', help: `llm: most sequences in one step (default ${DEFAULT_LLM_TESTBED.maxBatch})` },
-  'block-tokens': { type: 'number', help: `llm: tokens per KV block (default ${DEFAULT_LLM_TESTBED.blockTokens})` },
-  backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda' },
-  json: { type: 'boolean', default: false, help: 'last stdout line: a JSON object keyed by system' },
+  'max-context': { type: 'number', help: `llm: positions the trace's token counts are scaled to (default ${DEFAULT_LLM_TESTBED.maxContext}, at most the model's 512)`, int: true, min: 1, max: 1_000_000 },
+  'max-batch': { type: 'number', help: `llm: most sequences in one step (default ${DEFAULT_LLM_TESTBED.maxBatch})`, int: true, min: 1, max: 65_536 },
+  'block-tokens': { type: 'number', help: `llm: tokens per KV block (default ${DEFAULT_LLM_TESTBED.blockTokens})`, int: true, min: 1, max: 65_536 },
+  backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda', choices: ['webgpu', 'cuda'] },
+  json: { type: 'boolean', default: false, help: 'stdout: one JSON object {device, backend, ...the headline keyed by system}; progress goes to stderr' },
   help: { type: 'boolean', default: false, help: 'this text' },
 };
 
@@ -74,6 +78,15 @@ function traceOf(flags: Record<string, unknown>, models: number): { trace: Trace
   return { trace: generateTrace({ kind: kind as TraceKind, seed: Number(flags.seed), durationS: duration * scale, models, timeScale: scale }), file: null };
 }
 
+function systemsOf(list: string): ReturnType<typeof parseSystems> {
+  try {
+    return parseSystems(list);
+  } catch (e) {
+    if (e instanceof SchedParameterError) throw new UsageError(`--systems: unknown system '${String(e.value)}'; choose from ${e.expected}`);
+    throw e;
+  }
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
   const { flags, rest } = parseFlags(argv, runSpec);
   if (flags.help) {
@@ -85,16 +98,19 @@ export async function runCommand(argv: string[]): Promise<number> {
   const say = (line: string) => (json ? console.error(line) : console.log(line));
   const workload = String(flags.workload);
   if (workload === 'llm') {
+    let llmDev: GpuDevice | null = null;
     const head = await runLlmWorkload({
-      flags, argv, say, openDevice: () => openDevice(String(flags.backend), say),
+      flags, argv, say, openDevice: async () => (llmDev = await openDevice(String(flags.backend), say)),
       progress: (s, total) => new ProgressBar(s.padEnd(10), Math.max(25, Math.ceil(total / 10))),
     });
-    if (json) console.log(JSON.stringify(head));
+    if (json) printJson(llmDev, String(flags.backend), head);
     return 0;
   }
   if (workload !== 'vision') throw new UsageError(`--workload must be vision or llm, got '${workload}'`);
   for (const f of ['model', 'max-context', 'max-batch', 'block-tokens']) if (flags[f] !== undefined) throw new UsageError(`--${f} is for --workload llm`);
-  const systems = parseSystems(String(flags.systems ?? 'handover,sp75,taskswitch'));
+  const systems = systemsOf(String(flags.systems ?? 'handover,sp75,taskswitch'));
+  for (const f of flags['model-file'] as string[]) checkModelFile(f, '--model-file');
+  if (flags['trace-file'] !== undefined) readableFile(String(flags['trace-file']), '--trace-file');
   if (systems.length === 0) throw new UsageError('--systems names no system');
   const models = intFlag(flags, 'models');
   const archFlags = flags.arch as string[];
@@ -136,6 +152,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   const paths = writeReport(String(flags.out), report);
   say(`report: ${paths.html} and ${paths.json}`);
-  if (json) console.log(JSON.stringify(headline(report)));
+  if (json) printJson(dev, String(flags.backend), headline(report));
   return 0;
 }

@@ -1,7 +1,6 @@
 // `handover serve --model NAME=FILE ...`: loads the models into inference
 // pages of one arena and serves them over the KServe v2 HTTP protocol until
 // SIGINT or SIGTERM.
-import { existsSync } from 'node:fs';
 import { Arena } from '../core/arena.js';
 import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
@@ -10,24 +9,26 @@ import { createServer } from '../serve/server.js';
 import { drain } from '../serve/guard.js';
 import { guardFlags, guardOptionsFromFlags } from '../serve/guard-flags.js';
 import { startServeTraining } from '../colocate/serve-training.js';
-import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
+import { ARENA_MB_MAX, intFlag, parseFlags, readableFile, usage, type FlagSpec } from './args.js';
+import { checkListen } from './listen-check.js';
+import { checkModelFile } from './model-check.js';
 import { openDevice } from './open-device.js';
 
 /** Default arena: this fraction of the largest buffer the device allows. */
 const ARENA_FRACTION = 0.25;
 
 export const serveSpec: FlagSpec = {
-  backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda' },
-  port: { type: 'number', default: 8000, help: 'TCP port (0: any free port)' },
+  backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda', choices: ['webgpu', 'cuda'] },
+  port: { type: 'number', default: 8000, help: 'TCP port (0: any free port)', int: true, min: 0, max: 65_535 },
   host: { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
   model: { type: 'list', help: 'NAME=FILE of an ONNX model to serve; repeatable' },
-  'arena-mb': { type: 'number', help: `arena size in MiB (default: ${ARENA_FRACTION} of the device's largest buffer)` },
-  'body-limit-mb': { type: 'number', default: 32, help: 'largest request body in MiB (larger ones get 413)' },
-  'max-runs': { type: 'number', default: 1, help: 'engine calls in flight at once; the rest queue' },
+  'arena-mb': { type: 'number', help: `arena size in MiB (default: ${ARENA_FRACTION} of the device's largest buffer)`, min: 0, above: true, max: ARENA_MB_MAX },
+  'body-limit-mb': { type: 'number', default: 32, help: 'largest request body in MiB (larger ones get 413)', min: 0, above: true, max: 4096 },
+  'max-runs': { type: 'number', default: 1, help: 'engine calls in flight at once; the rest queue', int: true, min: 1, max: 1024 },
   pipelined: { type: 'boolean', default: false, help: 'load layer k+1 while layer k runs' },
-  train: { type: 'string', help: 'train an MLP on this data set (digits or fashion-mnist) beside the models, handing memory over' },
-  'micro-batch': { type: 'number', default: 256, help: 'with --train: the largest micro-batch' },
-  't-idle-ms': { type: 'number', default: 5000, help: 'with --train: a model idle this long goes to the reserve' },
+  train: { type: 'string', help: 'train an MLP on this data set (digits or fashion-mnist) beside the models, handing memory over', choices: ['digits', 'fashion-mnist'] },
+  'micro-batch': { type: 'number', default: 256, help: 'with --train: the largest micro-batch', int: true, min: 1, max: 65_536 },
+  't-idle-ms': { type: 'number', default: 5000, help: 'with --train: a model idle this long goes to the reserve', min: 0, max: 86_400_000 },
   ...guardFlags,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
@@ -47,7 +48,7 @@ export function parseModelArgs(values: string[]): ModelArg[] {
     if (eq <= 0 || file === '') throw new UsageError(`--model wants NAME=FILE, got '${v}'`);
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) throw new UsageError(`model name '${name}' may hold only letters, digits, '_', '.', '-'`);
     if (seen.has(name)) throw new UsageError(`model name '${name}' given twice`);
-    if (!existsSync(file)) throw new UsageError(`model file '${file}' (for '${name}') does not exist`);
+    readableFile(file, `model file (for '${name}')`);
     seen.add(name);
     return { name, file };
   });
@@ -75,6 +76,8 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   const maxRuns = intFlag(flags, 'max-runs');
   const guard = guardOptionsFromFlags(flags, String(flags.host));
 
+  for (const m of models) checkModelFile(m.file, `model file (for '${m.name}')`);
+  await checkListen(String(flags.host), port);
   const log = (l: string) => console.error(l);
   const device = await openDevice(String(flags.backend), log);
   let arena: Arena | undefined;

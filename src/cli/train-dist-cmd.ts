@@ -1,31 +1,35 @@
 // `handover train-dist --gpus N`: data-parallel MLP training, one process
 // per GPU, gradients summed with NCCL once per effective batch after the
 // ranks agreed at the coordinator; optional per-GPU inference loads.
+import { existsSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
+import { addonPath } from '../cuda/addon.js';
+import { CudaUnavailableError } from '../cuda/errors.js';
 import type { GpuRankOptions, GpuRankResult } from '../dist/gpu-rank.js';
-import { launch } from '../dist/launch.js';
+import { launch, RankFailedError } from '../dist/launch.js';
 import { percentile } from '../train/run.js';
-import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
+import { ARENA_MB_MAX, intFlag, parseFlags, usage, type FlagSpec } from './args.js';
+import { printJson } from './output.js';
 
 export const trainDistSpec: FlagSpec = {
-  gpus: { type: 'number', default: 1, help: 'ranks, one process and one GPU each (ordinals 0..N-1)' },
-  dataset: { type: 'string', default: 'synthetic', help: 'synthetic (32,768 x 784, seeded), digits or fashion-mnist' },
+  gpus: { type: 'number', default: 1, help: 'ranks, one process and one GPU each (ordinals 0..N-1)', int: true, min: 1, max: 64 },
+  dataset: { type: 'string', default: 'synthetic', help: 'synthetic (32,768 x 784, seeded), digits or fashion-mnist', choices: ['synthetic', 'digits', 'fashion-mnist'] },
   layers: { type: 'string', default: '1024-1024', help: 'hidden layer sizes' },
-  steps: { type: 'number', default: 200, help: 'optimizer steps (effective batches)' },
-  'effective-batch': { type: 'number', default: 512, help: 'samples per optimizer step over all GPUs' },
-  'micro-batch': { type: 'number', default: 128, help: 'largest micro-batch per GPU' },
-  lr: { type: 'number', default: 0.05, help: 'SGD learning rate' },
-  load: { type: 'string', default: 'none', help: 'inference per GPU: none, light, heavy, or heavy-light (GPU 0 HEAVY, the others LIGHT)' },
-  mode: { type: 'string', default: 'agreement', help: "agreement (discard at once) or naive (a request waits for the effective batch on all GPUs)" },
+  steps: { type: 'number', default: 200, help: 'optimizer steps (effective batches)', int: true, min: 1, max: 10_000_000 },
+  'effective-batch': { type: 'number', default: 512, help: 'samples per optimizer step over all GPUs', int: true, min: 1, max: 1_000_000 },
+  'micro-batch': { type: 'number', default: 128, help: 'largest micro-batch per GPU', int: true, min: 1, max: 65_536 },
+  lr: { type: 'number', default: 0.05, help: 'SGD learning rate', min: 0, above: true, max: 10 },
+  load: { type: 'string', default: 'none', help: 'inference per GPU: none, light, heavy, or heavy-light (GPU 0 HEAVY, the others LIGHT)', choices: ['none', 'light', 'heavy', 'heavy-light'] },
+  mode: { type: 'string', default: 'agreement', help: "agreement (discard at once) or naive (a request waits for the effective batch on all GPUs)", choices: ['agreement', 'naive'] },
   redistribute: { type: 'boolean', default: true, help: 'split each effective batch by measured throughput (--redistribute=false: even)' },
-  'infer-mb': { type: 'number', default: 0, help: 'MiB one inference request takes from training (0: the free memory and half of what training holds beyond its static state)' },
-  'infer-work': { type: 'number', default: 8, help: 'matmuls per inference request' },
-  'time-scale': { type: 'number', default: 1, help: 'trace compression (> 1: more requests per second)' },
-  'arena-mb': { type: 'number', default: 128, help: 'arena per GPU, MiB' },
-  'page-kb': { type: 'number', default: 2048, help: 'page size, KiB' },
-  'reinit-at': { type: 'number', default: -1, help: 'after this step, ncclCommAbort and a new communicator (measures the last-resort recovery)' },
-  seed: { type: 'number', default: 1, help: 'seed of data, order and initialisation' },
-  json: { type: 'boolean', default: false, help: 'print one JSON object as the last line' },
+  'infer-mb': { type: 'number', default: 0, help: 'MiB one inference request takes from training (0: the free memory and half of what training holds beyond its static state)', int: true, min: 0, max: ARENA_MB_MAX },
+  'infer-work': { type: 'number', default: 8, help: 'matmuls per inference request', int: true, min: 0, max: 1_000_000 },
+  'time-scale': { type: 'number', default: 1, help: 'trace compression (> 1: more requests per second)', min: 0, above: true, max: 1_000_000 },
+  'arena-mb': { type: 'number', default: 128, help: 'arena per GPU, MiB', int: true, min: 1, max: ARENA_MB_MAX },
+  'page-kb': { type: 'number', default: 2048, help: 'page size, KiB', int: true, min: 1, max: 1_048_576 },
+  'reinit-at': { type: 'number', default: -1, help: 'after this step, ncclCommAbort and a new communicator (measures the last-resort recovery; -1: never)', int: true, min: -1 },
+  seed: { type: 'number', default: 1, help: 'seed of data, order and initialisation', int: true, min: 0 },
+  json: { type: 'boolean', default: false, help: 'stdout: one JSON object {device, backend, ...the summary}; progress goes to stderr' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
 
@@ -53,6 +57,8 @@ export async function trainDistCommand(argv: string[]): Promise<number> {
     arenaBytes: int('arena-mb') * 2 ** 20, pageBytes: int('page-kb') * 1024, inferBytes: int('infer-mb', 0) * 2 ** 20, inferWork: int('infer-work', 0),
     timeScale: Number(f['time-scale']), reinitAt: int('reinit-at', -1),
   });
+  const addon = addonPath();
+  if (!existsSync(addon)) throw new CudaUnavailableError(`train-dist runs on CUDA and the addon is not built (${addon}); run 'npm run build:cuda' on a machine with nvcc and an NVIDIA GPU`);
   console.error(`train-dist: ${gpus} GPU(s), ${features}-${hidden.join('-')}-10 MLP on ${dataset}, E=${f['effective-batch']}, load ${load}, ${mode}, redistribute ${f.redistribute}`);
   const results = await launch<GpuRankResult>({
     ranks: gpus,
@@ -60,6 +66,10 @@ export async function trainDistCommand(argv: string[]): Promise<number> {
     options,
     env: () => ({ NCCL_RUNTIME_CONNECT: '0' }), // connect at init, not inside the first all-reduce
     log: (rank, line) => console.error(`train-dist: rank ${rank}: ${line}`),
+  }).catch((e: unknown) => {
+    // A rank that found no usable GPU or driver is the user's machine, not a bug: one line, exit 2.
+    const m = e instanceof RankFailedError ? /^CudaUnavailableError: CUDA backend unavailable: (.*)$/.exec(e.reason) : null;
+    throw m ? new CudaUnavailableError(`rank ${(e as RankFailedError).rank}: ${m[1]}; train-dist needs NVIDIA GPUs and their driver`) : e;
   });
   const samples = results.reduce((s, r) => s + r.samples, 0);
   const seconds = Math.max(...results.map((r) => r.seconds));
@@ -80,6 +90,6 @@ export async function trainDistCommand(argv: string[]): Promise<number> {
   console.error(`train-dist: ${summary.samplesPerSec.toFixed(0)} samples/s over ${gpus} GPU(s), NCCL ${summary.nccl}, loss ${summary.loss.toFixed(4)}, ` +
     `parameters ${identical ? 'identical on every rank' : 'DIFFER between ranks'} (sha256 ${summary.paramsSha256.slice(0, 16)})` +
     (summary.abortMs !== null ? `, ncclCommAbort ${summary.abortMs.toFixed(1)} ms + re-init ${summary.reinitMs.toFixed(1)} ms` : ''));
-  if (f.json) console.log(JSON.stringify(summary));
+  if (f.json) printJson(results[0]!.device.replace(/ #\d+$/, ''), 'cuda', summary);
   return identical ? 0 : 1;
 }

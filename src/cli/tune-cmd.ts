@@ -9,25 +9,26 @@ import { zipfTable } from '../sched/rng.js';
 import { simulate, type Dist } from '../sched/simulate.js';
 import { drawRates, generateTrace, TRACE_KINDS, ZIPF_EXPONENT, type Trace, type TraceKind } from '../sched/traces.js';
 import { tune, tuneWithHandovers, type TuneCandidate } from '../sched/tune.js';
-import { parseFlags, usage, type FlagSpec } from './args.js';
+import { parseFlags, readableFile, usage, type FlagSpec } from './args.js';
+import { printJson } from './output.js';
 
 export const tuneSpec: FlagSpec = {
-  trace: { type: 'string', default: 'burst', help: 'light, heavy, burst, skewed or azure' },
+  trace: { type: 'string', default: 'burst', help: 'light, heavy, burst, skewed or azure', choices: ['light', 'heavy', 'burst', 'skewed', 'azure'] },
   'trace-file': { type: 'string', help: 'the Azure LLM trace (default ../shared/data next to the package)' },
-  seed: { type: 'number', default: 1, help: 'trace seed' },
-  duration: { type: 'number', default: 300, help: 'trace seconds (before time scaling)' },
-  'time-scale': { type: 'number', default: 1, help: 'compress the trace in time by this factor' },
-  'exec-ms': { type: 'number', default: 5, help: 'mean standalone execution time of a request' },
-  'slo-ms': { type: 'number', help: 'SLO on the response time (default 4x --exec-ms)' },
-  'load-ms': { type: 'number', default: 50, help: 'mean cold start (re-initialisation) time L' },
-  'model-bytes': { type: 'number', default: 64 * 2 ** 20, help: 'bytes of one model instance' },
-  models: { type: 'number', default: 8, help: 'model instances' },
-  'slo-target': { type: 'number', default: 0.9, help: 'SLO compliance to reach' },
-  'max-queue': { type: 'number', default: 400, help: 'chain truncation (most requests in the system)' },
-  'handover-ms': { type: 'number', default: 15, help: 'training time one handover costs (stall plus discarded micro-batch), ms' },
-  'max-train-share': { type: 'number', default: 0.01, help: 'most training time handovers may take (0 to skip the handover budget)' },
-  expiry: { type: 'string', default: 'server', help: "'server' (the design's chain: a model expires when the server idles T_idle) or 'model' (each model's own T_idle)" },
-  json: { type: 'boolean', default: false, help: 'print one JSON line' },
+  seed: { type: 'number', default: 1, help: 'trace seed', int: true, min: 0 },
+  duration: { type: 'number', default: 300, help: 'trace seconds (before time scaling)', min: 0, above: true, max: 10_000_000 },
+  'time-scale': { type: 'number', default: 1, help: 'compress the trace in time by this factor', min: 0, above: true, max: 1_000_000 },
+  'exec-ms': { type: 'number', default: 5, help: 'mean standalone execution time of a request, ms', min: 0, above: true, max: 3_600_000 },
+  'slo-ms': { type: 'number', help: 'SLO on the response time, ms (default 4x --exec-ms)', min: 0, above: true, max: 3_600_000 },
+  'load-ms': { type: 'number', default: 50, help: 'mean cold start (re-initialisation) time L, ms', min: 0, max: 3_600_000 },
+  'model-bytes': { type: 'number', default: 64 * 2 ** 20, help: 'bytes of one model instance', int: true, min: 1 },
+  models: { type: 'number', default: 8, help: 'model instances', int: true, min: 1, max: 10_000 },
+  'slo-target': { type: 'number', default: 0.9, help: 'SLO compliance to reach (a fraction)', min: 0, above: true, max: 1 },
+  'max-queue': { type: 'number', default: 400, help: 'chain truncation (most requests in the system)', int: true, min: 1, max: 100_000 },
+  'handover-ms': { type: 'number', default: 15, help: 'training time one handover costs (stall plus discarded micro-batch), ms', min: 0, max: 3_600_000 },
+  'max-train-share': { type: 'number', default: 0.01, help: 'most training time handovers may take, a fraction (0 to skip the handover budget)', min: 0, max: 1 },
+  expiry: { type: 'string', default: 'server', help: "'server' (the design's chain: a model expires when the server idles T_idle) or 'model' (each model's own T_idle)", choices: ['server', 'model'] },
+  json: { type: 'boolean', default: false, help: 'stdout: one JSON object {device: null, backend: null, ...the choice} (tune opens no device)' },
   help: { type: 'boolean', default: false, help: 'this text' },
 };
 
@@ -55,6 +56,7 @@ export async function tuneCommand(argv: string[]): Promise<number> {
   }
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
   const kind = String(flags.trace);
+  if (flags['trace-file'] !== undefined) readableFile(String(flags['trace-file']), '--trace-file');
   const execS = Number(flags['exec-ms']) / 1000;
   const sloS = (flags['slo-ms'] === undefined ? 4 * Number(flags['exec-ms']) : Number(flags['slo-ms'])) / 1000;
   const loadS = Number(flags['load-ms']) / 1000;
@@ -130,7 +132,7 @@ export async function tuneCommand(argv: string[]): Promise<number> {
     replay: replay.map((x) => ({ watermarkBytes: x.watermarkBytes, handoversPerSec: x.handoversPerSec, requires: x.requires, releases: x.releases, coldStartRatio: x.coldStartRatio, meanInferenceBytes: x.meanInferenceBytes })),
   };
   if (flags.json) {
-    console.log(JSON.stringify(out));
+    printJson(null, null, out);
     return 0;
   }
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -1,6 +1,6 @@
 // Loads native-cuda/build/handover_cuda.node and types its functions. Every
 // call goes through a wrapper that turns the addon's errors into CudaError.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,16 +69,32 @@ export interface CudaAddon {
   graphExecDestroy(exec: Handle): void;
 }
 
-/** Where the addon is looked for: HANDOVER_CUDA_ADDON, then native-cuda/build above this file. */
+/**
+ * The folder of the handover package this file belongs to: the nearest folder
+ * above it whose package.json names "handover" (src/cuda/ in a clone,
+ * dist/src/cuda/ in an installed package). The search never walks past it.
+ */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'handover') return dir;
+      } catch {
+        // an unreadable package.json is not ours: keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new CudaUnavailableError(`no package.json named "handover" above ${from}; set HANDOVER_CUDA_ADDON to the addon's path`);
+    dir = up;
+  }
+}
+
+/** Where the addon is looked for: HANDOVER_CUDA_ADDON, else native-cuda/build/ in the package root. */
 export function addonPath(): string {
   if (process.env.HANDOVER_CUDA_ADDON) return process.env.HANDOVER_CUDA_ADDON;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const p = join(dir, 'native-cuda', 'build', 'handover_cuda.node');
-    if (existsSync(p)) return p;
-    dir = dirname(dir);
-  }
-  return join(dir, 'native-cuda', 'build', 'handover_cuda.node');
+  return join(packageRoot(), 'native-cuda', 'build', 'handover_cuda.node');
 }
 
 let loaded: CudaAddon | null = null;
@@ -86,7 +102,7 @@ let loaded: CudaAddon | null = null;
 export function loadAddon(): CudaAddon {
   if (loaded) return loaded;
   const path = addonPath();
-  if (!existsSync(path)) throw new CudaUnavailableError(`addon not built (${path}); run npm run build:cuda`);
+  if (!existsSync(path)) throw new CudaUnavailableError(`the CUDA addon is not built (${path}); run 'npm run build:cuda' in ${dirname(dirname(dirname(path)))} (needs nvcc), or use --backend webgpu`);
   let raw: Record<string, (...a: unknown[]) => unknown>;
   try {
     raw = createRequire(import.meta.url)(path) as typeof raw;

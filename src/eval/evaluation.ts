@@ -110,6 +110,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
     rounds,
     tuned: { tIdleMs: choice.tuned.tIdleMs, watermarkBytes: choice.tuned.watermarkBytes, source: choice.source, predicted: choice.predicted },
     command: input.command,
+    phases: trace.regimes.length ? { intervalS: trace.intervalS, regimes: trace.regimes, rates: trace.rates } : undefined,
   };
   return { meta, systems };
 }

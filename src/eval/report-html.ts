@@ -2,6 +2,7 @@
 // compliance (measured beside predicted) and training-throughput bars, memory
 // by owner over time with handover marks, and the table.
 import type { RunReport, SystemResult } from './result.js';
+import { phaseBands, verdict, type TracePhases } from './report-verdict.js';
 import { axes, cdfPoints, bars, esc, FRAME, legend, linear, log10Scale, PALETTE, polyline, svg, ticks, type Frame } from './svg.js';
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
@@ -15,7 +16,7 @@ function latencyCdf(systems: SystemResult[]): string {
   const hi = Math.max(...all, 10) * 1.2;
   const x = log10Scale(lo, hi, f.left, f.width - f.right);
   const y = linear(0, 1, f.height - f.bottom, f.top);
-  const parts = [axes(f, { scale: x, ticks: ticks(lo, hi, true), label: 'latency (ms, log scale)' }, { scale: y, ticks: [0, 0.25, 0.5, 0.75, 0.9, 1], label: 'fraction of requests', fmt: (v) => `${Math.round(v * 100)}%` })];
+  const parts = [axes(f, { scale: x, ticks: ticks(lo, hi, true), label: 'latency (ms, log scale)' }, { scale: y, ticks: [0, 0.25, 0.5, 0.75, 0.9, 1], label: 'requests at or below this latency (%)', fmt: (v) => `${Math.round(v * 100)}%` })];
   const items: { label: string; color: string; dash?: string }[] = [];
   systems.forEach((s, i) => {
     const pts = cdfPoints(s.latenciesMs, x, y);
@@ -35,12 +36,12 @@ function latencyCdf(systems: SystemResult[]): string {
   return svg(f, 'Latency CDF per system', parts.join(''), 'plot-latency-cdf');
 }
 
-function memoryPlot(s: SystemResult, index: number, arenaBytes: number): string {
+function memoryPlot(s: SystemResult, index: number, arenaBytes: number, phases: TracePhases | undefined): string {
   const f: Frame = { ...FRAME, height: 240 };
   const tEnd = Math.max(1, ...s.memory.map((m) => m.t));
   const x = linear(0, tEnd, f.left, f.width - f.right);
   const y = linear(0, arenaBytes / MiB, f.height - f.bottom, f.top);
-  const parts = [axes(f, { scale: x, ticks: ticks(0, tEnd, false), label: 'time (s)' }, { scale: y, ticks: ticks(0, arenaBytes / MiB, false), label: 'MiB' })];
+  const parts = [phaseBands(f, x, tEnd, phases), axes(f, { scale: x, ticks: ticks(0, tEnd, false), label: 'time since the start of the run (s)' }, { scale: y, ticks: ticks(0, arenaBytes / MiB, false), label: 'arena memory (MiB)' })];
   const area = (lower: (m: SystemResult['memory'][0]) => number, upper: (m: SystemResult['memory'][0]) => number, color: string) => {
     const top = s.memory.map((m) => `${x(m.t).toFixed(1)},${y(upper(m) / MiB).toFixed(1)}`);
     const bottom = [...s.memory].reverse().map((m) => `${x(m.t).toFixed(1)},${y(lower(m) / MiB).toFixed(1)}`);
@@ -62,13 +63,14 @@ function memoryPlot(s: SystemResult, index: number, arenaBytes: number): string 
       { label: `require (${s.handovers.requires})`, color: '#d62728' },
       { label: `release (${s.handovers.releases})`, color: '#2ca02c' },
       { label: `swap-out (${s.handovers.swapOuts})`, color: '#9467bd' },
+      ...(phases && phases.regimes.length ? [{ label: 'HEAVY phase', color: '#fbb4ae' }, { label: 'LIGHT phase', color: '#ccebc5' }] : []),
     ]),
   );
   return svg(f, `Memory by owner: ${s.system}`, parts.join(''), `plot-memory-${index}`);
 }
 
 function table(systems: SystemResult[]): string {
-  const head = ['system', 'requests', 'SLO compliance', 'predicted', 'gap (pts)', 'P50 ms', 'P99 ms', 'warm P50 / P99 ms', 'cold starts', 'train samples/s', 'wasted train s', 'handovers (req/rel)', 'p50 close / discard / reclaim / total ms', 'p50 wait for batch ms'];
+  const head = ['system', 'requests', 'SLO compliance (%)', 'predicted (%)', 'gap (pts)', 'P50 (ms)', 'P99 (ms)', 'warm P50 / P99 (ms)', 'cold starts (% of requests)', 'training (samples/s)', 'wasted training (s)', 'handovers (require/release)', 'p50 gate close / discard / reclaim + zero / total (ms)', 'p50 wait for the batch (ms)'];
   const rows = systems.map((s) => {
     const h = s.handovers;
     return [
@@ -96,20 +98,21 @@ export function renderReport(report: RunReport): string {
   const compliance = bars(FRAME, 'SLO compliance: measured and predicted by the queueing model', 'plot-compliance', names, [
     { label: 'measured', color: '#1f77b4', values: systems.map((s) => s.sloCompliance) },
     { label: 'predicted', color: '#aec7e8', values: systems.map((s) => s.predictedCompliance) },
-  ], 'SLO compliance', 1.1, pct);
-  const throughput = bars(FRAME, 'Training throughput over the run', 'plot-throughput', names, [{ label: 'samples/s', color: '#2ca02c', values: systems.map((s) => s.trainSamplesPerSec) }], 'samples/s', undefined, (v) => v.toFixed(0));
+  ], 'SLO compliance (% of requests)', 1.1, pct, (v) => `${Math.round(v * 100)}%`);
+  const throughput = bars(FRAME, 'Training throughput over the run', 'plot-throughput', names, [{ label: 'samples/s', color: '#2ca02c', values: systems.map((s) => s.trainSamplesPerSec) }], 'training throughput (samples/s)', undefined, (v) => v.toFixed(0));
   const archs = m.architectures.map((a) => `${a.label} (${(a.bytes / 1024).toFixed(0)} KiB): exec ${a.execMs.toFixed(2)} ms, load ${a.loadMs.toFixed(2)} ms, SLO ${a.sloMs.toFixed(1)} ms`).join('; ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>handover run: ${esc(m.trace)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}td:first-child{text-align:left;font-weight:600}svg{display:block;margin:18px 0}.meta{font-size:13px;color:#444}</style>
+<style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}td:first-child{text-align:left;font-weight:600}svg{display:block;margin:18px 0}.verdict{font-size:15px;background:#f4f8fb;border-left:4px solid #1f77b4;padding:8px 12px}.meta{font-size:13px;color:#444}</style>
 </head><body>
 <h1>Colocation run: ${esc(m.trace.toUpperCase())} trace, ${esc(names.join(', '))}</h1>
+<p id="verdict" class="verdict"><b>Verdict:</b> ${esc(verdict(systems))}</p>
 <p class="meta">${esc(m.date)} · ${esc(m.device)}${m.software ? ' (software rasterizer)' : ''} · backend ${esc(m.backend)} · ${m.requests} requests over ${m.durationS.toFixed(0)} s (mean ${m.meanRate.toFixed(1)} req/s, seed ${m.seed}, time scale ${m.timeScale}) · ${m.models} model instances · arena ${(m.arenaBytes / MiB).toFixed(1)} MiB in ${(m.pageBytes / 1024).toFixed(0)} KiB pages · training MLP ${esc(m.trainLayers.join('-'))}, micro-batch up to ${m.trainMicroBatch}<br>
 ${m.handoverCost ? `one handover costs training ${m.handoverCost.handoverMs.toFixed(1)} ms (measured: require ${m.handoverCost.requireMs.toFixed(2)} ms + discarded work ${m.handoverCost.wastedMs.toFixed(1)} ms), the tuner's handover budget<br>` : ''}handover policy: T_idle ${m.tuned.tIdleMs} ms, W ${(m.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${esc(m.tuned.source)})<br>${esc(archs)}<br><code>${esc(m.command)}</code></p>
 ${latencyCdf(systems)}
 ${compliance}
 ${throughput}
-${systems.map((s, i) => memoryPlot(s, i, m.arenaBytes)).join('\n')}
+${systems.map((s, i) => memoryPlot(s, i, m.arenaBytes, m.phases)).join('\n')}
 <h2>Table</h2>
 ${table(systems)}
 ${roundsNote(systems, m.rounds)}

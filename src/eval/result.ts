@@ -1,4 +1,5 @@
 // What one system's run measured, as it goes into report.json.
+import type { TracePhases } from './report-verdict.js';
 import type { GpuDevice } from '../core/device.js';
 import type { HandoverCost } from './calibrate-handover.js';
 
@@ -115,6 +116,8 @@ export interface RunMeta extends RunPlace {
   rounds: number;
   tuned: { tIdleMs: number; watermarkBytes: number; source: string; predicted: number | null };
   command: string;
+  /** The trace's HEAVY/LIGHT intervals, for the memory timeline (absent for traces without regimes). */
+  phases?: TracePhases;
 }
 
 export interface RunReport {

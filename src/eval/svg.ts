@@ -96,14 +96,14 @@ export function svg(f: Frame, title: string, body: string, id: string): string {
 }
 
 /** Grouped bars: one group per category, one bar per series. */
-export function bars(f: Frame, title: string, id: string, categories: string[], series: { label: string; color: string; values: (number | null)[] }[], yLabel: string, yMax?: number, valueFmt: (v: number) => string = fmt): string {
+export function bars(f: Frame, title: string, id: string, categories: string[], series: { label: string; color: string; values: (number | null)[] }[], yLabel: string, yMax?: number, valueFmt: (v: number) => string = fmt, tickFmt: (v: number) => string = fmt): string {
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v)));
-  const top = yMax ?? Math.max(1e-9, ...all) * 1.15;
+  const top = yMax ?? (Math.max(0, ...all) > 0 ? Math.max(...all) * 1.15 : 1);
   const y = linear(0, top, f.height - f.bottom, f.top);
   const x0 = f.left;
   const groupW = (f.width - f.right - f.left) / Math.max(1, categories.length);
   const barW = (groupW * 0.8) / Math.max(1, series.length);
-  const parts = [axes(f, { scale: () => -100, ticks: [], label: '' }, { scale: y, ticks: ticks(0, top, false), label: yLabel })];
+  const parts = [axes(f, { scale: () => -100, ticks: [], label: 'system' }, { scale: y, ticks: ticks(0, top, false), label: yLabel, fmt: tickFmt })];
   categories.forEach((c, i) => {
     const gx = x0 + i * groupW + groupW * 0.1;
     parts.push(`<text x="${(gx + groupW * 0.4).toFixed(1)}" y="${f.height - f.bottom + 16}" text-anchor="middle" font-size="12">${esc(c)}</text>`);

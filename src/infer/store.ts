@@ -1,7 +1,6 @@
 // The model store: models registered by name (many instances of one file are
 // fine), loaded into infer-owned arena pages on demand (the cold start,
 // timed), run with typed input checks, unloaded to hand the pages back.
-import { readFileSync } from 'node:fs';
 import type { Arena } from '../core/arena.js';
 import type { GpuDevice, Lane, Range } from '../core/device.js';
 import { ModelError } from '../onnx/errors.js';
@@ -13,6 +12,7 @@ import { Executor, type GraphStats, type StepHook } from './executor.js';
 import { planGraph, type Plan } from './plan.js';
 import { checkInputs } from './validate.js';
 import { checkConstantIndices, checkIndices, checkModelFits, checkRequestFits } from './request-checks.js';
+import { readModelFile } from './model-file.js';
 import { WeightPool } from './weights.js';
 
 export type { TensorType, TensorData } from './convert.js';
@@ -69,12 +69,7 @@ export class ModelStore {
   /** Parses and validates the file (every node planned at batch 1); no GPU memory is taken. */
   register(name: string, file: string): ModelInfo {
     if (this.models.has(name)) throw new DuplicateModelError(name);
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      throw new ModelError('', '', `cannot read model file ${file}: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const bytes = readModelFile(file);
     return this.registerBytes(name, bytes, file);
   }
 

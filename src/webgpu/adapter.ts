@@ -3,6 +3,7 @@
 // (shipped by Debian's chromium package) and says so.
 
 import { NoAdapterError } from '../core/errors.js';
+import { ensureRuntimeDir, mayHaveGpu } from './node-env.js';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -49,7 +50,8 @@ export async function findAdapter(log: Log = () => {}, opts: { software?: boolea
   Object.assign(globalThis, globals);
   const env = process.env;
   const preset = env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES;
-  if (!opts.software) {
+  await ensureRuntimeDir(env);
+  if (!opts.software && (preset || (await mayHaveGpu()))) {
     const instance = create([]);
     const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter && (!isSoftware(adapter) || preset)) {

@@ -16,7 +16,7 @@ function cdf(title: string, id: string, series: { label: string; values: number[
   const hi = Math.max(...all, slo, 1) * 1.2;
   const x = log10Scale(lo, hi, f.left, f.width - f.right);
   const y = linear(0, 1, f.height - f.bottom, f.top);
-  const parts = [axes(f, { scale: x, ticks: ticks(lo, hi, true), label: xLabel }, { scale: y, ticks: [0, 0.25, 0.5, 0.75, 0.9, 1], label: 'fraction', fmt: (v) => `${Math.round(v * 100)}%` })];
+  const parts = [axes(f, { scale: x, ticks: ticks(lo, hi, true), label: xLabel }, { scale: y, ticks: [0, 0.25, 0.5, 0.75, 0.9, 1], label: 'share at or below this time (%)', fmt: (v) => `${Math.round(v * 100)}%` })];
   const items: { label: string; color: string; dash?: string }[] = [];
   series.forEach((s, i) => {
     const pts = cdfPoints(s.values, x, y);
@@ -36,7 +36,7 @@ function kvPlot(s: LlmSystemResult, index: number, arenaPages: number): string {
   const tEnd = Math.max(1, ...s.kv.map((k) => k.t));
   const x = linear(0, tEnd, f.left, f.width - f.right);
   const y = linear(0, arenaPages, f.height - f.bottom, f.top);
-  const parts = [axes(f, { scale: x, ticks: ticks(0, tEnd, false), label: 'time (s)' }, { scale: y, ticks: ticks(0, arenaPages, false), label: 'arena pages' })];
+  const parts = [axes(f, { scale: x, ticks: ticks(0, tEnd, false), label: 'time since the start of the run (s)' }, { scale: y, ticks: ticks(0, arenaPages, false), label: 'arena memory (pages)' })];
   parts.push(polyline(s.kv.map((k) => [x(k.t), y(k.trainPages)]), '#4e79a7', 1.5));
   parts.push(polyline(s.kv.map((k) => [x(k.t), y(k.kvPages)]), '#f28e2b', 2));
   parts.push(polyline(s.kv.map((k) => [x(k.t), y(k.trainLimitPages)]), '#222', 1.5, '4 2'));
@@ -82,8 +82,8 @@ export function renderLlmReport(report: LlmRunReport): string {
   const compliance = bars(FRAME, io ? 'SLO compliance as a fraction of Infer-Only\'s' : 'SLO compliance (no Infer-Only run to normalise to)', 'plot-compliance', names, [
     { label: 'TTFT', color: '#1f77b4', values: systems.map((s) => norm(s.ttftCompliance, io?.ttftCompliance)) },
     { label: 'TBT', color: '#aec7e8', values: systems.map((s) => norm(s.tbtCompliance, io?.tbtCompliance)) },
-  ], io ? 'fraction of Infer-Only' : 'compliance', undefined, pct);
-  const throughput = bars(FRAME, 'Training throughput beside inference', 'plot-throughput', names, [{ label: 'samples/s', color: '#2ca02c', values: systems.map((s) => s.trainSamplesPerSec) }], 'samples/s', undefined, (v) => v.toFixed(0));
+  ], io ? "compliance (% of Infer-Only's)" : 'compliance (% of requests)', undefined, pct);
+  const throughput = bars(FRAME, 'Training throughput beside inference', 'plot-throughput', names, [{ label: 'samples/s', color: '#2ca02c', values: systems.map((s) => s.trainSamplesPerSec) }], 'training throughput (samples/s)', undefined, (v) => v.toFixed(0));
   const arenaPages = Math.round(m.arenaBytes / m.pageBytes);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>handover run --workload llm</title>

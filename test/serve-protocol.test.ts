@@ -110,10 +110,11 @@ describe('endpoints', () => {
     expect(e.inputs.map((i: { datatype: string }) => i.datatype)).toEqual(['INT64', 'INT32', 'BOOL']);
   });
 
-  it('GET /v2/health/ready and /v2/models/{name}/ready follow the model state', async () => {
-    expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(400);
+  it('GET /v2/health/ready and /v2/models/{name}/ready: a cold model that loads on its first request is ready', async () => {
+    expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(200);
     const cold = await app.inject({ method: 'GET', url: '/v2/models/cold/ready' });
-    expect([cold.statusCode, cold.json()]).toEqual([400, { name: 'cold', ready: false }]);
+    expect(store.get('cold')!.state).toBe('cold');
+    expect([cold.statusCode, cold.json()]).toEqual([200, { name: 'cold', ready: true }]);
     const req = { inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [7] }] };
     expect((await infer('cold', req)).statusCode).toBe(200);
     const warm = await app.inject({ method: 'GET', url: '/v2/models/cold/ready' });

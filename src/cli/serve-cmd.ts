@@ -7,6 +7,9 @@ import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
 import { ModelStore } from '../infer/store.js';
 import { createServer } from '../serve/server.js';
+import { buildGenerative } from '../serve/generative.js';
+import { NoTraining } from '../sched/systems.js';
+import { TrainerMemory } from '../sched/adapters.js';
 import { startServeTraining } from '../colocate/serve-training.js';
 import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
@@ -93,7 +96,9 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
         })
       : null;
     if (training) log(`training: ${training.trainer.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
-    const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log });
+    const generative = buildGenerative(store, arena, models.map((m) => m.name), training ? new TrainerMemory(training.trainer) : new NoTraining());
+    for (const name of generative.keys()) log(`model ${name}: a KV-cache decoder, also served at /v2/models/${name}/generate and /v1/completions`);
+    const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log, generative });
     const url = await app.listen({ port, host: String(flags.host) });
     const stop = hooks.stop ?? untilSignal();
     console.log(`handover serve: listening on ${url} (models: ${models.map((m) => m.name).join(', ')})`);

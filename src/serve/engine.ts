@@ -3,6 +3,7 @@
 // (src/infer/store.ts) satisfies ServableStore; keeping the dependency this
 // narrow lets the protocol layer be tested against a CPU double.
 import type { ModelInfo, TensorData } from '../infer/store.js';
+import type { BatchRequest, BatchResult } from '../llm/batcher.js';
 
 export type { IoSpec, ModelInfo, TensorData, TensorType } from '../infer/store.js';
 
@@ -12,4 +13,14 @@ export interface ServableStore {
   run(name: string, inputs: Record<string, TensorData>): Promise<Record<string, TensorData>>;
   get(name: string): ModelInfo | undefined;
   list(): ModelInfo[];
+}
+
+/**
+ * What the server needs from a generative model: submit a request to its
+ * continuous batch, and the limits a request is checked against. The LLM
+ * Batcher (src/llm/batcher.ts) satisfies it.
+ */
+export interface GenerativeEngine {
+  submit(req: BatchRequest): Promise<BatchResult>;
+  readonly gen: { readonly vocab: number; readonly maxPositions: number };
 }

@@ -32,3 +32,27 @@ export class EngineOutputError extends HandoverError {
     super(`model '${model}' output '${output}': ${detail}`);
   }
 }
+
+/** A request field an OpenAI-style client sent wrong (400, with the field's name). */
+export class ParamError extends RequestError {
+  override name = 'ParamError';
+  constructor(readonly param: string, message: string, readonly code: string | null = null) {
+    super(400, `'${param}': ${message}`);
+  }
+}
+
+/** Too much work queued for this model (429) or for the server (503); the client should retry after `retryAfterS`. */
+export class OverloadError extends RequestError {
+  override name = 'OverloadError';
+  constructor(status: 429 | 503, message: string, readonly retryAfterS: number) {
+    super(status, message);
+  }
+}
+
+/** The request's deadline passed before it could run (504): it was dropped, not run. */
+export class DeadlineError extends RequestError {
+  override name = 'DeadlineError';
+  constructor(readonly deadlineMs: number, readonly waitedMs: number) {
+    super(504, `the request's deadline of ${deadlineMs} ms passed after ${Math.round(waitedMs)} ms in the queue; it was not run`);
+  }
+}

@@ -42,10 +42,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/v2', async () => server);
   app.get('/v2/health/live', async () => ({ live: true }));
 
-  app.get('/v2/health/ready', async (_req, reply) => {
-    const ready = store.list().every((m) => m.state === 'warm');
-    return reply.code(ready ? 200 : NOT_READY).send({ ready });
-  });
+  // Ready means "can answer a request": a registered model is, warm or loaded on its first request.
+  app.get('/v2/health/ready', async () => ({ ready: true }));
 
   const metadata = async (req: ModelRequest) => {
     const info = lookup(req.params);
@@ -62,7 +60,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   const ready = async (req: ModelRequest, reply: FastifyReply) => {
     const info = lookup(req.params);
-    const isReady = info.state === 'warm';
+    const isReady = info.state !== undefined; // cold models load on their first request
     return reply.code(isReady ? 200 : NOT_READY).send({ name: info.name, ready: isReady });
   };
   app.get<{ Params: ModelParams }>('/v2/models/:name/ready', ready);

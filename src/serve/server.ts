@@ -9,6 +9,7 @@ import { RequestError } from './errors.js';
 import { ServerMetrics } from './metrics.js';
 import { registerGenerateRoutes, type GenerativeModels } from './generate.js';
 import { RunQueue, registerRoutes } from './routes.js';
+import { registerOpenAIRoutes } from './openai.js';
 
 export interface ServerOptions {
   store: ServableStore;
@@ -57,6 +58,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
 
   registerRoutes(app, { store: opts.store, metrics, runs });
   if (opts.generative) registerGenerateRoutes(app, opts.generative);
+  registerOpenAIRoutes(app, { models: opts.generative ?? new Map(), log: opts.log });
   return app;
 }
 

@@ -87,7 +87,7 @@ describe('endpoints', () => {
   it('GET /v2: server metadata', async () => {
     const r = await app.inject({ method: 'GET', url: '/v2' });
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-    expect([r.statusCode, r.json()]).toEqual([200, { name: 'handover', version, extensions: [] }]);
+    expect([r.statusCode, r.json()]).toEqual([200, { name: 'handover', version, extensions: ['binary_tensor_data', 'statistics', 'model_repository'] }]);
   });
 
   it('GET /v2/health/live', async () => {
@@ -202,7 +202,8 @@ describe('bad requests get 4xx with a JSON error', () => {
     ['bool as number', 'echo', { inputs: [{ name: 'i64', shape: [2], datatype: 'INT64', data: [1, 1] }, { name: 'i32', shape: [2], datatype: 'INT32', data: [1, 2] }, { name: 'b', shape: [2], datatype: 'BOOL', data: [1, 0] }] }, 400, /true or false/],
     ['id not a string', 'add', addReq([1, 2, 3], [1, 3], { id: 7 }), 400, /"id" must be a string/],
     ['unknown output', 'add', addReq([1, 2, 3], [1, 3], { outputs: [{ name: 'q' }] }), 400, /no output 'q'/],
-    ['binary data', 'add', addReq([1, 2, 3], [1, 3], { outputs: [{ name: 'z', parameters: { binary_data: true } }] }), 400, /binary/],
+    ['binary_data not a boolean', 'add', addReq([1, 2, 3], [1, 3], { outputs: [{ name: 'z', parameters: { binary_data: 'yes' } }] }), 400, /binary_data/],
+    ['binary_data_size without a binary part', 'add', { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', parameters: { binary_data_size: 12 } }, { name: 'y', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, 400, /no Inference-Header-Content-Length/],
   ];
   for (const [what, model, payload, status, message] of bad)
     it(what, async () => {

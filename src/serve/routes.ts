@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ModelInfo, ServableStore, TensorData } from './engine.js';
 import { ModelNotFoundError } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
-import { encodeInferResponse, parseInferRequest, tensorMetadata } from './tensors.js';
+import { encodeInferResponse, parseInferRequest, tensorMetadata, type InferResponse } from './tensors.js';
 
 /** The v2 protocol's health answer: 200 is true, a 4xx (Triton uses 400) is false. */
 const NOT_READY = 400;
@@ -38,7 +38,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return info;
   };
 
-  const server = { name: 'handover', version: packageVersion(), extensions: [] as string[] };
+  const server = { name: 'handover', version: packageVersion(), extensions: ['binary_tensor_data', 'statistics', 'model_repository'] };
   app.get('/v2', async () => server);
   app.get('/v2/health/live', async () => ({ live: true }));
 
@@ -75,7 +75,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       metrics.inferSeconds.observe({ model: info.name }, (performance.now() - t0) / 1000);
       return out;
     });
-    return reply.type('application/json; charset=utf-8').send(encodeInferResponse(info, call, result));
+    return sendInferResponse(reply, encodeInferResponse(info, call, result));
   };
   app.post<{ Params: ModelParams }>('/v2/models/:name/infer', infer);
   app.post<{ Params: ModelParams }>('/v2/models/:name/versions/:version/infer', infer);
@@ -84,6 +84,13 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
+}
+
+/** JSON alone, or (binary outputs asked for) the JSON header then the raw bytes, with Inference-Header-Content-Length. */
+export function sendInferResponse(reply: FastifyReply, r: InferResponse): FastifyReply {
+  if (r.binary.length === 0) return reply.type('application/json; charset=utf-8').send(r.json);
+  const header = Buffer.from(r.json, 'utf8');
+  return reply.type('application/octet-stream').header('inference-header-content-length', String(header.length)).send(Buffer.concat([header, ...r.binary]));
 }
 
 /** The version in the package.json above this file (src/serve or dist/src/serve). */

@@ -10,6 +10,7 @@ import { ServerMetrics } from './metrics.js';
 import { registerGenerateRoutes, type GenerativeModels } from './generate.js';
 import { RunQueue, registerRoutes } from './routes.js';
 import { registerOpenAIRoutes } from './openai.js';
+import { HEADER_LENGTH, splitBinaryBody } from './binary.js';
 
 export interface ServerOptions {
   store: ServableStore;
@@ -35,10 +36,19 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   const runs = new RunQueue(opts.maxConcurrentRuns ?? 1);
   const metrics = new ServerMetrics(opts.store, opts.arena, runs);
 
-  // v2 clients do not all send Content-Type: application/json; read any body as JSON.
+  // v2 clients do not all send Content-Type: application/json; read any body as JSON, or as a JSON header
+  // plus raw tensor bytes when it says Inference-Header-Content-Length (binary tensor extension).
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, json);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    const length = req.headers[HEADER_LENGTH];
+    if (length === undefined) return json(req, body.toString('utf8'), done);
+    try {
+      done(null, splitBinaryBody(body, length));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
     const status = statusOf(err);

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Arena } from '../src/core/arena.js';
 import type { ModelInfo, ServableStore, TensorData } from '../src/serve/engine.js';
+import { DEFAULT_POLICY } from '../src/serve/model-policy.js';
 import { createServer } from '../src/serve/server.js';
 import { InputError } from '../src/infer/store.js';
 import { testDevice } from './helpers/gpu.js';
@@ -304,7 +305,7 @@ describe('engine slots', () => {
         return store.run(n, inputs);
       },
     };
-    const s2 = createServer({ store: slow, arena, maxConcurrentRuns: 2 });
+    const s2 = createServer({ store: slow, arena, maxConcurrentRuns: 2, policy: { ...DEFAULT_POLICY, maxBatchSize: 1, instanceCount: 2 } }); // no dynamic batching: one run per request
     const rs = await Promise.all(Array.from({ length: 12 }, (_, i) => s2.inject({ method: 'POST', url: '/v2/models/add/infer', payload: addReq([i, 0, 0]) })));
     expect(rs.map((r) => r.json().outputs[0].data[0])).toEqual(Array.from({ length: 12 }, (_, i) => i + 0.5));
     expect(most).toBe(2);
@@ -327,7 +328,7 @@ describe('shutdown', () => {
         return store.run(n, inputs);
       },
     };
-    const s3 = createServer({ store: held, arena, maxConcurrentRuns: 10 });
+    const s3 = createServer({ store: held, arena, maxConcurrentRuns: 10, policy: { ...DEFAULT_POLICY, maxBatchSize: 1, instanceCount: 10 } });
     const url = await s3.listen({ port: 0, host: '127.0.0.1' });
     const send = (i: number) =>
       fetch(`${url}/v2/models/add/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(addReq([i, 0, 0])) });

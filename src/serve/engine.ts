@@ -7,10 +7,19 @@ import type { BatchRequest, BatchResult } from '../llm/batcher.js';
 
 export type { IoSpec, ModelInfo, TensorData, TensorType } from '../infer/store.js';
 
+/** What the server tells the engine about a run. */
+export interface RunOptions {
+  /**
+   * Requests whose rows this run carries (a dynamic batch; default 1): the
+   * scheduler's per-request accounting (SLOs, admits) counts each.
+   */
+  requests?: number;
+}
+
 /** A cold model is loaded by its first run() (pipelined with that run). */
 export interface ServableStore {
   load(name: string, opts?: { pipelined?: boolean }): Promise<ModelInfo>;
-  run(name: string, inputs: Record<string, TensorData>): Promise<Record<string, TensorData>>;
+  run(name: string, inputs: Record<string, TensorData>, opts?: RunOptions): Promise<Record<string, TensorData>>;
   get(name: string): ModelInfo | undefined;
   list(): ModelInfo[];
 }

@@ -49,10 +49,10 @@ export class OverloadError extends RequestError {
   }
 }
 
-/** The request's deadline passed before it could run (504): it was dropped, not run. */
-export class DeadlineError extends RequestError {
+/** The request's deadline passed before it could run: dropped, not run; an overload (503, retry). */
+export class DeadlineError extends OverloadError {
   override name = 'DeadlineError';
   constructor(readonly deadlineMs: number, readonly waitedMs: number) {
-    super(504, `the request's deadline of ${deadlineMs} ms passed after ${Math.round(waitedMs)} ms in the queue; it was not run`);
+    super(503, `the request's deadline of ${deadlineMs} ms passed after ${Math.round(waitedMs)} ms in the queue; it was not run`, 1);
   }
 }

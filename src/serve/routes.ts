@@ -5,10 +5,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ModelInfo, ServableStore, TensorData } from './engine.js';
-import { ModelNotFoundError } from './errors.js';
+import type { ModelInfo, ServableStore } from './engine.js';
+import { BadRequestError, ModelNotFoundError } from './errors.js';
+import { clientGone } from './generate.js';
+import type { InferService } from './infer-service.js';
 import type { ServerMetrics } from './metrics.js';
-import { encodeInferResponse, parseInferRequest, tensorMetadata, type InferResponse } from './tensors.js';
+import { encodeInferResponse, parseInferRequest, tensorMetadata, type InferCall, type InferResponse } from './tensors.js';
 
 /** The v2 protocol's health answer: 200 is true, a 4xx (Triton uses 400) is false. */
 const NOT_READY = 400;
@@ -27,6 +29,8 @@ export interface RouteContext {
   metrics: ServerMetrics;
   /** Bounds engine calls in flight; the rest wait in order. */
   runs: RunQueue;
+  /** Admission, deadlines, dynamic batching and statistics: every inference goes through it. */
+  service: InferService;
 }
 
 export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -69,21 +73,38 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const infer = async (req: ModelRequest, reply: FastifyReply) => {
     const info = lookup(req.params);
     const call = parseInferRequest(req.body, info);
-    const result = await ctx.runs.run(async (): Promise<Record<string, TensorData>> => {
-      const t0 = performance.now();
-      const out = await store.run(info.name, call.inputs);
-      metrics.inferSeconds.observe({ model: info.name }, (performance.now() - t0) / 1000);
-      return out;
-    });
+    const result = await ctx.service.infer(info.name, call, { client: clientOf(req), deadlineMs: deadlineOf(req, call), signal: clientGone(reply) });
     return sendInferResponse(reply, encodeInferResponse(info, call, result));
   };
   app.post<{ Params: ModelParams }>('/v2/models/:name/infer', infer);
   app.post<{ Params: ModelParams }>('/v2/models/:name/versions/:version/infer', infer);
 
+  // The statistics extension.
+  const stats = (names: string[]) => ({ model_stats: names.map((n) => ctx.service.statsOf(n).toJSON(MODEL_VERSION)) });
+  app.get('/v2/models/stats', async () => stats(store.list().map((m) => m.name)));
+  const modelStats = async (req: ModelRequest) => stats([lookup(req.params).name]);
+  app.get<{ Params: ModelParams }>('/v2/models/:name/stats', modelStats);
+  app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version/stats', modelStats);
+
   app.get('/metrics', async (_req, reply) => {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
+}
+
+/** Who is asking, for per-client queue shares: the x-client-id header (short), else the remote address. */
+export function clientOf(req: FastifyRequest): string {
+  const id = req.headers['x-client-id'];
+  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? `id:${id}` : `ip:${req.ip}`;
+}
+
+/** The request's deadline in ms: the x-deadline-ms header, or Triton's "timeout" parameter (microseconds). */
+function deadlineOf(req: FastifyRequest, call: InferCall): number | undefined {
+  const h = req.headers['x-deadline-ms'];
+  if (h === undefined) return call.timeoutUs === undefined ? undefined : call.timeoutUs / 1000;
+  const ms = Number(h);
+  if (typeof h !== 'string' || !(ms > 0 && ms <= 3_600_000)) throw new BadRequestError(`x-deadline-ms must be a number of milliseconds in (0, 3600000], got '${String(h).slice(0, 20)}'`);
+  return ms;
 }
 
 /** JSON alone, or (binary outputs asked for) the JSON header then the raw bytes, with Inference-Header-Content-Length. */

@@ -5,7 +5,10 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Arena } from '../core/arena.js';
 import { InputError, UnknownModelError } from '../infer/store.js';
 import type { ServableStore } from './engine.js';
-import { RequestError } from './errors.js';
+import { OverloadError, RequestError } from './errors.js';
+import { OutOfMemoryError } from '../core/errors.js';
+import { InferService } from './infer-service.js';
+import { DEFAULT_POLICY, type ModelPolicy, type ServeLimits } from './model-policy.js';
 import { ServerMetrics } from './metrics.js';
 import { registerGenerateRoutes, type GenerativeModels } from './generate.js';
 import { RunQueue, registerRoutes } from './routes.js';
@@ -27,6 +30,12 @@ export interface ServerOptions {
   generative?: GenerativeModels;
   /** Where 5xx errors are reported (one line each); default: nowhere. */
   log?: (line: string) => void;
+  /** Dynamic batching and queue bounds of every model without its own (default DEFAULT_POLICY). */
+  policy?: ModelPolicy;
+  /** Per-model policies (a model repository's configs). */
+  policies?: ReadonlyMap<string, ModelPolicy>;
+  /** Deadline, rows and response caps (default DEFAULT_LIMITS). */
+  limits?: Partial<ServeLimits>;
 }
 
 export const DEFAULT_BODY_LIMIT = 32 << 20;
@@ -34,7 +43,10 @@ export const DEFAULT_BODY_LIMIT = 32 << 20;
 export function createServer(opts: ServerOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT });
   const runs = new RunQueue(opts.maxConcurrentRuns ?? 1);
-  const metrics = new ServerMetrics(opts.store, opts.arena, runs);
+  let service: InferService | null = null;
+  const metrics = new ServerMetrics(opts.store, opts.arena, { get queued() { return runs.queued + (service?.queued ?? 0); } });
+  service = new InferService(opts.store, runs, metrics, opts.policy ?? { ...DEFAULT_POLICY, instanceCount: runs.limit }, opts.limits);
+  for (const [name, p] of opts.policies ?? []) service.policies.set(name, p);
 
   // v2 clients do not all send Content-Type: application/json; read any body as JSON, or as a JSON header
   // plus raw tensor bytes when it says Inference-Header-Content-Length (binary tensor extension).
@@ -54,6 +66,8 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     const status = statusOf(err);
     const message = status >= 500 && !(err instanceof RequestError) ? `${err.name}: ${err.message}` : err.message;
     if (status >= 500) opts.log?.(`${req.method} ${req.url}: ${status} ${message}`);
+    if (err instanceof OverloadError) void reply.header('retry-after', String(err.retryAfterS));
+    else if (status === 503) void reply.header('retry-after', '1');
     return reply.code(status).type('application/json; charset=utf-8').send({ error: message });
   });
   app.setNotFoundHandler((req, reply) =>
@@ -66,7 +80,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     metrics.observeRequest(req.routeOptions.url ?? '(no route)', model, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  registerRoutes(app, { store: opts.store, metrics, runs });
+  registerRoutes(app, { store: opts.store, metrics, runs, service });
   if (opts.generative) registerGenerateRoutes(app, opts.generative);
   registerOpenAIRoutes(app, { models: opts.generative ?? new Map(), log: opts.log });
   return app;
@@ -77,6 +91,7 @@ function statusOf(err: FastifyError | Error): number {
   if (err instanceof RequestError) return err.status;
   if (err instanceof InputError) return 400; // the engine's own input checks (e.g. int64 beyond int32 range)
   if (err instanceof UnknownModelError) return 404;
+  if (err instanceof OutOfMemoryError) return 503; // the device is full now, not broken: retry
   const code = (err as FastifyError).statusCode;
   if (typeof code === 'number' && code >= 400 && code < 500) return code;
   return 500;

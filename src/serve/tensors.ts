@@ -32,6 +32,8 @@ export interface InferCall {
   outputs: string[];
   /** Outputs to return as binary data after the JSON header (binary tensor extension). */
   binaryOutputs: Set<string>;
+  /** Triton's "timeout" request parameter: the request's deadline in microseconds. */
+  timeoutUs?: number;
 }
 
 /**
@@ -45,11 +47,15 @@ export function parseInferRequest(request: unknown, model: ModelInfo): InferCall
   const id = body.id;
   if (id !== undefined && typeof id !== 'string') throw new BadRequestError('"id" must be a string');
   let allBinary = false;
+  let timeoutUs: number | undefined;
   if (body.parameters !== undefined) {
     if (!isObject(body.parameters)) throw new BadRequestError('"parameters" must be an object');
     const b = body.parameters.binary_data_output;
     if (b !== undefined && typeof b !== 'boolean') throw new BadRequestError('"binary_data_output" must be true or false');
     allBinary = b === true;
+    const t = body.parameters.timeout;
+    if (t !== undefined && !(Number.isSafeInteger(t) && (t as number) > 0)) throw new BadRequestError('"timeout" must be a positive integer of microseconds');
+    timeoutUs = t as number | undefined;
   }
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw new BadRequestError('"inputs" must be a non-empty array');
 
@@ -66,7 +72,7 @@ export function parseInferRequest(request: unknown, model: ModelInfo): InferCall
   cursor?.finish();
   const missing = model.inputs.filter((s) => !Object.hasOwn(inputs, s.name));
   if (missing.length > 0) throw new BadRequestError(`missing input ${names(missing)} (model '${model.name}' needs ${names(model.inputs)})`);
-  return { id, inputs, ...parseRequestedOutputs(body.outputs, model, allBinary) };
+  return { id, inputs, timeoutUs, ...parseRequestedOutputs(body.outputs, model, allBinary) };
 }
 
 function parseTensor(raw: Record<string, unknown>, spec: IoSpec, symbols: Map<string, { value: number; input: string }>, cursor: BinaryCursor | null): TensorData {

@@ -10,6 +10,9 @@ import { createServer } from '../serve/server.js';
 import { buildGenerative } from '../serve/generative.js';
 import { NoTraining } from '../sched/systems.js';
 import { TrainerMemory } from '../sched/adapters.js';
+import { checkPolicy, DEFAULT_LIMITS, DEFAULT_POLICY, PolicyError, type ServeLimits } from '../serve/model-policy.js';
+import { RepositoryError, scanRepository } from '../serve/repository.js';
+import type { RepositorySource } from '../serve/repository-routes.js';
 import { startServeTraining } from '../colocate/serve-training.js';
 import { intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
@@ -22,9 +25,17 @@ export const serveSpec: FlagSpec = {
   port: { type: 'number', default: 8000, help: 'TCP port (0: any free port)' },
   host: { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
   model: { type: 'list', help: 'NAME=FILE of an ONNX model to serve; repeatable' },
+  'model-repository': { type: 'string', help: 'a Triton-style folder <repo>/<model>/<version>/model.onnx (+ config.json or config.pbtxt: max_batch_size, dynamic_batching, instance_group)' },
   'arena-mb': { type: 'number', help: `arena size in MiB (default: ${ARENA_FRACTION} of the device's largest buffer)` },
   'body-limit-mb': { type: 'number', default: 32, help: 'largest request body in MiB (larger ones get 413)' },
   'max-runs': { type: 'number', default: 1, help: 'engine calls in flight at once; the rest queue' },
+  'max-batch': { type: 'number', default: DEFAULT_POLICY.maxBatchSize, help: 'dynamic batching: most rows one engine run takes (1: off); requests for a model are batched along its batch dimension' },
+  'max-queue-delay-ms': { type: 'number', default: DEFAULT_POLICY.maxQueueDelayMs, help: 'dynamic batching: how long a request may wait for others to join its batch' },
+  'max-queue': { type: 'number', default: DEFAULT_POLICY.maxQueue, help: 'requests waiting per model, at most (more: 503 + Retry-After)' },
+  'max-queue-per-client': { type: 'number', default: DEFAULT_POLICY.maxQueuePerClient, help: 'requests one client (x-client-id, else address) may have waiting per model (more: 429 + Retry-After)' },
+  'deadline-ms': { type: 'number', default: DEFAULT_LIMITS.defaultDeadlineMs, help: 'a request still queued after this is dropped (503); a client may set its own with x-deadline-ms' },
+  'max-request-rows': { type: 'number', default: DEFAULT_LIMITS.maxRequestRows, help: 'most rows (batch dimension) one request may ask for (more: 400)' },
+  'max-response-mb': { type: 'number', default: DEFAULT_LIMITS.maxResponseBytes / (1 << 20), help: 'most MiB of output tensor data in one response (more: 400, checked before the run where the shapes tell)' },
   pipelined: { type: 'boolean', default: false, help: 'load layer k+1 while layer k runs' },
   train: { type: 'string', help: 'train an MLP on this data set (digits or fashion-mnist) beside the models, handing memory over' },
   'micro-batch': { type: 'number', default: 256, help: 'with --train: the largest micro-batch' },
@@ -63,11 +74,20 @@ export interface ServeHooks {
 export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Promise<number> {
   const { flags, rest } = parseFlags(argv, serveSpec);
   if (flags.help) {
-    console.log(usage('serve --model NAME=FILE [--model NAME=FILE ...] [flags]', serveSpec));
+    console.log(usage('serve (--model NAME=FILE ... | --model-repository DIR) [flags]', serveSpec));
     return 0;
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
-  const models = parseModelArgs(flags.model as string[]);
+  const repoDir = flags['model-repository'] as string | undefined;
+  const policy = asUsage(() => checkPolicy({
+    ...DEFAULT_POLICY, maxBatchSize: flags['max-batch'] as number, maxQueueDelayMs: flags['max-queue-delay-ms'] as number,
+    maxQueue: flags['max-queue'] as number, maxQueuePerClient: flags['max-queue-per-client'] as number, instanceCount: intFlag(flags, 'max-runs'),
+  }));
+  const limits = serveLimits(flags);
+  const repo = repoDir ? asUsage(() => scanRepository(repoDir, policy, (l) => console.error(l))) : [];
+  const models = [...((flags.model as string[]).length > 0 || repo.length === 0 ? parseModelArgs(flags.model as string[]) : []), ...repo];
+  const twice = models.find((m, i) => models.findIndex((n) => n.name === m.name) !== i);
+  if (twice) throw new UsageError(`model name '${twice.name}' given twice (--model and --model-repository)`);
   const port = flags.port as number;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${port}`);
   const bodyLimit = Math.floor((flags['body-limit-mb'] as number) * (1 << 20));
@@ -98,7 +118,13 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     if (training) log(`training: ${training.trainer.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
     const generative = buildGenerative(store, arena, models.map((m) => m.name), training ? new TrainerMemory(training.trainer) : new NoTraining());
     for (const name of generative.keys()) log(`model ${name}: a KV-cache decoder, also served at /v2/models/${name}/generate and /v1/completions`);
-    const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log, generative });
+    const repository: RepositorySource = {
+      dir: repoDir,
+      entries: models.map((m) => ({ version: '1', ...m })),
+      register: (e) => (store.register(e.name, e.file), training?.core.register(e.name)),
+      release: training ? undefined : (name) => store.unload(name),
+    };
+    const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log, generative, policy, limits, repository });
     const url = await app.listen({ port, host: String(flags.host) });
     const stop = hooks.stop ?? untilSignal();
     console.log(`handover serve: listening on ${url} (models: ${models.map((m) => m.name).join(', ')})`);
@@ -116,6 +142,30 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     arena?.destroy();
     device.destroy();
   }
+}
+
+/** A bad flag value or repository folder is the user's to fix: a usage error (exit 2), one line. */
+function asUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(`flag ${e.message.replace(/^(\w+)/, (k) => `for ${k}`)}`);
+    if (e instanceof RepositoryError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function serveLimits(flags: Record<string, unknown>): ServeLimits {
+  const positive = (k: string, max: number): number => {
+    const v = flags[k] as number;
+    if (!(v > 0 && v <= max)) throw new UsageError(`--${k} must be in (0, ${max}], got ${v}`);
+    return v;
+  };
+  return {
+    defaultDeadlineMs: positive('deadline-ms', 3_600_000),
+    maxRequestRows: Math.floor(positive('max-request-rows', 1 << 20)),
+    maxResponseBytes: Math.floor(positive('max-response-mb', 1 << 14) * (1 << 20)),
+  };
 }
 
 function arenaBytes(device: GpuDevice, mb: number | undefined): number {

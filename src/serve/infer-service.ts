@@ -26,6 +26,8 @@ export class InferService {
   private readonly stats = new Map<string, ModelStats>();
   /** Policies of models that have their own (a repository's config); others get the default. */
   readonly policies = new Map<string, ModelPolicy>();
+  /** Models unloaded through the repository extension: they answer 400 until loaded again. */
+  readonly unavailable = new Set<string>();
 
   constructor(
     readonly store: ServableStore,
@@ -40,6 +42,7 @@ export class InferService {
   model(name: string): ModelInfo {
     const info = this.store.get(name);
     if (!info) throw new ModelNotFoundError(name);
+    if (this.unavailable.has(name)) throw new BadRequestError(`model '${name}' is unloaded (POST /v2/repository/models/${name}/load to serve it again)`);
     return info;
   }
 

@@ -64,7 +64,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   const ready = async (req: ModelRequest, reply: FastifyReply) => {
     const info = lookup(req.params);
-    const isReady = info.state !== undefined; // cold models load on their first request
+    const isReady = !ctx.service.unavailable.has(info.name); // cold models load on their first request; unloaded ones do not
     return reply.code(isReady ? 200 : NOT_READY).send({ name: info.name, ready: isReady });
   };
   app.get<{ Params: ModelParams }>('/v2/models/:name/ready', ready);
@@ -72,6 +72,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   const infer = async (req: ModelRequest, reply: FastifyReply) => {
     const info = lookup(req.params);
+    ctx.service.model(info.name); // an unloaded model is a 400 before its body is read
     const call = parseInferRequest(req.body, info);
     const result = await ctx.service.infer(info.name, call, { client: clientOf(req), deadlineMs: deadlineOf(req, call), signal: clientGone(reply) });
     return sendInferResponse(reply, encodeInferResponse(info, call, result));

@@ -8,6 +8,7 @@ import type { ServableStore } from './engine.js';
 import { OverloadError, RequestError } from './errors.js';
 import { OutOfMemoryError } from '../core/errors.js';
 import { InferService } from './infer-service.js';
+import { ModelRepository, registerRepositoryRoutes, type RepositorySource } from './repository-routes.js';
 import { DEFAULT_POLICY, type ModelPolicy, type ServeLimits } from './model-policy.js';
 import { ServerMetrics } from './metrics.js';
 import { registerGenerateRoutes, type GenerativeModels } from './generate.js';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   policies?: ReadonlyMap<string, ModelPolicy>;
   /** Deadline, rows and response caps (default DEFAULT_LIMITS). */
   limits?: Partial<ServeLimits>;
+  /** The models the repository extension lists, loads and unloads (default: the store's, loads only). */
+  repository?: RepositorySource;
 }
 
 export const DEFAULT_BODY_LIMIT = 32 << 20;
@@ -81,6 +84,8 @@ export function createServer(opts: ServerOptions): FastifyInstance {
   });
 
   registerRoutes(app, { store: opts.store, metrics, runs, service });
+  const source = opts.repository ?? { entries: opts.store.list().map((m) => ({ name: m.name, version: '1', file: m.file })), register: () => {} };
+  registerRepositoryRoutes(app, new ModelRepository(source, opts.store, service));
   if (opts.generative) registerGenerateRoutes(app, opts.generative);
   registerOpenAIRoutes(app, { models: opts.generative ?? new Map(), log: opts.log });
   return app;

@@ -6,7 +6,8 @@ import { Arena } from '../core/arena.js';
 import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
 import { ModelStore } from '../infer/store.js';
-import { createServer } from '../serve/server.js';
+import { createServer, serverParts } from '../serve/server.js';
+import { startGrpc } from '../serve/grpc.js';
 import { buildGenerative } from '../serve/generative.js';
 import { NoTraining } from '../sched/systems.js';
 import { TrainerMemory } from '../sched/adapters.js';
@@ -23,7 +24,8 @@ const ARENA_FRACTION = 0.25;
 export const serveSpec: FlagSpec = {
   backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda' },
   port: { type: 'number', default: 8000, help: 'TCP port (0: any free port)' },
-  host: { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  host: { type: 'string', default: '127.0.0.1', help: 'address to listen on (loopback unless told otherwise)' },
+  'grpc-port': { type: 'number', help: 'also serve the KServe v2 GRPCInferenceService on this port (0: any free port); off unless given' },
   model: { type: 'list', help: 'NAME=FILE of an ONNX model to serve; repeatable' },
   'model-repository': { type: 'string', help: 'a Triton-style folder <repo>/<model>/<version>/model.onnx (+ config.json or config.pbtxt: max_batch_size, dynamic_batching, instance_group)' },
   'arena-mb': { type: 'number', help: `arena size in MiB (default: ${ARENA_FRACTION} of the device's largest buffer)` },
@@ -89,6 +91,8 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   const twice = models.find((m, i) => models.findIndex((n) => n.name === m.name) !== i);
   if (twice) throw new UsageError(`model name '${twice.name}' given twice (--model and --model-repository)`);
   const port = flags.port as number;
+  const gp = flags['grpc-port'] as number | undefined;
+  if (gp !== undefined && (!Number.isInteger(gp) || gp < 0 || gp > 65535)) throw new UsageError(`--grpc-port must be 0..65535, got ${gp}`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${port}`);
   const bodyLimit = Math.floor((flags['body-limit-mb'] as number) * (1 << 20));
   if (!(bodyLimit > 0)) throw new UsageError('--body-limit-mb must be positive');
@@ -126,11 +130,15 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     };
     const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log, generative, policy, limits, repository });
     const url = await app.listen({ port, host: String(flags.host) });
+    const grpcPort = flags['grpc-port'] as number | undefined;
+    const grpcServer = grpcPort === undefined ? null : await startGrpc(serverParts(app), String(flags.host), grpcPort);
+    if (grpcServer) console.log(`handover serve: gRPC listening on ${String(flags.host)}:${grpcServer.port}`);
     const stop = hooks.stop ?? untilSignal();
     console.log(`handover serve: listening on ${url} (models: ${models.map((m) => m.name).join(', ')})`);
     hooks.listening?.(url);
     const why = await stop;
     log(`handover serve: ${typeof why === 'string' ? why : 'stop'}; closing`);
+    await grpcServer?.stop();
     await app.close();
     if (training) {
       await training.stop();

@@ -42,23 +42,13 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return info;
   };
 
-  const server = { name: 'handover', version: packageVersion(), extensions: ['binary_tensor_data', 'statistics', 'model_repository'] };
-  app.get('/v2', async () => server);
+  app.get('/v2', async () => serverMetadata());
   app.get('/v2/health/live', async () => ({ live: true }));
 
   // Ready means "can answer a request": a registered model is, warm or loaded on its first request.
   app.get('/v2/health/ready', async () => ({ ready: true }));
 
-  const metadata = async (req: ModelRequest) => {
-    const info = lookup(req.params);
-    return {
-      name: info.name,
-      versions: [MODEL_VERSION],
-      platform: 'onnx',
-      inputs: info.inputs.map(tensorMetadata),
-      outputs: info.outputs.map(tensorMetadata),
-    };
-  };
+  const metadata = async (req: ModelRequest) => modelMetadata(lookup(req.params));
   app.get<{ Params: ModelParams }>('/v2/models/:name', metadata);
   app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version', metadata);
 
@@ -91,6 +81,16 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });
+}
+
+/** The v2 server metadata (HTTP GET /v2, gRPC ServerMetadata). */
+export function serverMetadata() {
+  return { name: 'handover', version: packageVersion(), extensions: ['binary_tensor_data', 'statistics', 'model_repository'] };
+}
+
+/** The v2 model metadata (HTTP GET /v2/models/{name}, gRPC ModelMetadata). */
+export function modelMetadata(info: ModelInfo) {
+  return { name: info.name, versions: [MODEL_VERSION], platform: 'onnx', inputs: info.inputs.map(tensorMetadata), outputs: info.outputs.map(tensorMetadata) };
 }
 
 /** Who is asking, for per-client queue shares: the x-client-id header (short), else the remote address. */

@@ -85,14 +85,31 @@ export function createServer(opts: ServerOptions): FastifyInstance {
 
   registerRoutes(app, { store: opts.store, metrics, runs, service });
   const source = opts.repository ?? { entries: opts.store.list().map((m) => ({ name: m.name, version: '1', file: m.file })), register: () => {} };
-  registerRepositoryRoutes(app, new ModelRepository(source, opts.store, service));
+  const repository = new ModelRepository(source, opts.store, service);
+  registerRepositoryRoutes(app, repository);
+  PARTS.set(app, { store: opts.store, service, repository });
   if (opts.generative) registerGenerateRoutes(app, opts.generative);
   registerOpenAIRoutes(app, { models: opts.generative ?? new Map(), log: opts.log });
   return app;
 }
 
+/** What other faces of the server (gRPC) share with the HTTP routes. */
+export interface ServerParts {
+  store: ServableStore;
+  service: InferService;
+  repository: ModelRepository;
+}
+
+const PARTS = new WeakMap<FastifyInstance, ServerParts>();
+
+export function serverParts(app: FastifyInstance): ServerParts {
+  const p = PARTS.get(app);
+  if (!p) throw new Error('not a server made by createServer');
+  return p;
+}
+
 /** The client's fault (4xx, from our checks or fastify's body parsing) or the server's (500). */
-function statusOf(err: FastifyError | Error): number {
+export function statusOf(err: FastifyError | Error): number {
   if (err instanceof RequestError) return err.status;
   if (err instanceof InputError) return 400; // the engine's own input checks (e.g. int64 beyond int32 range)
   if (err instanceof UnknownModelError) return 404;

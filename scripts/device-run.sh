@@ -27,7 +27,7 @@ if [ "${1:-}" = pack ]; then
       const j = JSON.parse(fs.readFileSync(path.join(p, "package.json"), "utf8"));
       for (const d of Object.keys({ ...j.dependencies, ...j.optionalDependencies })) walk(find(d, p)); };
     const root = JSON.parse(fs.readFileSync("package.json", "utf8"));
-    for (const n of ["vitest", "webgpu", "fast-check", ...Object.keys(root.dependencies), ...(process.env.WITH_ORT ? ["onnxruntime-node"] : [])]) walk(find(n, process.cwd()));
+    for (const n of ["vitest", "webgpu", "fast-check", ...Object.keys(root.dependencies), ...(process.env.WITH_ORT ? ["onnxruntime-node"] : []), ...(process.env.EXTRA_DEPS ? process.env.EXTRA_DEPS.split(",") : [])]) walk(find(n, process.cwd()));
     fs.writeFileSync(".device/bundle.list", [...seen].map((p) => path.relative(process.cwd(), p)).join("\n") + "\n");'
   nodawn=(); [ -n "${NO_DAWN:-}" ] && nodawn=(--exclude='node_modules/webgpu/dist/linux-x64')
   tar cJf .device/bundle.tar.xz "${nodawn[@]}" --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \

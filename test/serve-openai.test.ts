@@ -101,6 +101,17 @@ describe('the openai client against /v1', () => {
     expect(await raw.json()).toEqual({ error: { message: expect.stringMatching(/prompt/), type: 'invalid_request_error', param: 'prompt', code: null } });
   }, 60_000);
 
+  it('a model whose batch queue is at its bound answers 503 with Retry-After, in OpenAI\'s shape', async () => {
+    let submitted = 0;
+    const busy = { gen: { vocab: VOCAB, maxPositions: 64 }, metrics: { queued: 256 }, submit: () => (submitted++, new Promise<never>(() => {})) };
+    const other = createServer({ store: new ModelStore(arena), arena, generative: new Map([['busy', busy]]) });
+    const res = await other.inject({ method: 'POST', url: '/v1/completions', payload: { model: 'busy', prompt: 'x' } });
+    expect([res.statusCode, res.headers['retry-after']]).toEqual([503, '1']);
+    expect(res.json()).toEqual({ error: { message: expect.stringMatching(/256 generation requests waiting/), type: 'server_error', param: null, code: 'overloaded' } });
+    expect(submitted).toBe(0);
+    await other.close();
+  });
+
   it('a stream whose client goes stops decoding at the next step', async () => {
     const before = { ...batcher.metrics };
     const ctl = new AbortController();

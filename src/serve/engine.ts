@@ -32,4 +32,6 @@ export interface ServableStore {
 export interface GenerativeEngine {
   submit(req: BatchRequest): Promise<BatchResult>;
   readonly gen: { readonly vocab: number; readonly maxPositions: number };
+  /** Requests waiting to join the batch (bounded by the server: more get 503). */
+  readonly metrics: { readonly queued: number };
 }

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BatchRequest, BatchResult } from '../llm/batcher.js';
 import { GenerateInputError } from '../llm/errors.js';
 import type { GenerativeEngine } from './engine.js';
-import { BadRequestError, ModelNotFoundError } from './errors.js';
+import { BadRequestError, ModelNotFoundError, OverloadError } from './errors.js';
 
 /** The generative models the server batches, by name. */
 export type GenerativeModels = ReadonlyMap<string, GenerativeEngine>;
@@ -47,6 +47,14 @@ function encodeResult(model: string, r: BatchResult) {
   return { model_name: model, output_ids: r.tokens, stop: r.stop, ttft_ms: r.ttftMs, tbt_ms: r.tbtMs, queued_ms: r.queuedMs };
 }
 
+/** Generation requests waiting per model, at most, before new ones get 503 (the batch's own queue). */
+export const MAX_GENERATION_QUEUE = 256;
+
+/** Refuses a request when the model's batch already has `max` waiting. */
+export function admitGeneration(name: string, engine: GenerativeEngine, max = MAX_GENERATION_QUEUE): void {
+  if (engine.metrics.queued >= max) throw new OverloadError(503, `model '${name}' has ${engine.metrics.queued} generation requests waiting (its bound); retry later`, 1);
+}
+
 /** Aborts when the client's connection closes before the response is complete (the client went away). */
 export function clientGone(reply: FastifyReply): AbortSignal {
   const gone = new AbortController();
@@ -60,6 +68,7 @@ export function registerGenerateRoutes(app: FastifyInstance, models: GenerativeM
   const batcherOf = (name: string): GenerativeEngine => {
     const b = models.get(name);
     if (!b) throw new ModelNotFoundError(name);
+    admitGeneration(name, b);
     return b;
   };
   /** Submits, turning the generator's input checks into 400s (thrown before anything is queued). */

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GenerateInputError } from '../llm/errors.js';
 import type { GenerativeEngine } from './engine.js';
-import { clientGone } from './generate.js';
+import { admitGeneration, clientGone } from './generate.js';
 import { ModelNotFoundError, OverloadError, ParamError, RequestError } from './errors.js';
 import { parseChat, parseCompletion, type GenerationCall } from './openai-parse.js';
 import { ByteTokenizer, type TextTokenizer } from './tokenizer.js';
@@ -63,6 +63,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, o: OpenAIOptions): vo
   async function generate(req: FastifyRequest, reply: FastifyReply, kind: Kind): Promise<unknown> {
     const call = kind === 'chat' ? parseChat(req.body, lookup) : parseCompletion(req.body, lookup);
     const { engine, tokenizer } = lookup(call.model);
+    admitGeneration(call.model, engine);
     const out = new Output(call, tokenizer, kind);
     const signal = AbortSignal.any([clientGone(reply), out.stopped.signal]);
     let result;

@@ -6,18 +6,13 @@
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Arena } from '../src/core/arena.js';
+import type { Arena } from '../src/core/arena.js';
 import { ModelStore } from '../src/infer/store.js';
-import { Batcher } from '../src/llm/batcher.js';
-import { TINY_GPT_KV } from '../src/llm/cache.js';
-import { Generator } from '../src/llm/generate.js';
-import { HostKvCache } from '../src/llm/host-cache.js';
-import { PagedKvCache } from '../src/llm/kv-cache.js';
-import { NoTraining } from '../src/sched/systems.js';
+import type { Batcher } from '../src/llm/batcher.js';
+import type { Generator } from '../src/llm/generate.js';
 import { createServer } from '../src/serve/server.js';
 import { ByteTokenizer, chatPrompt } from '../src/serve/tokenizer.js';
-import { testDevice } from './helpers/gpu.js';
-import { KV_MODEL, VOCAB } from './llm-helpers.js';
+import { VOCAB, servedGpt } from './llm-helpers.js';
 
 let arena: Arena;
 let app: FastifyInstance;
@@ -29,14 +24,7 @@ const tok = new ByteTokenizer(VOCAB);
 const decode = (ids: number[]) => tok.streamDecoder()(ids, true);
 
 beforeAll(async () => {
-  arena = new Arena(await testDevice(), { bytes: 32 << 20, pageBytes: 64 << 10 });
-  const store = new ModelStore(arena);
-  store.register('gpt', KV_MODEL);
-  await store.load('gpt');
-  const cache = new PagedKvCache(arena, TINY_GPT_KV);
-  batcher = new Batcher(new Generator(store, 'gpt', cache), cache, new NoTraining());
-  alone = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
-  app = createServer({ store, arena, generative: new Map([['gpt', batcher]]) });
+  ({ arena, batcher, alone, app } = await servedGpt());
   url = await app.listen({ port: 0, host: '127.0.0.1' });
   client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
 }, 60_000);

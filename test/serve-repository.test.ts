@@ -3,7 +3,8 @@
 // repository extension's index / unload / load round trip, including a model
 // added to the folder while the server runs; names that could be paths are
 // refused.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { run } from '../src/cli/main.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,19 @@ describe('model configs', () => {
     expect(entries.map((e) => [e.name, e.version, e.policy?.maxBatchSize])).toEqual([['relu', '3', 8], ['tanh', '1', 1]]);
     expect(() => configPolicy(parseConfigPbtxt('max_batch_size: 2 dynamic_batching { preferred_batch_size: [ 4 ] }', 'bad'), DEFAULT_POLICY, 'bad')).toThrow(/bad: preferredBatchSizes/);
     expect(() => parseConfigPbtxt('dynamic_batching { max_batch_size: ', 'cut')).toThrow(/cut: unexpected end/);
+  });
+
+  it('a missing repository folder or a bad batching flag is a one-line usage error (exit 2)', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(await run(['serve', '--model-repository', join(dir, 'no-such')])).toBe(2);
+    expect(await run(['serve', '--model-repository', repo, '--max-batch', '0'])).toBe(2);
+    expect(await run(['serve', '--model-repository', repo, '--max-queue-delay-ms', '-1'])).toBe(2);
+    expect(errors.mock.calls.map((c) => String(c[0]))).toEqual([
+      `handover serve: model repository ${join(dir, 'no-such')}: is not a folder`,
+      'handover serve: --max-batch must be an integer in [1, 4096], got 0',
+      'handover serve: --max-queue-delay-ms must be in [0, 60000], got -1',
+    ]);
+    errors.mockRestore();
   });
 });
 

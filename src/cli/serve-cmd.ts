@@ -152,12 +152,17 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   }
 }
 
+/** The flag that sets each policy field. */
+const POLICY_FLAG: Record<string, string> = {
+  maxBatchSize: 'max-batch', maxQueueDelayMs: 'max-queue-delay-ms', maxQueue: 'max-queue', maxQueuePerClient: 'max-queue-per-client', instanceCount: 'max-runs',
+};
+
 /** A bad flag value or repository folder is the user's to fix: a usage error (exit 2), one line. */
 function asUsage<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(`flag ${e.message.replace(/^(\w+)/, (k) => `for ${k}`)}`);
+    if (e instanceof PolicyError) throw new UsageError(`--${POLICY_FLAG[e.field] ?? e.field} ${e.message.slice(e.field.length + 2)}`);
     if (e instanceof RepositoryError) throw new UsageError(e.message);
     throw e;
   }

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe, writeCliEntry } from './helpers/serve-child.js';
-import { KV_MODEL } from './llm-helpers.js';
+import OpenAI from 'openai';
+import { ByteTokenizer } from '../src/serve/tokenizer.js';
+import { KV_MODEL, VOCAB } from './llm-helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -26,10 +28,17 @@ describe('handover serve with a KV-cache decoder', () => {
       expect(gen.status).toBe(200);
       const ids = ((await gen.json()) as { output_ids: number[] }).output_ids;
       expect(ids).toHaveLength(4);
-      const cmpl = await post('/v1/completions', { model: 'gpt', prompt: [1, 2, 3], max_tokens: 4, temperature: 0 });
-      expect(cmpl.status).toBe(200);
-      const body = (await cmpl.json()) as { choices: { text: string }[]; usage: { completion_tokens: number } };
-      expect(body.usage.completion_tokens).toBe(4);
+      // The openai client as its README shows, against the command's server: the same greedy tokens as /generate.
+      const client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const completion = await client.completions.create({ model: 'gpt', prompt: '\u0001\u0002\u0003', max_tokens: 4, temperature: 0 });
+      expect(completion.choices[0]!.text).toBe(new ByteTokenizer(VOCAB).streamDecoder()(ids, true));
+      expect(completion.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 4 });
+      const stream = await client.chat.completions.create({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3, seed: 4, stream: true });
+      let chunks = 0;
+      for await (const chunk of stream) chunks += chunk.choices.length;
+      expect(chunks).toBeGreaterThanOrEqual(2); // the role chunk, content, the finish chunk
+      const missing = await client.completions.create({ model: 'nope', prompt: 'x' }).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
       expect(s.stderr()).toContain('KV-cache decoder');
     } finally {
       s.child.kill('SIGTERM');

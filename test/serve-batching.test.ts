@@ -167,6 +167,7 @@ describe('admission', () => {
     gate.open();
     expect((await held).status).toBe(200);
     expect(counting.runs).toHaveLength(1); // neither the late nor the gone request ran
+    app.server.closeAllConnections(); // keep-alive sockets of fetch: do not wait for their timeout
     await app.close();
   }, 60_000);
 
@@ -185,4 +186,35 @@ describe('admission', () => {
     expect((await infer(tiny, randn(3 * IN, rng(10)), 3)).statusCode).toBe(200);
     await tiny.close();
   }, 60_000);
+});
+
+describe('handover serve --max-batch --max-queue-delay-ms', () => {
+  it('four one-row requests fill a batch of 4 at once (the 60 s delay never runs out); each gets its own rows', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { startServe, writeCliEntry } = await import('./helpers/serve-child.js');
+    const dir = mkdtempSync(join(tmpdir(), 'handover-batch-cli-'));
+    writeCliEntry(dir);
+    writeFileSync(join(dir, 'relu.onnx'), buildModel({
+      inputs: [{ name: 'x', type: 'float32', dims: ['batch', 3] }], outputs: [{ name: 'y', type: 'float32', dims: ['batch', 3] }],
+      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+    }));
+    const s = await startServe(dir, ['--port', '0', '--arena-mb', '8', '--model', `relu=${join(dir, 'relu.onnx')}`, '--max-batch', '4', '--max-queue-delay-ms', '60000']);
+    try {
+      const r = rng(30);
+      const xs = [0, 1, 2, 3].map(() => Array.from(randn(3, r, 2)));
+      const answers = await Promise.all(xs.map(async (x) => {
+        const res = await fetch(`${s.url}/v2/models/relu/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: x }] }) });
+        return ((await res.json()) as { outputs: { shape: number[]; data: number[] }[] }).outputs[0]!;
+      }));
+      answers.forEach((a, i) => expect(a).toEqual({ name: 'y', datatype: 'FP32', shape: [1, 3], data: xs[i]!.map((v) => Math.max(0, v)) }));
+      const stats = (await (await fetch(`${s.url}/v2/models/relu/stats`)).json()) as { model_stats: { inference_count: number; execution_count: number; batch_stats: { batch_size: number }[] }[] };
+      expect(stats.model_stats[0]).toMatchObject({ inference_count: 4, execution_count: 1, batch_stats: [{ batch_size: 4 }] });
+    } finally {
+      s.child.kill('SIGTERM');
+      expect(await s.exit).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

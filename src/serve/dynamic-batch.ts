@@ -107,8 +107,10 @@ export class ModelQueue {
       const waitMs = head.arrived + this.policy.maxQueueDelayMs - performance.now();
       if (!full && waitMs > 0) {
         this.timer ??= setTimeout(() => ((this.timer = null), this.pump()), waitMs);
+        this.timer.unref?.();
         return;
       }
+      if (this.timer) (clearTimeout(this.timer), (this.timer = null)); // set for this head: the next head sets its own
       for (const p of batch) this.leave(p);
       void this.run(batch, rows);
     }

@@ -11,6 +11,8 @@ import { ModelStore } from '../src/infer/store.js';
 import type { Batcher } from '../src/llm/batcher.js';
 import type { Generator } from '../src/llm/generate.js';
 import { createServer } from '../src/serve/server.js';
+import type { GenerativeEngine } from '../src/serve/engine.js';
+import { BlocksExhaustedError } from '../src/llm/errors.js';
 import { ByteTokenizer, chatPrompt } from '../src/serve/tokenizer.js';
 import { VOCAB, servedGpt } from './llm-helpers.js';
 
@@ -89,14 +91,17 @@ describe('the openai client against /v1', () => {
     expect(await raw.json()).toEqual({ error: { message: expect.stringMatching(/prompt/), type: 'invalid_request_error', param: 'prompt', code: null } });
   }, 60_000);
 
-  it('a model whose batch queue is at its bound answers 503 with Retry-After, in OpenAI\'s shape', async () => {
+  it('a model whose batch queue is at its bound, or whose KV cache is full, answers 503 with Retry-After, in OpenAI\'s shape', async () => {
     let submitted = 0;
     const busy = { gen: { vocab: VOCAB, maxPositions: 64 }, metrics: { queued: 256 }, submit: () => (submitted++, new Promise<never>(() => {})) };
-    const other = createServer({ store: new ModelStore(arena), arena, generative: new Map([['busy', busy]]) });
+    const full = { gen: busy.gen, metrics: { queued: 0 }, submit: () => Promise.reject(new BlocksExhaustedError(40, 0)) };
+    const other = createServer({ store: new ModelStore(arena), arena, generative: new Map<string, GenerativeEngine>([['busy', busy], ['full', full]]) });
     const res = await other.inject({ method: 'POST', url: '/v1/completions', payload: { model: 'busy', prompt: 'x' } });
     expect([res.statusCode, res.headers['retry-after']]).toEqual([503, '1']);
     expect(res.json()).toEqual({ error: { message: expect.stringMatching(/256 generation requests waiting/), type: 'server_error', param: null, code: 'overloaded' } });
     expect(submitted).toBe(0);
+    const oom = await other.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'full', messages: [{ role: 'user', content: 'x' }] } });
+    expect([oom.statusCode, oom.headers['retry-after'], oom.json().error.code]).toEqual([503, '1', 'out_of_memory']);
     await other.close();
   });
 

@@ -1,6 +1,12 @@
 // Errors of the inference server. A RequestError carries the HTTP status a
 // client gets; anything else that escapes a handler is an engine error (500).
-import { HandoverError } from '../core/errors.js';
+import { HandoverError, OutOfMemoryError } from '../core/errors.js';
+import { BlocksExhaustedError } from '../llm/errors.js';
+
+/** The device or the KV cache is full now (not the client's fault, not a bug): 503 and retry. */
+export function isOutOfMemory(err: unknown): boolean {
+  return err instanceof OutOfMemoryError || err instanceof BlocksExhaustedError;
+}
 
 export class RequestError extends HandoverError {
   override name = 'RequestError';

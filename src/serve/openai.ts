@@ -12,7 +12,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { GenerateInputError } from '../llm/errors.js';
 import type { GenerativeEngine } from './engine.js';
 import { admitGeneration, clientGone } from './generate.js';
-import { ModelNotFoundError, OverloadError, ParamError, RequestError } from './errors.js';
+import { isOutOfMemory, ModelNotFoundError, OverloadError, ParamError, RequestError } from './errors.js';
 import { parseChat, parseCompletion, type GenerationCall } from './openai-parse.js';
 import { ByteTokenizer, type TextTokenizer } from './tokenizer.js';
 
@@ -43,6 +43,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, o: OpenAIOptions): vo
       const e = openAIError(err);
       if (e.status >= 500) o.log?.(`${req.method} ${req.url}: ${e.status} ${e.body.error.message}`);
       if (err instanceof OverloadError) void reply.header('retry-after', String(err.retryAfterS));
+      else if (e.status === 503) void reply.header('retry-after', '1');
       return reply.code(e.status).type('application/json; charset=utf-8').send(e.body);
     });
     v1.setNotFoundHandler((req, reply) =>
@@ -191,6 +192,7 @@ export function openAIError(err: FastifyError | Error): { status: number; body: 
   if (err instanceof ParamError) return { status: 400, body: errorBody(err.message, 'invalid_request_error', err.param, err.code) };
   if (err instanceof ModelNotFoundError) return { status: 404, body: errorBody(`The model '${err.model}' does not exist`, 'invalid_request_error', 'model', 'model_not_found') };
   if (err instanceof OverloadError) return { status: err.status, body: errorBody(err.message, err.status === 429 ? 'rate_limit_error' : 'server_error', null, 'overloaded') };
+  if (isOutOfMemory(err)) return { status: 503, body: errorBody(`out of memory now (${err.message}); retry later`, 'server_error', null, 'out_of_memory') };
   if (err instanceof RequestError) return { status: err.status, body: errorBody(err.message, err.status < 500 ? 'invalid_request_error' : 'server_error', null, null) };
   const code = (err as FastifyError).statusCode;
   if (typeof code === 'number' && code >= 400 && code < 500) return { status: code, body: errorBody(err.message, 'invalid_request_error', null, null) };

@@ -5,8 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Arena } from '../core/arena.js';
 import { InputError, UnknownModelError } from '../infer/store.js';
 import type { ServableStore } from './engine.js';
-import { OverloadError, RequestError } from './errors.js';
-import { OutOfMemoryError } from '../core/errors.js';
+import { isOutOfMemory, OverloadError, RequestError } from './errors.js';
 import { InferService } from './infer-service.js';
 import { ModelRepository, registerRepositoryRoutes, type RepositorySource } from './repository-routes.js';
 import { DEFAULT_POLICY, type ModelPolicy, type ServeLimits } from './model-policy.js';
@@ -113,7 +112,7 @@ export function statusOf(err: FastifyError | Error): number {
   if (err instanceof RequestError) return err.status;
   if (err instanceof InputError) return 400; // the engine's own input checks (e.g. int64 beyond int32 range)
   if (err instanceof UnknownModelError) return 404;
-  if (err instanceof OutOfMemoryError) return 503; // the device is full now, not broken: retry
+  if (isOutOfMemory(err)) return 503; // the device or the KV cache is full now, not broken: retry
   const code = (err as FastifyError).statusCode;
   if (typeof code === 'number' && code >= 400 && code < 500) return code;
   return 500;

@@ -12,7 +12,7 @@ import type { Batcher } from '../src/llm/batcher.js';
 import type { Generator } from '../src/llm/generate.js';
 import { createServer } from '../src/serve/server.js';
 import type { GenerativeEngine } from '../src/serve/engine.js';
-import { BlocksExhaustedError } from '../src/llm/errors.js';
+import { BlocksExhaustedError, QueueDeadlineError } from '../src/llm/errors.js';
 import { ByteTokenizer, chatPrompt } from '../src/serve/tokenizer.js';
 import { VOCAB, servedGpt } from './llm-helpers.js';
 
@@ -104,6 +104,14 @@ describe('the openai client against /v1', () => {
     expect([oom.statusCode, oom.headers['retry-after'], oom.json().error.code]).toEqual([503, '1', 'out_of_memory']);
     await other.close();
   });
+
+  it('a generation whose deadline passed while it waited is dropped before it runs; a bad x-deadline-ms is a 400', async () => {
+    const before = { ...batcher.metrics };
+    await expect(batcher.submit({ prompt: [1, 2], maxTokens: 2, deadline: performance.now() - 1 })).rejects.toBeInstanceOf(QueueDeadlineError);
+    expect([batcher.metrics.admitted, batcher.metrics.aborted]).toEqual([before.admitted, before.aborted + 1]);
+    const bad = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-deadline-ms': 'soon' }, body: '{"model": "gpt", "prompt": "x"}' });
+    expect([bad.status, ((await bad.json()) as { error: { message: string } }).error.message]).toEqual([400, expect.stringMatching(/x-deadline-ms/)]);
+  }, 60_000);
 
   it('a stream whose client goes stops decoding at the next step', async () => {
     const before = { ...batcher.metrics };

@@ -14,7 +14,7 @@
 // workspace does not fit asks training the same way. When the burst is over
 // (nothing runs or waits), everything borrowed goes back (RELEASE).
 import type { MemorySide } from '../sched/core.js';
-import { BlocksExhaustedError, GenerateInputError } from './errors.js';
+import { BlocksExhaustedError, GenerateInputError, QueueDeadlineError } from './errors.js';
 import type { Generator, GenerateOptions, GenerateResult } from './generate.js';
 import type { PagedKvCache } from './kv-cache.js';
 import { checkSampling, sampleToken, seededRandom } from './sampling.js';
@@ -29,6 +29,8 @@ export interface BatchRequest extends GenerateOptions {
    * next step boundary; either resolves with stop 'abort' and the tokens so far.
    */
   signal?: AbortSignal;
+  /** performance.now() ms after which a request still waiting is dropped (QueueDeadlineError); a running one goes on. */
+  deadline?: number;
 }
 
 export interface BatchResult extends GenerateResult {
@@ -46,7 +48,7 @@ export interface BatcherMetrics {
   /** Admissions that waited because blocks ran out with training at its minimum. */
   queuedAtMinimum: number;
   preemptions: number;
-  /** Requests whose signal aborted (dropped from the queue or stopped mid-generation). */
+  /** Requests whose signal aborted (dropped from the queue or stopped mid-generation) or whose deadline passed in the queue. */
   aborted: number;
   /** Requests that can never fit (more blocks than the cache can ever hold): failed with BlocksExhaustedError. */
   rejected: number;
@@ -258,6 +260,12 @@ export class Batcher {
 
   /** Retires every request whose signal aborted, waiting or running, before the step spends work on it. */
   private async dropAborted(): Promise<void> {
+    const now = performance.now();
+    for (const job of this.waiting.filter((j) => j.preemptions === 0 && j.req.deadline !== undefined && j.req.deadline < now)) {
+      this.waiting.splice(this.waiting.indexOf(job), 1);
+      this.metrics.aborted++;
+      job.reject(new QueueDeadlineError(now - job.submitted));
+    }
     for (const job of this.waiting.filter((j) => j.req.signal?.aborted)) {
       this.waiting.splice(this.waiting.indexOf(job), 1);
       this.metrics.aborted++;

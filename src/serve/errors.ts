@@ -1,11 +1,11 @@
 // Errors of the inference server. A RequestError carries the HTTP status a
 // client gets; anything else that escapes a handler is an engine error (500).
 import { HandoverError, OutOfMemoryError } from '../core/errors.js';
-import { BlocksExhaustedError } from '../llm/errors.js';
+import { BlocksExhaustedError, QueueDeadlineError } from '../llm/errors.js';
 
-/** The device or the KV cache is full now (not the client's fault, not a bug): 503 and retry. */
+/** The device or the KV cache is full now, or the request waited past its deadline (not the client's fault, not a bug): 503 and retry. */
 export function isOutOfMemory(err: unknown): boolean {
-  return err instanceof OutOfMemoryError || err instanceof BlocksExhaustedError;
+  return err instanceof OutOfMemoryError || err instanceof BlocksExhaustedError || err instanceof QueueDeadlineError;
 }
 
 export class RequestError extends HandoverError {

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BatchRequest, BatchResult } from '../llm/batcher.js';
 import { GenerateInputError } from '../llm/errors.js';
 import type { GenerativeEngine } from './engine.js';
+import { DEFAULT_LIMITS } from './model-policy.js';
 import { BadRequestError, ModelNotFoundError, OverloadError } from './errors.js';
 
 /** The generative models the server batches, by name. */
@@ -55,6 +56,14 @@ export function admitGeneration(name: string, engine: GenerativeEngine, max = MA
   if (engine.metrics.queued >= max) throw new OverloadError(503, `model '${name}' has ${engine.metrics.queued} generation requests waiting (its bound); retry later`, 1);
 }
 
+/** When a generation request still waiting to join the batch is dropped: x-deadline-ms from now, else the server's default. */
+export function generationDeadline(req: FastifyRequest): number {
+  const h = req.headers['x-deadline-ms'];
+  const ms = h === undefined ? DEFAULT_LIMITS.defaultDeadlineMs : Number(h);
+  if (!(ms > 0 && ms <= 3_600_000)) throw new BadRequestError(`x-deadline-ms must be a number of milliseconds in (0, 3600000], got '${String(h).slice(0, 20)}'`);
+  return performance.now() + ms;
+}
+
 /** Aborts when the client's connection closes before the response is complete (the client went away). */
 export function clientGone(reply: FastifyReply): AbortSignal {
   const gone = new AbortController();
@@ -83,7 +92,7 @@ export function registerGenerateRoutes(app: FastifyInstance, models: GenerativeM
 
   app.post<{ Params: Params }>('/v2/models/:name/generate', async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const b = batcherOf(req.params.name);
-    const r = await submit(b, { ...parseGenerateRequest(req.body), signal: clientGone(reply) });
+    const r = await submit(b, { ...parseGenerateRequest(req.body), signal: clientGone(reply), deadline: generationDeadline(req) });
     return reply.type('application/json; charset=utf-8').send(encodeResult(req.params.name, r));
   });
 
@@ -98,7 +107,7 @@ export function registerGenerateRoutes(app: FastifyInstance, models: GenerativeM
       if (early) early.push(text);
       else raw.write(text);
     };
-    const result = submit(b, { ...parsed, signal: clientGone(reply), onToken: (token, index) => event('token', { index, token }) }); // throws a 4xx before the stream starts
+    const result = submit(b, { ...parsed, signal: clientGone(reply), deadline: generationDeadline(req), onToken: (token, index) => event('token', { index, token }) }); // throws a 4xx before the stream starts
     reply.hijack();
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     for (const text of early) raw.write(text);

@@ -9,9 +9,9 @@
 // {"error": {"message", "type", "param", "code"}}.
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GenerateInputError } from '../llm/errors.js';
+import { GenerateInputError, QueueDeadlineError } from '../llm/errors.js';
 import type { GenerativeEngine } from './engine.js';
-import { admitGeneration, clientGone } from './generate.js';
+import { admitGeneration, clientGone, generationDeadline } from './generate.js';
 import { isOutOfMemory, ModelNotFoundError, OverloadError, ParamError, RequestError } from './errors.js';
 import { parseChat, parseCompletion, type GenerationCall } from './openai-parse.js';
 import { ByteTokenizer, type TextTokenizer } from './tokenizer.js';
@@ -67,10 +67,11 @@ export function registerOpenAIRoutes(app: FastifyInstance, o: OpenAIOptions): vo
     admitGeneration(call.model, engine);
     const out = new Output(call, tokenizer, kind);
     const signal = AbortSignal.any([clientGone(reply), out.stopped.signal]);
+    const deadline = generationDeadline(req);
     let result;
     try {
       result = engine.submit({
-        prompt: call.prompt, maxTokens: call.maxTokens, temperature: call.temperature, topP: call.topP, seed: call.seed, signal,
+        prompt: call.prompt, maxTokens: call.maxTokens, temperature: call.temperature, topP: call.topP, seed: call.seed, signal, deadline,
         onToken: (t) => out.token(t),
       });
     } catch (e) {
@@ -192,7 +193,7 @@ export function openAIError(err: FastifyError | Error): { status: number; body: 
   if (err instanceof ParamError) return { status: 400, body: errorBody(err.message, 'invalid_request_error', err.param, err.code) };
   if (err instanceof ModelNotFoundError) return { status: 404, body: errorBody(`The model '${err.model}' does not exist`, 'invalid_request_error', 'model', 'model_not_found') };
   if (err instanceof OverloadError) return { status: err.status, body: errorBody(err.message, err.status === 429 ? 'rate_limit_error' : 'server_error', null, 'overloaded') };
-  if (isOutOfMemory(err)) return { status: 503, body: errorBody(`out of memory now (${err.message}); retry later`, 'server_error', null, 'out_of_memory') };
+  if (isOutOfMemory(err)) return { status: 503, body: errorBody(`${err.message}; retry later`, 'server_error', null, err instanceof QueueDeadlineError ? 'deadline_exceeded' : 'out_of_memory') };
   if (err instanceof RequestError) return { status: err.status, body: errorBody(err.message, err.status < 500 ? 'invalid_request_error' : 'server_error', null, null) };
   const code = (err as FastifyError).statusCode;
   if (typeof code === 'number' && code >= 400 && code < 500) return { status: code, body: errorBody(err.message, 'invalid_request_error', null, null) };

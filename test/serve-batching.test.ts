@@ -91,7 +91,7 @@ describe('dynamic batching', () => {
     }
     const stats = (await app.inject({ method: 'GET', url: '/v2/models/mlp/stats' })).json() as { model_stats: Record<string, unknown>[] };
     expect(stats.model_stats[0]).toMatchObject({
-      name: 'mlp', version: '1', inference_count: 3, execution_count: 1,
+      name: 'mlp', version: '1', inference_count: 6, execution_count: 1, // inferences are rows, as Triton counts them
       inference_stats: { success: { count: 3 }, fail: { count: 0 }, queue: { count: 3 }, compute_infer: { count: 3 } },
       batch_stats: [{ batch_size: 6, compute_infer: { count: 1 } }],
     });

@@ -93,6 +93,11 @@ describe('gRPC GRPCInferenceService', () => {
     await expect(rpc.ModelInfer!({ model_name: 'nope', inputs: [] })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     await expect(rpc.ModelInfer!({ model_name: 'mixed', inputs: [{ name: 'x', datatype: 'FP16', shape: [1, 3], contents: {} }] })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/FP16/) });
     await expect(rpc.ModelInfer!({ model_name: 'mixed', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3] }], raw_input_contents: [Buffer.alloc(5)] })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    // uint64 fields come as decimal strings (longs: String)
+    const stats = ((await rpc.ModelStatistics!({ name: 'mixed' })).model_stats as Record<string, unknown>[])[0]!;
+    const httpStats = ((await http('/v2/models/mixed/stats')).model_stats as Record<string, unknown>[])[0]!;
+    expect(JSON.parse(JSON.stringify(stats, (k, v: unknown) => (k !== 'version' && typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v)))).toEqual(httpStats);
+    expect(httpStats).toMatchObject({ inference_count: 6, execution_count: 3 }); // the test above: 3 requests (HTTP, typed, raw) of 2 rows each
     expect(await rpc.RepositoryIndex!({})).toEqual({ models: [{ name: 'mixed', version: '1', state: 'READY', reason: '' }] });
   }, 60_000);
 });

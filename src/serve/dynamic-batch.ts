@@ -136,7 +136,7 @@ export class ModelQueue {
       if (!gone && p.deadline > now) continue;
       this.leave(p);
       this.stats.rejected++;
-      this.stats.finished(false, now - p.arrived);
+      this.stats.finished(false, now - p.arrived, p.rows);
       p.reject(gone ? new ClientGoneError() : new DeadlineError(Math.round(p.deadline - p.arrived), now - p.arrived));
     }
   }
@@ -161,10 +161,10 @@ export class ModelQueue {
       this.meanMs = 0.8 * this.meanMs + 0.2 * (ms / batch.length);
       const parts = batch.length === 1 ? [out] : splitRows(this.info.name, out, batch.map((p) => p.rows));
       const now = performance.now();
-      batch.forEach((p, i) => (this.stats.finished(true, now - p.arrived), p.resolve(parts[i]!)));
+      batch.forEach((p, i) => (this.stats.finished(true, now - p.arrived, p.rows), p.resolve(parts[i]!)));
     } catch (e) {
       const now = performance.now();
-      for (const p of batch) (this.stats.finished(false, now - p.arrived), p.reject(e));
+      for (const p of batch) (this.stats.finished(false, now - p.arrived, p.rows), p.reject(e));
     } finally {
       this.active--;
       this.pump();

@@ -60,6 +60,9 @@ export async function startGrpc(parts: ServerParts, host: string, port: number):
     ServerMetadata: async () => serverMetadata(),
     ModelMetadata: async (c) => modelMetadata(lookup(c.request)),
     ModelInfer: async (c) => infer(c),
+    ModelStatistics: async (c) => ({
+      model_stats: (c.request.name ? [lookup(c.request).name] : store.list().map((m) => m.name)).map((n) => service.statsOf(n).toJSON(MODEL_VERSION)),
+    }),
     RepositoryIndex: async () => ({ models: repository.index() }),
     RepositoryModelLoad: async (c) => (await repository.load(String(c.request.model_name)), {}),
     RepositoryModelUnload: async (c) => (await repository.unload(String(c.request.model_name)), {}),

@@ -9,7 +9,7 @@ export interface Duration {
 
 export class ModelStats {
   lastInference = 0;
-  /** Requests answered (each counts once, whatever its rows). */
+  /** Inferences answered: rows (a request of batch 64 counts 64, as Triton counts). */
   inferenceCount = 0;
   /** Engine runs (a dynamic batch of k requests is one). */
   executionCount = 0;
@@ -38,9 +38,10 @@ export class ModelStats {
     add(b, computeMs);
   }
 
-  finished(ok: boolean, totalMs: number): void {
+  /** A request of `rows` rows ended, answered (ok) or not. */
+  finished(ok: boolean, totalMs: number, rows: number): void {
     add(ok ? this.success : this.fail, totalMs);
-    if (ok) this.inferenceCount++;
+    if (ok) this.inferenceCount += rows;
     this.lastInference = Date.now();
   }
 

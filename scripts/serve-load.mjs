@@ -10,6 +10,8 @@
 //   node scripts/serve-load.mjs --model test/fixtures/squeezenet1_1.onnx \
 //     [--backend webgpu|cuda] [--rates 5,10,20] [--duration 10] [--connections 32]
 //     [--batch 8] [--delay-ms 2] [--standalone 20] [--arena-mb 256] [--out FILE.json]
+//     [--closed 1,4]   closed loop at these connection counts instead of offered rates
+//                      (autocannon's rates start at 1/s: for a device slower than that)
 // Prints a markdown table; --out also writes the numbers as JSON.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -25,11 +27,13 @@ const { values: o } = parseArgs({
     model: { type: 'string' }, backend: { type: 'string', default: 'webgpu' }, rates: { type: 'string', default: '5,10,20,40' },
     duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, batch: { type: 'string', default: '8' },
     'delay-ms': { type: 'string', default: '2' }, standalone: { type: 'string', default: '20' }, 'arena-mb': { type: 'string', default: '256' },
-    out: { type: 'string' },
+    out: { type: 'string' }, closed: { type: 'string' },
   },
 });
 if (!o.model) throw new Error('give --model FILE.onnx');
-const rates = o.rates.split(',').map(Number);
+/** Each load level: an offered rate (open loop, capped by the connections) or a connection count (closed loop). */
+const levels = o.closed ? o.closed.split(',').map((c) => ({ connections: Number(c), rate: undefined, label: `closed, ${c} conn` }))
+  : o.rates.split(',').map((r) => ({ connections: Number(o.connections), rate: Number(r), label: r }));
 const duration = Number(o.duration);
 
 /** `handover serve` from dist/ when built, else from the sources through tsx. */
@@ -83,11 +87,11 @@ async function standaloneMs(url, req, n) {
   return times[Math.floor(times.length / 2)];
 }
 
-function load(url, req, rate) {
+function load(url, req, level) {
   return new Promise((resolve, reject) => {
     autocannon({
       url: `${url}/v2/models/m/infer`, method: 'POST', body: req.body, headers: req.headers,
-      connections: Number(o.connections), duration, overallRate: rate, timeout: 120,
+      connections: level.connections, duration, timeout: 120, ...(level.rate ? { overallRate: level.rate } : {}),
     }, (e, r) => (e ? reject(e) : resolve(r)));
   });
 }
@@ -105,11 +109,11 @@ for (const mode of modes) {
     L ??= await standaloneMs(s.url, req, Number(o.standalone));
     if (result.modes.length > 0) await standaloneMs(s.url, req, 1); // warm this server's plans
     const rows = [];
-    for (const rate of rates) {
-      const r = await load(s.url, req, rate);
+    for (const level of levels) {
+      const r = await load(s.url, req, level);
       const ok = r['2xx'];
-      rows.push({ offered: rate, throughput: ok / duration, p50: r.latency.p50, p99: r.latency.p99, ok, failed: r.non2xx + r.errors + r.timeouts });
-      console.error(`${mode.name}: offered ${rate}/s -> ${(ok / duration).toFixed(2)}/s, p99 ${r.latency.p99} ms, failed ${r.non2xx + r.errors + r.timeouts}`);
+      rows.push({ offered: level.label, throughput: ok / duration, p50: r.latency.p50, p99: r.latency.p99, ok, failed: r.non2xx + r.errors + r.timeouts });
+      console.error(`${mode.name}: offered ${level.label} -> ${(ok / duration).toFixed(2)}/s, p99 ${r.latency.p99} ms, failed ${r.non2xx + r.errors + r.timeouts}`);
     }
     const within = rows.filter((x) => x.p99 <= 4 * L && x.failed === 0 && x.ok > 0);
     result.modes.push({ name: mode.name, flags: mode.flags, rows, bestWithinSlo: within.length ? Math.max(...within.map((x) => x.throughput)) : 0 });
@@ -120,7 +124,7 @@ for (const mode of modes) {
 result.standaloneMs = L;
 result.sloMs = 4 * L;
 
-console.log(`\n${o.model} on ${o.backend}, ${result.date}: standalone latency L = ${L.toFixed(2)} ms (median, idle server, batch 1); SLO p99 <= 4 L = ${(4 * L).toFixed(1)} ms; ${duration} s per rate, ${o.connections} connections\n`);
+console.log(`\n${o.model} on ${o.backend}, ${result.date}: standalone latency L = ${L.toFixed(2)} ms (median, idle server, batch 1); SLO p99 <= 4 L = ${(4 * L).toFixed(1)} ms; ${duration} s per level, ${o.closed ? 'closed loop' : `${o.connections} connections`}\n`);
 console.log('| mode | offered req/s | served req/s | p50 ms | p99 ms | failed |');
 console.log('|---|---|---|---|---|---|');
 for (const m of result.modes) for (const x of m.rows) console.log(`| ${m.name} | ${x.offered} | ${x.throughput.toFixed(2)} | ${x.p50} | ${x.p99} | ${x.failed} |`);

@@ -139,3 +139,29 @@ export async function loadKvModel(arena: import('../src/core/arena.js').Arena, s
   off();
   return { store, workspacePages };
 }
+
+/**
+ * The KV model served as 'gpt' from a fresh 32 MiB arena: the store, a
+ * continuous batch over a paged cache (no training), a host-cache generator
+ * to compare with, and a server (not listening) with the batch as 'gpt'.
+ */
+export async function servedGpt() {
+  const { Arena } = await import('../src/core/arena.js');
+  const { testDevice } = await import('./helpers/gpu.js');
+  const { createServer } = await import('../src/serve/server.js');
+  const arena = new Arena(await testDevice(), { bytes: 32 << 20, pageBytes: 64 << 10 });
+  const { ModelStore } = await import('../src/infer/store.js');
+  const { Batcher } = await import('../src/llm/batcher.js');
+  const { Generator } = await import('../src/llm/generate.js');
+  const { HostKvCache } = await import('../src/llm/host-cache.js');
+  const { PagedKvCache } = await import('../src/llm/kv-cache.js');
+  const { NoTraining } = await import('../src/sched/systems.js');
+  const store = new ModelStore(arena);
+  store.register('gpt', KV_MODEL);
+  await store.load('gpt');
+  const cache = new PagedKvCache(arena, TINY_GPT_KV);
+  const batcher = new Batcher(new Generator(store, 'gpt', cache), cache, new NoTraining());
+  const alone = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
+  const app = createServer({ store, arena, generative: new Map([['gpt', batcher]]) });
+  return { arena, store, batcher, alone, app };
+}

@@ -4,17 +4,10 @@
 // a 4xx JSON {error} for every kind of bad request.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Arena } from '../src/core/arena.js';
-import { ModelStore } from '../src/infer/store.js';
-import { Batcher } from '../src/llm/batcher.js';
-import { TINY_GPT_KV } from '../src/llm/cache.js';
-import { Generator } from '../src/llm/generate.js';
-import { HostKvCache } from '../src/llm/host-cache.js';
-import { PagedKvCache } from '../src/llm/kv-cache.js';
-import { NoTraining } from '../src/sched/systems.js';
-import { createServer } from '../src/serve/server.js';
-import { testDevice } from './helpers/gpu.js';
-import { KV_MODEL, promptOf } from './llm-helpers.js';
+import type { Arena } from '../src/core/arena.js';
+import type { Batcher } from '../src/llm/batcher.js';
+import type { Generator } from '../src/llm/generate.js';
+import { promptOf, servedGpt } from './llm-helpers.js';
 
 let arena: Arena;
 let app: FastifyInstance;
@@ -22,14 +15,7 @@ let batcher: Batcher;
 let alone: Generator;
 
 beforeAll(async () => {
-  arena = new Arena(await testDevice(), { bytes: 32 << 20, pageBytes: 64 << 10 });
-  const store = new ModelStore(arena);
-  store.register('gpt', KV_MODEL);
-  await store.load('gpt');
-  const cache = new PagedKvCache(arena, TINY_GPT_KV);
-  batcher = new Batcher(new Generator(store, 'gpt', cache), cache, new NoTraining());
-  alone = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
-  app = createServer({ store, arena, generative: new Map([['gpt', batcher]]) });
+  ({ arena, batcher, alone, app } = await servedGpt());
 }, 60_000);
 afterAll(async () => {
   await app?.close();

@@ -134,8 +134,9 @@ describe('serve on the real ModelStore', () => {
       outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, OUT] }],
     });
     expect((await app.inject({ method: 'GET', url: '/v2/models/mlp/ready' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/v2/models/mlp-cold/ready' })).statusCode).toBe(400);
-    expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(400);
+    expect(store.get('mlp-cold')!.state).toBe('cold');
+    expect((await app.inject({ method: 'GET', url: '/v2/models/mlp-cold/ready' })).statusCode).toBe(200); // loads on its first request
+    expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(200);
   });
 
   it('infer matches float64 at batch 1, 3 and 5; a cold model loads on its first request', async () => {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Arena } from '../src/core/arena.js';
 import type { ModelInfo, ServableStore, TensorData } from '../src/serve/engine.js';
+import { DEFAULT_POLICY } from '../src/serve/model-policy.js';
 import { createServer } from '../src/serve/server.js';
 import { InputError } from '../src/infer/store.js';
 import { testDevice } from './helpers/gpu.js';
@@ -87,7 +88,7 @@ describe('endpoints', () => {
   it('GET /v2: server metadata', async () => {
     const r = await app.inject({ method: 'GET', url: '/v2' });
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-    expect([r.statusCode, r.json()]).toEqual([200, { name: 'handover', version, extensions: [] }]);
+    expect([r.statusCode, r.json()]).toEqual([200, { name: 'handover', version, extensions: ['binary_tensor_data', 'statistics', 'model_repository'] }]);
   });
 
   it('GET /v2/health/live', async () => {
@@ -110,10 +111,11 @@ describe('endpoints', () => {
     expect(e.inputs.map((i: { datatype: string }) => i.datatype)).toEqual(['INT64', 'INT32', 'BOOL']);
   });
 
-  it('GET /v2/health/ready and /v2/models/{name}/ready follow the model state', async () => {
-    expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(400);
+  it('GET /v2/health/ready and /v2/models/{name}/ready: a cold model that loads on its first request is ready', async () => {
+    expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(200);
     const cold = await app.inject({ method: 'GET', url: '/v2/models/cold/ready' });
-    expect([cold.statusCode, cold.json()]).toEqual([400, { name: 'cold', ready: false }]);
+    expect(store.get('cold')!.state).toBe('cold');
+    expect([cold.statusCode, cold.json()]).toEqual([200, { name: 'cold', ready: true }]);
     const req = { inputs: [{ name: 'x', shape: [1], datatype: 'FP32', data: [7] }] };
     expect((await infer('cold', req)).statusCode).toBe(200);
     const warm = await app.inject({ method: 'GET', url: '/v2/models/cold/ready' });
@@ -201,7 +203,8 @@ describe('bad requests get 4xx with a JSON error', () => {
     ['bool as number', 'echo', { inputs: [{ name: 'i64', shape: [2], datatype: 'INT64', data: [1, 1] }, { name: 'i32', shape: [2], datatype: 'INT32', data: [1, 2] }, { name: 'b', shape: [2], datatype: 'BOOL', data: [1, 0] }] }, 400, /true or false/],
     ['id not a string', 'add', addReq([1, 2, 3], [1, 3], { id: 7 }), 400, /"id" must be a string/],
     ['unknown output', 'add', addReq([1, 2, 3], [1, 3], { outputs: [{ name: 'q' }] }), 400, /no output 'q'/],
-    ['binary data', 'add', addReq([1, 2, 3], [1, 3], { outputs: [{ name: 'z', parameters: { binary_data: true } }] }), 400, /binary/],
+    ['binary_data not a boolean', 'add', addReq([1, 2, 3], [1, 3], { outputs: [{ name: 'z', parameters: { binary_data: 'yes' } }] }), 400, /binary_data/],
+    ['binary_data_size without a binary part', 'add', { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', parameters: { binary_data_size: 12 } }, { name: 'y', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, 400, /no Inference-Header-Content-Length/],
   ];
   for (const [what, model, payload, status, message] of bad)
     it(what, async () => {
@@ -302,7 +305,7 @@ describe('engine slots', () => {
         return store.run(n, inputs);
       },
     };
-    const s2 = createServer({ store: slow, arena, maxConcurrentRuns: 2 });
+    const s2 = createServer({ store: slow, arena, maxConcurrentRuns: 2, policy: { ...DEFAULT_POLICY, maxBatchSize: 1, instanceCount: 2 } }); // no dynamic batching: one run per request
     const rs = await Promise.all(Array.from({ length: 12 }, (_, i) => s2.inject({ method: 'POST', url: '/v2/models/add/infer', payload: addReq([i, 0, 0]) })));
     expect(rs.map((r) => r.json().outputs[0].data[0])).toEqual(Array.from({ length: 12 }, (_, i) => i + 0.5));
     expect(most).toBe(2);
@@ -325,7 +328,7 @@ describe('shutdown', () => {
         return store.run(n, inputs);
       },
     };
-    const s3 = createServer({ store: held, arena, maxConcurrentRuns: 10 });
+    const s3 = createServer({ store: held, arena, maxConcurrentRuns: 10, policy: { ...DEFAULT_POLICY, maxBatchSize: 1, instanceCount: 10 } });
     const url = await s3.listen({ port: 0, host: '127.0.0.1' });
     const send = (i: number) =>
       fetch(`${url}/v2/models/add/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(addReq([i, 0, 0])) });

@@ -5,7 +5,13 @@ import { Arena } from '../core/arena.js';
 import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
 import { ModelStore } from '../infer/store.js';
-import { createServer } from '../serve/server.js';
+import { createServer, serverParts } from '../serve/server.js';
+import { startGrpc } from '../serve/grpc.js';
+import { buildGenerative } from '../serve/generative.js';
+import { NoTraining } from '../sched/systems.js';
+import { checkPolicy, DEFAULT_LIMITS, DEFAULT_POLICY, PolicyError, type ServeLimits } from '../serve/model-policy.js';
+import { RepositoryError, scanRepository } from '../serve/repository.js';
+import type { RepositorySource } from '../serve/repository-routes.js';
 import { drain } from '../serve/guard.js';
 import { guardFlags, guardOptionsFromFlags } from '../serve/guard-flags.js';
 import { startServeTraining } from '../colocate/serve-training.js';
@@ -20,11 +26,20 @@ const ARENA_FRACTION = 0.25;
 export const serveSpec: FlagSpec = {
   backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda', choices: ['webgpu', 'cuda'] },
   port: { type: 'number', default: 8000, help: 'TCP port (0: any free port)', int: true, min: 0, max: 65_535 },
-  host: { type: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  host: { type: 'string', default: '127.0.0.1', help: 'address to listen on (loopback unless told otherwise)' },
+  'grpc-port': { type: 'number', help: 'also serve the KServe v2 GRPCInferenceService on this port (0: any free port); off unless given', int: true, min: 0, max: 65_535 },
   model: { type: 'list', help: 'NAME=FILE of an ONNX model to serve; repeatable' },
+  'model-repository': { type: 'string', help: 'a Triton-style folder <repo>/<model>/<version>/model.onnx (+ config.json or config.pbtxt: max_batch_size, dynamic_batching, instance_group)' },
   'arena-mb': { type: 'number', help: `arena size in MiB (default: ${ARENA_FRACTION} of the device's largest buffer)`, min: 0, above: true, max: ARENA_MB_MAX },
   'body-limit-mb': { type: 'number', default: 32, help: 'largest request body in MiB (larger ones get 413)', min: 0, above: true, max: 4096 },
   'max-runs': { type: 'number', default: 1, help: 'engine calls in flight at once; the rest queue', int: true, min: 1, max: 1024 },
+  'max-batch': { type: 'number', default: DEFAULT_POLICY.maxBatchSize, help: 'dynamic batching: most rows one engine run takes (1: off); requests for a model are batched along its batch dimension', int: true, min: 1, max: 65_536 },
+  'max-queue-delay-ms': { type: 'number', default: DEFAULT_POLICY.maxQueueDelayMs, help: 'dynamic batching: how long a request may wait for others to join its batch', min: 0, max: 60_000 },
+  'max-queue': { type: 'number', default: DEFAULT_POLICY.maxQueue, help: 'requests waiting per model, at most (more: 503 + Retry-After)', int: true, min: 1, max: 1_000_000 },
+  'max-queue-per-client': { type: 'number', default: DEFAULT_POLICY.maxQueuePerClient, help: 'requests one client (x-client-id, else address) may have waiting per model (more: 429 + Retry-After)', int: true, min: 1, max: 1_000_000 },
+  'deadline-ms': { type: 'number', default: DEFAULT_LIMITS.defaultDeadlineMs, help: 'a request still queued after this is dropped (503); a client may set its own with x-deadline-ms', min: 0, above: true, max: 3_600_000 },
+  'max-request-rows': { type: 'number', default: DEFAULT_LIMITS.maxRequestRows, help: 'most rows (batch dimension) one request may ask for (more: 400)', int: true, min: 1, max: 1 << 20 },
+  'max-response-mb': { type: 'number', default: DEFAULT_LIMITS.maxResponseBytes / (1 << 20), help: 'most MiB of output tensor data in one response (more: 400, checked before the run where the shapes tell)', min: 0, above: true, max: 1 << 14 },
   pipelined: { type: 'boolean', default: false, help: 'load layer k+1 while layer k runs' },
   train: { type: 'string', help: 'train an MLP on this data set (digits or fashion-mnist) beside the models, handing memory over', choices: ['digits', 'fashion-mnist'] },
   'micro-batch': { type: 'number', default: 256, help: 'with --train: the largest micro-batch', int: true, min: 1, max: 65_536 },
@@ -64,11 +79,20 @@ export interface ServeHooks {
 export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Promise<number> {
   const { flags, rest } = parseFlags(argv, serveSpec);
   if (flags.help) {
-    console.log(usage('serve --model NAME=FILE [--model NAME=FILE ...] [flags]', serveSpec));
+    console.log(usage('serve (--model NAME=FILE ... | --model-repository DIR) [flags]', serveSpec));
     return 0;
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
-  const models = parseModelArgs(flags.model as string[]);
+  const repoDir = flags['model-repository'] as string | undefined;
+  const policy = asUsage(() => checkPolicy({
+    ...DEFAULT_POLICY, maxBatchSize: flags['max-batch'] as number, maxQueueDelayMs: flags['max-queue-delay-ms'] as number,
+    maxQueue: flags['max-queue'] as number, maxQueuePerClient: flags['max-queue-per-client'] as number, instanceCount: intFlag(flags, 'max-runs'),
+  }));
+  const limits = serveLimits(flags);
+  const repo = repoDir ? asUsage(() => scanRepository(repoDir, policy, (l) => console.error(l))) : [];
+  const models = [...((flags.model as string[]).length > 0 || repo.length === 0 ? parseModelArgs(flags.model as string[]) : []), ...repo];
+  const twice = models.find((m, i) => models.findIndex((n) => n.name === m.name) !== i);
+  if (twice) throw new UsageError(`model name '${twice.name}' given twice (--model and --model-repository)`);
   const port = flags.port as number;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${port}`);
   const bodyLimit = Math.floor((flags['body-limit-mb'] as number) * (1 << 20));
@@ -111,13 +135,26 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
       log(`model ${m.name}: ${m.file}, ${sizeText(loaded.bytes)} of weights, loaded in ${loaded.loadMs.toFixed(1)} ms`);
     }
     if (training) log(`training: ${training.system.trainer!.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
-    const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log, guard });
+    const memory = training ? training.system.trainerMemory! : new NoTraining();
+    const generative = buildGenerative(store, arena, served.map((m) => m.name), memory);
+    for (const name of generative.keys()) log(`model ${name}: a KV-cache decoder, also served at /v2/models/${name}/generate and /v1/completions`);
+    const repository: RepositorySource = {
+      dir: repoDir,
+      entries: served.map((m) => ({ version: '1', ...m })),
+      register: (e) => (store.register(e.name, e.file), training?.system.core.register(e.name)),
+      release: training ? undefined : (name) => store.unload(name),
+    };
+    const app = createServer({ store: training?.store ?? store, arena, bodyLimit, maxConcurrentRuns: maxRuns, log, guard, generative, policy, limits, repository });
     const url = await app.listen({ port, host: String(flags.host) });
+    const grpcPort = flags['grpc-port'] as number | undefined;
+    const grpcServer = grpcPort === undefined ? null : await startGrpc(serverParts(app), String(flags.host), grpcPort);
+    if (grpcServer) console.log(`handover serve: gRPC listening on ${String(flags.host)}:${grpcServer.port}`);
     const stop = hooks.stop ?? untilSignal();
     console.log(`handover serve: listening on ${url} (models: ${served.map((m) => m.name).join(', ')})`);
     hooks.listening?.(url);
     const why = await stop;
     log(`handover serve: ${typeof why === 'string' ? why : 'stop'}; closing`);
+    await grpcServer?.stop();
     const { cut } = await drain(app, guard.drainMs);
     if (cut > 0) log(`handover serve: closed ${cut} connections still open after ${guard.drainMs / 1000} s`);
     if (training) {
@@ -131,6 +168,35 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     arena?.destroy();
     device.destroy();
   }
+}
+
+/** The flag that sets each policy field. */
+const POLICY_FLAG: Record<string, string> = {
+  maxBatchSize: 'max-batch', maxQueueDelayMs: 'max-queue-delay-ms', maxQueue: 'max-queue', maxQueuePerClient: 'max-queue-per-client', instanceCount: 'max-runs',
+};
+
+/** A bad flag value or repository folder is the user's to fix: a usage error (exit 2), one line. */
+function asUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(`--${POLICY_FLAG[e.field] ?? e.field} ${e.message.slice(e.field.length + 2)}`);
+    if (e instanceof RepositoryError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function serveLimits(flags: Record<string, unknown>): ServeLimits {
+  const positive = (k: string, max: number): number => {
+    const v = flags[k] as number;
+    if (!(v > 0 && v <= max)) throw new UsageError(`--${k} must be in (0, ${max}], got ${v}`);
+    return v;
+  };
+  return {
+    defaultDeadlineMs: positive('deadline-ms', 3_600_000),
+    maxRequestRows: Math.floor(positive('max-request-rows', 1 << 20)),
+    maxResponseBytes: Math.floor(positive('max-response-mb', 1 << 14) * (1 << 20)),
+  };
 }
 
 function arenaBytes(device: GpuDevice, mb: number | undefined): number {

@@ -33,11 +33,11 @@ export async function profileRun(store: ModelStore, dev: GpuDevice, model: strin
     dev.beginProfile();
     let times;
     try {
-      await store.run(model, inputs, (index, step, issue) => {
+      await store.run(model, inputs, { hook: (index, step, issue) => {
         dev.profileLabel = String(index);
         steps.push({ index, op: step.node.op, name: step.node.name, kernels: [], ms: 0 });
         issue();
-      });
+      } });
     } finally {
       times = await dev.endProfile();
     }
@@ -50,13 +50,13 @@ export async function profileRun(store: ModelStore, dev: GpuDevice, model: strin
     }
     return { how: 'gpu timestamps', steps, totalMs: steps.reduce((a, s) => a + s.ms, 0) };
   }
-  await store.run(model, inputs, async (index, step, issue) => {
+  await store.run(model, inputs, { hook: async (index, step, issue) => {
     await dev.submit();
     const t0 = dev.now();
     issue();
     await dev.submit();
     steps.push({ index, op: step.node.op, name: step.node.name, kernels: [], ms: dev.now() - t0 });
-  });
+  } });
   return { how: 'submit per step', steps, totalMs: steps.reduce((a, s) => a + s.ms, 0) };
 }
 

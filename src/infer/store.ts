@@ -141,7 +141,9 @@ export class ModelStore {
   }
 
   /** Runs one inference; a cold model is loaded first (pipelined with this run). */
-  async run(name: string, inputs: Record<string, TensorData>, hook?: StepHook): Promise<Record<string, TensorData>> {
+  /** `hook`: called around each step (profiles); `requests`: how many requests the run carries (the server's count; unused here). */
+  async run(name: string, inputs: Record<string, TensorData>, opts: { hook?: StepHook; requests?: number } = {}): Promise<Record<string, TensorData>> {
+    const hook = opts.hook;
     const m = this.instance(name);
     const dims = checkInputs(m.graph.inputs, inputs);
     const exec = this.executor(m, dims);

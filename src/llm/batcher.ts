@@ -14,7 +14,7 @@
 // workspace does not fit asks training the same way. When the burst is over
 // (nothing runs or waits), everything borrowed goes back (RELEASE).
 import type { MemorySide } from '../sched/core.js';
-import { BlocksExhaustedError, GenerateInputError } from './errors.js';
+import { BlocksExhaustedError, GenerateInputError, QueueDeadlineError } from './errors.js';
 import type { Generator, GenerateOptions, GenerateResult } from './generate.js';
 import type { PagedKvCache } from './kv-cache.js';
 import { checkSampling, sampleToken, seededRandom } from './sampling.js';
@@ -23,6 +23,14 @@ export interface BatchRequest extends GenerateOptions {
   prompt: number[];
   /** Called with each token as it is generated (streaming). */
   onToken?: (token: number, index: number) => void;
+  /**
+   * Aborted (client gone, deadline passed, stop string seen): a waiting
+   * request is dropped before it runs, a running one stops decoding at the
+   * next step boundary; either resolves with stop 'abort' and the tokens so far.
+   */
+  signal?: AbortSignal;
+  /** performance.now() ms after which a request still waiting is dropped (QueueDeadlineError); a running one goes on. */
+  deadline?: number;
 }
 
 export interface BatchResult extends GenerateResult {
@@ -40,6 +48,8 @@ export interface BatcherMetrics {
   /** Admissions that waited because blocks ran out with training at its minimum. */
   queuedAtMinimum: number;
   preemptions: number;
+  /** Requests whose signal aborted (dropped from the queue or stopped mid-generation) or whose deadline passed in the queue. */
+  aborted: number;
   /** Requests that can never fit (more blocks than the cache can ever hold): failed with BlocksExhaustedError. */
   rejected: number;
   /** Steps where nothing fit but training could still give: the batcher waited and asked again. */
@@ -90,7 +100,7 @@ interface Job {
 
 export class Batcher {
   readonly metrics: BatcherMetrics = {
-    steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0, rejected: 0, stalls: 0,
+    steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0, aborted: 0, rejected: 0, stalls: 0,
     requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
   };
   private readonly waiting: Job[] = [];
@@ -153,6 +163,7 @@ export class Batcher {
 
   /** One step boundary: grow running sequences, admit waiting ones, run, retire. */
   private async step(): Promise<void> {
+    await this.dropAborted();
     const entries: { job: Job; tokens: number[] }[] = [];
     // Running sequences first: each needs room for one token.
     for (const job of [...this.running]) {
@@ -247,6 +258,26 @@ export class Batcher {
     }
   }
 
+  /** Retires every request whose signal aborted, waiting or running, before the step spends work on it. */
+  private async dropAborted(): Promise<void> {
+    const now = performance.now();
+    for (const job of this.waiting.filter((j) => j.preemptions === 0 && j.req.deadline !== undefined && j.req.deadline < now)) {
+      this.waiting.splice(this.waiting.indexOf(job), 1);
+      this.metrics.aborted++;
+      job.reject(new QueueDeadlineError(now - job.submitted));
+    }
+    for (const job of this.waiting.filter((j) => j.req.signal?.aborted)) {
+      this.waiting.splice(this.waiting.indexOf(job), 1);
+      this.metrics.aborted++;
+      job.resolve({ tokens: job.tokens, stop: 'abort', ttftMs: job.ttftMs, tbtMs: job.tbtMs, queuedMs: job.queuedMs, preemptions: job.preemptions });
+    }
+    for (const job of this.running.filter((j) => j.req.signal?.aborted)) {
+      this.metrics.aborted++;
+      await this.retire(job, 'abort');
+    }
+    this.metrics.queued = this.waiting.length;
+  }
+
   private async preempt(job: Job): Promise<void> {
     this.running = this.running.filter((j) => j !== job);
     await this.cache.end(job.seq);
@@ -259,7 +290,7 @@ export class Batcher {
   private async retire(job: Job, stop: GenerateResult['stop']): Promise<void> {
     this.running = this.running.filter((j) => j !== job);
     await this.cache.end(job.seq);
-    this.metrics.finished++;
+    if (stop !== 'abort') this.metrics.finished++;
     job.resolve({ tokens: job.tokens, stop, ttftMs: job.ttftMs, tbtMs: job.tbtMs, queuedMs: job.queuedMs, preemptions: job.preemptions });
   }
 

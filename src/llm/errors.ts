@@ -24,3 +24,11 @@ export class BlocksExhaustedError extends HandoverError {
     super(`KV cache needs ${requestedBlocks} more block(s), ${freeBlocks} free and no page to grow into`);
   }
 }
+
+/** A request's deadline passed while it waited to join the batch: dropped before it ran. */
+export class QueueDeadlineError extends HandoverError {
+  override name = 'QueueDeadlineError';
+  constructor(readonly waitedMs: number) {
+    super(`the request's deadline passed after ${Math.round(waitedMs)} ms waiting to join the batch; it was not run`);
+  }
+}

@@ -27,7 +27,8 @@ export interface GenerateOptions extends SamplingOptions {
 
 export interface GenerateResult {
   tokens: number[];
-  stop: 'length' | 'end';
+  /** 'abort': the request's signal stopped it (batcher only). */
+  stop: 'length' | 'end' | 'abort';
   /** Time to first token and times between tokens, ms. */
   ttftMs: number;
   tbtMs: number[];

@@ -11,6 +11,8 @@ export interface SamplingOptions {
   temperature?: number;
   /** Sample among the k most likely tokens only (0 or absent: all). */
   topK?: number;
+  /** Nucleus sampling: the smallest set of most likely tokens whose probability reaches p (1 or absent: all). */
+  topP?: number;
   /** Seed of the sampler (same seed, same tokens). */
   seed?: number;
 }
@@ -18,6 +20,7 @@ export interface SamplingOptions {
 export function checkSampling(o: SamplingOptions): void {
   if (o.temperature !== undefined && !(o.temperature >= 0 && Number.isFinite(o.temperature))) throw new GenerateInputError('temperature', `must be a finite number >= 0, got ${o.temperature}`);
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) throw new GenerateInputError('topK', `must be an integer >= 0, got ${o.topK}`);
+  if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new GenerateInputError('topP', `must be in (0, 1], got ${o.topP}`);
 }
 
 export function argmax(row: Float32Array): number {
@@ -32,13 +35,30 @@ export function sampleToken(row: Float32Array, o: SamplingOptions, random: () =>
   if (temp === 0) return argmax(row);
   let ids = Array.from(row.keys());
   if (o.topK && o.topK < row.length) ids = ids.sort((a, b) => row[b]! - row[a]! || a - b).slice(0, o.topK);
-  const max = Math.max(...ids.map((i) => row[i]!));
-  const w = ids.map((i) => Math.exp((row[i]! - max) / temp));
-  const total = w.reduce((s, x) => s + x, 0);
+  let max = -Infinity;
+  for (const i of ids) max = Math.max(max, row[i]!);
+  let w = ids.map((i) => Math.exp((row[i]! - max) / temp));
+  let total = w.reduce((s, x) => s + x, 0);
+  if (o.topP !== undefined && o.topP < 1) [ids, w, total] = nucleus(ids, w, total, o.topP);
   let u = random() * total;
   for (let j = 0; j < ids.length; j++) {
     u -= w[j]!;
     if (u <= 0) return ids[j]!;
   }
   return ids[ids.length - 1]!;
+}
+
+/** The most likely tokens (by weight, ties by id) whose share of `total` first reaches p. */
+function nucleus(ids: number[], w: number[], total: number, p: number): [number[], number[], number] {
+  const order = ids.map((_, j) => j).sort((a, b) => w[b]! - w[a]! || ids[a]! - ids[b]!);
+  const keptIds: number[] = [];
+  const kept: number[] = [];
+  let sum = 0;
+  for (const j of order) {
+    keptIds.push(ids[j]!);
+    kept.push(w[j]!);
+    sum += w[j]!;
+    if (sum >= p * total) break;
+  }
+  return [keptIds, kept, sum];
 }

@@ -157,16 +157,17 @@ export class ColocationCore {
 
   /**
    * A request for `name` arrives: make the model resident and pin it until
-   * `complete(name)`. Resolves when the model is ready to run.
+   * `complete(name)`. Resolves when the model is ready to run. `requests`:
+   * how many requests this run carries (a dynamic batch), for the counts.
    */
-  async admit(name: string): Promise<Admission> {
+  async admit(name: string, requests = 1): Promise<Admission> {
     const m = this.model(name);
     const t0 = this.now();
-    this.stats.admits++;
+    this.stats.admits += requests; // a dynamic batch carries several requests: each counts
     if (m.state === 'warm') {
       m.pinned++;
       m.lastUsed = t0;
-      this.stats.warmHits++;
+      this.stats.warmHits += requests;
       return { model: name, path: 'warm', coldStart: false, waitMs: 0 };
     }
     m.pinned++;

@@ -6,8 +6,8 @@
 import type { Admission, ColocationCore } from './core.js';
 import type { PriorityWindow } from './priority.js';
 
-export async function serveRequest<T>(core: ColocationCore, model: string, run: () => Promise<T>, window: PriorityWindow | null = null): Promise<{ admission: Admission; result: T }> {
-  const admission = await core.admit(model);
+export async function serveRequest<T>(core: ColocationCore, model: string, run: () => Promise<T>, window: PriorityWindow | null = null, requests = 1): Promise<{ admission: Admission; result: T }> {
+  const admission = await core.admit(model, requests);
   try {
     const result = window ? await window.run(run) : await run();
     return { admission, result };

@@ -6,12 +6,14 @@
 // continuous batch. Bad bodies are 400 and unknown models 404, before any
 // event is sent; an engine failure mid-stream ends the stream with an `error` event.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BatchRequest, BatchResult, Batcher } from '../llm/batcher.js';
+import type { BatchRequest, BatchResult } from '../llm/batcher.js';
 import { GenerateInputError } from '../llm/errors.js';
-import { BadRequestError, ModelNotFoundError } from './errors.js';
+import type { GenerativeEngine } from './engine.js';
+import { DEFAULT_LIMITS } from './model-policy.js';
+import { BadRequestError, ModelNotFoundError, OverloadError } from './errors.js';
 
 /** The generative models the server batches, by name. */
-export type GenerativeModels = ReadonlyMap<string, Batcher>;
+export type GenerativeModels = ReadonlyMap<string, GenerativeEngine>;
 
 interface Params {
   name: string;
@@ -46,14 +48,40 @@ function encodeResult(model: string, r: BatchResult) {
   return { model_name: model, output_ids: r.tokens, stop: r.stop, ttft_ms: r.ttftMs, tbt_ms: r.tbtMs, queued_ms: r.queuedMs };
 }
 
+/** Generation requests waiting per model, at most, before new ones get 503 (the batch's own queue). */
+export const MAX_GENERATION_QUEUE = 256;
+
+/** Refuses a request when the model's batch already has `max` waiting. */
+export function admitGeneration(name: string, engine: GenerativeEngine, max = MAX_GENERATION_QUEUE): void {
+  if (engine.metrics.queued >= max) throw new OverloadError(503, `model '${name}' has ${engine.metrics.queued} generation requests waiting (its bound); retry later`, 1);
+}
+
+/** When a generation request still waiting to join the batch is dropped: x-deadline-ms from now, else the server's default. */
+export function generationDeadline(req: FastifyRequest): number {
+  const h = req.headers['x-deadline-ms'];
+  const ms = h === undefined ? DEFAULT_LIMITS.defaultDeadlineMs : Number(h);
+  if (!(ms > 0 && ms <= 3_600_000)) throw new BadRequestError(`x-deadline-ms must be a number of milliseconds in (0, 3600000], got '${String(h).slice(0, 20)}'`);
+  return performance.now() + ms;
+}
+
+/** Aborts when the client's connection closes before the response is complete (the client went away). */
+export function clientGone(reply: FastifyReply): AbortSignal {
+  const gone = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}
+
 export function registerGenerateRoutes(app: FastifyInstance, models: GenerativeModels): void {
-  const batcherOf = (name: string): Batcher => {
+  const batcherOf = (name: string): GenerativeEngine => {
     const b = models.get(name);
     if (!b) throw new ModelNotFoundError(name);
+    admitGeneration(name, b);
     return b;
   };
   /** Submits, turning the generator's input checks into 400s (thrown before anything is queued). */
-  const submit = (b: Batcher, req: BatchRequest): Promise<BatchResult> => {
+  const submit = (b: GenerativeEngine, req: BatchRequest): Promise<BatchResult> => {
     try {
       return b.submit(req);
     } catch (e) {
@@ -64,7 +92,7 @@ export function registerGenerateRoutes(app: FastifyInstance, models: GenerativeM
 
   app.post<{ Params: Params }>('/v2/models/:name/generate', async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const b = batcherOf(req.params.name);
-    const r = await submit(b, parseGenerateRequest(req.body));
+    const r = await submit(b, { ...parseGenerateRequest(req.body), signal: clientGone(reply), deadline: generationDeadline(req) });
     return reply.type('application/json; charset=utf-8').send(encodeResult(req.params.name, r));
   });
 
@@ -79,7 +107,7 @@ export function registerGenerateRoutes(app: FastifyInstance, models: GenerativeM
       if (early) early.push(text);
       else raw.write(text);
     };
-    const result = submit(b, { ...parsed, onToken: (token, index) => event('token', { index, token }) }); // throws a 4xx before the stream starts
+    const result = submit(b, { ...parsed, signal: clientGone(reply), deadline: generationDeadline(req), onToken: (token, index) => event('token', { index, token }) }); // throws a 4xx before the stream starts
     reply.hijack();
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     for (const text of early) raw.write(text);

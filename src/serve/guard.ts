@@ -15,6 +15,7 @@ import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { UsageError } from '../core/errors.js';
 import { quote } from '../onnx/limits.js';
+import { HEADER_LENGTH, splitBinaryBody } from './binary.js';
 import { RequestError } from './errors.js';
 
 export interface GuardOptions {
@@ -128,12 +129,27 @@ export function installGuard(app: FastifyInstance, opts: GuardOptions): void {
 
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = body as string;
+  // A JSON header followed by raw tensor bytes when the request says Inference-Header-Content-Length
+  // (the binary tensor extension), under either content type; otherwise JSON, depth-checked before parsing.
+  const parse = (asJson: boolean) => (req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    const length = req.headers[HEADER_LENGTH];
+    if (length !== undefined) {
+      try {
+        const n = typeof length === 'string' ? Number(length) : NaN;
+        const head = Number.isInteger(n) && n >= 0 && n <= body.length ? body.subarray(0, n).toString('utf8') : '';
+        if (jsonDepth(head, o.maxJsonDepth) > o.maxJsonDepth) return done(new JsonTooDeepError(o.maxJsonDepth));
+        return done(null, splitBinaryBody(body, length));
+      } catch (e) {
+        return done(e as Error);
+      }
+    }
+    if (!asJson) return done(null, body);
+    const text = body.toString('utf8');
     if (jsonDepth(text, o.maxJsonDepth) > o.maxJsonDepth) return done(new JsonTooDeepError(o.maxJsonDepth), undefined);
     json(req, text, done);
-  });
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parse(true));
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, parse(false));
   app.addContentTypeParser('*', (req, _payload, done) => done(new UnsupportedMediaTypeError(String(req.headers['content-type'] ?? '(none)')), undefined));
 
   const allowed = new Set((opts.allowedHosts ?? []).map((h) => h.toLowerCase()));

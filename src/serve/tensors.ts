@@ -3,6 +3,7 @@
 // could be answered wrongly (wrong batch, lossy number, short data) is refused.
 import type { IoSpec, ModelInfo, TensorData, TensorType } from './engine.js';
 import { BadRequestError, EngineOutputError } from './errors.js';
+import { BinaryBody, BinaryCursor, decodeRaw, encodeRaw } from './binary.js';
 
 export type V2Datatype = 'FP32' | 'INT64' | 'INT32' | 'BOOL';
 
@@ -29,14 +30,33 @@ export interface InferCall {
   inputs: Record<string, TensorData>;
   /** Output names to return, in order. */
   outputs: string[];
+  /** Outputs to return as binary data after the JSON header (binary tensor extension). */
+  binaryOutputs: Set<string>;
+  /** Triton's "timeout" request parameter: the request's deadline in microseconds. */
+  timeoutUs?: number;
 }
 
-export function parseInferRequest(body: unknown, model: ModelInfo): InferCall {
+/**
+ * A v2 infer request: a JSON object, or a BinaryBody (JSON header + raw
+ * input bytes) when it came with Inference-Header-Content-Length.
+ */
+export function parseInferRequest(request: unknown, model: ModelInfo): InferCall {
+  const cursor = request instanceof BinaryBody ? new BinaryCursor(request.binary) : null;
+  const body = request instanceof BinaryBody ? request.header : request;
   if (!isObject(body)) throw new BadRequestError('request body must be a JSON object with an "inputs" array');
   const id = body.id;
   if (id !== undefined && typeof id !== 'string') throw new BadRequestError('"id" must be a string');
-  if (isObject(body.parameters) && body.parameters.binary_data_output === true)
-    throw new BadRequestError('the binary tensor data extension is not supported; ask for JSON outputs');
+  let allBinary = false;
+  let timeoutUs: number | undefined;
+  if (body.parameters !== undefined) {
+    if (!isObject(body.parameters)) throw new BadRequestError('"parameters" must be an object');
+    const b = body.parameters.binary_data_output;
+    if (b !== undefined && typeof b !== 'boolean') throw new BadRequestError('"binary_data_output" must be true or false');
+    allBinary = b === true;
+    const t = body.parameters.timeout;
+    if (t !== undefined && !(Number.isSafeInteger(t) && (t as number) > 0)) throw new BadRequestError('"timeout" must be a positive integer of microseconds');
+    timeoutUs = t as number | undefined;
+  }
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw new BadRequestError('"inputs" must be a non-empty array');
 
   const symbols = new Map<string, { value: number; input: string }>();
@@ -47,20 +67,26 @@ export function parseInferRequest(body: unknown, model: ModelInfo): InferCall {
     if (Object.hasOwn(inputs, name)) throw new BadRequestError('given more than once', name);
     const spec = model.inputs.find((s) => s.name === name);
     if (!spec) throw new BadRequestError(`model '${model.name}' has no input '${name}' (inputs: ${names(model.inputs)})`);
-    inputs[name] = parseTensor(raw, spec, symbols);
+    inputs[name] = parseTensor(raw, spec, symbols, cursor);
   }
+  cursor?.finish();
   const missing = model.inputs.filter((s) => !Object.hasOwn(inputs, s.name));
   if (missing.length > 0) throw new BadRequestError(`missing input ${names(missing)} (model '${model.name}' needs ${names(model.inputs)})`);
-  return { id, inputs, outputs: parseRequestedOutputs(body.outputs, model) };
+  return { id, inputs, timeoutUs, ...parseRequestedOutputs(body.outputs, model, allBinary) };
 }
 
-function parseTensor(raw: Record<string, unknown>, spec: IoSpec, symbols: Map<string, { value: number; input: string }>): TensorData {
+function parseTensor(raw: Record<string, unknown>, spec: IoSpec, symbols: Map<string, { value: number; input: string }>, cursor: BinaryCursor | null): TensorData {
   const name = spec.name;
-  if (isObject(raw.parameters) && raw.parameters.binary_data_size !== undefined)
-    throw new BadRequestError('the binary tensor data extension is not supported; send "data" as JSON', name);
+  if (raw.parameters !== undefined && !isObject(raw.parameters)) throw new BadRequestError('"parameters" must be an object', name);
+  const size = isObject(raw.parameters) ? raw.parameters.binary_data_size : undefined;
   const type = parseDatatype(raw.datatype, name);
   if (type !== spec.type) throw new BadRequestError(`datatype ${String(raw.datatype)} does not match the model's ${V2_DATATYPE[spec.type]}`, name);
   const dims = parseShape(raw.shape, spec, symbols);
+  if (size !== undefined) {
+    if (!cursor) throw new BadRequestError('binary_data_size given, but the request has no Inference-Header-Content-Length header (no binary part)', name);
+    if (raw.data !== undefined) throw new BadRequestError('give either "data" or binary_data_size, not both', name);
+    return { type, dims, data: decodeRaw(cursor.take(size, name), type, dims.reduce((a, b) => a * b, 1), name) };
+  }
   if (!Array.isArray(raw.data)) throw new BadRequestError('"data" must be an array (flat, or nested like the shape)', name);
   const leaves: unknown[] = [];
   collectLeaves(raw.data, dims, 0, leaves, name);
@@ -166,20 +192,23 @@ function convert(leaves: unknown[], type: TensorType, input: string): TensorData
   }
 }
 
-function parseRequestedOutputs(v: unknown, model: ModelInfo): string[] {
-  if (v === undefined) return model.outputs.map((s) => s.name);
+function parseRequestedOutputs(v: unknown, model: ModelInfo, allBinary: boolean): { outputs: string[]; binaryOutputs: Set<string> } {
+  const all = model.outputs.map((s) => s.name);
+  if (v === undefined) return { outputs: all, binaryOutputs: new Set(allBinary ? all : []) };
   if (!Array.isArray(v)) throw new BadRequestError('"outputs" must be an array of {"name": ...}');
   const out: string[] = [];
+  const binary = new Set<string>();
   for (const o of v) {
     if (!isObject(o) || typeof o.name !== 'string') throw new BadRequestError('each entry of "outputs" must be an object with a string "name"');
     if (!model.outputs.some((s) => s.name === o.name))
       throw new BadRequestError(`model '${model.name}' has no output '${o.name}' (outputs: ${names(model.outputs)})`);
     if (out.includes(o.name)) throw new BadRequestError(`output '${o.name}' requested more than once`);
-    if (isObject(o.parameters) && o.parameters.binary_data === true)
-      throw new BadRequestError('the binary tensor data extension is not supported; ask for JSON outputs');
+    const b = isObject(o.parameters) ? o.parameters.binary_data : undefined;
+    if (b !== undefined && typeof b !== 'boolean') throw new BadRequestError(`output '${o.name}': "binary_data" must be true or false`);
+    if (b ?? allBinary) binary.add(o.name);
     out.push(o.name);
   }
-  return out;
+  return { outputs: out, binaryOutputs: binary };
 }
 
 /**
@@ -188,24 +217,37 @@ function parseRequestedOutputs(v: unknown, model: ModelInfo): string[] {
  * reads back to the same float; NaN and infinities as the strings "NaN",
  * "Infinity", "-Infinity" since JSON has no literal for them.
  */
-export function encodeInferResponse(model: ModelInfo, call: InferCall, result: Record<string, TensorData>): string {
-  const parts = call.outputs.map((name) => encodeTensor(model, name, result[name]));
+export function encodeInferResponse(model: ModelInfo, call: InferCall, result: Record<string, TensorData>): InferResponse {
+  const binary: Uint8Array[] = [];
+  const parts = call.outputs.map((name) => encodeTensor(model, name, result[name], call.binaryOutputs.has(name) ? binary : null));
   const id = call.id === undefined ? '' : `,"id":${JSON.stringify(call.id)}`;
-  return `{"model_name":${JSON.stringify(model.name)},"model_version":"1"${id},"outputs":[${parts.join(',')}]}`;
+  return { json: `{"model_name":${JSON.stringify(model.name)},"model_version":"1"${id},"outputs":[${parts.join(',')}]}`, binary };
 }
 
-function encodeTensor(model: ModelInfo, name: string, t: TensorData | undefined): string {
+/** The response: its JSON (the whole body, or the header before the binary outputs' bytes). */
+export interface InferResponse {
+  json: string;
+  binary: Uint8Array[];
+}
+
+function encodeTensor(model: ModelInfo, name: string, t: TensorData | undefined, binary: Uint8Array[] | null): string {
   if (!t) throw new EngineOutputError(model.name, name, 'the engine returned no such output');
   const count = t.dims.reduce((a, b) => a * b, 1);
   if (t.data.length !== count) throw new EngineOutputError(model.name, name, `dims [${t.dims}] need ${count} values, got ${t.data.length}`);
+  const datatype = V2_DATATYPE[t.type];
+  if (!datatype) throw new EngineOutputError(model.name, name, `unknown tensor type '${String(t.type)}'`);
+  const head = `{"name":${JSON.stringify(name)},"datatype":"${datatype}","shape":[${t.dims.join(',')}]`;
+  if (binary) {
+    const raw = encodeRaw(t);
+    binary.push(raw);
+    return `${head},"parameters":{"binary_data_size":${raw.length}}}`;
+  }
   const values = new Array<string>(count);
   const d = t.data;
   if (t.type === 'float32') for (let i = 0; i < count; i++) values[i] = floatText(d[i] as number);
   else if (t.type === 'bool') for (let i = 0; i < count; i++) values[i] = d[i] ? 'true' : 'false';
   else for (let i = 0; i < count; i++) values[i] = String(d[i]);
-  const datatype = V2_DATATYPE[t.type];
-  if (!datatype) throw new EngineOutputError(model.name, name, `unknown tensor type '${String(t.type)}'`);
-  return `{"name":${JSON.stringify(name)},"datatype":"${datatype}","shape":[${t.dims.join(',')}],"data":[${values.join(',')}]}`;
+  return `${head},"data":[${values.join(',')}]}`;
 }
 
 function floatText(x: number): string {

@@ -2,7 +2,7 @@
 // the protocol layer (src/serve) talks to, answered by the system's request
 // path, so `handover serve --train` is the same system `handover run` measures.
 import type { ModelInfo, TensorData } from '../infer/store.js';
-import type { ServableStore } from '../serve/engine.js';
+import type { RunOptions, ServableStore } from '../serve/engine.js';
 import type { ColocationSystem } from './system.js';
 
 export class SystemStore implements ServableStore {
@@ -17,9 +17,9 @@ export class SystemStore implements ServableStore {
     return store.get(name)!;
   }
 
-  async run(name: string, inputs: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+  async run(name: string, inputs: Record<string, TensorData>, opts: RunOptions = {}): Promise<Record<string, TensorData>> {
     if (!this.system.store.get(name)) return this.system.store.run(name, inputs); // UnknownModelError
-    return (await this.system.infer(name, inputs)).outputs;
+    return (await this.system.infer(name, inputs, { requests: opts.requests })).outputs;
   }
 
   get(name: string): ModelInfo | undefined {

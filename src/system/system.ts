@@ -116,9 +116,9 @@ export class ColocationSystem {
   }
 
   /** One inference request: admit → make resident → hold training → run → resume → complete. */
-  async infer(model: string, inputs: Record<string, TensorData>): Promise<InferResult> {
+  async infer(model: string, inputs: Record<string, TensorData>, opts: { requests?: number } = {}): Promise<InferResult> {
     const t0 = this.now();
-    const { admission, result } = await serveRequest(this.core, model, () => this.store.run(model, inputs), this.window);
+    const { admission, result } = await serveRequest(this.core, model, () => this.store.run(model, inputs), this.window, opts.requests ?? 1);
     return { outputs: result, admission, latencyMs: this.now() - t0 };
   }
 

@@ -12,6 +12,7 @@ export interface ServeChild {
   url: string;
   exit: Promise<number | null>;
   stderr: () => string;
+  stdout: () => string;
 }
 
 /** Writes the small entry script the child runs (tsx on the sources) into `dir`. */
@@ -29,7 +30,7 @@ export function startServe(dir: string, args: string[]): Promise<ServeChild> {
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]!, exit, stderr: () => err });
+      if (m) resolve({ child, url: m[1]!, exit, stderr: () => err, stdout: () => out });
     });
     void exit.then((code) => reject(new Error(`serve exited ${code} before listening:\n${out}\n${err}`)));
   });

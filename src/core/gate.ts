@@ -8,6 +8,8 @@
 import { resolve, type GpuDevice, type Launch, type Range } from './device.js';
 import { Drained, nextSeq } from './drained.js';
 import { DeviceError, GateClosedError, InvalidRangeError } from './errors.js';
+import { costKey, type CostPiece, type SliceableLaunch } from './cost.js';
+import type { SlicingPolicy } from './slicing.js';
 
 export type Phase = 'idle' | 'gc' | 'mu';
 export type GateState = 'open' | 'closing' | 'closed';
@@ -15,6 +17,17 @@ export type GateState = 'open' | 'closing' | 'closed';
 export interface GateOptions {
   /** Command buffers in flight at most (K). */
   maxInFlight?: number;
+  /** Time-sliced training (one-queue devices): see src/core/slicing.ts. */
+  slicing?: SlicingPolicy | null;
+}
+
+/** One launch (or slice of one) on the GPU now. */
+export interface InFlightWork {
+  kernel: string;
+  /** Output rows of this launch, or null for a launch that is not sliceable. */
+  rows: number | null;
+  /** Part of a launch cut into slices. */
+  slice: boolean;
 }
 
 export interface CloseResult {
@@ -29,9 +42,27 @@ export interface CloseResult {
   ms: number;
 }
 
+interface Entry {
+  l: SliceableLaunch;
+  ranges: Range[];
+  key: string;
+  /** Rows of a sliceable launch already launched. */
+  done: number;
+}
+
 interface Item {
   name: string;
-  launches: { l: Launch; ranges: Range[] }[];
+  launches: Entry[];
+  /** Entries already launched in full. */
+  next: number;
+}
+
+/** What one submission holds. */
+interface Piece {
+  launches: Launch[];
+  costs: CostPiece[];
+  work: InFlightWork[];
+  name: string;
 }
 
 export class Gate {
@@ -44,6 +75,7 @@ export class Gate {
   private idleWaiters: { res: () => void; rej: (e: Error) => void }[] = [];
   private updateEnd: (() => void)[] = [];
   private holds = 0;
+  private heldSince = 0;
   /** Closes asked for since creation; a micro-batch that saw one must not enter MU. */
   private closes = 0;
   private computeEpoch = 0;
@@ -52,9 +84,15 @@ export class Gate {
   /** Kernels launched onto the GPU and dropped, since creation. */
   launched = 0;
   dropped = 0;
+  /** Launches that were a slice of a longer one, since creation. */
+  slices = 0;
+  /** Time slicing of training work, or null (whole command buffers, as queued). */
+  slicing: SlicingPolicy | null;
+  private readonly flying = new Set<Piece>();
 
   constructor(readonly device: GpuDevice, opts: GateOptions = {}) {
     this.maxInFlight = opts.maxInFlight ?? 4;
+    this.slicing = opts.slicing ?? null;
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1)
       throw new InvalidRangeError(`gate maxInFlight must be a positive integer, got ${opts.maxInFlight}`);
   }
@@ -80,6 +118,23 @@ export class Gate {
     return this.inFlight;
   }
 
+  /** The training launches on the GPU now (what a request that arrives waits behind). */
+  get inFlightWork(): InFlightWork[] {
+    return [...this.flying].flatMap((p) => p.work);
+  }
+
+  /** The head launch of the queue is part-way through its slices (a kernel cut in the middle). */
+  get midKernel(): boolean {
+    const item = this.queue[0];
+    const e = item?.launches[item.next];
+    return !!e && e.done > 0;
+  }
+
+  /** Whether training is being cut into slices now. */
+  get sliced(): boolean {
+    return this.slicing?.active(this.holds > 0) ?? false;
+  }
+
   /**
    * Queues one command buffer of launches. Ranges are resolved now: training
    * memory never moves, and a free after this call must not redirect it.
@@ -90,8 +145,15 @@ export class Gate {
     if (this.error) throw this.error;
     const acceptingUpdate = this._phase === 'mu' && this._state === 'closing';
     if (this._state !== 'open' && !acceptingUpdate) throw new GateClosedError(label);
-    this.queue.push({ name: label, launches: list.map((l) => ({ l, ranges: l.bindings.map(resolve) })) });
+    this.queue.push({ name: label, next: 0, launches: list.map((l) => ({ l: this.sliceOf(l), ranges: l.bindings.map(resolve), key: costKey(l), done: 0 })) });
     this.pump();
+  }
+
+  /** The launch as the gate keeps it: its slicing only where the device can run the slices. */
+  private sliceOf(l: SliceableLaunch): SliceableLaunch {
+    if (!l.slice || this.device.sliceable(l)) return l;
+    const { slice: _, ...whole } = l;
+    return whole;
   }
 
   /** Marks the start of gradient computation (forward and backward). */
@@ -134,12 +196,15 @@ export class Gate {
    * first; CUDA can also partition SMs.
    */
   hold(): void {
-    this.holds++;
+    if (this.holds++ === 0) this.heldSince = this.slicing?.clock() ?? 0;
   }
 
   resume(): void {
     if (this.holds === 0) throw new InvalidRangeError('gate resume() without a matching hold()');
     this.holds--;
+    // With time slicing, a hold is a request: its length teaches the budget how
+    // long requests take now, and more are expected for a while (training stays sliced).
+    if (this.holds === 0) this.slicing?.inferenceRan(this.slicing.clock() - this.heldSince);
     if (this.holds === 0) this.pump();
   }
 
@@ -203,29 +268,99 @@ export class Gate {
   }
 
   private pump(): void {
-    while ((this.holds === 0 || this.finishUpdate) && this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const item = this.queue.shift()!;
+    while ((this.holds === 0 || this.finishUpdate) && this.queue.length > 0) {
+      const sliced = this.sliced;
+      if (this.inFlight >= (sliced ? 1 : this.maxInFlight)) break;
+      const piece = sliced ? this.takeBudget() : this.takeItem();
       try {
-        for (const { l, ranges } of item.launches) this.device.launch({ ...l, bindings: ranges });
+        for (const l of piece.launches) this.device.launch(l);
       } catch (e) {
-        this.fail(e instanceof DeviceError ? e : new DeviceError(`gate launch of ${item.name}`, String(e)));
+        this.fail(e instanceof DeviceError ? e : new DeviceError(`gate launch of ${piece.name}`, String(e)));
         return;
       }
+      // Submit-to-done measures the piece only when no other training work is ahead of it.
+      const alone = this.inFlight === 0;
+      const clock = this.slicing?.clock;
+      const t0 = clock?.() ?? 0;
       this.inFlight++;
-      this.launched += item.launches.length;
+      this.flying.add(piece);
+      this.launched += piece.launches.length;
       this.device.submit().then(
         () => {
+          if (alone && clock) this.slicing!.model.observe(piece.costs, clock() - t0);
+          this.flying.delete(piece);
           this.inFlight--;
           this.pump();
           this.settle();
         },
         (e: unknown) => {
+          this.flying.delete(piece);
           this.inFlight--;
-          this.fail(e instanceof DeviceError ? e : new DeviceError(`gate submit of ${item.name}`, String(e)));
+          this.fail(e instanceof DeviceError ? e : new DeviceError(`gate submit of ${piece.name}`, String(e)));
         },
       );
     }
     this.settle();
+  }
+
+  /** The rest of the head command buffer, full size (the part of a launch not yet sliced, then the others). */
+  private takeItem(): Piece {
+    const item = this.queue[0]!;
+    const piece: Piece = { launches: [], costs: [], work: [], name: item.name };
+    while (this.queue[0] === item) {
+      const e = item.launches[item.next]!;
+      this.add(piece, e, (e.l.slice?.rows ?? 1) - e.done);
+    }
+    return piece;
+  }
+
+  /**
+   * At most one slice budget of work from the head of the queue: whole
+   * launches while their estimates fit, then the rows of the next sliceable
+   * launch that fit (at least one row). A launch never measured goes alone,
+   * a sliceable one as a probe of an eighth of its rows.
+   */
+  private takeBudget(): Piece {
+    const policy = this.slicing!;
+    const model = policy.model;
+    let left = policy.budgetMs;
+    const piece: Piece = { launches: [], costs: [], work: [], name: this.queue[0]!.name };
+    while (this.queue.length > 0) {
+      const e = this.queue[0]!.launches[this.queue[0]!.next]!;
+      const rowsLeft = (e.l.slice?.rows ?? 1) - e.done;
+      const per = model.perUnitMs(e.key);
+      if (per === null) {
+        if (piece.launches.length > 0) break;
+        this.add(piece, e, e.l.slice ? Math.min(rowsLeft, Math.ceil(e.l.slice.rows / 8)) : 1);
+        break;
+      }
+      if (per * rowsLeft <= left) {
+        left -= per * rowsLeft;
+        this.add(piece, e, rowsLeft);
+        continue;
+      }
+      if (e.l.slice) {
+        const fit = policy.rowsWithin(e.key, left)!;
+        if (fit >= 1 || piece.launches.length === 0) this.add(piece, e, Math.max(1, fit));
+      } else if (piece.launches.length === 0) this.add(piece, e, 1);
+      break;
+    }
+    return piece;
+  }
+
+  /** Adds `rows` of entry e (the head of the queue) to a piece and moves the queue on. */
+  private add(piece: Piece, e: Entry, rows: number): void {
+    const spec = e.l.slice;
+    const whole = !spec || (e.done === 0 && rows === spec.rows);
+    const l = whole ? e.l : spec.at(e.done, rows);
+    piece.launches.push({ kernel: l.kernel, bindings: e.ranges, params: l.params, threads: l.threads, lane: l.lane });
+    piece.costs.push({ key: e.key, units: spec ? rows : 1 });
+    piece.work.push({ kernel: l.kernel, rows: spec ? rows : null, slice: !whole });
+    if (!whole) this.slices++;
+    e.done += spec ? rows : 1;
+    const item = this.queue[0]!;
+    if (e.done >= (spec?.rows ?? 1)) item.next++;
+    if (item.next >= item.launches.length) this.queue.shift();
   }
 
   private settle(): void {

@@ -12,6 +12,7 @@ import { parseModel } from '../onnx/loader.js';
 import { seeded } from '../train/data.js';
 import type { GpuDevice } from '../core/device.js';
 import { Gate } from '../core/gate.js';
+import { slicingFor, type SliceMode, type SlicingPolicy } from '../core/slicing.js';
 import { mlpOnnx } from '../colocate/mlp-model.js';
 import { TrainingJob } from '../colocate/training-job.js';
 import { ModelStore, type TensorData } from '../infer/store.js';
@@ -60,6 +61,16 @@ export interface TestbedSpec {
    * higher-priority lane).
    */
   trainShare: number;
+  /**
+   * Time-sliced training for the systems with compute sharing (handover,
+   * naive): auto slices on one-queue devices (WebGPU), replacing shareRows and
+   * the priority window there; on slices on CUDA too (for comparison).
+   */
+  slice: SliceMode;
+  /** Share of the tightest SLO one slice of training work may take. */
+  sliceFraction: number;
+  /** After a request, training stays sliced this long (ms): more requests are expected. */
+  expectMs: number;
   seed: number;
 }
 
@@ -78,6 +89,9 @@ export const DEFAULT_TESTBED: TestbedSpec = {
   priorityMs: 30,
   shareRows: 8,
   trainShare: 1,
+  slice: 'auto',
+  sliceFraction: 0.25,
+  expectMs: 1000,
   seed: 1,
 };
 
@@ -173,10 +187,16 @@ export function computeShare(dev: GpuDevice, policy: SystemPolicy, trainer: Trai
   return { on: () => dev.confineTraining(spec.trainShare), off: () => dev.confineTraining(null), what: `training on ${(granted * 100).toFixed(1)}% of the GPU's compute while inference runs (asked ${(spec.trainShare * 100).toFixed(1)}%)` };
 }
 
+/** Time slicing as the compute sharing of a system: the gate does the work. */
+function slicedShare(s: SlicingPolicy): ComputeShare {
+  return { on() {}, off() {}, what: `training time-sliced: at most ${Math.round(s.sloFraction * 100)}% of the tightest SLO of training work queued while requests run or are expected (${s.expectMs} ms after one)` };
+}
+
 export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: TestbedSpec, data: Dataset): Promise<Testbed> {
   const page = spec.pageBytes;
   const arena = new Arena(dev, { bytes: spec.arenaPages * page, pageBytes: page });
-  const gate = new Gate(dev, { maxInFlight: spec.maxInFlight });
+  const slicing = policy.computeShare && policy.training ? slicingFor(dev, spec.slice, { sloFraction: spec.sliceFraction, expectMs: spec.expectMs }) : null;
+  const gate = new Gate(dev, { maxInFlight: spec.maxInFlight, slicing });
   const store = new ModelStore(arena);
   const instances = modelInstances(spec);
   const inputs = new Map(instances.map((m) => [m.name, m.input]));
@@ -206,7 +226,9 @@ export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: T
   const core = await buildCore(policy, memory, new StoreModels(store), (arena.pageCount - spec.workspacePages) * page, { pageBytes: page });
   for (const m of instances) core.register(m.name);
   let sharing = 0;
-  const share = computeShare(dev, policy, trainer, spec);
+  const share = slicing ? slicedShare(slicing) : computeShare(dev, policy, trainer, spec);
+  // Slicing bounds what a request waits for: no hold after it is needed.
+  const priorityMs = slicing ? 0 : spec.priorityMs;
   const endShare = () => {
     if (share && --sharing === 0) share.off();
   };
@@ -230,7 +252,7 @@ export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: T
           gate.resume();
           endShare();
         };
-        if (spec.priorityMs > 0) setTimeout(end, spec.priorityMs);
+        if (priorityMs > 0) setTimeout(end, priorityMs);
         else end();
       }
     },

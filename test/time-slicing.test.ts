@@ -56,22 +56,22 @@ describe('time-sliced training', () => {
     for (const sliced of [true, false]) {
       const c = s.poisoned(m * n);
       const long = matmul({ a, b, c, m, n, k });
-      // 1 ms a row, SLO 18 ms: a budget of 4.5 ms, so 4 rows a slice (the clock is frozen: no re-measure).
-      const policy = sliced ? frozenPolicy(1, costKey(long), 18) : null;
+      // 1 ms a row, SLO 36 ms: a budget of 9 ms, two slices of 4 rows on the queue (the clock is frozen: no re-measure).
+      const policy = sliced ? frozenPolicy(1, costKey(long), 36) : null;
       const gate = new Gate(dev, { maxInFlight: 1, slicing: policy });
       policy?.expect(); // inference is expected: training is sliced from the first launch
       gate.enqueue(long);
       // A request arrives now: it holds the gate, and its kernel queues behind what is in flight.
       gate.hold();
       const ahead = gate.inFlightWork;
-      expect(ahead).toHaveLength(1);
-      expect(ahead[0]!.rows).toBe(sliced ? 4 : m);
-      expect(ahead[0]!.slice).toBe(sliced);
+      expect(ahead).toHaveLength(sliced ? 2 : 1);
+      expect(ahead.map((w) => w.rows)).toEqual(sliced ? [4, 4] : [m]);
+      expect(ahead.every((w) => w.slice === sliced)).toBe(true);
       const inference = s.poisoned(16);
       dev.launch({ ...fill(inference, 16, 7), lane: 'infer' });
       await dev.submit();
       // Inference went first: no training slice was launched while it ran.
-      expect(gate.launched).toBe(1);
+      expect(gate.launched).toBe(sliced ? 2 : 1);
       expect(gate.queued).toBe(sliced ? 1 : 0);
       gate.resume();
       await gate.drain();

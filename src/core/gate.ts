@@ -63,6 +63,8 @@ interface Piece {
   costs: CostPiece[];
   work: InFlightWork[];
   name: string;
+  /** Clock when the GPU was seen done with it (slicing only). */
+  end?: number;
 }
 
 export class Gate {
@@ -75,7 +77,6 @@ export class Gate {
   private idleWaiters: { res: () => void; rej: (e: Error) => void }[] = [];
   private updateEnd: (() => void)[] = [];
   private holds = 0;
-  private heldSince = 0;
   /** Closes asked for since creation; a micro-batch that saw one must not enter MU. */
   private closes = 0;
   private computeEpoch = 0;
@@ -196,16 +197,16 @@ export class Gate {
    * first; CUDA can also partition SMs.
    */
   hold(): void {
-    if (this.holds++ === 0) this.heldSince = this.slicing?.clock() ?? 0;
+    this.holds++;
   }
 
   resume(): void {
     if (this.holds === 0) throw new InvalidRangeError('gate resume() without a matching hold()');
     this.holds--;
-    // With time slicing, a hold is a request: its length teaches the budget how
-    // long requests take now, and more are expected for a while (training stays sliced).
-    if (this.holds === 0) this.slicing?.inferenceRan(this.slicing.clock() - this.heldSince);
-    if (this.holds === 0) this.pump();
+    if (this.holds > 0) return;
+    // With time slicing, a hold is a request: more are expected for a while (training stays sliced).
+    this.slicing?.expect();
+    this.pump();
   }
 
   get held(): boolean {
@@ -270,7 +271,7 @@ export class Gate {
   private pump(): void {
     while ((this.holds === 0 || this.finishUpdate) && this.queue.length > 0) {
       const sliced = this.sliced;
-      if (this.inFlight >= (sliced ? 1 : this.maxInFlight)) break;
+      if (this.inFlight >= (sliced ? this.slicing!.depth : this.maxInFlight)) break;
       const piece = sliced ? this.takeBudget() : this.takeItem();
       try {
         for (const l of piece.launches) this.device.launch(l);
@@ -278,16 +279,19 @@ export class Gate {
         this.fail(e instanceof DeviceError ? e : new DeviceError(`gate launch of ${piece.name}`, String(e)));
         return;
       }
-      // Submit-to-done measures the piece only when no other training work is ahead of it.
-      const alone = this.inFlight === 0;
+      // Submit-to-done measures a piece from its submit, or from the end of the training piece ahead of it.
       const clock = this.slicing?.clock;
-      const t0 = clock?.() ?? 0;
+      const ahead = [...this.flying].at(-1) ?? null;
+      const start = clock?.() ?? 0;
       this.inFlight++;
       this.flying.add(piece);
       this.launched += piece.launches.length;
       this.device.submit().then(
         () => {
-          if (alone && clock) this.slicing!.model.observe(piece.costs, clock() - t0);
+          if (clock) {
+            piece.end = clock();
+            this.slicing!.model.observe(piece.costs, piece.end - Math.max(start, ahead?.end ?? start));
+          }
           this.flying.delete(piece);
           this.inFlight--;
           this.pump();
@@ -315,7 +319,7 @@ export class Gate {
   }
 
   /**
-   * At most one slice budget of work from the head of the queue: whole
+   * At most 1/depth of the slice budget of work from the head of the queue: whole
    * launches while their estimates fit, then the rows of the next sliceable
    * launch that fit (at least one row). A launch never measured goes alone,
    * a sliceable one as a probe of an eighth of its rows.
@@ -323,7 +327,7 @@ export class Gate {
   private takeBudget(): Piece {
     const policy = this.slicing!;
     const model = policy.model;
-    let left = policy.budgetMs;
+    let left = policy.budgetMs / policy.depth;
     const piece: Piece = { launches: [], costs: [], work: [], name: this.queue[0]!.name };
     while (this.queue.length > 0) {
       const e = this.queue[0]!.launches[this.queue[0]!.next]!;

@@ -20,6 +20,12 @@ export interface SlicingOptions {
   clock?: () => number;
   /** Budget used before any SLO is known, ms. */
   budgetMs?: number;
+  /**
+   * Slices on the queue at once, each 1/depth of the budget (default 2): the
+   * next slice is queued while one runs, so the device does not idle while
+   * the host learns that a slice ended; together they stay within the budget.
+   */
+  depth?: number;
   costModel?: CostModel;
 }
 
@@ -28,6 +34,7 @@ export class SlicingPolicy {
   expectMs: number;
   readonly clock: () => number;
   readonly model: CostModel;
+  readonly depth: number;
   private readonly slos = new Map<string, number>();
   private defaultBudget: number;
   private expectUntil = -Infinity;
@@ -46,6 +53,8 @@ export class SlicingPolicy {
     this.clock = opts.clock ?? (() => performance.now());
     this.model = opts.costModel ?? new CostModel();
     this.defaultBudget = opts.budgetMs ?? 5;
+    this.depth = opts.depth ?? 2;
+    if (!Number.isInteger(this.depth) || this.depth < 1) throw new InvalidRangeError(`slice depth must be a positive integer, got ${opts.depth}`);
     if (!(this.sloFraction > 0 && this.sloFraction <= 1)) throw new InvalidRangeError(`slice budget fraction of the SLO must be in (0, 1], got ${opts.sloFraction}`);
     if (!(this.expectMs >= 0)) throw new InvalidRangeError(`expected-inference window must be >= 0 ms, got ${opts.expectMs}`);
     if (!(this.defaultBudget > 0)) throw new InvalidRangeError(`slice budget must be > 0 ms, got ${opts.budgetMs}`);

@@ -3,6 +3,7 @@
 import { Arena } from '../src/core/arena.js';
 import type { GpuDevice } from '../src/core/device.js';
 import { Gate } from '../src/core/gate.js';
+import { slicingFor } from '../src/core/slicing.js';
 import { mlpOnnx } from '../src/colocate/mlp-model.js';
 import { TrainingJob } from '../src/colocate/training-job.js';
 import { ModelStore, type TensorData } from '../src/infer/store.js';
@@ -34,7 +35,7 @@ export interface DemoSystem {
 
 export async function buildSystem(dev: GpuDevice, kind: SystemName, data: Split): Promise<DemoSystem> {
   const arena = new Arena(dev, { bytes: ARENA_PAGES * PAGE_BYTES, pageBytes: PAGE_BYTES });
-  const gate = new Gate(dev, { maxInFlight: 2 });
+  const gate = new Gate(dev, { maxInFlight: 2, slicing: slicingFor(dev, 'auto') });
   const trainer = new Trainer(arena, gate, {
     layers: [64, 256, 256, 10], optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0,
     effectiveBatch: 256, microBatch: 512, seed: 1,

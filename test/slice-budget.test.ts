@@ -1,7 +1,7 @@
 // The slice budget and the cost model on a fake clock: estimates learned per
-// kernel and shape, a device that slows down gets fewer rows a slice, a
-// slower request shrinks the budget itself, and slicing is on only while
-// inference runs or is expected.
+// kernel and shape, a device that slows down gets fewer rows a slice, the
+// budget from the tightest SLO, and slicing on only while inference runs or
+// is expected.
 import { describe, expect, it } from 'vitest';
 import { CostModel, costKey } from '../src/core/cost.js';
 import { InvalidRangeError } from '../src/core/errors.js';
@@ -42,19 +42,28 @@ describe('slice budget', () => {
     expect(policy.model.perUnitMs(key)).toBeCloseTo(2, 0);
   });
 
-  it('shrinks the budget when requests themselves get slower', () => {
-    let t = 0;
-    const policy = new SlicingPolicy({ clock: () => t });
+  it('takes the budget from the tightest SLO served', () => {
+    const policy = new SlicingPolicy({ clock: () => 0, sloFraction: 0.25 });
     policy.serve('a', 40);
-    policy.serve('b', 24); // the tightest SLO sets the budget
+    policy.serve('b', 24);
     expect(policy.budgetMs).toBe(6);
-    policy.inferenceRan(6); // a request takes a quarter of its SLO: room for a 6 ms slice
+    policy.inferenceRan(30); // slower requests do not shrink it (that fed on itself on a loaded CPU)
     expect(policy.budgetMs).toBe(6);
-    for (let i = 0; i < 20; i++) policy.inferenceRan(16); // the device slowed: 8 ms of SLO left
-    expect(policy.budgetMs).toBeCloseTo(4, 1);
     policy.stopServing('b');
-    expect(policy.budgetMs).toBeCloseTo(10, 1);
-    t += 1;
+    expect(policy.budgetMs).toBe(10);
+    expect(() => policy.serve('c', 0)).toThrow(InvalidRangeError);
+  });
+
+  it('takes the submission cost off each slice, and grows slices rather than drown in submissions', () => {
+    const policy = new SlicingPolicy({ clock: () => 0, depth: 2 });
+    policy.serve('a', 40); // budget 10 ms, two slices of 5 ms on the queue
+    expect(policy.sliceWorkMs).toBe(5);
+    policy.model.observeSubmit(1); // an empty submission takes 1 ms
+    expect(policy.sliceWorkMs).toBe(4);
+    policy.model.observe([{ key: 'k', units: 10 }], 11); // 10 rows: 1 ms of it was the submission
+    expect(policy.model.perUnitMs('k')).toBeCloseTo(1, 6);
+    for (let i = 0; i < 40; i++) policy.model.observeSubmit(4); // a loaded CPU
+    expect(policy.sliceWorkMs).toBeCloseTo(12, 3); // three times the submission, not 5 - 4
   });
 
   it('with no SLO declared, takes 4x the fastest request as the SLO', () => {
@@ -64,6 +73,16 @@ describe('slice budget', () => {
     policy.inferenceRan(5);
     policy.inferenceRan(9); // waited behind a slice: the low envelope keeps 5
     expect(policy.tightestSloMs).toBeCloseTo(20 + 0.8, 0);
+  });
+
+  it('takes hold lengths for executions only until executions are reported', () => {
+    const policy = new SlicingPolicy({ clock: () => 0 });
+    policy.inferenceHeld(5); // a face with no priority window: the hold is the request
+    expect(policy.tightestSloMs).toBe(20);
+    policy.inferenceRan(3);
+    expect(policy.tightestSloMs).toBe(12);
+    policy.inferenceHeld(35); // a 30 ms priority window after the request: not its execution
+    expect(policy.tightestSloMs).toBe(12);
   });
 
   it('slices while a request runs or is expected, full size otherwise', () => {

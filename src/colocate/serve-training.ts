@@ -3,6 +3,7 @@
 // models, and the store the server should use.
 import type { Arena } from '../core/arena.js';
 import { Gate } from '../core/gate.js';
+import { slicingFor } from '../core/slicing.js';
 import type { ModelStore } from '../infer/store.js';
 import { StoreModels, TrainerMemory } from '../sched/adapters.js';
 import type { ColocationCore } from '../sched/core.js';
@@ -28,7 +29,7 @@ export async function startServeTraining(
 ): Promise<ServeTraining> {
   const data = loadDataset(o.dataset);
   const hidden = o.dataset === 'digits' ? [256, 256] : [512, 512];
-  const gate = new Gate(arena.device, { maxInFlight: 2 });
+  const gate = new Gate(arena.device, { maxInFlight: 2, slicing: slicingFor(arena.device, 'auto') });
   const trainer = new Trainer(arena, gate, {
     layers: [data.train.features, ...hidden, data.train.classes], optimizer: 'sgd', lr: 0.05, momentum: 0.9,
     weightDecay: 0, effectiveBatch: o.microBatch, microBatch: o.microBatch, seed: 1,

@@ -4,10 +4,10 @@
 // per row of its output, any other launch as a whole.
 // Estimates move with every measurement (an exponential average), so they
 // follow a device that slows down or speeds up (a loaded CPU under
-// SwiftShader, a throttled laptop GPU). A submission's fixed cost is not
-// modelled apart: it is spread over the rows of the slices measured, and the
-// rows a budget buys settle where a slice's whole submission fits the budget
-// (rows = (budget - fixed) / per-row: the fixed point of the running average).
+// SwiftShader, a throttled laptop GPU). A submission's fixed cost (submit to
+// done of an empty submission: the host round trip) is measured apart by the
+// gate now and then and taken off each measurement, so small slices do not
+// look dear per row; on a loaded CPU it can be several milliseconds.
 import { InvalidRangeError } from './errors.js';
 import type { Launch } from './device.js';
 
@@ -42,6 +42,7 @@ export function costKey(l: Launch): string {
 export class CostModel {
   readonly alpha: number;
   private readonly perUnit = new Map<string, number>();
+  private overhead = 0;
   /** Measurements taken. */
   samples = 0;
 
@@ -53,6 +54,16 @@ export class CostModel {
   /** Milliseconds per unit of this key, or null before it was measured. */
   perUnitMs(key: string): number | null {
     return this.perUnit.get(key) ?? null;
+  }
+
+  /** Milliseconds one submission costs beyond its kernels (0 before it was measured). */
+  get submitMs(): number {
+    return this.overhead;
+  }
+
+  /** An empty submission took `ms` from submit to done. */
+  observeSubmit(ms: number): void {
+    if (ms > 0) this.overhead = this.overhead === 0 ? ms : this.overhead * (1 - this.alpha) + ms * this.alpha;
   }
 
   /** Milliseconds `units` of this key should take, or null before it was measured. */
@@ -70,7 +81,8 @@ export class CostModel {
     // A submission that took no time on the clock says nothing (a frozen test clock).
     if (!(ms > 0) || pieces.length === 0) return;
     this.samples++;
-    const work = ms;
+    // The fixed cost comes off, but a piece is never taken as free.
+    const work = Math.max(ms - this.overhead, ms / 10);
     const unknown = pieces.filter((p) => !this.perUnit.has(p.key));
     const known = pieces.filter((p) => this.perUnit.has(p.key));
     const predicted = known.reduce((s, p) => s + this.perUnit.get(p.key)! * p.units, 0);

@@ -77,6 +77,7 @@ export class Gate {
   private idleWaiters: { res: () => void; rej: (e: Error) => void }[] = [];
   private updateEnd: (() => void)[] = [];
   private holds = 0;
+  private heldSince = 0;
   /** Closes asked for since creation; a micro-batch that saw one must not enter MU. */
   private closes = 0;
   private computeEpoch = 0;
@@ -90,6 +91,8 @@ export class Gate {
   /** Time slicing of training work, or null (whole command buffers, as queued). */
   slicing: SlicingPolicy | null;
   private readonly flying = new Set<Piece>();
+  /** Sliced submissions made (every 32nd starts with an empty one, timed). */
+  private sliceSubmits = 0;
 
   constructor(readonly device: GpuDevice, opts: GateOptions = {}) {
     this.maxInFlight = opts.maxInFlight ?? 4;
@@ -197,7 +200,7 @@ export class Gate {
    * first; CUDA can also partition SMs.
    */
   hold(): void {
-    this.holds++;
+    if (this.holds++ === 0) this.heldSince = this.slicing?.clock() ?? 0;
   }
 
   resume(): void {
@@ -205,7 +208,7 @@ export class Gate {
     this.holds--;
     if (this.holds > 0) return;
     // With time slicing, a hold is a request: more are expected for a while (training stays sliced).
-    this.slicing?.expect();
+    this.slicing?.inferenceHeld(this.slicing.clock() - this.heldSince);
     this.pump();
   }
 
@@ -272,6 +275,7 @@ export class Gate {
     while ((this.holds === 0 || this.finishUpdate) && this.queue.length > 0) {
       const sliced = this.sliced;
       if (this.inFlight >= (sliced ? this.slicing!.depth : this.maxInFlight)) break;
+      if (sliced && this.inFlight === 0 && this.sliceSubmits++ % 32 === 0) this.measureSubmit();
       const piece = sliced ? this.takeBudget() : this.takeItem();
       try {
         for (const l of piece.launches) this.device.launch(l);
@@ -307,6 +311,16 @@ export class Gate {
     this.settle();
   }
 
+  /** Times an empty submission (the fixed cost of one) for the cost model; nothing of training is ahead of it. */
+  private measureSubmit(): void {
+    const policy = this.slicing!;
+    const t0 = policy.clock();
+    this.device.submit().then(
+      () => policy.model.observeSubmit(policy.clock() - t0),
+      () => undefined, // a device error surfaces through the training submissions
+    );
+  }
+
   /** The rest of the head command buffer, full size (the part of a launch not yet sliced, then the others). */
   private takeItem(): Piece {
     const item = this.queue[0]!;
@@ -319,7 +333,7 @@ export class Gate {
   }
 
   /**
-   * At most 1/depth of the slice budget of work from the head of the queue: whole
+   * One slice of work (policy.sliceWorkMs) from the head of the queue: whole
    * launches while their estimates fit, then the rows of the next sliceable
    * launch that fit (at least one row). A launch never measured goes alone,
    * a sliceable one as a probe of an eighth of its rows.
@@ -327,7 +341,7 @@ export class Gate {
   private takeBudget(): Piece {
     const policy = this.slicing!;
     const model = policy.model;
-    let left = policy.budgetMs / policy.depth;
+    let left = policy.sliceWorkMs;
     const piece: Piece = { launches: [], costs: [], work: [], name: this.queue[0]!.name };
     while (this.queue.length > 0) {
       const e = this.queue[0]!.launches[this.queue[0]!.next]!;

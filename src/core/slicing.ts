@@ -5,9 +5,9 @@
 // slice in flight. When no inference is expected, training runs full size.
 //
 // The budget comes from the tightest SLO being served (a fraction of it, SLO / 4
-// by default), and shrinks when inference itself gets slower (the device slowed
-// down: less of the SLO is left to wait in). How many rows fit in the budget
-// follows the cost model, which is re-measured at every submission.
+// by default). How many rows fit in the budget follows the cost model, which
+// is re-measured at every submission: a device that slows down gets fewer
+// rows a slice, one that speeds up more.
 import { CostModel } from './cost.js';
 import { InvalidRangeError } from './errors.js';
 
@@ -38,10 +38,10 @@ export class SlicingPolicy {
   private readonly slos = new Map<string, number>();
   private defaultBudget: number;
   private expectUntil = -Infinity;
-  /** Running average of a request's execution (ms), or null before one was seen. */
-  private inferMs: number | null = null;
   /** A low envelope of requests' execution (ms): what one takes with nothing ahead of it. */
   private inferLow: number | null = null;
+  /** Executions are reported (inferenceRan), so hold lengths are not taken for them. */
+  private told = false;
   /** While true the gate slices whatever the expectation (benchmarks, comparisons). */
   forced = false;
   /** While false the gate never slices (the unsliced comparison). */
@@ -81,16 +81,26 @@ export class SlicingPolicy {
   }
 
   /**
-   * Milliseconds of training work one slice may hold: a fraction of the
-   * tightest SLO, and no more than half of what the SLO leaves once a request
-   * has run (so a slower device, whose requests take longer, gets shorter slices).
+   * Milliseconds of training work on the queue at once (all slices in
+   * flight together): a fraction of the tightest SLO. (A budget that shrank
+   * as requests got slower was tried: on a loaded CPU it fed on itself, with
+   * slower requests giving smaller slices, more submissions and slower requests.)
    */
   get budgetMs(): number {
     const slo = this.tightestSloMs;
-    if (slo === null) return this.defaultBudget;
-    const share = slo * this.sloFraction;
-    if (this.inferMs === null) return share;
-    return Math.max(slo * 0.02, Math.min(share, (slo - this.inferMs) / 2));
+    return slo === null ? this.defaultBudget : slo * this.sloFraction;
+  }
+
+  /**
+   * Milliseconds of kernel work one slice may hold: its share of the budget
+   * less the submission's fixed cost, but at least three times that cost (a
+   * loaded CPU under SwiftShader can take milliseconds a submission: slices
+   * then grow rather than drown the device in submissions; the wait a request
+   * sees degrades with the device instead of collapsing).
+   */
+  get sliceWorkMs(): number {
+    const o = this.model.submitMs;
+    return Math.max(this.budgetMs / this.depth - o, 3 * o);
   }
 
   /**
@@ -104,11 +114,24 @@ export class SlicingPolicy {
 
   /** A request ran for `ms` of execution: inference is expected for expectMs from now. */
   inferenceRan(ms: number): void {
-    if (ms >= 0) {
-      this.inferMs = this.inferMs === null ? ms : 0.7 * this.inferMs + 0.3 * ms;
-      this.inferLow = this.inferLow === null ? ms : Math.min(ms, this.inferLow + 0.02 * (ms - this.inferLow));
-    }
+    this.told = true;
+    this.learn(ms);
     this.expect();
+  }
+
+  /**
+   * The gate was held for `ms` by a request (the gate reports every hold):
+   * taken as its execution until someone reports executions (inferenceRan),
+   * since a hold may outlast the request (a priority window after it).
+   */
+  inferenceHeld(ms: number): void {
+    if (!this.told) this.learn(ms);
+    this.expect();
+  }
+
+  private learn(ms: number): void {
+    if (!(ms >= 0)) return;
+    this.inferLow = this.inferLow === null ? ms : Math.min(ms, this.inferLow + 0.02 * (ms - this.inferLow));
   }
 
   /** Inference is expected from now for `ms` (default expectMs). */

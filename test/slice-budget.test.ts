@@ -62,8 +62,10 @@ describe('slice budget', () => {
     expect(policy.sliceWorkMs).toBe(4);
     policy.model.observe([{ key: 'k', units: 10 }], 11); // 10 rows: 1 ms of it was the submission
     expect(policy.model.perUnitMs('k')).toBeCloseTo(1, 6);
+    expect(policy.slicesOnQueue).toBe(2);
     for (let i = 0; i < 40; i++) policy.model.observeSubmit(4); // a loaded CPU
-    expect(policy.sliceWorkMs).toBeCloseTo(12, 3); // three times the submission, not 5 - 4
+    expect(policy.slicesOnQueue).toBe(1); // one slice at a time
+    expect(policy.sliceWorkMs).toBeCloseTo(8, 3); // twice the submission, not 10 - 4
   });
 
   it('with no SLO declared, takes 4x the fastest request as the SLO', () => {

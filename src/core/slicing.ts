@@ -93,14 +93,20 @@ export class SlicingPolicy {
 
   /**
    * Milliseconds of kernel work one slice may hold: its share of the budget
-   * less the submission's fixed cost, but at least three times that cost (a
-   * loaded CPU under SwiftShader can take milliseconds a submission: slices
-   * then grow rather than drown the device in submissions; the wait a request
-   * sees degrades with the device instead of collapsing).
+   * less the submission's fixed cost, but at least twice that cost (a loaded
+   * CPU under SwiftShader can take milliseconds a submission: slices then grow
+   * rather than drown the device in submissions, and what a request waits for
+   * degrades with the device instead of collapsing).
    */
   get sliceWorkMs(): number {
     const o = this.model.submitMs;
-    return Math.max(this.budgetMs / this.depth - o, 3 * o);
+    return Math.max(this.budgetMs / this.slicesOnQueue - o, 2 * o);
+  }
+
+  /** Slices on the queue at once: depth, or 1 when the submission's cost leaves too little of a share. */
+  get slicesOnQueue(): number {
+    const o = this.model.submitMs;
+    return this.budgetMs / this.depth - o >= 2 * o ? this.depth : 1;
   }
 
   /**

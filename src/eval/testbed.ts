@@ -259,7 +259,6 @@ export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: T
       }
     },
     async destroy() {
-      if (process.env.W16_DEBUG) console.error(`DEBUG ${policy.name}: launched ${gate.launched} slices ${gate.slices} budget ${slicing?.budgetMs} trainer ${JSON.stringify(trainer?.stats)}`);
       core.stopTicking();
       if (trainer) {
         trainer.release(arena.bytes); // never leave it paused

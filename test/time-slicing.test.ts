@@ -170,14 +170,25 @@ describe('time-sliced training', () => {
       atClose = { mid, state: await Promise.all(ranges.map((x) => dev.read(x))) };
       return r;
     };
-    let finished = false;
-    const step = t.step(data, idx).then(() => (finished = true));
-    while (!finished && !(gate.midKernel && gate.phase === 'gc')) await new Promise((r) => setImmediate(r));
-    expect(finished).toBe(false);
+    // Make the moment happen (not hope for it on a fast GPU): the first time the gate asks
+    // whether to slice while a kernel is cut in the middle, a request holds the gate.
+    const policy = gate.slicing!;
+    const active = policy.active.bind(policy);
+    let frozen = false;
+    policy.active = (held: boolean) => {
+      if (!frozen && gate.midKernel && gate.phase === 'gc') {
+        frozen = true;
+        gate.hold();
+      }
+      return active(held);
+    };
+    const step = t.step(data, idx);
+    while (!frozen) await new Promise((r) => setImmediate(r));
     const report = await t.require(arena.bytes); // take everything: the micro-batch is discarded
     expect(report.discarded).toBe(true);
     expect(atClose!.mid).toBe(true);
     atClose!.state.forEach((got, i) => expect(same(got, want[i]!)).toBe(true));
+    gate.resume();
     t.release(arena.bytes);
     await step;
     // The retried step ends where an undisturbed, unsliced one does.

@@ -272,8 +272,9 @@ export class Gate {
   }
 
   private pump(): void {
-    while ((this.holds === 0 || this.finishUpdate) && this.queue.length > 0) {
+    while (this.queue.length > 0) {
       const sliced = this.sliced;
+      if (this.holds > 0 && !this.finishUpdate) break;
       if (this.inFlight >= (sliced ? this.slicing!.slicesOnQueue : this.maxInFlight)) break;
       if (sliced && this.inFlight === 0 && this.sliceSubmits++ % 32 === 0) this.measureSubmit();
       const piece = sliced ? this.takeBudget() : this.takeItem();

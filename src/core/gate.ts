@@ -5,11 +5,13 @@
 // training memory. A close during the model-update (MU) phase first waits for
 // MU to end, so an update is never torn.
 
-import { resolve, type GpuDevice, type Launch, type Range } from './device.js';
+import type { GpuDevice, Launch } from './device.js';
 import { Drained, nextSeq } from './drained.js';
 import { DeviceError, GateClosedError, InvalidRangeError } from './errors.js';
-import { costKey, type CostPiece, type SliceableLaunch } from './cost.js';
+import { LaunchQueue, type InFlightWork, type Piece } from './launch-queue.js';
 import type { SlicingPolicy } from './slicing.js';
+
+export type { InFlightWork } from './launch-queue.js';
 
 export type Phase = 'idle' | 'gc' | 'mu';
 export type GateState = 'open' | 'closing' | 'closed';
@@ -21,14 +23,6 @@ export interface GateOptions {
   slicing?: SlicingPolicy | null;
 }
 
-/** One launch (or slice of one) on the GPU now. */
-export interface InFlightWork {
-  kernel: string;
-  /** Output rows of this launch, or null for a launch that is not sliceable. */
-  rows: number | null;
-  /** Part of a launch cut into slices. */
-  slice: boolean;
-}
 
 export interface CloseResult {
   drained: Drained;
@@ -42,34 +36,9 @@ export interface CloseResult {
   ms: number;
 }
 
-interface Entry {
-  l: SliceableLaunch;
-  ranges: Range[];
-  key: string;
-  /** Rows of a sliceable launch already launched. */
-  done: number;
-}
-
-interface Item {
-  name: string;
-  launches: Entry[];
-  /** Entries already launched in full. */
-  next: number;
-}
-
-/** What one submission holds. */
-interface Piece {
-  launches: Launch[];
-  costs: CostPiece[];
-  work: InFlightWork[];
-  name: string;
-  /** Clock when the GPU was seen done with it (slicing only). */
-  end?: number;
-}
-
 export class Gate {
   readonly maxInFlight: number;
-  private queue: Item[] = [];
+  private readonly queue: LaunchQueue;
   private inFlight = 0;
   private _state: GateState = 'open';
   private _phase: Phase = 'idle';
@@ -86,8 +55,6 @@ export class Gate {
   /** Kernels launched onto the GPU and dropped, since creation. */
   launched = 0;
   dropped = 0;
-  /** Launches that were a slice of a longer one, since creation. */
-  slices = 0;
   /** Time slicing of training work, or null (whole command buffers, as queued). */
   slicing: SlicingPolicy | null;
   private readonly flying = new Set<Piece>();
@@ -97,6 +64,7 @@ export class Gate {
   constructor(readonly device: GpuDevice, opts: GateOptions = {}) {
     this.maxInFlight = opts.maxInFlight ?? 4;
     this.slicing = opts.slicing ?? null;
+    this.queue = new LaunchQueue(device);
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1)
       throw new InvalidRangeError(`gate maxInFlight must be a positive integer, got ${opts.maxInFlight}`);
   }
@@ -127,11 +95,14 @@ export class Gate {
     return [...this.flying].flatMap((p) => p.work);
   }
 
+  /** Launches that were a slice of a longer one, since creation. */
+  get slices(): number {
+    return this.queue.slices;
+  }
+
   /** The head launch of the queue is part-way through its slices (a kernel cut in the middle). */
   get midKernel(): boolean {
-    const item = this.queue[0];
-    const e = item?.launches[item.next];
-    return !!e && e.done > 0;
+    return this.queue.midKernel;
   }
 
   /** Whether training is being cut into slices now. */
@@ -149,15 +120,8 @@ export class Gate {
     if (this.error) throw this.error;
     const acceptingUpdate = this._phase === 'mu' && this._state === 'closing';
     if (this._state !== 'open' && !acceptingUpdate) throw new GateClosedError(label);
-    this.queue.push({ name: label, next: 0, launches: list.map((l) => ({ l: this.sliceOf(l), ranges: l.bindings.map(resolve), key: costKey(l), done: 0 })) });
+    this.queue.push(label, list);
     this.pump();
-  }
-
-  /** The launch as the gate keeps it: its slicing only where the device can run the slices. */
-  private sliceOf(l: SliceableLaunch): SliceableLaunch {
-    if (!l.slice || this.device.sliceable(l)) return l;
-    const { slice: _, ...whole } = l;
-    return whole;
   }
 
   /** Marks the start of gradient computation (forward and backward). */
@@ -252,8 +216,7 @@ export class Gate {
       this.pump();
       await ended;
     }
-    const dropped = this.queue.length;
-    this.queue = [];
+    const dropped = this.queue.clear();
     this.dropped += dropped;
     // Whoever waits for the queue to empty (a held gate launches nothing, so
     // no completion would wake them) learns of the close now.
@@ -277,7 +240,7 @@ export class Gate {
       if (this.holds > 0 && !this.finishUpdate) break;
       if (this.inFlight >= (sliced ? this.slicing!.slicesOnQueue : this.maxInFlight)) break;
       if (sliced && this.inFlight === 0 && this.sliceSubmits++ % 32 === 0) this.measureSubmit();
-      const piece = sliced ? this.takeBudget() : this.takeItem();
+      const piece = sliced ? this.queue.takeSlice(this.slicing!) : this.queue.takeItem();
       try {
         for (const l of piece.launches) this.device.launch(l);
       } catch (e) {
@@ -322,66 +285,6 @@ export class Gate {
     );
   }
 
-  /** The rest of the head command buffer, full size (the part of a launch not yet sliced, then the others). */
-  private takeItem(): Piece {
-    const item = this.queue[0]!;
-    const piece: Piece = { launches: [], costs: [], work: [], name: item.name };
-    while (this.queue[0] === item) {
-      const e = item.launches[item.next]!;
-      this.add(piece, e, (e.l.slice?.rows ?? 1) - e.done);
-    }
-    return piece;
-  }
-
-  /**
-   * One slice of work (policy.sliceWorkMs) from the head of the queue: whole
-   * launches while their estimates fit, then the rows of the next sliceable
-   * launch that fit (at least one row). A launch never measured goes alone,
-   * a sliceable one as a probe of an eighth of its rows.
-   */
-  private takeBudget(): Piece {
-    const policy = this.slicing!;
-    const model = policy.model;
-    let left = policy.sliceWorkMs;
-    const piece: Piece = { launches: [], costs: [], work: [], name: this.queue[0]!.name };
-    while (this.queue.length > 0) {
-      const e = this.queue[0]!.launches[this.queue[0]!.next]!;
-      const rowsLeft = (e.l.slice?.rows ?? 1) - e.done;
-      const per = model.perUnitMs(e.key);
-      if (per === null) {
-        if (piece.launches.length > 0) break;
-        this.add(piece, e, e.l.slice ? Math.min(rowsLeft, Math.ceil(e.l.slice.rows / 8)) : 1);
-        break;
-      }
-      if (per * rowsLeft <= left) {
-        left -= per * rowsLeft;
-        this.add(piece, e, rowsLeft);
-        continue;
-      }
-      if (e.l.slice) {
-        const fit = policy.rowsWithin(e.key, left)!;
-        if (fit >= 1 || piece.launches.length === 0) this.add(piece, e, Math.max(1, fit));
-      } else if (piece.launches.length === 0) this.add(piece, e, 1);
-      break;
-    }
-    return piece;
-  }
-
-  /** Adds `rows` of entry e (the head of the queue) to a piece and moves the queue on. */
-  private add(piece: Piece, e: Entry, rows: number): void {
-    const spec = e.l.slice;
-    const whole = !spec || (e.done === 0 && rows === spec.rows);
-    const l = whole ? e.l : spec.at(e.done, rows);
-    piece.launches.push({ kernel: l.kernel, bindings: e.ranges, params: l.params, threads: l.threads, lane: l.lane });
-    piece.costs.push({ key: e.key, units: spec ? rows : 1 });
-    piece.work.push({ kernel: l.kernel, rows: spec ? rows : null, slice: !whole });
-    if (!whole) this.slices++;
-    e.done += spec ? rows : 1;
-    const item = this.queue[0]!;
-    if (e.done >= (spec?.rows ?? 1)) item.next++;
-    if (item.next >= item.launches.length) this.queue.shift();
-  }
-
   private settle(): void {
     if (this.queue.length === 0 && this.inFlight === 0 && this.idleWaiters.length > 0) {
       const w = this.idleWaiters;
@@ -392,7 +295,7 @@ export class Gate {
 
   private fail(e: DeviceError): void {
     this.error ??= e;
-    this.queue = [];
+    this.queue.clear();
     const w = this.idleWaiters;
     this.idleWaiters = [];
     w.forEach((f) => f.rej(e));

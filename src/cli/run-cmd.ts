@@ -36,7 +36,7 @@ export const runSpec: FlagSpec = {
   'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (all systems)' },
   'share-rows': { type: 'number', default: DEFAULT_TESTBED.shareRows, help: 'compute sharing of handover and naive with --slice off on one queue: training micro-batch rows while inference runs' },
   slice: { type: 'string', default: DEFAULT_TESTBED.slice, help: 'time-sliced training for handover and naive: auto (on for one-queue devices: WebGPU), on (CUDA too), off' },
-  'slice-fraction': { type: 'number', default: DEFAULT_TESTBED.sliceFraction, help: 'share of the tightest SLO one slice of training work may take' },
+  'slice-fraction': { type: 'number', default: DEFAULT_TESTBED.sliceFraction, help: 'share of the tightest SLO that the training work on the queue may take while requests run or are expected' },
   'expect-ms': { type: 'number', default: DEFAULT_TESTBED.expectMs, help: 'training stays sliced this long after a request (more are expected)' },
   'train-share': { type: 'number', default: DEFAULT_TESTBED.trainShare, help: 'compute sharing of handover and naive on CUDA: share of the SMs training keeps while inference runs (green contexts; 1 = all)' },
   repeat: { type: 'number', default: 1, help: 'rounds per system, order rotated each round; each system reports its median round' },

@@ -228,7 +228,9 @@ export async function buildTestbed(dev: GpuDevice, policy: SystemPolicy, spec: T
   const core = await buildCore(policy, memory, new StoreModels(store), (arena.pageCount - spec.workspacePages) * page, { pageBytes: page });
   for (const m of instances) core.register(m.name);
   let sharing = 0;
-  const share = slicing ? slicedShare(slicing) : computeShare(dev, policy, trainer, spec);
+  // With lanes (CUDA) the lane's priority and green contexts stay; slicing (--slice on) comes on top.
+  const laneShare = dev.info.capabilities.lanes ? computeShare(dev, policy, trainer, spec) : null;
+  const share = laneShare ?? (slicing ? slicedShare(slicing) : computeShare(dev, policy, trainer, spec));
   const endShare = () => {
     if (share && --sharing === 0) share.off();
   };

@@ -92,7 +92,7 @@ export const DEFAULT_TESTBED: TestbedSpec = {
   shareRows: 8,
   trainShare: 1,
   slice: 'auto',
-  sliceFraction: 0.25,
+  sliceFraction: 0.125,
   expectMs: 250,
   seed: 1,
 };

@@ -3,7 +3,10 @@
 // close() refuses new work, drops what is queued, waits only for what is in
 // flight, and returns a Drained proof: no training kernel can still touch
 // training memory. A close during the model-update (MU) phase first waits for
-// MU to end, so an update is never torn.
+// MU to end, so an update is never torn. With a slicing policy (one-queue
+// devices), while inference runs or is expected the gate keeps at most one
+// slice budget of training work on the GPU, cutting long kernels into slices
+// of output rows (src/core/slicing.ts, src/core/launch-queue.ts).
 
 import type { GpuDevice, Launch } from './device.js';
 import { Drained, nextSeq } from './drained.js';
@@ -22,7 +25,6 @@ export interface GateOptions {
   /** Time-sliced training (one-queue devices): see src/core/slicing.ts. */
   slicing?: SlicingPolicy | null;
 }
-
 
 export interface CloseResult {
   drained: Drained;

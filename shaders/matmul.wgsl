@@ -4,7 +4,11 @@
 // Vulkan) every workgroupBarrier is a fiber switch and a shared-memory tiled
 // kernel ran 10x slower than this one; caches do the reuse.
 // beta == 0 never reads C, so an unwritten (poisoned) C cannot leak through.
-struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, _a: u32, _b: u32 }
+// row0, rows: this launch computes rows [row0, row0 + rows) of C only (a time
+// slice of the whole product; rows 0: to the end); every element is the same
+// computation in the same order as in the whole launch, so slices are
+// bit-identical to it.
+struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, row0: u32, rows: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> a: array<f32>;
 @group(0) @binding(2) var<storage, read_write> b: array<f32>;
@@ -13,8 +17,9 @@ struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, _a: u
 @compute @workgroup_size(16, 16)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let col0 = gid.x * 4u;
-  let row = gid.y;
-  if (row >= p.m || col0 >= p.n) { return; }
+  let row = gid.y + p.row0;
+  let end = select(p.m, min(p.m, p.row0 + p.rows), p.rows != 0u);
+  if (row >= end || col0 >= p.n) { return; }
   let transA = (p.flags & 1u) != 0u;
   let transB = (p.flags & 2u) != 0u;
   let aBase = select(row * p.k, row, transA);

@@ -6,8 +6,10 @@
 // read neighbouring vec4s of workgroup memory); per step of 8 along k, 4 vec4
 // loads from workgroup memory feed 64 FMAs. Global loads are ordered so that
 // neighbouring invocations read neighbouring words of A and B in either layout.
+// row0, rows: as matmul.wgsl, only rows [row0, row0 + rows) of C (a time slice; rows 0: to the end);
+// each row's sums run in the same order as in the whole launch, so slices are bit-identical to it.
 // Selected by the WebGPU device instead of matmul (src/webgpu/variants.ts).
-struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, _a: u32, _b: u32 }
+struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, row0: u32, rows: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> a: array<f32>;
 @group(0) @binding(2) var<storage, read_write> b: array<f32>;
@@ -20,7 +22,8 @@ var<workgroup> tileB: array<vec4f, 256>; // [k][col / 4]
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let row0 = wg.y * T;
+  let row0 = p.row0 + wg.y * T;
+  let mEnd = select(p.m, min(p.m, p.row0 + p.rows), p.rows != 0u);
   let col0 = wg.x * T;
   let li = lid.y * 16u + lid.x;
   let transA = (p.flags & 1u) != 0u;
@@ -34,7 +37,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       let r = row0 + ar;
       let k = k0 + ak;
       var av = 0.0;
-      if (r < p.m && k < p.k) { av = a[select(r * p.k + k, k * p.m + r, transA)]; }
+      if (r < mEnd && k < p.k) { av = a[select(r * p.k + k, k * p.m + r, transA)]; }
       tileA[ak * 32u + ar / 4u][ar % 4u] = av;
       let bc = select(e % T, e / TK, transB);
       let bk = select(e / T, e % TK, transB);
@@ -61,7 +64,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   }
   for (var i = 0u; i < 8u; i++) {
     let row = row0 + select(lid.y * 4u + i, 64u + lid.y * 4u + i - 4u, i >= 4u);
-    if (row >= p.m) { continue; }
+    if (row >= mEnd) { continue; }
     for (var j = 0u; j < 8u; j++) {
       let col = col0 + select(lid.x * 4u + j, 64u + lid.x * 4u + j - 4u, j >= 4u);
       if (col >= p.n) { continue; }

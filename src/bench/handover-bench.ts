@@ -35,7 +35,7 @@ export interface HandoverBenchResult {
   speedup: number;
 }
 
-function summarise(ms: number[]): LatencySummary {
+export function summarise(ms: number[]): LatencySummary {
   return {
     n: ms.length,
     p50Ms: percentile(ms, 0.5),
@@ -46,7 +46,7 @@ function summarise(ms: number[]): LatencySummary {
 }
 
 /** Runs training steps until `stop()` says so; returns samples/s. */
-async function trainUntil(t: Trainer, data: Split, stop: () => boolean, afterStep: () => Promise<void>): Promise<number> {
+export async function trainUntil(t: Trainer, data: Split, stop: () => boolean, afterStep: () => Promise<void>): Promise<number> {
   const E = t.config.effectiveBatch;
   const t0 = performance.now();
   const before = t.stats.samples;

@@ -1,9 +1,12 @@
-// `handover bench handover|arena`: benchmarks printed as ratios against a
+// `handover bench handover|arena|preempt`: benchmarks printed as ratios against a
 // reference measured in the same run.
 import { UsageError } from '../core/errors.js';
 import { arenaBench } from '../bench/arena-bench.js';
 import { handoverBench } from '../bench/handover-bench.js';
+import { preemptBench } from '../bench/preempt-bench.js';
+import type { GpuDevice } from '../core/device.js';
 import { loadDataset } from '../train/data-node.js';
+import type { TrainConfig } from '../train/trainer.js';
 import { parseFlags, type FlagSpec } from './args.js';
 import { openDevice } from './open-device.js';
 import { printJson } from './output.js';
@@ -25,13 +28,17 @@ const spec: FlagSpec = {
   warmup: { type: 'number', default: 10, help: 'infer-webgpu: untimed runs first', int: true, min: 0, max: 100_000 },
   batches: { type: 'string', default: '1,8', help: 'infer-webgpu: batch sizes (comma-separated)' },
   ort: { type: 'boolean', default: true, help: 'infer-webgpu: also time onnxruntime-node (--ort=false: handover only)' },
+  requests: { type: 'number', default: 100, help: 'preempt: requests per latency mode (alone, unsliced, sliced)', int: true, min: 1, max: 1_000_000 },
+  'request-layers': { type: 'string', default: '64-256-256-10', help: "preempt: widths of the request's MLP (batch 1)" },
+  'request-rate': { type: 'number', default: 10, help: 'preempt: mean requests per second', min: 0, above: true, max: 100_000 },
+  'train-seconds': { type: 'number', default: 5, help: 'preempt: seconds of training alone per throughput mode', min: 0, above: true, max: 3600 },
 };
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const { flags: f, rest } = parseFlags(argv, spec);
   const which = rest[0];
   if (which === 'infer-webgpu') return (await import('./bench-infer-webgpu.js')).benchInferWebGpu(f);
-  if (which !== 'handover' && which !== 'arena') throw new UsageError(which === undefined ? 'name the benchmark: handover, arena or infer-webgpu' : `unknown benchmark '${which}': use handover, arena or infer-webgpu`);
+  if (which !== 'handover' && which !== 'arena' && which !== 'preempt') throw new UsageError(which === undefined ? 'name the benchmark: handover, arena, preempt or infer-webgpu' : `unknown benchmark '${which}': use handover, arena, preempt or infer-webgpu`);
   if (rest.length > 1) throw new UsageError(`unexpected argument '${rest[1]}'`);
   if (String(f.layers).split('-').some((h) => !/^[1-9]\d*$/.test(h))) throw new UsageError(`--layers must be hidden widths like 512-512, got '${f.layers}'`);
   const dev = await openDevice(String(f.backend), (l) => console.error(l));
@@ -43,22 +50,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
       if (f.json) printJson(dev, dev.info.backend, { mb: Number(f.mb), ...r });
       return 0;
     }
-    let data;
-    try {
-      data = loadDataset('fashion-mnist');
-    } catch {
-      data = loadDataset('digits');
-    }
-    const hidden = String(f.layers).split('-').map(Number);
-    const mb = Number(f['micro-batch']);
-    const eb = (f['effective-batch'] as number | undefined) ?? mb;
-    if (!Number.isInteger(mb) || mb < 1 || !Number.isInteger(eb) || eb < 1) throw new UsageError('--micro-batch and --effective-batch must be positive integers');
-    const cfg = { layers: [data.train.features, ...hidden, 10], optimizer: 'sgd' as const, lr: 0.05, momentum: 0.9, weightDecay: 0, effectiveBatch: eb, microBatch: mb, seed: 1 };
-    const { mlpLayout } = await import('../train/mlp.js');
-    const { activationBytes } = await import('../train/activations.js');
-    const layout = mlpLayout(cfg.layers);
-    const pageBytes = dev.info.software ? 64 * 1024 : 2 * 2 ** 20;
-    const arenaBytes = Math.ceil((layout.bytes * 4 + activationBytes(layout, mb) + 8 * pageBytes) / pageBytes) * pageBytes;
+    const { data, cfg, mb, eb, pageBytes, arenaBytes } = await trainingSetup(f, dev);
+    if (which === 'preempt') return await preempt(dev, f, data, cfg, pageBytes, arenaBytes);
     console.error(`bench handover: ${cfg.layers.join('-')} MLP on ${data.train.name}, micro-batch ${mb}, effective batch ${eb}, ${f.requires} REQUIREs per mode at ${f.rate}/s`);
     const bar = new ProgressBar('bench', 50);
     const r = await handoverBench(dev, cfg, data, {
@@ -76,4 +69,50 @@ export async function benchCommand(argv: string[]): Promise<number> {
   } finally {
     dev.destroy();
   }
+}
+
+/** The training MLP, its data and an arena for it, from the flags. */
+async function trainingSetup(f: Record<string, unknown>, dev: GpuDevice) {
+  let data;
+  try {
+    data = loadDataset('fashion-mnist');
+  } catch {
+    data = loadDataset('digits');
+  }
+  const hidden = String(f.layers).split('-').map(Number);
+  const mb = Number(f['micro-batch']);
+  const eb = (f['effective-batch'] as number | undefined) ?? mb;
+  if (!Number.isInteger(mb) || mb < 1 || !Number.isInteger(eb) || eb < 1) throw new UsageError('--micro-batch and --effective-batch must be positive integers');
+  const cfg = { layers: [data.train.features, ...hidden, 10], optimizer: 'sgd' as const, lr: 0.05, momentum: 0.9, weightDecay: 0, effectiveBatch: eb, microBatch: mb, seed: 1 };
+  const { mlpLayout } = await import('../train/mlp.js');
+  const { activationBytes } = await import('../train/activations.js');
+  const layout = mlpLayout(cfg.layers);
+  const pageBytes = dev.info.software ? 64 * 1024 : 2 * 2 ** 20;
+  const arenaBytes = Math.ceil((layout.bytes * 4 + activationBytes(layout, mb) + 8 * pageBytes) / pageBytes) * pageBytes;
+  return { data, cfg, mb, eb, pageBytes, arenaBytes };
+}
+
+async function preempt(dev: GpuDevice, f: Record<string, unknown>, data: ReturnType<typeof loadDataset>, cfg: TrainConfig, pageBytes: number, arenaBytes: number): Promise<number> {
+  const requestLayers = String(f['request-layers']).split('-').map(Number);
+  if (requestLayers.length < 2 || requestLayers.some((w) => !Number.isInteger(w) || w < 1)) throw new UsageError(`--request-layers must be widths like 64-256-10, got '${f['request-layers']}'`);
+  const requests = Number(f.requests);
+  if (!Number.isInteger(requests) || requests < 2) throw new UsageError('--requests must be an integer >= 2');
+  if (!(Number(f['request-rate']) > 0) || !(Number(f['train-seconds']) > 0)) throw new UsageError('--request-rate and --train-seconds must be > 0');
+  const requestBytes = requestLayers.reduce((s, w, i) => s + (i ? (requestLayers[i - 1]! + 2) * w : w) * 4 + 3 * pageBytes, 0);
+  console.error(`bench preempt: ${cfg.layers.join('-')} MLP training on ${data.train.name} (micro-batch ${cfg.microBatch}); requests: ${requestLayers.join('-')} MLP at batch 1, ${requests} per mode at ${f['request-rate']}/s`);
+  const bar = new ProgressBar('bench', 50);
+  const r = await preemptBench(dev, cfg, data, {
+    requests, rate: Number(f['request-rate']), requestLayers, trainSeconds: Number(f['train-seconds']), seed: 3,
+    pageBytes, arenaBytes: arenaBytes + Math.ceil(requestBytes / pageBytes) * pageBytes,
+    onProgress: (mode, d, t) => bar.update(d, t, mode),
+  });
+  bar.done();
+  const row = (name: string, l: { p50Ms: number; p99Ms: number }, extra = '') => console.log(`${name.padEnd(26)} p50 ${l.p50Ms.toFixed(2).padStart(8)} ms  p99 ${l.p99Ms.toFixed(2).padStart(8)} ms${extra}`);
+  row('requests alone', r.alone, `  (SLO 4x p50 = ${r.sloMs.toFixed(2)} ms)`);
+  row('beside training, unsliced', r.unsliced, `  p99 ${(r.unsliced.p99Ms / r.alone.p99Ms).toFixed(1)}x alone; training ${r.unsliced.samplesPerSec.toFixed(0)} samples/s`);
+  row('beside training, sliced', r.sliced, `  p99 ${(r.sliced.p99Ms / r.alone.p99Ms).toFixed(1)}x alone; training ${r.sliced.samplesPerSec.toFixed(0)} samples/s; ${r.sliced.slices} slices, budget ${r.sliced.budgetMs.toFixed(2)} ms`);
+  const tp = r.throughput;
+  console.log(`training alone: unsliced ${tp.unsliced.toFixed(1)} samples/s; sliced gate, no request (full size) ${tp.sliced.toFixed(1)} (${(100 * tp.ratio).toFixed(1)}%); sliced all the time ${tp.forced.toFixed(1)} (${(100 * tp.forcedRatio).toFixed(1)}%, ${tp.slices} slices)`);
+  if (f.json) printJson(dev, dev.info.backend, { software: dev.info.software, layers: cfg.layers, microBatch: cfg.microBatch, requestLayers, ...r });
+  return 0;
 }

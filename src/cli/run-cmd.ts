@@ -5,6 +5,7 @@
 // trace against the KV model's continuous batch instead (src/eval/llm/).
 import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
+import { SLICE_MODES, type SliceMode } from '../core/slicing.js';
 import { DEFAULT_TESTBED, type TestbedSpec } from '../eval/testbed.js';
 import { evaluate } from '../eval/evaluation.js';
 import { runLlmWorkload } from '../eval/llm/command.js';
@@ -37,7 +38,10 @@ export const runSpec: FlagSpec = {
   'workspace-pages': { type: 'number', default: DEFAULT_TESTBED.workspacePages, help: "pages kept for inference activations (a request's workspace; raise it for the shared vision models)", int: true, min: 1, max: 10_000_000 },
   'page-kib': { type: 'number', default: DEFAULT_TESTBED.pageBytes / 1024, help: 'arena page size in KiB', min: 0.25, max: 1_048_576 },
   'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (all systems)', min: 0, max: 3_600_000 },
-  'share-rows': { type: 'number', default: DEFAULT_TESTBED.shareRows, help: 'compute sharing of handover and naive: training micro-batch rows while inference runs', int: true, min: 1, max: 65_536 },
+  'share-rows': { type: 'number', default: DEFAULT_TESTBED.shareRows, help: 'compute sharing of handover and naive with --slice off on one queue: training micro-batch rows while inference runs', int: true, min: 1, max: 65_536 },
+  slice: { type: 'string', default: DEFAULT_TESTBED.slice, help: 'time-sliced training for handover and naive: auto (on for one-queue devices: WebGPU), on (CUDA too), off', choices: ['auto', 'on', 'off'] },
+  'slice-fraction': { type: 'number', default: DEFAULT_TESTBED.sliceFraction, help: 'share of the tightest SLO that the training work on the queue may take while requests run or are expected', min: 0, above: true, max: 1 },
+  'expect-ms': { type: 'number', default: DEFAULT_TESTBED.expectMs, help: 'training stays sliced this long after a request (more are expected)', min: 0, max: 3_600_000 },
   'train-share': { type: 'number', default: DEFAULT_TESTBED.trainShare, help: 'compute sharing of handover and naive on CUDA: share of the SMs training keeps while inference runs (green contexts; 1 = all)', min: 0, above: true, max: 1 },
   repeat: { type: 'number', default: 1, help: 'rounds per system, order rotated each round; each system reports its median round', int: true, min: 1, max: 1000 },
   'max-in-flight': { type: 'number', default: DEFAULT_TESTBED.maxInFlight, help: "training kernels in flight at once (the gate's bound)", int: true, min: 1 },
@@ -56,6 +60,11 @@ export const runSpec: FlagSpec = {
   json: { type: 'boolean', default: false, help: 'stdout: one JSON object {device, backend, ...the headline keyed by system}; progress goes to stderr' },
   help: { type: 'boolean', default: false, help: 'this text' },
 };
+
+function sliceMode(s: string): SliceMode {
+  if (!(SLICE_MODES as readonly string[]).includes(s)) throw new UsageError(`--slice must be one of ${SLICE_MODES.join(', ')}, got '${s}'`);
+  return s as SliceMode;
+}
 
 function widths(s: string, flag: string): number[] {
   const w = s.split('-').map(Number);
@@ -126,9 +135,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     priorityMs: Number(flags['priority-ms']),
     shareRows: intFlag(flags, 'share-rows'),
     trainShare: Number(flags['train-share']),
+    slice: sliceMode(String(flags.slice)),
+    sliceFraction: Number(flags['slice-fraction']),
+    expectMs: Number(flags['expect-ms']),
     maxInFlight: Number(flags['max-in-flight']),
     seed: Number(flags.seed),
   };
+  if (!(spec.sliceFraction > 0 && spec.sliceFraction <= 1)) throw new UsageError(`--slice-fraction must be in (0, 1], got ${flags['slice-fraction']}`);
+  if (!(spec.expectMs >= 0)) throw new UsageError(`--expect-ms must be >= 0, got ${flags['expect-ms']}`);
   if (!(spec.trainShare > 0 && spec.trainShare <= 1)) throw new UsageError(`--train-share must be in (0, 1], got ${flags['train-share']}`);
   const repeat = intFlag(flags, 'repeat');
   if (!Number.isInteger(spec.pageBytes) || spec.pageBytes % 256 !== 0) throw new UsageError('--page-kib must give a whole number of 256-byte blocks');

@@ -310,6 +310,15 @@ export abstract class GpuDevice {
     return this._confineTraining(share);
   }
 
+  /**
+   * Whether this backend can run a launch's slices (a range of its output
+   * rows, see src/core/cost.ts SliceSpec). Default: every launch that offers
+   * them; a backend whose kernel cannot take some slice overrides this.
+   */
+  sliceable(_l: Launch): boolean {
+    return true;
+  }
+
   /** Compiles kernels ahead of their first launch (so compile time is not measured as run time). */
   abstract prepare(kernels: readonly string[]): Promise<void>;
   /** Milliseconds on a monotonic host clock. */

@@ -3,11 +3,18 @@
 // close() refuses new work, drops what is queued, waits only for what is in
 // flight, and returns a Drained proof: no training kernel can still touch
 // training memory. A close during the model-update (MU) phase first waits for
-// MU to end, so an update is never torn.
+// MU to end, so an update is never torn. With a slicing policy (one-queue
+// devices), while inference runs or is expected the gate keeps at most one
+// slice budget of training work on the GPU, cutting long kernels into slices
+// of output rows (src/core/slicing.ts, src/core/launch-queue.ts).
 
-import { resolve, type GpuDevice, type Launch, type Range } from './device.js';
+import type { GpuDevice, Launch } from './device.js';
 import { Drained, nextSeq } from './drained.js';
 import { DeviceError, GateClosedError, InvalidRangeError } from './errors.js';
+import { LaunchQueue, type InFlightWork, type Piece } from './launch-queue.js';
+import type { SlicingPolicy } from './slicing.js';
+
+export type { InFlightWork } from './launch-queue.js';
 
 export type Phase = 'idle' | 'gc' | 'mu';
 export type GateState = 'open' | 'closing' | 'closed';
@@ -15,6 +22,8 @@ export type GateState = 'open' | 'closing' | 'closed';
 export interface GateOptions {
   /** Command buffers in flight at most (K). */
   maxInFlight?: number;
+  /** Time-sliced training (one-queue devices): see src/core/slicing.ts. */
+  slicing?: SlicingPolicy | null;
 }
 
 export interface CloseResult {
@@ -29,14 +38,9 @@ export interface CloseResult {
   ms: number;
 }
 
-interface Item {
-  name: string;
-  launches: { l: Launch; ranges: Range[] }[];
-}
-
 export class Gate {
   readonly maxInFlight: number;
-  private queue: Item[] = [];
+  private readonly queue: LaunchQueue;
   private inFlight = 0;
   private _state: GateState = 'open';
   private _phase: Phase = 'idle';
@@ -44,6 +48,7 @@ export class Gate {
   private idleWaiters: { res: () => void; rej: (e: Error) => void }[] = [];
   private updateEnd: (() => void)[] = [];
   private holds = 0;
+  private heldSince = 0;
   /** Closes asked for since creation; a micro-batch that saw one must not enter MU. */
   private closes = 0;
   private computeEpoch = 0;
@@ -52,9 +57,16 @@ export class Gate {
   /** Kernels launched onto the GPU and dropped, since creation. */
   launched = 0;
   dropped = 0;
+  /** Time slicing of training work, or null (whole command buffers, as queued). */
+  slicing: SlicingPolicy | null;
+  private readonly flying = new Set<Piece>();
+  /** Sliced submissions made (every 32nd starts with an empty one, timed). */
+  private sliceSubmits = 0;
 
   constructor(readonly device: GpuDevice, opts: GateOptions = {}) {
     this.maxInFlight = opts.maxInFlight ?? 4;
+    this.slicing = opts.slicing ?? null;
+    this.queue = new LaunchQueue(device);
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1)
       throw new InvalidRangeError(`gate maxInFlight must be a positive integer, got ${opts.maxInFlight}`);
   }
@@ -80,6 +92,26 @@ export class Gate {
     return this.inFlight;
   }
 
+  /** The training launches on the GPU now (what a request that arrives waits behind). */
+  get inFlightWork(): InFlightWork[] {
+    return [...this.flying].flatMap((p) => p.work);
+  }
+
+  /** Launches that were a slice of a longer one, since creation. */
+  get slices(): number {
+    return this.queue.slices;
+  }
+
+  /** The head launch of the queue is part-way through its slices (a kernel cut in the middle). */
+  get midKernel(): boolean {
+    return this.queue.midKernel;
+  }
+
+  /** Whether training is being cut into slices now. */
+  get sliced(): boolean {
+    return this.slicing?.active(this.holds > 0) ?? false;
+  }
+
   /**
    * Queues one command buffer of launches. Ranges are resolved now: training
    * memory never moves, and a free after this call must not redirect it.
@@ -90,7 +122,7 @@ export class Gate {
     if (this.error) throw this.error;
     const acceptingUpdate = this._phase === 'mu' && this._state === 'closing';
     if (this._state !== 'open' && !acceptingUpdate) throw new GateClosedError(label);
-    this.queue.push({ name: label, launches: list.map((l) => ({ l, ranges: l.bindings.map(resolve) })) });
+    this.queue.push(label, list);
     this.pump();
   }
 
@@ -134,13 +166,16 @@ export class Gate {
    * first; CUDA can also partition SMs.
    */
   hold(): void {
-    this.holds++;
+    if (this.holds++ === 0) this.heldSince = this.slicing?.clock() ?? 0;
   }
 
   resume(): void {
     if (this.holds === 0) throw new InvalidRangeError('gate resume() without a matching hold()');
     this.holds--;
-    if (this.holds === 0) this.pump();
+    if (this.holds > 0) return;
+    // With time slicing, a hold is a request: more are expected for a while (training stays sliced).
+    this.slicing?.inferenceHeld(this.slicing.clock() - this.heldSince);
+    this.pump();
   }
 
   get held(): boolean {
@@ -183,8 +218,7 @@ export class Gate {
       this.pump();
       await ended;
     }
-    const dropped = this.queue.length;
-    this.queue = [];
+    const dropped = this.queue.clear();
     this.dropped += dropped;
     // Whoever waits for the queue to empty (a held gate launches nothing, so
     // no completion would wake them) learns of the close now.
@@ -203,29 +237,54 @@ export class Gate {
   }
 
   private pump(): void {
-    while ((this.holds === 0 || this.finishUpdate) && this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const item = this.queue.shift()!;
+    while (this.queue.length > 0) {
+      const sliced = this.sliced;
+      if (this.holds > 0 && !this.finishUpdate) break;
+      if (this.inFlight >= (sliced ? this.slicing!.slicesOnQueue : this.maxInFlight)) break;
+      if (sliced && this.inFlight === 0 && this.sliceSubmits++ % 32 === 0) this.measureSubmit();
+      const piece = sliced ? this.queue.takeSlice(this.slicing!) : this.queue.takeItem();
       try {
-        for (const { l, ranges } of item.launches) this.device.launch({ ...l, bindings: ranges });
+        for (const l of piece.launches) this.device.launch(l);
       } catch (e) {
-        this.fail(e instanceof DeviceError ? e : new DeviceError(`gate launch of ${item.name}`, String(e)));
+        this.fail(e instanceof DeviceError ? e : new DeviceError(`gate launch of ${piece.name}`, String(e)));
         return;
       }
+      // Submit-to-done measures a piece from its submit, or from the end of the training piece ahead of it.
+      const clock = this.slicing?.clock;
+      const ahead = [...this.flying].at(-1) ?? null;
+      const start = clock?.() ?? 0;
       this.inFlight++;
-      this.launched += item.launches.length;
+      this.flying.add(piece);
+      this.launched += piece.launches.length;
       this.device.submit().then(
         () => {
+          if (clock) {
+            piece.end = clock();
+            this.slicing!.model.observe(piece.costs, piece.end - Math.max(start, ahead?.end ?? start));
+          }
+          this.flying.delete(piece);
           this.inFlight--;
           this.pump();
           this.settle();
         },
         (e: unknown) => {
+          this.flying.delete(piece);
           this.inFlight--;
-          this.fail(e instanceof DeviceError ? e : new DeviceError(`gate submit of ${item.name}`, String(e)));
+          this.fail(e instanceof DeviceError ? e : new DeviceError(`gate submit of ${piece.name}`, String(e)));
         },
       );
     }
     this.settle();
+  }
+
+  /** Times an empty submission (the fixed cost of one) for the cost model; nothing of training is ahead of it. */
+  private measureSubmit(): void {
+    const policy = this.slicing!;
+    const t0 = policy.clock();
+    this.device.submit().then(
+      () => policy.model.observeSubmit(policy.clock() - t0),
+      () => undefined, // a device error surfaces through the training submissions
+    );
   }
 
   private settle(): void {
@@ -238,7 +297,7 @@ export class Gate {
 
   private fail(e: DeviceError): void {
     this.error ??= e;
-    this.queue = [];
+    this.queue.clear();
     const w = this.idleWaiters;
     this.idleWaiters = [];
     w.forEach((f) => f.rej(e));

@@ -30,13 +30,13 @@
 // - A recording (CUDA graph, captured on a lane's stream) replays on that
 //   stream, so it is ordered exactly like the launches it recorded.
 
-import { GpuDevice, type Backing, type DeviceInfo, type Lane, type PageRef, type Range } from '../core/device.js';
+import { GpuDevice, type Backing, type DeviceInfo, type Lane, type Launch, type PageRef, type Range } from '../core/device.js';
 import { InvalidRangeError } from '../core/errors.js';
 import { loadAddon, type CudaAddon, type CudaDeviceProps, type Handle } from './addon.js';
 import { EventPool, whenDone } from './completion.js';
 import { CudaError, CudaUnavailableError } from './errors.js';
 import { PagePool } from './page-pool.js';
-import { gemm, overlapPieces } from './gemm.js';
+import { gemm, gemmSliceable, overlapPieces } from './gemm.js';
 import { TrainingConfinement } from './confine.js';
 import { greenAddon, type GreenCuda } from './green.js';
 import { Staging } from './staging.js';
@@ -319,8 +319,13 @@ export class CudaDevice extends GpuDevice {
     for (const l of LANES) this.cu.streamWaitEvent(this.lanes[l].stream, this.afterZero);
   }
 
+  /** cuBLAS takes no leading dimension here: a matmul with A transposed runs whole. */
+  override sliceable(l: Launch): boolean {
+    return l.kernel !== 'matmul' || gemmSliceable(l.params);
+  }
+
   protected _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number], lane: Lane): void {
-    if (kernel === 'matmul') return gemm(this.cu, ranges.map((r) => this.pointer(r)), params, this.lanes[lane]);
+    if (kernel === 'matmul') return gemm(this.cu, ranges.map((r) => this.pointer(r)), params, this.lanes[lane], threads[1]);
     const k = this.kernel(kernel);
     if (ranges.length !== k.bindings) throw new InvalidRangeError(`kernel ${kernel} takes ${k.bindings} bindings, got ${ranges.length}`);
     if (!params) throw new InvalidRangeError(`kernel ${kernel} takes params and none were given`);

@@ -62,6 +62,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const page = arena.pageBytes;
   const timingOf = (model: string) => timings[instances.find((m) => m.name === model)!.architecture]!;
   const sloOf = (model: string) => timingOf(model).sloMs;
+  for (const m of instances) bed.system.gate.slicing?.serve(m.name, sloOf(m.name));
   const memory: MemorySample[] = [];
   const training: { t: number; samples: number }[] = [];
   const reports0 = trainerMemory?.reports.length ?? 0;

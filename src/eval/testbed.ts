@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import type { SliceMode } from '../core/slicing.js';
 import type { GpuDevice } from '../core/device.js';
 import { randomInputs } from '../infer/random-inputs.js';
 import type { TensorData } from '../infer/store.js';
@@ -54,6 +55,18 @@ export interface TestbedSpec {
    * higher-priority lane).
    */
   trainShare: number;
+  /**
+   * Time-sliced training for the systems with compute sharing (handover,
+   * naive): auto slices on one-queue devices (WebGPU), replacing shareRows
+   * there; on slices on CUDA too (for comparison). The priority window stays
+   * (same for every system): in a burst it keeps training out between
+   * requests; slicing bounds what a request waits for when training did get in.
+   */
+  slice: SliceMode;
+  /** Share of the tightest SLO one slice of training work may take. */
+  sliceFraction: number;
+  /** After a request, training stays sliced this long (ms): more requests are expected. */
+  expectMs: number;
   seed: number;
 }
 
@@ -72,6 +85,9 @@ export const DEFAULT_TESTBED: TestbedSpec = {
   priorityMs: 30,
   shareRows: 8,
   trainShare: 1,
+  slice: 'auto',
+  sliceFraction: 0.125,
+  expectMs: 250,
   seed: 1,
 };
 
@@ -134,7 +150,7 @@ export function testbedSpec(dev: GpuDevice, policy: SystemPolicy, tuned: Tuned, 
     workspacePages: spec.workspacePages,
     training: mlpTraining(sgdConfig(t.layers, { lr: t.lr, microBatch: t.microBatch, effectiveBatch: t.effectiveBatch, seed: spec.seed }), data, { lossEvery: 50, maxTimeline: 100_000 }),
     models: instances.map((m) => ({ name: m.name, onnx: m.onnx, warmup: m.input })),
-    policy: { system: policy.name, tuned, priorityMs: spec.priorityMs, shareRows: spec.shareRows, trainShare: spec.trainShare },
+    policy: { system: policy.name, tuned, priorityMs: spec.priorityMs, shareRows: spec.shareRows, trainShare: spec.trainShare, slice: spec.slice, sliceFraction: spec.sliceFraction, expectMs: spec.expectMs },
   };
 }
 

@@ -31,8 +31,11 @@ export class PriorityWindow {
     this.hold();
     this.running++;
     if (this.share && this.sharing++ === 0) this.share.on();
+    const t0 = performance.now();
     try {
-      return await fn();
+      const r = await fn();
+      this.gate?.slicing?.inferenceRan(performance.now() - t0); // time slicing expects more requests now
+      return r;
     } finally {
       this.running--;
       const end = () => {

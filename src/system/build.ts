@@ -6,6 +6,7 @@
 // static partition's share) before the core starts keeping the ledger.
 import { Arena } from '../core/arena.js';
 import { Gate } from '../core/gate.js';
+import { slicingFor } from '../core/slicing.js';
 import { TrainingJob } from '../colocate/training-job.js';
 import { ModelStore } from '../infer/store.js';
 import { StoreModels, TrainerMemory } from '../sched/adapters.js';
@@ -56,7 +57,6 @@ export async function buildSystem(spec: SystemSpec): Promise<ColocationSystem> {
 async function assemble(spec: SystemSpec, arena: Arena, ownsArena: boolean): Promise<ColocationSystem> {
   const page = arena.pageBytes;
   const now = spec.now ?? (() => performance.now());
-  const gate = new Gate(spec.device, { maxInFlight: spec.maxInFlight ?? 2 });
   // Loading is the scheduler's decision: a run for a cold model is an error, not a load behind its back.
   const store = new ModelStore(arena, { ...spec.store, coldRun: 'error' });
   const decisions = new DecisionLog(page, now);
@@ -66,6 +66,11 @@ async function assemble(spec: SystemSpec, arena: Arena, ownsArena: boolean): Pro
   const sized = gen ? await loadGenerationModel(arena, store, models, gen) : null;
   const workspacePages = sized ? sized.workspacePages : spec.workspacePages ?? 0;
   const policy = policyOf(spec, store);
+  const sp = spec.policy;
+  const slicing = policy.computeShare && policy.training
+    ? slicingFor(spec.device, sp.slice ?? POLICY_DEFAULTS.slice, { sloFraction: sp.sliceFraction ?? POLICY_DEFAULTS.sliceFraction, expectMs: sp.expectMs ?? POLICY_DEFAULTS.expectMs })
+    : null;
+  const gate = new Gate(spec.device, { maxInFlight: spec.maxInFlight ?? 2, slicing });
   const fixedKv = gen && (policy.name === 'sp50' || policy.name === 'sp75') ? gen.kvCapPages ?? null : null;
   if (gen && (policy.name === 'sp50' || policy.name === 'sp75') && !(fixedKv !== null && Number.isInteger(fixedKv) && fixedKv >= 1))
     throw new SystemSpecError('generation.kvCapPages', `must be at least one page for a static partition, got ${fixedKv}`);
@@ -91,8 +96,7 @@ async function assemble(spec: SystemSpec, arena: Arena, ownsArena: boolean): Pro
     if (policy.inferenceShare === 0 && largest > usable) throw new SystemSizeError('the largest model beside training', largest, usable);
   }
 
-  const sp = spec.policy;
-  const share = computeShare(spec.device, policy, trainer, { shareRows: sp.shareRows ?? POLICY_DEFAULTS.shareRows, trainShare: sp.trainShare ?? POLICY_DEFAULTS.trainShare });
+  const share = computeShare(spec.device, policy, trainer, { shareRows: sp.shareRows ?? POLICY_DEFAULTS.shareRows, trainShare: sp.trainShare ?? POLICY_DEFAULTS.trainShare, slicing });
   const window = new PriorityWindow(gate, trainer ? sp.priorityMs ?? POLICY_DEFAULTS.priorityMs : 0, share);
   const elastic = trainer && (gen ? policy.name === 'handover' : true);
   const trainerMemory = elastic ? new TrainerMemory(trainer!, policy.handover === 'wait-for-batch' ? 'wait-for-batch' : 'discard') : null;

@@ -3,6 +3,7 @@
 // generation over the paged KV cache) and the policy. Every face (the CLI's
 // run and serve, the browser demo, the benchmarks, the data-parallel ranks)
 // fills one of these and builds the system from it (build.ts).
+import type { SliceMode } from '../core/slicing.js';
 import type { Arena } from '../core/arena.js';
 import type { GpuDevice } from '../core/device.js';
 import type { Gate } from '../core/gate.js';
@@ -54,7 +55,7 @@ export interface GenerationSpec {
 }
 
 /** What `handover run` measures by default, so every face gets the same inference priority and compute sharing. */
-export const POLICY_DEFAULTS = { priorityMs: 30, shareRows: 8, trainShare: 1 } as const;
+export const POLICY_DEFAULTS = { priorityMs: 30, shareRows: 8, trainShare: 1, slice: 'auto', sliceFraction: 0.125, expectMs: 250 } as const;
 
 export interface PolicySpec {
   system: SystemName;
@@ -66,6 +67,15 @@ export interface PolicySpec {
   shareRows?: number;
   /** Devices that confine training (CUDA green contexts): its share of the SMs while inference runs; 1: none. */
   trainShare?: number;
+  /**
+   * Time-sliced training for the systems that share compute (handover, naive): 'auto' slices on
+   * one-queue devices (WebGPU), where it replaces shareRows; 'on' also on CUDA (for comparison). Default auto.
+   */
+  slice?: SliceMode;
+  /** Share of the tightest SLO one slice of training work may take (default 1/8). */
+  sliceFraction?: number;
+  /** After a request, training stays sliced this long, in ms: more are expected (default 250). */
+  expectMs?: number;
 }
 
 export interface SystemSpec {

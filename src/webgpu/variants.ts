@@ -21,9 +21,9 @@ const TILE = 64;
 const word = (params: ArrayBuffer | undefined, i: number) => new Uint32Array(params!)[i]!;
 
 export const tiledVariants: Readonly<Record<string, Variant>> = {
-  // matmul: threads [ceil(n/4), m]; params m, n, k, ...
+  // matmul: threads [ceil(n/4), rows]; params m, n, k, flags, alpha, beta, row0, rows (a time slice)
   // (matmul_tiled's tiles are 128 x 128: the trainer's GEMMs are large)
-  matmul: { kernel: 'matmul_tiled', groups: (_t, p) => [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil(word(p, 0) / (2 * TILE)), 1] },
+  matmul: { kernel: 'matmul_tiled', groups: (_t, p) => [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil((word(p, 7) || word(p, 0)) / (2 * TILE)), 1] },
   // batched_matmul: threads [ceil(n/8), ceil(m/4), batch]
   batched_matmul: { kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] },
   // conv2d: conv_params.wgsl (n, cin, h, w, cout, oh, ow, groups, ...)

@@ -1,0 +1,165 @@
+// Time-sliced training on a device with one queue and no preemption (every
+// WebGPU device): while inference is running or expected, the gate keeps at
+// most one slice budget of training work on the queue, cutting long kernels
+// into ranges of output rows, so a request that arrives waits for at most the
+// slice in flight. When no inference is expected, training runs full size.
+//
+// The budget comes from the tightest SLO being served (a fraction of it, SLO / 4
+// by default). How many rows fit in the budget follows the cost model, which
+// is re-measured at every submission: a device that slows down gets fewer
+// rows a slice, one that speeds up more.
+import { CostModel } from './cost.js';
+import { InvalidRangeError } from './errors.js';
+
+export interface SlicingOptions {
+  /** Share of the tightest SLO one slice may take (default 1/4). */
+  sloFraction?: number;
+  /** After a request, inference is expected for this long (ms): training stays sliced. */
+  expectMs?: number;
+  /** Milliseconds on a monotonic clock (default performance.now; tests pass a fake one). */
+  clock?: () => number;
+  /** Budget used before any SLO is known, ms. */
+  budgetMs?: number;
+  /**
+   * Slices on the queue at once, each 1/depth of the budget (default 2): the
+   * next slice is queued while one runs, so the device does not idle while
+   * the host learns that a slice ended; together they stay within the budget.
+   */
+  depth?: number;
+  costModel?: CostModel;
+}
+
+export class SlicingPolicy {
+  readonly sloFraction: number;
+  expectMs: number;
+  readonly clock: () => number;
+  readonly model: CostModel;
+  readonly depth: number;
+  private readonly slos = new Map<string, number>();
+  private defaultBudget: number;
+  private expectUntil = -Infinity;
+  /** A low envelope of requests' execution (ms): what one takes with nothing ahead of it. */
+  private inferLow: number | null = null;
+  /** Executions are reported (inferenceRan), so hold lengths are not taken for them. */
+  private told = false;
+  /** While true the gate slices whatever the expectation (benchmarks, comparisons). */
+  forced = false;
+  /** While false the gate never slices (the unsliced comparison). */
+  enabled = true;
+
+  constructor(opts: SlicingOptions = {}) {
+    this.sloFraction = opts.sloFraction ?? 0.25;
+    this.expectMs = opts.expectMs ?? 1000;
+    this.clock = opts.clock ?? (() => performance.now());
+    this.model = opts.costModel ?? new CostModel();
+    this.defaultBudget = opts.budgetMs ?? 5;
+    this.depth = opts.depth ?? 2;
+    if (!Number.isInteger(this.depth) || this.depth < 1) throw new InvalidRangeError(`slice depth must be a positive integer, got ${opts.depth}`);
+    if (!(this.sloFraction > 0 && this.sloFraction <= 1)) throw new InvalidRangeError(`slice budget fraction of the SLO must be in (0, 1], got ${opts.sloFraction}`);
+    if (!(this.expectMs >= 0)) throw new InvalidRangeError(`expected-inference window must be >= 0 ms, got ${opts.expectMs}`);
+    if (!(this.defaultBudget > 0)) throw new InvalidRangeError(`slice budget must be > 0 ms, got ${opts.budgetMs}`);
+  }
+
+  /** A model served with this SLO (ms); the tightest one sets the budget. */
+  serve(model: string, sloMs: number): void {
+    if (!(sloMs > 0)) throw new InvalidRangeError(`SLO of ${model} must be > 0 ms, got ${sloMs}`);
+    this.slos.set(model, sloMs);
+  }
+
+  stopServing(model: string): void {
+    this.slos.delete(model);
+  }
+
+  /**
+   * The tightest SLO served, ms; with none declared, the project's convention
+   * (4x a request's standalone execution, from the low envelope of those seen);
+   * null before either is known.
+   */
+  get tightestSloMs(): number | null {
+    if (this.slos.size) return Math.min(...this.slos.values());
+    return this.inferLow === null ? null : 4 * this.inferLow;
+  }
+
+  /**
+   * Milliseconds of training work on the queue at once (all slices in
+   * flight together): a fraction of the tightest SLO. (A budget that shrank
+   * as requests got slower was tried: on a loaded CPU it fed on itself, with
+   * slower requests giving smaller slices, more submissions and slower requests.)
+   */
+  get budgetMs(): number {
+    const slo = this.tightestSloMs;
+    return slo === null ? this.defaultBudget : slo * this.sloFraction;
+  }
+
+  /**
+   * Milliseconds of kernel work one slice may hold: its share of the budget
+   * less the submission's fixed cost, but at least twice that cost (a loaded
+   * CPU under SwiftShader can take milliseconds a submission: slices then grow
+   * rather than drown the device in submissions, and what a request waits for
+   * degrades with the device instead of collapsing).
+   */
+  get sliceWorkMs(): number {
+    const o = this.model.submitMs;
+    return Math.max(this.budgetMs / this.slicesOnQueue - o, 2 * o);
+  }
+
+  /** Slices on the queue at once: depth, or 1 when the submission's cost leaves too little of a share. */
+  get slicesOnQueue(): number {
+    const o = this.model.submitMs;
+    return this.budgetMs / this.depth - o >= 2 * o ? this.depth : 1;
+  }
+
+  /**
+   * Rows of a sliceable launch (cost key `key`) that fit in `leftMs` of the
+   * budget now, from the cost model; null before the launch was measured.
+   */
+  rowsWithin(key: string, leftMs: number): number | null {
+    const per = this.model.perUnitMs(key);
+    return per === null ? null : Math.floor(Math.max(0, leftMs) / per);
+  }
+
+  /** A request ran for `ms` of execution: inference is expected for expectMs from now. */
+  inferenceRan(ms: number): void {
+    this.told = true;
+    this.learn(ms);
+    this.expect();
+  }
+
+  /**
+   * The gate was held for `ms` by a request (the gate reports every hold):
+   * taken as its execution until someone reports executions (inferenceRan),
+   * since a hold may outlast the request (a priority window after it).
+   */
+  inferenceHeld(ms: number): void {
+    if (!this.told) this.learn(ms);
+    this.expect();
+  }
+
+  private learn(ms: number): void {
+    if (!(ms >= 0)) return;
+    this.inferLow = this.inferLow === null ? ms : Math.min(ms, this.inferLow + 0.02 * (ms - this.inferLow));
+  }
+
+  /** Inference is expected from now for `ms` (default expectMs). */
+  expect(ms = this.expectMs): void {
+    this.expectUntil = Math.max(this.expectUntil, this.clock() + ms);
+  }
+
+  /** Whether training is sliced now; `held`: a request holds the gate. */
+  active(held: boolean): boolean {
+    if (!this.enabled) return false;
+    return this.forced || held || this.clock() < this.expectUntil;
+  }
+}
+
+/** on: slice; off: never; auto: slice on devices with one queue (no inference lane). */
+export type SliceMode = 'auto' | 'on' | 'off';
+
+export const SLICE_MODES: readonly SliceMode[] = ['auto', 'on', 'off'];
+
+/** The slicing policy a gate on this device gets for `mode`, or null (no slicing). */
+export function slicingFor(device: { info: { capabilities: { lanes?: boolean } } }, mode: SliceMode, opts: SlicingOptions = {}): SlicingPolicy | null {
+  if (!SLICE_MODES.includes(mode)) throw new InvalidRangeError(`slicing must be one of ${SLICE_MODES.join(', ')}, got '${mode}'`);
+  if (mode === 'off' || (mode === 'auto' && device.info.capabilities.lanes)) return null;
+  return new SlicingPolicy(opts);
+}

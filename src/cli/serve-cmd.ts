@@ -98,10 +98,22 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   const bodyLimit = Math.floor((flags['body-limit-mb'] as number) * (1 << 20));
   if (!(bodyLimit > 0)) throw new UsageError('--body-limit-mb must be positive');
   const maxRuns = intFlag(flags, 'max-runs');
-  const guard = guardOptionsFromFlags(flags, String(flags.host));
-
-  for (const m of models) checkModelFile(m.file, `model file (for '${m.name}')`);
+  // Before any device opens: each model file is read and parsed (a bad one is left out, said in one
+  // line; none left is a user error), then the listen address, then the guard's rules for it.
+  const bad = new Map<ModelArg, unknown>();
+  for (const m of models) {
+    try {
+      checkModelFile(m.file, `model file (for '${m.name}')`);
+    } catch (e) {
+      bad.set(m, e);
+    }
+  }
+  const parsed = models.filter((m) => !bad.has(m));
+  if (parsed.length === 0 && bad.size === 1) throw [...bad.values()][0];
+  for (const [m, e] of bad) console.error(`model ${m.name}: left out: ${e instanceof Error ? e.message : String(e)}`);
+  if (parsed.length === 0) throw new UsageError('no model could be loaded (see the lines above)');
   await checkListen(String(flags.host), port);
+  const guard = guardOptionsFromFlags(flags, String(flags.host));
   const log = (l: string) => console.error(l);
   const device = await openDevice(String(flags.backend), log);
   let arena: Arena | undefined;
@@ -111,7 +123,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     // One bad model is reported and left out; the others are served (registering parses and checks, no GPU work).
     const probe = new ModelStore(arena);
     const served: ModelArg[] = [];
-    for (const m of models) {
+    for (const m of parsed) {
       try {
         probe.register(m.name, m.file);
         served.push(m);

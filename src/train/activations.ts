@@ -3,6 +3,7 @@
 import type { Bindable } from '../core/device.js';
 import type { TrainAllocation } from '../core/allocation.js';
 import { align256, type MlpLayout } from './mlp.js';
+import { largestFitting } from './model.js';
 
 export interface ActivationViews {
   b: number;
@@ -42,14 +43,7 @@ export function activationBytes(layout: MlpLayout, b: number): number {
 
 /** The largest b whose activations fit in `bytes` (0 when none fits). */
 export function largestMicroBatch(layout: MlpLayout, bytes: number, cap: number): number {
-  let lo = 0;
-  let hi = cap;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (activationBytes(layout, mid) <= bytes) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return largestFitting((b) => activationBytes(layout, b), bytes, cap);
 }
 
 export function activationViews(layout: MlpLayout, b: number, a: TrainAllocation): ActivationViews {

@@ -48,8 +48,11 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
 }
 
+/** The trainer as a storm sees it: any model's. */
+export type StormTarget = Pick<Trainer, 'arena' | 'staticBytes' | 'elasticBytes' | 'require' | 'release'>;
+
 /** Random require/release at `rate` per second, each 10%-90% of the elastic memory. */
-export function startStorm(t: Trainer, rate: number, seed: number): () => Promise<void> {
+export function startStorm(t: StormTarget, rate: number, seed: number): () => Promise<void> {
   const rand = seeded(seed);
   const arena = t.arena;
   const lent: InferAllocation[] = [];

@@ -20,6 +20,7 @@ static const Family families[] = {
     {optimizer_kernels, &optimizer_count},
     {infer_tensor_kernels, &infer_tensor_count},
     {infer_nn_kernels, &infer_nn_count},
+    {gpt_nn_kernels, &gpt_nn_count},
 };
 
 static const KernelEntry* entry_at(unsigned index) {

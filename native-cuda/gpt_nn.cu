@@ -1,8 +1,7 @@
 // GPT training kernels, nn family: embedding, LayerNorm, GELU. Same names,
 // Params layouts and arithmetic as shaders/embedding_*.wgsl, layernorm_*.wgsl
 // and gelu_*.wgsl (docs/gpt-kernels.md); no atomics: the same bits every run.
-#include <cstdint>
-#include <cstring>
+#include "gpt_common.h"
 #include "kernels.h"
 
 namespace handover {
@@ -15,15 +14,13 @@ struct LayernormForwardParams { uint32_t n, c; float eps; uint32_t _a; };
 struct LayernormBackwardParams { uint32_t n, c, accumulate, _a; };
 struct GeluParams { uint32_t n, _a, _b, _c; };
 
-__device__ inline size_t gidx() { return (size_t)blockIdx.x * blockDim.x + threadIdx.x; }
-
 __global__ void embedding_forward(EmbeddingForwardParams p, const uint32_t* tokens, const float* wte, const float* wpe,
                                   float* out) {
   size_t i = gidx();
   if (i >= (size_t)p.n * p.c) return;
   size_t row = i / p.c, col = i % p.c;
   uint32_t tok = tokens[row];
-  out[i] = tok >= p.v ? __int_as_float(0x7fc00000 | (tok & 0xffff)) : wte[(size_t)tok * p.c + col] + wpe[(row % p.t) * p.c + col];
+  out[i] = tok >= p.v ? runtime_nan(tok) : wte[(size_t)tok * p.c + col] + wpe[(row % p.t) * p.c + col];
 }
 
 __global__ void embedding_backward_wte(EmbeddingWteParams p, const float* dout, const uint32_t* tokens,
@@ -48,20 +45,6 @@ __global__ void embedding_backward_wpe(EmbeddingWpeParams p, const float* dout, 
   dwpe[i] += s;
 }
 
-// The WGSL workgroup's tree sum over 64 lanes (same order, same bits as a 64-thread block).
-template <typename T>
-__device__ T block_sum64(T* red, unsigned l, T v) {
-  red[l] = v;
-  __syncthreads();
-  for (unsigned s = 32; s > 0; s >>= 1) {
-    if (l < s) red[l] = red[l] + red[l + s];
-    __syncthreads();
-  }
-  T total = red[0];
-  __syncthreads();
-  return total;
-}
-
 __global__ void layernorm_forward(LayernormForwardParams p, const float* x, const float* gamma, const float* beta,
                                   float* y, float* mean, float* rstd) {
   __shared__ float red[64];
@@ -70,13 +53,13 @@ __global__ void layernorm_forward(LayernormForwardParams p, const float* x, cons
   size_t base = (size_t)r * p.c;
   float s = 0.0f;
   for (unsigned j = l; j < p.c; j += 64) s += x[base + j];
-  float mu = block_sum64(red, l, s) / (float)p.c;
+  float mu = block_sum<64>(red, l, s) / (float)p.c;
   float q = 0.0f;
   for (unsigned j = l; j < p.c; j += 64) {
     float d = x[base + j] - mu;
     q += d * d;
   }
-  float rs = 1.0f / sqrtf(block_sum64(red, l, q) / (float)p.c + p.eps);
+  float rs = 1.0f / sqrtf(block_sum<64>(red, l, q) / (float)p.c + p.eps);
   for (unsigned j = l; j < p.c; j += 64) y[base + j] = (x[base + j] - mu) * rs * gamma[j] + beta[j];
   if (l == 0) {
     mean[r] = mu;
@@ -160,51 +143,37 @@ __global__ void gelu_backward(GeluParams p, const float* x, const float* dy, flo
   dx[i] = dy[i] * d;
 }
 
-template <typename P>
-static P params_of(const void* raw) {
-  P p;
-  std::memcpy(&p, raw, sizeof p);
-  return p;
-}
-#define F(i) ((float*)b[i])
-#define CF(i) ((const float*)b[i])
-#define CU(i) ((const uint32_t*)b[i])
-
 static cudaError_t launch_embedding_forward(void* const* b, const void* raw, const unsigned* t, cudaStream_t s) {
-  LAUNCH_1D(embedding_forward, t[0], 256, s, params_of<EmbeddingForwardParams>(raw), CU(0), CF(1), CF(2), F(3));
+  LAUNCH_1D(embedding_forward, t[0], 256, s, params_of<EmbeddingForwardParams>(raw), GPT_CU(0), GPT_CF(1), GPT_CF(2), GPT_F(3));
 }
 static cudaError_t launch_embedding_backward_wte(void* const* b, const void* raw, const unsigned* t, cudaStream_t s) {
-  LAUNCH_1D(embedding_backward_wte, t[0], 256, s, params_of<EmbeddingWteParams>(raw), CF(0), CU(1), CU(2), CU(3), F(4));
+  LAUNCH_1D(embedding_backward_wte, t[0], 256, s, params_of<EmbeddingWteParams>(raw), GPT_CF(0), GPT_CU(1), GPT_CU(2), GPT_CU(3), GPT_F(4));
 }
 static cudaError_t launch_embedding_backward_wpe(void* const* b, const void* raw, const unsigned* t, cudaStream_t s) {
-  LAUNCH_1D(embedding_backward_wpe, t[0], 256, s, params_of<EmbeddingWpeParams>(raw), CF(0), F(1));
+  LAUNCH_1D(embedding_backward_wpe, t[0], 256, s, params_of<EmbeddingWpeParams>(raw), GPT_CF(0), GPT_F(1));
 }
 static cudaError_t launch_layernorm_forward(void* const* b, const void* raw, const unsigned* t, cudaStream_t s) {
-  LAUNCH_1D(layernorm_forward, t[0], 64, s, params_of<LayernormForwardParams>(raw), CF(0), CF(1), CF(2), F(3), F(4), F(5));
+  LAUNCH_1D(layernorm_forward, t[0], 64, s, params_of<LayernormForwardParams>(raw), GPT_CF(0), GPT_CF(1), GPT_CF(2), GPT_F(3), GPT_F(4), GPT_F(5));
 }
 static cudaError_t launch_layernorm_backward(void* const* b, const void* raw, const unsigned* t, cudaStream_t s) {
-  LAUNCH_1D(layernorm_backward, t[0], 64, s, params_of<LayernormBackwardParams>(raw), CF(0), CF(1), CF(2), CF(3), CF(4), F(5));
+  LAUNCH_1D(layernorm_backward, t[0], 64, s, params_of<LayernormBackwardParams>(raw), GPT_CF(0), GPT_CF(1), GPT_CF(2), GPT_CF(3), GPT_CF(4), GPT_F(5));
 }
 static cudaError_t launch_layernorm_backward_params(void* const* b, const void* raw, const unsigned* t, cudaStream_t s) {
   unsigned g = groups(t[0], 64);
   if (g == 0) return cudaSuccess;
-  layernorm_backward_params<<<g, dim3(64, 4), 0, s>>>(params_of<LayernormBackwardParams>(raw), CF(0), CF(1), CF(2), CF(3),
-                                                       F(4), F(5));
+  layernorm_backward_params<<<g, dim3(64, 4), 0, s>>>(params_of<LayernormBackwardParams>(raw), GPT_CF(0), GPT_CF(1), GPT_CF(2), GPT_CF(3),
+                                                       GPT_F(4), GPT_F(5));
   return cudaGetLastError();
 }
 static cudaError_t launch_gelu_forward(void* const* b, const void* raw, const unsigned* t, cudaStream_t s) {
-  LAUNCH_1D(gelu_forward, t[0], 256, s, params_of<GeluParams>(raw), CF(0), F(1));
+  LAUNCH_1D(gelu_forward, t[0], 256, s, params_of<GeluParams>(raw), GPT_CF(0), GPT_F(1));
 }
 static cudaError_t launch_gelu_backward(void* const* b, const void* raw, const unsigned* t, cudaStream_t s) {
-  LAUNCH_1D(gelu_backward, t[0], 256, s, params_of<GeluParams>(raw), CF(0), CF(1), F(2));
+  LAUNCH_1D(gelu_backward, t[0], 256, s, params_of<GeluParams>(raw), GPT_CF(0), GPT_CF(1), GPT_F(2));
 }
-#undef F
-#undef CF
-#undef CU
 
 }  // namespace kernels
 
-#define GPT_ENTRY(name, nb, P) {#name, nb, sizeof(kernels::P), kernels::launch_##name, (const void*)kernels::name}
 const KernelEntry gpt_nn_kernels[] = {
     GPT_ENTRY(embedding_forward, 4, EmbeddingForwardParams),
     GPT_ENTRY(embedding_backward_wte, 5, EmbeddingWteParams),
@@ -216,6 +185,5 @@ const KernelEntry gpt_nn_kernels[] = {
     GPT_ENTRY(gelu_backward, 3, GeluParams),
 };
 const int gpt_nn_count = sizeof(gpt_nn_kernels) / sizeof(gpt_nn_kernels[0]);
-#undef GPT_ENTRY
 
 }  // namespace handover

@@ -8,6 +8,8 @@ struct Params { n: u32, t: u32, c: u32, v: u32 }
 @group(0) @binding(3) var<storage, read_write> wpe: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
+//! include float_bits.wgsl
+
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * 256u;
@@ -16,7 +18,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let col = i % p.c;
   let tok = tokens[row];
   if (tok >= p.v) {
-    out[i] = bitcast<f32>(0x7fc00000u | (tok & 0xffffu)); // a runtime NaN (a constant one does not compile)
+    out[i] = runtimeNan(tok);
     return;
   }
   out[i] = wte[tok * p.c + col] + wpe[(row % p.t) * p.c + col];

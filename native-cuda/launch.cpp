@@ -20,6 +20,9 @@ static const Family families[] = {
     {optimizer_kernels, &optimizer_count},
     {infer_tensor_kernels, &infer_tensor_count},
     {infer_nn_kernels, &infer_nn_count},
+    {gpt_nn_kernels, &gpt_nn_count},
+    {gpt_loss_kernels, &gpt_loss_count},
+    {gpt_optim_kernels, &gpt_optim_count},
 };
 
 static const KernelEntry* entry_at(unsigned index) {

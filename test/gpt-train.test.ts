@@ -25,7 +25,7 @@ const hyper: GptHyper = { ...GPT_HYPER, lr: 1e-2, gradClip: 1 };
 function setup(cfg: GptConfig, E: number, micro = E, pages = 96, h = hyper) {
   const arena = new Arena(dev, { bytes: pages * PAGE, pageBytes: PAGE });
   const gate = new Gate(dev, { maxInFlight: 3 });
-  const t = new Trainer(arena, gate, { effectiveBatch: E, microBatch: micro, seed: 5 }, new GptModel(cfg, h));
+  const t = Trainer.forModel(arena, gate, { effectiveBatch: E, microBatch: micro, seed: 5 }, new GptModel(cfg, h));
   t.init();
   return { arena, gate, t };
 }

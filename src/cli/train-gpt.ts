@@ -51,7 +51,7 @@ export async function trainGpt(f: Flags): Promise<number> {
   );
   const config = { model: 'gpt', dataset, ...cfg, ...hyper, gradClip: clip, effectiveBatch: opts.effectiveBatch, seed: opts.seed };
   const { result, trainer, handoverMs, finish } = await trainWithSession<TokenDataset>(
-    dev, run, f, bytes, config, (arena, gate) => new Trainer(arena, gate, opts, model),
+    dev, run, f, bytes, config, (arena, gate) => Trainer.forModel(arena, gate, opts, model),
     {
       train: text.train, validation, steps, evalEvery, tokensPerSample: cfg.context,
       detail: (r) => `loss ${r.loss.toFixed(3)}${r.validationLoss === null ? '' : ` val ${r.validationLoss.toFixed(3)}`} b=${r.microBatch} ${r.tokensPerSec.toFixed(0)} tok/s`,

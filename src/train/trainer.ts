@@ -58,6 +58,11 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     if (!Number.isInteger(config.microBatch) || config.microBatch < 1) throw new UsageError(`micro-batch must be a positive integer`);
   }
 
+  /** A trainer of any model, configured with the options every model shares. */
+  static forModel<D>(arena: Arena, gate: Gate, options: TrainerOptions, model: TrainingModel<D>): Trainer<D, TrainerOptions> {
+    return new Trainer<D, TrainerOptions>(arena, gate, options, model);
+  }
+
   /** The MLP's layout (the default model). */
   get layout(): MlpLayout {
     if (!(this.model instanceof MlpModel)) throw new UsageError(`the trainer trains a ${this.model.name}, not an MLP`);

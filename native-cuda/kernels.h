@@ -38,6 +38,8 @@ extern const KernelEntry gpt_loss_kernels[];
 extern const int gpt_loss_count;
 extern const KernelEntry gpt_optim_kernels[];
 extern const int gpt_optim_count;
+extern const KernelEntry gpt_attention_kernels[];
+extern const int gpt_attention_count;
 
 inline unsigned groups(unsigned threads, unsigned per) { return (threads + per - 1) / per; }
 

@@ -8,7 +8,8 @@ import { wgslSources } from '../src/webgpu/shaders.gen.js';
 
 const GPT_KERNELS = ['embedding_forward', 'embedding_backward_wte', 'embedding_backward_wpe', 'layernorm_forward',
   'layernorm_backward', 'layernorm_backward_params', 'gelu_forward', 'gelu_backward', 'cross_entropy_forward',
-  'cross_entropy_backward', 'sum_scaled', 'grad_sumsq', 'grad_clip_scale', 'grad_scale', 'adamw'];
+  'cross_entropy_backward', 'sum_scaled', 'grad_sumsq', 'grad_clip_scale', 'grad_scale', 'adamw',
+  'attention_forward', 'attention_backward_dq', 'attention_backward_dkv'];
 
 /** Storage bindings and Params bytes (scalar fields only, as the GPT kernels use; 16-byte rounded) of a WGSL kernel. */
 function wgslShape(name: string): { bindings: number; paramBytes: number } {

@@ -2,6 +2,9 @@
 // reference, the update against float64 AdamW with clipping, micro-batch
 // splits, recompute, the micro-batch memory allows, and a discard that
 // leaves the state untouched.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Arena } from '../src/core/arena.js';
 import type { GpuDevice } from '../src/core/device.js';
@@ -9,7 +12,9 @@ import { Gate } from '../src/core/gate.js';
 import { gptActivationBytes } from '../src/train/gpt/activations.js';
 import { GPT_HYPER, gptLayout, type GptConfig, type GptHyper } from '../src/train/gpt/layout.js';
 import { GptModel } from '../src/train/gpt/model.js';
-import { windows } from '../src/train/gpt/text.js';
+import { tokenDataset, windows, type TokenDataset } from '../src/train/gpt/text.js';
+import { loadText } from '../src/train/gpt/text-node.js';
+import { runSession, type CheckpointOptions } from '../src/train/session.js';
 import { Trainer } from '../src/train/trainer.js';
 import { closeness, testDevice } from './helpers/gpu.js';
 import { gptGradRef, randomTokens, TINY_GPT as tiny } from './helpers/gpt-model-ref.js';
@@ -99,8 +104,18 @@ describe('GPT training on the GPU', () => {
       results.push(await t.readParameters());
       arena.destroy();
     }
-    expect(closeness(results[1]!, results[0]!, 1e-6, 1e-4)).toBeLessThan(1);
-    expect(closeness(results[2]!, results[0]!, 1e-6, 1e-4)).toBeLessThan(1);
+    // Every parameter but the key biases (c_attn.bias[C, 2C)): their gradient
+    // is exactly 0 in exact arithmetic (a bias on every key shifts a softmax
+    // row by a constant), so it is fp32 rounding noise that Adam scales to
+    // +-lr whatever the split; the gradient test checks it against 0 instead.
+    const C = tiny.width;
+    const keep = (x: Float32Array) =>
+      Float32Array.from(gptLayout(tiny).tensors.flatMap((tn) => {
+        const v = [...x.subarray(tn.at / 4, tn.at / 4 + tn.size)];
+        return tn.name.endsWith('attn.c_attn.bias') ? [...v.slice(0, C), ...v.slice(2 * C)] : v;
+      }));
+    expect(closeness(keep(results[1]!), keep(results[0]!), 1e-6, 1e-4)).toBeLessThan(1);
+    expect(closeness(keep(results[2]!), keep(results[0]!), 1e-6, 1e-4)).toBeLessThan(1);
   });
 
   it('takes the largest micro-batch the pages allow, exactly by activationBytes', async () => {
@@ -148,4 +163,44 @@ describe('GPT training on the GPU', () => {
     expect([...seen].sort((a, b) => a - b)).toEqual([...all(8)]);
     arena.destroy();
   });
+});
+
+describe('GPT training sessions on text', () => {
+  const small: GptConfig = { layers: 2, width: 32, heads: 2, context: 32, vocab: 256, recompute: false };
+  const h: GptHyper = { ...GPT_HYPER, lr: 1e-2 };
+
+  async function session(steps: number, data: { train: TokenDataset; validation: TokenDataset }, checkpoint?: CheckpointOptions) {
+    const { arena, t } = setup(small, 8, 8, 96, h);
+    try {
+      const before = checkpoint?.resume ? null : (await t.evaluate(data.validation)).loss;
+      const r = await runSession(t, { train: data.train, validation: data.validation, steps, seed: 4, checkpoint });
+      return { r, before, params: await t.readParameters(), state: await t.readState() };
+    } finally {
+      arena.destroy();
+    }
+  }
+
+  it('loss falls on the Brown corpus in a short run (training and validation)', async () => {
+    const text = loadText('brown', small.context);
+    const validation = tokenDataset('brown-validation', text.validation.tokens.subarray(0, 16 * small.context + 1), small.context, 256);
+    const { r, before } = await session(16, { train: text.train, validation });
+    console.log(`brown: validation loss ${before!.toFixed(3)} -> ${r.validationLoss!.toFixed(3)}, training loss ${r.records[0]!.loss.toFixed(3)} -> ${r.loss.toFixed(3)}`);
+    expect(before!).toBeGreaterThan(5); // ln 256 = 5.55 at GPT-2 init
+    expect(r.validationLoss!).toBeLessThan(before! - 1);
+    expect(r.loss).toBeLessThan(r.records[0]!.loss - 1);
+  }, 300_000);
+
+  it('a run resumed from its checkpoint ends bit-identical to an uninterrupted one', async () => {
+    const text = loadText('fixture', small.context);
+    const data = { train: text.train, validation: tokenDataset('v', text.validation.tokens.subarray(0, small.context + 1), small.context, 256) };
+    const whole = await session(4, data);
+    const dir = mkdtempSync(join(tmpdir(), 'handover-gpt-'));
+    const ck = { dir, every: 0, resume: false, config: { ...small } };
+    await session(2, data, ck);
+    const rest = await session(4, data, { ...ck, resume: true });
+    expect(rest.r.resumedFrom).toBe(2);
+    expect(Buffer.from(rest.params.buffer).equals(Buffer.from(whole.params.buffer))).toBe(true);
+    for (const i of [1, 2]) expect(Buffer.from(rest.state[i]!.buffer).equals(Buffer.from(whole.state[i]!.buffer))).toBe(true);
+    expect(rest.r.loss).toBe(whole.r.loss);
+  }, 300_000);
 });

@@ -6,8 +6,9 @@
 //   LAYERS WIDTH HEADS CONTEXT  the model (GPT-2 small: 12 768 12 1024; vocab 256, bytes)
 //   K PARITY_E PARITY_MICRO      parity steps and their batch
 //   TPUT_MICRO TPUT_STEPS        throughput micro-batch and timed steps (WebGPU: WEBGPU_MICRO, WEBGPU_STEPS)
-//   ARENA_GB REQUIRE_GB REPS     the memory run's arena, the REQUIRE sizes (comma-separated) and repetitions
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+//   ARENA_GB REQUIRE_GB REPS NAIVE_REPS  the memory run's arena, the REQUIRE sizes (comma-separated), repetitions
+//   BACKEND                      the device for the cuda mode's parts (default cuda; webgpu checks the script here)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const env = (k, d) => (process.env[k] === undefined ? d : Number(process.env[k]));
@@ -61,14 +62,16 @@ const shape = {
   parityE: env('PARITY_E', tiny ? 4 : 8), parityMicro: env('PARITY_MICRO', tiny ? 2 : 8), k: env('K', tiny ? 4 : 20),
   tputMicro: env(mode === 'webgpu' ? 'WEBGPU_MICRO' : 'TPUT_MICRO', tiny ? 4 : mode === 'webgpu' ? 4 : 16),
   tputSteps: env(mode === 'webgpu' ? 'WEBGPU_STEPS' : 'TPUT_STEPS', tiny ? 2 : mode === 'webgpu' ? 3 : 10),
-  arenaGb: env('ARENA_GB', tiny ? 0.05 : 132), reps: env('REPS', tiny ? 1 : 2),
+  arenaGb: env('ARENA_GB', tiny ? 0.05 : 132), reps: env('REPS', tiny ? 1 : 2), naiveReps: env('NAIVE_REPS', 1),
   requireGb: (process.env.REQUIRE_GB ?? (tiny ? '0.004,0.016' : '4,16,40,80')).split(',').map(Number),
 };
 const cfg = { layers: shape.layers, width: shape.width, heads: shape.heads, context: shape.context, vocab: 256, recompute: false };
 const hyper = { ...GPT_HYPER, lr: 6e-4 };
 const pageBytes = tiny ? 64 << 10 : 2 << 20;
 const log = (l) => console.error(`[gpt-bench ${mode}] ${l}`);
-const dev = await openDevice(mode, log);
+mkdirSync(out, { recursive: true });
+// BACKEND=webgpu runs the cuda mode's parts on WebGPU (checking the script on a machine without CUDA).
+const dev = await openDevice(process.env.BACKEND ?? mode, log);
 const data = loadText('brown', cfg.context).train;
 const result = { backend: mode, device: dev.info.name, date: new Date().toISOString(), shape, hyper };
 const save = () => writeFileSync(join(out, `ours-${mode}.json`), JSON.stringify(result, null, 1));
@@ -85,7 +88,7 @@ try {
   save();
   if (mode === 'cuda') {
     const arenaBytes = Math.floor((shape.arenaGb * 1e9) / pageBytes) * pageBytes;
-    result.memory = await bench.memoryAndRequires(dev, cfg, hyper, data, { arenaBytes, pageBytes, sizesGb: shape.requireGb, reps: shape.reps, onLog: log });
+    result.memory = await bench.memoryAndRequires(dev, cfg, hyper, data, { arenaBytes, pageBytes, sizesGb: shape.requireGb, reps: shape.reps, naiveReps: shape.naiveReps, onLog: log });
     save();
   }
 } finally {

@@ -108,9 +108,10 @@ export interface MemoryResult {
  * micro-batch memory allows, and the bytes held. Then, for each size, REQUIREs
  * that arrive while a micro-batch computes its gradients (handover: close,
  * discard, reclaim and zero-fill) and the naive handover (wait for the
- * effective batch to end, then free and zero-fill), `reps` each.
+ * effective batch to end, then free and zero-fill), `reps` and `naiveReps`
+ * times each.
  */
-export async function memoryAndRequires(dev: GpuDevice, cfg: GptConfig, hyper: GptHyper, data: TokenDataset, o: { arenaBytes: number; pageBytes: number; sizesGb: number[]; reps: number; onLog?: (l: string) => void }): Promise<MemoryResult> {
+export async function memoryAndRequires(dev: GpuDevice, cfg: GptConfig, hyper: GptHyper, data: TokenDataset, o: { arenaBytes: number; pageBytes: number; sizesGb: number[]; reps: number; naiveReps: number; onLog?: (l: string) => void }): Promise<MemoryResult> {
   // E = the largest micro-batch: one micro-batch per effective batch, so a REQUIRE lands in it.
   const m = new GptModel(cfg, hyper);
   const pages = (b: number) => Math.ceil(b / o.pageBytes);
@@ -157,7 +158,7 @@ export async function memoryAndRequires(dev: GpuDevice, cfg: GptConfig, hyper: G
       await giveBack(need);
       await running;
     }
-    for (let r = 0; r < o.reps; r++) {
+    for (let r = 0; r < o.naiveReps; r++) {
       const running = step();
       await inGradients();
       await new Promise((res) => setTimeout(res, 5 + 20 * r));

@@ -16,6 +16,7 @@ import { tokenDataset, windows, type TokenDataset } from '../src/train/gpt/text.
 import { loadText } from '../src/train/gpt/text-node.js';
 import { runSession, type CheckpointOptions } from '../src/train/session.js';
 import { Trainer } from '../src/train/trainer.js';
+import { holdNextMicroBatch } from './helpers/hold-gate.js';
 import { closeness, testDevice } from './helpers/gpu.js';
 import { gptGradRef, randomTokens, TINY_GPT as tiny } from './helpers/gpt-model-ref.js';
 
@@ -141,14 +142,9 @@ describe('GPT training on the GPU', () => {
     const state = await t.readState();
     const seen: number[] = [];
     t.onCommit = (b) => seen.push(...b);
-    const begin = gate.beginCompute.bind(gate);
-    gate.beginCompute = () => {
-      begin();
-      gate.hold(); // inference holds the gate: the micro-batch is surely queued in gradient computation
-      gate.beginCompute = begin;
-    };
+    const inGradients = holdNextMicroBatch(gate); // inference holds the gate: the micro-batch stays queued in gradient computation
     const stepping = t.step(data, all(8));
-    while (gate.phase !== 'gc') await new Promise((r) => setTimeout(r, 0));
+    await inGradients();
     const report = await t.require(arena.bytes);
     gate.resume();
     expect(report.discarded).toBe(true);

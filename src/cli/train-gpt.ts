@@ -29,6 +29,7 @@ export async function trainGpt(f: Flags): Promise<number> {
   const layout = gptLayout(cfg); // checks width, heads and head size
   const lr = (f.lr as number | undefined) ?? 1e-3;
   const clip = Number(f['grad-clip']);
+  if (!(clip >= 0)) throw new UsageError(`--grad-clip must be >= 0 (0: no clipping), got ${f['grad-clip']}`);
   const hyper: GptHyper = { ...GPT_HYPER, lr, weightDecay: Number(f['weight-decay'] ?? GPT_HYPER.weightDecay), gradClip: clip > 0 ? clip : Infinity };
   if (!(lr > 0)) throw new UsageError(`--lr must be positive, got ${lr}`);
   if (!(hyper.weightDecay >= 0)) throw new UsageError(`--weight-decay must be >= 0, got ${hyper.weightDecay}`);

@@ -81,10 +81,16 @@ export async function runSession<D>(t: Trainer<D, TrainerOptions>, o: SessionOpt
     resumedFrom = snapshot.steps;
   }
   let signal: NodeJS.Signals | null = null;
-  const onSignal = (s: NodeJS.Signals) => {
-    signal = s;
-  };
   const signals = o.stopSignals ?? ['SIGTERM', 'SIGINT'];
+  const onSignal = (s: NodeJS.Signals) => {
+    if (signal === null) {
+      signal = s;
+      return;
+    }
+    // A second signal while the effective batch finishes: stop now, as without the handler.
+    for (const x of signals) process.off(x, onSignal);
+    process.kill(process.pid, s);
+  };
   for (const s of signals) process.on(s, onSignal);
   let checkpoints = 0;
   const save = async () => {

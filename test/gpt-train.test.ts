@@ -119,6 +119,28 @@ describe('GPT training on the GPU', () => {
     expect(closeness(keep(results[2]!), keep(results[0]!), 1e-6, 1e-4)).toBeLessThan(1);
   });
 
+  it('activations over the one-allocation cap of the device are cut into several allocations, with the same gradients bit for bit', async () => {
+    const data = randomTokens(8, tiny.context, 12);
+    const grads: Float32Array[] = [];
+    const chunks: string[][] = [];
+    for (const cap of [0, 2]) {
+      // A device whose bindings may be at most `cap` pages (as CUDA's 16 GiB and Dawn's 2 GiB caps at scale).
+      const small = cap ? (Object.create(dev, { info: { value: { ...dev.info, limits: { ...dev.info.limits, maxBindingBytes: cap * PAGE } } } }) as GpuDevice) : dev;
+      const arena = new Arena(small, { bytes: 96 * PAGE, pageBytes: PAGE });
+      const t = Trainer.forModel(arena, new Gate(small, { maxInFlight: 3 }), { effectiveBatch: 8, microBatch: 8, seed: 5 }, new GptModel(tiny, hyper));
+      t.init();
+      const labels: string[] = [];
+      arena.onEvent((e) => e.kind === 'allocate' && e.owner === 'train' && labels.push(`${e.pages}`));
+      await t.step(data, all(8));
+      grads.push(await t.readMicroGradient());
+      chunks.push(labels);
+      arena.destroy();
+    }
+    expect(chunks[1]!.length).toBeGreaterThan(chunks[0]!.length + 1); // several activation allocations
+    expect(chunks[1]!.every((p) => Number(p) <= 2)).toBe(true);
+    expect(Buffer.from(grads[1]!.buffer).equals(Buffer.from(grads[0]!.buffer))).toBe(true);
+  });
+
   it('takes the largest micro-batch the pages allow, exactly by activationBytes', async () => {
     const cfg = { ...tiny, context: 16 };
     const E = 64;

@@ -6,7 +6,8 @@ import type { Bindable, GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
 import { adam, sgdMomentum } from '../kernels/optimizers.js';
 import { reduceRows } from '../kernels/reduce-rows.js';
-import { activationBytes, activationViews } from './activations.js';
+import type { ActivationMemory } from './activation-memory.js';
+import { activationBytes, activationPlan, activationViews } from './activations.js';
 import type { Dataset } from './data.js';
 import { initParameters, mlpLayout, type MlpLayout } from './mlp.js';
 import type { BoundMicroBatch, OptimizerBuffers, TrainingModel } from './model.js';
@@ -52,11 +53,15 @@ export class MlpModel implements TrainingModel<Dataset> {
     return activationBytes(this.layout, b);
   }
 
+  activationPlan(b: number): number[] {
+    return activationPlan(this.layout, b);
+  }
+
   samples(data: Dataset): number {
     return data.n;
   }
 
-  bind(params: TrainAllocation, microGrad: TrainAllocation, acts: TrainAllocation, b: number): BoundMicroBatch<Dataset> {
+  bind(params: TrainAllocation, microGrad: TrainAllocation, acts: ActivationMemory, b: number): BoundMicroBatch<Dataset> {
     const layout = this.layout;
     const p = paramViews(layout, params);
     const g = paramViews(layout, microGrad);

@@ -5,6 +5,7 @@
 // reduction), so every model gets them unchanged.
 import type { TrainAllocation } from '../core/allocation.js';
 import type { Bindable, GpuDevice, Launch } from '../core/device.js';
+import type { ActivationMemory } from './activation-memory.js';
 
 /** The buffers of the update phase (all parameter-shaped but `scratch`). */
 export interface OptimizerBuffers {
@@ -46,11 +47,13 @@ export interface TrainingModel<D> {
   readonly scratchBytes: number;
   /** Contents of the whole parameter allocation at step 0 (padding zero). */
   initialParameters(seed: number): Float32Array;
-  /** Exact bytes of the activation allocation of a micro-batch of b samples (with alignment padding). */
+  /** Exact bytes of the activations of a micro-batch of b samples (their views, each 256-byte aligned). */
   activationBytes(b: number): number;
+  /** The byte sizes of those views, in the order bind() lays them out (at 256-byte-aligned running offsets). */
+  activationPlan(b: number): number[];
   /** Samples in a data set (for range checks). */
   samples(data: D): number;
-  bind(params: TrainAllocation, microGrad: TrainAllocation, acts: TrainAllocation, b: number): BoundMicroBatch<D>;
+  bind(params: TrainAllocation, microGrad: TrainAllocation, acts: ActivationMemory, b: number): BoundMicroBatch<D>;
   /** The optimizer step `t` (counting from 1) over the effective batch's gradient. */
   update(buf: OptimizerBuffers, t: number): Launch[];
 }

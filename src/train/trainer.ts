@@ -8,6 +8,7 @@ import type { Launch } from '../core/device.js';
 import { GateClosedError, OutOfMemoryError, UsageError } from '../core/errors.js';
 import type { Gate } from '../core/gate.js';
 import { axpy, fill } from '../kernels/elementwise.js';
+import { ChunkedActivations, chunkPlan, planPages } from './activation-memory.js';
 import type { Dataset } from './data.js';
 import type { MlpLayout } from './mlp.js';
 import { MlpModel } from './mlp-model.js';
@@ -24,7 +25,8 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private states: TrainAllocation[] = [];
   private scratch: TrainAllocation | null = null;
   private lossAcc!: TrainAllocation;
-  private acts: TrainAllocation | null = null;
+  /** The micro-batch's activations: one allocation, or several when they exceed what one may be. */
+  private acts: TrainAllocation[] | null = null;
   private act: BoundMicroBatch<D> | null = null;
   private staticPages = 0;
   private adjustChain: Promise<void> = Promise.resolve();
@@ -113,7 +115,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
 
   /** Bytes training holds beyond its static state: what a require can take. */
   get elasticBytes(): number {
-    return (this.acts?.pageCount ?? 0) * this.arena.pageBytes;
+    return this.activationPagesHeld() * this.arena.pageBytes;
   }
 
   /** One optimizer step over `indices` of `data`; `splits` forces the micro-batch sizes (tests). */
@@ -265,11 +267,26 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     }
   }
 
+  private activationPagesHeld(): number {
+    return (this.acts ?? []).reduce((s, a) => s + a.pageCount, 0);
+  }
+
+  /** The most one allocation may be (one backing, one binding). */
+  private get allocationCap(): number {
+    return this.arena.pagesPerBacking * this.arena.pageBytes;
+  }
+
   /** The largest micro-batch the arena lets training hold now. */
   private fit(): number {
-    const held = this.acts?.pageCount ?? 0;
-    const pages = Math.min(this.arena.trainLimit - this.staticPages, this.arena.stats().free + held);
-    return pages <= 0 ? 0 : largestFitting((b) => this.model.activationBytes(b), pages * this.arena.pageBytes, this.config.microBatch);
+    const pages = Math.min(this.arena.trainLimit - this.staticPages, this.arena.stats().free + this.activationPagesHeld());
+    const bytes = (b: number) => planPages(this.model.activationPlan(b), this.allocationCap, this.arena.pageBytes) * this.arena.pageBytes;
+    return pages <= 0 ? 0 : largestFitting(bytes, pages * this.arena.pageBytes, this.config.microBatch);
+  }
+
+  private freeActivations(): void {
+    for (const a of this.acts ?? []) this.arena.free(a);
+    this.acts = null;
+    this.act = null;
   }
 
   /** Waits until a micro-batch can run; (re)allocates activations for the size that fits. */
@@ -284,14 +301,13 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       }
       if (this.acts && this.act!.b === b) return b;
       if (this.acts) {
-        this.arena.free(this.acts);
-        this.acts = null;
-        this.act = null;
+        this.freeActivations();
         this.arena.reclaim(await this.gate.drain());
         continue;
       }
       const bytes = this.model.activationBytes(b);
-      if (this.arena.pagesFor(bytes) > this.arena.largestTrainingPlacement()) {
+      const biggest = Math.max(...chunkPlan(this.model.activationPlan(b), this.allocationCap)!.chunks.map((c) => this.arena.pagesFor(c)));
+      if (biggest > this.arena.largestTrainingPlacement()) {
         // Enough free pages, but not side by side (an arena that cannot remap):
         // pack inference runs first, then take the micro-batch that fits.
         this.arena.compactInference();
@@ -310,13 +326,17 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
 
   /** Allocates activations for micro-batch b (the caller checked that they fit). */
   private take(b: number): number {
+    const plan = chunkPlan(this.model.activationPlan(b), this.allocationCap)!;
+    const acts: TrainAllocation[] = [];
     try {
-      this.acts = this.arena.allocate('train', this.model.activationBytes(b), `activations b=${b}`);
+      for (const [i, bytes] of plan.chunks.entries()) acts.push(this.arena.allocate('train', bytes, `activations b=${b}${plan.chunks.length > 1 ? ` part ${i + 1}/${plan.chunks.length}` : ''}`));
     } catch (e) {
+      for (const a of acts) this.arena.free(a);
       if (!(e instanceof OutOfMemoryError)) throw e;
       throw new OutOfMemoryError(e.requested, 'train', e.inUse, e.free, `activations for micro-batch ${b}: ${e.reason}`);
     }
-    this.act = this.model.bind(this.params, this.micro, this.acts, b);
+    this.acts = acts;
+    this.act = this.model.bind(this.params, this.micro, acts.length === 1 ? acts[0]! : new ChunkedActivations(acts, plan), b);
     this.stats.microBatch = b;
     this.stats.microBatchMin = Math.min(this.stats.microBatchMin, b);
     this.stats.microBatchMax = Math.max(this.stats.microBatchMax, b);
@@ -333,7 +353,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private async shrink(bytes: number): Promise<HandoverReport> {
     const t0 = performance.now();
     const arena = this.arena;
-    const held = this.staticPages + (this.acts?.pageCount ?? 0);
+    const held = this.staticPages + this.activationPagesHeld();
     // What training could hold now: its limit, capped by the pages it holds
     // plus the free ones it may grow into. The require comes out of that,
     // from free pages first, then from the activations.
@@ -349,11 +369,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       const t1 = performance.now();
       report.discarded = closed.phaseAtClose === 'gc';
       report.waitedForUpdate = closed.waitedForUpdate;
-      if (this.acts) {
-        arena.free(this.acts);
-        this.acts = null;
-        this.act = null;
-      }
+      this.freeActivations();
       const t2 = performance.now();
       report.freedBytes = arena.reclaim(this.gate.proof(), { zero: true }) * arena.pageBytes;
       await arena.device.fence(); // the zero-fill has run: the memory is usable

@@ -3,8 +3,8 @@
 // block's saved tensors (one shared set when blocks are recomputed), the
 // head, and the backward scratch. activationBytes is exact: it is the sum
 // of the views below, each 256-byte aligned, as the trainer allocates them.
-import type { TrainAllocation } from '../../core/allocation.js';
 import type { Bindable } from '../../core/device.js';
+import type { ActivationMemory } from '../activation-memory.js';
 import { align256 } from '../mlp.js';
 import type { GptConfig } from './layout.js';
 
@@ -57,12 +57,17 @@ function plan(c: GptConfig, b: number): Plan {
   ];
 }
 
+/** The byte sizes of the views, in allocation order. */
+export function gptActivationPlan(c: GptConfig, b: number): number[] {
+  return plan(c, b).map(([, n]) => n);
+}
+
 /** Exact bytes of the activation allocation for b samples (with its alignment padding). */
 export function gptActivationBytes(c: GptConfig, b: number): number {
   return plan(c, b).reduce((s, [, n]) => s + align256(n), 0);
 }
 
-export function gptActivationViews(c: GptConfig, b: number, a: TrainAllocation): GptActivations {
+export function gptActivationViews(c: GptConfig, b: number, a: ActivationMemory): GptActivations {
   const v = new Map<string, Bindable>();
   let at = 0;
   for (const [name, bytes] of plan(c, b)) {

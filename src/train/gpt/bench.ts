@@ -12,7 +12,8 @@ import { permutation, seeded } from '../data.js';
 import { largestFitting } from '../model.js';
 import { percentile } from '../run.js';
 import { Trainer, type HandoverReport } from '../trainer.js';
-import { gptActivationBytes } from './activations.js';
+import { planPages } from '../activation-memory.js';
+import { gptActivationBytes, gptActivationPlan } from './activations.js';
 import type { GptConfig, GptHyper } from './layout.js';
 import { GptModel } from './model.js';
 import { windows, type TokenDataset } from './text.js';
@@ -116,7 +117,8 @@ export async function memoryAndRequires(dev: GpuDevice, cfg: GptConfig, hyper: G
   const m = new GptModel(cfg, hyper);
   const pages = (b: number) => Math.ceil(b / o.pageBytes);
   const staticBytes = (pages(m.paramBytes) * 5 + pages(m.scratchBytes) + 1) * o.pageBytes;
-  const E = largestFitting((b) => gptActivationBytes(cfg, b), o.arenaBytes - staticBytes, 1 << 20);
+  const cap = Math.floor(Math.min(dev.info.limits.maxBackingBytes, dev.info.limits.maxBindingBytes) / o.pageBytes) * o.pageBytes;
+  const E = largestFitting((b) => planPages(gptActivationPlan(cfg, b), cap, o.pageBytes) * o.pageBytes, o.arenaBytes - staticBytes, 1 << 20);
   if (E < 1) throw new Error(`an arena of ${(o.arenaBytes / GB).toFixed(1)} GB holds no micro-batch beside ${(staticBytes / GB).toFixed(1)} GB of static state`);
   const { arena, gate, t } = trainer(dev, cfg, hyper, E, E, o.arenaBytes, o.pageBytes);
   const order = permutation(data.n, seeded(5));
@@ -135,8 +137,10 @@ export async function memoryAndRequires(dev: GpuDevice, cfg: GptConfig, hyper: G
     while (gate.phase !== 'gc') await new Promise((r) => setTimeout(r, 0));
   };
   const giveBack = async (bytes: number) => {
-    const a = arena.allocate('infer', Math.min(arena.freeBytes, bytes), 'request'); // usable now
-    arena.free(a);
+    // Inference takes the pages (usable now), in pieces no larger than one allocation may be.
+    const taken = [];
+    for (let left = Math.min(arena.freeBytes, bytes); left > 0; left -= cap) taken.push(arena.allocate('infer', Math.min(left, cap), 'request'));
+    for (const a of taken) arena.free(a);
     arena.reclaim(await arena.fence());
     t.release(arena.bytes);
   };

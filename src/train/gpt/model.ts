@@ -17,8 +17,9 @@ import { clipSlots, gradClipScale, gradSumsq } from '../../kernels/grad-clip.js'
 import { layernormBackward, layernormBackwardParams, layernormForward } from '../../kernels/layernorm.js';
 import { matmul } from '../../kernels/matmul.js';
 import { reduceRows } from '../../kernels/reduce-rows.js';
+import type { ActivationMemory } from '../activation-memory.js';
 import type { BoundMicroBatch, OptimizerBuffers, TrainingModel } from '../model.js';
-import { gptActivationBytes, gptActivationViews, type BlockActivations, type GptActivations } from './activations.js';
+import { gptActivationBytes, gptActivationPlan, gptActivationViews, type BlockActivations, type GptActivations } from './activations.js';
 import { gptInitialParameters, gptLayout, type BlockTensors, type GptConfig, type GptHyper, type GptLayout, type Tensor } from './layout.js';
 import { windows, type TokenDataset } from './text.js';
 
@@ -89,11 +90,15 @@ export class GptModel implements TrainingModel<TokenDataset> {
     return gptActivationBytes(this.config, b);
   }
 
+  activationPlan(b: number): number[] {
+    return gptActivationPlan(this.config, b);
+  }
+
   samples(data: TokenDataset): number {
     return data.n;
   }
 
-  bind(params: TrainAllocation, microGrad: TrainAllocation, acts: TrainAllocation, b: number): BoundMicroBatch<TokenDataset> {
+  bind(params: TrainAllocation, microGrad: TrainAllocation, acts: ActivationMemory, b: number): BoundMicroBatch<TokenDataset> {
     const cfg = this.config;
     const p = weights(this.layout, params);
     const g = weights(this.layout, microGrad);

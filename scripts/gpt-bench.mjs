@@ -61,7 +61,7 @@ const shape = {
   layers: env('LAYERS', tiny ? 2 : 12), width: env('WIDTH', tiny ? 32 : 768), heads: env('HEADS', tiny ? 2 : 12), context: env('CONTEXT', tiny ? 32 : 1024),
   parityE: env('PARITY_E', tiny ? 4 : 8), parityMicro: env('PARITY_MICRO', tiny ? 2 : 8), k: env('K', tiny ? 4 : 20),
   tputMicro: env(mode === 'webgpu' ? 'WEBGPU_MICRO' : 'TPUT_MICRO', tiny ? 4 : mode === 'webgpu' ? 4 : 16),
-  tputSteps: env(mode === 'webgpu' ? 'WEBGPU_STEPS' : 'TPUT_STEPS', tiny ? 2 : mode === 'webgpu' ? 3 : 10),
+  tputSteps: env(mode === 'webgpu' ? 'WEBGPU_STEPS' : 'TPUT_STEPS', tiny ? 2 : mode === 'webgpu' ? 3 : 5),
   arenaGb: env('ARENA_GB', tiny ? 0.05 : 132), reps: env('REPS', tiny ? 1 : 2), naiveReps: env('NAIVE_REPS', 1),
   requireGb: (process.env.REQUIRE_GB ?? (tiny ? '0.004,0.016' : '4,16,40,80')).split(',').map(Number),
 };

@@ -108,9 +108,10 @@ export interface MemoryResult {
  * Training in an arena of `arenaBytes` with no micro-batch cap below E: the
  * micro-batch memory allows, and the bytes held. Then, for each size, REQUIREs
  * that arrive while a micro-batch computes its gradients (handover: close,
- * discard, reclaim and zero-fill) and the naive handover (wait for the
- * effective batch to end, then free and zero-fill), `reps` and `naiveReps`
- * times each.
+ * discard, reclaim and zero-fill; `reps` per size, all in one effective
+ * batch) and the naive handover (the wait for the running effective batch to
+ * end, `naiveReps` times, plus freeing and zero-filling the activations
+ * between batches).
  */
 export async function memoryAndRequires(dev: GpuDevice, cfg: GptConfig, hyper: GptHyper, data: TokenDataset, o: { arenaBytes: number; pageBytes: number; sizesGb: number[]; reps: number; naiveReps: number; onLog?: (l: string) => void }): Promise<MemoryResult> {
   // E = the largest micro-batch: one micro-batch per effective batch, so a REQUIRE lands in it.
@@ -144,43 +145,55 @@ export async function memoryAndRequires(dev: GpuDevice, cfg: GptConfig, hyper: G
     arena.reclaim(await arena.fence());
     t.release(arena.bytes);
   };
-  const requires: RequireRow[] = [];
-  for (const gb of o.sizesGb) {
-    const bytes = Math.floor((gb * GB) / o.pageBytes) * o.pageBytes;
-    if (bytes > arena.freeBytes + t.elasticBytes) {
-      o.onLog?.(`REQUIRE ${gb} GB: skipped, training can give only ${((arena.freeBytes + t.elasticBytes) / GB).toFixed(1)} GB`);
-      continue;
-    }
-    const reports: HandoverReport[] = [];
-    const naive: number[] = [];
-    for (let r = 0; r < o.reps; r++) {
-      const running = step();
+  const sizes = o.sizesGb.map((gb) => ({ gb, bytes: Math.floor((gb * GB) / o.pageBytes) * o.pageBytes })).filter(({ gb, bytes }) => {
+    const room = arena.freeBytes + t.elasticBytes;
+    if (bytes <= room) return true;
+    o.onLog?.(`REQUIRE ${gb} GB: skipped, training can give only ${(room / GB).toFixed(1)} GB`);
+    return false;
+  });
+  // Handover: every REQUIRE lands in gradient computation of one effective
+  // batch (a discard costs no samples: the micro-batch runs again after each).
+  const reports = new Map<number, HandoverReport[]>(sizes.map(({ gb }) => [gb, []]));
+  const running = step();
+  for (let r = 0; r < o.reps; r++)
+    for (const { gb, bytes } of sizes) {
       await inGradients();
-      await new Promise((res) => setTimeout(res, 5 + 20 * r));
+      await new Promise((res) => setTimeout(res, 5 + 10 * r));
       const need = arena.freeBytes + bytes; // inference takes the free pages and `bytes` more
-      reports.push(await t.require(need));
-      await giveBack(need);
-      await running;
-    }
-    for (let r = 0; r < o.naiveReps; r++) {
-      const running = step();
-      await inGradients();
-      await new Promise((res) => setTimeout(res, 5 + 20 * r));
-      const t0 = performance.now();
-      const need = arena.freeBytes + bytes;
-      await running; // the effective batch ends
-      await t.require(need); // then training frees its activations, zero-filled
-      naive.push(performance.now() - t0);
+      reports.get(gb)!.push(await t.require(need));
       await giveBack(need);
     }
-    const real = reports.filter((x) => x.freedBytes > 0);
+  await running;
+  // Naive: a REQUIRE waits for the running effective batch to end (measured
+  // `naiveReps` times, from a point early in gradient computation), then
+  // training frees its activations and they are zero-filled (measured once, below).
+  const waits: number[] = [];
+  for (let r = 0; r < o.naiveReps; r++) {
+    const next = step();
+    await inGradients();
+    await new Promise((res) => setTimeout(res, 5 + 10 * r));
+    const t0 = performance.now();
+    await next;
+    waits.push(performance.now() - t0);
+  }
+  // Training frees all its activations at a REQUIRE whatever its size: the free and zero-fill once, between batches.
+  await t.lastLoss();
+  const t0 = performance.now();
+  const all = arena.freeBytes + t.elasticBytes;
+  await t.require(all);
+  const free = performance.now() - t0;
+  await giveBack(all);
+  const naive = waits.map((w) => w + free);
+  const requires: RequireRow[] = [];
+  for (const { gb } of sizes) {
+    const real = reports.get(gb)!.filter((x) => x.freedBytes > 0);
     const ms = real.map((x) => x.totalMs);
     const row: RequireRow = {
       gb, n: real.length, p50Ms: percentile(ms, 0.5), p99Ms: percentile(ms, 0.99),
       closeP50Ms: percentile(real.map((x) => x.closeMs), 0.5), discardP50Ms: percentile(real.map((x) => x.discardMs), 0.5),
       reclaimP50Ms: percentile(real.map((x) => x.reclaimMs), 0.5), naiveP50Ms: percentile(naive, 0.5), naiveP99Ms: percentile(naive, 0.99),
     };
-    o.onLog?.(`REQUIRE ${gb} GB: handover p50 ${row.p50Ms.toFixed(1)} ms p99 ${row.p99Ms.toFixed(1)} ms (${real.filter((x) => x.discarded).length}/${real.length} discarded), naive p50 ${row.naiveP50Ms.toFixed(0)} ms`);
+    o.onLog?.(`REQUIRE ${gb} GB: handover p50 ${row.p50Ms.toFixed(1)} ms p99 ${row.p99Ms.toFixed(1)} ms (${real.filter((x) => x.discarded).length}/${real.length} discarded), naive p50 ${row.naiveP50Ms.toFixed(0)} ms (of which free and zero-fill ${free.toFixed(1)} ms)`);
     requires.push(row);
   }
   await gate.idle();

@@ -8,21 +8,15 @@ struct Params { count: u32, maxNorm: f32, _a: u32, _b: u32 }
 
 //! include float_bits.wgsl
 
-var<workgroup> red: array<f32, 256>;
+//! include workgroup_sum256.wgsl
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) lid: vec3u) {
   let l = lid.x;
   var s = 0.0;
   for (var i = l; i < p.count; i += 256u) { s += partials[i]; }
-  red[l] = s;
-  workgroupBarrier();
-  for (var k = 128u; k > 0u; k >>= 1u) {
-    if (l < k) { red[l] += red[l + k]; }
-    workgroupBarrier();
-  }
+  let norm = sqrt(workgroupSum256(l, s));
   if (l == 0u) {
-    let norm = sqrt(red[0]);
     var coef = 1.0;
     if (p.maxNorm > 0.0) { coef = min(1.0, p.maxNorm / (norm + 1e-6)); }
     if (isNan(norm)) { coef = norm; }

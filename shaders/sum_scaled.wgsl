@@ -5,18 +5,13 @@ struct Params { n: u32, alpha: f32, _a: u32, _b: u32 }
 @group(0) @binding(1) var<storage, read_write> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-var<workgroup> red: array<f32, 256>;
+//! include workgroup_sum256.wgsl
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_id) lid: vec3u) {
   let l = lid.x;
   var s = 0.0;
   for (var i = l; i < p.n; i += 256u) { s += x[i]; }
-  red[l] = s;
-  workgroupBarrier();
-  for (var k = 128u; k > 0u; k >>= 1u) {
-    if (l < k) { red[l] += red[l + k]; }
-    workgroupBarrier();
-  }
-  if (l == 0u) { out[0] = p.alpha * red[0]; }
+  let total = workgroupSum256(l, s);
+  if (l == 0u) { out[0] = p.alpha * total; }
 }

@@ -1,7 +1,7 @@
 // AdamW with decoupled weight decay, reading the clip coefficient on the GPU
-// (docs/gpt-kernels.md).
-import { packParams, type Launch } from '../core/device.js';
-import type { AdamHyper } from './optimizers.js';
+// (docs/gpt-kernels.md). Its Params are adam's (shaders/adam.wgsl).
+import type { Launch } from '../core/device.js';
+import { adam, type AdamHyper } from './optimizers.js';
 import { KernelShapeError, positive, type Buf } from './shape.js';
 
 /**
@@ -10,23 +10,8 @@ import { KernelShapeError, positive, type Buf } from './shape.js';
  */
 export function adamw(w: Buf, grad: Buf, m1: Buf, m2: Buf, clip: Buf, n: number, h: AdamHyper, t: number): Launch {
   positive('adamw', { n, t });
-  const b1 = h.beta1 ?? 0.9;
-  const b2 = h.beta2 ?? 0.999;
+  const [b1, b2] = [h.beta1 ?? 0.9, h.beta2 ?? 0.999];
   if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new KernelShapeError('adamw', `betas must be in [0, 1), got ${b1}, ${b2}`);
-  return {
-    kernel: 'adamw',
-    bindings: [w, grad, m1, m2, clip],
-    params: packParams([
-      n,
-      0,
-      { f32: h.lr },
-      { f32: b1 },
-      { f32: b2 },
-      { f32: h.eps ?? 1e-8 },
-      { f32: 1 - b1 ** t },
-      { f32: 1 - b2 ** t },
-      { f32: h.weightDecay ?? 0 },
-    ]),
-    threads: [n],
-  };
+  const same = adam(w, grad, m1, m2, n, h, t);
+  return { ...same, kernel: 'adamw', bindings: [w, grad, m1, m2, clip] };
 }

@@ -1,28 +1,16 @@
 // Strided-batched GEMM (docs/gpt-kernels.md): cublasSgemmStridedBatched on
 // CUDA (src/cuda/gemm.ts), shaders/batched_gemm.wgsl on WebGPU.
 import { packParams, type Launch } from '../core/device.js';
-import { KernelShapeError, fitsU32, positive, type Buf } from './shape.js';
+import type { MatmulArgs } from './matmul.js';
+import { KernelShapeError, fitsU32, positive } from './shape.js';
 
-export interface BatchedGemmArgs {
-  /** op(A_i) is [m, k]; stored [k, m] when transA; A_i starts at element i * strideA. */
-  a: Buf;
-  /** op(B_i) is [k, n]; stored [n, k] when transB. */
-  b: Buf;
-  /** C_i is [m, n]. */
-  c: Buf;
-  m: number;
-  n: number;
-  k: number;
+/** matmul's arguments (op(A_i) [m, k], op(B_i) [k, n], C_i [m, n]) for `batch` entries. */
+export interface BatchedGemmArgs extends MatmulArgs {
   batch: number;
   /** Element strides between batch entries; 0 broadcasts one operand to every entry (not for C). */
   strideA: number;
   strideB: number;
   strideC: number;
-  transA?: boolean;
-  transB?: boolean;
-  alpha?: number;
-  /** 0 overwrites C; 1 accumulates. */
-  beta?: number;
 }
 
 /** C_i = alpha op(A_i) op(B_i) + beta C_i for i < batch, row-major f32. */

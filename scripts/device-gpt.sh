@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 source scripts/device-setup.sh
 
 step "ours: CUDA (parity, tokens/s, memory, REQUIREs)"
-timeout "${T_OURS:-200}" node scripts/gpt-bench.mjs cuda "$OUT" 2>&1 | tee "$OUT/ours-cuda.log" | grep -v '^\s*at ' || status=1
+timeout "${T_OURS:-240}" node scripts/gpt-bench.mjs cuda "$OUT" 2>&1 | tee "$OUT/ours-cuda.log" | grep -v '^\s*at ' || status=1
 
 step "PyTorch $(python3 -c 'import torch; print(torch.__version__)' 2>/dev/null) eager and torch.compile"
 if [ -f "$OUT/parity/gpt.json" ]; then

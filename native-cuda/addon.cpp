@@ -9,7 +9,7 @@ DECL(page_map) DECL(page_unmap) DECL(access_set) DECL(host_alloc) DECL(zero_asyn
 DECL(upload_async) DECL(download_async) DECL(stream_create) DECL(stream_destroy) DECL(event_create)
 DECL(event_destroy) DECL(event_record) DECL(event_query) DECL(event_elapsed) DECL(stream_wait_event)
 DECL(synchronize) DECL(kernel_list) DECL(kernel_prepare) DECL(kernel_launch) DECL(blas_create)
-DECL(blas_destroy) DECL(blas_set_workspace) DECL(gemm)
+DECL(blas_destroy) DECL(blas_set_workspace) DECL(gemm) DECL(gemm_strided_batched)
 #undef DECL
 // Each of these adds its own functions to the exports (graph.cpp, green.cpp, nccl.cpp).
 void register_graph(napi_env env, napi_value exports);
@@ -28,7 +28,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("eventQuery", event_query) FN("eventElapsed", event_elapsed) FN("streamWaitEvent", stream_wait_event)
       FN("synchronize", synchronize) FN("kernels", kernel_list) FN("prepare", kernel_prepare)
       FN("launch", kernel_launch) FN("blasCreate", blas_create) FN("blasDestroy", blas_destroy) FN("blasSetWorkspace", blas_set_workspace)
-      FN("gemm", gemm)
+      FN("gemm", gemm) FN("gemmStridedBatched", gemm_strided_batched)
 #undef FN
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -44,6 +44,7 @@ const char* load_blas() {
   SYM(cublasSetWorkspace_v2)
   SYM(cublasGetStatusString)
   SYM(cublasSgemm_v2)
+  SYM(cublasSgemmStridedBatched)
 #undef SYM
   return nullptr;
 }

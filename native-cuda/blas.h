@@ -15,6 +15,10 @@ struct Blas {
   int (*cublasSetWorkspace_v2)(cublasHandle_t, void*, size_t);
   int (*cublasSgemm_v2)(cublasHandle_t, int transa, int transb, int m, int n, int k, const float* alpha,
                         const float* A, int lda, const float* B, int ldb, const float* beta, float* C, int ldc);
+  int (*cublasSgemmStridedBatched)(cublasHandle_t, int transa, int transb, int m, int n, int k, const float* alpha,
+                                   const float* A, int lda, long long strideA, const float* B, int ldb,
+                                   long long strideB, const float* beta, float* C, int ldc, long long strideC,
+                                   int batchCount);
   const char* (*cublasGetStatusString)(int);
 };
 

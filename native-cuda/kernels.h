@@ -31,6 +31,15 @@ extern const KernelEntry infer_tensor_kernels[];
 extern const int infer_tensor_count;
 extern const KernelEntry infer_nn_kernels[];
 extern const int infer_nn_count;
+// GPT training kernels (docs/gpt-kernels.md): gpt_nn.cu, gpt_attention.cu, gpt_loss.cu, gpt_optim.cu.
+extern const KernelEntry gpt_nn_kernels[];
+extern const int gpt_nn_count;
+extern const KernelEntry gpt_loss_kernels[];
+extern const int gpt_loss_count;
+extern const KernelEntry gpt_optim_kernels[];
+extern const int gpt_optim_count;
+extern const KernelEntry gpt_attention_kernels[];
+extern const int gpt_attention_count;
 
 inline unsigned groups(unsigned threads, unsigned per) { return (threads + per - 1) / per; }
 

@@ -2,6 +2,8 @@
 // C[m,n] = alpha op(A) op(B) + beta C is, read column-major, C^T = op(B)^T op(A)^T:
 // cuBLAS gets the operands swapped and (n, m) for its (m, n).
 #include <cuda_runtime_api.h>
+#include <cstdint>
+#include <cstring>
 #include "blas.h"
 #include "errors.h"
 #include "kernels.h"
@@ -20,6 +22,10 @@ static const Family families[] = {
     {optimizer_kernels, &optimizer_count},
     {infer_tensor_kernels, &infer_tensor_count},
     {infer_nn_kernels, &infer_nn_count},
+    {gpt_nn_kernels, &gpt_nn_count},
+    {gpt_loss_kernels, &gpt_loss_count},
+    {gpt_optim_kernels, &gpt_optim_count},
+    {gpt_attention_kernels, &gpt_attention_count},
 };
 
 static const KernelEntry* entry_at(unsigned index) {
@@ -125,6 +131,31 @@ napi_value gemm(napi_env env, napi_callback_info info) {
   int ldb = tb ? k : n;
   BLAS_CHECK(env, blas.cublasSgemm_v2(h, tb ? BLAS_OP_T : BLAS_OP_N, ta ? BLAS_OP_T : BLAS_OP_N, n, m, k, &alpha,
                                       B, ldb, A, lda, &beta, C, n));
+  return undefined(env);
+}
+
+// gemmStridedBatched(handle, a, b, c, params): row-major f32 per batch entry, params as the
+// WGSL batched_gemm's (element strides); operands swapped for cuBLAS as in gemm.
+struct BatchedGemmParams { uint32_t m, n, k, flags; float alpha, beta; uint32_t batch, sa, sb, sc, _a, _b; };
+napi_value gemm_strided_batched(napi_env env, napi_callback_info info) {
+  Args a(env, info, 5);
+  cublasHandle_t h = (cublasHandle_t)a.u64(0);
+  const float* A = (const float*)a.u64(1);
+  const float* B = (const float*)a.u64(2);
+  float* C = (float*)a.u64(3);
+  size_t bytes = 0;
+  const void* raw = a.bytes(4, &bytes);
+  if (!a.ok) return nullptr;
+  USAGE_CHECK(env, raw && bytes >= sizeof(BatchedGemmParams), "gemmStridedBatched params shorter than batched_gemm's Params");
+  BatchedGemmParams p;
+  std::memcpy(&p, raw, sizeof p);
+  USAGE_CHECK(env, p.m > 0 && p.n > 0 && p.k > 0 && p.batch > 0, "gemmStridedBatched sizes must be positive");
+  bool ta = p.flags & 1, tb = p.flags & 2;
+  int lda = ta ? p.m : p.k;  // row-major leading dimensions
+  int ldb = tb ? p.k : p.n;
+  BLAS_CHECK(env, blas.cublasSgemmStridedBatched(h, tb ? BLAS_OP_T : BLAS_OP_N, ta ? BLAS_OP_T : BLAS_OP_N, p.n, p.m, p.k,
+                                                 &p.alpha, B, ldb, p.sb, A, lda, p.sa, &p.beta, C, p.n, p.sc,
+                                                 p.batch));
   return undefined(env);
 }
 

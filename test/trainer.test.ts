@@ -10,6 +10,7 @@ import { loadDigits } from '../src/train/data-node.js';
 import { Trainer, type TrainConfig } from '../src/train/trainer.js';
 import { trainRun } from '../src/train/run.js';
 import type { WebGpuDevice } from '../src/webgpu/device.js';
+import { holdNextMicroBatch } from './helpers/hold-gate.js';
 import { closeness, randn, rng, testDevice } from './helpers/gpu.js';
 import { mlpGradRef } from './helpers/mlp-ref.js';
 
@@ -94,16 +95,9 @@ describe('trainer', () => {
     const state = await t.readState();
     const seen: number[] = [];
     t.onCommit = (b) => seen.push(...b);
-    // Inference holds the gate, so the micro-batch is surely in gradient
-    // computation (queued, not finished) when the require comes, however fast the GPU.
-    const begin = gate.beginCompute.bind(gate);
-    gate.beginCompute = () => {
-      begin();
-      gate.hold();
-      gate.beginCompute = begin;
-    };
+    const inGradients = holdNextMicroBatch(gate); // inference holds the gate: the micro-batch stays queued in gradient computation
     const stepping = t.step(data, idx);
-    while (gate.phase !== 'gc') await new Promise((r) => setTimeout(r, 0));
+    await inGradients();
     const report = await t.require(arena.bytes);
     gate.resume();
     expect(report.discarded).toBe(true);

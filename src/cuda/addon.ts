@@ -57,6 +57,8 @@ export interface CudaAddon {
   blasSetWorkspace(blas: Handle, ptr: Handle, bytes: number): void;
   gemm(blas: Handle, a: Handle, b: Handle, c: Handle, m: number, n: number, k: number,
     transA: boolean, transB: boolean, alpha: number, beta: number): void;
+  /** Row-major strided-batched GEMM (cublasSgemmStridedBatched); params as shaders/batched_gemm.wgsl's. */
+  gemmStridedBatched(blas: Handle, a: Handle, b: Handle, c: Handle, params: ArrayBuffer): void;
   // graph.cpp, stream_priority.cpp
   /** Numerically, greatest <= least (lower number = higher priority). */
   streamPriorityRange(): { least: number; greatest: number };

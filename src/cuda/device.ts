@@ -36,7 +36,7 @@ import { loadAddon, type CudaAddon, type CudaDeviceProps, type Handle } from './
 import { EventPool, whenDone } from './completion.js';
 import { CudaError, CudaUnavailableError } from './errors.js';
 import { PagePool } from './page-pool.js';
-import { gemm, gemmSliceable, overlapPieces } from './gemm.js';
+import { gemm, gemmSliceable, gemmStridedBatched, overlapPieces } from './gemm.js';
 import { TrainingConfinement } from './confine.js';
 import { greenAddon, type GreenCuda } from './green.js';
 import { Staging } from './staging.js';
@@ -195,7 +195,7 @@ export class CudaDevice extends GpuDevice {
 
   async prepare(kernels: readonly string[]): Promise<void> {
     for (const name of kernels) {
-      if (name === 'matmul') continue;
+      if (name === 'matmul' || name === 'batched_gemm') continue; // cuBLAS, not the kernel table
       this.cu.prepare(this.kernel(name).index);
     }
   }
@@ -326,6 +326,7 @@ export class CudaDevice extends GpuDevice {
 
   protected _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number], lane: Lane): void {
     if (kernel === 'matmul') return gemm(this.cu, ranges.map((r) => this.pointer(r)), params, this.lanes[lane], threads[1]);
+    if (kernel === 'batched_gemm') return gemmStridedBatched(this.cu, ranges.map((r) => this.pointer(r)), params, this.lanes[lane]);
     const k = this.kernel(kernel);
     if (ranges.length !== k.bindings) throw new InvalidRangeError(`kernel ${kernel} takes ${k.bindings} bindings, got ${ranges.length}`);
     if (!params) throw new InvalidRangeError(`kernel ${kernel} takes params and none were given`);

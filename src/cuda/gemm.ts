@@ -35,6 +35,16 @@ export function gemm(cu: CudaAddon, ptrs: Handle[], params: ArrayBuffer | undefi
 }
 
 /**
+ * The WGSL batched_gemm (params: m, n, k, flags, alpha, beta, batch, strideA,
+ * strideB, strideC) through cublasSgemmStridedBatched on a lane's stream.
+ */
+export function gemmStridedBatched(cu: CudaAddon, ptrs: Handle[], params: ArrayBuffer | undefined, lane: { stream: Handle; blas: Handle }): void {
+  if (ptrs.length !== 3 || !params || params.byteLength < 48) throw new InvalidRangeError('kernel batched_gemm takes 3 bindings and 12 param words');
+  const [a, b, c] = ptrs as [Handle, Handle, Handle];
+  cu.gemmStridedBatched(lane.blas, a, b, c, params);
+}
+
+/**
  * An overlapping move of `bytes` whose ends are `gap` bytes apart, as
  * [offset, length] pieces no longer than the gap, in an order that never reads
  * a word already written (cudaMemcpy does not allow overlap).

@@ -1,8 +1,9 @@
 // The elastic part of training memory: one micro-batch's activations and
 // gradients, laid out per sample count b in one training allocation.
 import type { Bindable } from '../core/device.js';
-import type { TrainAllocation } from '../core/allocation.js';
+import type { ActivationMemory } from './activation-memory.js';
 import { align256, type MlpLayout } from './mlp.js';
+import { largestFitting } from './model.js';
 
 export interface ActivationViews {
   b: number;
@@ -19,7 +20,8 @@ export interface ActivationViews {
   gradB: Bindable;
 }
 
-function sizes(layout: MlpLayout, b: number): number[] {
+/** The byte sizes of the views, in allocation order. */
+export function activationPlan(layout: MlpLayout, b: number): number[] {
   const widest = Math.max(...layout.sizes);
   const classes = layout.sizes[layout.sizes.length - 1]!;
   const hidden = layout.sizes.slice(1, -1);
@@ -37,23 +39,16 @@ function sizes(layout: MlpLayout, b: number): number[] {
 
 /** Bytes of the activation allocation for b samples (with alignment padding). */
 export function activationBytes(layout: MlpLayout, b: number): number {
-  return sizes(layout, b).reduce((s, n) => s + align256(n), 0);
+  return activationPlan(layout, b).reduce((s, n) => s + align256(n), 0);
 }
 
 /** The largest b whose activations fit in `bytes` (0 when none fits). */
 export function largestMicroBatch(layout: MlpLayout, bytes: number, cap: number): number {
-  let lo = 0;
-  let hi = cap;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (activationBytes(layout, mid) <= bytes) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+  return largestFitting((b) => activationBytes(layout, b), bytes, cap);
 }
 
-export function activationViews(layout: MlpLayout, b: number, a: TrainAllocation): ActivationViews {
-  const s = sizes(layout, b);
+export function activationViews(layout: MlpLayout, b: number, a: ActivationMemory): ActivationViews {
+  const s = activationPlan(layout, b);
   let at = 0;
   const next = (i: number): Bindable => {
     const v = a.view(at, s[i]!);

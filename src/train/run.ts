@@ -53,6 +53,9 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
 }
 
+/** The trainer as a storm sees it: any model's. */
+export type StormTarget = Pick<Trainer, 'arena' | 'staticBytes' | 'elasticBytes' | 'require' | 'release' | 'stats'>;
+
 export interface Storm {
   /** Called after each training step: fires a call every `everySteps` steps (step-driven storms). */
   afterStep(): void;
@@ -64,7 +67,7 @@ export interface Storm {
  * per second by the clock, or every `everySteps` training steps (without
  * waiting: the call meets the next step in flight).
  */
-export function startStorm(t: Trainer, pace: { rate?: number; everySteps?: number }, seed: number): Storm {
+export function startStorm(t: StormTarget, pace: { rate?: number; everySteps?: number }, seed: number): Storm {
   const rand = seeded(seed);
   const arena = t.arena;
   const lent: InferAllocation[] = [];

@@ -2,16 +2,28 @@
 // extended by.
 import type { Range } from '../core/device.js';
 
-export interface TrainConfig {
+/** What every model's trainer is configured with. */
+export interface TrainerOptions {
+  effectiveBatch: number;
+  /** Largest micro-batch; memory may make it smaller. */
+  microBatch: number;
+  seed: number;
+}
+
+/** The MLP trainer's configuration (the default model). */
+export interface TrainConfig extends TrainerOptions {
   layers: number[];
   optimizer: 'sgd' | 'adam';
   lr: number;
   momentum: number;
   weightDecay: number;
-  effectiveBatch: number;
-  /** Largest micro-batch; memory may make it smaller. */
-  microBatch: number;
-  seed: number;
+}
+
+/** What a checkpoint holds of the trainer: parameters, optimizer states and the step count. */
+export interface TrainerSnapshot {
+  steps: number;
+  params: Float32Array;
+  states: Float32Array[];
 }
 
 /** Data-parallel training (src/dist): gradients summed over ranks once per effective batch. */

@@ -1,34 +1,33 @@
-// The elastic trainer: an MLP trained through the gate with gradient
-// accumulation over micro-batches whose size follows the memory that
-// inference leaves it. require()/release() are the handover interface.
+// The elastic trainer: a model (model.ts; the MLP by default) trained through
+// the gate with gradient accumulation over micro-batches whose size follows
+// the memory that inference leaves it. require()/release() are the handover
+// interface.
 import type { Arena } from '../core/arena.js';
 import type { TrainAllocation } from '../core/allocation.js';
 import type { Launch } from '../core/device.js';
 import { GateClosedError, OutOfMemoryError, UsageError } from '../core/errors.js';
 import type { Gate } from '../core/gate.js';
 import { axpy, fill } from '../kernels/elementwise.js';
-import { adam, sgdMomentum } from '../kernels/optimizers.js';
-import { reduceRows } from '../kernels/reduce-rows.js';
-import { activationBytes, activationViews, largestMicroBatch, type ActivationViews } from './activations.js';
+import { ChunkedActivations, chunkPlan, planPages } from './activation-memory.js';
 import type { Dataset } from './data.js';
-import { initParameters, mlpLayout, type MlpLayout } from './mlp.js';
-import { backward, forward, paramViews, type ParamViews } from './passes.js';
-import type { GradientReduce, HandoverReport, TrainConfig, TrainerStats } from './trainer-types.js';
+import type { MlpLayout } from './mlp.js';
+import { MlpModel } from './mlp-model.js';
+import { largestFitting, type BoundMicroBatch, type TrainingModel } from './model.js';
+import type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats } from './trainer-types.js';
 
-export type { GradientReduce, HandoverReport, TrainConfig, TrainerStats } from './trainer-types.js';
+export type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats } from './trainer-types.js';
 
-export class Trainer {
-  readonly layout: MlpLayout;
+export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
+  readonly model: TrainingModel<D>;
   private params!: TrainAllocation;
   private grad!: TrainAllocation;
   private micro!: TrainAllocation;
-  private state1!: TrainAllocation;
-  private state2: TrainAllocation | null = null;
+  private states: TrainAllocation[] = [];
+  private scratch: TrainAllocation | null = null;
   private lossAcc!: TrainAllocation;
-  private p!: ParamViews;
-  private g!: ParamViews;
-  private acts: TrainAllocation | null = null;
-  private act: ActivationViews | null = null;
+  /** The micro-batch's activations: one allocation, or several when they exceed what one may be. */
+  private acts: TrainAllocation[] | null = null;
+  private act: BoundMicroBatch<D> | null = null;
   private staticPages = 0;
   private adjustChain: Promise<void> = Promise.resolve();
   private resumeWaiters: (() => void)[] = [];
@@ -51,27 +50,58 @@ export class Trainer {
   /** Set for data-parallel training: the all-reduce between the last micro-batch and the update. */
   gradientReduce: GradientReduce | null = null;
 
-  constructor(readonly arena: Arena, readonly gate: Gate, readonly config: TrainConfig) {
-    this.layout = mlpLayout(config.layers);
+  /**
+   * Trains `model`; without one, the MLP that `config` (a TrainConfig)
+   * describes.
+   */
+  constructor(readonly arena: Arena, readonly gate: Gate, readonly config: NoInfer<C>, model?: TrainingModel<D>) {
+    this.model = model ?? (new MlpModel((config as unknown as TrainConfig).layers, config as unknown as TrainConfig) as unknown as TrainingModel<D>);
     if (!Number.isInteger(config.effectiveBatch) || config.effectiveBatch < 1) throw new UsageError(`effective batch must be a positive integer`);
     if (!Number.isInteger(config.microBatch) || config.microBatch < 1) throw new UsageError(`micro-batch must be a positive integer`);
   }
 
+  /** A trainer of any model, configured with the options every model shares. */
+  static forModel<D>(arena: Arena, gate: Gate, options: TrainerOptions, model: TrainingModel<D>): Trainer<D, TrainerOptions> {
+    return new Trainer<D, TrainerOptions>(arena, gate, options, model);
+  }
+
+  /** The MLP's layout (the default model). */
+  get layout(): MlpLayout {
+    if (!(this.model instanceof MlpModel)) throw new UsageError(`the trainer trains a ${this.model.name}, not an MLP`);
+    return this.model.layout;
+  }
+
   /** Allocates the static state (parameters, gradients, optimizer state) and initialises it. */
   init(): void {
-    const bytes = this.layout.bytes;
+    const bytes = this.model.paramBytes;
     const dev = this.arena.device;
     this.params = this.arena.allocate('train', bytes, 'parameters');
     this.grad = this.arena.allocate('train', bytes, 'gradients');
     this.micro = this.arena.allocate('train', bytes, 'micro-batch gradients');
-    this.state1 = this.arena.allocate('train', bytes, 'optimizer state');
-    if (this.config.optimizer === 'adam') this.state2 = this.arena.allocate('train', bytes, 'optimizer state 2');
+    this.states = Array.from({ length: this.model.optimizerStates }, (_, i) => this.arena.allocate('train', bytes, `optimizer state ${i + 1}`));
+    this.scratch = this.model.scratchBytes > 0 ? this.arena.allocate('train', this.model.scratchBytes, 'optimizer scratch') : null;
     this.lossAcc = this.arena.allocate('train', 256, 'loss');
-    this.staticPages = [this.params, this.grad, this.micro, this.state1, this.state2, this.lossAcc].reduce((s, a) => s + (a?.pageCount ?? 0), 0);
-    dev.write(this.params.range(), initParameters(this.layout, this.config.seed));
-    for (const a of [this.grad, this.micro, this.state1, this.state2, this.lossAcc]) if (a) dev.launch(fill(a, a.bytes / 4, 0));
-    this.p = paramViews(this.layout, this.params);
-    this.g = paramViews(this.layout, this.micro);
+    const all = [this.params, this.grad, this.micro, ...this.states, this.scratch, this.lossAcc];
+    this.staticPages = all.reduce((s, a) => s + (a?.pageCount ?? 0), 0);
+    dev.write(this.params.range(), this.model.initialParameters(this.config.seed));
+    for (const a of all.slice(1)) if (a) dev.launch(fill(a, a.bytes / 4, 0));
+  }
+
+  /** Parameters, optimizer states and step count, for a checkpoint. */
+  async snapshot(): Promise<TrainerSnapshot> {
+    await this.gate.idle();
+    return { steps: this.stats.steps, params: await this.readAll(this.params), states: await Promise.all(this.states.map((s) => this.readAll(s))) };
+  }
+
+  /** Restores a snapshot taken from a trainer of the same model (after init, before any step). */
+  restore(s: TrainerSnapshot): void {
+    const words = this.model.paramBytes / 4;
+    if (s.params.length !== words || s.states.length !== this.states.length || s.states.some((x) => x.length !== words))
+      throw new UsageError(`the checkpoint does not fit this ${this.model.name} (${s.params.length} parameter words and ${s.states.length} optimizer states; it needs ${words} and ${this.states.length})`);
+    const dev = this.arena.device;
+    dev.write(this.params.range(), s.params);
+    this.states.forEach((a, i) => dev.write(a.range(), s.states[i]!));
+    this.stats.steps = s.steps;
   }
 
   get staticBytes(): number {
@@ -80,16 +110,16 @@ export class Trainer {
 
   /** Activation bytes one sample needs (measured from the layout, with padding). */
   get bytesPerSample(): number {
-    return activationBytes(this.layout, 1024) / 1024;
+    return this.model.activationBytes(1024) / 1024;
   }
 
   /** Bytes training holds beyond its static state: what a require can take. */
   get elasticBytes(): number {
-    return (this.acts?.pageCount ?? 0) * this.arena.pageBytes;
+    return this.activationPagesHeld() * this.arena.pageBytes;
   }
 
   /** One optimizer step over `indices` of `data`; `splits` forces the micro-batch sizes (tests). */
-  async step(data: Dataset, indices: Uint32Array, splits?: number[]): Promise<void> {
+  async step(data: D, indices: Uint32Array, splits?: number[]): Promise<void> {
     const n = indices.length;
     const scale = 1 / (this.gradientReduce?.total(n) ?? n);
     await this.atomic([fill(this.grad, this.grad.bytes / 4, 0), fill(this.lossAcc, 1, 0)]);
@@ -102,12 +132,12 @@ export class Trainer {
       const t0 = performance.now();
       try {
         this.gate.beginCompute();
-        this.upload(data, batch);
-        const act = { ...this.act!, b: take };
-        this.enqueueGrouped([...forward(this.layout, this.p, act), ...backward(this.layout, this.p, this.g, act, scale)]);
+        const act = this.act!;
+        act.upload(this.arena.device, data, batch);
+        this.enqueueGrouped(act.gradient(take, scale));
         await this.gate.beginUpdate(); // the GPU has finished this micro-batch's gradients
         this.gate.enqueue(axpy(this.micro, this.grad, this.micro.bytes / 4));
-        this.gate.enqueue(reduceRows(act.loss, this.lossAcc, take, 1, scale, 1));
+        this.gate.enqueue(act.lossSum(take, scale, this.lossAcc));
         await this.gate.endUpdate();
       } catch (e) {
         if (!(e instanceof GateClosedError)) throw e;
@@ -133,44 +163,33 @@ export class Trainer {
     return new Float32Array(r.buffer, r.byteOffset, 1)[0]!;
   }
 
-  /** Accuracy and mean loss on a data set, forward only, through the gate. */
-  async evaluate(data: Dataset): Promise<{ accuracy: number; loss: number }> {
+  /** Accuracy (NaN for a model without classes) and mean loss on a data set, forward only, through the gate. */
+  async evaluate(data: D): Promise<{ accuracy: number; loss: number }> {
     let correct = 0;
     let loss = 0;
-    const classes = this.layout.sizes[this.layout.sizes.length - 1]!;
-    for (let done = 0; done < data.n; ) {
+    const n = this.model.samples(data);
+    for (let done = 0; done < n; ) {
       const b = await this.ready();
-      const take = Math.min(b, data.n - done);
+      const take = Math.min(b, n - done);
       const batch = Uint32Array.from({ length: take }, (_, i) => done + i);
-      let probs: Float32Array;
-      let losses: Float32Array;
+      let score: { loss: number; correct: number | null };
       try {
         this.gate.beginCompute();
-        this.upload(data, batch);
-        const act = { ...this.act!, b: take };
-        for (const l of forward(this.layout, this.p, act)) this.gate.enqueue(l);
+        const act = this.act!;
+        act.upload(this.arena.device, data, batch);
+        for (const l of act.forward(take)) this.gate.enqueue(l);
         await this.gate.beginUpdate();
-        const dev = this.arena.device;
-        const [pr, lo] = await Promise.all([
-          dev.read({ ...act.probs.range(), bytes: take * classes * 4 }),
-          dev.read({ ...act.loss.range(), bytes: take * 4 }),
-        ]);
+        score = await act.score(this.arena.device, data, batch);
         await this.gate.endUpdate();
-        probs = new Float32Array(pr.buffer, pr.byteOffset, take * classes);
-        losses = new Float32Array(lo.buffer, lo.byteOffset, take);
       } catch (e) {
         if (!(e instanceof GateClosedError)) throw e;
         continue;
       }
-      for (let i = 0; i < take; i++) {
-        let best = 0;
-        for (let c = 1; c < classes; c++) if (probs[i * classes + c]! > probs[i * classes + best]!) best = c;
-        if (best === data.labels[done + i]) correct++;
-        loss += losses[i]!;
-      }
+      correct += score.correct ?? NaN;
+      loss += score.loss;
       done += take;
     }
-    return { accuracy: correct / data.n, loss: loss / data.n };
+    return { accuracy: correct / n, loss: loss / n };
   }
 
   /**
@@ -196,34 +215,28 @@ export class Trainer {
 
   async readParameters(): Promise<Float32Array> {
     await this.gate.idle();
-    const r = await this.arena.device.read(this.params.range());
-    return new Float32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
+    return this.readAll(this.params);
   }
 
+  /** The effective batch's gradient, then each optimizer state. */
   async readState(): Promise<Float32Array[]> {
     await this.gate.idle();
-    const out: Float32Array[] = [];
-    for (const a of [this.grad, this.state1, this.state2]) {
-      if (!a) continue;
-      const r = await this.arena.device.read(a.range());
-      out.push(new Float32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength)));
-    }
-    return out;
+    return Promise.all([this.grad, ...this.states].map((a) => this.readAll(a)));
   }
 
   /** The micro-batch gradient of the last committed micro-batch (tests). */
   async readMicroGradient(): Promise<Float32Array> {
     await this.gate.idle();
-    const r = await this.arena.device.read(this.micro.range());
+    return this.readAll(this.micro);
+  }
+
+  private async readAll(a: TrainAllocation): Promise<Float32Array> {
+    const r = await this.arena.device.read(a.range());
     return new Float32Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
   }
 
   private update(): Launch[] {
-    const n = this.params.bytes / 4;
-    const c = this.config;
-    if (c.optimizer === 'adam')
-      return [adam(this.params, this.grad, this.state1, this.state2!, n, { lr: c.lr, weightDecay: c.weightDecay }, this.stats.steps + 1)];
-    return [sgdMomentum(this.params, this.grad, this.state1, n, { lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay }, this.stats.steps === 0)];
+    return this.model.update({ params: this.params, grad: this.grad, states: this.states, scratch: this.scratch }, this.stats.steps + 1);
   }
 
   /**
@@ -254,25 +267,26 @@ export class Trainer {
     }
   }
 
-  private upload(data: Dataset, batch: Uint32Array): void {
-    const f = data.features;
-    if (f !== this.layout.sizes[0]) throw new UsageError(`data has ${f} features, the model expects ${this.layout.sizes[0]}`);
-    const x = new Float32Array(batch.length * f);
-    const y = new Uint32Array(batch.length);
-    batch.forEach((s, i) => {
-      x.set(data.x.subarray(s * f, (s + 1) * f), i * f);
-      y[i] = data.labels[s]!;
-    });
-    const dev = this.arena.device;
-    dev.write({ ...this.act!.input.range(), bytes: x.byteLength }, x);
-    dev.write({ ...this.act!.labels.range(), bytes: y.byteLength }, y);
+  private activationPagesHeld(): number {
+    return (this.acts ?? []).reduce((s, a) => s + a.pageCount, 0);
+  }
+
+  /** The most one allocation may be (one backing, one binding). */
+  private get allocationCap(): number {
+    return this.arena.pagesPerBacking * this.arena.pageBytes;
   }
 
   /** The largest micro-batch the arena lets training hold now. */
   private fit(): number {
-    const held = this.acts?.pageCount ?? 0;
-    const pages = Math.min(this.arena.trainLimit - this.staticPages, this.arena.stats().free + held);
-    return pages <= 0 ? 0 : largestMicroBatch(this.layout, pages * this.arena.pageBytes, this.config.microBatch);
+    const pages = Math.min(this.arena.trainLimit - this.staticPages, this.arena.stats().free + this.activationPagesHeld());
+    const bytes = (b: number) => planPages(this.model.activationPlan(b), this.allocationCap, this.arena.pageBytes) * this.arena.pageBytes;
+    return pages <= 0 ? 0 : largestFitting(bytes, pages * this.arena.pageBytes, this.config.microBatch);
+  }
+
+  private freeActivations(): void {
+    for (const a of this.acts ?? []) this.arena.free(a);
+    this.acts = null;
+    this.act = null;
   }
 
   /** Waits until a micro-batch can run; (re)allocates activations for the size that fits. */
@@ -287,19 +301,18 @@ export class Trainer {
       }
       if (this.acts && this.act!.b === b) return b;
       if (this.acts) {
-        this.arena.free(this.acts);
-        this.acts = null;
-        this.act = null;
+        this.freeActivations();
         this.arena.reclaim(await this.gate.drain());
         continue;
       }
-      const bytes = activationBytes(this.layout, b);
-      if (this.arena.pagesFor(bytes) > this.arena.largestTrainingPlacement()) {
+      const bytes = this.model.activationBytes(b);
+      const biggest = Math.max(...chunkPlan(this.model.activationPlan(b), this.allocationCap)!.chunks.map((c) => this.arena.pagesFor(c)));
+      if (biggest > this.arena.largestTrainingPlacement()) {
         // Enough free pages, but not side by side (an arena that cannot remap):
         // pack inference runs first, then take the micro-batch that fits.
         this.arena.compactInference();
         const run = this.arena.largestTrainingPlacement() * this.arena.pageBytes;
-        const smaller = largestMicroBatch(this.layout, Math.min(run, bytes), b);
+        const smaller = largestFitting((x) => this.model.activationBytes(x), Math.min(run, bytes), b);
         if (smaller === 0) {
           this.stats.paused = true;
           await new Promise<void>((res) => this.resumeWaiters.push(res));
@@ -313,13 +326,17 @@ export class Trainer {
 
   /** Allocates activations for micro-batch b (the caller checked that they fit). */
   private take(b: number): number {
+    const plan = chunkPlan(this.model.activationPlan(b), this.allocationCap)!;
+    const acts: TrainAllocation[] = [];
     try {
-      this.acts = this.arena.allocate('train', activationBytes(this.layout, b), `activations b=${b}`);
+      for (const [i, bytes] of plan.chunks.entries()) acts.push(this.arena.allocate('train', bytes, `activations b=${b}${plan.chunks.length > 1 ? ` part ${i + 1}/${plan.chunks.length}` : ''}`));
     } catch (e) {
+      for (const a of acts) this.arena.free(a);
       if (!(e instanceof OutOfMemoryError)) throw e;
       throw new OutOfMemoryError(e.requested, 'train', e.inUse, e.free, `activations for micro-batch ${b}: ${e.reason}`);
     }
-    this.act = activationViews(this.layout, b, this.acts);
+    this.acts = acts;
+    this.act = this.model.bind(this.params, this.micro, acts.length === 1 ? acts[0]! : new ChunkedActivations(acts, plan), b);
     this.stats.microBatch = b;
     this.stats.microBatchMin = Math.min(this.stats.microBatchMin, b);
     this.stats.microBatchMax = Math.max(this.stats.microBatchMax, b);
@@ -336,7 +353,7 @@ export class Trainer {
   private async shrink(bytes: number): Promise<HandoverReport> {
     const t0 = performance.now();
     const arena = this.arena;
-    const held = this.staticPages + (this.acts?.pageCount ?? 0);
+    const held = this.staticPages + this.activationPagesHeld();
     // What training could hold now: its limit, capped by the pages it holds
     // plus the free ones it may grow into. The require comes out of that,
     // from free pages first, then from the activations.
@@ -352,11 +369,7 @@ export class Trainer {
       const t1 = performance.now();
       report.discarded = closed.phaseAtClose === 'gc';
       report.waitedForUpdate = closed.waitedForUpdate;
-      if (this.acts) {
-        arena.free(this.acts);
-        this.acts = null;
-        this.act = null;
-      }
+      this.freeActivations();
       const t2 = performance.now();
       report.freedBytes = arena.reclaim(this.gate.proof(), { zero: true }) * arena.pageBytes;
       await arena.device.fence(); // the zero-fill has run: the memory is usable

@@ -7,13 +7,18 @@ mkdir -p "$OUT"
 status=0
 step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
 
+export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+if [ -n "${HANDOVER_DEVICE_READY:-}" ]; then
+  # scripts/device-round.sh set up this machine already (Node, bundle, shaders, addon): only the environment
+  source .device/setup.sh > /dev/null 2>&1
+else
 step setup
 source .device/setup.sh
 tar xJf .device/bundle.tar.xz
 node scripts/embed-shaders.mjs
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
-export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 
 step build:cuda
 node scripts/build-cuda.mjs --force > "$OUT/build.log" 2>&1 || { status=1; tail -30 "$OUT/build.log"; }
 tail -1 "$OUT/build.log"
+fi

@@ -64,9 +64,9 @@ describe('model configs', () => {
     expect(await run(['serve', '--model-repository', repo, '--max-batch', '0'])).toBe(2);
     expect(await run(['serve', '--model-repository', repo, '--max-queue-delay-ms', '-1'])).toBe(2);
     expect(errors.mock.calls.map((c) => String(c[0]))).toEqual([
-      `handover serve: model repository ${join(dir, 'no-such')}: is not a folder`,
-      'handover serve: --max-batch must be an integer in [1, 4096], got 0',
-      'handover serve: --max-queue-delay-ms must be in [0, 60000], got -1',
+      `handover serve: model repository ${join(dir, 'no-such')}: is not a folder (handover serve --help)`,
+      'handover serve: --max-batch must be an integer in 1..65536, got 0 (handover serve --help)',
+      'handover serve: --max-queue-delay-ms must be a number in 0..60000, got -1 (handover serve --help)',
     ]);
     errors.mockRestore();
   });

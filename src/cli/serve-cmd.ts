@@ -110,7 +110,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   }
   const parsed = models.filter((m) => !bad.has(m));
   if (parsed.length === 0 && bad.size === 1) throw [...bad.values()][0];
-  for (const [m, e] of bad) console.error(`model ${m.name}: left out: ${e instanceof Error ? e.message : String(e)}`);
+  for (const [m, e] of bad) console.error(`model ${m.name}: left out: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
   if (parsed.length === 0) throw new UsageError('no model could be loaded (see the lines above)');
   await checkListen(String(flags.host), port);
   const guard = guardOptionsFromFlags(flags, String(flags.host));

@@ -133,6 +133,7 @@ async function trainMlp(f: Flags): Promise<number> {
     microBatch: run.microBatch,
     seed: Number(f.seed),
   };
+  if (cfg.effectiveBatch > split.train.n) throw new UsageError(`--effective-batch ${cfg.effectiveBatch} is more than the ${split.train.n} training samples of ${dataset}: no optimizer step would ever run; use at most ${split.train.n}`);
   const dev = await openDevice(String(f.backend), (l) => console.error(l));
   const { mlpLayout } = await import('../train/mlp.js');
   const { activationBytes } = await import('../train/activations.js');
@@ -143,7 +144,6 @@ async function trainMlp(f: Flags): Promise<number> {
       `E=${cfg.effectiveBatch}, micro-batch <= ${cfg.microBatch}, arena ${(bytes / 2 ** 20).toFixed(2)} MiB in ${run.pageBytes / 1024} KiB pages` +
       (f.storm ? `, storm ${f.storm}/s` : ''),
   );
-  if (cfg.effectiveBatch > split.train.n) throw new UsageError(`--effective-batch ${cfg.effectiveBatch} is more than the ${split.train.n} training samples of ${dataset}: no optimizer step would ever run; use at most ${split.train.n}`);
   const steps = epochs * Math.ceil(split.train.n / cfg.effectiveBatch);
   const perEpoch = Math.ceil(split.train.n / cfg.effectiveBatch);
   const config = { model: 'mlp', dataset, ...cfg };

@@ -21,10 +21,12 @@ beforeAll(async () => {
 afterAll(() => s.destroy());
 
 describe(`causal attention (seed ${seed})`, () => {
-  // [B, T, H, D, input scale]: odd shapes, one crossing the 64-row workgroup, the largest head, large scores.
+  // [B, T, H, D, input scale]: odd shapes, ones crossing the 64-row workgroup, the largest head, large scores.
   const shapes: [number, number, number, number, number][] = [
     [2, 7, 3, 8, 1], [1, 1, 1, 1, 1], [1, 67, 2, 5, 1], [randInt(1, 3), randInt(2, 20), randInt(1, 4), randInt(1, 24), 1],
     [1, 5, 1, MAX_HEAD_DIM, 0.5], [2, 9, 2, 16, 4],
+    // GPT-2's head (D = 64) over three 64-row tiles, the last partial; a padded head (D = 40) likewise.
+    [1, 150, 2, 64, 1], [2, 131, 1, 40, 1],
   ];
   for (const [b, t, h, d, scale] of shapes)
     it(`forward and backward B=${b} T=${t} H=${h} D=${d} (inputs x${scale})`, async () => {

@@ -62,6 +62,21 @@ describe(`causal attention (seed ${seed})`, () => {
     await s.reset();
   });
 
+  it('the backward gives the same bits on a second run (no atomics; fixed summation order)', async () => {
+    const [b, t, h, d] = [1, 130, 2, 64];
+    const [qkv, dy] = [s.upload(randn(b * t * 3 * h * d, r)), s.upload(randn(b * t * h * d, r))];
+    const [y, lse] = [s.poisoned(b * t * h * d), s.poisoned(b * h * t)];
+    s.device.launch(attentionForward(qkv, y, lse, b, t, h, d));
+    const runs: Buffer[] = [];
+    for (let run = 0; run < 2; run++) {
+      const dqkv = s.poisoned(b * t * 3 * h * d);
+      for (const l of attentionBackward(qkv, y, dy, lse, dqkv, s.poisoned(b * h * t), b, t, h, d)) s.device.launch(l);
+      runs.push(Buffer.from((await s.readF32(dqkv, b * t * 3 * h * d)).buffer));
+    }
+    expect(runs[0]!.equals(runs[1]!)).toBe(true);
+    await s.reset();
+  });
+
   it('a head dimension over the limit is a KernelShapeError', () => {
     const x = s.poisoned(1);
     expect(() => attentionForward(x, x, x, 1, 4, 1, MAX_HEAD_DIM + 1)).toThrow(KernelShapeError);

@@ -40,6 +40,10 @@ extern const KernelEntry gpt_optim_kernels[];
 extern const int gpt_optim_count;
 extern const KernelEntry gpt_attention_kernels[];
 extern const int gpt_attention_count;
+// The first (one thread per row) attention, as attention_*_rows: the benchmark's baseline
+// (count 0 unless HANDOVER_ATTENTION_BASELINE=1).
+extern const KernelEntry gpt_attention_rows_kernels[];
+extern const int gpt_attention_rows_count;
 
 inline unsigned groups(unsigned threads, unsigned per) { return (threads + per - 1) / per; }
 

@@ -26,6 +26,7 @@ static const Family families[] = {
     {gpt_loss_kernels, &gpt_loss_count},
     {gpt_optim_kernels, &gpt_optim_count},
     {gpt_attention_kernels, &gpt_attention_count},
+    {gpt_attention_rows_kernels, &gpt_attention_rows_count},
 };
 
 static const KernelEntry* entry_at(unsigned index) {

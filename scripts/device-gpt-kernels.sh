@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GPT training kernels (docs/gpt-kernels.md) on the GPU machine in one call:
 # build the addon there, run the kernel suites on CUDA and on WebGPU (Dawn on
-# the NVIDIA Vulkan driver), then time the kernels at GPT-2-small shape on both.
+# the NVIDIA Vulkan driver), then time the kernels at GPT-2-small shape on both,
+# and PyTorch's causal scaled_dot_product_attention (fp32, TF32 off) beside them.
+# ONLY=cuda: the CUDA suites and timings alone (no Dawn).
 #
 # Here:  cp -r <a checkout with .device>/.device . && bash scripts/device-run.sh pack
 # There (the `run` tool, carrying .device or a folder holding this tree):
@@ -20,10 +22,14 @@ GPU_TESTS=(test/gpt-kernels.test.ts test/gpt-kernels-loss.test.ts test/gpt-kerne
 
 step "GPT kernels on CUDA"
 HANDOVER_TEST_BACKEND=cuda suite gpt-cuda "${GPU_TESTS[@]}" test/gpt-kernels-layout.test.ts
-step "GPT kernels on WebGPU (Dawn on NVIDIA Vulkan)"
-suite gpt-webgpu "${GPU_TESTS[@]}"
-for b in cuda webgpu; do
+if [ "${ONLY:-}" != cuda ]; then
+  step "GPT kernels on WebGPU (Dawn on NVIDIA Vulkan)"
+  suite gpt-webgpu "${GPU_TESTS[@]}"
+fi
+step "PyTorch causal attention (sdpa, fp32)"
+timeout 60 python3 scripts/torch-attention.py --json "$OUT/torch-attention.json" 2>&1 | head -3 || status=1
+for b in cuda $([ "${ONLY:-}" = cuda ] || echo webgpu); do
   step "GPT kernels at GPT-2-small shape, $b"
-  timeout 90 node dist/src/bench/gpt-kernels.js --backend $b --json "$OUT/bench-$b.json" 2>&1 | grep -v XDG_RUNTIME || status=1
+  HANDOVER_ATTENTION_BASELINE=1 timeout 90 node dist/src/bench/gpt-kernels.js --backend $b --json "$OUT/bench-$b.json" 2>&1 | grep -v XDG_RUNTIME || status=1
 done
 exit $status

@@ -21,10 +21,12 @@ beforeAll(async () => {
 afterAll(() => s.destroy());
 
 describe(`causal attention (seed ${seed})`, () => {
-  // [B, T, H, D, input scale]: odd shapes, one crossing the 64-row workgroup, the largest head, large scores.
+  // [B, T, H, D, input scale]: odd shapes, ones crossing the 64-row workgroup, the largest head, large scores.
   const shapes: [number, number, number, number, number][] = [
     [2, 7, 3, 8, 1], [1, 1, 1, 1, 1], [1, 67, 2, 5, 1], [randInt(1, 3), randInt(2, 20), randInt(1, 4), randInt(1, 24), 1],
     [1, 5, 1, MAX_HEAD_DIM, 0.5], [2, 9, 2, 16, 4],
+    // GPT-2's head (D = 64) over three 64-row tiles, the last partial; a padded head (D = 40) likewise.
+    [1, 150, 2, 64, 1], [2, 131, 1, 40, 1],
   ];
   for (const [b, t, h, d, scale] of shapes)
     it(`forward and backward B=${b} T=${t} H=${h} D=${d} (inputs x${scale})`, async () => {
@@ -57,6 +59,21 @@ describe(`causal attention (seed ${seed})`, () => {
     }
     expect(Buffer.from(outs[0]!.buffer, 0, (t - 1) * c * 4).equals(Buffer.from(outs[1]!.buffer, 0, (t - 1) * c * 4))).toBe(true);
     expect(Buffer.from(outs[0]!.buffer).equals(Buffer.from(outs[1]!.buffer))).toBe(false);
+    await s.reset();
+  });
+
+  it('the backward gives the same bits on a second run (no atomics; fixed summation order)', async () => {
+    const [b, t, h, d] = [1, 130, 2, 64];
+    const [qkv, dy] = [s.upload(randn(b * t * 3 * h * d, r)), s.upload(randn(b * t * h * d, r))];
+    const [y, lse] = [s.poisoned(b * t * h * d), s.poisoned(b * h * t)];
+    s.device.launch(attentionForward(qkv, y, lse, b, t, h, d));
+    const runs: Buffer[] = [];
+    for (let run = 0; run < 2; run++) {
+      const dqkv = s.poisoned(b * t * 3 * h * d);
+      for (const l of attentionBackward(qkv, y, dy, lse, dqkv, s.poisoned(b * h * t), b, t, h, d)) s.device.launch(l);
+      runs.push(Buffer.from((await s.readF32(dqkv, b * t * 3 * h * d)).buffer));
+    }
+    expect(runs[0]!.equals(runs[1]!)).toBe(true);
     await s.reset();
   });
 

@@ -60,8 +60,18 @@ async function main(): Promise<void> {
     console.log(`${name.padEnd(58)} ${ms.toFixed(3).padStart(9)} ms  ${(ms / gemm).toFixed(2).padStart(6)}x GEMM`);
   };
   console.log(`${d.info.name} (${backend}), B=${B} T=${T} C=${C} H=${H} V=${V}; GEMM ${N}x${4 * C}x${C}: ${gemm.toFixed(3)} ms = ${((2 * N * 4 * C * C) / gemm / 1e9).toFixed(1)} TFLOP/s`);
-  await row('attention_forward', [attentionForward(qkv, y, lse, B, T, H, D)], 5);
-  await row('attention_backward (dq + dkv)', attentionBackward(qkv, y, dy, lse, dqkv, delta, B, T, H, D), 3);
+  const fwd = attentionForward(qkv, y, lse, B, T, H, D);
+  const bwd = attentionBackward(qkv, y, dy, lse, dqkv, delta, B, T, H, D);
+  await row('attention_forward', [fwd], 5);
+  await row('attention_backward (dq + dkv)', bwd, 3);
+  await row('attention forward + backward', [fwd, ...bwd], 3);
+  // CUDA keeps the first (one thread per row) kernels as attention_*_rows, the
+  // baseline: in the kernel table when HANDOVER_ATTENTION_BASELINE=1 at load.
+  if (backend === 'cuda' && process.env.HANDOVER_ATTENTION_BASELINE === '1') {
+    const rowsKernel = (l: Launch): Launch => ({ ...l, kernel: `${l.kernel}_rows` });
+    await row('attention_forward_rows (baseline)', [rowsKernel(fwd)], 3);
+    await row('attention_backward_rows (baseline)', bwd.map(rowsKernel), 2);
+  }
   await row('layernorm_forward', [layernormForward(x, gamma, beta, y, mean, rstd, N, C)]);
   await row('layernorm_backward + _params', [layernormBackward(dy, x, gamma, mean, rstd, dx, N, C, true), layernormBackwardParams(dy, x, mean, rstd, gamma, beta, N, C, true)]);
   await row('gelu_forward + gelu_backward [B*T, 4C]', [geluForward(h4, dh4, N * 4 * C), geluBackward(h4, dh4, dx4, N * 4 * C)]);

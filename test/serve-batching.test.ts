@@ -4,6 +4,7 @@
 // answers 503, a client over its share 429, both with Retry-After, while
 // other clients still get in; a request past its deadline or whose client
 // went away is dropped before it runs; out-of-memory is a 503.
+import { request, type ClientRequest } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Arena } from '../src/core/arena.js';
@@ -150,18 +151,25 @@ describe('admission', () => {
     const x = randn(IN, rng(8));
     const send = (headers: Record<string, string>, signal?: AbortSignal) =>
       fetch(`${url}/v2/models/mlp/infer`, { method: 'POST', signal, headers: { 'content-type': 'application/json', ...headers }, body: body(x, 1) });
+    let goneReq: ClientRequest | null = null;
     const held = send({});
     while (counting.runs.length === 0) await new Promise((r) => setTimeout(r, 1));
     const late = await send({ 'x-deadline-ms': '30' });
     expect(late.status).toBe(503);
     expect((await late.json()).error).toMatch(/deadline of 30 ms passed/);
-    const ctl = new AbortController();
-    const gone = send({}, ctl.signal).catch(() => 'aborted');
+    // The client that goes away: a raw request whose socket is destroyed while it waits in the queue.
+    const gone = new Promise<string>((resolve) => {
+      const r = request(`${url}/v2/models/mlp/infer`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      r.on('error', () => resolve('aborted'));
+      r.on('response', () => resolve('answered'));
+      r.end(body(x, 1));
+      goneReq = r;
+    });
     const statsOf = async () => ((await (await fetch(`${url}/v2/models/mlp/stats`)).json()) as { model_stats: { inference_stats: { fail: { count: number } } }[] }).model_stats[0]!;
     expect((await statsOf()).inference_stats.fail.count).toBe(1); // the late one
     const queued = async () => /handover_infer_queued (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())![1];
     while ((await queued()) !== '1') await new Promise((r) => setTimeout(r, 5)); // the gone one waits in the queue
-    ctl.abort();
+    goneReq!.destroy();
     expect(await gone).toBe('aborted');
     while ((await statsOf()).inference_stats.fail.count < 2) await new Promise((r) => setTimeout(r, 5)); // the gone one, dropped
     gate.open();

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   // CUDA keeps the first (one thread per row) kernels as attention_*_rows, the
   // baseline: in the kernel table when HANDOVER_ATTENTION_BASELINE=1 at load.
   if (backend === 'cuda' && process.env.HANDOVER_ATTENTION_BASELINE === '1') {
-    const rowsKernel = (l: Launch): Launch => ({ ...l, kernel: `${l.kernel}_rows` });
+    const rowsKernel = (l: Launch): Launch => ({ ...l, kernel: `${l.kernel}_rows` as Launch['kernel'] });
     await row('attention_forward_rows (baseline)', [rowsKernel(fwd)], 3);
     await row('attention_backward_rows (baseline)', bwd.map(rowsKernel), 2);
   }

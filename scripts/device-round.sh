@@ -9,7 +9,7 @@
 # There (carry [".device"]):
 #   bash scripts/device-round.sh webgpu-speed preempt pollution serve     # ~9 minutes
 #   bash scripts/device-round.sh gpt check                                # ~9 minutes
-# Phases:
+# Phases (gpt-memory: only the GPT memory and REQUIRE part):
 #   webgpu-speed  scripts/device-w17.sh bench train register profile (issue 17's table)
 #   preempt       scripts/device-preempt.sh (time-sliced training on Dawn and CUDA)
 #   pollution     scripts/device-pollution.sh pollution (10^5 operations, canaries read on the GPU)
@@ -37,6 +37,7 @@ for phase in "$@"; do
     pollution) bash scripts/device-pollution.sh pollution > "$OUT/run.log" 2>&1 ;;
     serve) RATES=${RATES:-200,800,3200} DURATION=${DURATION:-8} bash scripts/device-serve.sh cuda > "$OUT/run.log" 2>&1 ;;
     gpt) bash scripts/device-gpt.sh > "$OUT/run.log" 2>&1 ;;
+    gpt-memory) ONLY=memory timeout 300 node scripts/gpt-bench.mjs cuda "$OUT" > "$OUT/run.log" 2>&1 ;;
     gpt-kernels) bash scripts/device-gpt-kernels.sh > "$OUT/run.log" 2>&1 ;;
     check) bash scripts/device-all.sh check > "$OUT/run.log" 2>&1 ;;
     scale) bash scripts/device-scale-models.sh > "$OUT/run.log" 2>&1 ;;

@@ -17,6 +17,6 @@ step "export gpt2_small_kv"
 for f in resnet50 efficientnet_b0 gpt2_small_kv; do
   [ -s "$M/$f.onnx" ] || { echo "$f: not exported"; continue; }
   step "infer --check $f (CUDA)"
-  timeout 240 node bin/handover.js infer --model "$M/$f.onnx" --backend cuda --check --json > "$OUT/infer-$f.json" 2> "$OUT/infer-$f.err" \
+  timeout 240 node bin/handover.js infer --model "$M/$f.onnx" --backend cuda --check --json --arena-mb 4096 > "$OUT/infer-$f.json" 2> "$OUT/infer-$f.err" \
     && cat "$OUT/infer-$f.json" || { echo "$f failed:"; tail -5 "$OUT/infer-$f.err"; }
 done

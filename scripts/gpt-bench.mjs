@@ -76,16 +76,20 @@ const data = loadText('brown', cfg.context).train;
 const result = { backend: mode, device: dev.info.name, date: new Date().toISOString(), shape, hyper };
 const save = () => writeFileSync(join(out, `ours-${mode}.json`), JSON.stringify(result, null, 1));
 try {
-  if (mode === 'cuda') {
+  // ONLY=memory: just the memory and REQUIRE part (a re-run of it alone).
+  const only = process.env.ONLY;
+  if (mode === 'cuda' && !only) {
     log(`parity: ${shape.k} steps of E=${shape.parityE} (micro-batch ${shape.parityMicro}), weights and tokens to ${out}/parity`);
     result.parity = await bench.parity(dev, cfg, hyper, data, { steps: shape.k, effectiveBatch: shape.parityE, microBatch: shape.parityMicro, dir: join(out, 'parity'), pageBytes });
     log(`parity losses ${result.parity.map((x) => x.toFixed(4)).join(' ')}`);
     save();
   }
-  log(`throughput: micro-batch ${shape.tputMicro}, ${shape.tputSteps} timed steps`);
-  result.tokensPerSec = await bench.throughput(dev, cfg, hyper, data, { microBatch: shape.tputMicro, steps: shape.tputSteps, warmup: 1, pageBytes });
-  log(`${result.tokensPerSec.toFixed(0)} tokens/s`);
-  save();
+  if (!only) {
+    log(`throughput: micro-batch ${shape.tputMicro}, ${shape.tputSteps} timed steps`);
+    result.tokensPerSec = await bench.throughput(dev, cfg, hyper, data, { microBatch: shape.tputMicro, steps: shape.tputSteps, warmup: 1, pageBytes });
+    log(`${result.tokensPerSec.toFixed(0)} tokens/s`);
+    save();
+  }
   if (mode === 'cuda') {
     const arenaBytes = Math.floor((shape.arenaGb * 1e9) / pageBytes) * pageBytes;
     result.memory = await bench.memoryAndRequires(dev, cfg, hyper, data, { arenaBytes, pageBytes, sizesGb: shape.requireGb, reps: shape.reps, naiveReps: shape.naiveReps, onLog: log });

@@ -82,6 +82,22 @@ describe('arena with page remapping', () => {
     arena.destroy();
   });
 
+  it('zero-fills a remapped run of pages that crosses from one backing into the next', async () => {
+    // Four pages per backing: inference's pages 2..5 straddle the boundary between backings 0 and 1.
+    const dev = new HostRemapDevice(PAGE, true, 4 * PAGE);
+    const arena = new Arena(dev, { bytes: 8 * PAGE, pageBytes: PAGE });
+    expect(arena.pagesPerBacking).toBe(4);
+    const infer = Array.from({ length: 8 }, (_, i) => arena.allocate('infer', PAGE, `i${i}`));
+    infer.forEach((a, i) => dev.launch(fill(a, WORDS, 0x1f000 + i)));
+    for (const i of [2, 3, 4, 5]) arena.free(infer[i]!);
+    arena.reclaim(await arena.fence());
+    const t = arena.allocate('train', 4 * PAGE, 'across');
+    expect(Array.from(t.pages!)).toEqual([2, 3, 4, 5]);
+    expect((await words(dev, t)).every((w) => w === 0)).toBe(true); // every page, both backings
+    for (const p of [1, 6]) expect((await words(dev, infer[p]!))[0]).toBe(0x1f000 + p); // neighbours untouched
+    arena.destroy();
+  });
+
   it('random command sequences: one owner per page, no leak, zero on owner change, training never fails for scattered pages', async () => {
     const PAGES = 20;
     type Cmd = { t: 'alloc'; owner: Owner; pages: number } | { t: 'free'; pick: number } | { t: 'reclaim'; owner: Owner } | { t: 'limit'; pages: number };

@@ -339,11 +339,20 @@ export class Arena {
   }
 
   private scrub(first: number, pages: number): void {
-    const p = this.placement(first);
-    const bytes = pages * this.pageBytes;
-    this.device.zero({ backing: p.backing, offset: p.offset, bytes });
-    this.zeroedBytes += bytes;
+    this.zeroPages(first, pages);
     this.table.cleaned(first, pages);
+  }
+
+  /** Zero-fills pages [first, first + pages) on the GPU, one call per backing the run crosses (a remapped run may cross). */
+  private zeroPages(first: number, pages: number): void {
+    for (let page = first, left = pages; left > 0; ) {
+      const p = this.placement(page);
+      const n = Math.min(left, this.pagesPerBacking - (page % this.pagesPerBacking));
+      this.device.zero({ backing: p.backing, offset: p.offset, bytes: n * this.pageBytes });
+      page += n;
+      left -= n;
+    }
+    this.zeroedBytes += pages * this.pageBytes;
   }
 
   private returnPages(a: Allocation): void {
@@ -378,10 +387,7 @@ export class Arena {
   private take(first: number, pages: number, code: number, id: number, tenant = -1): number {
     let zeroed = 0;
     for (const [start, count] of this.table.claimDirty(first, pages, code, tenant)) {
-      const p = this.placement(start);
-      const bytes = count * this.pageBytes;
-      this.device.zero({ backing: p.backing, offset: p.offset, bytes });
-      this.zeroedBytes += bytes;
+      this.zeroPages(start, count);
       zeroed += count;
     }
     this.table.setRun(first, pages, code, id, false, tenant);

@@ -15,7 +15,7 @@ export class HostRemapDevice extends GpuDevice {
   viewsMade = 0;
   viewsDestroyed = 0;
 
-  constructor(readonly unit: number, remap = true) {
+  constructor(readonly unit: number, remap = true, maxBackingBytes = 2 ** 30) {
     super();
     this.info = {
       backend: 'webgpu',
@@ -23,7 +23,7 @@ export class HostRemapDevice extends GpuDevice {
       vendor: 'test',
       architecture: 'cpu',
       software: true,
-      limits: { maxBackingBytes: 2 ** 30, maxBindingBytes: 2 ** 30, bindingAlignment: 4, maxGroupsPerDimension: 65535, remapPageBytes: remap ? unit : undefined },
+      limits: { maxBackingBytes, maxBindingBytes: 2 ** 30, bindingAlignment: 4, maxGroupsPerDimension: 65535, remapPageBytes: remap ? unit : undefined },
       capabilities: { remap, timestamps: false },
     };
   }

@@ -33,6 +33,19 @@ function same(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
+/**
+ * Sliced vs whole: bitwise on WebGPU (the kernel computes each row the same way whatever the launch's
+ * rows). On CUDA cuBLAS picks its algorithm by shape, so a slice of m rows may sum in another order
+ * than the whole: there the two agree within fp32 rounding (1e-5 relative), which is what slicing on
+ * CUDA (an opt-in, for comparison) promises.
+ */
+function agree(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  if (testBackend !== 'cuda') return same(a, b);
+  const x = new Float32Array(a.buffer, a.byteOffset, a.byteLength / 4);
+  const y = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  return x.length === y.length && x.every((v, i) => Math.abs(v - y[i]!) <= 1e-5 * (1 + Math.abs(y[i]!)));
+}
+
 function matmulRef(a: Float32Array, b: Float32Array, m: number, n: number, k: number): Float64Array {
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
@@ -80,7 +93,7 @@ describe('time-sliced training', () => {
     }
     const ref = matmulRef(A, B, m, n, k);
     for (let i = 0; i < m * n; i++) expect(Math.abs(results[1]![i]! - ref[i]!)).toBeLessThan(1e-4 * (1 + Math.abs(ref[i]!)));
-    expect(same(results[0]!, results[1]!)).toBe(true);
+    expect(agree(results[0]!, results[1]!)).toBe(true);
     s.destroy();
   });
 
@@ -148,7 +161,7 @@ describe('time-sliced training', () => {
       arena.destroy();
     }
     expect(got[0]!.some((p) => p.some((x) => x !== 0))).toBe(true);
-    got[0]!.forEach((want, i) => expect(same(got[1]![i]!, want)).toBe(true));
+    got[0]!.forEach((want, i) => expect(agree(got[1]![i]!, want)).toBe(true));
   });
 
   it('a discard in the middle of a sliced kernel leaves the training state as it was', async () => {
@@ -195,7 +208,7 @@ describe('time-sliced training', () => {
     const ref = trainer(false);
     await ref.t.step(data, idx);
     await ref.t.step(data, idx);
-    expect(same(await t.readParameters(), await ref.t.readParameters())).toBe(true);
+    expect(agree(await t.readParameters(), await ref.t.readParameters())).toBe(true);
     ref.arena.destroy();
     arena.destroy();
   });

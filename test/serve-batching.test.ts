@@ -115,6 +115,15 @@ describe('dynamic batching', () => {
   }, 60_000);
 });
 
+/** Polls `cond` every 5 ms; fails naming `what` after 20 s instead of hanging until the test's timeout. */
+async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
+  const t0 = performance.now();
+  while (!(await cond())) {
+    if (performance.now() - t0 > 20_000) throw new Error(`waited 20 s for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('admission', () => {
   it('a full queue answers 503 and a client over its share 429, with Retry-After; another client still gets in; all admitted are answered', async () => {
     const counting = new CountingStore(store);
@@ -153,25 +162,37 @@ describe('admission', () => {
       fetch(`${url}/v2/models/mlp/infer`, { method: 'POST', signal, headers: { 'content-type': 'application/json', ...headers }, body: body(x, 1) });
     let goneReq: ClientRequest | null = null;
     const held = send({});
-    while (counting.runs.length === 0) await new Promise((r) => setTimeout(r, 1));
-    const late = await send({ 'x-deadline-ms': '30' });
+    await until(async () => counting.runs.length > 0, 'the held request to run');
+    // On a connection of its own (node:http, no pool).
+    const late = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const r = request(`${url}/v2/models/mlp/infer`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'x-deadline-ms': '30' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      r.on('error', reject);
+      r.end(body(x, 1));
+    });
     expect(late.status).toBe(503);
-    expect((await late.json()).error).toMatch(/deadline of 30 ms passed/);
+    expect((JSON.parse(late.text) as { error: string }).error).toMatch(/deadline of 30 ms passed/);
+    const queued = async () => Number(/handover_infer_queued (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())![1]);
+    const queued0 = await queued();
     // The client that goes away: a raw request whose socket is destroyed while it waits in the queue.
     const gone = new Promise<string>((resolve) => {
-      const r = request(`${url}/v2/models/mlp/infer`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      const r = request(`${url}/v2/models/mlp/infer`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } });
       r.on('error', () => resolve('aborted'));
+      r.on('close', () => resolve('aborted')); // after 'response' this changes nothing
       r.on('response', () => resolve('answered'));
       r.end(body(x, 1));
       goneReq = r;
     });
     const statsOf = async () => ((await (await fetch(`${url}/v2/models/mlp/stats`)).json()) as { model_stats: { inference_stats: { fail: { count: number } } }[] }).model_stats[0]!;
     expect((await statsOf()).inference_stats.fail.count).toBe(1); // the late one
-    const queued = async () => /handover_infer_queued (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())![1];
-    while ((await queued()) !== '1') await new Promise((r) => setTimeout(r, 5)); // the gone one waits in the queue
+    // The gone one waits in the queue: one more queued than before it was sent (the held run may count too).
+    await until(async () => (await queued()) === queued0 + 1, 'the departing request to wait in the queue');
     goneReq!.destroy();
     expect(await gone).toBe('aborted');
-    while ((await statsOf()).inference_stats.fail.count < 2) await new Promise((r) => setTimeout(r, 5)); // the gone one, dropped
+    await until(async () => (await statsOf()).inference_stats.fail.count >= 2, 'the departed request to be dropped'); // the gone one
     gate.open();
     expect((await held).status).toBe(200);
     expect(counting.runs).toHaveLength(1); // neither the late nor the gone request ran

@@ -85,9 +85,15 @@ export class ModelQueue {
     const key = Object.entries(inputs).map(([n, t]) => `${n}:${t.type}:${t.dims.slice(this.batchable ? 1 : 0).join('x')}`).join('|');
     return new Promise<Outputs>((resolve, reject) => {
       const now = performance.now();
-      const timer = setTimeout(() => this.pump(), Math.max(0, admit.deadline - now) + 1);
-      timer.unref?.();
-      this.waiting.push({ ...admit, timer, inputs, rows, key, arrived: now, resolve, reject });
+      // A timer can fire a fraction of a millisecond before performance.now() reaches the deadline (the
+      // event loop's clock is coarser): then it is armed again, else the request would wait past it forever.
+      const atDeadline = (): void => {
+        const left = admit.deadline - performance.now();
+        if (left > 0) return void (pending.timer = unrefd(setTimeout(atDeadline, Math.ceil(left) + 1)));
+        this.pump();
+      };
+      const pending: Pending = { ...admit, timer: unrefd(setTimeout(atDeadline, Math.max(0, admit.deadline - now) + 1)), inputs, rows, key, arrived: now, resolve, reject };
+      this.waiting.push(pending);
       this.perClient.set(admit.client, mine + 1);
       admit.signal?.addEventListener('abort', () => this.pump(), { once: true });
       this.pump();
@@ -208,4 +214,10 @@ export function splitRows(model: string, out: Outputs, rows: number[]): Outputs[
     });
   }
   return parts;
+}
+
+/** A timer that does not keep the process alive. */
+function unrefd(t: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
+  t.unref?.();
+  return t;
 }

@@ -2,8 +2,7 @@
 // after attention_backward_dq wrote delta:
 //   dv_s = sum_{t >= s} P_ts dy_t;  dk_s = scale * sum_{t >= s} P_ts (dy_t . v_s - delta[t]) q_t.
 // Writes the k and v columns of dqkv [B, T, 3C]. One invocation per (s, b * H + h).
-struct Params { b: u32, t: u32, h: u32, d: u32, scale: f32, _a: u32, _b: u32, _c: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+//! include attention_rows.wgsl
 @group(0) @binding(1) var<storage, read_write> qkv: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> lse: array<f32>;
@@ -15,10 +14,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let s = gid.x;
   let bh = gid.y;
   if (s >= p.t || bh >= p.b * p.h) { return; }
-  let bi = bh / p.h;
   let c = p.h * p.d;
-  let head = (bh % p.h) * p.d;
-  let kOff = (bi * p.t + s) * 3u * c + c + head;
+  let kOff = qkvRow(bh, s) + c;
   var k: array<f32, 128>;
   var v: array<f32, 128>;
   var dk: array<f32, 128>;
@@ -30,8 +27,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     dv[i] = 0.0;
   }
   for (var t = s; t < p.t; t++) {
-    let qOff = (bi * p.t + t) * 3u * c + head;
-    let yOff = (bi * p.t + t) * c + head;
+    let qOff = qkvRow(bh, t);
+    let yOff = headRow(bh, t);
     var dot = 0.0;
     var dp = 0.0;
     for (var i = 0u; i < p.d; i++) {

@@ -3,8 +3,7 @@
 //   dq_t = scale * sum_{s <= t} P_ts (dP_ts - delta[t]) k_s.
 // Writes the q columns of dqkv [B, T, 3C] and delta [B, H, T] (for
 // attention_backward_dkv). One invocation per (t, b * H + h).
-struct Params { b: u32, t: u32, h: u32, d: u32, scale: f32, _a: u32, _b: u32, _c: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+//! include attention_rows.wgsl
 @group(0) @binding(1) var<storage, read_write> qkv: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dy: array<f32>;
@@ -17,11 +16,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let t = gid.x;
   let bh = gid.y;
   if (t >= p.t || bh >= p.b * p.h) { return; }
-  let bi = bh / p.h;
   let c = p.h * p.d;
-  let head = (bh % p.h) * p.d;
-  let qOff = (bi * p.t + t) * 3u * c + head;
-  let yOff = (bi * p.t + t) * c + head;
+  let qOff = qkvRow(bh, t);
+  let yOff = headRow(bh, t);
   var q: array<f32, 128>;
   var g: array<f32, 128>;
   var dq: array<f32, 128>;
@@ -34,7 +31,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   let z = lse[bh * p.t + t];
   for (var s = 0u; s <= t; s++) {
-    let kOff = (bi * p.t + s) * 3u * c + c + head;
+    let kOff = qkvRow(bh, s) + c;
     var dot = 0.0;
     var dp = 0.0;
     for (var i = 0u; i < p.d; i++) {

@@ -4,8 +4,7 @@
 // the logsumexp of each query row's scaled scores for backward. One invocation
 // per (query row t, b * H + h) runs an online softmax over keys 0 ..= t.
 // Scores are (q * scale) . k, the order the backward kernels recompute.
-struct Params { b: u32, t: u32, h: u32, d: u32, scale: f32, _a: u32, _b: u32, _c: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+//! include attention_rows.wgsl
 @group(0) @binding(1) var<storage, read_write> qkv: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> lse: array<f32>;
@@ -15,10 +14,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let t = gid.x;
   let bh = gid.y;
   if (t >= p.t || bh >= p.b * p.h) { return; }
-  let bi = bh / p.h;
   let c = p.h * p.d;
-  let head = (bh % p.h) * p.d;
-  let qOff = (bi * p.t + t) * 3u * c + head;
+  let qOff = qkvRow(bh, t);
   var q: array<f32, 128>;
   var acc: array<f32, 128>;
   for (var i = 0u; i < p.d; i++) {
@@ -28,7 +25,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var m = -3.402823e38;
   var l = 0.0;
   for (var s = 0u; s <= t; s++) {
-    let kOff = (bi * p.t + s) * 3u * c + c + head;
+    let kOff = qkvRow(bh, s) + c;
     var dot = 0.0;
     for (var i = 0u; i < p.d; i++) { dot += q[i] * qkv[kOff + i]; }
     let mNew = max(m, dot);
@@ -38,7 +35,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     for (var i = 0u; i < p.d; i++) { acc[i] = acc[i] * corr + e * qkv[kOff + c + i]; }
     m = mNew;
   }
-  let yOff = (bi * p.t + t) * c + head;
+  let yOff = headRow(bh, t);
   for (var i = 0u; i < p.d; i++) { y[yOff + i] = acc[i] / l; }
   lse[bh * p.t + t] = m + log(l);
 }

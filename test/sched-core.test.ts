@@ -17,6 +17,7 @@ class FakeTraining implements MemorySide {
   release(bytes: number) {
     this.releases.push(bytes);
     this.elasticBytes += bytes;
+    return bytes;
   }
   atMinimum() {
     return this.elasticBytes <= 0;

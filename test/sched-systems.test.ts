@@ -25,6 +25,7 @@ class FakeTraining implements MemorySide {
   release(bytes: number) {
     this.releases.push(bytes);
     this.elastic += bytes;
+    return bytes;
   }
   atMinimum() {
     return this.elastic <= 0;

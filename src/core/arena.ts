@@ -128,8 +128,19 @@ export class Arena {
     return this.table.counts;
   }
 
+  /** Whole pages covering `bytes` (what asking for `bytes` takes: rounds up). */
   pagesFor(bytes: number): number {
     return Math.ceil(bytes / this.pageBytes);
+  }
+
+  /** Whole pages within `bytes` (what giving `bytes` back hands over: rounds down, the rest stays with the giver). */
+  pagesWithin(bytes: number): number {
+    return Math.floor(bytes / this.pageBytes);
+  }
+
+  /** Bytes of `pages` whole pages: the one conversion back from the page ledger. */
+  bytesOf(pages: number): number {
+    return pages * this.pageBytes;
   }
 
   /** Bytes an owner holds (live and pending). */

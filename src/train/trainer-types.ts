@@ -39,6 +39,8 @@ export interface GradientReduce {
 export interface HandoverReport {
   requestedBytes: number;
   freedBytes: number;
+  /** Pages that left training's limit (set in one step, so a concurrent release cannot blur it): what inference gained. */
+  givenPages: number;
   /** A micro-batch was running and was dropped. */
   discarded: boolean;
   waitedForUpdate: boolean;

@@ -31,6 +31,8 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private staticPages = 0;
   private adjustChain: Promise<void> = Promise.resolve();
   private resumeWaiters: (() => void)[] = [];
+  /** Deferred requires (yieldAtBoundary) waiting for training to hold no more than its limit. */
+  private boundaryWaiters: (() => void)[] = [];
   readonly handovers: HandoverReport[] = [];
   /**
    * Compute sharing on a device with one queue and no preemption: while set,
@@ -205,6 +207,38 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     return job;
   }
 
+  /**
+   * Inference will want `bytes` more soon, not now (its reserve covers the
+   * need at hand): the limit drops at once, but nothing is discarded; the
+   * running micro-batch commits and the next one is sized to the new limit.
+   * Resolves (givenPages: what left the limit) once training holds no more
+   * than its limit, i.e. the pages are free in the arena.
+   */
+  async yieldAtBoundary(bytes: number): Promise<{ givenPages: number; ms: number }> {
+    const t0 = performance.now();
+    await this.adjustChain;
+    const arena = this.arena;
+    const quota = Math.min(arena.trainLimit, this.staticPages + this.activationPagesHeld() + arena.stats().free);
+    const limit = Math.max(this.staticPages, quota - arena.pagesFor(bytes));
+    const givenPages = Math.max(0, arena.trainLimit - limit);
+    arena.limitTraining(limit);
+    if (!this.withinLimit()) await new Promise<void>((res) => this.boundaryWaiters.push(res));
+    return { givenPages, ms: performance.now() - t0 };
+  }
+
+  /** Training holds no more pages than its limit. */
+  private withinLimit(): boolean {
+    return this.staticPages + this.activationPagesHeld() <= this.arena.trainLimit;
+  }
+
+  /** Wakes deferred requires once training is within its limit. */
+  private settleBoundary(): void {
+    if (this.boundaryWaiters.length === 0 || !this.withinLimit()) return;
+    const w = this.boundaryWaiters;
+    this.boundaryWaiters = [];
+    w.forEach((f) => f());
+  }
+
   /** Inference gives `bytes` back; the micro-batch may grow at the next micro-batch. */
   release(bytes: number): void {
     this.arena.limitTraining(Math.min(this.arena.pageCount, this.arena.trainLimit + this.arena.pagesFor(bytes)));
@@ -295,14 +329,18 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       await this.adjustChain;
       const b = this.fit();
       this.stats.paused = b === 0;
-      if (b === 0) {
+      if (b === 0 && !this.acts) {
+        this.settleBoundary();
         await new Promise<void>((res) => this.resumeWaiters.push(res));
         continue;
       }
-      if (this.acts && this.act!.b === b) return b;
+      if (this.acts && this.act!.b === b && this.withinLimit()) return b;
       if (this.acts) {
+        // A smaller micro-batch fits now (or none: a deferred require took the pages): the
+        // activations go back once the GPU is done with them.
         this.freeActivations();
         this.arena.reclaim(await this.gate.drain());
+        this.settleBoundary();
         continue;
       }
       const bytes = this.model.activationBytes(b);
@@ -359,9 +397,10 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     // from free pages first, then from the activations.
     const quota = Math.min(arena.trainLimit, held + arena.stats().free);
     const limit = Math.max(this.staticPages, quota - arena.pagesFor(bytes));
+    const givenPages = Math.max(0, arena.trainLimit - limit);
     arena.limitTraining(limit);
     const report: HandoverReport = {
-      requestedBytes: bytes, freedBytes: 0, discarded: false, waitedForUpdate: false,
+      requestedBytes: bytes, freedBytes: 0, givenPages, discarded: false, waitedForUpdate: false,
       closeMs: 0, discardMs: 0, reclaimMs: 0, totalMs: 0, microBatch: this.stats.microBatch, shortBytes: 0,
     };
     if (held > limit) {
@@ -377,6 +416,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       this.gate.open();
       Object.assign(report, { closeMs: t1 - t0, discardMs: t2 - t1, reclaimMs: t3 - t2 });
     }
+    this.settleBoundary();
     report.totalMs = performance.now() - t0;
     report.microBatch = this.fit();
     report.shortBytes = Math.max(0, bytes - (quota - limit) * arena.pageBytes);

@@ -49,13 +49,14 @@ export class TrainerMemory implements MemorySide {
     return { freedBytes: this.trainer.arena.bytesOf(r.givenPages), discarded: r.discarded };
   }
 
-  /** The next micro-batch is sized without `bytes`; nothing running is discarded (naive mode waits anyway). */
-  async yieldAtBoundary(bytes: number): Promise<{ freedBytes: number }> {
+  /** The next micro-batch is sized without `bytes`; nothing running is discarded. */
+  async yieldAtBoundary(bytes: number): Promise<{ freedBytes: number; free: Promise<void> }> {
     const want = this.asked(bytes);
-    if (want <= 0) return { freedBytes: 0 };
+    if (want <= 0) return { freedBytes: 0, free: Promise.resolve() };
+    const t0 = performance.now();
     const r = await this.trainer.yieldAtBoundary(want);
-    this.deferredMs.push(r.ms);
-    return { freedBytes: this.trainer.arena.bytesOf(r.givenPages) };
+    void r.free.then(() => this.deferredMs.push(performance.now() - t0));
+    return { freedBytes: this.trainer.arena.bytesOf(r.givenPages), free: r.free };
   }
 
   /** Gives training the whole pages within `bytes`; returns the bytes it took (the rest stays with inference). */

@@ -21,10 +21,11 @@ export interface MemorySide {
   release(bytes: number): number;
   /**
    * Optional: training sizes its next micro-batch without `bytes`, discarding
-   * nothing; resolves with the bytes it gave once they are free. The core
-   * uses it to refill the watermark when the reserve covered the need.
+   * nothing. Resolves once its limit dropped, with the bytes that left it and
+   * `free`, which resolves when they are free to use. The core uses it to
+   * refill the watermark when the reserve covered the need.
    */
-  yieldAtBoundary?(bytes: number): Promise<{ freedBytes: number }>;
+  yieldAtBoundary?(bytes: number): Promise<{ freedBytes: number; free: Promise<void> }>;
   /** Training holds nothing a require could take (micro-batch at its minimum, or no training). */
   atMinimum(): boolean;
 }
@@ -115,8 +116,10 @@ export class ColocationCore {
   private timer: ReturnType<typeof setInterval> | null = null;
   private unpinWaiters: (() => void)[] = [];
   private readonly trimAbove: number;
-  /** Bytes asked of training at its next micro-batch boundary and not yet given. */
-  private deferred = 0;
+  /** Bytes asked of training at its next micro-batch boundary whose limit has not dropped yet. */
+  private asking = 0;
+  /** Bytes that left training's limit at a micro-batch boundary and are not free yet (part of the ledger, not usable). */
+  private pending = 0;
 
   constructor(
     readonly memory: MemorySide,
@@ -152,6 +155,11 @@ export class ColocationCore {
     let r = this.free;
     for (const m of this.models.values()) if (m.state === 'reserved') r += m.bytes;
     return r;
+  }
+
+  /** Bytes training gave at its next micro-batch boundary that are not free yet: inferenceBytes + pendingBytes is what training's limit leaves. */
+  get pendingBytes(): number {
+    return this.pending;
   }
 
   get inferenceBytes(): number {
@@ -300,19 +308,22 @@ export class ColocationCore {
   private refillWatermark(forModel: string): void {
     const yieldAt = this.memory.yieldAtBoundary?.bind(this.memory);
     if (!yieldAt || this.config.requireAll || this.config.requireFromTraining === false || this.memory.atMinimum()) return;
-    const ask = this.config.watermarkBytes - this.reserveBytes - this.deferred;
+    const ask = this.config.watermarkBytes - this.reserveBytes - this.pending - this.asking;
     if (ask <= 0) return;
-    this.deferred += ask;
+    this.asking += ask;
     const t0 = this.now();
     void yieldAt(ask)
-      .then(({ freedBytes }) => {
+      .then(async ({ freedBytes, free }) => {
+        this.asking -= ask;
+        this.pending += freedBytes;
+        await free;
+        this.pending -= freedBytes;
         this.free += freedBytes;
         this.stats.deferredRequires++;
         this.stats.deferredBytes += freedBytes;
         this.emit({ kind: 'require', model: forModel, bytes: ask, freedBytes, ms: this.now() - t0, reason: `reserve below W after '${forModel}': training sized its next micro-batch without it (nothing discarded)` });
       })
-      .catch(() => undefined)
-      .finally(() => (this.deferred -= ask));
+      .catch(() => (this.asking = Math.max(0, this.asking - ask)));
   }
 
   private async load(m: Model, pipelined: boolean): Promise<void> {

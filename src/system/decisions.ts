@@ -36,7 +36,7 @@ export class DecisionLog {
 /** Training's side with every require (and discard) and release logged, and requires run with inference's holds lifted. */
 export class LoggedMemory implements MemorySide {
   /** Present when the inner side can defer: the watermark refill at the next micro-batch, logged as a require. */
-  readonly yieldAtBoundary?: (bytes: number) => Promise<{ freedBytes: number }>;
+  readonly yieldAtBoundary?: (bytes: number) => Promise<{ freedBytes: number; free: Promise<void> }>;
 
   constructor(readonly inner: MemorySide, readonly log: DecisionLog, readonly window: PriorityWindow) {
     const yieldAt = inner.yieldAtBoundary?.bind(inner);

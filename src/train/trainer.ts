@@ -151,6 +151,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       part++;
       this.stats.samples += take;
       this.onCommit?.(batch);
+      if (!this.withinLimit()) await this.returnActivations(); // a deferred require: the boundary is here
     }
     const reduce = this.gradientReduce;
     await reduce?.agree();
@@ -211,24 +212,30 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
    * Inference will want `bytes` more soon, not now (its reserve covers the
    * need at hand): the limit drops at once, but nothing is discarded; the
    * running micro-batch commits and the next one is sized to the new limit.
-   * Resolves (givenPages: what left the limit) once training holds no more
-   * than its limit, i.e. the pages are free in the arena.
+   * Resolves once the limit is set (givenPages: what left it), with `free`:
+   * resolves once training holds no more than its limit (the pages are free).
    */
-  async yieldAtBoundary(bytes: number): Promise<{ givenPages: number; ms: number }> {
-    const t0 = performance.now();
+  async yieldAtBoundary(bytes: number): Promise<{ givenPages: number; free: Promise<void> }> {
     await this.adjustChain;
     const arena = this.arena;
     const quota = Math.min(arena.trainLimit, this.staticPages + this.activationPagesHeld() + arena.stats().free);
     const limit = Math.max(this.staticPages, quota - arena.pagesFor(bytes));
     const givenPages = Math.max(0, arena.trainLimit - limit);
     arena.limitTraining(limit);
-    if (!this.withinLimit()) await new Promise<void>((res) => this.boundaryWaiters.push(res));
-    return { givenPages, ms: performance.now() - t0 };
+    const free = this.withinLimit() ? Promise.resolve() : new Promise<void>((res) => this.boundaryWaiters.push(res));
+    return { givenPages, free };
   }
 
   /** Training holds no more pages than its limit. */
   private withinLimit(): boolean {
     return this.staticPages + this.activationPagesHeld() <= this.arena.trainLimit;
+  }
+
+  /** The activations go back once the GPU is done with them; deferred requires waiting on them wake. */
+  private async returnActivations(): Promise<void> {
+    this.freeActivations();
+    this.arena.reclaim(await this.gate.drain());
+    this.settleBoundary();
   }
 
   /** Wakes deferred requires once training is within its limit. */
@@ -336,11 +343,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       }
       if (this.acts && this.act!.b === b && this.withinLimit()) return b;
       if (this.acts) {
-        // A smaller micro-batch fits now (or none: a deferred require took the pages): the
-        // activations go back once the GPU is done with them.
-        this.freeActivations();
-        this.arena.reclaim(await this.gate.drain());
-        this.settleBoundary();
+        await this.returnActivations(); // a smaller micro-batch fits now (or none)
         continue;
       }
       const bytes = this.model.activationBytes(b);

@@ -121,7 +121,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     arena = new Arena(device, { bytes: arenaBytes(device, flags['arena-mb'] as number | undefined), isolateModels: flags['isolate-models'] as boolean });
     log(`arena: ${arena.pageCount} pages of ${arena.pageBytes >> 10} KiB (${(arena.bytes / (1 << 20)).toFixed(0)} MiB) on ${device.info.name}`);
     // One bad model is reported and left out; the others are served (registering parses and checks, no GPU work).
-    const probe = new ModelStore(arena);
+    const probe = new ModelStore(arena, { concurrentRuns: maxRuns }); // --max-runs: several models' runs in flight
     const served: ModelArg[] = [];
     for (const m of parsed) {
       try {

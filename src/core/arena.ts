@@ -276,6 +276,17 @@ export class Arena {
     return Drained.issue('infer', start);
   }
 
+  /**
+   * A proof for inference from its own lane: inference pages are touched only
+   * by the 'infer' lane and by zero-fills and copies, which that lane waits
+   * for, so training's kernels in flight need not finish first.
+   */
+  async fenceInference(): Promise<Drained> {
+    const start = nextSeq();
+    await this.device.fenceLane('infer');
+    return Drained.issue('infer', start);
+  }
+
   /** Inference needs `bytes` more: training may hold that much less from now on. */
   require(bytes: number): number {
     this.limit = Math.max(0, Math.min(this.limit, this.pageCount) - this.pagesFor(bytes));

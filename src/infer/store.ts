@@ -45,6 +45,8 @@ interface Instance {
   executors: Map<string, Executor>;
   loading: Promise<void> | null;
   compiling: Promise<void> | null;
+  /** This model's runs and unloads, one at a time (its executors hold one workspace each). */
+  chain: Promise<unknown>;
 }
 
 /** Plans kept per instance (one per distinct input shape). */
@@ -52,7 +54,9 @@ const MAX_PLANS = 8;
 
 export class ModelStore {
   private readonly models = new Map<string, Instance>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Runs of different models in flight at once, and those waiting for a turn. */
+  private active = 0;
+  private readonly turns: (() => void)[] = [];
 
   constructor(
     readonly arena: Arena,
@@ -62,8 +66,11 @@ export class ModelStore {
      * `coldRun`: what run() does with a cold model: 'load' it (pipelined with the run; the
      * default, for a store used alone), or throw ColdModelError ('error': the colocation
      * system, where loading is the scheduler's decision).
+     * `concurrentRuns`: runs of different models in flight at once (default 1: one at a
+     * time); each takes its own workspace, and one model's runs stay in order. More keeps
+     * the GPU busy while a run's inputs go up and its outputs come back.
      */
-    private readonly opts: { poison?: boolean; graphs?: boolean; coldRun?: 'load' | 'error' } = {},
+    private readonly opts: { poison?: boolean; graphs?: boolean; coldRun?: 'load' | 'error'; concurrentRuns?: number } = {},
   ) {}
 
   /** Parses and validates the file (every node planned at batch 1); no GPU memory is taken. */
@@ -87,7 +94,7 @@ export class ModelStore {
       name, file, bytes: pool.bytes, state: 'cold', lastUsed: 0, loadMs: 0,
       inputs: graph.inputs.map(spec), outputs: graph.outputs.map(spec),
     };
-    this.models.set(name, { info, graph, probe, pool, executors: new Map(), loading: null, compiling: null });
+    this.models.set(name, { info, graph, probe, pool, executors: new Map(), loading: null, compiling: null, chain: Promise.resolve() });
     return { ...info };
   }
 
@@ -117,7 +124,7 @@ export class ModelStore {
         m.pool.uploadGroup(upload, k);
         if (pipelined && m.pool.groups[k]!.length > 0) await new Promise<void>((r) => setTimeout(r, 0)); // yield: a run may start layer k
       }
-      await dev.fence();
+      await dev.fenceLane('infer'); // the weights went up on the infer lane: training's kernels in flight are not waited for
     } catch (e) {
       m.pool.fail(e);
       m.pool.release(this.arena);
@@ -132,7 +139,7 @@ export class ModelStore {
   async unload(name: string): Promise<void> {
     const m = this.instance(name);
     if (m.loading) await m.loading.catch(() => undefined);
-    await this.serial(async () => {
+    await this.serial(m, async () => {
       if (m.info.state === 'cold') return;
       m.pool.release(this.arena);
       m.info.state = 'cold';
@@ -148,7 +155,7 @@ export class ModelStore {
     const dims = checkInputs(m.graph.inputs, inputs);
     const exec = this.executor(m, dims);
     checkIndices(exec.plan, inputs);
-    return this.serial(async () => {
+    return this.serial(m, async () => {
       if (m.info.state === 'cold' && !m.loading) {
         if (this.opts.coldRun === 'error') throw new ColdModelError(name);
         void this.load(name, { pipelined: true }).catch(() => undefined);
@@ -207,10 +214,20 @@ export class ModelStore {
     return e;
   }
 
-  /** Runs and unloads one at a time: the GPU is one queue, and this bounds workspace memory. */
-  private serial<T>(job: () => Promise<T>): Promise<T> {
-    const p = this.queue.then(job);
-    this.queue = p.catch(() => undefined);
+  /** One model's runs and unloads in order; at most `concurrentRuns` models' at once (this bounds workspace memory). */
+  private serial<T>(m: Instance, job: () => Promise<T>): Promise<T> {
+    const p = m.chain.then(async () => {
+      if (this.active >= (this.opts.concurrentRuns ?? 1)) await new Promise<void>((res) => this.turns.push(res));
+      else this.active++;
+      try {
+        return await job();
+      } finally {
+        const next = this.turns.shift();
+        if (next) next();
+        else this.active--;
+      }
+    });
+    m.chain = p.catch(() => undefined);
     return p;
   }
 }

@@ -166,6 +166,8 @@ describe('the ledger on the real Trainer (Dawn; SwiftShader without a GPU)', () 
     await stepping;
     await trainer.step(data, idx); // the next step's micro-batches are sized to the new limit
     expect(trainer.stats.discards).toBe(0);
+    expect(trainer.stats.wastedMs).toBe(0); // nothing discarded: no training compute wasted
+    expect(trainer.stats.microBatchMs).toBeGreaterThan(0);
     expect(trainer.stats.microBatch).toBeLessThan(before);
     expect(arena.stats().train).toBeLessThanOrEqual(arena.trainLimit);
     arena.destroy();

@@ -60,7 +60,10 @@ export interface TrainerStats {
   samples: number;
   steps: number;
   discards: number;
+  /** Milliseconds in discarded micro-batches, from their start to the discard. */
   wastedMs: number;
+  /** Milliseconds in every micro-batch, committed or discarded: wastedMs / microBatchMs is the wasted share of training compute. */
+  microBatchMs: number;
   microBatchMin: number;
   microBatchMax: number;
   microBatch: number;

@@ -46,7 +46,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     if (rows !== null && !(Number.isInteger(rows) && rows >= 1)) throw new UsageError(`compute share must be a positive number of rows, got ${rows}`);
     this.rowCap = rows;
   }
-  readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
+  readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
   /** Called with each micro-batch's sample indices once committed (tests, progress). */
   onCommit: ((indices: Uint32Array) => void) | null = null;
   /** Set for data-parallel training: the all-reduce between the last micro-batch and the update. */
@@ -145,11 +145,13 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
         if (!(e instanceof GateClosedError)) throw e;
         this.stats.discards++;
         this.stats.wastedMs += performance.now() - t0;
+        this.stats.microBatchMs += performance.now() - t0;
         continue; // the same samples again, with whatever micro-batch now fits
       }
       done += take;
       part++;
       this.stats.samples += take;
+      this.stats.microBatchMs += performance.now() - t0;
       this.onCommit?.(batch);
       if (!this.withinLimit()) await this.returnActivations(); // a deferred require: the boundary is here
     }

@@ -13,15 +13,11 @@
 //     [--standalone 30] [--arena-mb 2048] [--out FILE.json]
 // --models N registers the file under N names and spreads requests over them round-robin.
 // Prints one markdown table; --out writes the numbers as JSON.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { binaryRequest, startServe } from './serve-spawn.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: o } = parseArgs({
   options: {
     model: { type: 'string' }, backend: { type: 'string', default: 'webgpu' }, rates: { type: 'string', default: '5' },
@@ -35,29 +31,11 @@ if (!['poisson', 'burst'].includes(o.arrivals)) throw new Error(`--arrivals is p
 const names = Array.from({ length: Number(o.models) }, (_, i) => `m${i}`);
 const duration = Number(o.duration);
 
-function cli() {
-  if (existsSync(join(root, 'dist/src/cli/main.js'))) return [join(root, 'bin/handover.js')];
-  const dir = mkdtempSync(join(tmpdir(), 'serve-tail-'));
-  writeFileSync(join(dir, 'cli.mts'), `import { run } from ${JSON.stringify(join(root, 'src/cli/main.ts'))};\nprocess.exitCode = await run(process.argv.slice(2));\n`);
-  return ['--import', 'tsx', join(dir, 'cli.mts')];
-}
-
-function startServer() {
+async function startServer() {
   const models = names.flatMap((n) => ['--model', `${n}=${o.model}`]);
   const extra = o.flags.split(' ').filter(Boolean);
-  const args = [...cli(), 'serve', '--backend', o.backend, '--port', '0', '--arena-mb', o['arena-mb'], ...models, ...(o.train ? ['--train', o.train] : []), ...extra];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (c) => (err += c));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: new URL(m[1]), err: () => err });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}:\n${err.slice(-2000)}`)));
-  });
+  const s = await startServe(['--backend', o.backend, '--port', '0', '--arena-mb', o['arena-mb'], ...models, ...(o.train ? ['--train', o.train] : []), ...extra]);
+  return { child: s.child, url: new URL(s.url) };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number(o.connections) });
@@ -76,15 +54,7 @@ function send(url, path, body, headers) {
 }
 
 async function requestFor(url) {
-  const meta = JSON.parse((await send(url, `/v2/models/${names[0]}`)).body.toString());
-  let s = 1;
-  const inputs = meta.inputs.map((t) => ({ ...t, shape: t.shape.map((d) => (d < 0 ? 1 : d)) }));
-  const raws = inputs.map((t) => {
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    return Buffer.from(Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1).buffer);
-  });
-  const header = Buffer.from(JSON.stringify({ inputs: inputs.map((t, i) => ({ ...t, parameters: { binary_data_size: raws[i].length } })), parameters: { binary_data_output: true } }));
-  return { body: Buffer.concat([header, ...raws]), headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) } };
+  return binaryRequest(JSON.parse((await send(url, `/v2/models/${names[0]}`)).body.toString()));
 }
 
 const q = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : NaN);

@@ -10,6 +10,7 @@ import { TrainerMemory } from '../src/sched/adapters.js';
 import type { Dataset } from '../src/train/data.js';
 import { Trainer } from '../src/train/trainer.js';
 import type { GpuDevice } from '../src/core/device.js';
+import { FakeTraining } from './helpers/fake-training.js';
 import { holdNextMicroBatch } from './helpers/hold-gate.js';
 import { randn, rng, testDevice } from './helpers/gpu.js';
 
@@ -17,29 +18,12 @@ const MB = 1 << 20;
 const PAGE = 64 << 10;
 
 /** Training that defers on request: the test decides when the next micro-batch boundary comes. */
-class DeferringTraining implements MemorySide {
-  requires: number[] = [];
+class DeferringTraining extends FakeTraining {
   yields: number[] = [];
   boundary: (() => void)[] = [];
-  constructor(public elastic: number) {}
-  async require(bytes: number) {
-    this.requires.push(bytes);
-    const freedBytes = Math.min(bytes, this.elastic);
-    this.elastic -= freedBytes;
-    return { freedBytes };
-  }
   async yieldAtBoundary(bytes: number) {
     this.yields.push(bytes);
-    const freedBytes = Math.min(bytes, this.elastic);
-    this.elastic -= freedBytes;
-    return { freedBytes, free: new Promise<void>((res) => this.boundary.push(res)) };
-  }
-  release(bytes: number) {
-    this.elastic += bytes;
-    return bytes;
-  }
-  atMinimum() {
-    return this.elastic <= 0;
+    return { freedBytes: this.take(bytes), free: new Promise<void>((res) => this.boundary.push(res)) };
   }
 }
 

@@ -2,6 +2,7 @@
 // fine), loaded into infer-owned arena pages on demand (the cold start,
 // timed), run with typed input checks, unloaded to hand the pages back.
 import type { Arena } from '../core/arena.js';
+import { Turns } from '../core/turns.js';
 import type { GpuDevice, Lane, Range } from '../core/device.js';
 import { ModelError } from '../onnx/errors.js';
 import type { OnnxGraph } from '../onnx/graph.js';
@@ -54,9 +55,8 @@ const MAX_PLANS = 8;
 
 export class ModelStore {
   private readonly models = new Map<string, Instance>();
-  /** Runs of different models in flight at once, and those waiting for a turn. */
-  private active = 0;
-  private readonly turns: (() => void)[] = [];
+  /** Runs of different models in flight at once (opts.concurrentRuns), the rest waiting their turn. */
+  private readonly turns: Turns;
 
   constructor(
     readonly arena: Arena,
@@ -71,7 +71,9 @@ export class ModelStore {
      * the GPU busy while a run's inputs go up and its outputs come back.
      */
     private readonly opts: { poison?: boolean; graphs?: boolean; coldRun?: 'load' | 'error'; concurrentRuns?: number } = {},
-  ) {}
+  ) {
+    this.turns = new Turns(opts.concurrentRuns ?? 1);
+  }
 
   /** Parses and validates the file (every node planned at batch 1); no GPU memory is taken. */
   register(name: string, file: string): ModelInfo {
@@ -216,17 +218,7 @@ export class ModelStore {
 
   /** One model's runs and unloads in order; at most `concurrentRuns` models' at once (this bounds workspace memory). */
   private serial<T>(m: Instance, job: () => Promise<T>): Promise<T> {
-    const p = m.chain.then(async () => {
-      if (this.active >= (this.opts.concurrentRuns ?? 1)) await new Promise<void>((res) => this.turns.push(res));
-      else this.active++;
-      try {
-        return await job();
-      } finally {
-        const next = this.turns.shift();
-        if (next) next();
-        else this.active--;
-      }
-    });
+    const p = m.chain.then(() => this.turns.run(job));
     m.chain = p.catch(() => undefined);
     return p;
   }

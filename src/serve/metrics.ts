@@ -34,27 +34,10 @@ export class ServerMetrics {
       labelNames: ['route', 'model', 'status'],
       registers,
     });
-    this.requestSeconds = new Histogram({
-      name: 'handover_request_duration_seconds',
-      help: 'HTTP request latency, receipt to response',
-      labelNames: ['route', 'model'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.inferSeconds = new Histogram({
-      name: 'handover_infer_duration_seconds',
-      help: 'Engine time of one inference (ModelStore.run), excluding queueing and JSON',
-      labelNames: ['model'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.stageSeconds = new Histogram({
-      name: 'handover_infer_stage_seconds',
-      help: 'Time one inference spent in each stage: queue, slot, engine (and with --train: admit, window, run)',
-      labelNames: ['model', 'stage'],
-      buckets: STAGE_BUCKETS,
-      registers,
-    });
+    const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) => new Histogram<L>({ name, help, labelNames, buckets, registers });
+    this.requestSeconds = histogram('handover_request_duration_seconds', 'HTTP request latency, receipt to response', ['route', 'model'], LATENCY_BUCKETS);
+    this.inferSeconds = histogram('handover_infer_duration_seconds', 'Engine time of one inference (ModelStore.run), excluding queueing and JSON', ['model'], LATENCY_BUCKETS);
+    this.stageSeconds = histogram('handover_infer_stage_seconds', 'Time one inference spent in each stage: queue, slot, engine (and with --train: admit, window, run)', ['model', 'stage'], STAGE_BUCKETS);
     new Gauge({
       name: 'handover_infer_queued',
       help: 'Inference requests waiting for an engine slot',

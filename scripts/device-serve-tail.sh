@@ -29,7 +29,7 @@ tail_run() { # name, time limit, serve-tail flags...
 
 tail_run serve 25 --rates 200,800,1600
 tail_run burst 15 --rates 200 --arrivals burst
-tail_run two-models 20 --rates 800,1600 --models 2 --flags "--max-runs 2"
+tail_run two-models 20 --rates 800,1600 --models 2 --flags="--max-runs 2"
 tail_run train 25 --rates 200,800 --train digits
 
 step "REQUIRE-to-usable, MLP 1024-8192-8192-10 at micro-batch 16384, whole vs sliced"

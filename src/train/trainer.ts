@@ -9,6 +9,7 @@ import { GateClosedError, OutOfMemoryError, UsageError } from '../core/errors.js
 import type { Gate } from '../core/gate.js';
 import { axpy, fill } from '../kernels/elementwise.js';
 import { ChunkedActivations, chunkPlan, planPages } from './activation-memory.js';
+import { BoundaryWaiters, lowerLimit } from './boundary.js';
 import type { Dataset } from './data.js';
 import type { MlpLayout } from './mlp.js';
 import { MlpModel } from './mlp-model.js';
@@ -31,8 +32,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private staticPages = 0;
   private adjustChain: Promise<void> = Promise.resolve();
   private resumeWaiters: (() => void)[] = [];
-  /** Deferred requires (yieldAtBoundary) waiting for training to hold no more than its limit. */
-  private boundaryWaiters: (() => void)[] = [];
+  private readonly boundary = new BoundaryWaiters();
   readonly handovers: HandoverReport[] = [];
   /**
    * Compute sharing on a device with one queue and no preemption: while set,
@@ -211,41 +211,23 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   }
 
   /**
-   * Inference will want `bytes` more soon, not now (its reserve covers the
-   * need at hand): the limit drops at once, but nothing is discarded; the
-   * running micro-batch commits and the next one is sized to the new limit.
-   * Resolves once the limit is set (givenPages: what left it), with `free`:
-   * resolves once training holds no more than its limit (the pages are free).
+   * A deferred require: the limit drops now (givenPages), nothing is discarded; the running micro-batch
+   * commits, the next is sized to the limit. `free` resolves once training is within it (the pages are free).
    */
   async yieldAtBoundary(bytes: number): Promise<{ givenPages: number; free: Promise<void> }> {
     await this.adjustChain;
-    const arena = this.arena;
-    const quota = Math.min(arena.trainLimit, this.staticPages + this.activationPagesHeld() + arena.stats().free);
-    const limit = Math.max(this.staticPages, quota - arena.pagesFor(bytes));
-    const givenPages = Math.max(0, arena.trainLimit - limit);
-    arena.limitTraining(limit);
-    const free = this.withinLimit() ? Promise.resolve() : new Promise<void>((res) => this.boundaryWaiters.push(res));
-    return { givenPages, free };
+    const { limit, givenPages } = lowerLimit(this.arena, this.staticPages, this.staticPages + this.activationPagesHeld(), bytes);
+    this.arena.limitTraining(limit);
+    return { givenPages, free: this.boundary.wait(this.withinLimit()) };
   }
 
-  /** Training holds no more pages than its limit. */
-  private withinLimit(): boolean {
-    return this.staticPages + this.activationPagesHeld() <= this.arena.trainLimit;
-  }
+  private readonly withinLimit = (): boolean => this.staticPages + this.activationPagesHeld() <= this.arena.trainLimit;
 
   /** The activations go back once the GPU is done with them; deferred requires waiting on them wake. */
   private async returnActivations(): Promise<void> {
     this.freeActivations();
     this.arena.reclaim(await this.gate.drain());
-    this.settleBoundary();
-  }
-
-  /** Wakes deferred requires once training is within its limit. */
-  private settleBoundary(): void {
-    if (this.boundaryWaiters.length === 0 || !this.withinLimit()) return;
-    const w = this.boundaryWaiters;
-    this.boundaryWaiters = [];
-    w.forEach((f) => f());
+    this.boundary.settle(this.withinLimit());
   }
 
   /** Inference gives `bytes` back; the micro-batch may grow at the next micro-batch. */
@@ -339,7 +321,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       const b = this.fit();
       this.stats.paused = b === 0;
       if (b === 0 && !this.acts) {
-        this.settleBoundary();
+        this.boundary.settle(this.withinLimit());
         await new Promise<void>((res) => this.resumeWaiters.push(res));
         continue;
       }
@@ -397,12 +379,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     const t0 = performance.now();
     const arena = this.arena;
     const held = this.staticPages + this.activationPagesHeld();
-    // What training could hold now: its limit, capped by the pages it holds
-    // plus the free ones it may grow into. The require comes out of that,
-    // from free pages first, then from the activations.
-    const quota = Math.min(arena.trainLimit, held + arena.stats().free);
-    const limit = Math.max(this.staticPages, quota - arena.pagesFor(bytes));
-    const givenPages = Math.max(0, arena.trainLimit - limit);
+    const { quota, limit, givenPages } = lowerLimit(arena, this.staticPages, held, bytes);
     arena.limitTraining(limit);
     const report: HandoverReport = {
       requestedBytes: bytes, freedBytes: 0, givenPages, discarded: false, waitedForUpdate: false,
@@ -421,7 +398,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       this.gate.open();
       Object.assign(report, { closeMs: t1 - t0, discardMs: t2 - t1, reclaimMs: t3 - t2 });
     }
-    this.settleBoundary();
+    this.boundary.settle(this.withinLimit());
     report.totalMs = performance.now() - t0;
     report.microBatch = this.fit();
     report.shortBytes = Math.max(0, bytes - (quota - limit) * arena.pageBytes);

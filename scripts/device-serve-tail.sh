@@ -4,7 +4,7 @@
 # load (scripts/serve-tail.mjs: latency from the planned arrival, and the
 # server's per-stage histograms), the same rate as per-second bursts (what
 # autocannon's rate limiting sends), two models with --max-runs 2, and
-# `serve --train digits`; then REQUIRE-to-usable against an MLP with big
+# `serve --train digits` (whole and time-sliced training); then REQUIRE-to-usable against an MLP with big
 # kernels, whole and time-sliced (scripts/require-usable.mjs).
 #
 # Here, once per change (needs `cp -r /work/main/.device .`):
@@ -31,11 +31,12 @@ tail_run serve 25 --rates 200,800,1600
 tail_run burst 15 --rates 200 --arrivals burst
 tail_run two-models 20 --rates 800,1600 --models 2 --flags="--max-runs 2"
 tail_run train 25 --rates 200,800 --train digits
+tail_run train-sliced 25 --rates 200,800 --train digits --flags="--slice on"
 
 step "REQUIRE-to-usable, MLP 1024-8192-8192-10 at micro-batch 16384, whole vs sliced"
 timeout "${T_REQUIRE:-45}" node scripts/require-usable.mjs --backend cuda --layers 8192-8192 --features 1024 --micro 16384 \
   --arena-gb 8 --sizes-mb 64,2048 --reps "${REPS:-5}" --out "$OUT/require.json" > "$OUT/require.md" 2> "$OUT/require.log" || { status=1; tail -5 "$OUT/require.log"; }
 cat "$OUT/require.md" | tee -a "$results"
 
-(cd "$OUT" && tar cJf serve-tail.tar.xz *.json *.log 2>/dev/null && rm -f serve*.json burst*.json two-models*.json train*.json require.json serve.log burst.log two-models.log train.log require.log serve.md burst.md two-models.md train.md require.md)
+(cd "$OUT" && tar cJf serve-tail.tar.xz *.json *.log 2>/dev/null && rm -f serve*.json burst*.json two-models*.json train*.json require.json serve.log burst.log two-models.log train.log train-sliced.log require.log serve.md burst.md two-models.md train.md train-sliced.md require.md)
 exit $status

@@ -118,7 +118,8 @@ describe('the ledger on the real Trainer (Dawn; SwiftShader without a GPU)', () 
     arena.destroy();
   });
 
-  it('a deferred require lets the running micro-batch commit and sizes the next one smaller (no discard)', async () => {
+  /** A trainer that took one step (its micro-batch sized to what fits), and its data. */
+  async function stepped() {
     const arena = new Arena(dev, { bytes: 48 * PAGE, pageBytes: PAGE });
     const gate = new Gate(dev, { maxInFlight: 3 });
     const trainer = new Trainer(arena, gate, config);
@@ -127,7 +128,31 @@ describe('the ledger on the real Trainer (Dawn; SwiftShader without a GPU)', () 
     const n = 256;
     const data: Dataset = { name: 'random', x: randn(n * 32, r), labels: Uint32Array.from({ length: n }, (_, i) => i % 10), n, features: 32, classes: 10 };
     const idx = Uint32Array.from({ length: n }, (_, i) => i);
-    await trainer.step(data, idx); // sizes the micro-batch to what fits
+    await trainer.step(data, idx);
+    return { arena, gate, trainer, data, idx };
+  }
+
+  it('a release that covers a deferred require wakes it without waiting for the boundary', async () => {
+    const { arena, gate, trainer, data, idx } = await stepped();
+    const inGradients = holdNextMicroBatch(gate);
+    const stepping = trainer.step(data, idx);
+    await inGradients();
+    const y = await trainer.yieldAtBoundary(arena.bytesOf(arena.stats().free + 2));
+    let freed = false;
+    void y.free.then(() => (freed = true));
+    await settle();
+    expect(freed).toBe(false);
+    trainer.release(arena.bytesOf(y.givenPages)); // inference gave it all back before the micro-batch ended
+    await settle();
+    expect(freed).toBe(true);
+    gate.resume();
+    await stepping;
+    expect(trainer.stats.discards).toBe(0);
+    arena.destroy();
+  });
+
+  it('a deferred require lets the running micro-batch commit and sizes the next one smaller (no discard)', async () => {
+    const { arena, gate, trainer, data, idx } = await stepped();
     const before = trainer.stats.microBatch;
     const actPages = trainer.elasticBytes / PAGE;
     const free0 = arena.stats().free;

@@ -233,6 +233,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   /** Inference gives `bytes` back; the micro-batch may grow at the next micro-batch. */
   release(bytes: number): void {
     this.arena.limitTraining(Math.min(this.arena.pageCount, this.arena.trainLimit + this.arena.pagesFor(bytes)));
+    this.boundary.settle(this.withinLimit()); // a deferred require that this release covers: inference's pages are not training's
     const w = this.resumeWaiters;
     this.resumeWaiters = [];
     w.forEach((f) => f());
@@ -318,10 +319,10 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private async ready(): Promise<number> {
     for (;;) {
       await this.adjustChain;
+      this.boundary.settle(this.withinLimit());
       const b = this.fit();
       this.stats.paused = b === 0;
       if (b === 0 && !this.acts) {
-        this.boundary.settle(this.withinLimit());
         await new Promise<void>((res) => this.resumeWaiters.push(res));
         continue;
       }

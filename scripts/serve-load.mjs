@@ -13,15 +13,11 @@
 //     [--closed 1,4]   closed loop at these connection counts instead of offered rates
 //                      (autocannon's rates start at 1/s: for a device slower than that)
 // Prints a markdown table; --out also writes the numbers as JSON.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { binaryRequest, startServe } from './serve-spawn.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: o } = parseArgs({
   options: {
     model: { type: 'string' }, backend: { type: 'string', default: 'webgpu' }, rates: { type: 'string', default: '5,10,20,40' },
@@ -36,42 +32,12 @@ const levels = o.closed ? o.closed.split(',').map((c) => ({ connections: Number(
   : o.rates.split(',').map((r) => ({ connections: Number(o.connections), rate: Number(r), label: r }));
 const duration = Number(o.duration);
 
-/** `handover serve` from dist/ when built, else from the sources through tsx. */
-function cli() {
-  if (existsSync(join(root, 'dist/src/cli/main.js'))) return [join(root, 'bin/handover.js')];
-  const dir = mkdtempSync(join(tmpdir(), 'serve-load-'));
-  writeFileSync(join(dir, 'cli.mts'), `import { run } from ${JSON.stringify(join(root, 'src/cli/main.ts'))};\nprocess.exitCode = await run(process.argv.slice(2));\n`);
-  return ['--import', 'tsx', join(dir, 'cli.mts')];
-}
-
 function startServer(flags) {
-  const args = [...cli(), 'serve', '--backend', o.backend, '--port', '0', '--arena-mb', o['arena-mb'], '--model', `m=${o.model}`, ...flags];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (c) => (err += c));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}:\n${err.slice(-2000)}`)));
-  });
+  return startServe(['--backend', o.backend, '--port', '0', '--arena-mb', o['arena-mb'], '--model', `m=${o.model}`, ...flags]);
 }
 
-/** One batch-1 request as the binary tensor extension: JSON header, then the raw FP32 input. */
 async function requestFor(url) {
-  const meta = await (await fetch(`${url}/v2/models/m`)).json();
-  const inputs = meta.inputs.map((t) => ({ ...t, shape: t.shape.map((d) => (d < 0 ? 1 : d)) }));
-  const raws = inputs.map((t) => {
-    if (t.datatype !== 'FP32') throw new Error(`serve-load sends FP32 inputs only; '${t.name}' is ${t.datatype}`);
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    let s = 1;
-    return Buffer.from(Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1).buffer);
-  });
-  const header = Buffer.from(JSON.stringify({ inputs: inputs.map((t, i) => ({ ...t, parameters: { binary_data_size: raws[i].length } })), parameters: { binary_data_output: true } }));
-  return { body: Buffer.concat([header, ...raws]), headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) } };
+  return binaryRequest(await (await fetch(`${url}/v2/models/m`)).json());
 }
 
 async function standaloneMs(url, req, n) {

@@ -39,11 +39,12 @@ class ArenaTraining implements MemorySide {
     this.arena.reclaim(await this.gate.drain());
     return { freedBytes: n * PAGE };
   }
-  release(bytes: number): void {
+  release(bytes: number): number {
     this.releases.push(bytes);
     this.arena.release(bytes);
     const n = Math.floor(bytes / PAGE); // training grows back at its next micro-batch (here: at once)
     for (let i = 0; i < n && this.arena.freeBytes > 0; i++) this.pages.push(this.arena.allocate('train', PAGE, 'train-page'));
+    return bytes;
   }
   atMinimum(): boolean {
     return this.pages.length <= this.minPages;

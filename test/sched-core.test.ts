@@ -1,27 +1,9 @@
 // Algorithm 1 (SLO-aware reallocation) on scripted event sequences, with a
 // fake clock, a fake training memory side and a fake model side.
 import { describe, expect, it } from 'vitest';
-import { ColocationCore, type CoreConfig, type MemorySide, type ModelSide } from '../src/sched/core.js';
+import { ColocationCore, type CoreConfig, type ModelSide } from '../src/sched/core.js';
 import { InferenceMemoryError, UnknownSchedModelError } from '../src/sched/errors.js';
-
-class FakeTraining implements MemorySide {
-  requires: number[] = [];
-  releases: number[] = [];
-  constructor(public elasticBytes: number) {}
-  async require(bytes: number) {
-    this.requires.push(bytes);
-    const freedBytes = Math.min(bytes, this.elasticBytes);
-    this.elasticBytes -= freedBytes;
-    return { freedBytes };
-  }
-  release(bytes: number) {
-    this.releases.push(bytes);
-    this.elasticBytes += bytes;
-  }
-  atMinimum() {
-    return this.elasticBytes <= 0;
-  }
-}
+import { FakeTraining } from './helpers/fake-training.js';
 
 class FakeModels implements ModelSide {
   loads: { model: string; pipelined: boolean }[] = [];

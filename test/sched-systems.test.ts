@@ -8,28 +8,11 @@ import { serveRequest } from '../src/sched/request.js';
 import { SchedParameterError } from '../src/sched/errors.js';
 import { buildCore, NoTraining, parseSystems, SYSTEM_NAMES, systemPolicy } from '../src/sched/systems.js';
 import { generateTrace } from '../src/sched/traces.js';
+import { FakeTraining } from './helpers/fake-training.js';
 
 const MB = 1 << 20;
 const ARENA = 1000 * MB;
 
-class FakeTraining implements MemorySide {
-  requires: number[] = [];
-  releases: number[] = [];
-  constructor(public elastic: number) {}
-  async require(bytes: number) {
-    this.requires.push(bytes);
-    const freedBytes = Math.min(bytes, this.elastic);
-    this.elastic -= freedBytes;
-    return { freedBytes };
-  }
-  release(bytes: number) {
-    this.releases.push(bytes);
-    this.elastic += bytes;
-  }
-  atMinimum() {
-    return this.elastic <= 0;
-  }
-}
 
 class FakeModels implements ModelSide {
   loads = 0;

@@ -171,7 +171,10 @@ describe('one system behind handover run and handover serve --train', () => {
       expect(system.store.get('wide')!.state).toBe('cold');
       expect(system.decisions.entries).toEqual([]);
       await system.infer('wide', x); // through the request path: the scheduler loads it
-      expect(system.decisions.entries.map((d) => d.kind)).toEqual(['require', 'load']);
+      // A require for the model's pages, then the load (the watermark's refill, a second require, may land before it).
+      const seen = system.decisions.entries.map((d) => d.kind);
+      expect(seen[0]).toBe('require');
+      expect(seen.filter((k) => k !== 'require')).toEqual(['load']);
       return [];
     });
   }, 120_000);

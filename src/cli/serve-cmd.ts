@@ -1,6 +1,7 @@
 // `handover serve --model NAME=FILE ...`: loads the models into inference
 // pages of one arena and serves them over the KServe v2 HTTP protocol until
 // SIGINT or SIGTERM.
+import type { SliceMode } from '../core/slicing.js';
 import { Arena } from '../core/arena.js';
 import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
@@ -44,6 +45,7 @@ export const serveSpec: FlagSpec = {
   train: { type: 'string', help: 'train an MLP on this data set (digits or fashion-mnist) beside the models, handing memory over', choices: ['digits', 'fashion-mnist'] },
   'micro-batch': { type: 'number', default: 256, help: 'with --train: the largest micro-batch', int: true, min: 1, max: 65_536 },
   't-idle-ms': { type: 'number', default: 5000, help: 'with --train: a model idle this long goes to the reserve', min: 0, max: 86_400_000 },
+  slice: { type: 'string', default: 'auto', help: "with --train: time-sliced training while requests run or are expected: auto (one-queue devices: WebGPU), on (CUDA too: bounds what a REQUIRE waits for), off", choices: ['auto', 'on', 'off'] },
   ...guardFlags,
   help: { type: 'boolean', default: false, help: 'show this help' },
 };
@@ -121,7 +123,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     arena = new Arena(device, { bytes: arenaBytes(device, flags['arena-mb'] as number | undefined), isolateModels: flags['isolate-models'] as boolean });
     log(`arena: ${arena.pageCount} pages of ${arena.pageBytes >> 10} KiB (${(arena.bytes / (1 << 20)).toFixed(0)} MiB) on ${device.info.name}`);
     // One bad model is reported and left out; the others are served (registering parses and checks, no GPU work).
-    const probe = new ModelStore(arena);
+    const probe = new ModelStore(arena, { concurrentRuns: maxRuns }); // --max-runs: several models' runs in flight
     const served: ModelArg[] = [];
     for (const m of parsed) {
       try {
@@ -134,7 +136,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     if (served.length === 0) throw new UsageError('no model could be loaded (see the lines above)');
     const training = flags.train
       ? await startServeTraining(arena, served.map((m) => ({ name: m.name, file: m.file })), {
-          dataset: String(flags.train), microBatch: flags['micro-batch'] as number, tIdleMs: flags['t-idle-ms'] as number,
+          dataset: String(flags.train), microBatch: flags['micro-batch'] as number, tIdleMs: flags['t-idle-ms'] as number, slice: flags.slice as SliceMode,
         })
       : null;
     const store = training ? training.system.store : probe;

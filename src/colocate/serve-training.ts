@@ -2,6 +2,7 @@
 // server's arena, with an MLP training on a data set and the handover policy;
 // the server answers through the system's request path (SystemStore).
 import type { Arena } from '../core/arena.js';
+import type { SliceMode } from '../core/slicing.js';
 import type { ServableStore } from '../serve/engine.js';
 import { buildSystem, mlpTraining, sgdConfig, SystemStore, type ColocationSystem, type ModelSpec, type SystemSpec } from '../system/index.js';
 import type { Dataset } from '../train/data.js';
@@ -13,6 +14,8 @@ export interface ServeTrainingOptions {
   tIdleMs: number;
   /** The watermark W (default: the largest model). */
   watermarkBytes?: number;
+  /** Time-sliced training (default auto: one-queue devices only; 'on' slices on CUDA too, bounding what a REQUIRE waits for). */
+  slice?: SliceMode;
   /** Milliseconds between the core's idle checks (null: the caller ticks; tests). */
   tickMs?: number | null;
   now?: () => number;
@@ -34,7 +37,7 @@ export function serveTrainingSpec(arena: Arena, models: ModelSpec[], o: ServeTra
     maxInFlight: 2,
     training: mlpTraining(sgdConfig([data.features, ...hidden, data.classes], { microBatch: o.microBatch, effectiveBatch: o.microBatch }), data),
     models,
-    policy: { system: 'handover', tuned: { tIdleMs: o.tIdleMs, watermarkBytes: o.watermarkBytes } },
+    policy: { system: 'handover', tuned: { tIdleMs: o.tIdleMs, watermarkBytes: o.watermarkBytes }, slice: o.slice },
     now: o.now,
   };
 }

@@ -128,8 +128,19 @@ export class Arena {
     return this.table.counts;
   }
 
+  /** Whole pages covering `bytes` (what asking for `bytes` takes: rounds up). */
   pagesFor(bytes: number): number {
     return Math.ceil(bytes / this.pageBytes);
+  }
+
+  /** Whole pages within `bytes` (what giving `bytes` back hands over: rounds down, the rest stays with the giver). */
+  pagesWithin(bytes: number): number {
+    return Math.floor(bytes / this.pageBytes);
+  }
+
+  /** Bytes of `pages` whole pages: the one conversion back from the page ledger. */
+  bytesOf(pages: number): number {
+    return pages * this.pageBytes;
   }
 
   /** Bytes an owner holds (live and pending). */
@@ -262,6 +273,17 @@ export class Arena {
   async fence(): Promise<Drained> {
     const start = nextSeq();
     await this.device.fence();
+    return Drained.issue('infer', start);
+  }
+
+  /**
+   * A proof for inference from its own lane: inference pages are touched only
+   * by the 'infer' lane and by zero-fills and copies, which that lane waits
+   * for, so training's kernels in flight need not finish first.
+   */
+  async fenceInference(): Promise<Drained> {
+    const start = nextSeq();
+    await this.device.fenceLane('infer');
     return Drained.issue('infer', start);
   }
 

@@ -263,6 +263,17 @@ export abstract class GpuDevice {
   }
 
   /**
+   * Waits until the work issued so far on `lane` has finished, with the
+   * zero-fills and copies that lane waits for; a backend with one queue waits
+   * for everything. Enough to reclaim pages only that lane touches: an
+   * inference run does not wait for the training kernels in flight.
+   */
+  fenceLane(lane: Lane): Promise<void> {
+    this.notRecording('fence');
+    return this._submit([lane]);
+  }
+
+  /**
    * Records the launches `issue` makes on `lane` (it may only launch, on that
    * lane, synchronously) without running them; replay() runs them. Needs
    * info.capabilities.graphs. If `issue` throws, nothing is recorded.
@@ -334,7 +345,8 @@ export abstract class GpuDevice {
   protected abstract _zero(range: Range): void;
   protected abstract _copy(src: Range, dst: Range): void;
   protected abstract _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number], lane: Lane): void;
-  protected abstract _submit(): Promise<void>;
+  /** Resolves when the work issued so far on `lanes` (default: every lane) has finished. */
+  protected abstract _submit(lanes?: readonly Lane[]): Promise<void>;
   /** Backends with capabilities.graphs override these three. */
   protected _record(_id: number, _lane: Lane, _issue: () => void): void {
     throw new DeviceError('record', `the ${this.info.backend} backend cannot record launches`);

@@ -335,9 +335,9 @@ export class CudaDevice extends GpuDevice {
     this.cu.launch(k.index, ptrs, params, threads[0], threads[1], threads[2], this.lanes[lane].stream);
   }
 
-  /** Both lanes (zero-fills and copies are covered: both lanes wait for them). */
-  protected async _submit(): Promise<void> {
-    const events = this.mark(LANES);
+  /** Both lanes, or the ones given (zero-fills and copies are covered: both lanes wait for them). */
+  protected async _submit(lanes: readonly Lane[] = LANES): Promise<void> {
+    const events = this.mark(lanes);
     try {
       for (const e of events) await whenDone(this.cu, e);
     } finally {

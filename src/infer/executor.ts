@@ -137,7 +137,7 @@ export class Executor {
     } finally {
       this.arena.free(this.ws);
       this.ws = null;
-      this.arena.reclaim(await this.arena.fence());
+      this.arena.reclaim(await this.arena.fenceInference()); // not training's kernels in flight: the answer waits for nothing of theirs
     }
   }
 

@@ -2,6 +2,7 @@
 // fine), loaded into infer-owned arena pages on demand (the cold start,
 // timed), run with typed input checks, unloaded to hand the pages back.
 import type { Arena } from '../core/arena.js';
+import { Turns } from '../core/turns.js';
 import type { GpuDevice, Lane, Range } from '../core/device.js';
 import { ModelError } from '../onnx/errors.js';
 import type { OnnxGraph } from '../onnx/graph.js';
@@ -45,6 +46,8 @@ interface Instance {
   executors: Map<string, Executor>;
   loading: Promise<void> | null;
   compiling: Promise<void> | null;
+  /** This model's runs and unloads, one at a time (its executors hold one workspace each). */
+  chain: Promise<unknown>;
 }
 
 /** Plans kept per instance (one per distinct input shape). */
@@ -52,7 +55,8 @@ const MAX_PLANS = 8;
 
 export class ModelStore {
   private readonly models = new Map<string, Instance>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Runs of different models in flight at once (opts.concurrentRuns), the rest waiting their turn. */
+  private readonly turns: Turns;
 
   constructor(
     readonly arena: Arena,
@@ -62,9 +66,14 @@ export class ModelStore {
      * `coldRun`: what run() does with a cold model: 'load' it (pipelined with the run; the
      * default, for a store used alone), or throw ColdModelError ('error': the colocation
      * system, where loading is the scheduler's decision).
+     * `concurrentRuns`: runs of different models in flight at once (default 1: one at a
+     * time); each takes its own workspace, and one model's runs stay in order. More keeps
+     * the GPU busy while a run's inputs go up and its outputs come back.
      */
-    private readonly opts: { poison?: boolean; graphs?: boolean; coldRun?: 'load' | 'error' } = {},
-  ) {}
+    private readonly opts: { poison?: boolean; graphs?: boolean; coldRun?: 'load' | 'error'; concurrentRuns?: number } = {},
+  ) {
+    this.turns = new Turns(opts.concurrentRuns ?? 1);
+  }
 
   /** Parses and validates the file (every node planned at batch 1); no GPU memory is taken. */
   register(name: string, file: string): ModelInfo {
@@ -87,7 +96,7 @@ export class ModelStore {
       name, file, bytes: pool.bytes, state: 'cold', lastUsed: 0, loadMs: 0,
       inputs: graph.inputs.map(spec), outputs: graph.outputs.map(spec),
     };
-    this.models.set(name, { info, graph, probe, pool, executors: new Map(), loading: null, compiling: null });
+    this.models.set(name, { info, graph, probe, pool, executors: new Map(), loading: null, compiling: null, chain: Promise.resolve() });
     return { ...info };
   }
 
@@ -117,7 +126,7 @@ export class ModelStore {
         m.pool.uploadGroup(upload, k);
         if (pipelined && m.pool.groups[k]!.length > 0) await new Promise<void>((r) => setTimeout(r, 0)); // yield: a run may start layer k
       }
-      await dev.fence();
+      await dev.fenceLane('infer'); // the weights went up on the infer lane: training's kernels in flight are not waited for
     } catch (e) {
       m.pool.fail(e);
       m.pool.release(this.arena);
@@ -132,7 +141,7 @@ export class ModelStore {
   async unload(name: string): Promise<void> {
     const m = this.instance(name);
     if (m.loading) await m.loading.catch(() => undefined);
-    await this.serial(async () => {
+    await this.serial(m, async () => {
       if (m.info.state === 'cold') return;
       m.pool.release(this.arena);
       m.info.state = 'cold';
@@ -148,7 +157,7 @@ export class ModelStore {
     const dims = checkInputs(m.graph.inputs, inputs);
     const exec = this.executor(m, dims);
     checkIndices(exec.plan, inputs);
-    return this.serial(async () => {
+    return this.serial(m, async () => {
       if (m.info.state === 'cold' && !m.loading) {
         if (this.opts.coldRun === 'error') throw new ColdModelError(name);
         void this.load(name, { pipelined: true }).catch(() => undefined);
@@ -207,10 +216,10 @@ export class ModelStore {
     return e;
   }
 
-  /** Runs and unloads one at a time: the GPU is one queue, and this bounds workspace memory. */
-  private serial<T>(job: () => Promise<T>): Promise<T> {
-    const p = this.queue.then(job);
-    this.queue = p.catch(() => undefined);
+  /** One model's runs and unloads in order; at most `concurrentRuns` models' at once (this bounds workspace memory). */
+  private serial<T>(m: Instance, job: () => Promise<T>): Promise<T> {
+    const p = m.chain.then(() => this.turns.run(job));
+    m.chain = p.catch(() => undefined);
     return p;
   }
 }

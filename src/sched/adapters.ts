@@ -1,22 +1,21 @@
 // The core's two interfaces over the real parts: the elastic Trainer (memory
 // side) and the ModelStore (model side). This is the one place where the
-// core's bytes meet the arena's pages: every byte count crossing here is whole
-// pages, so the core's ledger and the arena's page limit never drift apart
-// (the limit itself changes only through the arena's methods, which the
-// trainer calls).
+// core's bytes meet the arena's pages, and the arena converts (pagesFor,
+// pagesWithin, bytesOf): every byte count crossing here is whole pages, and
+// what a require gained is the pages that left training's limit as the
+// trainer set it (HandoverReport.givenPages), so the core's ledger and the
+// arena's page limit never drift apart.
 import type { ModelStore } from '../infer/store.js';
 import type { HandoverReport, Trainer } from '../train/trainer.js';
 import type { MemorySide, ModelSide } from './core.js';
 import { UnknownSchedModelError } from './errors.js';
 
-function roundUp(bytes: number, page: number): number {
-  return Math.ceil(bytes / page) * page;
-}
-
 export class TrainerMemory implements MemorySide {
   readonly reports: HandoverReport[] = [];
   /** Milliseconds spent waiting for a batch to end before a require (naive handover). */
   readonly waitedMs: number[] = [];
+  /** Deferred requires (yieldAtBoundary): milliseconds until the pages were free. */
+  readonly deferredMs: number[] = [];
 
   constructor(
     readonly trainer: Trainer,
@@ -27,30 +26,45 @@ export class TrainerMemory implements MemorySide {
   /** Bytes training could still give: its page limit beyond its static state. */
   givable(): number {
     const a = this.trainer.arena;
-    return Math.max(0, a.trainLimit * a.pageBytes - this.trainer.staticBytes);
+    return Math.max(0, a.bytesOf(a.trainLimit) - this.trainer.staticBytes);
+  }
+
+  /** `bytes` as whole pages, no more than training can give. */
+  private asked(bytes: number): number {
+    const a = this.trainer.arena;
+    return Math.min(Number.isFinite(bytes) ? a.bytesOf(a.pagesFor(bytes)) : Infinity, this.givable());
   }
 
   async require(bytes: number): Promise<{ freedBytes: number; discarded: boolean }> {
-    const page = this.trainer.arena.pageBytes;
-    const want = Math.min(Number.isFinite(bytes) ? roundUp(bytes, page) : Infinity, this.givable());
+    const want = this.asked(bytes);
     if (want <= 0) return { freedBytes: 0, discarded: false };
     if (this.mode === 'wait-for-batch' && !this.trainer.stats.paused) {
       const t0 = performance.now();
       await this.nextBatchEnd();
       this.waitedMs.push(performance.now() - t0);
     }
-    // What inference gained is what left training's page limit: a trainer may drop its limit to
-    // what it holds, so pages it held no claim on become inference's too (more than `want`).
-    const arena = this.trainer.arena;
-    const before = arena.trainLimit;
     const r = await this.trainer.require(want);
     this.reports.push(r);
-    return { freedBytes: Math.max(0, before - arena.trainLimit) * page, discarded: r.discarded };
+    // A trainer may drop its limit to what it holds: pages it held no claim on become inference's too (more than `want`).
+    return { freedBytes: this.trainer.arena.bytesOf(r.givenPages), discarded: r.discarded };
   }
 
-  release(bytes: number): void {
-    const page = this.trainer.arena.pageBytes;
-    this.trainer.release(Math.floor(bytes / page) * page);
+  /** The next micro-batch is sized without `bytes`; nothing running is discarded. */
+  async yieldAtBoundary(bytes: number): Promise<{ freedBytes: number; free: Promise<void> }> {
+    const want = this.asked(bytes);
+    if (want <= 0) return { freedBytes: 0, free: Promise.resolve() };
+    const t0 = performance.now();
+    const r = await this.trainer.yieldAtBoundary(want);
+    void r.free.then(() => this.deferredMs.push(performance.now() - t0));
+    return { freedBytes: this.trainer.arena.bytesOf(r.givenPages), free: r.free };
+  }
+
+  /** Gives training the whole pages within `bytes`; returns the bytes it took (the rest stays with inference). */
+  release(bytes: number): number {
+    const a = this.trainer.arena;
+    const given = a.bytesOf(a.pagesWithin(bytes));
+    if (given > 0) this.trainer.release(given);
+    return given;
   }
 
   atMinimum(): boolean {
@@ -84,7 +98,8 @@ export class StoreModels implements ModelSide {
   bytes(model: string): number {
     const info = this.store.get(model);
     if (!info) throw new UnknownSchedModelError(model);
-    return roundUp(info.bytes, this.store.arena.pageBytes);
+    const a = this.store.arena;
+    return a.bytesOf(a.pagesFor(info.bytes));
   }
 
   async load(model: string, opts: { pipelined: boolean }): Promise<void> {

@@ -17,8 +17,15 @@ import { EventLog, type SchedEvent } from './events.js';
 export interface MemorySide {
   /** Shrink training by `bytes` (Infinity: all it can); resolves with the bytes it actually freed for inference. */
   require(bytes: number): Promise<{ freedBytes: number }>;
-  /** Give `bytes` back to training (it may grow at its next micro-batch). */
-  release(bytes: number): void;
+  /** Give `bytes` back to training (it may grow at its next micro-batch); returns the bytes it took (whole pages; the rest stays with inference). */
+  release(bytes: number): number;
+  /**
+   * Optional: training sizes its next micro-batch without `bytes`, discarding
+   * nothing. Resolves once its limit dropped, with the bytes that left it and
+   * `free`, which resolves when they are free to use. The core uses it to
+   * refill the watermark when the reserve covered the need.
+   */
+  yieldAtBoundary?(bytes: number): Promise<{ freedBytes: number; free: Promise<void> }>;
   /** Training holds nothing a require could take (micro-batch at its minimum, or no training). */
   atMinimum(): boolean;
 }
@@ -69,6 +76,9 @@ export interface CoreStats {
   releasedBytes: number;
   swapOuts: number;
   evictions: number;
+  /** Watermark refills asked of training at its next micro-batch (nothing discarded), and the bytes they gave. */
+  deferredRequires: number;
+  deferredBytes: number;
 }
 
 interface Model {
@@ -98,7 +108,7 @@ class WaitForUnpin extends Error {
 
 export class ColocationCore {
   readonly log: EventLog;
-  readonly stats: CoreStats = { admits: 0, warmHits: 0, reuses: 0, coldStarts: 0, requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, swapOuts: 0, evictions: 0 };
+  readonly stats: CoreStats = { admits: 0, warmHits: 0, reuses: 0, coldStarts: 0, requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, swapOuts: 0, evictions: 0, deferredRequires: 0, deferredBytes: 0 };
   private readonly models = new Map<string, Model>();
   /** Inference-owned bytes holding no model: the free part of the reserve. */
   private free: number;
@@ -106,6 +116,10 @@ export class ColocationCore {
   private timer: ReturnType<typeof setInterval> | null = null;
   private unpinWaiters: (() => void)[] = [];
   private readonly trimAbove: number;
+  /** Bytes asked of training at its next micro-batch boundary whose limit has not dropped yet. */
+  private asking = 0;
+  /** Bytes that left training's limit at a micro-batch boundary and are not free yet (part of the ledger, not usable). */
+  private pending = 0;
 
   constructor(
     readonly memory: MemorySide,
@@ -141,6 +155,11 @@ export class ColocationCore {
     let r = this.free;
     for (const m of this.models.values()) if (m.state === 'reserved') r += m.bytes;
     return r;
+  }
+
+  /** Bytes training gave at its next micro-batch boundary that are not free yet: inferenceBytes + pendingBytes is what training's limit leaves. */
+  get pendingBytes(): number {
+    return this.pending;
   }
 
   get inferenceBytes(): number {
@@ -255,7 +274,9 @@ export class ColocationCore {
       const reserve = this.reserveBytes;
       if (this.config.requireFromTraining !== false && !this.memory.atMinimum()) {
         path = 'train';
-        const ask = this.config.requireAll ? Infinity : need - reserve + this.config.watermarkBytes;
+        // Discard only what this request needs: the watermark's top-up waits for the next micro-batch where it can.
+        const defer = !this.config.requireAll && this.memory.yieldAtBoundary !== undefined;
+        const ask = this.config.requireAll ? Infinity : need - reserve + (defer ? 0 : this.config.watermarkBytes);
         const t0 = this.now();
         const { freedBytes } = await this.memory.require(ask);
         this.free += freedBytes;
@@ -271,11 +292,38 @@ export class ColocationCore {
     await this.evictReserved(need, `making room for '${m.name}'`);
     if (path === 'reserve') this.emit({ kind: 'take-reserve', model: m.name, bytes: need, reason: 'cold model served from the reserve' });
     this.free -= need;
+    if (path !== 'swap') this.refillWatermark(m.name);
     m.state = 'loading';
     this.stats.coldStarts++;
     const pipelined = path === 'swap' && this.config.pipelinedSwap !== false;
     m.loading = this.load(m, pipelined);
     return path;
+  }
+
+  /**
+   * The reserve fell below W: training gives the difference at its next
+   * micro-batch boundary (nothing running is discarded); the bytes join the
+   * reserve when they are free. Only where the memory side can defer.
+   */
+  private refillWatermark(forModel: string): void {
+    const yieldAt = this.memory.yieldAtBoundary?.bind(this.memory);
+    if (!yieldAt || this.config.requireAll || this.config.requireFromTraining === false || this.memory.atMinimum()) return;
+    const ask = this.config.watermarkBytes - this.reserveBytes - this.pending - this.asking;
+    if (ask <= 0) return;
+    this.asking += ask;
+    const t0 = this.now();
+    void yieldAt(ask)
+      .then(async ({ freedBytes, free }) => {
+        this.asking -= ask;
+        this.pending += freedBytes;
+        await free;
+        this.pending -= freedBytes;
+        this.free += freedBytes;
+        this.stats.deferredRequires++;
+        this.stats.deferredBytes += freedBytes;
+        this.emit({ kind: 'require', model: forModel, bytes: ask, freedBytes, ms: this.now() - t0, reason: `reserve below W after '${forModel}': training sized its next micro-batch without it (nothing discarded)` });
+      })
+      .catch(() => (this.asking = Math.max(0, this.asking - ask)));
   }
 
   private async load(m: Model, pipelined: boolean): Promise<void> {
@@ -343,10 +391,9 @@ export class ColocationCore {
     if (this.config.trimOnlyWhenIdle && [...this.models.values()].some((m) => m.state === 'warm' || m.state === 'loading')) return;
     const excess = reserve - this.config.watermarkBytes;
     await this.evictReserved(excess, `reserve ${reserve} > ${this.trimAbove} (2W): trimming to W`);
-    const give = Math.min(excess, this.free);
+    const give = this.memory.release(Math.min(excess, this.free));
     if (give <= 0) return;
     this.free -= give;
-    this.memory.release(give);
     this.stats.releases++;
     this.stats.releasedBytes += give;
     this.emit({ kind: 'release', model: null, bytes: give, reason: `reserve ${reserve} > ${this.trimAbove} (2W): released to training down to W ${this.config.watermarkBytes}` });

@@ -11,7 +11,8 @@ export interface RequestRecord {
   arrivalMs: number;
   doneMs: number;
   latencyMs: number;
-  path: Admission['path'] | 'failed';
+  /** 'rejected': the bound on requests in flight was reached when it arrived (counted, never run). */
+  path: Admission['path'] | 'failed' | 'rejected';
   coldStart: boolean;
   withinSlo: boolean;
   error?: string;
@@ -25,12 +26,16 @@ export interface DriveOptions {
   signal?: AbortSignal;
   now?: () => number;
   onRequest?: (r: RequestRecord, done: number, total: number) => void;
+  /** Requests in flight at most (admitted, not yet done); an arrival beyond it is rejected at once and counted. Default: no bound. */
+  maxInFlight?: number;
 }
 
 export interface DriveResult {
   records: RequestRecord[];
   requests: number;
   failed: number;
+  /** Arrivals turned away by the bound on requests in flight (they count against SLO compliance). */
+  rejected: number;
   sloCompliance: number;
   p50Ms: number;
   p99Ms: number;
@@ -50,6 +55,7 @@ export function summarize(records: RequestRecord[], wallMs: number): DriveResult
     records,
     requests: n,
     failed: records.filter((r) => r.path === 'failed').length,
+    rejected: records.filter((r) => r.path === 'rejected').length,
     sloCompliance: n ? records.filter((r) => r.withinSlo).length / n : 1,
     p50Ms: quantile(lat, 0.5),
     p99Ms: quantile(lat, 0.99),
@@ -72,21 +78,30 @@ export async function drive(
   const total = trace.arrivals.length;
   const t0 = now();
   core.startTicking(opts.tickMs ?? 50);
+  let inFlight = 0;
   const one = async (model: string, index: number, arrivalMs: number) => {
     let path: RequestRecord['path'] = 'failed';
     let coldStart = false;
     let error: string | undefined;
-    try {
-      const a = await serve(model);
-      path = a.path;
-      coldStart = a.coldStart;
-    } catch (e) {
-      path = 'failed';
-      error = (e as Error).message;
+    if (inFlight >= (opts.maxInFlight ?? Infinity)) {
+      path = 'rejected';
+      error = `${inFlight} requests in flight (the bound): rejected at arrival`;
+    } else {
+      inFlight++;
+      try {
+        const a = await serve(model);
+        path = a.path;
+        coldStart = a.coldStart;
+      } catch (e) {
+        path = 'failed';
+        error = (e as Error).message;
+      } finally {
+        inFlight--;
+      }
     }
     const doneMs = now() - t0;
     const latencyMs = doneMs - arrivalMs;
-    const r: RequestRecord = { index, model, arrivalMs, doneMs, latencyMs, path, coldStart, withinSlo: path !== 'failed' && latencyMs <= opts.sloMs, error };
+    const r: RequestRecord = { index, model, arrivalMs, doneMs, latencyMs, path, coldStart, withinSlo: path !== 'failed' && path !== 'rejected' && latencyMs <= opts.sloMs, error };
     records.push(r);
     opts.onRequest?.(r, records.length, total);
   };

@@ -40,6 +40,7 @@ class InstantTraining implements MemorySide {
   }
   release(bytes: number) {
     this.elastic += bytes;
+    return bytes;
   }
   atMinimum() {
     return this.elastic <= 0;

@@ -134,8 +134,9 @@ export class NoTraining implements MemorySide {
   async require(): Promise<{ freedBytes: number }> {
     return { freedBytes: 0 };
   }
-  release(bytes: number): void {
+  release(bytes: number): number {
     this.released += bytes;
+    return bytes;
   }
   atMinimum(): boolean {
     return true;

@@ -50,7 +50,14 @@ export class ModelQueue {
   /** Mean engine ms per request, for Retry-After. */
   private meanMs = 10;
 
-  constructor(readonly info: ModelInfo, readonly policy: ModelPolicy, private readonly runner: BatchRunner, readonly stats: ModelStats) {
+  constructor(
+    readonly info: ModelInfo,
+    readonly policy: ModelPolicy,
+    private readonly runner: BatchRunner,
+    readonly stats: ModelStats,
+    /** Told each request's time in the queue (arrival to its batch's start), ms. */
+    private readonly onQueued?: (ms: number) => void,
+  ) {
     const first = (s: IoSpec) => s.dims[0];
     const sym = info.inputs.length > 0 ? first(info.inputs[0]!) : undefined;
     this.batchable = typeof sym === 'string' && [...info.inputs, ...info.outputs].every((s) => first(s) === sym);
@@ -158,7 +165,7 @@ export class ModelQueue {
   private async run(batch: Pending[], rows: number): Promise<void> {
     this.active++;
     const t0 = performance.now();
-    for (const p of batch) this.stats.queued(t0 - p.arrived);
+    for (const p of batch) (this.stats.queued(t0 - p.arrived), this.onQueued?.(t0 - p.arrived));
     try {
       const inputs = batch.length === 1 ? batch[0]!.inputs : concatRows(batch.map((p) => p.inputs));
       const out = await this.runner(inputs, batch.length);

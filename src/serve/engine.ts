@@ -14,6 +14,8 @@ export interface RunOptions {
    * scheduler's per-request accounting (SLOs, admits) counts each.
    */
   requests?: number;
+  /** Told the milliseconds of the engine's own stages (a colocated system: admit, window, run), for the stage metrics. */
+  onStage?: (stage: string, ms: number) => void;
 }
 
 /** A cold model is loaded by its first run() (pipelined with that run). */

@@ -63,7 +63,7 @@ export class InferService {
     let q = this.queues.get(name);
     if (!q) {
       const info = this.model(name);
-      q = new ModelQueue(info, this.policies.get(name) ?? this.defaultPolicy, (inputs, requests) => this.runEngine(name, inputs, requests), this.statsOf(name));
+      q = new ModelQueue(info, this.policies.get(name) ?? this.defaultPolicy, (inputs, requests) => this.runEngine(name, inputs, requests), this.statsOf(name), (ms) => this.metrics?.observeStage(name, 'queue', ms));
       this.queues.set(name, q);
     }
     return q;
@@ -93,10 +93,15 @@ export class InferService {
   }
 
   private runEngine(name: string, inputs: Record<string, TensorData>, requests: number): Promise<Record<string, TensorData>> {
+    const queued = performance.now();
+    const m = this.metrics;
     return this.runs.run(async () => {
       const t0 = performance.now();
-      const out = await this.store.run(name, inputs, { requests });
-      this.metrics?.inferSeconds.observe({ model: name }, (performance.now() - t0) / 1000);
+      m?.observeStage(name, 'slot', t0 - queued);
+      const out = await this.store.run(name, inputs, { requests, onStage: m ? (stage, ms) => m.observeStage(name, stage, ms) : undefined });
+      const ms = performance.now() - t0;
+      m?.inferSeconds.observe({ model: name }, ms / 1000);
+      m?.observeStage(name, 'engine', ms);
       return out;
     });
   }

@@ -8,12 +8,23 @@ import type { ServableStore } from './engine.js';
 
 /** Seconds: 0.5 ms to 30 s, dense where a small model on a GPU answers. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
+/** Seconds: 50 µs to 10 s, for the stages of one request (a tail is traced to its stage). */
+export const STAGE_BUCKETS = [0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1, 2, 10];
+
+/**
+ * The stages of one inference, in order: `queue` (arrival at the model's
+ * queue to its batch's start), `slot` (waiting for an engine call slot),
+ * `engine` (ServableStore.run); with `--train` the engine's own `admit`
+ * (model made resident), `window` (the priority window) and `run`.
+ */
+export type InferStage = 'queue' | 'slot' | 'engine' | 'admit' | 'window' | 'run';
 
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<'route' | 'model' | 'status'>;
   readonly requestSeconds: Histogram<'route' | 'model'>;
   readonly inferSeconds: Histogram<'model'>;
+  readonly stageSeconds: Histogram<'model' | 'stage'>;
 
   constructor(store: ServableStore, arena: Arena, queue: { readonly queued: number }) {
     const registers = [this.registry];
@@ -23,20 +34,10 @@ export class ServerMetrics {
       labelNames: ['route', 'model', 'status'],
       registers,
     });
-    this.requestSeconds = new Histogram({
-      name: 'handover_request_duration_seconds',
-      help: 'HTTP request latency, receipt to response',
-      labelNames: ['route', 'model'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.inferSeconds = new Histogram({
-      name: 'handover_infer_duration_seconds',
-      help: 'Engine time of one inference (ModelStore.run), excluding queueing and JSON',
-      labelNames: ['model'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
+    const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) => new Histogram<L>({ name, help, labelNames, buckets, registers });
+    this.requestSeconds = histogram('handover_request_duration_seconds', 'HTTP request latency, receipt to response', ['route', 'model'], LATENCY_BUCKETS);
+    this.inferSeconds = histogram('handover_infer_duration_seconds', 'Engine time of one inference (ModelStore.run), excluding queueing and JSON', ['model'], LATENCY_BUCKETS);
+    this.stageSeconds = histogram('handover_infer_stage_seconds', 'Time one inference spent in each stage: queue, slot, engine (and with --train: admit, window, run)', ['model', 'stage'], STAGE_BUCKETS);
     new Gauge({
       name: 'handover_infer_queued',
       help: 'Inference requests waiting for an engine slot',
@@ -115,6 +116,10 @@ export class ServerMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'handover_' });
+  }
+
+  observeStage(model: string, stage: InferStage | string, ms: number): void {
+    this.stageSeconds.observe({ model, stage }, ms / 1000);
   }
 
   observeRequest(route: string, model: string, status: number, seconds: number): void {

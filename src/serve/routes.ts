@@ -9,6 +9,7 @@ import type { ModelInfo, ServableStore } from './engine.js';
 import { BadRequestError, ModelNotFoundError } from './errors.js';
 import { clientGone } from './generate.js';
 import type { InferService } from './infer-service.js';
+import { Turns } from '../core/turns.js';
 import type { ServerMetrics } from './metrics.js';
 import { encodeInferResponse, parseInferRequest, tensorMetadata, type InferCall, type InferResponse } from './tensors.js';
 
@@ -129,27 +130,4 @@ function packageVersion(): string {
 }
 
 /** A FIFO bound on concurrent engine calls. */
-export class RunQueue {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`run limit must be a positive integer, got ${limit}`);
-  }
-
-  get queued(): number {
-    return this.waiting.length;
-  }
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-}
+export class RunQueue extends Turns {}

@@ -35,7 +35,18 @@ export class DecisionLog {
 
 /** Training's side with every require (and discard) and release logged, and requires run with inference's holds lifted. */
 export class LoggedMemory implements MemorySide {
-  constructor(readonly inner: MemorySide, readonly log: DecisionLog, readonly window: PriorityWindow) {}
+  /** Present when the inner side can defer: the watermark refill at the next micro-batch, logged as a require. */
+  readonly yieldAtBoundary?: (bytes: number) => Promise<{ freedBytes: number; free: Promise<void> }>;
+
+  constructor(readonly inner: MemorySide, readonly log: DecisionLog, readonly window: PriorityWindow) {
+    const yieldAt = inner.yieldAtBoundary?.bind(inner);
+    if (yieldAt)
+      this.yieldAtBoundary = async (bytes) => {
+        const r = await yieldAt(bytes);
+        this.log.push('require', null, r.freedBytes);
+        return r;
+      };
+  }
 
   async require(bytes: number): Promise<{ freedBytes: number; discarded?: boolean }> {
     const r: { freedBytes: number; discarded?: boolean } = await this.window.unheld(() => this.inner.require(bytes));
@@ -44,9 +55,10 @@ export class LoggedMemory implements MemorySide {
     return r;
   }
 
-  release(bytes: number): void {
-    this.inner.release(bytes);
-    this.log.push('release', null, bytes);
+  release(bytes: number): number {
+    const given = this.inner.release(bytes);
+    this.log.push('release', null, given);
+    return given;
   }
 
   atMinimum(): boolean {

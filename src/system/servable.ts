@@ -19,7 +19,9 @@ export class SystemStore implements ServableStore {
 
   async run(name: string, inputs: Record<string, TensorData>, opts: RunOptions = {}): Promise<Record<string, TensorData>> {
     if (!this.system.store.get(name)) return this.system.store.run(name, inputs); // UnknownModelError
-    return (await this.system.infer(name, inputs, { requests: opts.requests })).outputs;
+    const r = await this.system.infer(name, inputs, { requests: opts.requests });
+    for (const [stage, ms] of [['admit', r.stages.admitMs], ['window', r.stages.windowMs], ['run', r.stages.runMs]] as const) opts.onStage?.(stage, ms);
+    return r.outputs;
   }
 
   get(name: string): ModelInfo | undefined {

@@ -92,6 +92,6 @@ export interface SystemSpec {
   policy: PolicySpec;
   /** The scheduler's clock (tests give a fake one). */
   now?: () => number;
-  /** Passed to the model store (tests poison workspaces). */
-  store?: { poison?: boolean; graphs?: boolean };
+  /** Passed to the model store (tests poison workspaces; concurrentRuns: runs of different models in flight, each with its own workspace, which workspacePages must cover). */
+  store?: { poison?: boolean; graphs?: boolean; concurrentRuns?: number };
 }

@@ -12,7 +12,7 @@ import type { TrainerMemory } from '../sched/adapters.js';
 import type { ComputeShare } from '../sched/compute-share.js';
 import type { Admission, ColocationCore } from '../sched/core.js';
 import type { PriorityWindow } from '../sched/priority.js';
-import { serveRequest } from '../sched/request.js';
+import { serveRequest, type RequestStages } from '../sched/request.js';
 import type { SystemPolicy } from '../sched/systems.js';
 import type { Trainer } from '../train/trainer.js';
 import type { DecisionLog } from './decisions.js';
@@ -24,6 +24,8 @@ export interface InferResult {
   admission: Admission;
   /** From arrival to outputs on the host, on the system's clock. */
   latencyMs: number;
+  /** Where that time went: admission, the priority window, the run. */
+  stages: RequestStages;
 }
 
 export interface SystemParts {
@@ -118,8 +120,8 @@ export class ColocationSystem {
   /** One inference request: admit → make resident → hold training → run → resume → complete. */
   async infer(model: string, inputs: Record<string, TensorData>, opts: { requests?: number } = {}): Promise<InferResult> {
     const t0 = this.now();
-    const { admission, result } = await serveRequest(this.core, model, () => this.store.run(model, inputs), this.window, opts.requests ?? 1);
-    return { outputs: result, admission, latencyMs: this.now() - t0 };
+    const { admission, result, stages } = await serveRequest(this.core, model, () => this.store.run(model, inputs), this.window, opts.requests ?? 1);
+    return { outputs: result, admission, latencyMs: this.now() - t0, stages };
   }
 
   /** One generation request through the batcher (KV blocks by REQUIRE from training; steps under the priority window). */

@@ -39,6 +39,8 @@ export interface GradientReduce {
 export interface HandoverReport {
   requestedBytes: number;
   freedBytes: number;
+  /** Pages that left training's limit (set in one step, so a concurrent release cannot blur it): what inference gained. */
+  givenPages: number;
   /** A micro-batch was running and was dropped. */
   discarded: boolean;
   waitedForUpdate: boolean;
@@ -58,7 +60,10 @@ export interface TrainerStats {
   samples: number;
   steps: number;
   discards: number;
+  /** Milliseconds in discarded micro-batches, from their start to the discard. */
   wastedMs: number;
+  /** Milliseconds in every micro-batch, committed or discarded: wastedMs / microBatchMs is the wasted share of training compute. */
+  microBatchMs: number;
   microBatchMin: number;
   microBatchMax: number;
   microBatch: number;

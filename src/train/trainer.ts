@@ -9,6 +9,7 @@ import { GateClosedError, OutOfMemoryError, UsageError } from '../core/errors.js
 import type { Gate } from '../core/gate.js';
 import { axpy, fill } from '../kernels/elementwise.js';
 import { ChunkedActivations, chunkPlan, planPages } from './activation-memory.js';
+import { BoundaryWaiters, lowerLimit } from './boundary.js';
 import type { Dataset } from './data.js';
 import type { MlpLayout } from './mlp.js';
 import { MlpModel } from './mlp-model.js';
@@ -31,6 +32,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private staticPages = 0;
   private adjustChain: Promise<void> = Promise.resolve();
   private resumeWaiters: (() => void)[] = [];
+  private readonly boundary = new BoundaryWaiters();
   readonly handovers: HandoverReport[] = [];
   /**
    * Compute sharing on a device with one queue and no preemption: while set,
@@ -44,7 +46,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     if (rows !== null && !(Number.isInteger(rows) && rows >= 1)) throw new UsageError(`compute share must be a positive number of rows, got ${rows}`);
     this.rowCap = rows;
   }
-  readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
+  readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
   /** Called with each micro-batch's sample indices once committed (tests, progress). */
   onCommit: ((indices: Uint32Array) => void) | null = null;
   /** Set for data-parallel training: the all-reduce between the last micro-batch and the update. */
@@ -143,12 +145,15 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
         if (!(e instanceof GateClosedError)) throw e;
         this.stats.discards++;
         this.stats.wastedMs += performance.now() - t0;
+        this.stats.microBatchMs += performance.now() - t0;
         continue; // the same samples again, with whatever micro-batch now fits
       }
       done += take;
       part++;
       this.stats.samples += take;
+      this.stats.microBatchMs += performance.now() - t0;
       this.onCommit?.(batch);
+      if (!this.withinLimit()) await this.returnActivations(); // a deferred require: the boundary is here
     }
     const reduce = this.gradientReduce;
     await reduce?.agree();
@@ -205,9 +210,30 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     return job;
   }
 
+  /**
+   * A deferred require: the limit drops now (givenPages), nothing is discarded; the running micro-batch
+   * commits, the next is sized to the limit. `free` resolves once training is within it (the pages are free).
+   */
+  async yieldAtBoundary(bytes: number): Promise<{ givenPages: number; free: Promise<void> }> {
+    await this.adjustChain;
+    const { limit, givenPages } = lowerLimit(this.arena, this.staticPages, this.staticPages + this.activationPagesHeld(), bytes);
+    this.arena.limitTraining(limit);
+    return { givenPages, free: this.boundary.wait(this.withinLimit()) };
+  }
+
+  private readonly withinLimit = (): boolean => this.staticPages + this.activationPagesHeld() <= this.arena.trainLimit;
+
+  /** The activations go back once the GPU is done with them; deferred requires waiting on them wake. */
+  private async returnActivations(): Promise<void> {
+    this.freeActivations();
+    this.arena.reclaim(await this.gate.drain());
+    this.boundary.settle(this.withinLimit());
+  }
+
   /** Inference gives `bytes` back; the micro-batch may grow at the next micro-batch. */
   release(bytes: number): void {
     this.arena.limitTraining(Math.min(this.arena.pageCount, this.arena.trainLimit + this.arena.pagesFor(bytes)));
+    this.boundary.settle(this.withinLimit()); // a deferred require that this release covers: inference's pages are not training's
     const w = this.resumeWaiters;
     this.resumeWaiters = [];
     w.forEach((f) => f());
@@ -293,16 +319,16 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private async ready(): Promise<number> {
     for (;;) {
       await this.adjustChain;
+      this.boundary.settle(this.withinLimit());
       const b = this.fit();
       this.stats.paused = b === 0;
-      if (b === 0) {
+      if (b === 0 && !this.acts) {
         await new Promise<void>((res) => this.resumeWaiters.push(res));
         continue;
       }
-      if (this.acts && this.act!.b === b) return b;
+      if (this.acts && this.act!.b === b && this.withinLimit()) return b;
       if (this.acts) {
-        this.freeActivations();
-        this.arena.reclaim(await this.gate.drain());
+        await this.returnActivations(); // a smaller micro-batch fits now (or none)
         continue;
       }
       const bytes = this.model.activationBytes(b);
@@ -354,14 +380,10 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     const t0 = performance.now();
     const arena = this.arena;
     const held = this.staticPages + this.activationPagesHeld();
-    // What training could hold now: its limit, capped by the pages it holds
-    // plus the free ones it may grow into. The require comes out of that,
-    // from free pages first, then from the activations.
-    const quota = Math.min(arena.trainLimit, held + arena.stats().free);
-    const limit = Math.max(this.staticPages, quota - arena.pagesFor(bytes));
+    const { quota, limit, givenPages } = lowerLimit(arena, this.staticPages, held, bytes);
     arena.limitTraining(limit);
     const report: HandoverReport = {
-      requestedBytes: bytes, freedBytes: 0, discarded: false, waitedForUpdate: false,
+      requestedBytes: bytes, freedBytes: 0, givenPages, discarded: false, waitedForUpdate: false,
       closeMs: 0, discardMs: 0, reclaimMs: 0, totalMs: 0, microBatch: this.stats.microBatch, shortBytes: 0,
     };
     if (held > limit) {
@@ -377,6 +399,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       this.gate.open();
       Object.assign(report, { closeMs: t1 - t0, discardMs: t2 - t1, reclaimMs: t3 - t2 });
     }
+    this.boundary.settle(this.withinLimit());
     report.totalMs = performance.now() - t0;
     report.microBatch = this.fit();
     report.shortBytes = Math.max(0, bytes - (quota - limit) * arena.pageBytes);

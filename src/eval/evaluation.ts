@@ -13,6 +13,7 @@ import { calibrateHandover } from './calibrate-handover.js';
 import { runPlace, type RoundSummary, type RunMeta, type RunReport, type SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
+import { jobLabel } from './train-job.js';
 
 export interface EvaluationInput {
   trace: Trace;
@@ -106,6 +107,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
     pageBytes: spec.pageBytes,
     trainLayers: spec.train.layers,
     trainMicroBatch: spec.train.microBatch,
+    training: jobLabel(spec.train, spec.gpt ?? null),
     handoverCost,
     rounds,
     tuned: { tIdleMs: choice.tuned.tIdleMs, watermarkBytes: choice.tuned.watermarkBytes, source: choice.source, predicted: choice.predicted },

@@ -11,6 +11,7 @@ import { runPlace } from '../result.js';
 import type { LlmRunMeta, LlmRunReport, LlmSystemName, LlmSystemResult } from './result.js';
 import { runLlmSystem } from './run-system.js';
 import { buildLlmTestbed, type LlmTestbedSpec } from './testbed.js';
+import { jobLabel } from '../train-job.js';
 
 export const SLO_MULTIPLE = 4;
 
@@ -103,6 +104,7 @@ export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Pr
     workspacePages: sized.workspacePages,
     trainLayers: spec.train.layers,
     trainMicroBatch: spec.train.microBatch,
+    training: jobLabel(spec.train, spec.gpt ?? null),
     standalone: sized.alone,
     slo,
     inferOnlyPeakKvPages: peak,

@@ -31,8 +31,10 @@ M=${SCALE_MODELS_DIR:-/tmp/handover-scale-models}
 TRACE_FILE=${TRACE_FILE:-.eval-data/azure-llm-inference-2023-conv.csv.gz}
 INSTANCES=${INSTANCES:-56}
 GPT=${GPT:-6x512x8x128}
-VISION_S=${VISION_S:-12}
-LLM_S=${LLM_S:-20}
+VISION_S=${VISION_S:-15}
+VISION_SCALE=${VISION_SCALE:-1}   # at 4 (190 req/s in BURST) even Infer-Only queued for seconds (docs/results-scale.md)
+LLM_S=${LLM_S:-15}
+LLM_SCALE=${LLM_SCALE:-4}
 TRACES=${TRACES:-burst light heavy skewed}
 VISION_SYSTEMS=${VISION_SYSTEMS:-infer-only,handover,sp75,sp50,naive,taskswitch}
 LLM_SYSTEMS=${LLM_SYSTEMS:-handover,sp75,infer-only}
@@ -74,15 +76,24 @@ echo "arena $ARENA_PAGES pages of $PAGE_KIB KiB ($((ARENA_PAGES * PAGE_KIB / 102
 [ $((ARENA_PAGES * 3 / 4)) -lt $((MODEL_PAGES + WS_PAGES)) ] || echo "note: SP-75 can hold every model at this size" | tee -a "$W/sizing.txt"
 
 COMMON=(--backend cuda --page-kib $PAGE_KIB --train-gpt "$GPT" --micro-batch 32 --effective-batch 64 --json)
-vision() { # trace
-  local t=$1 budget
+ended() { # what, exit status: a run stopped by its timeout wrote no report; the report says so
+  echo "(exit $2)"
+  [ "$2" = 124 ] && echo "$1: stopped by its time limit, no report" >> "$W/cut.txt"
+  return 0
+}
+vision() { # trace: as many systems as the time left allows (about VISION_S + 9 s each), in VISION_SYSTEMS' order
+  local t=$1 budget n systems
   budget=$(left)
-  [ "$budget" -gt 40 ] || { echo "vision $t: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
-  step "vision $t ($budget s left)"
-  timeout $((budget - 20)) node bin/handover.js run --trace "$t" --systems "$VISION_SYSTEMS" --duration "$VISION_S" \
+  n=$(( (budget - 25) / (VISION_S + 9) ))
+  IFS=, read -r -a all <<< "$VISION_SYSTEMS"
+  [ "$n" -ge 3 ] || { echo "vision $t: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
+  [ "$n" -lt ${#all[@]} ] && echo "vision $t: ${all[*]:n} cut ($budget s left)" | tee -a "$W/cut.txt"
+  systems=$(IFS=,; echo "${all[*]:0:n}")
+  step "vision $t: $systems ($budget s left)"
+  timeout $((budget - 12)) node bin/handover.js run --trace "$t" --systems "$systems" --duration "$VISION_S" --time-scale "$VISION_SCALE" \
     --models "$INSTANCES" $(printf -- '--model-file %s ' "${FILES[@]}") --arena-pages "$ARENA_PAGES" --workspace-pages "$WS_PAGES" \
     --t-idle-ms 1000 "${COMMON[@]}" --out "$W/vision-$t" > "$W/vision-$t.json" 2> "$W/vision-$t.log"
-  echo "(exit $?)"; sed 's/\x1b\[[0-9;]*m//g' "$W/vision-$t.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:)" | cut -c1-220 | tail -14
+  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$W/vision-$t.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:)" | cut -c1-220 | tail -14
 }
 llm() {
   local budget
@@ -90,10 +101,10 @@ llm() {
   [ -s "$M/gpt2_small_kv.onnx" ] && [ -s "$TRACE_FILE" ] || { echo "llm: cut (no model or trace)" | tee -a "$W/cut.txt"; return; }
   [ "$budget" -gt 50 ] || { echo "llm: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
   step "llm azure ($budget s left)"
-  timeout $((budget - 15)) node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$M/gpt2_small_kv.onnx" \
-    --systems "$LLM_SYSTEMS" --duration "$LLM_S" --time-scale ${LLM_SCALE:-4} --max-context 256 --max-batch 16 --block-tokens 16 \
-    --arena-pages ${LLM_ARENA_PAGES:-1024} "${COMMON[@]}" --out "$W/llm-azure" > "$W/llm-azure.json" 2> "$W/llm-azure.log"
-  echo "(exit $?)"; sed 's/\x1b\[[0-9;]*m//g' "$W/llm-azure.log" | grep -vE "^\s*$|\|" | cut -c1-260 | tail -10
+  timeout $(( budget - 15 < 3 * (LLM_S + 25) + 20 ? budget - 15 : 3 * (LLM_S + 25) + 20 )) node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$M/gpt2_small_kv.onnx" \
+    --systems "$LLM_SYSTEMS" --duration "$LLM_S" --time-scale "$LLM_SCALE" --max-context ${LLM_CONTEXT:-256} --max-batch ${LLM_BATCH:-16} --block-tokens 16 \
+    --arena-pages ${LLM_ARENA_PAGES:-800} "${COMMON[@]}" --out "$W/llm-azure" > "$W/llm-azure.json" 2> "$W/llm-azure.log"
+  ended "llm azure" $?; sed 's/\x1b\[[0-9;]*m//g' "$W/llm-azure.log" | grep -vE "^\s*$|\|" | cut -c1-260 | tail -10
 }
 
 # BURST first (all systems), then the Azure LLM trace, then the other vision traces while time lasts.

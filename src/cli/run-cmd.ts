@@ -11,6 +11,7 @@ import { evaluate } from '../eval/evaluation.js';
 import { runLlmWorkload } from '../eval/llm/command.js';
 import { DEFAULT_LLM_TESTBED } from '../eval/llm/testbed.js';
 import { effectiveBatchOf, GPT_JOB_FLAGS, gptFromFlags } from '../eval/train-job.js';
+import { writeRunScaleReport } from '../eval/scale/index.js';
 import { headline, writeReport } from '../eval/report.js';
 import { loadAzureTrace } from '../sched/azure.js';
 import { SchedParameterError } from '../sched/errors.js';
@@ -165,9 +166,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     repeat,
     handoverMs: flags['handover-ms'] === undefined ? undefined : Number(flags['handover-ms']),
     log: say,
+    onReport: (partial) => writeReport(String(flags.out), partial),
     progress: (s) => new ProgressBar(s.padEnd(10), Math.max(25, Math.ceil(trace.arrivals.length / 10))),
   });
   const paths = writeReport(String(flags.out), report);
+  writeRunScaleReport(String(flags.out), report);
   say(`report: ${paths.html} and ${paths.json}`);
   if (json) printJson(dev, String(flags.backend), headline(report));
   return 0;

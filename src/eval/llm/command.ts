@@ -13,6 +13,7 @@ import { comparisons, llmHeadline, writeLlmReport } from './report.js';
 import { LLM_SYSTEMS, type LlmSystemName } from './result.js';
 import { DEFAULT_LLM_TESTBED, type LlmTestbedSpec } from './testbed.js';
 import { kvShapeOf } from './kv-shape.js';
+import { writeRunScaleReport } from '../scale/index.js';
 import { effectiveBatchOf, gptFromFlags } from '../train-job.js';
 
 /** The KV model: the one the repo ships as a test fixture, else ../shared/models. */
@@ -90,10 +91,12 @@ export async function runLlmWorkload({ flags, argv, say, openDevice, progress }:
   const report = await evaluateLlm(dev, {
     trace, traceFile: t.path, timeScale: scale, durationS: t.durationS, systems, spec, data: loadDigits(spec.seed).train, seed: spec.seed,
     backend: String(flags.backend), command: `handover run ${argv.join(' ')}`, log: say, progress,
+    onReport: (partial) => writeLlmReport(String(flags.out), partial),
   });
   for (const [name, c] of Object.entries(comparisons(report)))
     say(`${name}: TTFT compliance ${c.ttftVsInferOnly === null ? '–' : (100 * c.ttftVsInferOnly).toFixed(1) + '%'} of Infer-Only's, TBT ${c.tbtVsInferOnly === null ? '–' : (100 * c.tbtVsInferOnly).toFixed(1) + '%'}; training ${c.trainVsSp75 === null ? '–' : c.trainVsSp75.toFixed(2) + 'x'} SP-75's`);
   const paths = writeLlmReport(String(flags.out), report);
+  writeRunScaleReport(String(flags.out), report);
   say(`report: ${paths.html} and ${paths.json}`);
   return llmHeadline(report);
 }

@@ -32,3 +32,8 @@ export function writeScaleReport(out: string, r: ScaleReport): { json: string; h
   writeFileSync(paths.md, renderScaleMarkdown(r));
   return paths;
 }
+
+/** One run's report (either workload) as the scale report too, beside its report.json: every run speaks the one schema. */
+export function writeRunScaleReport(out: string, report: RunReport | LlmRunReport): { json: string; html: string; md: string } {
+  return writeScaleReport(out, scaleReport([report], { date: report.meta.date, machine: report.meta.device, cut: [] }));
+}

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
 import { collectScaleReport, normalise, renderScaleMarkdown, targets, writeScaleReport, type ScaleReport, type ScaleRow } from '../src/eval/scale/index.js';
+import { kvShapeOf } from '../src/eval/llm/kv-shape.js';
+import { TINY_GPT_KV } from '../src/llm/cache.js';
 import { testBackend } from './helpers/gpu.js';
 import { KV_MODEL } from './llm-helpers.js';
 
@@ -114,5 +116,10 @@ describe('the evaluation at scale: one schema and one report for vision and LLM'
     const noIo = targets({ meta: { date: '', machine: '', cut: [] }, runs: [], rows: normalise(rows.filter((x) => x.system !== 'infer-only')), timelines: [] });
     expect(noIo.find((c) => c.target.includes('SLO >= 97%'))!.met).toBeNull();
     expect(renderScaleMarkdown({ meta: { date: 'D', machine: 'M', cut: [] }, runs: [], rows, timelines: [] })).toContain('| handover | 97.0% | 98.0% |');
+  });
+
+  it("reads the KV model's attention geometry from the file, and refuses a model without a KV cache", () => {
+    expect(kvShapeOf(KV_MODEL)).toEqual(TINY_GPT_KV);
+    expect(() => kvShapeOf('test/fixtures/squeezenet1_1.onnx')).toThrow(/not a decoder with an explicit KV cache/);
   });
 });

@@ -11,7 +11,12 @@ import { run } from '../src/cli/main.js';
 import { collectScaleReport, normalise, renderScaleMarkdown, targets, writeScaleReport, type ScaleReport, type ScaleRow } from '../src/eval/scale/index.js';
 import { kvShapeOf } from '../src/eval/llm/kv-shape.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
-import { testBackend } from './helpers/gpu.js';
+import { evaluate } from '../src/eval/evaluation.js';
+import { DEFAULT_TESTBED } from '../src/eval/testbed.js';
+import type { RunReport } from '../src/eval/result.js';
+import { generateTrace } from '../src/sched/traces.js';
+import { loadDigits } from '../src/train/data-node.js';
+import { testBackend, testDevice } from './helpers/gpu.js';
 import { KV_MODEL } from './llm-helpers.js';
 
 async function quiet(args: string[]): Promise<number> {
@@ -122,4 +127,18 @@ describe('the evaluation at scale: one schema and one report for vision and LLM'
     expect(kvShapeOf(KV_MODEL)).toEqual(TINY_GPT_KV);
     expect(() => kvShapeOf('test/fixtures/squeezenet1_1.onnx')).toThrow(/not a decoder with an explicit KV cache/);
   });
+
+  it('hands out the report after every system, so a run stopped later keeps the systems that finished', async () => {
+    const dev = await testDevice();
+    const spec = { ...DEFAULT_TESTBED, models: 2, architectures: [[64, 32, 10]], train: { ...DEFAULT_TESTBED.train, layers: [64, 32, 10] }, arenaPages: 64, pageBytes: 16 << 10 };
+    const seen: RunReport[] = [];
+    const final = await evaluate(dev, {
+      trace: generateTrace({ kind: 'burst', seed: 3, durationS: 1, models: 2, timeScale: 1 }), traceFile: null, seed: 3, systems: ['sp75', 'handover'],
+      spec, data: loadDigits(3).train, backend: testBackend, command: 'test', tuned: { tIdleMs: 200 }, handoverMs: 1,
+      onReport: (r) => seen.push(JSON.parse(JSON.stringify(r)) as RunReport),
+    });
+    expect(seen.map((r) => Object.keys(r.systems))).toEqual([['sp75'], ['sp75', 'handover']]);
+    expect(seen[0]!.meta).toEqual(final.meta);
+    expect(seen[1]!.systems.handover!.requests).toBe(final.systems.handover!.requests);
+  }, 300_000);
 });

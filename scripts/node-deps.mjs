@@ -10,10 +10,11 @@ const optional = args.includes('--optional');
 const seen = new Set();
 const find = (name, from) => {
   for (let d = from; ; d = path.dirname(d)) {
-    // As Node does, no node_modules/node_modules (a symlink there would put a package under the wrong path in the bundle).
-    if (path.basename(d) === 'node_modules' && path.dirname(d) !== d) continue;
+    // As Node does, never look in node_modules/node_modules (a worktree whose
+    // node_modules is a link to a tree that holds such a folder listed paths
+    // the bundle then had in the wrong place: vitest's rolldown binding).
     const p = path.join(d, 'node_modules', name);
-    if (fs.existsSync(path.join(p, 'package.json'))) return p;
+    if (path.basename(d) !== 'node_modules' && fs.existsSync(path.join(p, 'package.json'))) return p;
     if (path.dirname(d) === d) return null;
   }
 };

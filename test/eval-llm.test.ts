@@ -129,7 +129,7 @@ describe('handover run --workload llm', () => {
     expect(await fails(['--workload', 'llm', '--trace-file', absent, '--out', dir])).toEqual({ code: 2, err: expect.stringContaining(`--trace-file: no such file ${absent}`) });
     expect(await fails(['--workload', 'llm', '--trace-file', trace, '--systems', 'taskswitch'])).toEqual({ code: 2, err: expect.stringMatching(/'taskswitch' is not a system of the LLM workload/) });
     expect(await fails(['--workload', 'llm', '--trace-file', trace, '--model', join(dir, 'none.onnx')])).toEqual({ code: 2, err: expect.stringContaining('--model: no such file') });
-    expect(await fails(['--workload', 'llm', '--trace-file', trace, '--max-context', '1000'])).toEqual({ code: 2, err: expect.stringContaining('--max-context must be <= 512') });
+    expect(await fails(['--workload', 'llm', '--trace-file', trace, '--max-context', '2000'])).toEqual({ code: 2, err: expect.stringContaining('--max-context must be <= 1024') });
     expect(await fails(['--workload', 'speech'])).toEqual({ code: 2, err: expect.stringContaining('--workload must be vision or llm') });
     expect(await fails(['--max-batch', '4'])).toEqual({ code: 2, err: expect.stringContaining('--max-batch is for --workload llm') });
   });

@@ -10,6 +10,8 @@ import { DEFAULT_TESTBED, type TestbedSpec } from '../eval/testbed.js';
 import { evaluate } from '../eval/evaluation.js';
 import { runLlmWorkload } from '../eval/llm/command.js';
 import { DEFAULT_LLM_TESTBED } from '../eval/llm/testbed.js';
+import { effectiveBatchOf, GPT_JOB_FLAGS, gptFromFlags } from '../eval/train-job.js';
+import { writeRunScaleReport } from '../eval/scale/index.js';
 import { headline, writeReport } from '../eval/report.js';
 import { loadAzureTrace } from '../sched/azure.js';
 import { SchedParameterError } from '../sched/errors.js';
@@ -34,6 +36,7 @@ export const runSpec: FlagSpec = {
   arch: { type: 'list', help: 'an inference MLP architecture as widths, e.g. 64-256-256-10 (repeat for several; default two small MLPs)' },
   'train-layers': { type: 'string', default: DEFAULT_TESTBED.train.layers.join('-'), help: 'the training MLP widths' },
   'micro-batch': { type: 'number', help: `largest training micro-batch (default ${DEFAULT_TESTBED.train.microBatch}; llm ${DEFAULT_LLM_TESTBED.train.microBatch})`, int: true, min: 1, max: 65_536 },
+  ...GPT_JOB_FLAGS,
   'arena-pages': { type: 'number', help: `arena size in pages (default ${DEFAULT_TESTBED.arenaPages}; llm ${DEFAULT_LLM_TESTBED.arenaPages})`, int: true, min: 8, max: 10_000_000 },
   'workspace-pages': { type: 'number', default: DEFAULT_TESTBED.workspacePages, help: "pages kept for inference activations (a request's workspace; raise it for the shared vision models)", int: true, min: 1, max: 10_000_000 },
   'page-kib': { type: 'number', default: DEFAULT_TESTBED.pageBytes / 1024, help: 'arena page size in KiB', min: 0.25, max: 1_048_576 },
@@ -131,7 +134,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     workspacePages: intFlag(flags, 'workspace-pages'),
     modelFiles: (flags['model-file'] as string[] | undefined) ?? [],
     architectures: archFlags.length ? archFlags.map((a) => widths(a, 'arch')) : DEFAULT_TESTBED.architectures,
-    train: { ...DEFAULT_TESTBED.train, layers: widths(String(flags['train-layers']), 'train-layers'), microBatch: Number(flags['micro-batch'] ?? DEFAULT_TESTBED.train.microBatch) },
+    train: { ...DEFAULT_TESTBED.train, layers: widths(String(flags['train-layers']), 'train-layers'), microBatch: Number(flags['micro-batch'] ?? DEFAULT_TESTBED.train.microBatch), effectiveBatch: effectiveBatchOf(flags, DEFAULT_TESTBED.train.effectiveBatch) },
+    gpt: gptFromFlags(flags),
     priorityMs: Number(flags['priority-ms']),
     shareRows: intFlag(flags, 'share-rows'),
     trainShare: Number(flags['train-share']),
@@ -162,9 +166,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     repeat,
     handoverMs: flags['handover-ms'] === undefined ? undefined : Number(flags['handover-ms']),
     log: say,
+    onReport: (partial) => writeReport(String(flags.out), partial),
     progress: (s) => new ProgressBar(s.padEnd(10), Math.max(25, Math.ceil(trace.arrivals.length / 10))),
   });
   const paths = writeReport(String(flags.out), report);
+  writeRunScaleReport(String(flags.out), report);
   say(`report: ${paths.html} and ${paths.json}`);
   if (json) printJson(dev, String(flags.backend), headline(report));
   return 0;

@@ -148,24 +148,39 @@ export function packParams(words: readonly ParamWord[]): ArrayBuffer {
 
 export abstract class GpuDevice {
   abstract readonly info: DeviceInfo;
-  /** Bytes of backing memory created and not destroyed. */
-  bytesInBackings = 0;
-  private nextBackingId = 1;
+  /**
+   * Mutable counters live in one object that is changed in place, never
+   * reassigned: a view of this device made with Object.create (a lane-bound
+   * writer, a device with other limits) then shares them instead of growing
+   * its own copies (two backings with one id, a byte count that drifts).
+   */
+  private readonly tally: { bytes: number; nextBacking: number; nextRecording: number; recording: { lane: Lane; launches: number } | null } = {
+    bytes: 0,
+    nextBacking: 1,
+    nextRecording: 1,
+    recording: null,
+  };
   private readonly live = new Set<number>();
-  /** The lane being recorded, and how many launches so far (record()). */
-  private recording: { lane: Lane; launches: number } | null = null;
-  private nextRecordingId = 1;
   private readonly recordings = new Set<number>();
+
+  /** Bytes of backing memory created and not destroyed. */
+  get bytesInBackings(): number {
+    return this.tally.bytes;
+  }
+  /** The lane being recorded, and how many launches so far (record()). */
+  private get recording(): { lane: Lane; launches: number } | null {
+    return this.tally.recording;
+  }
 
   createBacking(bytes: number, label = 'arena'): Backing {
     if (!Number.isInteger(bytes) || bytes <= 0 || bytes % 4 !== 0)
       throw new InvalidRangeError(`backing size must be a positive multiple of 4 bytes, got ${bytes}`);
     if (bytes > this.info.limits.maxBackingBytes)
       throw new AllocationTooLargeError(bytes, this.info.limits.maxBackingBytes, 'largest backing this device allows');
-    const id = this.nextBackingId++;
+    const id = this.tally.nextBacking++;
     this._createBacking(id, bytes, label);
     this.live.add(id);
-    this.bytesInBackings += bytes;
+    this.tally.bytes += bytes;
     return { id, bytes };
   }
 
@@ -190,7 +205,7 @@ export abstract class GpuDevice {
   destroyBacking(b: Backing): void {
     if (!this.live.delete(b.id)) throw new InvalidRangeError(`backing ${b.id} is not live`);
     this._destroyBacking(b);
-    this.bytesInBackings -= b.bytes;
+    this.tally.bytes -= b.bytes;
   }
 
   /** Writes host data into a range, ordered after the lane's work issued before (and every zero/copy). */
@@ -281,8 +296,8 @@ export abstract class GpuDevice {
   record(lane: Lane, issue: () => void): Recording {
     if (!this.info.capabilities.graphs) throw new DeviceError('record', `the ${this.info.backend} backend cannot record launches`);
     this.notRecording('record');
-    const id = this.nextRecordingId++;
-    this.recording = { lane, launches: 0 };
+    const id = this.tally.nextRecording++;
+    this.tally.recording = { lane, launches: 0 };
     let launches = 0;
     try {
       this._record(id, lane, () => {
@@ -290,7 +305,7 @@ export abstract class GpuDevice {
         launches = this.recording!.launches;
       });
     } finally {
-      this.recording = null;
+      this.tally.recording = null;
     }
     this.recordings.add(id);
     return { id, lane, launches };

@@ -84,7 +84,7 @@ export class CudaDevice extends GpuDevice {
   private readonly beforeZero: Handle[];
   private readonly afterZero: Handle;
   /** Unmaps and graph destruction wait until the GPU is done (out of the handover's path). */
-  private deferred: { events: Handle[]; done: () => void }[] = [];
+  private readonly deferred: { events: Handle[]; done: () => void }[] = [];
   /** Executable graphs by recording id. */
   private readonly graphs = new Map<number, Handle>();
   private viewSpec: Handle[] | null = null;
@@ -394,14 +394,28 @@ export class CudaDevice extends GpuDevice {
     return k;
   }
 
-  /** Unmaps destroyed backings (and destroys released graphs) whose last work is done (all when `all`, after a synchronize). */
+  /**
+   * Unmaps destroyed backings (and destroys released graphs) whose last work
+   * is done (all when `all`, after a synchronize). The queue is changed in
+   * place and each entry leaves it before its step runs: a view of this device
+   * made with Object.create (a test's device with smaller limits, a lane-bound
+   * writer) shares the one queue, and a step that throws is not run again.
+   * Before, `this.deferred = filter(...)` gave such a view its own copy of the
+   * queue, so both unmapped the same range and the second cuMemAddressFree
+   * failed (CUDA_ERROR_INVALID_VALUE); a throwing step also left the entries
+   * already done in the queue, to be freed twice by the next call.
+   */
   private unmapDone(all: boolean): void {
-    this.deferred = this.deferred.filter(({ events, done }) => {
-      if (!all && !events.every((e) => this.cu.eventQuery(e))) return true;
-      done();
+    for (let i = 0; i < this.deferred.length; ) {
+      const { events, done } = this.deferred[i]!;
+      if (!all && !events.every((e) => this.cu.eventQuery(e))) {
+        i++;
+        continue;
+      }
+      this.deferred.splice(i, 1);
       for (const e of events) this.events.put(e);
-      return false;
-    });
+      done();
+    }
   }
 
   private unmap(r: Reservation): void {

@@ -4,7 +4,8 @@
 // them back. The cost is the require's own time plus the training work it
 // threw away; the tuner's handover budget uses it instead of a guess.
 import type { GpuDevice } from '../core/device.js';
-import { buildSystem, mlpTraining, sgdConfig, TrainingStartError } from '../system/index.js';
+import { buildSystem, TrainingStartError } from '../system/index.js';
+import { evalTraining } from './train-job.js';
 import type { Dataset } from '../train/data.js';
 import { SystemRunError } from './errors.js';
 import type { TestbedSpec } from './testbed.js';
@@ -23,13 +24,12 @@ export interface HandoverCost {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function calibrateHandover(dev: GpuDevice, spec: TestbedSpec, data: Dataset, modelBytes: number, requires = 6): Promise<HandoverCost> {
-  const t = spec.train;
   // Training alone: the system with no models (its trainer is required from directly below).
   const system = await buildSystem({
     device: dev,
     arena: { bytes: spec.arenaPages * spec.pageBytes, pageBytes: spec.pageBytes },
     maxInFlight: spec.maxInFlight,
-    training: mlpTraining(sgdConfig(t.layers, { lr: t.lr, microBatch: t.microBatch, effectiveBatch: t.effectiveBatch, seed: spec.seed }), data, { maxTimeline: 1000 }),
+    training: evalTraining(spec.train, spec.gpt ?? null, spec.seed, data, 1000),
     policy: { system: 'handover' },
   });
   const trainer = system.trainer!;

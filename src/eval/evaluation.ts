@@ -13,6 +13,7 @@ import { calibrateHandover } from './calibrate-handover.js';
 import { runPlace, type RoundSummary, type RunMeta, type RunReport, type SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
+import { jobLabel } from './train-job.js';
 
 export interface EvaluationInput {
   trace: Trace;
@@ -35,6 +36,8 @@ export interface EvaluationInput {
   /** Training time one handover costs for the tuner's handover budget (ms; measured when absent). */
   handoverMs?: number;
   log?: (line: string) => void;
+  /** After each system's run: the report so far (a run stopped later still leaves these). */
+  onReport?: (report: RunReport) => void;
   progress?: (system: string) => { update(done: number, total: number, detail: string): void; done(): void };
 }
 
@@ -78,19 +81,6 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
   log(`handover policy: T_idle ${choice.tuned.tIdleMs} ms, W ${(choice.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${choice.source})`);
   const rounds = input.repeat ?? 1;
   const runs = new Map<string, SystemResult[]>(input.systems.map((s) => [s, []]));
-  for (let round = 0; round < rounds; round++) {
-    const order = input.systems.map((_, i) => input.systems[(i + round) % input.systems.length]!);
-    for (const system of order) {
-      const label = rounds > 1 ? `${system} ${round + 1}/${rounds}` : system;
-      const bar = input.progress?.(label);
-      const r = await runSystem(dev, { system, trace, spec, timings, tuned: choice.tuned, data: input.data, onProgress: (d, t, s) => bar?.update(d, t, s) });
-      bar?.done();
-      runs.get(system)!.push(r);
-      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers`);
-    }
-  }
-  const systems: Record<string, SystemResult> = {};
-  for (const [system, rs] of runs) systems[system] = medianRound(rs);
   const meta: RunMeta = {
     ...runPlace(dev, input.backend),
     trace: trace.name,
@@ -106,11 +96,27 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
     pageBytes: spec.pageBytes,
     trainLayers: spec.train.layers,
     trainMicroBatch: spec.train.microBatch,
+    training: jobLabel(spec.train, spec.gpt ?? null),
     handoverCost,
     rounds,
     tuned: { tIdleMs: choice.tuned.tIdleMs, watermarkBytes: choice.tuned.watermarkBytes, source: choice.source, predicted: choice.predicted },
     command: input.command,
     phases: trace.regimes.length ? { intervalS: trace.intervalS, regimes: trace.regimes, rates: trace.rates } : undefined,
   };
+  /** Each system's median round among those run so far. */
+  const sofar = () => Object.fromEntries([...runs].filter(([, rs]) => rs.length).map(([system, rs]) => [system, medianRound(rs)])) as Record<string, SystemResult>;
+  for (let round = 0; round < rounds; round++) {
+    const order = input.systems.map((_, i) => input.systems[(i + round) % input.systems.length]!);
+    for (const system of order) {
+      const label = rounds > 1 ? `${system} ${round + 1}/${rounds}` : system;
+      const bar = input.progress?.(label);
+      const r = await runSystem(dev, { system, trace, spec, timings, tuned: choice.tuned, data: input.data, onProgress: (d, t, s) => bar?.update(d, t, s) });
+      bar?.done();
+      runs.get(system)!.push(r);
+      input.onReport?.({ meta, systems: sofar() });
+      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers`);
+    }
+  }
+  const systems = sofar();
   return { meta, systems };
 }

@@ -31,6 +31,9 @@ export interface HandoverBreakdown {
   discardMs: number | null;
   reclaimMs: number | null;
   totalMs: number | null;
+  /** p99 of a require's time from the call to usable pages (training side), and the largest require (bytes). */
+  totalP99Ms?: number | null;
+  largestRequireBytes?: number;
   /** Naive handover and task switching: p50 wait for the running batch before the require. */
   waitForBatchMs: number | null;
   discards: number;
@@ -110,6 +113,8 @@ export interface RunMeta extends RunPlace {
   pageBytes: number;
   trainLayers: number[];
   trainMicroBatch: number;
+  /** The training job (src/eval/train-job.ts jobLabel). */
+  training?: string;
   /** Measured before the run (null when given): what one handover costs training. */
   handoverCost: HandoverCost | null;
   /** Rounds each system ran (--repeat). */

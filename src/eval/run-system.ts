@@ -137,6 +137,8 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       discardMs: p50(reports.map((r) => r.discardMs)),
       reclaimMs: p50(reports.map((r) => r.reclaimMs)),
       totalMs: p50(reports.map((r) => r.totalMs)),
+      totalP99Ms: reports.length ? quantile(reports.map((r) => r.totalMs).sort((a, b) => a - b), 0.99) : null,
+      largestRequireBytes: Math.max(0, ...reports.map((r) => r.requestedBytes)),
       waitForBatchMs: p50(waits),
       discards: run.training?.discards ?? 0,
     },

@@ -13,9 +13,10 @@ import type { TensorData } from '../infer/store.js';
 import { parseModel } from '../onnx/loader.js';
 import { mlpOnnx } from '../colocate/mlp-model.js';
 import type { SystemPolicy, Tuned } from '../sched/systems.js';
-import { buildSystem, mlpTraining, sgdConfig, TrainingStartError, type ColocationSystem, type SystemSpec } from '../system/index.js';
+import { buildSystem, TrainingStartError, type ColocationSystem, type SystemSpec } from '../system/index.js';
 import { seeded, type Dataset } from '../train/data.js';
 import { SystemRunError } from './errors.js';
+import { evalTraining, type GptTrain } from './train-job.js';
 
 export interface TestbedSpec {
   pageBytes: number;
@@ -31,6 +32,8 @@ export interface TestbedSpec {
   modelFiles: string[];
   models: number;
   train: { layers: number[]; microBatch: number; effectiveBatch: number; lr: number };
+  /** Train this GPT instead of the MLP (src/eval/train-job.ts); train's batch sizes apply. */
+  gpt?: GptTrain | null;
   maxInFlight: number;
   /**
    * Inference priority on the one queue: training launches stay held this
@@ -142,13 +145,12 @@ export interface Testbed {
 
 /** The colocation system of one evaluation run: every system of a run gets the same spec; only the policy differs. */
 export function testbedSpec(dev: GpuDevice, policy: SystemPolicy, tuned: Tuned, spec: TestbedSpec, data: Dataset, instances: ModelInstance[]): SystemSpec {
-  const t = spec.train;
   return {
     device: dev,
     arena: { bytes: spec.arenaPages * spec.pageBytes, pageBytes: spec.pageBytes },
     maxInFlight: spec.maxInFlight,
     workspacePages: spec.workspacePages,
-    training: mlpTraining(sgdConfig(t.layers, { lr: t.lr, microBatch: t.microBatch, effectiveBatch: t.effectiveBatch, seed: spec.seed }), data, { lossEvery: 50, maxTimeline: 100_000 }),
+    training: evalTraining(spec.train, spec.gpt ?? null, spec.seed, data),
     models: instances.map((m) => ({ name: m.name, onnx: m.onnx, warmup: m.input })),
     policy: { system: policy.name, tuned, priorityMs: spec.priorityMs, shareRows: spec.shareRows, trainShare: spec.trainShare, slice: spec.slice, sliceFraction: spec.sliceFraction, expectMs: spec.expectMs },
   };

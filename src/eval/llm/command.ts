@@ -12,6 +12,9 @@ import { evaluateLlm } from './evaluation.js';
 import { comparisons, llmHeadline, writeLlmReport } from './report.js';
 import { LLM_SYSTEMS, type LlmSystemName } from './result.js';
 import { DEFAULT_LLM_TESTBED, type LlmTestbedSpec } from './testbed.js';
+import { kvShapeOf } from './kv-shape.js';
+import { writeRunScaleReport } from '../scale/index.js';
+import { effectiveBatchOf, gptFromFlags } from '../train-job.js';
 
 /** The KV model: the one the repo ships as a test fixture, else ../shared/models. */
 export function defaultKvModel(): string | null {
@@ -66,12 +69,14 @@ export async function runLlmWorkload({ flags, argv, say, openDevice, progress }:
     maxBatch: positiveInt(flags['max-batch'] ?? d.maxBatch, 'max-batch'),
     maxContext: positiveInt(flags['max-context'] ?? d.maxContext, 'max-context', 2),
     blockTokens: positiveInt(flags['block-tokens'] ?? d.blockTokens, 'block-tokens'),
-    train: { ...d.train, microBatch: positiveInt(flags['micro-batch'] ?? d.train.microBatch, 'micro-batch') },
+    train: { ...d.train, microBatch: positiveInt(flags['micro-batch'] ?? d.train.microBatch, 'micro-batch'), effectiveBatch: effectiveBatchOf(flags, d.train.effectiveBatch) },
+    gpt: gptFromFlags(flags),
+    kv: kvShapeOf(model),
     priorityMs: Number(flags['priority-ms'] ?? d.priorityMs),
     maxInFlight: positiveInt(flags['max-in-flight'] ?? d.maxInFlight, 'max-in-flight'),
     seed: Number(flags.seed),
   };
-  if (spec.maxContext > 512) throw new UsageError(`--max-context must be <= 512 (the KV model's positions), got ${spec.maxContext}`);
+  if (spec.maxContext > 1024) throw new UsageError(`--max-context must be <= 1024 (the KV models' positions: tiny_gpt_kv 512, gpt2_small_kv 1024), got ${spec.maxContext}`);
   if (!Number.isInteger(spec.pageBytes) || spec.pageBytes % 256 !== 0) throw new UsageError('--page-kib must give a whole number of 256-byte blocks');
   if (flags['train-layers'] !== undefined) {
     const w = String(flags['train-layers']).split('-').map(Number);
@@ -86,10 +91,12 @@ export async function runLlmWorkload({ flags, argv, say, openDevice, progress }:
   const report = await evaluateLlm(dev, {
     trace, traceFile: t.path, timeScale: scale, durationS: t.durationS, systems, spec, data: loadDigits(spec.seed).train, seed: spec.seed,
     backend: String(flags.backend), command: `handover run ${argv.join(' ')}`, log: say, progress,
+    onReport: (partial) => writeLlmReport(String(flags.out), partial),
   });
   for (const [name, c] of Object.entries(comparisons(report)))
     say(`${name}: TTFT compliance ${c.ttftVsInferOnly === null ? '–' : (100 * c.ttftVsInferOnly).toFixed(1) + '%'} of Infer-Only's, TBT ${c.tbtVsInferOnly === null ? '–' : (100 * c.tbtVsInferOnly).toFixed(1) + '%'}; training ${c.trainVsSp75 === null ? '–' : c.trainVsSp75.toFixed(2) + 'x'} SP-75's`);
   const paths = writeLlmReport(String(flags.out), report);
+  writeRunScaleReport(String(flags.out), report);
   say(`report: ${paths.html} and ${paths.json}`);
   return llmHeadline(report);
 }

@@ -11,6 +11,7 @@ import { runPlace } from '../result.js';
 import type { LlmRunMeta, LlmRunReport, LlmSystemName, LlmSystemResult } from './result.js';
 import { runLlmSystem } from './run-system.js';
 import { buildLlmTestbed, type LlmTestbedSpec } from './testbed.js';
+import { jobLabel } from '../train-job.js';
 
 export const SLO_MULTIPLE = 4;
 
@@ -27,6 +28,8 @@ export interface LlmEvaluationInput {
   backend: string;
   command: string;
   log?: (line: string) => void;
+  /** After each system's run: the report so far (a run stopped later still leaves these). */
+  onReport?: (report: LlmRunReport) => void;
   progress?: (system: string, total: number) => { update(done: number, total: number, detail: string): void; done(): void };
 }
 
@@ -69,20 +72,8 @@ export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Pr
   const order: LlmSystemName[] = needsPeak ? ['infer-only', ...input.systems.filter((s) => s !== 'infer-only')] : [...input.systems];
   const systems: Partial<Record<LlmSystemName, LlmSystemResult>> = {};
   let peak: number | null = null;
-  for (const system of order) {
-    const cap = peak === null ? null : kvCap(system, peak);
-    const bar = input.progress?.(system, requests.length);
-    const r = await runLlmSystem(dev, { system, spec, data: input.data, requests, slo, timeScale: 1, kvCapPages: cap, onProgress: (d, t, s) => bar?.update(d, t, s) });
-    bar?.done();
-    if (system === 'infer-only') peak = r.peakKvPages;
-    if (input.systems.includes(system)) systems[system] = r;
-    log(
-      `${system}${cap !== null ? ` (KV cap ${cap} pages)` : ''}: TTFT P50 ${r.ttft.p50.toFixed(0)} P99 ${r.ttft.p99.toFixed(0)} ms, ${(100 * r.ttftCompliance).toFixed(1)}% in SLO; TBT P50 ${r.tbt.p50.toFixed(0)} P99 ${r.tbt.p99.toFixed(0)} ms, ${(100 * r.tbtCompliance).toFixed(1)}% in SLO; ` +
-        `${r.completed}/${r.requests} done, ${r.failed} failed${r.errors.length ? ` (${r.errors.join('; ')})` : ''}, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires / ${r.releases} releases; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
-    );
-  }
   const span = input.trace.length ? Math.max(...input.trace.map((r) => r.t)) : 0;
-  const meta: LlmRunMeta = {
+  const metaNow = (): LlmRunMeta => ({
     ...runPlace(dev, input.backend),
     traceFile: input.traceFile,
     model: spec.modelPath,
@@ -103,10 +94,24 @@ export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Pr
     workspacePages: sized.workspacePages,
     trainLayers: spec.train.layers,
     trainMicroBatch: spec.train.microBatch,
+    training: jobLabel(spec.train, spec.gpt ?? null),
     standalone: sized.alone,
     slo,
     inferOnlyPeakKvPages: peak,
     command: input.command,
-  };
-  return { meta, systems };
+  });
+  for (const system of order) {
+    const cap = peak === null ? null : kvCap(system, peak);
+    const bar = input.progress?.(system, requests.length);
+    const r = await runLlmSystem(dev, { system, spec, data: input.data, requests, slo, timeScale: 1, kvCapPages: cap, onProgress: (d, t, s) => bar?.update(d, t, s) });
+    bar?.done();
+    if (system === 'infer-only') peak = r.peakKvPages;
+    if (input.systems.includes(system)) systems[system] = r;
+    input.onReport?.({ meta: metaNow(), systems });
+    log(
+      `${system}${cap !== null ? ` (KV cap ${cap} pages)` : ''}: TTFT P50 ${r.ttft.p50.toFixed(0)} P99 ${r.ttft.p99.toFixed(0)} ms, ${(100 * r.ttftCompliance).toFixed(1)}% in SLO; TBT P50 ${r.tbt.p50.toFixed(0)} P99 ${r.tbt.p99.toFixed(0)} ms, ${(100 * r.tbtCompliance).toFixed(1)}% in SLO; ` +
+        `${r.completed}/${r.requests} done, ${r.failed} failed${r.errors.length ? ` (${r.errors.join('; ')})` : ''}, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires / ${r.releases} releases; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
+    );
+  }
+  return { meta: metaNow(), systems };
 }

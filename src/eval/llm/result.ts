@@ -51,6 +51,8 @@ export interface LlmSystemResult {
   trainSamples: number;
   trainSamplesPerSec: number;
   trainDiscards: number;
+  /** Seconds of training compute thrown away by discarded micro-batches. */
+  wastedTrainS: number;
   wallS: number;
   /** Each finished request's TTFT and each token gap (ms, rounded to 0.01). */
   ttftMs: number[];
@@ -79,6 +81,8 @@ export interface LlmRunMeta extends RunPlace {
   workspacePages: number;
   trainLayers: number[];
   trainMicroBatch: number;
+  /** The training job (src/eval/train-job.ts jobLabel). */
+  training?: string;
   /** Standalone averages (one request alone) and the SLO (4x each). */
   standalone: Slo;
   slo: Slo;

@@ -9,7 +9,9 @@
 //   infer-only  no training: the whole arena is inference's.
 import type { GpuDevice } from '../../core/device.js';
 import { TINY_GPT_KV } from '../../llm/cache.js';
-import { buildSystem, mlpTraining, sgdConfig, SystemSizeError, TrainingStartError, type ColocationSystem } from '../../system/index.js';
+import { buildSystem, SystemSizeError, TrainingStartError, type ColocationSystem } from '../../system/index.js';
+import { evalTraining, type GptTrain } from '../train-job.js';
+import type { KvShape } from '../../llm/cache.js';
 import type { Generation } from '../../system/generation.js';
 import type { Dataset } from '../../train/data.js';
 import { SystemRunError } from '../errors.js';
@@ -27,6 +29,10 @@ export interface LlmTestbedSpec {
   /** Free bytes kept after a require (the batcher's watermark W). */
   watermarkBytes: number;
   train: { layers: number[]; microBatch: number; effectiveBatch: number; lr: number };
+  /** Train this GPT instead of the MLP (src/eval/train-job.ts); train's batch sizes apply. */
+  gpt?: GptTrain | null;
+  /** The KV model's attention geometry (default: tiny_gpt_kv's; kvShapeOf reads it from the file). */
+  kv?: KvShape;
   maxInFlight: number;
   priorityMs: number;
   seed: number;
@@ -52,15 +58,14 @@ export interface LlmTestbed {
 
 /** `kvCapPages`: the fixed KV capacity of a static partition (sp50, sp75); ignored otherwise. Started, training past its first step. */
 export async function buildLlmTestbed(dev: GpuDevice, system: LlmSystemName, spec: LlmTestbedSpec, data: Dataset, kvCapPages: number | null = null): Promise<LlmTestbed> {
-  const t = spec.train;
   let sys: ColocationSystem;
   try {
     sys = await buildSystem({
       device: dev,
       arena: { bytes: spec.arenaPages * spec.pageBytes, pageBytes: spec.pageBytes },
       maxInFlight: spec.maxInFlight,
-      training: mlpTraining(sgdConfig(t.layers, { lr: t.lr, microBatch: t.microBatch, effectiveBatch: t.effectiveBatch, seed: spec.seed }), data, { lossEvery: 50, maxTimeline: 100_000 }),
-      generation: { modelFile: spec.modelPath, kv: TINY_GPT_KV, blockTokens: spec.blockTokens, maxBatch: spec.maxBatch, maxContext: spec.maxContext, watermarkBytes: spec.watermarkBytes, kvCapPages },
+      training: evalTraining(spec.train, spec.gpt ?? null, spec.seed, data),
+      generation: { modelFile: spec.modelPath, kv: spec.kv ?? TINY_GPT_KV, blockTokens: spec.blockTokens, maxBatch: spec.maxBatch, maxContext: spec.maxContext, watermarkBytes: spec.watermarkBytes, kvCapPages },
       policy: { system, priorityMs: spec.priorityMs },
     });
   } catch (e) {

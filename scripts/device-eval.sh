@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The evaluation at GPU scale (issue 21) in one call on the GPU machine: the
+# vision and LLM workloads beside the GPT training job on the CUDA backend,
+# every (trace, system) pair that fits the time budget, then one report for
+# both (src/eval/scale/): $OUT/scale-report.html, scale-report.md,
+# scale-results.json, and every run's logs and report.json in
+# $OUT/eval-logs.tgz (the tool brings back at most 8 files).
+#
+# Sizing (the paper's, with the memory we give the arena): the arena holds
+# every vision instance plus the inference workspace plus the GPT's minimum
+# (Infer-Only holds every model), and stays under 4/3 of the instances'
+# bytes, so SP-75 (75% of the arena for inference) cannot; training wants all.
+#
+# Here: bash scripts/device-run.sh pack (NO_DAWN=1), then copy the snapshot
+# with .device and the Azure trace in .eval-data/ (see docs/results-scale.md).
+# There:  BUDGET_S=400 bash scripts/device-eval.sh
+# Knobs: BUDGET_S (whole script), VISION_S / LLM_S (seconds of trace per
+# system), TRACES (vision traces, in order), VISION_SYSTEMS, LLM_SYSTEMS,
+# INSTANCES, GPT (LxWxHxC), CHECK=1 (first the GPT training tests on CUDA).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+T0=$(date +%s)
+BUDGET_S=${BUDGET_S:-400}
+left() { echo $((BUDGET_S - ($(date +%s) - T0))); }
+ROOT_OUT=${OUT:-$PWD/device-out}
+W=$ROOT_OUT/work
+mkdir -p "$W"
+OUT=$W
+source scripts/device-setup.sh
+M=${SCALE_MODELS_DIR:-/tmp/handover-scale-models}
+TRACE_FILE=${TRACE_FILE:-.eval-data/azure-llm-inference-2023-conv.csv.gz}
+INSTANCES=${INSTANCES:-56}
+GPT=${GPT:-6x512x8x128}
+VISION_S=${VISION_S:-15}
+VISION_SCALE=${VISION_SCALE:-1}   # at 4 (190 req/s in BURST) even Infer-Only queued for seconds (docs/results-scale.md)
+LLM_S=${LLM_S:-15}
+LLM_SCALE=${LLM_SCALE:-4}
+TRACES=${TRACES:-burst light heavy skewed}
+VISION_SYSTEMS=${VISION_SYSTEMS:-infer-only,handover,sp75,sp50,naive,taskswitch}
+LLM_SYSTEMS=${LLM_SYSTEMS:-handover,sp75,infer-only}
+PAGE_KIB=2048
+WS_PAGES=${WS_PAGES:-64}   # 128 MiB of inference workspace (resnet50's batch-1 activations)
+date -u +%Y-%m-%dT%H:%M:%SZ > "$W/date.txt"
+
+if [ -n "${CHECK:-}" ]; then
+  step "GPT training tests on CUDA (cuMemAddressFree fix)"
+  HANDOVER_TEST_BACKEND=cuda timeout $(( $(left) / 3 )) node node_modules/vitest/vitest.mjs run test/gpt-train.test.ts test/device-view.test.ts > "$W/gpt-train-cuda.log" 2>&1
+  sed 's/\x1b\[[0-9;]*m//g' "$W/gpt-train-cuda.log" | grep -E "✓|×|FAIL|Tests |Error" | head -30
+fi
+
+step "export models ($(left) s left)"
+mkdir -p "$M"; cp scripts/models/*.py "$M/"
+if [ ! -s "$M/resnet50.onnx" ]; then
+  (cd "$M" && OUT="$M" VISION_MODELS=resnet50,efficientnet_b0 timeout 200 python3 export_vision.py) > "$W/export.log" 2>&1
+  (cd "$M" && OUT="$M" GPT_NAME=gpt2_small_kv GPT_VOCAB=50257 GPT_WIDTH=768 GPT_HEADS=12 GPT_LAYERS=12 GPT_MAXPOS=1024 \
+    timeout 200 python3 export_tiny_gpt_kv.py) >> "$W/export.log" 2>&1
+fi
+grep -vE "^ort " "$W/export.log" | cut -c1-160 | tail -8
+FILES=()
+for f in resnet50 efficientnet_b0 mobilenet_v2 squeezenet1_1; do [ -s "$M/$f.onnx" ] && FILES+=("$M/$f.onnx"); done
+[ ${#FILES[@]} -gt 0 ] || { echo "no vision model exported"; exit 1; }
+
+# Arena pages: every instance's pages (each file rounded up to pages), the workspace and the GPT's minimum, under 4/3 of the instances.
+read -r ARENA_PAGES MODEL_PAGES GPT_MIN_PAGES < <(node --input-type=module -e "
+import { statSync } from 'node:fs';
+import { gptMinimumBytes, parseGptShape } from './dist/src/eval/train-job.js';
+const page = $PAGE_KIB * 1024, files = process.argv.slice(1), n = $INSTANCES;
+let pages = 0;
+for (let i = 0; i < n; i++) pages += Math.ceil(statSync(files[i % files.length]).size / page);
+const gpt = Math.ceil(gptMinimumBytes({ config: parseGptShape('$GPT'), dataset: 'brown', lr: 1e-3 }) / page);
+// Infer-Only: every model + workspace; training's least share beside them: its minimum and two samples more.
+const arena = Math.max(pages + $WS_PAGES + gpt + 4, Math.ceil(1.1 * (pages + $WS_PAGES)));
+console.log(arena, pages, gpt);
+" "${FILES[@]}")
+echo "arena $ARENA_PAGES pages of $PAGE_KIB KiB ($((ARENA_PAGES * PAGE_KIB / 1024)) MiB): $INSTANCES instances take $MODEL_PAGES pages, workspace $WS_PAGES, GPT $GPT minimum $GPT_MIN_PAGES; SP-75 holds $((ARENA_PAGES * 3 / 4)) pages" | tee "$W/sizing.txt"
+[ $((ARENA_PAGES * 3 / 4)) -lt $((MODEL_PAGES + WS_PAGES)) ] || echo "note: SP-75 can hold every model at this size" | tee -a "$W/sizing.txt"
+
+COMMON=(--backend cuda --page-kib $PAGE_KIB --train-gpt "$GPT" --micro-batch 32 --effective-batch 64 --json)
+ended() { # what, exit status: a run stopped by its timeout wrote no report; the report says so
+  echo "(exit $2)"
+  [ "$2" = 124 ] && echo "$1: stopped by its time limit, no report" >> "$W/cut.txt"
+  return 0
+}
+vision() { # trace: as many systems as the time left allows (about VISION_S + 9 s each), in VISION_SYSTEMS' order
+  local t=$1 budget n systems
+  budget=$(left)
+  n=$(( (budget - 25) / (VISION_S + 9) ))
+  IFS=, read -r -a all <<< "$VISION_SYSTEMS"
+  [ "$n" -ge 3 ] || { echo "vision $t: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
+  [ "$n" -lt ${#all[@]} ] && echo "vision $t: ${all[*]:n} cut ($budget s left)" | tee -a "$W/cut.txt"
+  systems=$(IFS=,; echo "${all[*]:0:n}")
+  step "vision $t: $systems ($budget s left)"
+  timeout $((budget - 12)) node bin/handover.js run --trace "$t" --systems "$systems" --duration "$VISION_S" --time-scale "$VISION_SCALE" \
+    --models "$INSTANCES" $(printf -- '--model-file %s ' "${FILES[@]}") --arena-pages "$ARENA_PAGES" --workspace-pages "$WS_PAGES" \
+    --t-idle-ms 1000 "${COMMON[@]}" --out "$W/vision-$t" > "$W/vision-$t.json" 2> "$W/vision-$t.log"
+  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$W/vision-$t.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:)" | cut -c1-220 | tail -14
+}
+llm() {
+  local budget
+  budget=$(left)
+  [ -s "$M/gpt2_small_kv.onnx" ] && [ -s "$TRACE_FILE" ] || { echo "llm: cut (no model or trace)" | tee -a "$W/cut.txt"; return; }
+  [ "$budget" -gt 50 ] || { echo "llm: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
+  step "llm azure ($budget s left)"
+  timeout $(( budget - 15 < 3 * (LLM_S + 25) + 20 ? budget - 15 : 3 * (LLM_S + 25) + 20 )) node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$M/gpt2_small_kv.onnx" \
+    --systems "$LLM_SYSTEMS" --duration "$LLM_S" --time-scale "$LLM_SCALE" --max-context ${LLM_CONTEXT:-256} --max-batch ${LLM_BATCH:-16} --block-tokens 16 \
+    --arena-pages ${LLM_ARENA_PAGES:-800} "${COMMON[@]}" --out "$W/llm-azure" > "$W/llm-azure.json" 2> "$W/llm-azure.log"
+  ended "llm azure" $?; sed 's/\x1b\[[0-9;]*m//g' "$W/llm-azure.log" | grep -vE "^\s*$|\|" | cut -c1-260 | tail -10
+}
+
+# BURST first (all systems), then the Azure LLM trace, then the other vision traces while time lasts.
+set -- $TRACES
+vision "$1"; shift
+llm
+for t in "$@"; do vision "$t"; done
+
+step "report ($(left) s left)"
+node --input-type=module -e "
+import { readFileSync } from 'node:fs';
+import { collectScaleReport, writeScaleReport } from './dist/src/eval/scale/index.js';
+const [dir, machine, cut, out] = process.argv.slice(1);
+const p = writeScaleReport(out, collectScaleReport(dir, { machine, cut }));
+console.log(readFileSync(p.md, 'utf8'));
+" "$W" "$(cat "$W/gpu.txt" 2>/dev/null)" "$(cat "$W/cut.txt" 2>/dev/null)" "$ROOT_OUT" 2>&1 | tail -80
+tar czf "$ROOT_OUT/eval-logs.tgz" -C "$W" . && rm -rf "$W"

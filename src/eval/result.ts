@@ -55,6 +55,8 @@ export interface SystemResult {
   trainSamplesPerSec: number;
   /** Seconds of training compute thrown away by discarded micro-batches. */
   wastedTrainS: number;
+  /** Seconds inside micro-batches, committed or discarded (the denominator of the wasted share; absent in older results). */
+  microBatchS?: number;
   microBatchMin: number | null;
   microBatchMax: number | null;
   handovers: HandoverBreakdown;

@@ -126,6 +126,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     trainSamples,
     trainSamplesPerSec: trainSamples / result.wallMs * 1000,
     wastedTrainS: (run.training?.wastedMs ?? 0) / 1000,
+    microBatchS: (run.training?.microBatchMs ?? 0) / 1000,
     microBatchMin: run.training && Number.isFinite(run.training.microBatchMin) ? run.training.microBatchMin : null,
     microBatchMax: run.training ? run.training.microBatchMax : null,
     handovers: {

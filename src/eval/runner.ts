@@ -18,7 +18,7 @@ export interface Played<P> {
   t0: number;
   wallS: number;
   /** Training over the run (null without training): samples, discarded micro-batches, wasted milliseconds. */
-  training: { samples: number; discards: number; wastedMs: number; microBatchMin: number; microBatchMax: number } | null;
+  training: { samples: number; discards: number; wastedMs: number; microBatchMs: number; microBatchMin: number; microBatchMax: number } | null;
   /** The scheduler's decisions during the run. */
   decisions: Decision[];
 }
@@ -53,7 +53,7 @@ export async function playOnSystem<P>(name: string, system: ColocationSystem, w:
   await system.destroy();
   if (jobError) throw new SystemRunError(name, 'training', String((jobError as Error).message ?? jobError));
   const training = before && after
-    ? { samples: after.samples - before.samples, discards: after.discards - before.discards, wastedMs: after.wastedMs - before.wastedMs, microBatchMin: after.microBatchMin, microBatchMax: after.microBatchMax }
+    ? { samples: after.samples - before.samples, discards: after.discards - before.discards, wastedMs: after.wastedMs - before.wastedMs, microBatchMs: after.microBatchMs - before.microBatchMs, microBatchMin: after.microBatchMin, microBatchMax: after.microBatchMax }
     : null;
   return { played, t0, wallS, training, decisions: system.decisions.since(decisions0) };
 }

@@ -53,6 +53,8 @@ export interface LlmSystemResult {
   trainDiscards: number;
   /** Seconds of training compute thrown away by discarded micro-batches. */
   wastedTrainS: number;
+  /** Seconds inside micro-batches, committed or discarded (the denominator of the wasted share; absent in older results). */
+  microBatchS?: number;
   wallS: number;
   /** Each finished request's TTFT and each token gap (ms, rounded to 0.01). */
   ttftMs: number[];

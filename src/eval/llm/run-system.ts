@@ -82,6 +82,7 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
     trainSamplesPerSec: trainSamples / wallS,
     trainDiscards,
     wastedTrainS: (run.training?.wastedMs ?? 0) / 1000,
+    microBatchS: (run.training?.microBatchMs ?? 0) / 1000,
     wallS,
     ttftMs: report.samples.ttftMs.map(round2),
     tbtMs: report.samples.tbtMs.map(round2),

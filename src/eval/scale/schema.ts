@@ -105,7 +105,9 @@ export function thin<T>(xs: readonly T[], n = 300): T[] {
   return Array.from({ length: n }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (n - 1))]!);
 }
 
-const wasted = (s: { trainSamples: number; wastedTrainS: number; wallS: number }, training: boolean) => (training ? s.wastedTrainS / Math.max(s.wallS, 1e-9) : null);
+/** Wasted share of training compute: discarded micro-batch time over all micro-batch time (over wall time for results that lack it). */
+const wasted = (s: { wastedTrainS: number; microBatchS?: number; wallS: number }, training: boolean) =>
+  (training ? s.wastedTrainS / Math.max(s.microBatchS && s.microBatchS > 0 ? s.microBatchS : s.wallS, 1e-9) : null);
 
 function visionRow(trace: string, s: SystemResult, loadMs: number): ScaleRow {
   const h = s.handovers;

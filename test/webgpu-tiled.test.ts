@@ -1,13 +1,15 @@
 // The workgroup-tiled kernels of hardware adapters (src/webgpu/variants.ts),
 // forced on whatever adapter is here (SwiftShader in CI) at small, odd shapes:
-// matmul against the float64 reference, batched MatMul and Conv (implicit
-// GEMM) against onnxruntime-node, every output buffer NaN-poisoned first.
+// matmul (matmul_tiled, and matmul_skinny for m <= 8) against the float64
+// reference, batched MatMul, Gemm and Conv (implicit GEMM on 64 x 64 and on
+// 32 x 32 tiles) against onnxruntime-node, every output buffer NaN-poisoned first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Arena } from '../src/core/arena.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { ModelStore } from '../src/infer/store.js';
 import { WebGpuDevice } from '../src/webgpu/device.js';
-import { kernelSetFromEnv, variantsFor } from '../src/webgpu/variants.js';
+import { kernelSetFromEnv, kernelsFor, pickVariant, SKINNY_ROWS, SMALL_CONV_GROUPS, tiledVariants, variantsFor } from '../src/webgpu/variants.js';
+import { packParams } from '../src/core/device.js';
 import { closeness, randn, rng, Scratch } from './helpers/gpu.js';
 import { checkCase, type OpCase } from './helpers/onnx-cases.js';
 import { matmulRef } from './helpers/reference.js';
@@ -44,8 +46,32 @@ describe('kernel sets', () => {
   });
 });
 
-describe('matmul_tiled (vs float64)', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [67, 65, 33], [64, 128, 16], [130, 3, 70], [129, 257, 9]];
+describe('variant choice', () => {
+  const mm = (m: number) => packParams([m, 100, 100, 2, { f32: 1 }, { f32: 0 }, 0, 0]);
+  // conv_params words: n, cin, h, w, cout, oh, ow, groups (then geometry)
+  const conv = (n: number, pix: number, cout: number, groups: number) => packParams([n, groups, pix, pix, cout, pix, pix, groups, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
+  it('matmuls of at most SKINNY_ROWS rows run matmul_skinny, whatever the slice', () => {
+    expect(pickVariant(tiledVariants, 'matmul', mm(1))?.kernel).toBe('matmul_skinny');
+    expect(pickVariant(tiledVariants, 'matmul', mm(SKINNY_ROWS))?.kernel).toBe('matmul_skinny');
+    expect(pickVariant(tiledVariants, 'matmul', mm(SKINNY_ROWS + 1))?.kernel).toBe('matmul_tiled');
+    // a 3-row slice of a 64-row matmul keeps the whole launch's kernel
+    expect(pickVariant(tiledVariants, 'matmul', packParams([64, 100, 100, 0, { f32: 1 }, { f32: 0 }, 8, 3]))?.kernel).toBe('matmul_tiled');
+  });
+  it('convolutions with a small 64 x 64 grid run conv2d_tiled32', () => {
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 13, 256, 1))?.kernel).toBe('conv2d_tiled32'); // 3 x 4 tiles
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 16, 256, 64))?.kernel).toBe('conv2d_tiled'); // 4 x 1 x 64 = 256 tiles
+    expect(SMALL_CONV_GROUPS).toBe(256);
+    expect(pickVariant({}, 'conv2d', conv(1, 13, 256, 1))).toBeUndefined();
+  });
+  it('prepare() compiles every kernel a launch may pick, and the portable one only where no replacement always applies', () => {
+    expect(kernelsFor(tiledVariants, 'matmul')).toEqual(['matmul_skinny', 'matmul_tiled']);
+    expect(kernelsFor({ x: [{ kernel: 'x_fast', when: () => false, groups: () => [1, 1, 1] }] }, 'x')).toEqual(['x_fast', 'x']);
+    expect(kernelsFor({}, 'relu')).toEqual(['relu']);
+  });
+});
+
+describe('matmul_tiled and matmul_skinny (vs float64)', () => {
+  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [8, 70, 301], [3, 257, 40], [9, 33, 17], [67, 65, 33], [64, 128, 16], [130, 3, 70], [129, 257, 9]];
   for (const [m, n, k] of shapes) {
     for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
@@ -59,8 +85,8 @@ describe('matmul_tiled (vs float64)', () => {
       });
     }
   }
-  it('beta = 1 accumulates into C', async () => {
-    const [m, n, k] = [33, 70, 19];
+  for (const m of [33, 5]) it(`beta = 1 accumulates into C (m=${m})`, async () => {
+    const [n, k] = [70, 19];
     const a = randn(m * k, r);
     const b = randn(k * n, r);
     const c0 = randn(m * n, r);
@@ -83,7 +109,31 @@ const cases: OpCase[] = [
   { name: 'Conv groups 2, no bias (8 -> 10, 7x6)', op: 'Conv', attrs: { group: 2 }, inputs: [f(1, 8, 7, 6), w(10, 4, 1, 1)], ...sum },
   { name: 'Conv 3x3 stride 2 dilation 2, asymmetric pads', op: 'Conv', attrs: { strides: [2, 2], dilations: [2, 2], pads: [0, 1, 2, 1] }, inputs: [f(1, 3, 17, 13), w(9, 3, 3, 3), w(9)], ...sum },
   { name: 'Conv 1-D kernel 5 (4 -> 6)', op: 'Conv', attrs: { pads: [2, 2] }, inputs: [f(2, 4, 23), w(6, 4, 5), w(6)], ...sum },
+  { name: 'Conv groups 64, 256 workgroups (the 64 x 64 kernel)', op: 'Conv', attrs: { group: 64, pads: [1, 1, 1, 1] }, inputs: [f(1, 64, 16, 16), w(256, 1, 3, 3), w(256)], ...sum },
+  { name: 'Gemm transB, one row, with C ([1,300] x [65,300]^T)', op: 'Gemm', attrs: { transB: 1, alpha: 0.5, beta: 1.5 }, inputs: [f(1, 300), w(65, 300), w(65)], ...sum },
+  { name: 'Gemm 6 rows, C [6,33] ([6,70] x [70,33])', op: 'Gemm', inputs: [f(6, 70), w(70, 33), w(6, 33)], ...sum },
 ];
+
+describe('matmul_skinny time slices', () => {
+  for (const transB of [false, true]) {
+    it(`rows [0,3) and [3,7) of a 7-row matmul are bit-identical to the whole (transB=${transB})`, async () => {
+      const [m, n, k] = [7, 45, 130];
+      const a = s.upload(randn(m * k, r));
+      const b = s.upload(randn(k * n, r));
+      const whole = s.poisoned(m * n);
+      const sliced = s.poisoned(m * n);
+      const launch = matmul({ a, b, c: whole, m, n, k, transB });
+      dev.launch(launch);
+      const parts = matmul({ a, b, c: sliced, m, n, k, transB });
+      dev.launch(parts.slice!.at(0, 3));
+      dev.launch(parts.slice!.at(3, 4));
+      const [w1, w2] = [await s.readF32(whole, m * n), await s.readF32(sliced, m * n)];
+      expect(w1.some((v) => Number.isNaN(v))).toBe(false);
+      expect(Buffer.from(w2.buffer, w2.byteOffset, w2.byteLength)).toEqual(Buffer.from(w1.buffer, w1.byteOffset, w1.byteLength));
+      await s.reset();
+    });
+  }
+});
 
 describe('batched_matmul_tiled and conv2d_tiled (vs onnxruntime-node)', () => {
   for (const c of cases) it(c.name, async () => expect(await checkCase(store, c, r)).toBe(''));

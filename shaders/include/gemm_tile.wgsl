@@ -9,6 +9,10 @@
 // and calls gemmTile(kTotal, lid) from uniform control flow (barriers).
 const TILE = 64u;
 const TILE_K = 16u;
+/** Outputs per invocation along rows and along columns. */
+const PER = 4u;
+/** Tile elements each invocation loads per step along k (TILE * TILE_K / 256). */
+const LOADS = 4u;
 var<workgroup> tileA: array<vec4f, 256>; // [k][row / 4]
 var<workgroup> tileB: array<vec4f, 256>; // [k][col / 4]
 

@@ -6,7 +6,7 @@ import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Range } fro
 import { DeviceError, InvalidRangeError } from '../core/errors.js';
 import { findAdapter } from './adapter.js';
 import { wgslSources } from './shaders.gen.js';
-import { kernelSetFromEnv, variantsFor, type KernelSet, type Variant } from './variants.js';
+import { kernelSetFromEnv, kernelsFor, pickVariant, variantsFor, type KernelSet, type Variants } from './variants.js';
 import { StagingPool, TimestampProfiler, type KernelTime } from './profiler.js';
 
 const PARAM_SLOT = 256; // minUniformBufferOffsetAlignment
@@ -49,9 +49,12 @@ export class WebGpuDevice extends GpuDevice {
   private paramsHost = new Uint8Array(64 * PARAM_SLOT);
   private paramsUsed = 0;
   private firstError: DeviceError | null = null;
+  /** Writes and submits handed to the queue, and how many of them a completed wait covered. */
+  private issued = 0;
+  private drained = 0;
   private lost = false;
   /** Kernels this device runs in place of the portable ones (variants.ts). */
-  readonly variants: Readonly<Record<string, Variant>>;
+  readonly variants: Variants;
   private readonly staging: StagingPool;
   private profiler: TimestampProfiler | null = null;
   /** Recorded with each launch of a profile (KernelTime.label). */
@@ -165,8 +168,7 @@ export class WebGpuDevice extends GpuDevice {
 
   async prepare(kernels: readonly string[]): Promise<void> {
     await Promise.all(
-      kernels.map(async (portable) => {
-        const name = this.variants[portable]?.kernel ?? portable;
+      [...new Set(kernels.flatMap((portable) => kernelsFor(this.variants, portable)))].map(async (name) => {
         if (this.pipelines.has(name)) return;
         const { module, workgroup, hasParams } = this.module(name);
         try {
@@ -217,6 +219,7 @@ export class WebGpuDevice extends GpuDevice {
   protected _write(range: Range, data: ArrayBufferView): void {
     this.flushPending(); // writeBuffer is ordered on the queue, before any unsubmitted encoder
     this.gpu.queue.writeBuffer(this.buf(range), range.offset, data.buffer, data.byteOffset, data.byteLength);
+    this.issued++;
   }
 
   protected async _read(range: Range): Promise<Uint8Array> {
@@ -227,8 +230,10 @@ export class WebGpuDevice extends GpuDevice {
         this.enc().copyBufferToBuffer(this.buf(range), range.offset, staging, 0, range.bytes);
       }
       this.flushPending();
+      const upTo = this.issued;
       // Both resolve once the copy has run; awaiting them together costs one wait, not two.
       await Promise.all([this.gpu.queue.onSubmittedWorkDone(), staging.mapAsync(GPUMapMode.READ, 0, Math.max(4, range.bytes))]);
+      this.drained = Math.max(this.drained, upTo);
       this.throwIfFailed();
       const out = new Uint8Array(staging.getMappedRange(0, Math.max(4, range.bytes)).slice(0, range.bytes));
       staging.unmap();
@@ -271,7 +276,7 @@ export class WebGpuDevice extends GpuDevice {
   }
 
   protected _launch(portable: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
-    const variant = this.variants[portable];
+    const variant = pickVariant(this.variants, portable, params);
     const kernel = variant?.kernel ?? portable;
     const p = this.pipeline(kernel);
     const entries: GPUBindGroupEntry[] = [];
@@ -311,7 +316,12 @@ export class WebGpuDevice extends GpuDevice {
 
   protected async _submit(): Promise<void> {
     this.flushPending();
+    // Nothing reached the queue since a wait that covered it (a run's fence
+    // right after its readback): the queue is already drained.
+    if (this.drained === this.issued) return;
+    const upTo = this.issued;
     await this.gpu.queue.onSubmittedWorkDone();
+    this.drained = Math.max(this.drained, upTo);
     this.throwIfFailed();
   }
 
@@ -322,6 +332,7 @@ export class WebGpuDevice extends GpuDevice {
     this.endPass();
     if (this.paramsUsed > 0) this.gpu.queue.writeBuffer(this.paramsRing, 0, this.paramsHost, 0, this.paramsUsed);
     this.gpu.queue.submit([this.encoder.finish()]);
+    this.issued++;
     this.encoder = null;
     this.paramsUsed = 0;
   }

@@ -8,7 +8,7 @@ import { Arena } from '../src/core/arena.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { ModelStore } from '../src/infer/store.js';
 import { WebGpuDevice } from '../src/webgpu/device.js';
-import { kernelSetFromEnv, kernelsFor, pickVariant, SKINNY_ROWS, SMALL_CONV_GROUPS, tiledVariants, variantsFor } from '../src/webgpu/variants.js';
+import { kernelSetFromEnv, kernelsFor, pickVariant, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, tiledVariants, variantsFor } from '../src/webgpu/variants.js';
 import { packParams } from '../src/core/device.js';
 import { closeness, randn, rng, Scratch } from './helpers/gpu.js';
 import { checkCase, type OpCase } from './helpers/onnx-cases.js';
@@ -57,10 +57,13 @@ describe('variant choice', () => {
     // a 3-row slice of a 64-row matmul keeps the whole launch's kernel
     expect(pickVariant(tiledVariants, 'matmul', packParams([64, 100, 100, 0, { f32: 1 }, { f32: 0 }, 8, 3]))?.kernel).toBe('matmul_tiled');
   });
-  it('convolutions with a small 64 x 64 grid run conv2d_tiled32', () => {
+  it('convolutions with a small 64 x 64 grid or few channels per group run conv2d_tiled32', () => {
     expect(pickVariant(tiledVariants, 'conv2d', conv(1, 13, 256, 1))?.kernel).toBe('conv2d_tiled32'); // 3 x 4 tiles
-    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 16, 256, 64))?.kernel).toBe('conv2d_tiled'); // 4 x 1 x 64 = 256 tiles
-    expect(SMALL_CONV_GROUPS).toBe(256);
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 16, 256, 4))?.kernel).toBe('conv2d_tiled32'); // 4 x 1 x 4 tiles
+    expect(pickVariant(tiledVariants, 'conv2d', conv(8, 56, 24, 1))?.kernel).toBe('conv2d_tiled32'); // 24 channels
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 16, 33 * 64, 64))?.kernel).toBe('conv2d_tiled'); // 4 x 1 x 64 = 256 tiles, 33 channels
+    expect(pickVariant(tiledVariants, 'conv2d', conv(8, 56, 64, 1))?.kernel).toBe('conv2d_tiled'); // 392 tiles
+    expect([SMALL_CONV_GROUPS, NARROW_CONV_CHANNELS]).toEqual([256, 32]);
     expect(pickVariant({}, 'conv2d', conv(1, 13, 256, 1))).toBeUndefined();
   });
   it('prepare() compiles every kernel a launch may pick, and the portable one only where no replacement always applies', () => {
@@ -109,7 +112,7 @@ const cases: OpCase[] = [
   { name: 'Conv groups 2, no bias (8 -> 10, 7x6)', op: 'Conv', attrs: { group: 2 }, inputs: [f(1, 8, 7, 6), w(10, 4, 1, 1)], ...sum },
   { name: 'Conv 3x3 stride 2 dilation 2, asymmetric pads', op: 'Conv', attrs: { strides: [2, 2], dilations: [2, 2], pads: [0, 1, 2, 1] }, inputs: [f(1, 3, 17, 13), w(9, 3, 3, 3), w(9)], ...sum },
   { name: 'Conv 1-D kernel 5 (4 -> 6)', op: 'Conv', attrs: { pads: [2, 2] }, inputs: [f(2, 4, 23), w(6, 4, 5), w(6)], ...sum },
-  { name: 'Conv groups 64, 256 workgroups (the 64 x 64 kernel)', op: 'Conv', attrs: { group: 64, pads: [1, 1, 1, 1] }, inputs: [f(1, 64, 16, 16), w(256, 1, 3, 3), w(256)], ...sum },
+  { name: 'Conv groups 64, 256 workgroups, 33 channels each (the 64 x 64 kernel)', op: 'Conv', attrs: { group: 64, pads: [1, 1, 1, 1] }, inputs: [f(1, 64, 16, 16), w(33 * 64, 1, 3, 3), w(33 * 64)], ...sum },
   { name: 'Gemm transB, one row, with C ([1,300] x [65,300]^T)', op: 'Gemm', attrs: { transB: 1, alpha: 0.5, beta: 1.5 }, inputs: [f(1, 300), w(65, 300), w(65)], ...sum },
   { name: 'Gemm 6 rows, C [6,33] ([6,70] x [70,33])', op: 'Gemm', inputs: [f(6, 70), w(70, 33), w(6, 33)], ...sum },
 ];
@@ -140,7 +143,7 @@ describe('batched_matmul_tiled and conv2d_tiled (vs onnxruntime-node)', () => {
 });
 
 describe('a warm run', () => {
-  it('creates no GPU buffer (readbacks reuse staging buffers)', async () => {
+  it('creates no GPU buffer (readbacks reuse staging buffers) and waits for the GPU once', async () => {
     const { caseModel } = await import('./helpers/onnx-cases.js');
     const { file, feeds } = caseModel({ name: 'warm', op: 'MatMul', inputs: [f(3, 70, 20), f(20, 66)] }, r);
     store.register('warm', file);
@@ -153,13 +156,23 @@ describe('a warm run', () => {
         created++;
         return real(d);
       };
+      // The run's fence right after its readback finds the queue drained: one wait per run.
+      const queue = gpu.queue as GPUQueue & { onSubmittedWorkDone: GPUQueue['onSubmittedWorkDone'] };
+      const realWait = queue.onSubmittedWorkDone.bind(queue);
+      let waits = 0;
+      queue.onSubmittedWorkDone = () => {
+        waits++;
+        return realWait();
+      };
       let again;
       try {
         again = await store.run('warm', feeds);
       } finally {
         gpu.createBuffer = real;
+        queue.onSubmittedWorkDone = realWait;
       }
       expect(created).toBe(0);
+      expect(waits).toBe(1);
       expect(Buffer.from((again.output ?? Object.values(again)[0]!).data as Float32Array)).toEqual(Buffer.from((first.output ?? Object.values(first)[0]!).data as Float32Array));
     } finally {
       await store.unload('warm');

@@ -43,13 +43,19 @@ const word = (params: ArrayBuffer | undefined, i: number) => new Uint32Array(par
 
 /** matmul_skinny takes matmuls of at most this many rows (its MAX_ROWS). */
 export const SKINNY_ROWS = 8;
-/** conv2d_tiled32 takes convolutions whose 64 x 64 grid has fewer workgroups than this (the GPU would idle). */
+/** conv2d_tiled32 takes convolutions whose 64 x 64 grid has fewer workgroups than this (about two per SM of a large GPU: one wave would leave most idle)... */
 export const SMALL_CONV_GROUPS = 256;
+/** ...or at most this many output channels per group (a 64-row tile would compute more than half padding). */
+export const NARROW_CONV_CHANNELS = 32;
 
 /** Workgroups of conv2d_tiled (tile 64) or conv2d_tiled32 (tile 32): x pixels, y output channels of a group, z groups. */
 function convGroups(p: ArrayBuffer | undefined, tile: number): [number, number, number] {
   const groups = word(p, 7);
   return [Math.ceil((word(p, 0) * word(p, 5) * word(p, 6)) / tile), Math.ceil(word(p, 4) / groups / tile), groups];
+}
+
+function smallConv(p: ArrayBuffer | undefined): boolean {
+  return word(p, 4) / word(p, 7) <= NARROW_CONV_CHANNELS || convGroups(p, TILE).reduce((a, b) => a * b, 1) < SMALL_CONV_GROUPS;
 }
 
 export const tiledVariants: Variants = {
@@ -64,7 +70,7 @@ export const tiledVariants: Variants = {
   batched_matmul: [{ kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] }],
   // conv2d: conv_params.wgsl (n, cin, h, w, cout, oh, ow, groups, ...)
   conv2d: [
-    { kernel: 'conv2d_tiled32', when: (p) => convGroups(p, TILE).reduce((a, b) => a * b, 1) < SMALL_CONV_GROUPS, groups: (_t, p) => convGroups(p, TILE / 2) },
+    { kernel: 'conv2d_tiled32', when: smallConv, groups: (_t, p) => convGroups(p, TILE / 2) },
     { kernel: 'conv2d_tiled', groups: (_t, p) => convGroups(p, TILE) },
   ],
 };

@@ -2,7 +2,7 @@
 # Issue 17 (WebGPU speed) on the GPU machine, in one call of the `run` tool.
 # Here, once per change:
 #   bash scripts/device-w17.sh pack   # .device/bundle.tar.xz: dist/, Dawn and onnxruntime-node for linux-x64
-#                                     # only (no vitest: with Node it fits the 64 MiB carry)
+#                                     # only; WITH_VITEST=1 adds vitest (the tests phase)
 #   cp <a built native-cuda/build/handover_cuda.node> native-cuda/build/   # optional: skips the build there
 # There (phases in this order; default "bench profile train"):
 #   bash scripts/device-w17.sh [tests] [bench] [register] [profile] [train]
@@ -24,8 +24,12 @@ if [ "${1:-}" = pack ]; then
   node scripts/embed-shaders.mjs
   npx tsc -p tsconfig.json
   # protobufjs (the ONNX loader) with its dependencies, found the way Node resolves them
-  deps=$(node scripts/node-deps.mjs protobufjs onnxruntime-common)
-  tar cJf .device/bundle.tar.xz --exclude='*.map' --exclude='*.d.ts' dist $deps \
+  # (a node_modules/node_modules link back to node_modules makes node-deps print top-level packages
+  # behind repeated prefixes: fold them. WITH_VITEST=1 adds vitest, for the tests phase.)
+  deps=$(node scripts/node-deps.mjs --optional protobufjs onnxruntime-common ${WITH_VITEST:+vitest} | sed -E 's#^(node_modules/)+#node_modules/#' | sort -u)
+  tar cJf .device/bundle.tar.xz --exclude='*.map' --exclude='*.d.ts' \
+    --exclude='node_modules/onnxruntime-node/bin/napi-v6/darwin' --exclude='node_modules/onnxruntime-node/bin/napi-v6/win32' \
+    --exclude='node_modules/onnxruntime-node/bin/napi-v6/linux/arm64' dist $deps \
     node_modules/webgpu/package.json node_modules/webgpu/index.js node_modules/webgpu/dist/linux-x64 \
     node_modules/onnxruntime-node/package.json node_modules/onnxruntime-node/dist node_modules/onnxruntime-node/bin/napi-v6/linux/x64
   du -sh .device .device/bundle.tar.xz
@@ -49,14 +53,15 @@ if has bench || has register || has profile; then
   if [ ! -s "$M/mobilenet_v2.onnx" ]; then
     step "export mobilenet_v2"
     cp scripts/models/export_vision.py "$M/"
-    (cd "$M" && OUT="$M" timeout 120 python3 export_vision.py > "$OUT/export.log" 2>&1) || echo "export_vision.py failed: $(tail -3 "$OUT/export.log")"
+    # VISION_MODELS=resnet50 (default) adds the GPU-scale CNN to the bench; VISION_MODELS= leaves it out
+    (cd "$M" && OUT="$M" VISION_MODELS=${VISION_MODELS-resnet50} timeout 120 python3 export_vision.py > "$OUT/export.log" 2>&1) || echo "export_vision.py failed: $(tail -3 "$OUT/export.log")"
   fi
 fi
 cp "$FIX/squeezenet1_1.onnx" "$FIX/tiny_gpt.onnx" "$M/"
 
 if has tests; then
   step "tests on Dawn/Vulkan"
-  timeout 240 node node_modules/vitest/vitest.mjs run test/webgpu-tiled.test.ts test/kernels.test.ts > "$OUT/tests.log" 2>&1
+  timeout ${TESTS_TIMEOUT:-240} node node_modules/vitest/vitest.mjs run test/webgpu-tiled.test.ts test/kernels.test.ts > "$OUT/tests.log" 2>&1
   clean < "$OUT/tests.log" | grep -E "✗|×|FAIL|Test Files|Tests |Error:|AssertionError" | head -30
   grep -q "failed" "$OUT/tests.log" && status=1
 fi

@@ -8,7 +8,7 @@ import { Arena } from '../src/core/arena.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { ModelStore } from '../src/infer/store.js';
 import { WebGpuDevice } from '../src/webgpu/device.js';
-import { kernelSetFromEnv, kernelsFor, pickVariant, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, tiledVariants, variantsFor } from '../src/webgpu/variants.js';
+import { kernelSetFromEnv, kernelsFor, pickVariant, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/webgpu/variants.js';
 import { packParams } from '../src/core/device.js';
 import { closeness, randn, rng, Scratch } from './helpers/gpu.js';
 import { checkCase, type OpCase } from './helpers/onnx-cases.js';
@@ -49,7 +49,7 @@ describe('kernel sets', () => {
 describe('variant choice', () => {
   const mm = (m: number) => packParams([m, 100, 100, 2, { f32: 1 }, { f32: 0 }, 0, 0]);
   // conv_params words: n, cin, h, w, cout, oh, ow, groups (then geometry)
-  const conv = (n: number, pix: number, cout: number, groups: number) => packParams([n, groups, pix, pix, cout, pix, pix, groups, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
+  const conv = (n: number, pix: number, cout: number, groups: number, cin = groups) => packParams([n, cin, pix, pix, cout, pix, pix, groups, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
   it('matmuls of at most SKINNY_ROWS rows run matmul_skinny, whatever the slice', () => {
     expect(pickVariant(tiledVariants, 'matmul', mm(1))?.kernel).toBe('matmul_skinny');
     expect(pickVariant(tiledVariants, 'matmul', mm(SKINNY_ROWS))?.kernel).toBe('matmul_skinny');
@@ -64,6 +64,13 @@ describe('variant choice', () => {
     expect(pickVariant(tiledVariants, 'conv2d', conv(1, 16, 33 * 64, 64))?.kernel).toBe('conv2d_tiled'); // 4 x 1 x 64 = 256 tiles, 33 channels
     expect(pickVariant(tiledVariants, 'conv2d', conv(8, 56, 64, 1))?.kernel).toBe('conv2d_tiled'); // 392 tiles
     expect([SMALL_CONV_GROUPS, NARROW_CONV_CHANNELS]).toEqual([256, 32]);
+  });
+  it('convolutions with a tiny 32 x 32 grid and a long reduction run conv2d_splitk', () => {
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 13, 256, 1, 64))?.kernel).toBe('conv2d_splitk'); // squeezenet: 6 x 8 tiles, k 576
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 7, 160, 1, 960))?.kernel).toBe('conv2d_splitk'); // mobilenet_v2: 2 x 5 tiles, k 8640
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 7, 160, 1, 14))?.kernel).toBe('conv2d_tiled32'); // k 126
+    expect(pickVariant(tiledVariants, 'conv2d', conv(8, 28, 64, 1, 64))?.kernel).toBe('conv2d_tiled32'); // 196 x 2 tiles
+    expect([TINY_CONV_GROUPS, LONG_CONV_K]).toEqual([128, 128]);
     expect(pickVariant({}, 'conv2d', conv(1, 13, 256, 1))).toBeUndefined();
   });
   it('prepare() compiles every kernel a launch may pick, and the portable one only where no replacement always applies', () => {
@@ -113,6 +120,9 @@ const cases: OpCase[] = [
   { name: 'Conv 3x3 stride 2 dilation 2, asymmetric pads', op: 'Conv', attrs: { strides: [2, 2], dilations: [2, 2], pads: [0, 1, 2, 1] }, inputs: [f(1, 3, 17, 13), w(9, 3, 3, 3), w(9)], ...sum },
   { name: 'Conv 1-D kernel 5 (4 -> 6)', op: 'Conv', attrs: { pads: [2, 2] }, inputs: [f(2, 4, 23), w(6, 4, 5), w(6)], ...sum },
   { name: 'Conv groups 64, 256 workgroups, 33 channels each (the 64 x 64 kernel)', op: 'Conv', attrs: { group: 64, pads: [1, 1, 1, 1] }, inputs: [f(1, 64, 16, 16), w(33 * 64, 1, 3, 3), w(33 * 64)], ...sum },
+  { name: 'Conv split k: 3x3 pads 1, 40 -> 20, 2x5x6 (k 360)', op: 'Conv', attrs: { pads: [1, 1, 1, 1] }, inputs: [f(2, 40, 5, 6), w(20, 40, 3, 3), w(20)], ...sum },
+  { name: 'Conv split k: groups 2, stride 2, dilation 2, asymmetric pads, no bias (k 135)', op: 'Conv', attrs: { group: 2, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 0, 2] }, inputs: [f(1, 30, 9, 8), w(14, 15, 3, 3)], ...sum },
+  { name: 'Conv split k: 1-D kernel 3 (k 150)', op: 'Conv', attrs: { pads: [1, 1] }, inputs: [f(1, 50, 11), w(9, 50, 3), w(9)], ...sum },
   { name: 'Gemm transB, one row, with C ([1,300] x [65,300]^T)', op: 'Gemm', attrs: { transB: 1, alpha: 0.5, beta: 1.5 }, inputs: [f(1, 300), w(65, 300), w(65)], ...sum },
   { name: 'Gemm 6 rows, C [6,33] ([6,70] x [70,33])', op: 'Gemm', inputs: [f(6, 70), w(70, 33), w(6, 33)], ...sum },
 ];

@@ -16,6 +16,8 @@ import { seeded } from '../train/data.js';
 import type { WebGpuDevice } from '../webgpu/device.js';
 
 export const BENCH_MODELS = ['squeezenet1_1', 'mobilenet_v2', 'tiny_gpt'] as const;
+/** Timed too where --models holds them (the GPU-scale models: scripts/device-scale-models.sh exports them); not missing otherwise. */
+export const OPTIONAL_MODELS = ['resnet50'] as const;
 
 export interface Latency {
   p50: number;
@@ -109,9 +111,10 @@ export async function inferWebGpuBench(dev: WebGpuDevice, o: InferWebGpuOptions)
   const rows: InferWebGpuRow[] = [];
   const missing: string[] = [];
   try {
-    for (const model of BENCH_MODELS) {
+    for (const model of [...BENCH_MODELS, ...OPTIONAL_MODELS]) {
       if (o.only && !o.only.includes(model)) continue;
       const file = join(o.models, `${model}.onnx`);
+      if (!existsSync(file) && (OPTIONAL_MODELS as readonly string[]).includes(model) && !o.only) continue;
       if (!existsSync(file)) {
         log(`bench infer-webgpu: ${file} not found (pass --models DIR)`);
         missing.push(file);

@@ -54,8 +54,19 @@ function convGroups(p: ArrayBuffer | undefined, tile: number): [number, number, 
   return [Math.ceil((word(p, 0) * word(p, 5) * word(p, 6)) / tile), Math.ceil(word(p, 4) / groups / tile), groups];
 }
 
+/** conv2d_splitk takes convolutions whose 32 x 32 grid still has fewer workgroups than this... */
+export const TINY_CONV_GROUPS = 128;
+/** ...and a reduction (input channels per group x kernel window) at least this long. */
+export const LONG_CONV_K = 128;
+
+const product = (v: number[]) => v.reduce((a, b) => a * b, 1);
+
+function tinyLongConv(p: ArrayBuffer | undefined): boolean {
+  return product(convGroups(p, TILE / 2)) < TINY_CONV_GROUPS && (word(p, 1) / word(p, 7)) * word(p, 8) * word(p, 9) >= LONG_CONV_K;
+}
+
 function smallConv(p: ArrayBuffer | undefined): boolean {
-  return word(p, 4) / word(p, 7) <= NARROW_CONV_CHANNELS || convGroups(p, TILE).reduce((a, b) => a * b, 1) < SMALL_CONV_GROUPS;
+  return word(p, 4) / word(p, 7) <= NARROW_CONV_CHANNELS || product(convGroups(p, TILE)) < SMALL_CONV_GROUPS;
 }
 
 export const tiledVariants: Variants = {
@@ -69,7 +80,10 @@ export const tiledVariants: Variants = {
   // batched_matmul: threads [ceil(n/8), ceil(m/4), batch]
   batched_matmul: [{ kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] }],
   // conv2d: conv_params.wgsl (n, cin, h, w, cout, oh, ow, groups, ...)
+  // Tiny output, long reduction: conv2d_splitk (8 channels x 8 pixels per workgroup, k split 4 ways);
+  // small or narrow: conv2d_tiled32; else conv2d_tiled.
   conv2d: [
+    { kernel: 'conv2d_splitk', when: tinyLongConv, groups: (_t, p) => convGroups(p, 8) },
     { kernel: 'conv2d_tiled32', when: smallConv, groups: (_t, p) => convGroups(p, TILE / 2) },
     { kernel: 'conv2d_tiled', groups: (_t, p) => convGroups(p, TILE) },
   ],

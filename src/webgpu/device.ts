@@ -43,6 +43,7 @@ export class WebGpuDevice extends GpuDevice {
   private readonly buffers = new Map<number, GPUBuffer>();
   private readonly pipelines = new Map<string, Pipeline>();
   private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly choices = new WeakMap<ArrayBuffer, { portable: string; threads: number[]; words: Uint32Array; kernel: string; groups: [number, number, number] }>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private paramsRing: GPUBuffer;
@@ -276,29 +277,25 @@ export class WebGpuDevice extends GpuDevice {
   }
 
   protected _launch(portable: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
-    const variant = pickVariant(this.variants, portable, params);
-    const kernel = variant?.kernel ?? portable;
+    const { kernel, groups } = this.choice(portable, params, threads);
     const p = this.pipeline(kernel);
-    const entries: GPUBindGroupEntry[] = [];
     let key = kernel;
+    let slot = -1;
     if (p.hasParams) {
       if (!params) throw new InvalidRangeError(`kernel ${kernel} takes params and none were given`);
       if (params.byteLength > PARAM_SLOT) throw new InvalidRangeError(`kernel ${kernel}: params exceed ${PARAM_SLOT} bytes`);
-      const slot = this.paramSlot(params);
-      entries.push({ binding: 0, resource: { buffer: this.paramsRing, offset: slot, size: PARAM_SLOT } });
+      slot = this.paramSlot(params);
       key += `|p${slot}`;
     }
-    ranges.forEach((r, i) => {
-      entries.push({ binding: i + 1, resource: { buffer: this.buf(r), offset: r.offset, size: r.bytes } });
-      key += `|${r.backing.id}:${r.offset}:${r.bytes}`;
-    });
+    for (const r of ranges) key += `|${r.backing.id}:${r.offset}:${r.bytes}`;
     let group = this.bindGroups.get(key);
     if (!group) {
+      const entries: GPUBindGroupEntry[] = ranges.map((r, i) => ({ binding: i + 1, resource: { buffer: this.buf(r), offset: r.offset, size: r.bytes } }));
+      if (slot >= 0) entries.unshift({ binding: 0, resource: { buffer: this.paramsRing, offset: slot, size: PARAM_SLOT } });
       group = this.gpu.createBindGroup({ layout: p.pipeline.getBindGroupLayout(0), entries });
       if (this.bindGroups.size >= BIND_GROUP_CACHE) this.bindGroups.clear();
       this.bindGroups.set(key, group);
     }
-    const groups = variant ? variant.groups(threads, params) : (threads.map((t, i) => Math.ceil(t / p.workgroup[i]!)) as [number, number, number]);
     // 1-D kernels fold an x count beyond the per-dimension limit into y; the
     // shader linearises with num_workgroups.
     const max = this.info.limits.maxGroupsPerDimension;
@@ -312,6 +309,25 @@ export class WebGpuDevice extends GpuDevice {
     pass.setPipeline(p.pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+  }
+
+  /**
+   * The kernel a launch runs (a variant or the portable one) and its workgroups;
+   * remembered per params buffer (a plan's launches keep theirs from run to run).
+   */
+  private choice(portable: string, params: ArrayBuffer | undefined, threads: [number, number, number]): { kernel: string; groups: [number, number, number] } {
+    const words = params && new Uint32Array(params, 0, params.byteLength >> 2);
+    const hit = params && this.choices.get(params);
+    if (hit && hit.portable === portable && hit.threads.every((t, i) => t === threads[i]) && hit.words.every((w, i) => w === words![i])) {
+      return { kernel: hit.kernel, groups: [...hit.groups] };
+    }
+    const variant = pickVariant(this.variants, portable, params);
+    const kernel = variant?.kernel ?? portable;
+    const wg = variant ? undefined : this.pipeline(kernel).workgroup;
+    const groups = variant ? variant.groups(threads, params) : (threads.map((t, i) => Math.ceil(t / wg![i]!)) as [number, number, number]);
+    // (keyed by the buffer, checked against its words: a caller may rewrite a params buffer in place)
+    if (params) this.choices.set(params, { portable, threads: [...threads], words: Uint32Array.from(words!), kernel, groups: [...groups] });
+    return { kernel, groups };
   }
 
   protected async _submit(): Promise<void> {

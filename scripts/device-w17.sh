@@ -4,8 +4,8 @@
 #   bash scripts/device-w17.sh pack   # .device/bundle.tar.xz: dist/, Dawn and onnxruntime-node for linux-x64
 #                                     # only; WITH_VITEST=1 adds vitest (the tests phase)
 #   cp <a built native-cuda/build/handover_cuda.node> native-cuda/build/   # optional: skips the build there
-# There (phases in this order; default "bench profile train"):
-#   bash scripts/device-w17.sh [tests] [bench] [register] [profile] [train]
+# There (phases in this order, whatever order they are named in; default "bench profile train"):
+#   bash scripts/device-w17.sh [bench] [register] [profile] [tests] [train]
 #     tests:    the tiled-kernel and kernel suites on Dawn over NVIDIA Vulkan (needs vitest in the bundle)
 #     bench:    handover bench infer-webgpu (auto kernels) beside ORT's WebGPU and CPU EPs
 #     register: the same, handover only, with the register-only kernels (HANDOVER_WEBGPU_KERNELS=register)
@@ -59,16 +59,10 @@ if has bench || has register || has profile; then
 fi
 cp "$FIX/squeezenet1_1.onnx" "$FIX/tiny_gpt.onnx" "$M/"
 
-if has tests; then
-  step "tests on Dawn/Vulkan"
-  timeout ${TESTS_TIMEOUT:-240} node node_modules/vitest/vitest.mjs run test/webgpu-tiled.test.ts test/kernels.test.ts > "$OUT/tests.log" 2>&1
-  clean < "$OUT/tests.log" | grep -E "✗|×|FAIL|Test Files|Tests |Error:|AssertionError" | head -30
-  grep -q "failed" "$OUT/tests.log" && status=1
-fi
 if has bench; then
   step "bench infer-webgpu (auto kernels)"
   timeout 300 $H bench infer-webgpu --models "$M" --runs "${RUNS:-50}" --json > "$OUT/bench.log" 2> "$OUT/bench.err" || status=1
-  grep -v '^{' "$OUT/bench.log"; grep -v "^$" "$OUT/bench.err" | grep -iv "xdg_runtime" | tail -12
+  grep -v '^{' "$OUT/bench.log"; grep -E " batch [0-9]+:|failed|Error" "$OUT/bench.err" | grep -v "^{" | cut -c1-400
 fi
 if has register; then
   step "bench infer-webgpu, register kernels, handover only"
@@ -76,13 +70,20 @@ if has register; then
   grep '^|' "$OUT/bench-register.log"
 fi
 if has profile; then
-  for m in squeezenet1_1 mobilenet_v2 tiny_gpt; do
+  for m in ${PROFILE_MODELS:-squeezenet1_1 mobilenet_v2 tiny_gpt}; do
     for b in ${PROFILE_BATCHES:-1 8}; do
       step "profile $m batch $b"
       timeout 60 $H infer --model "$M/$m.onnx" --batch $b --runs 10 --profile --arena-mb 4096 > "$OUT/profile-$m-$b.log" 2>&1
       grep -E "warm runs|profile|^  " "$OUT/profile-$m-$b.log" | head -${PROFILE_LINES:-16}
     done
   done
+fi
+if has tests; then
+  step "tests on Dawn/Vulkan"
+  node scripts/embed-shaders.mjs   # the tests import src/ (its generated shader table is not carried)
+  timeout ${TESTS_TIMEOUT:-240} node node_modules/vitest/vitest.mjs run test/webgpu-tiled.test.ts test/kernels.test.ts > "$OUT/tests.log" 2>&1
+  clean < "$OUT/tests.log" | grep -E "✗|×|FAIL|Test Files|Tests |Error:|AssertionError" | head -30
+  grep -q "failed" "$OUT/tests.log" && status=1
 fi
 if has train; then
   if [ ! -f native-cuda/build/handover_cuda.node ]; then

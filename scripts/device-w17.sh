@@ -25,11 +25,12 @@ if [ "${1:-}" = pack ]; then
   npx tsc -p tsconfig.json
   # protobufjs (the ONNX loader) with its dependencies, found the way Node resolves them
   # (a node_modules/node_modules link back to node_modules makes node-deps print top-level packages
-  # behind repeated prefixes: fold them. WITH_VITEST=1 adds vitest, for the tests phase.)
+  # behind repeated prefixes: fold them. WITH_VITEST=1 adds vitest, for the tests phase, less Vite's CSS
+  # compiler (lightningcss, 10 MB; the suites have no CSS) so that the carry fits 64 MiB beside the checkout.)
   deps=$(node scripts/node-deps.mjs --optional protobufjs onnxruntime-common ${WITH_VITEST:+vitest} | sed -E 's#^(node_modules/)+#node_modules/#' | sort -u)
   tar cJf .device/bundle.tar.xz --exclude='*.map' --exclude='*.d.ts' \
     --exclude='node_modules/onnxruntime-node/bin/napi-v6/darwin' --exclude='node_modules/onnxruntime-node/bin/napi-v6/win32' \
-    --exclude='node_modules/onnxruntime-node/bin/napi-v6/linux/arm64' dist $deps \
+    --exclude='node_modules/onnxruntime-node/bin/napi-v6/linux/arm64' --exclude='node_modules/lightningcss*' dist $deps \
     node_modules/webgpu/package.json node_modules/webgpu/index.js node_modules/webgpu/dist/linux-x64 \
     node_modules/onnxruntime-node/package.json node_modules/onnxruntime-node/dist node_modules/onnxruntime-node/bin/napi-v6/linux/x64
   du -sh .device .device/bundle.tar.xz

@@ -4,8 +4,9 @@
 // 3x3 on 13 x 13 with k = 576, at batch 1): there even conv2d_tiled32 runs a
 // few dozen workgroups, each walking k serially. Here a workgroup of 256
 // invocations owns 8 output channels (of one group) x 8 output pixels, and
-// the 4 invocations of one output split k = (ci, kh, kw) between them (lane l
-// takes k = l, l + 4, ...); the 4 partial sums are added in a fixed order.
+// the 4 invocations of one output split the reduction by input channel (lane
+// l takes channels l, l + 4, ... with their kernel windows); the 4 partial
+// sums are added in a fixed order.
 // Invocation li: pixel li % 8, channel (li / 8) % 8, lane li / 64 (a warp
 // reads 8 neighbouring pixels of the input).
 // Workgroups: x = pixel octets over (n, oh, ow), y = channel octets of a group, z = group.
@@ -35,13 +36,20 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
     let ih0 = i32(oh * p.sh) - i32(p.ph);
     let iw0 = i32(ow * p.sw) - i32(p.pw);
     let wBase = (grp * coutG + r) * kSize;
-    for (var k = lane; k < kSize; k += LANES) {
-      let ci = k / khw;
-      let t = k % khw;
-      let ih = ih0 + i32((t / p.kw) * p.dh);
-      let iw = iw0 + i32((t % p.kw) * p.dw);
-      if (ih >= 0 && ih < i32(p.h) && iw >= 0 && iw < i32(p.w)) {
-        acc = fma(wt[wBase + k], x[xBase + (ci * p.h + u32(ih)) * p.w + u32(iw)], acc);
+    // Lane l takes input channels l, l + 4, ... and their whole kernel window:
+    // no division per element (a flat k would need four).
+    for (var ci = lane; ci < cinG; ci += LANES) {
+      let xPlane = xBase + ci * p.h * p.w;
+      var wi = wBase + ci * khw;
+      for (var kh = 0u; kh < p.kh; kh++) {
+        let ih = ih0 + i32(kh * p.dh);
+        let rowOk = ih >= 0 && ih < i32(p.h);
+        let row = xPlane + u32(max(ih, 0)) * p.w;
+        for (var kw = 0u; kw < p.kw; kw++) {
+          let iw = iw0 + i32(kw * p.dw);
+          if (rowOk && iw >= 0 && iw < i32(p.w)) { acc = fma(wt[wi], x[row + u32(iw)], acc); }
+          wi++;
+        }
       }
     }
   }

@@ -3,11 +3,12 @@
 // command encoder that submit() hands to the queue.
 
 import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Range } from '../core/device.js';
-import { DeviceError, InvalidRangeError } from '../core/errors.js';
+import { DeviceError, InvalidRangeError, UsageError } from '../core/errors.js';
 import { findAdapter } from './adapter.js';
 import { wgslSources } from './shaders.gen.js';
 import { kernelSetFromEnv, kernelsFor, pickVariant, variantsFor, type KernelSet, type Variants } from './variants.js';
 import { StagingPool, TimestampProfiler, type KernelTime } from './profiler.js';
+import { UploadPool } from './uploads.js';
 
 const PARAM_SLOT = 256; // minUniformBufferOffsetAlignment
 const BIND_GROUP_CACHE = 4096;
@@ -33,7 +34,27 @@ export interface WebGpuOptions {
   device?: GPUDevice;
   /** Kernel variants: 'auto' (default: HANDOVER_WEBGPU_KERNELS, else by adapter), or force 'tiled' / 'register'. */
   kernels?: KernelSet;
+  /**
+   * Let the GPU start before the host has issued all of a request's launches
+   * (submit after the first few launches while the queue is idle, then every
+   * FLUSH_EVERY), and stage large writes through reused mapped buffers
+   * (uploads.ts). Default: on for hardware adapters, off on SwiftShader (whose
+   * GPU is the host's own cores).
+   */
+  pipelining?: boolean;
 }
+
+/** HANDOVER_WEBGPU_PIPELINING=1|0 forces pipelining on or off (suites, benchmarks); unset: by adapter. */
+function pipeliningFromEnv(): boolean | undefined {
+  const v = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.HANDOVER_WEBGPU_PIPELINING;
+  if (v === undefined || v === '') return undefined;
+  if (v !== '0' && v !== '1') throw new UsageError(`HANDOVER_WEBGPU_PIPELINING='${v}': use 1 or 0`);
+  return v === '1';
+}
+
+/** With pipelining: submit after this many launches when the queue is idle, else after FLUSH_EVERY. */
+const FIRST_FLUSH = 4;
+const FLUSH_EVERY = 24;
 
 /** Optional features requested when the adapter has them. */
 const WANTED_FEATURES = ['timestamp-query', 'shader-f16'] as const;
@@ -63,7 +84,7 @@ export class WebGpuDevice extends GpuDevice {
 
   static async open(opts: WebGpuOptions = {}): Promise<WebGpuDevice> {
     const kernels = opts.kernels ?? kernelSetFromEnv();
-    if (opts.device) return new WebGpuDevice(opts.device, false, 'given GPUDevice', kernels);
+    if (opts.device) return new WebGpuDevice(opts.device, false, 'given GPUDevice', kernels, opts.pipelining);
     const { adapter, instance, software, how } = await findAdapter(opts.log, { software: opts.software });
     const l = adapter.limits;
     let device: GPUDevice;
@@ -83,7 +104,7 @@ export class WebGpuDevice extends GpuDevice {
     } catch (e) {
       throw deviceError('GPUAdapter.requestDevice', e);
     }
-    const d = new WebGpuDevice(device, software, how, kernels, adapter.info);
+    const d = new WebGpuDevice(device, software, how, kernels, opts.pipelining, adapter.info);
     d.instance = instance;
     return d;
   }
@@ -96,6 +117,7 @@ export class WebGpuDevice extends GpuDevice {
     software: boolean,
     readonly how: string,
     kernels: KernelSet,
+    pipelining: boolean | undefined,
     adapterInfo?: GPUAdapterInfo,
   ) {
     super();
@@ -126,7 +148,16 @@ export class WebGpuDevice extends GpuDevice {
     this.paramsRing = this.makeParamsRing(this.paramsHost.byteLength);
     this.variants = variantsFor(kernels, this.info.software);
     this.staging = new StagingPool(gpu);
+    this.pipelining = pipelining ?? pipeliningFromEnv() ?? !this.info.software;
+    this.uploads = this.pipelining ? new UploadPool(gpu) : null;
   }
+
+  /** Whether this device submits early and stages large writes (WebGpuOptions.pipelining). */
+  readonly pipelining: boolean;
+  /** Reused mapped buffers for large writes (with pipelining). */
+  readonly uploads: UploadPool | null;
+  /** Launches encoded since the last submit. */
+  private pendingLaunches = 0;
 
   /** 'tiled' when this device runs the workgroup-tiled kernels, else 'register'. */
   get kernelSet(): 'tiled' | 'register' {
@@ -189,6 +220,7 @@ export class WebGpuDevice extends GpuDevice {
     for (const b of this.buffers.values()) b.destroy();
     this.buffers.clear();
     this.staging.destroy();
+    this.uploads?.destroy();
     this.paramsRing.destroy();
     this.gpu.destroy();
   }
@@ -218,6 +250,13 @@ export class WebGpuDevice extends GpuDevice {
   }
 
   protected _write(range: Range, data: ArrayBufferView): void {
+    const staged = range.offset % 4 === 0 ? this.uploads?.stage(data) : null;
+    if (staged) {
+      // a copy in the pending encoder: ordered after the launches encoded so far, before later ones
+      this.endPass();
+      this.enc().copyBufferToBuffer(staged, 0, this.buf(range), range.offset, data.byteLength);
+      return;
+    }
     this.flushPending(); // writeBuffer is ordered on the queue, before any unsubmitted encoder
     this.gpu.queue.writeBuffer(this.buf(range), range.offset, data.buffer, data.byteOffset, data.byteLength);
     this.issued++;
@@ -309,6 +348,8 @@ export class WebGpuDevice extends GpuDevice {
     pass.setPipeline(p.pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    // Pipelining: hand the GPU what is encoded so far (early while it idles) and encode the rest meanwhile.
+    if (this.pipelining && !this.profiler && ++this.pendingLaunches >= (this.drained === this.issued ? FIRST_FLUSH : FLUSH_EVERY)) this.flushPending();
   }
 
   /**
@@ -350,6 +391,8 @@ export class WebGpuDevice extends GpuDevice {
     this.gpu.queue.submit([this.encoder.finish()]);
     this.issued++;
     this.encoder = null;
+    this.pendingLaunches = 0;
+    this.uploads?.submitted();
     this.paramsUsed = 0;
   }
 

@@ -5,37 +5,21 @@
 // Checked: results against float64 and onnxruntime-node with the workspace
 // NaN-poisoned, the order of writes and launches, that chunks are submitted,
 // and that warm runs reuse the upload buffers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Arena } from '../src/core/arena.js';
+import { describe, expect, it } from 'vitest';
 import { matmul } from '../src/kernels/matmul.js';
-import { ModelStore } from '../src/infer/store.js';
 import { WebGpuDevice } from '../src/webgpu/device.js';
 import { UPLOAD_MIN } from '../src/webgpu/uploads.js';
-import { closeness, randn, rng, Scratch } from './helpers/gpu.js';
+import { closeness, randn, rng } from './helpers/gpu.js';
+import { useForcedEnv } from './helpers/webgpu-env.js';
 import { caseModel, checkCase, type OpCase } from './helpers/onnx-cases.js';
 import { matmulRef } from './helpers/reference.js';
 
 const r = rng(Date.now() & 0xffff);
-let dev: WebGpuDevice;
-let s: Scratch;
-let arena: Arena;
-let store: ModelStore;
-
-beforeAll(async () => {
-  dev = await WebGpuDevice.open({ pipelining: true });
-  s = new Scratch(dev, 16 << 20);
-  arena = new Arena(dev, { bytes: 32 << 20, pageBytes: 64 << 10 });
-  store = new ModelStore(arena, { poison: true });
-});
-afterAll(() => {
-  s.destroy();
-  arena.destroy();
-  dev.destroy();
-});
+const env = useForcedEnv({ pipelining: true });
 
 /** Counts queue.submit calls while `fn` runs. */
 async function submits(fn: () => Promise<unknown>): Promise<number> {
-  const q = dev.gpu.queue as GPUQueue & { submit: GPUQueue['submit'] };
+  const q = env.dev.gpu.queue as GPUQueue & { submit: GPUQueue['submit'] };
   const real = q.submit.bind(q);
   let n = 0;
   q.submit = (cbs: Iterable<GPUCommandBuffer>) => {
@@ -52,10 +36,10 @@ async function submits(fn: () => Promise<unknown>): Promise<number> {
 
 describe('pipelining', () => {
   it('is on where asked, off by default on SwiftShader', async () => {
-    expect(dev.pipelining).toBe(true);
+    expect(env.dev.pipelining).toBe(true);
     const plain = await WebGpuDevice.open();
-    const env = process.env.HANDOVER_WEBGPU_PIPELINING;
-    expect(plain.pipelining).toBe(env ? env === '1' : !plain.info.software);
+    const forced = process.env.HANDOVER_WEBGPU_PIPELINING;
+    expect(plain.pipelining).toBe(forced ? forced === '1' : !plain.info.software);
     plain.destroy();
   });
 
@@ -63,33 +47,33 @@ describe('pipelining', () => {
     const n = UPLOAD_MIN / 4 + 3;
     const first = randn(n, r);
     const second = randn(n, r);
-    const made = dev.uploads!.created;
-    const a = s.upload(first); // staged: a copy in the encoder
-    expect(dev.uploads!.created).toBeGreaterThan(made); // (none was mapped and free yet)
-    const b = s.poisoned(n);
-    const c = s.poisoned(n);
-    dev.copy({ ...a.range(), bytes: n * 4 }, { ...b.range(), bytes: n * 4 });
-    dev.write({ ...a.range(), bytes: n * 4 }, second);
-    dev.copy({ ...a.range(), bytes: n * 4 }, { ...c.range(), bytes: n * 4 });
-    expect(Buffer.from((await s.readF32(b, n)).buffer)).toEqual(Buffer.from(first.buffer));
-    expect(Buffer.from((await s.readF32(c, n)).buffer)).toEqual(Buffer.from(second.buffer));
-    await s.reset();
+    const made = env.dev.uploads!.created;
+    const a = env.s.upload(first); // staged: a copy in the encoder
+    expect(env.dev.uploads!.created).toBeGreaterThan(made); // (none was mapped and free yet)
+    const b = env.s.poisoned(n);
+    const c = env.s.poisoned(n);
+    env.dev.copy({ ...a.range(), bytes: n * 4 }, { ...b.range(), bytes: n * 4 });
+    env.dev.write({ ...a.range(), bytes: n * 4 }, second);
+    env.dev.copy({ ...a.range(), bytes: n * 4 }, { ...c.range(), bytes: n * 4 });
+    expect(Buffer.from((await env.s.readF32(b, n)).buffer)).toEqual(Buffer.from(first.buffer));
+    expect(Buffer.from((await env.s.readF32(c, n)).buffer)).toEqual(Buffer.from(second.buffer));
+    await env.s.reset();
   });
 
   it('a chain of 60 dependent matmuls submitted in chunks gives the float64 result', async () => {
     const m = 9;
     const w = randn(m * m, r, 0.4);
     let want = Float64Array.from(randn(m * m, r));
-    const bufs = [s.upload(Float32Array.from(want)), s.poisoned(m * m)];
-    const wb = s.upload(w);
+    const bufs = [env.s.upload(Float32Array.from(want)), env.s.poisoned(m * m)];
+    const wb = env.s.upload(w);
     const count = await submits(async () => {
-      for (let i = 0; i < 60; i++) dev.launch(matmul({ a: bufs[i % 2]!, b: wb, c: bufs[(i + 1) % 2]!, m, n: m, k: m }));
-      await dev.submit();
+      for (let i = 0; i < 60; i++) env.dev.launch(matmul({ a: bufs[i % 2]!, b: wb, c: bufs[(i + 1) % 2]!, m, n: m, k: m }));
+      await env.dev.submit();
     });
     for (let i = 0; i < 60; i++) want = Float64Array.from(matmulRef(Float32Array.from(want), w, m, m, m, false, false));
     expect(count).toBeGreaterThanOrEqual(3); // the first after 4 launches, then every 24
-    expect(closeness(await s.readF32(bufs[0]!, m * m), want, 1e-4, 1e-3)).toBeLessThan(1);
-    await s.reset();
+    expect(closeness(await env.s.readF32(bufs[0]!, m * m), want, 1e-4, 1e-3)).toBeLessThan(1);
+    await env.s.reset();
   });
 });
 
@@ -100,24 +84,24 @@ const cases: OpCase[] = [
 ];
 
 describe('models through a pipelining device (vs onnxruntime-node)', () => {
-  for (const c of cases) it(c.name, async () => expect(await checkCase(store, c, r)).toBe(''));
+  for (const c of cases) it(c.name, async () => expect(await checkCase(env.store, c, r)).toBe(''));
 
   it('warm runs reuse the upload buffers and give the same bits', async () => {
     const { file, feeds } = caseModel(cases[0]!, r);
-    store.register('warm', file);
+    env.store.register('warm', file);
     try {
-      const first = await store.run('warm', feeds);
-      for (let i = 0; i < 3; i++) await store.run('warm', feeds);
-      const made = dev.uploads!.created;
-      const again = await store.run('warm', feeds);
+      const first = await env.store.run('warm', feeds);
+      for (let i = 0; i < 3; i++) await env.store.run('warm', feeds);
+      const made = env.dev.uploads!.created;
+      const again = await env.store.run('warm', feeds);
       await new Promise((res) => setTimeout(res, 50)); // the last run's upload is mapped again
-      const later = await store.run('warm', feeds);
-      expect(dev.uploads!.created - made).toBeLessThanOrEqual(1);
+      const later = await env.store.run('warm', feeds);
+      expect(env.dev.uploads!.created - made).toBeLessThanOrEqual(1);
       const bits = (o: typeof first) => Buffer.from(Object.values(o)[0]!.data as Float32Array);
       expect(bits(again)).toEqual(bits(first));
       expect(bits(later)).toEqual(bits(first));
     } finally {
-      await store.unload('warm');
+      await env.store.unload('warm');
     }
   });
 });

@@ -3,38 +3,22 @@
 // matmul (matmul_tiled, and matmul_skinny for m <= 8) against the float64
 // reference, batched MatMul, Gemm and Conv (implicit GEMM on 64 x 64 and on
 // 32 x 32 tiles) against onnxruntime-node, every output buffer NaN-poisoned first.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Arena } from '../src/core/arena.js';
+import { describe, expect, it } from 'vitest';
 import { matmul } from '../src/kernels/matmul.js';
-import { ModelStore } from '../src/infer/store.js';
 import { WebGpuDevice } from '../src/webgpu/device.js';
 import { kernelSetFromEnv, kernelsFor, pickVariant, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/webgpu/variants.js';
 import { packParams } from '../src/core/device.js';
-import { closeness, randn, rng, Scratch } from './helpers/gpu.js';
+import { closeness, randn, rng } from './helpers/gpu.js';
+import { useForcedEnv } from './helpers/webgpu-env.js';
 import { checkCase, type OpCase } from './helpers/onnx-cases.js';
 import { matmulRef } from './helpers/reference.js';
 
 const r = rng(Date.now() & 0xffff);
-let dev: WebGpuDevice;
-let s: Scratch;
-let store: ModelStore;
-let arena: Arena;
-
-beforeAll(async () => {
-  dev = await WebGpuDevice.open({ kernels: 'tiled' });
-  s = new Scratch(dev, 16 << 20);
-  arena = new Arena(dev, { bytes: 32 << 20, pageBytes: 64 << 10 });
-  store = new ModelStore(arena, { poison: true });
-});
-afterAll(() => {
-  s.destroy();
-  arena.destroy();
-  dev.destroy();
-});
+const env = useForcedEnv({ kernels: 'tiled' });
 
 describe('kernel sets', () => {
   it('the forced device runs the tiled variants; auto picks by adapter', async () => {
-    expect(dev.kernelSet).toBe('tiled');
+    expect(env.dev.kernelSet).toBe('tiled');
     const auto = await WebGpuDevice.open({ kernels: 'auto' });
     expect(auto.kernelSet).toBe(auto.info.software ? 'register' : 'tiled');
     auto.destroy();
@@ -87,11 +71,11 @@ describe('matmul_tiled and matmul_skinny (vs float64)', () => {
       it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
         const a = randn(m * k, r);
         const b = randn(k * n, r);
-        const c = s.poisoned(m * n);
-        dev.launch(matmul({ a: s.upload(a), b: s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
-        const got = await s.readF32(c, m * n);
+        const c = env.s.poisoned(m * n);
+        env.dev.launch(matmul({ a: env.s.upload(a), b: env.s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
+        const got = await env.s.readF32(c, m * n);
         expect(closeness(got, matmulRef(a, b, m, n, k, transA, transB, 0.5))).toBeLessThan(1);
-        await s.reset();
+        await env.s.reset();
       });
     }
   }
@@ -100,10 +84,10 @@ describe('matmul_tiled and matmul_skinny (vs float64)', () => {
     const a = randn(m * k, r);
     const b = randn(k * n, r);
     const c0 = randn(m * n, r);
-    const c = s.upload(c0);
-    dev.launch(matmul({ a: s.upload(a), b: s.upload(b), c, m, n, k, beta: 1 }));
-    expect(closeness(await s.readF32(c, m * n), matmulRef(a, b, m, n, k, false, false, 1, 1, c0))).toBeLessThan(1);
-    await s.reset();
+    const c = env.s.upload(c0);
+    env.dev.launch(matmul({ a: env.s.upload(a), b: env.s.upload(b), c, m, n, k, beta: 1 }));
+    expect(closeness(await env.s.readF32(c, m * n), matmulRef(a, b, m, n, k, false, false, 1, 1, c0))).toBeLessThan(1);
+    await env.s.reset();
   });
 });
 
@@ -131,35 +115,35 @@ describe('matmul_skinny time slices', () => {
   for (const transB of [false, true]) {
     it(`rows [0,3) and [3,7) of a 7-row matmul are bit-identical to the whole (transB=${transB})`, async () => {
       const [m, n, k] = [7, 45, 130];
-      const a = s.upload(randn(m * k, r));
-      const b = s.upload(randn(k * n, r));
-      const whole = s.poisoned(m * n);
-      const sliced = s.poisoned(m * n);
+      const a = env.s.upload(randn(m * k, r));
+      const b = env.s.upload(randn(k * n, r));
+      const whole = env.s.poisoned(m * n);
+      const sliced = env.s.poisoned(m * n);
       const launch = matmul({ a, b, c: whole, m, n, k, transB });
-      dev.launch(launch);
+      env.dev.launch(launch);
       const parts = matmul({ a, b, c: sliced, m, n, k, transB });
-      dev.launch(parts.slice!.at(0, 3));
-      dev.launch(parts.slice!.at(3, 4));
-      const [w1, w2] = [await s.readF32(whole, m * n), await s.readF32(sliced, m * n)];
+      env.dev.launch(parts.slice!.at(0, 3));
+      env.dev.launch(parts.slice!.at(3, 4));
+      const [w1, w2] = [await env.s.readF32(whole, m * n), await env.s.readF32(sliced, m * n)];
       expect(w1.some((v) => Number.isNaN(v))).toBe(false);
       expect(Buffer.from(w2.buffer, w2.byteOffset, w2.byteLength)).toEqual(Buffer.from(w1.buffer, w1.byteOffset, w1.byteLength));
-      await s.reset();
+      await env.s.reset();
     });
   }
 });
 
 describe('batched_matmul_tiled and conv2d_tiled (vs onnxruntime-node)', () => {
-  for (const c of cases) it(c.name, async () => expect(await checkCase(store, c, r)).toBe(''));
+  for (const c of cases) it(c.name, async () => expect(await checkCase(env.store, c, r)).toBe(''));
 });
 
 describe('a warm run', () => {
   it('creates no GPU buffer (readbacks reuse staging buffers) and waits for the GPU once', async () => {
     const { caseModel } = await import('./helpers/onnx-cases.js');
     const { file, feeds } = caseModel({ name: 'warm', op: 'MatMul', inputs: [f(3, 70, 20), f(20, 66)] }, r);
-    store.register('warm', file);
+    env.store.register('warm', file);
     try {
-      const first = await store.run('warm', feeds);
-      const gpu = dev.gpu as GPUDevice & { createBuffer: GPUDevice['createBuffer'] };
+      const first = await env.store.run('warm', feeds);
+      const gpu = env.dev.gpu as GPUDevice & { createBuffer: GPUDevice['createBuffer'] };
       const real = gpu.createBuffer.bind(gpu);
       let created = 0;
       gpu.createBuffer = (d: GPUBufferDescriptor) => {
@@ -176,7 +160,7 @@ describe('a warm run', () => {
       };
       let again;
       try {
-        again = await store.run('warm', feeds);
+        again = await env.store.run('warm', feeds);
       } finally {
         gpu.createBuffer = real;
         queue.onSubmittedWorkDone = realWait;
@@ -185,7 +169,7 @@ describe('a warm run', () => {
       expect(waits).toBe(1);
       expect(Buffer.from((again.output ?? Object.values(again)[0]!).data as Float32Array)).toEqual(Buffer.from((first.output ?? Object.values(first)[0]!).data as Float32Array));
     } finally {
-      await store.unload('warm');
+      await env.store.unload('warm');
     }
   });
 });

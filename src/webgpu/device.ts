@@ -3,10 +3,13 @@
 // command encoder that submit() hands to the queue.
 
 import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Range } from '../core/device.js';
-import { DeviceError, InvalidRangeError, UsageError } from '../core/errors.js';
+import { DeviceError, InvalidRangeError } from '../core/errors.js';
 import { findAdapter } from './adapter.js';
 import { wgslSources } from './shaders.gen.js';
-import { kernelSetFromEnv, kernelsFor, pickVariant, variantsFor, type KernelSet, type Variants } from './variants.js';
+import { kernelSetFromEnv, kernelsFor, variantsFor, type KernelSet, type Variants } from './variants.js';
+import { FIRST_FLUSH, FLUSH_EVERY, LaunchChoices, pipeliningFromEnv, workgroupSize } from './launch-choice.js';
+
+export { workgroupSize };
 import { StagingPool, TimestampProfiler, type KernelTime } from './profiler.js';
 import { UploadPool } from './uploads.js';
 
@@ -19,12 +22,6 @@ interface Pipeline {
   hasParams: boolean;
 }
 
-/** Reads `@workgroup_size(x, y, z)` from the WGSL so TypeScript cannot drift from the shader. */
-export function workgroupSize(wgsl: string, name: string): [number, number, number] {
-  const m = /@workgroup_size\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?(?:,\s*(\d+)\s*)?\)/.exec(wgsl);
-  if (!m) throw new DeviceError(`kernel ${name}`, 'shader has no @workgroup_size');
-  return [Number(m[1]), Number(m[2] ?? 1), Number(m[3] ?? 1)];
-}
 
 export interface WebGpuOptions {
   log?: (line: string) => void;
@@ -44,17 +41,7 @@ export interface WebGpuOptions {
   pipelining?: boolean;
 }
 
-/** HANDOVER_WEBGPU_PIPELINING=1|0 forces pipelining on or off (suites, benchmarks); unset: by adapter. */
-function pipeliningFromEnv(): boolean | undefined {
-  const v = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.HANDOVER_WEBGPU_PIPELINING;
-  if (v === undefined || v === '') return undefined;
-  if (v !== '0' && v !== '1') throw new UsageError(`HANDOVER_WEBGPU_PIPELINING='${v}': use 1 or 0`);
-  return v === '1';
-}
 
-/** With pipelining: submit after this many launches when the queue is idle, else after FLUSH_EVERY. */
-const FIRST_FLUSH = 4;
-const FLUSH_EVERY = 24;
 
 /** Optional features requested when the adapter has them. */
 const WANTED_FEATURES = ['timestamp-query', 'shader-f16'] as const;
@@ -64,7 +51,6 @@ export class WebGpuDevice extends GpuDevice {
   private readonly buffers = new Map<number, GPUBuffer>();
   private readonly pipelines = new Map<string, Pipeline>();
   private readonly bindGroups = new Map<string, GPUBindGroup>();
-  private readonly choices = new WeakMap<ArrayBuffer, { portable: string; threads: number[]; words: Uint32Array; kernel: string; groups: [number, number, number] }>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private paramsRing: GPUBuffer;
@@ -77,6 +63,7 @@ export class WebGpuDevice extends GpuDevice {
   private lost = false;
   /** Kernels this device runs in place of the portable ones (variants.ts). */
   readonly variants: Variants;
+  private readonly choices: LaunchChoices;
   private readonly staging: StagingPool;
   private profiler: TimestampProfiler | null = null;
   /** Recorded with each launch of a profile (KernelTime.label). */
@@ -147,6 +134,7 @@ export class WebGpuDevice extends GpuDevice {
     });
     this.paramsRing = this.makeParamsRing(this.paramsHost.byteLength);
     this.variants = variantsFor(kernels, this.info.software);
+    this.choices = new LaunchChoices(this.variants);
     this.staging = new StagingPool(gpu);
     this.pipelining = pipelining ?? pipeliningFromEnv() ?? !this.info.software;
     this.uploads = this.pipelining ? new UploadPool(gpu) : null;
@@ -316,7 +304,7 @@ export class WebGpuDevice extends GpuDevice {
   }
 
   protected _launch(portable: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
-    const { kernel, groups } = this.choice(portable, params, threads);
+    const { kernel, groups } = this.choices.choose(portable, params, threads, (k) => this.pipeline(k).workgroup);
     const p = this.pipeline(kernel);
     let key = kernel;
     let slot = -1;
@@ -350,25 +338,6 @@ export class WebGpuDevice extends GpuDevice {
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     // Pipelining: hand the GPU what is encoded so far (early while it idles) and encode the rest meanwhile.
     if (this.pipelining && !this.profiler && ++this.pendingLaunches >= (this.drained === this.issued ? FIRST_FLUSH : FLUSH_EVERY)) this.flushPending();
-  }
-
-  /**
-   * The kernel a launch runs (a variant or the portable one) and its workgroups;
-   * remembered per params buffer (a plan's launches keep theirs from run to run).
-   */
-  private choice(portable: string, params: ArrayBuffer | undefined, threads: [number, number, number]): { kernel: string; groups: [number, number, number] } {
-    const words = params && new Uint32Array(params, 0, params.byteLength >> 2);
-    const hit = params && this.choices.get(params);
-    if (hit && hit.portable === portable && hit.threads.every((t, i) => t === threads[i]) && hit.words.every((w, i) => w === words![i])) {
-      return { kernel: hit.kernel, groups: [...hit.groups] };
-    }
-    const variant = pickVariant(this.variants, portable, params);
-    const kernel = variant?.kernel ?? portable;
-    const wg = variant ? undefined : this.pipeline(kernel).workgroup;
-    const groups = variant ? variant.groups(threads, params) : (threads.map((t, i) => Math.ceil(t / wg![i]!)) as [number, number, number]);
-    // (keyed by the buffer, checked against its words: a caller may rewrite a params buffer in place)
-    if (params) this.choices.set(params, { portable, threads: [...threads], words: Uint32Array.from(words!), kernel, groups: [...groups] });
-    return { kernel, groups };
   }
 
   protected async _submit(): Promise<void> {

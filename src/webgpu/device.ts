@@ -340,11 +340,18 @@ export class WebGpuDevice extends GpuDevice {
     if (this.pipelining && !this.profiler && ++this.pendingLaunches >= (this.drained === this.issued ? FIRST_FLUSH : FLUSH_EVERY)) this.flushPending();
   }
 
+  /**
+   * A fence right after a wait that covered everything queued (a run's fence
+   * after its readback) returns at once: the queue is known drained. submit()
+   * always waits (the gate times an empty submission as the fixed cost of one).
+   */
+  override async fence(): Promise<void> {
+    if (!this.encoder && this.drained === this.issued) return this.throwIfFailed();
+    return super.fence();
+  }
+
   protected async _submit(): Promise<void> {
     this.flushPending();
-    // Nothing reached the queue since a wait that covered it (a run's fence
-    // right after its readback): the queue is already drained.
-    if (this.drained === this.issued) return;
     const upTo = this.issued;
     await this.gpu.queue.onSubmittedWorkDone();
     this.drained = Math.max(this.drained, upTo);

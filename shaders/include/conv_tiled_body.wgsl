@@ -34,10 +34,18 @@ fn loadTiles(li: u32, k0: u32) {
     let k = k0 + bk;
     var bv = 0.0;
     if (pixBase >= 0 && k < kSize) {
-      let ci = k / khw;
-      let r = k % khw;
-      let ih = pixH + i32((r / p.kw) * p.dh);
-      let iw = pixW + i32((r % p.kw) * p.dw);
+      // 1x1 kernels (most of mobilenet_v2's and resnet50's): k is the input channel, no division.
+      var ci = k;
+      var kh = 0u;
+      var kw = 0u;
+      if (khw != 1u) {
+        ci = k / khw;
+        let r = k % khw;
+        kh = r / p.kw;
+        kw = r % p.kw;
+      }
+      let ih = pixH + i32(kh * p.dh);
+      let iw = pixW + i32(kw * p.dw);
       if (ih >= 0 && ih < i32(p.h) && iw >= 0 && iw < i32(p.w)) {
         bv = x[u32(pixBase) + (ci * p.h + u32(ih)) * p.w + u32(iw)];
       }

@@ -1,6 +1,7 @@
 // The WebGPU backend: one GPUBuffer per backing, one compute pipeline per
-// kernel (compiled from shaders/<name>.wgsl), work encoded into one pending
-// command encoder that submit() hands to the queue.
+// kernel (compiled from shaders/<name>.wgsl, or the variant variants.ts
+// picks for the launch), work encoded into one pending command encoder that
+// submit() hands to the queue (with pipelining, also every few launches).
 
 import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Range } from '../core/device.js';
 import { DeviceError, InvalidRangeError } from '../core/errors.js';
@@ -8,10 +9,10 @@ import { findAdapter } from './adapter.js';
 import { wgslSources } from './shaders.gen.js';
 import { kernelSetFromEnv, kernelsFor, variantsFor, type KernelSet, type Variants } from './variants.js';
 import { FIRST_FLUSH, FLUSH_EVERY, LaunchChoices, pipeliningFromEnv, workgroupSize } from './launch-choice.js';
-
-export { workgroupSize };
 import { StagingPool, TimestampProfiler, type KernelTime } from './profiler.js';
 import { UploadPool } from './uploads.js';
+
+export { workgroupSize } from './launch-choice.js';
 
 const PARAM_SLOT = 256; // minUniformBufferOffsetAlignment
 const BIND_GROUP_CACHE = 4096;
@@ -21,7 +22,6 @@ interface Pipeline {
   workgroup: [number, number, number];
   hasParams: boolean;
 }
-
 
 export interface WebGpuOptions {
   log?: (line: string) => void;
@@ -40,8 +40,6 @@ export interface WebGpuOptions {
    */
   pipelining?: boolean;
 }
-
-
 
 /** Optional features requested when the adapter has them. */
 const WANTED_FEATURES = ['timestamp-query', 'shader-f16'] as const;

@@ -19,6 +19,7 @@ export class UploadPool {
   /** Buffers created or being mapped again (tests: how many the pool made). */
   created = 0;
   private destroyed = false;
+  private readonly mapping = new Set<Promise<void>>();
 
   constructor(private readonly gpu: GPUDevice) {}
 
@@ -44,11 +45,17 @@ export class UploadPool {
   /** The pending encoder was submitted: map its upload buffers again for later writes. */
   submitted(): void {
     for (const b of this.encoded.splice(0)) {
-      b.mapAsync(GPUMapMode.WRITE).then(
+      const mapped: Promise<void> = b.mapAsync(GPUMapMode.WRITE).then(
         () => this.give(b),
         () => b.destroy(),
-      );
+      ).finally(() => this.mapping.delete(mapped));
+      this.mapping.add(mapped);
     }
+  }
+
+  /** Resolves once every upload buffer handed to the queue so far is mapped again (or dropped). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.mapping]);
   }
 
   private give(b: GPUBuffer): void {

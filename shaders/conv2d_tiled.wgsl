@@ -1,83 +1,9 @@
 // conv2d_tiled: conv2d.wgsl's contract (bias, then clamp to [lo, hi]) as an
-// implicit GEMM on the workgroup tiles of shaders/include/gemm_tile.wgsl, for
-// hardware GPUs: per group, Y[co, pixel] = W[co, k] X'[k, pixel] with
-// k = (ci, kh, kw) and X' the im2col view of X, gathered into workgroup memory
-// as it is needed (never written out). Tile rows: 64 output channels of one
-// group (workgroup y, z = group); columns: 64 output pixels over (n, oh, ow).
-// Selected by the WebGPU device instead of conv2d (src/webgpu/variants.ts).
+// implicit GEMM on the 64 x 64 workgroup tiles of shaders/include/gemm_tile.wgsl
+// (4 x 4 outputs per invocation), for hardware GPUs
+// (shaders/include/conv_tiled_body.wgsl). Selected by the WebGPU device
+// instead of conv2d (src/webgpu/variants.ts) for convolutions with enough
+// tiles to fill the GPU; smaller ones run conv2d_tiled32.
 //! include conv_params.wgsl
 //! include gemm_tile.wgsl
-
-var<private> row0: u32;
-var<private> col0: u32;
-var<private> grp: u32;
-/** This invocation's im2col column (fixed over k): its pixel's input origin, or -1 past the end. */
-var<private> pixBase: i32;
-var<private> pixH: i32;
-var<private> pixW: i32;
-
-fn loadTiles(li: u32, k0: u32) {
-  let coutG = p.cout / p.groups;
-  let cinG = p.cin / p.groups;
-  let khw = p.kh * p.kw;
-  let kSize = cinG * khw;
-  for (var q = 0u; q < 4u; q++) {
-    let e = li + q * 256u;
-    // A = W: along k.
-    let ar = e / TILE_K;
-    let ak = e % TILE_K;
-    var av = 0.0;
-    if (row0 + ar < coutG && k0 + ak < kSize) { av = wt[(grp * coutG + row0 + ar) * kSize + k0 + ak]; }
-    putA(ak, ar, av);
-    // B = im2col(X): along pixels; e % 64 == li % 64, the column fixed in main.
-    let bk = e / TILE;
-    let k = k0 + bk;
-    var bv = 0.0;
-    if (pixBase >= 0 && k < kSize) {
-      let ci = k / khw;
-      let r = k % khw;
-      let ih = pixH + i32((r / p.kw) * p.dh);
-      let iw = pixW + i32((r % p.kw) * p.dw);
-      if (ih >= 0 && ih < i32(p.h) && iw >= 0 && iw < i32(p.w)) {
-        bv = x[u32(pixBase) + (ci * p.h + u32(ih)) * p.w + u32(iw)];
-      }
-    }
-    putB(bk, e % TILE, bv);
-  }
-}
-
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  row0 = wg.y * TILE;
-  col0 = wg.x * TILE;
-  grp = wg.z;
-  let cinG = p.cin / p.groups;
-  let pixels = p.n * p.oh * p.ow;
-  let mine = col0 + (lid.y * 16u + lid.x) % TILE;
-  pixBase = -1;
-  if (mine < pixels) {
-    let ow = mine % p.ow;
-    let oh = (mine / p.ow) % p.oh;
-    let nb = mine / (p.ow * p.oh);
-    pixBase = i32((nb * p.cin + grp * cinG) * p.h * p.w);
-    pixH = i32(oh * p.sh) - i32(p.ph);
-    pixW = i32(ow * p.sw) - i32(p.pw);
-  }
-  let coutG = p.cout / p.groups;
-  let acc = gemmTile(cinG * p.kh * p.kw, lid);
-  for (var j = 0u; j < 4u; j++) {
-    let pix = col0 + lid.x * 4u + j;
-    if (pix >= pixels) { break; }
-    let ow = pix % p.ow;
-    let oh = (pix / p.ow) % p.oh;
-    let nb = pix / (p.ow * p.oh);
-    for (var i = 0u; i < 4u; i++) {
-      let r = row0 + lid.y * 4u + i;
-      if (r >= coutG) { break; }
-      let co = grp * coutG + r;
-      var v = acc[i][j];
-      if (p.hasBias != 0u) { v += bias[co]; }
-      y[((nb * p.cout + co) * p.oh + oh) * p.ow + ow] = clamp(v, p.lo, p.hi);
-    }
-  }
-}
+//! include conv_tiled_body.wgsl

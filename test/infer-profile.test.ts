@@ -55,7 +55,13 @@ describe('infer --profile', () => {
     const p = await profiled('gpu timestamps');
     expect(p.steps.map((s) => s.op)).toEqual(['Gemm']);
     // Gemm with a C input: the broadcast copy of C, then the matmul (its tiled variant where the device runs those).
-    expect(p.steps[0]!.kernels).toEqual(['strided_copy', dev.variants.matmul?.kernel ?? 'matmul']);
+    // (3 rows: matmul_skinny where the device runs the hardware variants)
+    const mm = dev.kernelSet === 'tiled' ? 'matmul_skinny' : 'matmul';
+    expect(p.steps[0]!.kernels).toEqual(['strided_copy', mm]);
     expect(p.steps[0]!.ms).toBeGreaterThanOrEqual(0);
+    // per kernel: the same launches, the same total
+    expect(p.byKernel!.map((k) => [k.kernel, k.launches]).sort()).toEqual([[mm, 1], ['strided_copy', 1]].sort());
+    expect(p.byKernel!.reduce((a, k) => a + k.ms, 0)).toBeCloseTo(p.totalMs, 9);
+    expect(profileLines(p).join('\n')).toMatch(/by kernel:\n {2}(strided_copy|matmul)/);
   });
 });

@@ -1,38 +1,24 @@
 // The workgroup-tiled kernels of hardware adapters (src/webgpu/variants.ts),
 // forced on whatever adapter is here (SwiftShader in CI) at small, odd shapes:
-// matmul against the float64 reference, batched MatMul and Conv (implicit
-// GEMM) against onnxruntime-node, every output buffer NaN-poisoned first.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Arena } from '../src/core/arena.js';
+// matmul (matmul_tiled, and matmul_skinny for m <= 8) against the float64
+// reference, batched MatMul, Gemm and Conv (implicit GEMM on 64 x 64 and on
+// 32 x 32 tiles) against onnxruntime-node, every output buffer NaN-poisoned first.
+import { describe, expect, it } from 'vitest';
 import { matmul } from '../src/kernels/matmul.js';
-import { ModelStore } from '../src/infer/store.js';
 import { WebGpuDevice } from '../src/webgpu/device.js';
-import { kernelSetFromEnv, variantsFor } from '../src/webgpu/variants.js';
-import { closeness, randn, rng, Scratch } from './helpers/gpu.js';
+import { kernelSetFromEnv, kernelsFor, pickVariant, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/webgpu/variants.js';
+import { packParams } from '../src/core/device.js';
+import { closeness, randn, rng } from './helpers/gpu.js';
+import { useForcedEnv } from './helpers/webgpu-env.js';
 import { checkCase, type OpCase } from './helpers/onnx-cases.js';
 import { matmulRef } from './helpers/reference.js';
 
 const r = rng(Date.now() & 0xffff);
-let dev: WebGpuDevice;
-let s: Scratch;
-let store: ModelStore;
-let arena: Arena;
-
-beforeAll(async () => {
-  dev = await WebGpuDevice.open({ kernels: 'tiled' });
-  s = new Scratch(dev, 16 << 20);
-  arena = new Arena(dev, { bytes: 32 << 20, pageBytes: 64 << 10 });
-  store = new ModelStore(arena, { poison: true });
-});
-afterAll(() => {
-  s.destroy();
-  arena.destroy();
-  dev.destroy();
-});
+const env = useForcedEnv({ kernels: 'tiled' });
 
 describe('kernel sets', () => {
   it('the forced device runs the tiled variants; auto picks by adapter', async () => {
-    expect(dev.kernelSet).toBe('tiled');
+    expect(env.dev.kernelSet).toBe('tiled');
     const auto = await WebGpuDevice.open({ kernels: 'auto' });
     expect(auto.kernelSet).toBe(auto.info.software ? 'register' : 'tiled');
     auto.destroy();
@@ -44,30 +30,64 @@ describe('kernel sets', () => {
   });
 });
 
-describe('matmul_tiled (vs float64)', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [67, 65, 33], [64, 128, 16], [130, 3, 70], [129, 257, 9]];
+describe('variant choice', () => {
+  const mm = (m: number) => packParams([m, 100, 100, 2, { f32: 1 }, { f32: 0 }, 0, 0]);
+  // conv_params words: n, cin, h, w, cout, oh, ow, groups (then geometry)
+  const conv = (n: number, pix: number, cout: number, groups: number, cin = groups) => packParams([n, cin, pix, pix, cout, pix, pix, groups, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]);
+  it('matmuls of at most SKINNY_ROWS rows run matmul_skinny, whatever the slice', () => {
+    expect(pickVariant(tiledVariants, 'matmul', mm(1))?.kernel).toBe('matmul_skinny');
+    expect(pickVariant(tiledVariants, 'matmul', mm(SKINNY_ROWS))?.kernel).toBe('matmul_skinny');
+    expect(pickVariant(tiledVariants, 'matmul', mm(SKINNY_ROWS + 1))?.kernel).toBe('matmul_tiled');
+    // a 3-row slice of a 64-row matmul keeps the whole launch's kernel
+    expect(pickVariant(tiledVariants, 'matmul', packParams([64, 100, 100, 0, { f32: 1 }, { f32: 0 }, 8, 3]))?.kernel).toBe('matmul_tiled');
+  });
+  it('convolutions with a small 64 x 64 grid or few channels per group run conv2d_tiled32', () => {
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 13, 256, 1))?.kernel).toBe('conv2d_tiled32'); // 3 x 4 tiles
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 16, 256, 4))?.kernel).toBe('conv2d_tiled32'); // 4 x 1 x 4 tiles
+    expect(pickVariant(tiledVariants, 'conv2d', conv(8, 56, 24, 1))?.kernel).toBe('conv2d_tiled32'); // 24 channels
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 16, 33 * 64, 64))?.kernel).toBe('conv2d_tiled'); // 4 x 1 x 64 = 256 tiles, 33 channels
+    expect(pickVariant(tiledVariants, 'conv2d', conv(8, 56, 64, 1))?.kernel).toBe('conv2d_tiled'); // 392 tiles
+    expect([SMALL_CONV_GROUPS, NARROW_CONV_CHANNELS]).toEqual([256, 32]);
+  });
+  it('convolutions with a tiny 32 x 32 grid and a long reduction run conv2d_splitk', () => {
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 13, 256, 1, 64))?.kernel).toBe('conv2d_splitk'); // squeezenet: 6 x 8 tiles, k 576
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 7, 160, 1, 960))?.kernel).toBe('conv2d_splitk'); // mobilenet_v2: 2 x 5 tiles, k 8640
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 7, 160, 1, 14))?.kernel).toBe('conv2d_tiled32'); // k 126
+    expect(pickVariant(tiledVariants, 'conv2d', conv(8, 28, 64, 1, 64))?.kernel).toBe('conv2d_tiled32'); // 196 x 2 tiles
+    expect([TINY_CONV_GROUPS, LONG_CONV_K]).toEqual([128, 128]);
+    expect(pickVariant({}, 'conv2d', conv(1, 13, 256, 1))).toBeUndefined();
+  });
+  it('prepare() compiles every kernel a launch may pick, and the portable one only where no replacement always applies', () => {
+    expect(kernelsFor(tiledVariants, 'matmul')).toEqual(['matmul_skinny', 'matmul_tiled']);
+    expect(kernelsFor({ x: [{ kernel: 'x_fast', when: () => false, groups: () => [1, 1, 1] }] }, 'x')).toEqual(['x_fast', 'x']);
+    expect(kernelsFor({}, 'relu')).toEqual(['relu']);
+  });
+});
+
+describe('matmul_tiled and matmul_skinny (vs float64)', () => {
+  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [8, 70, 301], [3, 257, 40], [9, 33, 17], [67, 65, 33], [64, 128, 16], [130, 3, 70], [129, 257, 9]];
   for (const [m, n, k] of shapes) {
     for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
         const a = randn(m * k, r);
         const b = randn(k * n, r);
-        const c = s.poisoned(m * n);
-        dev.launch(matmul({ a: s.upload(a), b: s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
-        const got = await s.readF32(c, m * n);
+        const c = env.s.poisoned(m * n);
+        env.dev.launch(matmul({ a: env.s.upload(a), b: env.s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
+        const got = await env.s.readF32(c, m * n);
         expect(closeness(got, matmulRef(a, b, m, n, k, transA, transB, 0.5))).toBeLessThan(1);
-        await s.reset();
+        await env.s.reset();
       });
     }
   }
-  it('beta = 1 accumulates into C', async () => {
-    const [m, n, k] = [33, 70, 19];
+  for (const m of [33, 5]) it(`beta = 1 accumulates into C (m=${m})`, async () => {
+    const [n, k] = [70, 19];
     const a = randn(m * k, r);
     const b = randn(k * n, r);
     const c0 = randn(m * n, r);
-    const c = s.upload(c0);
-    dev.launch(matmul({ a: s.upload(a), b: s.upload(b), c, m, n, k, beta: 1 }));
-    expect(closeness(await s.readF32(c, m * n), matmulRef(a, b, m, n, k, false, false, 1, 1, c0))).toBeLessThan(1);
-    await s.reset();
+    const c = env.s.upload(c0);
+    env.dev.launch(matmul({ a: env.s.upload(a), b: env.s.upload(b), c, m, n, k, beta: 1 }));
+    expect(closeness(await env.s.readF32(c, m * n), matmulRef(a, b, m, n, k, false, false, 1, 1, c0))).toBeLessThan(1);
+    await env.s.reset();
   });
 });
 
@@ -83,36 +103,73 @@ const cases: OpCase[] = [
   { name: 'Conv groups 2, no bias (8 -> 10, 7x6)', op: 'Conv', attrs: { group: 2 }, inputs: [f(1, 8, 7, 6), w(10, 4, 1, 1)], ...sum },
   { name: 'Conv 3x3 stride 2 dilation 2, asymmetric pads', op: 'Conv', attrs: { strides: [2, 2], dilations: [2, 2], pads: [0, 1, 2, 1] }, inputs: [f(1, 3, 17, 13), w(9, 3, 3, 3), w(9)], ...sum },
   { name: 'Conv 1-D kernel 5 (4 -> 6)', op: 'Conv', attrs: { pads: [2, 2] }, inputs: [f(2, 4, 23), w(6, 4, 5), w(6)], ...sum },
+  { name: 'Conv groups 64, 256 workgroups, 33 channels each (the 64 x 64 kernel)', op: 'Conv', attrs: { group: 64, pads: [1, 1, 1, 1] }, inputs: [f(1, 64, 16, 16), w(33 * 64, 1, 3, 3), w(33 * 64)], ...sum },
+  { name: 'Conv split k: 3x3 pads 1, 40 -> 20, 2x5x6 (k 360)', op: 'Conv', attrs: { pads: [1, 1, 1, 1] }, inputs: [f(2, 40, 5, 6), w(20, 40, 3, 3), w(20)], ...sum },
+  { name: 'Conv split k: groups 2, stride 2, dilation 2, asymmetric pads, no bias (k 135)', op: 'Conv', attrs: { group: 2, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 0, 2] }, inputs: [f(1, 30, 9, 8), w(14, 15, 3, 3)], ...sum },
+  { name: 'Conv split k: 1-D kernel 3 (k 150)', op: 'Conv', attrs: { pads: [1, 1] }, inputs: [f(1, 50, 11), w(9, 50, 3), w(9)], ...sum },
+  { name: 'Gemm transB, one row, with C ([1,300] x [65,300]^T)', op: 'Gemm', attrs: { transB: 1, alpha: 0.5, beta: 1.5 }, inputs: [f(1, 300), w(65, 300), w(65)], ...sum },
+  { name: 'Gemm 6 rows, C [6,33] ([6,70] x [70,33])', op: 'Gemm', inputs: [f(6, 70), w(70, 33), w(6, 33)], ...sum },
 ];
 
+describe('matmul_skinny time slices', () => {
+  for (const transB of [false, true]) {
+    it(`rows [0,3) and [3,7) of a 7-row matmul are bit-identical to the whole (transB=${transB})`, async () => {
+      const [m, n, k] = [7, 45, 130];
+      const a = env.s.upload(randn(m * k, r));
+      const b = env.s.upload(randn(k * n, r));
+      const whole = env.s.poisoned(m * n);
+      const sliced = env.s.poisoned(m * n);
+      const launch = matmul({ a, b, c: whole, m, n, k, transB });
+      env.dev.launch(launch);
+      const parts = matmul({ a, b, c: sliced, m, n, k, transB });
+      env.dev.launch(parts.slice!.at(0, 3));
+      env.dev.launch(parts.slice!.at(3, 4));
+      const [w1, w2] = [await env.s.readF32(whole, m * n), await env.s.readF32(sliced, m * n)];
+      expect(w1.some((v) => Number.isNaN(v))).toBe(false);
+      expect(Buffer.from(w2.buffer, w2.byteOffset, w2.byteLength)).toEqual(Buffer.from(w1.buffer, w1.byteOffset, w1.byteLength));
+      await env.s.reset();
+    });
+  }
+});
+
 describe('batched_matmul_tiled and conv2d_tiled (vs onnxruntime-node)', () => {
-  for (const c of cases) it(c.name, async () => expect(await checkCase(store, c, r)).toBe(''));
+  for (const c of cases) it(c.name, async () => expect(await checkCase(env.store, c, r)).toBe(''));
 });
 
 describe('a warm run', () => {
-  it('creates no GPU buffer (readbacks reuse staging buffers)', async () => {
+  it('creates no GPU buffer (readbacks reuse staging buffers) and waits for the GPU once', async () => {
     const { caseModel } = await import('./helpers/onnx-cases.js');
     const { file, feeds } = caseModel({ name: 'warm', op: 'MatMul', inputs: [f(3, 70, 20), f(20, 66)] }, r);
-    store.register('warm', file);
+    env.store.register('warm', file);
     try {
-      const first = await store.run('warm', feeds);
-      const gpu = dev.gpu as GPUDevice & { createBuffer: GPUDevice['createBuffer'] };
+      const first = await env.store.run('warm', feeds);
+      const gpu = env.dev.gpu as GPUDevice & { createBuffer: GPUDevice['createBuffer'] };
       const real = gpu.createBuffer.bind(gpu);
       let created = 0;
       gpu.createBuffer = (d: GPUBufferDescriptor) => {
         created++;
         return real(d);
       };
+      // The run's fence right after its readback finds the queue drained: one wait per run.
+      const queue = gpu.queue as GPUQueue & { onSubmittedWorkDone: GPUQueue['onSubmittedWorkDone'] };
+      const realWait = queue.onSubmittedWorkDone.bind(queue);
+      let waits = 0;
+      queue.onSubmittedWorkDone = () => {
+        waits++;
+        return realWait();
+      };
       let again;
       try {
-        again = await store.run('warm', feeds);
+        again = await env.store.run('warm', feeds);
       } finally {
         gpu.createBuffer = real;
+        queue.onSubmittedWorkDone = realWait;
       }
       expect(created).toBe(0);
+      expect(waits).toBe(1);
       expect(Buffer.from((again.output ?? Object.values(again)[0]!).data as Float32Array)).toEqual(Buffer.from((first.output ?? Object.values(first)[0]!).data as Float32Array));
     } finally {
-      await store.unload('warm');
+      await env.store.unload('warm');
     }
   });
 });

@@ -14,8 +14,11 @@ import { randomInputs } from '../infer/random-inputs.js';
 import { ModelStore, type TensorData } from '../infer/store.js';
 import { seeded } from '../train/data.js';
 import type { WebGpuDevice } from '../webgpu/device.js';
+import type { RunPhases } from '../infer/executor.js';
 
 export const BENCH_MODELS = ['squeezenet1_1', 'mobilenet_v2', 'tiny_gpt'] as const;
+/** Timed too where --models holds them (the GPU-scale models: scripts/device-scale-models.sh exports them); not missing otherwise. */
+export const OPTIONAL_MODELS = ['resnet50'] as const;
 
 export interface Latency {
   p50: number;
@@ -29,6 +32,8 @@ export interface InferWebGpuRow {
   handover: Latency;
   /** Sum of the kernels' GPU timestamps of one run (null: no timestamp queries). */
   handoverGpuMs: number | null;
+  /** Median host time of each phase of a run over the timed runs (ms): writes, issuing launches, readback (with its wait), fence. */
+  handoverPhases: RunPhases;
   ortWebGpu: Latency | { error: string };
   ortCpu: Latency | { error: string };
   /** ||handover - ORT CPU|| / ||ORT CPU|| over the outputs. */
@@ -109,9 +114,10 @@ export async function inferWebGpuBench(dev: WebGpuDevice, o: InferWebGpuOptions)
   const rows: InferWebGpuRow[] = [];
   const missing: string[] = [];
   try {
-    for (const model of BENCH_MODELS) {
+    for (const model of [...BENCH_MODELS, ...OPTIONAL_MODELS]) {
       if (o.only && !o.only.includes(model)) continue;
       const file = join(o.models, `${model}.onnx`);
+      if (!existsSync(file) && (OPTIONAL_MODELS as readonly string[]).includes(model) && !o.only) continue;
       if (!existsSync(file)) {
         log(`bench infer-webgpu: ${file} not found (pass --models DIR)`);
         missing.push(file);
@@ -124,13 +130,19 @@ export async function inferWebGpuBench(dev: WebGpuDevice, o: InferWebGpuOptions)
       for (const batch of o.batches) {
         const inputs = randomInputs(g, (s) => (s === first ? batch : 1), seeded(1234 + batch));
         const ours = await store.run(model, inputs);
-        const handover = await timed(() => store.run(model, inputs), o.warmup, o.runs);
+        const phases: RunPhases[] = [];
+        const handover = await timed(async () => {
+          await store.run(model, inputs);
+          phases.push(store.lastPhases(model)!);
+        }, o.warmup, o.runs);
+        const median = (k: keyof RunPhases) => latency(phases.slice(o.warmup).map((p) => p[k])).p50;
+        const handoverPhases: RunPhases = { write: median('write'), issue: median('issue'), read: median('read'), fence: median('fence') };
         const handoverGpuMs = dev.features.timestamps ? (await profileRun(store, dev, model, inputs)).totalMs : null;
         const skipped = { lat: { error: 'not run (--ort=false)' } };
         const cpu = o.ort === false ? skipped : await ortLatency(file, inputs, 'cpu', o);
         const web = o.ort === false ? skipped : await ortLatency(file, inputs, 'webgpu', o);
         const relErr = 'out' in cpu && cpu.out ? compare(ours, cpu.out).relErr : NaN;
-        const row: InferWebGpuRow = { model, batch, handover, handoverGpuMs, ortWebGpu: web.lat, ortCpu: cpu.lat, relErr };
+        const row: InferWebGpuRow = { model, batch, handover, handoverGpuMs, handoverPhases, ortWebGpu: web.lat, ortCpu: cpu.lat, relErr };
         rows.push(row);
         log(rowLine(row));
       }
@@ -146,7 +158,9 @@ const ms = (l: Latency | { error: string }) => ('error' in l ? 'failed' : l.p50.
 const ratio = (a: Latency, b: Latency | { error: string }) => ('error' in b ? 'n/a' : (a.p50 / b.p50).toFixed(2));
 
 function rowLine(r: InferWebGpuRow): string {
-  return `${r.model} batch ${r.batch}: handover ${r.handover.p50.toFixed(3)} ms (GPU ${r.handoverGpuMs?.toFixed(3) ?? 'n/a'} ms), ` +
+  const ph = r.handoverPhases;
+  return `${r.model} batch ${r.batch}: handover ${r.handover.p50.toFixed(3)} ms (GPU ${r.handoverGpuMs?.toFixed(3) ?? 'n/a'} ms; ` +
+    `host phases p50: write ${ph.write.toFixed(3)}, issue ${ph.issue.toFixed(3)}, readback ${ph.read.toFixed(3)}, fence ${ph.fence.toFixed(3)} ms), ` +
     `ORT WebGPU ${ms(r.ortWebGpu)} ms, ORT CPU ${ms(r.ortCpu)} ms; relErr vs ORT CPU ${r.relErr.toExponential(2)}`;
 }
 

@@ -29,6 +29,14 @@ export interface GraphStats {
   failure?: string;
 }
 
+/** Host time of the last run's phases (ms): writes of constants and inputs, issuing the launches, the readback (its wait included), the closing fence. */
+export interface RunPhases {
+  write: number;
+  issue: number;
+  read: number;
+  fence: number;
+}
+
 export interface ExecutorOptions {
   /** Fill the workspace with a NaN payload first, so an unwritten output element shows (tests). */
   poison?: boolean;
@@ -46,6 +54,8 @@ export type StepHook = (index: number, step: Step, issue: () => void) => Promise
 export class Executor {
   private ws: Allocation<'infer'> | null = null;
   readonly graphStats: GraphStats = { eager: 0, captures: 0, replays: 0 };
+  /** Where the last run's host time went (bench infer-webgpu reports it). */
+  readonly phases: RunPhases = { write: 0, issue: 0, read: 0, fence: 0 };
   private recording: { rec: Recording; key: string } | null = null;
   private readonly graphs: boolean;
   private readonly poison: boolean;
@@ -99,6 +109,12 @@ export class Executor {
   /** One inference. `weightsReady` lets a pipelined load hold a step until the weights it reads are written. */
   async run(inputs: Record<string, TensorData>, weightsReady?: (group: number) => Promise<void> | null, hook?: StepHook): Promise<Record<string, TensorData>> {
     const dev = this.arena.device;
+    let t = performance.now();
+    const lap = (phase: keyof RunPhases) => {
+      const now = performance.now();
+      this.phases[phase] = now - t;
+      t = now;
+    };
     this.ws = this.arena.allocate('infer', this.plan.workspaceBytes, `${this.label}:activations`);
     try {
       if (this.poison) dev.launch({ ...fill(this.ws, this.plan.workspaceBytes / 4, POISON), lane: 'infer' });
@@ -110,6 +126,7 @@ export class Executor {
       this.constantWords ??= this.plan.constants.map((c) => toDeviceWords(c.tensor, c.name));
       this.plan.constants.forEach((c, i) => write(c.slot, this.constantWords![i]!));
       for (const i of this.plan.inputs) write(i.slot, inputWords(i.name, inputs[i.name]!));
+      lap('write');
       // weightsReady is given only while a pipelined load is writing the weights: launch eagerly, step by step.
       if (weightsReady || hook || !this.replayed()) {
         for (let k = 0; k < this.launches.length; k++) {
@@ -123,6 +140,7 @@ export class Executor {
         }
         this.graphStats.eager++;
       }
+      lap('issue');
       const out: Record<string, TensorData> = {};
       for (const name of this.plan.outputs) {
         const v = this.plan.values.get(name)!;
@@ -133,11 +151,13 @@ export class Executor {
         const r = this.bind(v.loc, v).range();
         out[name] = fromDeviceBytes(v.type, v.dims, await dev.read(r, 'infer'));
       }
+      lap('read');
       return out;
     } finally {
       this.arena.free(this.ws);
       this.ws = null;
       this.arena.reclaim(await this.arena.fenceInference()); // not training's kernels in flight: the answer waits for nothing of theirs
+      lap('fence');
     }
   }
 

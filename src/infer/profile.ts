@@ -22,6 +22,8 @@ export interface Profile {
   how: 'gpu timestamps' | 'submit per step';
   steps: StepTime[];
   totalMs: number;
+  /** GPU time per kernel (the variant that ran), with its launch count; timestamps only. */
+  byKernel?: { kernel: string; ms: number; launches: number }[];
 }
 
 /** One eager run of `model` on `inputs`, timed per step (`how` forces a method; default: timestamps where available). */
@@ -42,13 +44,19 @@ export async function profileRun(store: ModelStore, dev: GpuDevice, model: strin
       times = await dev.endProfile();
     }
     const byIndex = new Map(steps.map((s) => [String(s.index), s]));
+    const kernels = new Map<string, { kernel: string; ms: number; launches: number }>();
     for (const t of times) {
       const s = byIndex.get(t.label);
       if (!s) continue; // a launch outside the steps (the poison fill)
       s.kernels.push(t.kernel);
       s.ms += t.ms;
+      const k = kernels.get(t.kernel) ?? { kernel: t.kernel, ms: 0, launches: 0 };
+      k.ms += t.ms;
+      k.launches++;
+      kernels.set(t.kernel, k);
     }
-    return { how: 'gpu timestamps', steps, totalMs: steps.reduce((a, s) => a + s.ms, 0) };
+    const byKernel = [...kernels.values()].sort((a, b) => b.ms - a.ms);
+    return { how: 'gpu timestamps', steps, totalMs: steps.reduce((a, s) => a + s.ms, 0), byKernel };
   }
   await store.run(model, inputs, { hook: async (index, step, issue) => {
     await dev.submit();
@@ -74,6 +82,10 @@ export function profileLines(p: Profile, top = 10): string[] {
   lines.push('by op:');
   for (const [op, o] of [...byOp].sort((a, b) => b[1].ms - a[1].ms))
     lines.push(`  ${op.padEnd(22)} ${o.ms.toFixed(3).padStart(9)} ms ${pct(o.ms).padStart(5)}%  (${o.n} steps)`);
+  if (p.byKernel) {
+    lines.push('by kernel:');
+    for (const k of p.byKernel) lines.push(`  ${k.kernel.padEnd(22)} ${k.ms.toFixed(3).padStart(9)} ms ${pct(k.ms).padStart(5)}%  (${k.launches} launches)`);
+  }
   lines.push(`slowest ${Math.min(top, p.steps.length)} steps:`);
   for (const s of [...p.steps].sort((a, b) => b.ms - a.ms).slice(0, top))
     lines.push(`  #${String(s.index).padEnd(4)} ${s.op.padEnd(12)} ${s.ms.toFixed(3).padStart(9)} ms ${pct(s.ms).padStart(5)}%  ${s.name}${s.kernels.length ? ` [${s.kernels.join(', ')}]` : ''}`);

@@ -9,7 +9,7 @@ import type { OnnxGraph } from '../onnx/graph.js';
 import { parseModel } from '../onnx/loader.js';
 import type { TensorType, TensorData } from './convert.js';
 import { ColdModelError, DuplicateModelError, UnknownModelError } from './errors.js';
-import { Executor, type GraphStats, type StepHook } from './executor.js';
+import { Executor, type GraphStats, type RunPhases, type StepHook } from './executor.js';
 import { planGraph, type Plan } from './plan.js';
 import { checkInputs } from './validate.js';
 import { checkConstantIndices, checkIndices, checkModelFits, checkRequestFits } from './request-checks.js';
@@ -44,6 +44,8 @@ interface Instance {
   probe: Plan;
   pool: WeightPool;
   executors: Map<string, Executor>;
+  /** The executor of the last run (its host phases). */
+  last?: Executor;
   loading: Promise<void> | null;
   compiling: Promise<void> | null;
   /** This model's runs and unloads, one at a time (its executors hold one workspace each). */
@@ -168,8 +170,15 @@ export class ModelStore {
       const out = await exec.run(inputs, loading ? (k) => m.pool.ready(k) : undefined, hook);
       if (loading) await loading;
       m.info.lastUsed = Date.now();
+      m.last = exec;
       return out;
     });
+  }
+
+  /** Host time of the phases of the model's last run (undefined before its first). */
+  lastPhases(name: string): RunPhases | undefined {
+    const p = this.instance(name).last?.phases;
+    return p && { ...p };
   }
 
   /** How a model's runs were issued (eager, recorded, replayed), summed over its plans. */

@@ -23,6 +23,15 @@ export interface AdapterChoice {
 
 type Log = (line: string) => void;
 
+/**
+ * Flags for Dawn's Node binding. Dawn rounds GPU timestamps down to 2^16 ns
+ * by default (a web page's defence against timing attacks); a process that
+ * profiles its own kernels wants them exact: kernels of a few microseconds
+ * read 0 ns, longer ones a multiple of 65.5 us (the profiles of the first H200
+ * run), so `infer --profile` sums undercounted the GPU time.
+ */
+export const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization'];
+
 function isSoftware(a: GPUAdapter): boolean {
   const info = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   const text = `${info.vendor} ${info.architecture} ${info.description}`.toLowerCase();
@@ -52,7 +61,7 @@ export async function findAdapter(log: Log = () => {}, opts: { software?: boolea
   const preset = env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES;
   await ensureRuntimeDir(env);
   if (!opts.software && (preset || (await mayHaveGpu()))) {
-    const instance = create([]);
+    const instance = create(DAWN_FLAGS);
     const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter && (!isSoftware(adapter) || preset)) {
       const how = preset ? `Dawn with Vulkan driver ${preset}` : 'Dawn, system Vulkan driver';
@@ -69,7 +78,7 @@ export async function findAdapter(log: Log = () => {}, opts: { software?: boolea
   }
   env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   log(`handover: no hardware GPU adapter; using SwiftShader (CPU Vulkan) from ${SWIFTSHADER_ICD}`);
-  const instance = create([]);
+  const instance = create(DAWN_FLAGS);
   const adapter = await instance.requestAdapter();
   if (!adapter) throw new NoAdapterError(`SwiftShader at ${SWIFTSHADER_ICD} gave no adapter (is libvulkan1 installed?)`);
   return { adapter, instance, software: true, how: `Dawn on SwiftShader (${SWIFTSHADER_ICD})` };

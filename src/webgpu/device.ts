@@ -1,13 +1,18 @@
 // The WebGPU backend: one GPUBuffer per backing, one compute pipeline per
-// kernel (compiled from shaders/<name>.wgsl), work encoded into one pending
-// command encoder that submit() hands to the queue.
+// kernel (compiled from shaders/<name>.wgsl, or the variant variants.ts
+// picks for the launch), work encoded into one pending command encoder that
+// submit() hands to the queue (with pipelining, also every few launches).
 
 import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Range } from '../core/device.js';
 import { DeviceError, InvalidRangeError } from '../core/errors.js';
 import { findAdapter } from './adapter.js';
 import { wgslSources } from './shaders.gen.js';
-import { kernelSetFromEnv, variantsFor, type KernelSet, type Variant } from './variants.js';
+import { kernelSetFromEnv, kernelsFor, variantsFor, type KernelSet, type Variants } from './variants.js';
+import { FIRST_FLUSH, FLUSH_EVERY, LaunchChoices, pipeliningFromEnv, workgroupSize } from './launch-choice.js';
 import { StagingPool, TimestampProfiler, type KernelTime } from './profiler.js';
+import { UploadPool } from './uploads.js';
+
+export { workgroupSize } from './launch-choice.js';
 
 const PARAM_SLOT = 256; // minUniformBufferOffsetAlignment
 const BIND_GROUP_CACHE = 4096;
@@ -18,13 +23,6 @@ interface Pipeline {
   hasParams: boolean;
 }
 
-/** Reads `@workgroup_size(x, y, z)` from the WGSL so TypeScript cannot drift from the shader. */
-export function workgroupSize(wgsl: string, name: string): [number, number, number] {
-  const m = /@workgroup_size\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?(?:,\s*(\d+)\s*)?\)/.exec(wgsl);
-  if (!m) throw new DeviceError(`kernel ${name}`, 'shader has no @workgroup_size');
-  return [Number(m[1]), Number(m[2] ?? 1), Number(m[3] ?? 1)];
-}
-
 export interface WebGpuOptions {
   log?: (line: string) => void;
   /** Select SwiftShader even when a hardware adapter exists. */
@@ -33,6 +31,14 @@ export interface WebGpuOptions {
   device?: GPUDevice;
   /** Kernel variants: 'auto' (default: HANDOVER_WEBGPU_KERNELS, else by adapter), or force 'tiled' / 'register'. */
   kernels?: KernelSet;
+  /**
+   * Let the GPU start before the host has issued all of a request's launches
+   * (submit after the first few launches while the queue is idle, then every
+   * FLUSH_EVERY), and stage large writes through reused mapped buffers
+   * (uploads.ts). Default: on for hardware adapters, off on SwiftShader (whose
+   * GPU is the host's own cores).
+   */
+  pipelining?: boolean;
 }
 
 /** Optional features requested when the adapter has them. */
@@ -49,9 +55,13 @@ export class WebGpuDevice extends GpuDevice {
   private paramsHost = new Uint8Array(64 * PARAM_SLOT);
   private paramsUsed = 0;
   private firstError: DeviceError | null = null;
+  /** Writes and submits handed to the queue, and how many of them a completed wait covered. */
+  private issued = 0;
+  private drained = 0;
   private lost = false;
   /** Kernels this device runs in place of the portable ones (variants.ts). */
-  readonly variants: Readonly<Record<string, Variant>>;
+  readonly variants: Variants;
+  private readonly choices: LaunchChoices;
   private readonly staging: StagingPool;
   private profiler: TimestampProfiler | null = null;
   /** Recorded with each launch of a profile (KernelTime.label). */
@@ -59,7 +69,7 @@ export class WebGpuDevice extends GpuDevice {
 
   static async open(opts: WebGpuOptions = {}): Promise<WebGpuDevice> {
     const kernels = opts.kernels ?? kernelSetFromEnv();
-    if (opts.device) return new WebGpuDevice(opts.device, false, 'given GPUDevice', kernels);
+    if (opts.device) return new WebGpuDevice(opts.device, false, 'given GPUDevice', kernels, opts.pipelining);
     const { adapter, instance, software, how } = await findAdapter(opts.log, { software: opts.software });
     const l = adapter.limits;
     let device: GPUDevice;
@@ -79,7 +89,7 @@ export class WebGpuDevice extends GpuDevice {
     } catch (e) {
       throw deviceError('GPUAdapter.requestDevice', e);
     }
-    const d = new WebGpuDevice(device, software, how, kernels, adapter.info);
+    const d = new WebGpuDevice(device, software, how, kernels, opts.pipelining, adapter.info);
     d.instance = instance;
     return d;
   }
@@ -92,6 +102,7 @@ export class WebGpuDevice extends GpuDevice {
     software: boolean,
     readonly how: string,
     kernels: KernelSet,
+    pipelining: boolean | undefined,
     adapterInfo?: GPUAdapterInfo,
   ) {
     super();
@@ -121,8 +132,18 @@ export class WebGpuDevice extends GpuDevice {
     });
     this.paramsRing = this.makeParamsRing(this.paramsHost.byteLength);
     this.variants = variantsFor(kernels, this.info.software);
+    this.choices = new LaunchChoices(this.variants);
     this.staging = new StagingPool(gpu);
+    this.pipelining = pipelining ?? pipeliningFromEnv() ?? !this.info.software;
+    this.uploads = this.pipelining ? new UploadPool(gpu) : null;
   }
+
+  /** Whether this device submits early and stages large writes (WebGpuOptions.pipelining). */
+  readonly pipelining: boolean;
+  /** Reused mapped buffers for large writes (with pipelining). */
+  readonly uploads: UploadPool | null;
+  /** Launches encoded since the last submit. */
+  private pendingLaunches = 0;
 
   /** 'tiled' when this device runs the workgroup-tiled kernels, else 'register'. */
   get kernelSet(): 'tiled' | 'register' {
@@ -165,8 +186,7 @@ export class WebGpuDevice extends GpuDevice {
 
   async prepare(kernels: readonly string[]): Promise<void> {
     await Promise.all(
-      kernels.map(async (portable) => {
-        const name = this.variants[portable]?.kernel ?? portable;
+      [...new Set(kernels.flatMap((portable) => kernelsFor(this.variants, portable)))].map(async (name) => {
         if (this.pipelines.has(name)) return;
         const { module, workgroup, hasParams } = this.module(name);
         try {
@@ -186,6 +206,7 @@ export class WebGpuDevice extends GpuDevice {
     for (const b of this.buffers.values()) b.destroy();
     this.buffers.clear();
     this.staging.destroy();
+    this.uploads?.destroy();
     this.paramsRing.destroy();
     this.gpu.destroy();
   }
@@ -215,8 +236,16 @@ export class WebGpuDevice extends GpuDevice {
   }
 
   protected _write(range: Range, data: ArrayBufferView): void {
+    const staged = range.offset % 4 === 0 ? this.uploads?.stage(data) : null;
+    if (staged) {
+      // a copy in the pending encoder: ordered after the launches encoded so far, before later ones
+      this.endPass();
+      this.enc().copyBufferToBuffer(staged, 0, this.buf(range), range.offset, data.byteLength);
+      return;
+    }
     this.flushPending(); // writeBuffer is ordered on the queue, before any unsubmitted encoder
     this.gpu.queue.writeBuffer(this.buf(range), range.offset, data.buffer, data.byteOffset, data.byteLength);
+    this.issued++;
   }
 
   protected async _read(range: Range): Promise<Uint8Array> {
@@ -227,8 +256,10 @@ export class WebGpuDevice extends GpuDevice {
         this.enc().copyBufferToBuffer(this.buf(range), range.offset, staging, 0, range.bytes);
       }
       this.flushPending();
+      const upTo = this.issued;
       // Both resolve once the copy has run; awaiting them together costs one wait, not two.
       await Promise.all([this.gpu.queue.onSubmittedWorkDone(), staging.mapAsync(GPUMapMode.READ, 0, Math.max(4, range.bytes))]);
+      this.drained = Math.max(this.drained, upTo);
       this.throwIfFailed();
       const out = new Uint8Array(staging.getMappedRange(0, Math.max(4, range.bytes)).slice(0, range.bytes));
       staging.unmap();
@@ -271,29 +302,25 @@ export class WebGpuDevice extends GpuDevice {
   }
 
   protected _launch(portable: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
-    const variant = this.variants[portable];
-    const kernel = variant?.kernel ?? portable;
+    const { kernel, groups } = this.choices.choose(portable, params, threads, (k) => this.pipeline(k).workgroup);
     const p = this.pipeline(kernel);
-    const entries: GPUBindGroupEntry[] = [];
     let key = kernel;
+    let slot = -1;
     if (p.hasParams) {
       if (!params) throw new InvalidRangeError(`kernel ${kernel} takes params and none were given`);
       if (params.byteLength > PARAM_SLOT) throw new InvalidRangeError(`kernel ${kernel}: params exceed ${PARAM_SLOT} bytes`);
-      const slot = this.paramSlot(params);
-      entries.push({ binding: 0, resource: { buffer: this.paramsRing, offset: slot, size: PARAM_SLOT } });
+      slot = this.paramSlot(params);
       key += `|p${slot}`;
     }
-    ranges.forEach((r, i) => {
-      entries.push({ binding: i + 1, resource: { buffer: this.buf(r), offset: r.offset, size: r.bytes } });
-      key += `|${r.backing.id}:${r.offset}:${r.bytes}`;
-    });
+    for (const r of ranges) key += `|${r.backing.id}:${r.offset}:${r.bytes}`;
     let group = this.bindGroups.get(key);
     if (!group) {
+      const entries: GPUBindGroupEntry[] = ranges.map((r, i) => ({ binding: i + 1, resource: { buffer: this.buf(r), offset: r.offset, size: r.bytes } }));
+      if (slot >= 0) entries.unshift({ binding: 0, resource: { buffer: this.paramsRing, offset: slot, size: PARAM_SLOT } });
       group = this.gpu.createBindGroup({ layout: p.pipeline.getBindGroupLayout(0), entries });
       if (this.bindGroups.size >= BIND_GROUP_CACHE) this.bindGroups.clear();
       this.bindGroups.set(key, group);
     }
-    const groups = variant ? variant.groups(threads, params) : (threads.map((t, i) => Math.ceil(t / p.workgroup[i]!)) as [number, number, number]);
     // 1-D kernels fold an x count beyond the per-dimension limit into y; the
     // shader linearises with num_workgroups.
     const max = this.info.limits.maxGroupsPerDimension;
@@ -307,11 +334,25 @@ export class WebGpuDevice extends GpuDevice {
     pass.setPipeline(p.pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    // Pipelining: hand the GPU what is encoded so far (early while it idles) and encode the rest meanwhile.
+    if (this.pipelining && !this.profiler && ++this.pendingLaunches >= (this.drained === this.issued ? FIRST_FLUSH : FLUSH_EVERY)) this.flushPending();
+  }
+
+  /**
+   * A fence right after a wait that covered everything queued (a run's fence
+   * after its readback) returns at once: the queue is known drained. submit()
+   * always waits (the gate times an empty submission as the fixed cost of one).
+   */
+  override async fence(): Promise<void> {
+    if (!this.encoder && this.drained === this.issued) return this.throwIfFailed();
+    return super.fence();
   }
 
   protected async _submit(): Promise<void> {
     this.flushPending();
+    const upTo = this.issued;
     await this.gpu.queue.onSubmittedWorkDone();
+    this.drained = Math.max(this.drained, upTo);
     this.throwIfFailed();
   }
 
@@ -322,7 +363,10 @@ export class WebGpuDevice extends GpuDevice {
     this.endPass();
     if (this.paramsUsed > 0) this.gpu.queue.writeBuffer(this.paramsRing, 0, this.paramsHost, 0, this.paramsUsed);
     this.gpu.queue.submit([this.encoder.finish()]);
+    this.issued++;
     this.encoder = null;
+    this.pendingLaunches = 0;
+    this.uploads?.submitted();
     this.paramsUsed = 0;
   }
 

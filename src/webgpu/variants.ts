@@ -15,25 +15,78 @@ export interface Variant {
   kernel: string;
   /** Workgroups of the replacement, from the wrapper's threads and params. */
   groups(threads: readonly [number, number, number], params: ArrayBuffer | undefined): [number, number, number];
+  /**
+   * Whether this replacement takes a launch (absent: every launch). Decided
+   * from the whole problem's params, never a time slice's, so every slice of
+   * one launch runs the same kernel (slices stay bit-identical to the whole).
+   */
+  when?(params: ArrayBuffer | undefined): boolean;
+}
+
+/** Replacements of one portable kernel, the first whose `when` holds wins; none: the portable kernel runs. */
+export type Variants = Readonly<Record<string, readonly Variant[]>>;
+
+/** Every kernel a launch of `portable` may run: its replacements, and itself unless one always applies. */
+export function kernelsFor(variants: Variants, portable: string): string[] {
+  const list = variants[portable] ?? [];
+  const always = list.some((v) => !v.when);
+  return [...list.map((v) => v.kernel), ...(always ? [] : [portable])];
+}
+
+/** The replacement of `portable` for a launch with these params, if any. */
+export function pickVariant(variants: Variants, portable: string, params: ArrayBuffer | undefined): Variant | undefined {
+  return variants[portable]?.find((v) => !v.when || v.when(params));
 }
 
 const TILE = 64;
 const word = (params: ArrayBuffer | undefined, i: number) => new Uint32Array(params!)[i]!;
 
-export const tiledVariants: Readonly<Record<string, Variant>> = {
-  // matmul: threads [ceil(n/4), rows]; params m, n, k, flags, alpha, beta, row0, rows (a time slice)
-  // (matmul_tiled's tiles are 128 x 128: the trainer's GEMMs are large)
-  matmul: { kernel: 'matmul_tiled', groups: (_t, p) => [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil((word(p, 7) || word(p, 0)) / (2 * TILE)), 1] },
+/** matmul_skinny takes matmuls of at most this many rows (its MAX_ROWS). */
+export const SKINNY_ROWS = 8;
+/** conv2d_tiled32 takes convolutions whose 64 x 64 grid has fewer workgroups than this (about two per SM of a large GPU: one wave would leave most idle)... */
+export const SMALL_CONV_GROUPS = 256;
+/** ...or at most this many output channels per group (a 64-row tile would compute more than half padding). */
+export const NARROW_CONV_CHANNELS = 32;
+
+/** Workgroups of conv2d_tiled (tile 64) or conv2d_tiled32 (tile 32): x pixels, y output channels of a group, z groups. */
+function convGroups(p: ArrayBuffer | undefined, tile: number): [number, number, number] {
+  const groups = word(p, 7);
+  return [Math.ceil((word(p, 0) * word(p, 5) * word(p, 6)) / tile), Math.ceil(word(p, 4) / groups / tile), groups];
+}
+
+/** conv2d_splitk takes convolutions whose 32 x 32 grid still has fewer workgroups than this... */
+export const TINY_CONV_GROUPS = 128;
+/** ...and a reduction (input channels per group x kernel window) at least this long. */
+export const LONG_CONV_K = 128;
+
+const product = (v: number[]) => v.reduce((a, b) => a * b, 1);
+
+function tinyLongConv(p: ArrayBuffer | undefined): boolean {
+  return product(convGroups(p, TILE / 2)) < TINY_CONV_GROUPS && (word(p, 1) / word(p, 7)) * word(p, 8) * word(p, 9) >= LONG_CONV_K;
+}
+
+function smallConv(p: ArrayBuffer | undefined): boolean {
+  return word(p, 4) / word(p, 7) <= NARROW_CONV_CHANNELS || product(convGroups(p, TILE)) < SMALL_CONV_GROUPS;
+}
+
+export const tiledVariants: Variants = {
+  // matmul: threads [ceil(n/4), rows]; params m, n, k, flags, alpha, beta, row0, rows (a time slice).
+  // Few rows: matmul_skinny, 8 columns per workgroup when B is stored [n,k], else 32.
+  // Else matmul_tiled (128 x 128 tiles: the trainer's GEMMs are large).
+  matmul: [
+    { kernel: 'matmul_skinny', when: (p) => word(p, 0) <= SKINNY_ROWS, groups: (_t, p) => [Math.ceil(word(p, 1) / (word(p, 3) & 2 ? 8 : 32)), 1, 1] },
+    { kernel: 'matmul_tiled', groups: (_t, p) => [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil((word(p, 7) || word(p, 0)) / (2 * TILE)), 1] },
+  ],
   // batched_matmul: threads [ceil(n/8), ceil(m/4), batch]
-  batched_matmul: { kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] },
+  batched_matmul: [{ kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] }],
   // conv2d: conv_params.wgsl (n, cin, h, w, cout, oh, ow, groups, ...)
-  conv2d: {
-    kernel: 'conv2d_tiled',
-    groups: (_t, p) => {
-      const groups = word(p, 7);
-      return [Math.ceil((word(p, 0) * word(p, 5) * word(p, 6)) / TILE), Math.ceil(word(p, 4) / groups / TILE), groups];
-    },
-  },
+  // Tiny output, long reduction: conv2d_splitk (8 channels x 8 pixels per workgroup, k split 4 ways);
+  // small or narrow: conv2d_tiled32; else conv2d_tiled.
+  conv2d: [
+    { kernel: 'conv2d_splitk', when: tinyLongConv, groups: (_t, p) => convGroups(p, 8) },
+    { kernel: 'conv2d_tiled32', when: smallConv, groups: (_t, p) => convGroups(p, TILE / 2) },
+    { kernel: 'conv2d_tiled', groups: (_t, p) => convGroups(p, TILE) },
+  ],
 };
 
 /** The kernel set asked for by HANDOVER_WEBGPU_KERNELS (default 'auto'). */
@@ -44,7 +97,7 @@ export function kernelSetFromEnv(env: Record<string, string | undefined> = (glob
 }
 
 /** The variants a device with this adapter runs. */
-export function variantsFor(set: KernelSet, software: boolean): Readonly<Record<string, Variant>> {
+export function variantsFor(set: KernelSet, software: boolean): Variants {
   const tiled = set === 'tiled' || (set === 'auto' && !software);
   return tiled ? tiledVariants : {};
 }

@@ -3,7 +3,7 @@ export { POLICY_DEFAULTS, type GenerationSpec, type ModelSpec, type PolicySpec, 
 export { buildSystem } from './build.js';
 export { ColocationSystem, type InferResult } from './system.js';
 export { SystemStore } from './servable.js';
-export { mlpTraining, sgdConfig } from './training.js';
+export { mlpTraining, modelTraining, sgdConfig, staticBytesOf } from './training.js';
 export { DecisionLog, type Decision, type DecisionKind } from './decisions.js';
 export { SystemSizeError, SystemSpecError, TrainingStartError } from './errors.js';
 export { GENERATION_MODEL } from './generation.js';

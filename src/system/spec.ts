@@ -50,8 +50,13 @@ export interface ModelSpec {
 
 /** LLM generation: a decoder exported with an explicit KV cache, over the paged KV cache and the continuous batcher. */
 export interface GenerationSpec {
+  /** The decoder's name in the system's store (default 'gpt'). */
+  name?: string;
   modelFile: string;
   kv: KvShape;
+  /** Token ids the decoder knows, and positions it embeds (defaults: the Generator's). */
+  vocab?: number;
+  maxPositions?: number;
   blockTokens: number;
   /** Most sequences in one step. */
   maxBatch: number;

@@ -108,9 +108,14 @@ export class InferenceStorm {
   /** The system's clock: milliseconds, or training steps for a step-paced storm. */
   readonly now = (): number => (this.pace.everySteps ? this.steps : performance.now()) + this.skew;
 
-  /** The policy the storm is served under: handover, T_idle one storm interval, W = 0. */
+  /**
+   * The policy the storm is served under: handover with T_idle as above and W = 0; training is held
+   * only while a request runs and is not time-sliced (no priority window after a request, no
+   * expectation of the next: at a storm's rate they would keep training held or sliced all the
+   * time, and the storm is there to move memory). Compute sharing by rows stays.
+   */
   policy(): PolicySpec {
-    return { system: 'handover', tuned: { tIdleMs: this.tIdleMs, watermarkBytes: 0 } };
+    return { system: 'handover', tuned: { tIdleMs: this.tIdleMs, watermarkBytes: 0 }, priorityMs: 0, slice: 'off' };
   }
 
   /** How often the core expires idle models by the clock (a step-paced storm ticks after every step). */

@@ -70,10 +70,10 @@ if has check; then
   timeout 300 python3 scripts/torch-infer-ref.py --models "$M" --runs 200 --json "$OUT/infer-torch.json" > "$OUT/infer-torch.log" 2>&1
   grep -v '^{' "$OUT/infer-torch.log" | tail -8
   step "batch-1 latency: handover on CUDA"
-  timeout 300 node dist/src/cuda/bench-infer.js --models "$M" --runs 200 --torch "$OUT/infer-torch.json" --json "$OUT/infer-cuda.json" > "$OUT/infer-cuda.log" 2>&1 || status=1
+  timeout 300 node dist/src/bench/cuda-infer.js --models "$M" --runs 200 --torch "$OUT/infer-torch.json" --json "$OUT/infer-cuda.json" > "$OUT/infer-cuda.log" 2>&1 || status=1
   grep -v '^{' "$OUT/infer-cuda.log" | tail -14
   step "green contexts"
-  timeout 240 node dist/src/cuda/bench-green.js --json "$OUT/green.json" > "$OUT/green.log" 2>&1 || status=1
+  timeout 240 node dist/src/bench/cuda-green.js --json "$OUT/green.json" > "$OUT/green.log" 2>&1 || status=1
   tail -16 "$OUT/green.log"
 fi
 

@@ -113,7 +113,7 @@ infer_bench() {
     return
   fi
   run infer-torch 600 python3 scripts/torch-infer-ref.py --models "$m" --runs "$IRUNS" --json "$OUT/infer-torch.json"
-  run infer-cuda 600 node dist/src/cuda/bench-infer.js --models "$m" --runs "$IRUNS" --torch "$W/infer-torch.json" --json "$OUT/infer-cuda.json"
+  run infer-cuda 600 node dist/src/bench/cuda-infer.js --models "$m" --runs "$IRUNS" --torch "$W/infer-torch.json" --json "$OUT/infer-cuda.json"
   sed -n '/^batch-1 latency/,/^$/p' "$W/infer-cuda.out" | grep '^[b|]' > "$W/infer-table.md"
   grep -h 'weights check' "$W/infer-torch.out" >> "$W/infer-table.md"
 }

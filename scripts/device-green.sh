@@ -4,7 +4,7 @@
 # on all SMs or on a partition while inference runs); the table is printed last.
 #
 # Here, once per change (needs ../shared/device/pack.sh .device done before):
-#   bash scripts/device-run.sh pack      # tsc to dist/ (has dist/src/cuda/bench-green.js), bundle -> .device/bundle.tar.xz
+#   bash scripts/device-run.sh pack      # tsc to dist/ (has dist/src/bench/cuda-green.js), bundle -> .device/bundle.tar.xz
 # On the GPU machine (the `run` tool, carrying .device):
 #   bash scripts/device-green.sh [bench-green options]   # logs and green.json under $OUT (or ./device-out)
 set -uo pipefail
@@ -18,7 +18,7 @@ node node_modules/vitest/vitest.mjs run test/cuda-green.test.ts 2>&1 | tee "$OUT
 grep -q "failed" "$OUT/green-tests.log" && status=1
 
 step "green-context benchmark"
-timeout 300 node dist/src/cuda/bench-green.js --json "$OUT/green.json" "$@" 2>&1 | tee "$OUT/bench-green.log" || status=1
+timeout 300 node dist/src/bench/cuda-green.js --json "$OUT/green.json" "$@" 2>&1 | tee "$OUT/bench-green.log" || status=1
 [ -s "$OUT/green.json" ] || status=1
 
 step summary

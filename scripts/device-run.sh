@@ -76,7 +76,7 @@ PY
 
 step "CUDA benchmarks"
 grep -E "preferred|with cublas" "$OUT/torch.log"
-node dist/src/cuda/bench.js --torch "$OUT/torch.json" --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.log" || status=1
+node dist/src/bench/cuda-backend.js --torch "$OUT/torch.json" --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.log" || status=1
 
 step "summary"
 echo "tests: $(grep -h 'Tests ' "$OUT/cuda-tests.log" "$OUT/webgpu-tests.log" | sed 's/\x1b\[[0-9;]*m//g' | tr -s ' ' | paste -sd ';')"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch eager at batch 1 on CUDA: the reference for src/cuda/bench-infer.ts.
+"""PyTorch eager at batch 1 on CUDA: the reference for src/bench/cuda-infer.ts.
 
 Builds squeezenet1_1, mobilenet_v2 and tiny_gpt with the builders of
 ../shared/models/export_vision.py and export_tiny_transformers.py (their

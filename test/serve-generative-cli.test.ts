@@ -2,13 +2,14 @@
 // decoder is served on /v2/models/gpt/generate and /v1/completions, and
 // readiness means "can answer a request".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe, writeCliEntry } from './helpers/serve-child.js';
 import OpenAI from 'openai';
 import { ByteTokenizer } from '../src/serve/tokenizer.js';
-import { KV_MODEL, VOCAB } from './llm-helpers.js';
+import { mlpOnnx } from '../src/colocate/mlp-model.js';
+import { KV_MODEL, ortSteps, VOCAB } from './llm-helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -46,12 +47,30 @@ describe('handover serve with a KV-cache decoder', () => {
     }
   }, 120_000);
 
-  it('a model that loads on its first request is ready (with --train)', async () => {
-    const s = await startServe(dir, ['--port', '0', '--arena-mb', '48', '--model', `gpt=${KV_MODEL}`, '--train', 'digits', '--micro-batch', '32']);
+  // With --train the decoder is the colocation system's generation side (one KV cache, REQUIREs
+  // through the scheduler), as in `handover run`'s LLM workload; a vision model beside it loads on
+  // its first request.
+  it('a model that loads on its first request is ready (with --train), and the decoder generates through the system', async () => {
+    const mlp = join(dir, 'mlp.onnx');
+    writeFileSync(mlp, mlpOnnx({ sizes: [64, 96, 10], seed: 3 }));
+    const s = await startServe(dir, ['--port', '0', '--arena-mb', '48', '--model', `gpt=${KV_MODEL}`, '--model', `mlp=${mlp}`, '--train', 'digits', '--micro-batch', '32']);
     try {
       expect(s.stderr()).toContain('loaded on its first request');
+      expect(s.stderr()).toContain("model gpt: " + KV_MODEL);
+      expect(s.stderr()).toContain("the system's decoder");
       expect((await fetch(`${s.url}/v2/health/ready`)).status).toBe(200);
       expect((await fetch(`${s.url}/v2/models/gpt/ready`)).status).toBe(200);
+      const post = (path: string, body: unknown) => fetch(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const gen = await post('/v2/models/gpt/generate', { input_ids: [1, 2, 3], max_tokens: 4 });
+      expect(gen.status).toBe(200);
+      const ids = ((await gen.json()) as { output_ids: number[] }).output_ids;
+      expect(ids).toHaveLength(4);
+      // Greedy against onnxruntime: each token is (within fp32 rounding) the most likely at its step.
+      const logits = await ortSteps([[1, 2, 3], ...ids.slice(0, -1).map((t) => [t])]);
+      logits.forEach((l, k) => {
+        const row = l.subarray(l.length - VOCAB);
+        expect(Math.max(...row) - row[ids[k]!]!).toBeLessThan(1e-3);
+      });
     } finally {
       s.child.kill('SIGTERM');
       expect(await s.exit).toBe(0);

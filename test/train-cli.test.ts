@@ -101,3 +101,21 @@ describe('handover train --model gpt', () => {
     expect(bad.stderr.trim()).toBe('handover train: GPT width 30 is not a multiple of heads 4 (handover train --help)');
   }, 300_000);
 });
+
+describe('handover train --storm', () => {
+  // How many requests land depends on the device's speed; what they leave behind does not: every
+  // request is answered or counted unserved, every model the scheduler loaded is unloaded at the end.
+  it('sends inference requests through the system beside training and reports the scheduler decisions', async () => {
+    const r = await handover(['train', '--dataset', 'digits', '--epochs', '1', '--storm', '50', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout);
+    expect(j.storm).toBe(50);
+    const s = j.stormRequests as { requests: number; served: number; unserved: number };
+    const d = j.decisions as Record<'load' | 'unload' | 'require' | 'release' | 'discard', number>;
+    expect(s.served + s.unserved).toBe(s.requests);
+    expect(d.unload).toBe(d.load);
+    expect(d.discard).toBeLessThanOrEqual(d.require);
+    expect(r.stderr).toMatch(new RegExp(`storm of ${s.requests} requests .* ${d.require} requires, ${d.discard} discards, ${d.release} releases, ${d.load} loads, ${d.unload} unloads`));
+    expect(j.testAccuracy).toBeGreaterThan(0.5);
+  }, 300_000);
+});

@@ -8,7 +8,8 @@ import { UsageError } from '../core/errors.js';
 import { ModelStore } from '../infer/store.js';
 import { createServer, serverParts } from '../serve/server.js';
 import { startGrpc } from '../serve/grpc.js';
-import { buildGenerative } from '../serve/generative.js';
+import { buildGenerative, decoderShape } from '../serve/generative.js';
+import { systemGenerative, type GenerationSpec } from '../system/index.js';
 import { NoTraining } from '../sched/systems.js';
 import { checkPolicy, DEFAULT_LIMITS, DEFAULT_POLICY, PolicyError, type ServeLimits } from '../serve/model-policy.js';
 import { RepositoryError, scanRepository } from '../serve/repository.js';
@@ -134,23 +135,28 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
       }
     }
     if (served.length === 0) throw new UsageError('no model could be loaded (see the lines above)');
+    // With training, a KV-cache decoder is the system's generation side (its one KV cache, REQUIREs through the scheduler).
+    const decoders = flags.train ? served.filter((m) => decoderShape(probe.get(m.name)!)) : [];
+    if (decoders.length > 1) throw new UsageError(`serve --train colocates one KV-cache decoder with training, got ${decoders.length} (${decoders.map((m) => m.name).join(', ')}); serve the others without --train`);
     const training = flags.train
-      ? await startServeTraining(arena, served.map((m) => ({ name: m.name, file: m.file })), {
+      ? await startServeTraining(arena, served.filter((m) => !decoders.includes(m)).map((m) => ({ name: m.name, file: m.file })), {
           dataset: String(flags.train), microBatch: flags['micro-batch'] as number, tIdleMs: flags['t-idle-ms'] as number, slice: flags.slice as SliceMode,
+          generation: decoders[0] ? generationSpec(decoders[0], probe.get(decoders[0].name)!, arena.pageBytes) : undefined,
         })
       : null;
     const store = training ? training.system.store : probe;
     for (const m of served) {
       if (training) {
-        log(`model ${m.name}: ${m.file}, ${sizeText(store.get(m.name)!.bytes)} of weights, loaded on its first request`);
+        const info = store.get(m.name)!;
+        if (decoders.includes(m)) log(`model ${m.name}: ${m.file}, ${sizeText(info.bytes)} of weights, the system's decoder: loaded now, its KV cache in the arena beside training`);
+        else log(`model ${m.name}: ${m.file}, ${sizeText(info.bytes)} of weights, loaded on its first request`);
         continue;
       }
       const loaded = await store.load(m.name, { pipelined: flags.pipelined as boolean });
       log(`model ${m.name}: ${m.file}, ${sizeText(loaded.bytes)} of weights, loaded in ${loaded.loadMs.toFixed(1)} ms`);
     }
     if (training) log(`training: ${training.system.trainer!.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
-    const memory = training ? training.system.trainerMemory! : new NoTraining();
-    const generative = buildGenerative(store, arena, served.map((m) => m.name), memory);
+    const generative = training ? systemGenerative(training.system) : buildGenerative(store, arena, served.map((m) => m.name), new NoTraining());
     for (const name of generative.keys()) log(`model ${name}: a KV-cache decoder, also served at /v2/models/${name}/generate and /v1/completions`);
     const repository: RepositorySource = {
       dir: repoDir,
@@ -182,6 +188,15 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     arena?.destroy();
     device.destroy();
   }
+}
+
+/** The system's generation side for a decoder served beside training (the batcher's defaults: 16-token blocks, 8 sequences, W one page). */
+function generationSpec(m: ModelArg, info: Parameters<typeof decoderShape>[0], pageBytes: number): GenerationSpec {
+  const shape = decoderShape(info)!;
+  return {
+    name: m.name, modelFile: m.file, kv: shape.kv, vocab: shape.vocab, maxPositions: shape.maxPositions,
+    blockTokens: 16, maxBatch: 8, maxContext: shape.maxPositions, watermarkBytes: pageBytes,
+  };
 }
 
 /** The flag that sets each policy field. */

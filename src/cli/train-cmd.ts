@@ -1,15 +1,15 @@
 // `handover train`: elastic training through the gate, of the MLP (the
 // default) or a GPT on text (train-gpt.ts), with an optional storm of
 // require/release calls, checkpoints and resume.
-import { Arena } from '../core/arena.js';
 import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
-import { Gate } from '../core/gate.js';
 import type { Dataset } from '../train/data.js';
 import { loadDataset } from '../train/data-node.js';
 import { percentile } from '../train/run.js';
-import { runSession, type CheckpointOptions, type SessionResult, type StepRecord } from '../train/session.js';
-import { Trainer, type TrainConfig, type TrainerOptions } from '../train/trainer.js';
+import type { CheckpointOptions, StepRecord } from '../train/session.js';
+import type { TrainConfig, TrainerOptions } from '../train/trainer.js';
+import { mlpTraining, type TrainingSpec } from '../system/index.js';
+import { trainOnSystem, type SystemTraining } from '../system/train.js';
 import { ARENA_MB_MAX, intFlag, parseFlags, usage, type FlagSpec, type Flags } from './args.js';
 import { printJson } from './output.js';
 import { openDevice } from './open-device.js';
@@ -73,34 +73,43 @@ export function arenaBytes(f: Flags, needBytes: number, pageBytes: number): numb
   return f['arena-mb'] ? Number(f['arena-mb']) * 2 ** 20 : Math.ceil((needBytes * 1.5) / pageBytes) * pageBytes;
 }
 
-/** Runs a session of `trainer` with the run's checkpoints and a progress bar; frees the arena after. */
+/** What every model's run returns from the system: the session, the trainer, its handovers, the scheduler's decisions. */
+export type SessionRun<D> = SystemTraining<D, TrainerOptions> & { finish: () => Promise<void> };
+
+/** Runs a session of `training` on a colocation system (with the run's storm, checkpoints and a progress bar); `finish` frees it. */
 export async function trainWithSession<D>(
-  dev: GpuDevice, run: CommonRun, f: Flags, bytes: number, config: Record<string, unknown>,
-  make: (arena: Arena, gate: Gate) => Trainer<D, TrainerOptions>,
+  dev: GpuDevice, run: CommonRun, f: Flags, bytes: number, config: Record<string, unknown>, training: TrainingSpec<D, TrainerOptions>,
   session: { train: D; validation?: D; steps: number; evalEvery?: number; tokensPerSample?: number; detail: (r: StepRecord) => string },
-): Promise<{ result: SessionResult; trainer: Trainer<D, TrainerOptions>; handoverMs: number[]; finish: () => void }> {
-  const arena = new Arena(dev, { bytes, pageBytes: run.pageBytes });
-  const gate = new Gate(dev, { maxInFlight: intFlag(f, 'max-in-flight') });
-  const trainer = make(arena, gate);
+): Promise<SessionRun<D>> {
   const bar = new ProgressBar('train');
   try {
-    trainer.init();
-    const result = await runSession(trainer, {
-      ...session, seed: Number(f.seed), storm: Number(f.storm),
-      checkpoint: run.checkpoint ? { ...run.checkpoint, config } : undefined,
-      onStep: (r) => bar.update(r.step, r.steps, session.detail(r)),
+    const r = await trainOnSystem({
+      device: dev, training, arena: { bytes, pageBytes: run.pageBytes }, maxInFlight: intFlag(f, 'max-in-flight'),
+      storm: Number(f.storm) > 0 ? { rate: Number(f.storm) } : null,
+      session: {
+        ...session, seed: Number(f.seed),
+        checkpoint: run.checkpoint ? { ...run.checkpoint, config } : undefined,
+        onStep: (rec) => bar.update(rec.step, rec.steps, session.detail(rec)),
+      },
     });
     bar.done();
+    const { result } = r;
     if (result.resumedFrom !== null) console.error(`train: resumed from the checkpoint after effective batch ${result.resumedFrom}`);
     if (result.ended === 'signal') console.error(`train: stopped by ${result.signal} after effective batch ${result.steps}${run.checkpoint ? `; checkpoint in ${run.checkpoint.dir}` : ''}`);
-    const handoverMs = trainer.handovers.filter((h) => h.freedBytes > 0).map((h) => h.totalMs);
-    return { result, trainer, handoverMs, finish: () => arena.destroy() };
+    if (r.storm) {
+      const d = r.decisions;
+      console.error(`train: storm of ${r.storm.requests} requests (${r.storm.unserved} unserved); the scheduler's decisions: ${d.require} requires, ${d.discard} discards, ${d.release} releases, ${d.load} loads, ${d.unload} unloads`);
+    }
+    return { ...r, finish: () => r.system.destroy() };
   } catch (e) {
     bar.done();
-    await gate.idle().catch(() => {});
-    arena.destroy();
     throw e;
   }
+}
+
+/** The system's part of the JSON summary: the storm's requests (null without one) and the scheduler's decisions by kind. */
+export function stormSummary(r: SessionRun<unknown>): { stormRequests: SessionRun<unknown>['storm']; decisions: SessionRun<unknown>['decisions'] } {
+  return { stormRequests: r.storm, decisions: r.decisions };
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
@@ -147,18 +156,20 @@ async function trainMlp(f: Flags): Promise<number> {
   const steps = epochs * Math.ceil(split.train.n / cfg.effectiveBatch);
   const perEpoch = Math.ceil(split.train.n / cfg.effectiveBatch);
   const config = { model: 'mlp', dataset, ...cfg };
-  const { result, trainer, handoverMs, finish } = await trainWithSession<Dataset>(dev, run, f, bytes, config, (arena, gate) => new Trainer(arena, gate, cfg), {
+  const ran = await trainWithSession<Dataset>(dev, run, f, bytes, config, mlpTraining(cfg, null), {
     train: split.train, steps,
     detail: (r) => `epoch ${r.epoch + 1}/${epochs} step ${(r.step - 1) % perEpoch + 1}/${perEpoch} b=${r.microBatch} ${r.tokensPerSec.toFixed(0)} samples/s`,
   });
+  const { result, trainer, handoverMs } = ran;
   const test = await trainer.evaluate(split.test);
   const s = trainer.stats;
   const summary = {
     testAccuracy: test.accuracy, testLoss: test.loss, trainLoss: result.loss, samplesPerSec: result.tokensPerSec, epochs,
     steps: result.steps, ended: result.ended, discards: s.discards, wastedSeconds: s.wastedMs / 1000, microBatchMin: s.microBatchMin, microBatchMax: s.microBatchMax,
     handovers: trainer.handovers.length, handoverP50Ms: percentile(handoverMs, 0.5), handoverP99Ms: percentile(handoverMs, 0.99), checkpoints: result.checkpoints,
+    ...stormSummary(ran),
   };
-  finish();
+  await ran.finish();
   console.error(
     `test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%, ${summary.samplesPerSec.toFixed(0)} samples/s, ` +
       `${summary.discards} discards (${summary.wastedSeconds.toFixed(2)} s wasted), micro-batch ${summary.microBatchMin}..${summary.microBatchMax}, ` +

@@ -7,9 +7,10 @@ import { GptModel } from '../train/gpt/model.js';
 import { tokenDataset, type TokenDataset } from '../train/gpt/text.js';
 import { loadText } from '../train/gpt/text-node.js';
 import { percentile } from '../train/run.js';
-import { Trainer, type TrainerOptions } from '../train/trainer.js';
+import type { TrainerOptions } from '../train/trainer.js';
+import { modelTraining } from '../system/index.js';
 import { intFlag, type Flags } from './args.js';
-import { arenaBytes, commonRun, trainWithSession } from './train-cmd.js';
+import { arenaBytes, commonRun, stormSummary, trainWithSession } from './train-cmd.js';
 import { openDevice } from './open-device.js';
 import { printJson } from './output.js';
 
@@ -52,23 +53,24 @@ export async function trainGpt(f: Flags): Promise<number> {
       `(${mib(gptActivationBytes(cfg, 1))} MiB of activations each), arena ${mib(bytes)} MiB in ${run.pageBytes / 1024} KiB pages` + (f.storm ? `, storm ${f.storm}/s` : ''),
   );
   const config = { model: 'gpt', dataset, ...cfg, ...hyper, gradClip: clip, effectiveBatch: opts.effectiveBatch, seed: opts.seed };
-  const { result, trainer, handoverMs, finish } = await trainWithSession<TokenDataset>(
-    dev, run, f, bytes, config, (arena, gate) => Trainer.forModel(arena, gate, opts, model),
+  const ran = await trainWithSession<TokenDataset>(
+    dev, run, f, bytes, config, modelTraining(model, opts, null),
     {
       train: text.train, validation, steps, evalEvery, tokensPerSample: cfg.context,
       detail: (r) => `loss ${r.loss.toFixed(3)}${r.validationLoss === null ? '' : ` val ${r.validationLoss.toFixed(3)}`} b=${r.microBatch} ${r.tokensPerSec.toFixed(0)} tok/s`,
     },
   );
+  const { result, trainer, handoverMs } = ran;
   for (const r of result.records.filter((x) => x.step % Math.max(1, evalEvery) === 0 || x.step === result.steps))
     console.error(`step ${r.step}: loss ${r.loss.toFixed(4)}${r.validationLoss === null ? '' : `, validation ${r.validationLoss.toFixed(4)}`}, ${r.tokensPerSec.toFixed(0)} tokens/s, micro-batch ${r.microBatch}`);
   const s = trainer.stats;
-  finish();
+  await ran.finish();
   if (f.json)
     printJson(dev, String(f.backend), {
       model: 'gpt', dataset, config: cfg, parameters: layout.count, steps: result.steps, ended: result.ended,
       resumedFrom: result.resumedFrom, loss: result.loss, validationLoss: result.validationLoss, tokensPerSec: result.tokensPerSec,
       microBatchMin: s.microBatchMin, microBatchMax: s.microBatchMax, discards: s.discards, handovers: trainer.handovers.length,
-      handoverP50Ms: percentile(handoverMs, 0.5), handoverP99Ms: percentile(handoverMs, 0.99), checkpoints: result.checkpoints,
+      handoverP50Ms: percentile(handoverMs, 0.5), handoverP99Ms: percentile(handoverMs, 0.99), checkpoints: result.checkpoints, ...stormSummary(ran),
       curve: result.records.map((r) => ({ step: r.step, loss: r.loss, validationLoss: r.validationLoss, tokensPerSec: r.tokensPerSec, microBatch: r.microBatch })),
     });
   dev.destroy();

@@ -4,7 +4,7 @@
 import type { Arena } from '../core/arena.js';
 import type { SliceMode } from '../core/slicing.js';
 import type { ServableStore } from '../serve/engine.js';
-import { buildSystem, mlpTraining, sgdConfig, SystemStore, type ColocationSystem, type ModelSpec, type SystemSpec } from '../system/index.js';
+import { buildSystem, mlpTraining, sgdConfig, SystemStore, type ColocationSystem, type GenerationSpec, type ModelSpec, type SystemSpec } from '../system/index.js';
 import type { Dataset } from '../train/data.js';
 import { loadDataset } from '../train/data-node.js';
 
@@ -19,6 +19,8 @@ export interface ServeTrainingOptions {
   /** Milliseconds between the core's idle checks (null: the caller ticks; tests). */
   tickMs?: number | null;
   now?: () => number;
+  /** A KV-cache decoder served by generation: the system's one KV cache, beside training. */
+  generation?: GenerationSpec;
 }
 
 export interface ServeTraining {
@@ -37,12 +39,13 @@ export function serveTrainingSpec(arena: Arena, models: ModelSpec[], o: ServeTra
     maxInFlight: 2,
     training: mlpTraining(sgdConfig([data.features, ...hidden, data.classes], { microBatch: o.microBatch, effectiveBatch: o.microBatch }), data),
     models,
+    generation: o.generation,
     policy: { system: 'handover', tuned: { tIdleMs: o.tIdleMs, watermarkBytes: o.watermarkBytes }, slice: o.slice },
     now: o.now,
   };
 }
 
-/** Builds and starts the system; the models are registered cold (loaded by the scheduler on their first request). */
+/** Builds and starts the system; the models are registered cold (loaded by the scheduler on their first request), a decoder loaded now. */
 export async function startServeTraining(arena: Arena, models: ModelSpec[], o: ServeTrainingOptions): Promise<ServeTraining> {
   const system = await buildSystem(serveTrainingSpec(arena, models, o));
   system.start({ tickMs: o.tickMs === undefined ? 100 : o.tickMs });

@@ -7,14 +7,13 @@
 // configured one), so it uses the memory inference does not hold.
 import type { FlagSpec } from '../cli/args.js';
 import { UsageError } from '../core/errors.js';
-import { mlpTraining, sgdConfig, type TrainingSpec } from '../system/index.js';
+import { mlpTraining, modelTraining, sgdConfig, type TrainingSpec } from '../system/index.js';
 import type { Dataset } from '../train/data.js';
 import { gptActivationBytes } from '../train/gpt/activations.js';
 import { GPT_HYPER, gptLayout, type GptConfig } from '../train/gpt/layout.js';
 import { GptModel } from '../train/gpt/model.js';
 import type { TextSplit } from '../train/gpt/text.js';
 import { loadText } from '../train/gpt/text-node.js';
-import { Trainer } from '../train/trainer.js';
 
 /** The MLP's widths and the batch sizes every job uses. */
 export interface TrainShape {
@@ -69,16 +68,10 @@ export function evalTraining(train: TrainShape, gpt: GptTrain | null, seed: numb
   if (!gpt) return mlpTraining(sgdConfig(train.layers, { lr: train.lr, microBatch: train.microBatch, effectiveBatch: train.effectiveBatch, seed }), digits, { lossEvery: 50, maxTimeline });
   const model = new GptModel(gpt.config, { ...GPT_HYPER, lr: gpt.lr });
   const options = { effectiveBatch: train.effectiveBatch, microBatch: train.microBatch, seed };
-  // The system's job is typed for the digits; the GPT trainer takes token
-  // windows. TrainingJob reads only `n` and hands the set back to step(), so
-  // the token set travels through it unchanged.
-  return {
-    label: jobLabel(train, gpt),
-    create: (arena, gate) => Trainer.forModel(arena, gate, options, model) as unknown as Trainer,
-    data: textOf(gpt).train as unknown as Dataset,
-    lossEvery: 50,
-    maxTimeline,
-  };
+  // The system's job is typed for the digits' Dataset; the GPT's TrainingSpec
+  // (modelTraining) carries token windows, which the job only counts and hands back.
+  const spec = modelTraining(model, options, textOf(gpt).train, { lossEvery: 50, maxTimeline });
+  return { ...spec, label: jobLabel(train, gpt) } as unknown as TrainingSpec;
 }
 
 /** `handover run`'s --train-gpt, --train-text and --train-lr (null without --train-gpt). */

@@ -14,21 +14,22 @@ import { computeShare } from '../sched/compute-share.js';
 import type { MemorySide } from '../sched/core.js';
 import { PriorityWindow } from '../sched/priority.js';
 import { buildCore, NoTraining, systemPolicy, type SystemPolicy } from '../sched/systems.js';
-import type { Trainer } from '../train/trainer.js';
+import type { Dataset } from '../train/data.js';
+import type { Trainer, TrainConfig, TrainerOptions } from '../train/trainer.js';
 import { DecisionLog, LoggedMemory, LoggedModels } from './decisions.js';
 import { SystemSizeError, SystemSpecError } from './errors.js';
 import { loadGenerationModel, makeGeneration, type Generation } from './generation.js';
 import { POLICY_DEFAULTS, type SystemSpec } from './spec.js';
 import { ColocationSystem } from './system.js';
 
-function policyOf(spec: SystemSpec, store: ModelStore): SystemPolicy {
+function policyOf(spec: SystemSpec<unknown, TrainerOptions>, store: ModelStore): SystemPolicy {
   const largest = Math.max(0, ...store.list().map((m) => m.bytes));
   const t = spec.policy.tuned;
   return systemPolicy(spec.policy.system, { tIdleMs: t?.tIdleMs ?? 5000, watermarkBytes: t?.watermarkBytes ?? largest });
 }
 
 /** Registers the vision models and runs each once (load, run, unload) so its kernels exist before training starts. */
-async function registerModels(spec: SystemSpec, store: ModelStore): Promise<void> {
+async function registerModels(spec: SystemSpec<unknown, TrainerOptions>, store: ModelStore): Promise<void> {
   for (const m of spec.models ?? []) {
     if (m.onnx) store.registerBytes(m.name, m.onnx, m.file);
     else if (m.file) store.register(m.name, m.file);
@@ -42,7 +43,7 @@ async function registerModels(spec: SystemSpec, store: ModelStore): Promise<void
   }
 }
 
-export async function buildSystem(spec: SystemSpec): Promise<ColocationSystem> {
+export async function buildSystem<D = Dataset, C extends TrainerOptions = TrainConfig>(spec: SystemSpec<D, C>): Promise<ColocationSystem<D, C>> {
   const dev = spec.device;
   const owns = !('use' in spec.arena);
   const arena = 'use' in spec.arena ? spec.arena.use : new Arena(dev, { bytes: spec.arena.bytes, pageBytes: spec.arena.pageBytes, remap: spec.arena.remap });
@@ -54,7 +55,7 @@ export async function buildSystem(spec: SystemSpec): Promise<ColocationSystem> {
   }
 }
 
-async function assemble(spec: SystemSpec, arena: Arena, ownsArena: boolean): Promise<ColocationSystem> {
+async function assemble<D, C extends TrainerOptions>(spec: SystemSpec<D, C>, arena: Arena, ownsArena: boolean): Promise<ColocationSystem<D, C>> {
   const page = arena.pageBytes;
   const now = spec.now ?? (() => performance.now());
   // Loading is the scheduler's decision: a run for a cold model is an error, not a load behind its back.
@@ -77,7 +78,7 @@ async function assemble(spec: SystemSpec, arena: Arena, ownsArena: boolean): Pro
   const largest = Math.max(0, ...(spec.models ?? []).map((m) => store.get(m.name)!.bytes));
   if (largest + workspacePages * page > arena.bytes) throw new SystemSizeError('the largest model plus the workspace', largest + workspacePages * page, arena.bytes);
 
-  let trainer: Trainer | null = null;
+  let trainer: Trainer<D, C> | null = null;
   if (policy.training && spec.training) {
     trainer = spec.training.create(arena, gate);
     trainer.init();
@@ -99,7 +100,9 @@ async function assemble(spec: SystemSpec, arena: Arena, ownsArena: boolean): Pro
   const share = computeShare(spec.device, policy, trainer, { shareRows: sp.shareRows ?? POLICY_DEFAULTS.shareRows, trainShare: sp.trainShare ?? POLICY_DEFAULTS.trainShare, slicing });
   const window = new PriorityWindow(gate, trainer ? sp.priorityMs ?? POLICY_DEFAULTS.priorityMs : 0, share);
   const elastic = trainer && (gen ? policy.name === 'handover' : true);
-  const trainerMemory = elastic ? new TrainerMemory(trainer!, policy.handover === 'wait-for-batch' ? 'wait-for-batch' : 'discard') : null;
+  // The handover and the background job are the same for every model: they see the trainer as the MLP's type.
+  const anyTrainer = trainer as unknown as Trainer | null;
+  const trainerMemory = elastic ? new TrainerMemory(anyTrainer!, policy.handover === 'wait-for-batch' ? 'wait-for-batch' : 'discard') : null;
   const inner: MemorySide = trainerMemory ?? new NoTraining();
   const memory = new LoggedMemory(inner, decisions, window);
   // A generation-only system's core holds no models: it must not take a static share from training.
@@ -107,6 +110,7 @@ async function assemble(spec: SystemSpec, arena: Arena, ownsArena: boolean): Pro
   const core = await buildCore(policy, coreMemory, models, (arena.pageCount - workspacePages) * page, { pageBytes: page, now });
   for (const m of spec.models ?? []) core.register(m.name);
   const generation: Generation | null = gen ? makeGeneration(arena, store, memory, window, { ...gen, kvCapPages: fixedKv }, sized!) : null;
-  const job = trainer ? new TrainingJob(trainer, spec.training!.data, { lossEvery: spec.training!.lossEvery, maxTimeline: spec.training!.maxTimeline }) : null;
+  const data = spec.training?.data ?? null;
+  const job = anyTrainer && data !== null ? new TrainingJob(anyTrainer, data as unknown as Dataset, { lossEvery: spec.training!.lossEvery, maxTimeline: spec.training!.maxTimeline }) : null;
   return new ColocationSystem({ device: spec.device, arena, ownsArena, gate, store, policy, trainer, job, trainerMemory, core, window, share, decisions, generation, workspacePages, now });
 }

@@ -14,13 +14,13 @@ import type { MemorySide, ModelSide } from '../sched/core.js';
 import type { PriorityWindow } from '../sched/priority.js';
 import type { GenerationSpec } from './spec.js';
 
-/** The generation model's name in the system's store. */
+/** The generation model's name in the system's store, unless its spec names it. */
 export const GENERATION_MODEL = 'gpt';
 
 /** A generator whose every step holds training back (the window), as a request does. */
 export class WindowedGenerator extends Generator {
-  constructor(store: ModelStore, model: string, cache: KvCache, readonly window: PriorityWindow) {
-    super(store, model, cache);
+  constructor(store: ModelStore, model: string, cache: KvCache, readonly window: PriorityWindow, shape: { vocab?: number; maxPositions?: number } = {}) {
+    super(store, model, cache, shape);
   }
 
   override step(entries: StepEntry[]): Promise<Map<number, Float32Array>> {
@@ -43,15 +43,16 @@ export interface Generation {
  * decode step of maxBatch sequences; measures the run workspace they held.
  */
 export async function loadGenerationModel(arena: Arena, store: ModelStore, models: ModelSide, spec: GenerationSpec): Promise<{ modelBytes: number; workspacePages: number }> {
-  store.register(GENERATION_MODEL, spec.modelFile);
-  await models.load(GENERATION_MODEL, { pipelined: false });
+  const name = spec.name ?? GENERATION_MODEL;
+  store.register(name, spec.modelFile);
+  await models.load(name, { pipelined: false });
   const modelPages = arena.stats().infer;
   let peak = modelPages;
   const off = arena.onEvent((e) => {
     if (e.kind === 'allocate' && e.owner === 'infer') peak = Math.max(peak, arena.stats().infer);
   });
   try {
-    const gen = new Generator(store, GENERATION_MODEL, new HostKvCache(spec.kv));
+    const gen = new Generator(store, name, new HostKvCache(spec.kv), spec);
     const seqs = Array.from({ length: spec.maxBatch }, () => gen.open());
     await gen.step([{ seq: seqs[0]!, tokens: Array.from({ length: spec.maxContext - 1 }, (_, k) => k % gen.vocab) }]);
     if (seqs.length > 1) await gen.step(seqs.slice(1).map((seq, i) => ({ seq, tokens: [i + 1, 2, 3, 4] })));
@@ -61,12 +62,12 @@ export async function loadGenerationModel(arena: Arena, store: ModelStore, model
     off();
   }
   // One page of margin: the runs' workspaces need a contiguous run of free pages.
-  return { modelBytes: store.get(GENERATION_MODEL)!.bytes, workspacePages: peak - modelPages + 1 };
+  return { modelBytes: store.get(name)!.bytes, workspacePages: peak - modelPages + 1 };
 }
 
 export function makeGeneration(arena: Arena, store: ModelStore, memory: MemorySide, window: PriorityWindow, spec: GenerationSpec, sized: { modelBytes: number; workspacePages: number }): Generation {
   const cache = new PagedKvCache(arena, spec.kv, { blockTokens: spec.blockTokens, headroomBytes: sized.workspacePages * arena.pageBytes, maxPages: spec.kvCapPages ?? undefined });
-  const gen = new WindowedGenerator(store, GENERATION_MODEL, cache, window);
+  const gen = new WindowedGenerator(store, spec.name ?? GENERATION_MODEL, cache, window, spec);
   const batcher = new Batcher(gen, cache, memory, { maxBatch: spec.maxBatch, watermarkBytes: spec.watermarkBytes, maxPrefillTokens: spec.maxContext });
   return { cache, gen, batcher, ...sized };
 }

@@ -2,7 +2,8 @@
 // the protocol layer (src/serve) talks to, answered by the system's request
 // path, so `handover serve --train` is the same system `handover run` measures.
 import type { ModelInfo, TensorData } from '../infer/store.js';
-import type { RunOptions, ServableStore } from '../serve/engine.js';
+import type { GenerativeEngine, RunOptions, ServableStore } from '../serve/engine.js';
+import { BadRequestError } from '../serve/errors.js';
 import type { ColocationSystem } from './system.js';
 
 export class SystemStore implements ServableStore {
@@ -19,6 +20,8 @@ export class SystemStore implements ServableStore {
 
   async run(name: string, inputs: Record<string, TensorData>, opts: RunOptions = {}): Promise<Record<string, TensorData>> {
     if (!this.system.store.get(name)) return this.system.store.run(name, inputs); // UnknownModelError
+    if (name === this.system.generation?.gen.model)
+      throw new BadRequestError(`model '${name}' is the system's decoder: its KV cache lives in the batch, ask /v2/models/${name}/generate or /v1/completions`);
     const r = await this.system.infer(name, inputs, { requests: opts.requests });
     for (const [stage, ms] of [['admit', r.stages.admitMs], ['window', r.stages.windowMs], ['run', r.stages.runMs]] as const) opts.onStage?.(stage, ms);
     return r.outputs;
@@ -31,4 +34,23 @@ export class SystemStore implements ServableStore {
   list(): ModelInfo[] {
     return this.system.store.list();
   }
+}
+
+/**
+ * The system's decoder as the server's generative model: /generate and the
+ * OpenAI routes submit to the system's batcher (KV blocks by REQUIRE from
+ * training through the scheduler, steps under the priority window), the one
+ * KV cache in the arena.
+ */
+export function systemGenerative(system: Pick<ColocationSystem, 'generation' | 'generate'>): Map<string, GenerativeEngine> {
+  const g = system.generation;
+  if (!g) return new Map();
+  const engine: GenerativeEngine = {
+    submit: (req) => system.generate(req),
+    gen: g.gen,
+    get metrics() {
+      return g.batcher.metrics;
+    },
+  };
+  return new Map([[g.gen.model, engine]]);
 }

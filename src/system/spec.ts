@@ -11,18 +11,27 @@ import type { TensorData } from '../infer/store.js';
 import type { KvShape } from '../llm/cache.js';
 import type { SystemName, Tuned } from '../sched/systems.js';
 import type { Dataset } from '../train/data.js';
-import type { Trainer } from '../train/trainer.js';
+import type { TrainingModel } from '../train/model.js';
+import type { Trainer, TrainConfig, TrainerOptions } from '../train/trainer.js';
 
 /**
  * The training job, as a factory: the system makes the trainer on its own
  * arena and gate, so any model the trainer supports (the MLP, a GPT, ...)
- * with its optimizer and batch sizes plugs in here unchanged.
+ * with its optimizer and batch sizes plugs in here unchanged. `D` is the
+ * model's data (a Dataset for the MLP, a TokenDataset for a GPT).
  */
-export interface TrainingSpec {
+export interface TrainingSpec<D = Dataset, C extends TrainerOptions = TrainConfig> {
   /** For logs: what trains on what. */
   label: string;
-  create(arena: Arena, gate: Gate): Trainer;
-  data: Dataset;
+  /** The model the trainer trains (its static bytes are known before the trainer exists). */
+  model: TrainingModel<D>;
+  create(arena: Arena, gate: Gate): Trainer<D, C>;
+  /**
+   * What the system's background job steps over, epoch after epoch; null: no
+   * background job, the caller drives the trainer (`handover train`'s session,
+   * with its step count, checkpoints and stop signals).
+   */
+  data: D | null;
   /** The job reads the loss every this many steps for its timeline (default 5). */
   lossEvery?: number;
   /** Timeline samples kept (default 5000). */
@@ -41,8 +50,13 @@ export interface ModelSpec {
 
 /** LLM generation: a decoder exported with an explicit KV cache, over the paged KV cache and the continuous batcher. */
 export interface GenerationSpec {
+  /** The decoder's name in the system's store (default 'gpt'). */
+  name?: string;
   modelFile: string;
   kv: KvShape;
+  /** Token ids the decoder knows, and positions it embeds (defaults: the Generator's). */
+  vocab?: number;
+  maxPositions?: number;
   blockTokens: number;
   /** Most sequences in one step. */
   maxBatch: number;
@@ -78,7 +92,7 @@ export interface PolicySpec {
   expectMs?: number;
 }
 
-export interface SystemSpec {
+export interface SystemSpec<D = Dataset, C extends TrainerOptions = TrainConfig> {
   device: GpuDevice;
   /** A new arena (whole pages of `bytes`; the arena's default page size unless given), or an arena the caller owns (the server's), which the system then leaves alive. */
   arena: { bytes: number; pageBytes?: number; remap?: boolean } | { use: Arena };
@@ -86,7 +100,7 @@ export interface SystemSpec {
   maxInFlight?: number;
   /** Pages kept for inference activations, taken from training once at build (default 0). */
   workspacePages?: number;
-  training: TrainingSpec | null;
+  training: TrainingSpec<D, C> | null;
   models?: ModelSpec[];
   generation?: GenerationSpec;
   policy: PolicySpec;

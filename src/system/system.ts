@@ -14,7 +14,8 @@ import type { Admission, ColocationCore } from '../sched/core.js';
 import type { PriorityWindow } from '../sched/priority.js';
 import { serveRequest, type RequestStages } from '../sched/request.js';
 import type { SystemPolicy } from '../sched/systems.js';
-import type { Trainer } from '../train/trainer.js';
+import type { Dataset } from '../train/data.js';
+import type { Trainer, TrainConfig, TrainerOptions } from '../train/trainer.js';
 import type { DecisionLog } from './decisions.js';
 import { SystemSpecError, TrainingStartError } from './errors.js';
 import type { Generation } from './generation.js';
@@ -28,14 +29,15 @@ export interface InferResult {
   stages: RequestStages;
 }
 
-export interface SystemParts {
+export interface SystemParts<D, C extends TrainerOptions> {
   device: GpuDevice;
   arena: Arena;
   ownsArena: boolean;
   gate: Gate;
   store: ModelStore;
   policy: SystemPolicy;
-  trainer: Trainer | null;
+  trainer: Trainer<D, C> | null;
+  /** Training stepping in the background (null without training, or when the caller drives the trainer). */
   job: TrainingJob | null;
   /** The trainer's side of the handover (null without training, or for a static partition of the LLM). */
   trainerMemory: TrainerMemory | null;
@@ -49,13 +51,14 @@ export interface SystemParts {
   now: () => number;
 }
 
-export class ColocationSystem {
+/** `D`, `C`: the training model's data and options (the MLP's by default). */
+export class ColocationSystem<D = Dataset, C extends TrainerOptions = TrainConfig> {
   readonly device: GpuDevice;
   readonly arena: Arena;
   readonly gate: Gate;
   readonly store: ModelStore;
   readonly policy: SystemPolicy;
-  readonly trainer: Trainer | null;
+  readonly trainer: Trainer<D, C> | null;
   readonly job: TrainingJob | null;
   readonly trainerMemory: TrainerMemory | null;
   readonly core: ColocationCore;
@@ -68,7 +71,7 @@ export class ColocationSystem {
   private readonly ownsArena: boolean;
   private state: 'built' | 'running' | 'stopped' | 'destroyed' = 'built';
 
-  constructor(p: SystemParts) {
+  constructor(p: SystemParts<D, C>) {
     this.device = p.device;
     this.arena = p.arena;
     this.ownsArena = p.ownsArena;

@@ -5,7 +5,6 @@
 import { HandoverError } from '../core/errors.js';
 import { checkResumable, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { permutation, seeded } from './data.js';
-import { startStorm } from './run.js';
 import type { Trainer } from './trainer.js';
 import type { TrainerOptions } from './trainer-types.js';
 
@@ -37,8 +36,8 @@ export interface SessionOptions<D> {
   /** Tokens per sample, for tokens/s (1 for models whose samples are not sequences). */
   tokensPerSample?: number;
   checkpoint?: CheckpointOptions;
-  /** Random require/release calls per second (0: none). */
-  storm?: number;
+  /** Load beside training (the system's inference storm): told before each step, stopped at the end. */
+  storm?: { afterStep(): void; stop(): Promise<void> } | null;
   stopSignals?: NodeJS.Signals[];
   onStep?: (r: StepRecord) => void;
 }
@@ -99,7 +98,7 @@ export async function runSession<D>(t: Trainer<D, TrainerOptions>, o: SessionOpt
     saveCheckpoint(ck.dir, ck.config, { epoch: Math.floor(step / perEpoch), step: step % perEpoch, samples: step * E }, await t.snapshot());
     checkpoints++;
   };
-  const storm = o.storm ? startStorm(t, { rate: o.storm }, t.config.seed ^ 0x5707) : null;
+  const storm = o.storm ?? null;
   const records: StepRecord[] = [];
   const t0 = performance.now();
   const samples0 = t.stats.samples;
@@ -116,6 +115,7 @@ export async function runSession<D>(t: Trainer<D, TrainerOptions>, o: SessionOpt
         orderEpoch = epoch;
       }
       const s = g % perEpoch;
+      storm?.afterStep();
       await t.step(o.train, order!.subarray(s * E, Math.min((s + 1) * E, n)));
       loss = await t.lastLoss();
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(t.stats.steps, loss);

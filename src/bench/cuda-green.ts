@@ -3,13 +3,13 @@
 // every few milliseconds; each configuration puts them on ordinary streams or
 // on SM partitions (green contexts) and measures inference latency (p50/p99,
 // host-observed and GPU-event) and training throughput, all in one run.
-//   node dist/src/cuda/bench-green.js [--seconds 3] [--period 5] [--train 4096]
+//   node dist/src/bench/cuda-green.js [--seconds 3] [--period 5] [--train 4096]
 //        [--infer 32x2048x4] [--fractions 0.5,0.75] [--json out.json | --json -]
 import { writeFileSync } from 'node:fs';
 import type { Backing } from '../core/device.js';
-import type { Handle } from './addon.js';
-import { CudaDevice } from './device.js';
-import { SmPartition, greenAddon, smLayout, type GreenCuda, type SmLayout } from './green.js';
+import type { Handle } from '../cuda/addon.js';
+import { CudaDevice } from '../cuda/device.js';
+import { SmPartition, greenAddon, smLayout, type GreenCuda, type SmLayout } from '../cuda/green.js';
 
 export interface GreenBenchOptions {
   seconds: number;

@@ -2,12 +2,12 @@
 // device-to-device copy, VMM page create/map/unmap times, submit round trips,
 // host cost per launch, and GEMM throughput, beside PyTorch's numbers from the
 // same run when given.
-//   node dist/src/cuda/bench.js [--torch torch.json] [--json out.json]
+//   node dist/src/bench/cuda-backend.js [--torch torch.json] [--json out.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Range } from '../core/device.js';
 import { fill } from '../kernels/elementwise.js';
 import { matmul } from '../kernels/matmul.js';
-import { CudaDevice } from './device.js';
+import { CudaDevice } from '../cuda/device.js';
 
 export interface BenchResult {
   device: string;

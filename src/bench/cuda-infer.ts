@@ -3,7 +3,7 @@
 // (recorded once, replayed) and with eager launches, beside PyTorch eager from
 // scripts/torch-infer-ref.py when given. A run is timed on the host, from
 // inputs on the host to outputs on the host (what a caller of store.run waits).
-//   node dist/src/cuda/bench-infer.js [--models DIR] [--runs 200] [--warmup 20]
+//   node dist/src/bench/cuda-infer.js [--models DIR] [--runs 200] [--warmup 20]
 //        [--torch torch.json] [--json out.json] [--backend cuda|webgpu] [--arena-mb 2048]
 // (--backend webgpu: a smoke run where there is no GPU; WebGPU has no graphs.)
 // The last line of stdout is the result as one JSON object.

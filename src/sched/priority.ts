@@ -9,7 +9,10 @@
 // kernels that were queued but never launched, and the trainer, waiting for
 // them, would only wake after the gate reopened. `unheld` lifts every hold
 // this window placed for the duration of a require, and puts back the holds
-// of the runs still in progress.
+// of the runs still in progress; it lifts time slicing's burst pause too.
+//
+// Every run is a request arriving for time slicing's arrival-rate predictor
+// (src/core/arrivals.ts): in a burst the gate launches no training at all.
 import type { Gate } from '../core/gate.js';
 import type { ComputeShare } from './compute-share.js';
 
@@ -28,6 +31,7 @@ export class PriorityWindow {
 
   /** Runs `fn` with training held back (and confined, where the policy shares compute). */
   async run<T>(fn: () => Promise<T>): Promise<T> {
+    this.gate?.slicing?.requestArrived();
     this.hold();
     this.running++;
     if (this.share && this.sharing++ === 0) this.share.on();
@@ -60,7 +64,7 @@ export class PriorityWindow {
       if (this.sharing === 0 && lingering > 0) this.share.off();
     }
     try {
-      return await fn();
+      return await (this.gate ? this.gate.unpaused(fn) : fn());
     } finally {
       for (let i = 0; i < this.running; i++) this.hold();
     }

@@ -158,9 +158,7 @@ describe('burst pause', () => {
     await tick();
     expect(ran).toBe(0);
     // A naive handover waits for the running batch: it must be able to finish.
-    await window.unheld(async () => {
-      await gate.idle();
-    });
+    await window.unheld(() => gate.unpaused(() => gate.idle()));
     expect(ran).toBe(1);
     gate.enqueue(dev.op(async () => void ran++));
     await tick();

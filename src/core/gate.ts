@@ -313,8 +313,7 @@ export class Gate {
       const timer = setTimeout(() => {
         this.wake = null;
         this.pump();
-      }, Math.max(1, until - this.slicing!.clock()));
-      timer.unref?.();
+      }, Math.max(1, until - this.slicing!.clock())); // not unref'd: training waiting on a pause must keep the process alive
       this.wake = { at: until, timer };
     }
     return true;

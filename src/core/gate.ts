@@ -269,6 +269,8 @@ export class Gate {
       if (this.inFlight >= (sliced ? this.slicing!.slicesOnQueue : this.maxInFlight)) break;
       if (sliced && this.inFlight === 0 && this.sliceSubmits++ % 32 === 0) this.measureSubmit();
       const piece = sliced ? this.queue.takeSlice(this.slicing!) : this.queue.takeItem();
+      const clock = this.slicing?.clock;
+      const h0 = clock?.() ?? 0;
       try {
         for (const l of piece.launches) this.device.launch(l);
       } catch (e) {
@@ -276,13 +278,14 @@ export class Gate {
         return;
       }
       // Submit-to-done measures a piece from its submit, or from the end of the training piece ahead of it.
-      const clock = this.slicing?.clock;
       const ahead = [...this.flying].at(-1) ?? null;
       const start = clock?.() ?? 0;
       this.inFlight++;
       this.flying.add(piece);
       this.launched += piece.launches.length;
-      this.device.submit().then(
+      const done = this.device.submit();
+      if (clock && sliced) this.slicing!.model.observeHost(clock() - h0); // the host's part of a slice
+      done.then(
         () => {
           if (clock) {
             piece.end = clock();

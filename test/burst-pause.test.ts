@@ -3,7 +3,8 @@
 // a burst pauses training until the rate says it is over (exact times), a
 // REQUIRE lifts the pause, and after a request training stays sliced for a few
 // of the recent mean gaps. The gate on a simulated device launches nothing in
-// a burst and launches at once when the burst is predicted over.
+// a burst and launches at once when the burst is predicted over; the priority
+// window after a request stays only for gates without the burst pause.
 import { describe, expect, it } from 'vitest';
 import { ArrivalRate } from '../src/core/arrivals.js';
 import { InvalidRangeError } from '../src/core/errors.js';
@@ -164,5 +165,25 @@ describe('burst pause', () => {
     await tick();
     expect(ran).toBe(1);
     expect(gate.paused).toBe(true);
+  });
+
+  it('the priority window after a request stays for gates without slicing and goes where the burst pause replaces it', async () => {
+    const dev = new SimDevice();
+    const plain = new PriorityWindow(new Gate(dev), 30);
+    expect(plain.lingerMs).toBe(30);
+    await plain.run(async () => undefined);
+    expect(plain.gate!.held).toBe(true); // held for the window after the run
+    plain.clear();
+    expect(plain.gate!.held).toBe(false);
+    const policy = new SlicingPolicy({ burstGapMs: 30 });
+    const sliced = new PriorityWindow(new Gate(dev, { slicing: policy }), 30);
+    expect(sliced.lingerMs).toBe(0);
+    await sliced.run(async () => expect(sliced.gate!.held).toBe(true)); // held while it runs
+    expect(sliced.gate!.held).toBe(false);
+    policy.enabled = false; // the unsliced comparison keeps the window
+    expect(sliced.lingerMs).toBe(30);
+    policy.enabled = true;
+    policy.burstGapMs = 0; // no burst pause: the window again
+    expect(sliced.lingerMs).toBe(30);
   });
 });

@@ -43,6 +43,7 @@ export class CostModel {
   readonly alpha: number;
   private readonly perUnit = new Map<string, number>();
   private overhead = 0;
+  private host = 0;
   /** Measurements taken. */
   samples = 0;
 
@@ -64,6 +65,20 @@ export class CostModel {
   /** An empty submission took `ms` from submit to done. */
   observeSubmit(ms: number): void {
     if (ms > 0) this.overhead = this.overhead === 0 ? ms : this.overhead * (1 - this.alpha) + ms * this.alpha;
+  }
+
+  /**
+   * Milliseconds of host work one submission of training costs (encoding its
+   * launches and submitting them, on the CPU the requests' host code needs too;
+   * 0 before it was measured).
+   */
+  get hostMs(): number {
+    return this.host;
+  }
+
+  /** Encoding and submitting one piece took `ms` on the host. */
+  observeHost(ms: number): void {
+    if (ms > 0) this.host = this.host === 0 ? ms : this.host * (1 - this.alpha) + ms * this.alpha;
   }
 
   /** Milliseconds `units` of this key should take, or null before it was measured. */

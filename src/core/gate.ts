@@ -6,7 +6,9 @@
 // MU to end, so an update is never torn. With a slicing policy (one-queue
 // devices), while inference runs or is expected the gate keeps at most one
 // slice budget of training work on the GPU, cutting long kernels into slices
-// of output rows (src/core/slicing.ts, src/core/launch-queue.ts).
+// of output rows (src/core/slicing.ts, src/core/launch-queue.ts), and while
+// requests come in a burst it launches nothing (until the burst is over or a
+// REQUIRE needs training to move: unpaused()).
 
 import type { GpuDevice, Launch } from './device.js';
 import { Drained, nextSeq } from './drained.js';
@@ -62,6 +64,10 @@ export class Gate {
   private readonly flying = new Set<Piece>();
   /** Sliced submissions made (every 32nd starts with an empty one, timed). */
   private sliceSubmits = 0;
+  /** Wakes the pump when a burst of requests is predicted to be over. */
+  private wake: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
+  /** Times the pump found training paused by a burst of requests, since creation. */
+  pauses = 0;
 
   constructor(readonly device: GpuDevice, opts: GateOptions = {}) {
     this.maxInFlight = opts.maxInFlight ?? 4;
@@ -182,6 +188,25 @@ export class Gate {
     return this.holds > 0;
   }
 
+  /** Whether training is paused now by a burst of requests (slicing policy). */
+  get paused(): boolean {
+    return this.slicing?.pausedUntil() != null;
+  }
+
+  /**
+   * Runs `fn` (a REQUIRE) with no burst pause: training must be able to
+   * finish its model update or the batch a naive handover waits for.
+   */
+  async unpaused<T>(fn: () => Promise<T>): Promise<T> {
+    const unlift = this.slicing?.lift();
+    if (unlift) this.pump();
+    try {
+      return await fn();
+    } finally {
+      unlift?.();
+    }
+  }
+
   /** Waits until nothing is queued or in flight, without dropping anything. */
   idle(): Promise<void> {
     if (this.error) return Promise.reject(this.error);
@@ -240,9 +265,12 @@ export class Gate {
     while (this.queue.length > 0) {
       const sliced = this.sliced;
       if (this.holds > 0 && !this.finishUpdate) break;
+      if (!this.finishUpdate && this.pausedByBurst()) break;
       if (this.inFlight >= (sliced ? this.slicing!.slicesOnQueue : this.maxInFlight)) break;
       if (sliced && this.inFlight === 0 && this.sliceSubmits++ % 32 === 0) this.measureSubmit();
       const piece = sliced ? this.queue.takeSlice(this.slicing!) : this.queue.takeItem();
+      const clock = this.slicing?.clock;
+      const h0 = clock?.() ?? 0;
       try {
         for (const l of piece.launches) this.device.launch(l);
       } catch (e) {
@@ -250,13 +278,14 @@ export class Gate {
         return;
       }
       // Submit-to-done measures a piece from its submit, or from the end of the training piece ahead of it.
-      const clock = this.slicing?.clock;
       const ahead = [...this.flying].at(-1) ?? null;
       const start = clock?.() ?? 0;
       this.inFlight++;
       this.flying.add(piece);
       this.launched += piece.launches.length;
-      this.device.submit().then(
+      const done = this.device.submit();
+      if (clock && sliced) this.slicing!.model.observeHost(clock() - h0); // the host's part of a slice
+      done.then(
         () => {
           if (clock) {
             piece.end = clock();
@@ -275,6 +304,22 @@ export class Gate {
       );
     }
     this.settle();
+  }
+
+  /** Training is paused by a burst of requests: the pump wakes when the burst is predicted over. */
+  private pausedByBurst(): boolean {
+    const until = this.slicing?.pausedUntil();
+    if (until == null) return false;
+    this.pauses++;
+    if (!this.wake || this.wake.at > until) {
+      if (this.wake) clearTimeout(this.wake.timer);
+      const timer = setTimeout(() => {
+        this.wake = null;
+        this.pump();
+      }, Math.max(1, until - this.slicing!.clock())); // not unref'd: training waiting on a pause must keep the process alive
+      this.wake = { at: until, timer };
+    }
+    return true;
   }
 
   /** Times an empty submission (the fixed cost of one) for the cost model; nothing of training is ahead of it. */

@@ -8,6 +8,14 @@
 // by default). How many rows fit in the budget follows the cost model, which
 // is re-measured at every submission: a device that slows down gets fewer
 // rows a slice, one that speeds up more.
+//
+// Bursts: while requests come closer together than `burstGapMs` on average
+// (the arrival-rate predictor, src/core/arrivals.ts), training submits
+// nothing at all: whatever it queued in a gap would meet the next request,
+// and on a device that is the host's own CPU (SwiftShader) even a slice takes
+// the cores that request needs. Training resumes when the rate says the
+// burst is over, or at once for a REQUIRE (lift()).
+import { ArrivalRate } from './arrivals.js';
 import { CostModel } from './cost.js';
 import { InvalidRangeError } from './errors.js';
 
@@ -27,6 +35,19 @@ export interface SlicingOptions {
    */
   depth?: number;
   costModel?: CostModel;
+  /**
+   * Training pauses while requests arrive closer than this on average, ms
+   * (default 30, the priority window of `handover run`; 0: never pauses).
+   */
+  burstGapMs?: number;
+  /**
+   * After a request, training stays sliced while the silence is shorter than
+   * this many recent mean gaps between requests (default 3: under a Poisson
+   * arrival a longer silence has probability e^-3 = 5%), and at least expectMs.
+   */
+  expectGaps?: number;
+  /** Arrivals the rate is estimated from (default 8). */
+  rateWindow?: number;
 }
 
 export class SlicingPolicy {
@@ -46,6 +67,11 @@ export class SlicingPolicy {
   forced = false;
   /** While false the gate never slices (the unsliced comparison). */
   enabled = true;
+  readonly arrivals: ArrivalRate;
+  burstGapMs: number;
+  readonly expectGaps: number;
+  /** REQUIREs in progress: training must be able to finish or drop its work, so no pause. */
+  private lifts = 0;
 
   constructor(opts: SlicingOptions = {}) {
     this.sloFraction = opts.sloFraction ?? 0.25;
@@ -54,6 +80,11 @@ export class SlicingPolicy {
     this.model = opts.costModel ?? new CostModel();
     this.defaultBudget = opts.budgetMs ?? 5;
     this.depth = opts.depth ?? 2;
+    this.burstGapMs = opts.burstGapMs ?? 30;
+    this.expectGaps = opts.expectGaps ?? 3;
+    this.arrivals = new ArrivalRate({ window: opts.rateWindow, clock: this.clock });
+    if (!(this.burstGapMs >= 0)) throw new InvalidRangeError(`burst gap must be >= 0 ms, got ${opts.burstGapMs}`);
+    if (!(this.expectGaps >= 0)) throw new InvalidRangeError(`expected-inference gaps must be >= 0, got ${opts.expectGaps}`);
     if (!Number.isInteger(this.depth) || this.depth < 1) throw new InvalidRangeError(`slice depth must be a positive integer, got ${opts.depth}`);
     if (!(this.sloFraction > 0 && this.sloFraction <= 1)) throw new InvalidRangeError(`slice budget fraction of the SLO must be in (0, 1], got ${opts.sloFraction}`);
     if (!(this.expectMs >= 0)) throw new InvalidRangeError(`expected-inference window must be >= 0 ms, got ${opts.expectMs}`);
@@ -93,14 +124,15 @@ export class SlicingPolicy {
 
   /**
    * Milliseconds of kernel work one slice may hold: its share of the budget
-   * less the submission's fixed cost, but at least twice that cost (a loaded
-   * CPU under SwiftShader can take milliseconds a submission: slices then grow
-   * rather than drown the device in submissions, and what a request waits for
-   * degrades with the device instead of collapsing).
+   * less the submission's fixed cost, but at least twice what a slice costs
+   * beyond its work, the submission's round trip and the host's encoding (a
+   * loaded CPU under SwiftShader can take milliseconds a submission: slices
+   * then grow rather than drown the device and the host in submissions, and
+   * what a request waits for degrades with the device instead of collapsing).
    */
   get sliceWorkMs(): number {
     const o = this.model.submitMs;
-    return Math.max(this.budgetMs / this.slicesOnQueue - o, 2 * o);
+    return Math.max(this.budgetMs / this.slicesOnQueue - o, 2 * (o + this.model.hostMs));
   }
 
   /** Slices on the queue at once: depth, or 1 when the submission's cost leaves too little of a share. */
@@ -145,10 +177,35 @@ export class SlicingPolicy {
     this.expectUntil = Math.max(this.expectUntil, this.clock() + ms);
   }
 
+  /** A request arrived (before it runs): the arrival-rate predictor counts it. */
+  requestArrived(): void {
+    this.arrivals.arrived();
+  }
+
+  /**
+   * Clock time until which training submits nothing because requests come
+   * in a burst (the time the burst is over if no request arrives before),
+   * or null: training may submit.
+   */
+  pausedUntil(): number | null {
+    if (!this.enabled || this.lifts > 0 || !(this.burstGapMs > 0)) return null;
+    return this.arrivals.burst(this.burstGapMs) ? this.arrivals.burstEndsAt(this.burstGapMs) : null;
+  }
+
+  /** A REQUIRE is in progress: no pause until the returned function is called. */
+  lift(): () => void {
+    this.lifts++;
+    let done = false;
+    return () => {
+      if (!done) this.lifts--;
+      done = true;
+    };
+  }
+
   /** Whether training is sliced now; `held`: a request holds the gate. */
   active(held: boolean): boolean {
     if (!this.enabled) return false;
-    return this.forced || held || this.clock() < this.expectUntil;
+    return this.forced || held || this.clock() < this.expectUntil || this.arrivals.expected(this.expectGaps, 0);
   }
 }
 

@@ -40,7 +40,7 @@ export class TrainerMemory implements MemorySide {
     if (want <= 0) return { freedBytes: 0, discarded: false };
     if (this.mode === 'wait-for-batch' && !this.trainer.stats.paused) {
       const t0 = performance.now();
-      await this.nextBatchEnd();
+      await this.trainer.gate.unpaused(() => this.nextBatchEnd()); // a burst pause must not keep the batch from ending
       this.waitedMs.push(performance.now() - t0);
     }
     const r = await this.trainer.require(want);

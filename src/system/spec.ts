@@ -69,7 +69,7 @@ export interface GenerationSpec {
 }
 
 /** What `handover run` measures by default, so every face gets the same inference priority and compute sharing. */
-export const POLICY_DEFAULTS = { priorityMs: 30, shareRows: 8, trainShare: 1, slice: 'auto', sliceFraction: 0.125, expectMs: 250 } as const;
+export const POLICY_DEFAULTS = { priorityMs: 30, shareRows: 8, trainShare: 1, slice: 'auto', sliceFraction: 0.25, expectMs: 250 } as const;
 
 export interface PolicySpec {
   system: SystemName;
@@ -86,7 +86,7 @@ export interface PolicySpec {
    * one-queue devices (WebGPU), where it replaces shareRows; 'on' also on CUDA (for comparison). Default auto.
    */
   slice?: SliceMode;
-  /** Share of the tightest SLO one slice of training work may take (default 1/8). */
+  /** Share of the tightest SLO one slice of training work may take (default 1/4). */
   sliceFraction?: number;
   /** After a request, training stays sliced this long, in ms: more are expected (default 250). */
   expectMs?: number;

@@ -1,0 +1,212 @@
+// Training throughput of one backend on a GPU-bound MLP configuration, split
+// into where the time goes, so that backends measured in the same run can be
+// compared (`handover bench train-backends`, docs/webgpu-training.md):
+//   matmul:  GFLOP/s of the trainer's three GEMM shapes alone (forward A W^T,
+//            weight gradient dZ^T A, input gradient dZ W), launches back to
+//            back and one fence;
+//   device:  whole optimizer steps (upload, forward, backward, accumulate,
+//            update) launched straight onto the device, one fence at the end:
+//            what the kernels and submissions cost without the gate;
+//   trainer: Trainer.step through the gate, as `handover train` runs it;
+//   gpu:     the kernels' GPU time in one step (timestamp queries; WebGPU only).
+import { Arena } from '../core/arena.js';
+import type { TrainAllocation } from '../core/allocation.js';
+import type { GpuDevice, Launch } from '../core/device.js';
+import { Gate } from '../core/gate.js';
+import { seeded } from '../core/random.js';
+import { axpy, fill } from '../kernels/elementwise.js';
+import { matmul } from '../kernels/matmul.js';
+import { activationBytes } from '../train/activations.js';
+import type { Dataset } from '../train/data.js';
+import { mlpLayout } from '../train/mlp.js';
+import { MlpModel } from '../train/mlp-model.js';
+import { Trainer, type TrainConfig } from '../train/trainer.js';
+
+export interface TrainBackendsOptions {
+  /** Widths, input to classes (e.g. 64-4096-4096-10). */
+  layers: number[];
+  /** Micro-batch = effective batch. */
+  batch: number;
+  /** Timed optimizer steps per measurement (after `warmup` untimed ones). */
+  steps: number;
+  warmup: number;
+  /** Launches per GEMM shape in the matmul measurement. */
+  matmulReps: number;
+  log?: (line: string) => void;
+}
+
+export interface GemmRate {
+  /** "m x n x k, layout" */
+  shape: string;
+  gflops: number;
+}
+
+export interface TrainBackendRow {
+  /** Backend and kernel set, e.g. "cuda", "webgpu (tiled)". */
+  name: string;
+  device: string;
+  matmul: GemmRate[];
+  /** Samples per second, steps launched straight onto the device. */
+  deviceSamplesPerSec: number;
+  /** Samples per second through the trainer and the gate. */
+  trainerSamplesPerSec: number;
+  /** GPU time of one step's kernels (ms), or null without timestamp queries. */
+  gpuMsPerStep: number | null;
+  /** The kernels that took most of that step's GPU time. */
+  gpuTop: { kernel: string; ms: number }[];
+  /** The mean loss of the last trainer step (the run trained, not only timed). */
+  lastLoss: number;
+}
+
+/** Something that can profile launches with GPU timestamps (the WebGPU device). */
+interface Profiling {
+  features: { timestamps: boolean };
+  beginProfile(): void;
+  endProfile(): Promise<{ kernel: string; ms: number }[]>;
+}
+
+function profiling(dev: GpuDevice): Profiling | null {
+  const p = dev as unknown as Partial<Profiling>;
+  return p.features?.timestamps && typeof p.beginProfile === 'function' ? (p as Profiling) : null;
+}
+
+export function trainConfig(o: TrainBackendsOptions): TrainConfig {
+  return { layers: o.layers, optimizer: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 0, effectiveBatch: o.batch, microBatch: o.batch, seed: 1 };
+}
+
+/** Arena bytes the configuration needs on a device with these pages. */
+export function arenaBytesFor(o: TrainBackendsOptions, pageBytes: number): number {
+  const layout = mlpLayout(o.layers);
+  return Math.ceil((layout.bytes * 5 + activationBytes(layout, o.batch) + 16 * pageBytes) / pageBytes) * pageBytes;
+}
+
+async function timed(dev: GpuDevice, reps: number, issue: (i: number) => void): Promise<number> {
+  await dev.fence();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) issue(i);
+  await dev.fence();
+  return performance.now() - t0;
+}
+
+/** GFLOP/s of the trainer's three GEMM shapes for its widest layer. */
+async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions): Promise<GemmRate[]> {
+  const w = Math.max(...o.layers.slice(1, -1), o.layers[0]!);
+  const b = o.batch;
+  const words = Math.max(b * w, w * w);
+  const bufs = [0, 1, 2].map((i) => arena.allocate('train', words * 4, `gemm ${i}`));
+  const rand = seeded(7);
+  for (const a of bufs.slice(0, 2)) dev.write(a.range(), Float32Array.from({ length: words }, () => rand() - 0.5));
+  const shapes: [string, number, number, number, boolean, boolean][] = [
+    ['forward A W^T', b, w, w, false, true],
+    ['weight grad dZ^T A', w, w, b, true, false],
+    ['input grad dZ W', b, w, w, false, false],
+  ];
+  const out: GemmRate[] = [];
+  for (const [label, m, n, k, transA, transB] of shapes) {
+    const l = matmul({ a: bufs[0]!.range(), b: bufs[1]!.range(), c: bufs[2]!.range(), m, n, k, transA, transB });
+    await timed(dev, 1, () => dev.launch(l)); // compile and warm
+    const ms = await timed(dev, o.matmulReps, () => dev.launch(l));
+    out.push({ shape: `${m} x ${n} x ${k}, ${label}`, gflops: (2 * m * n * k * o.matmulReps) / ms / 1e6 });
+  }
+  bufs.forEach((a) => arena.free(a));
+  return out;
+}
+
+/** One optimizer step's launches on bound buffers, without the gate. */
+function stepLaunches(model: MlpModel, buf: { params: TrainAllocation; grad: TrainAllocation; micro: TrainAllocation; states: TrainAllocation[]; loss: TrainAllocation }, act: ReturnType<MlpModel['bind']>, b: number, t: number): Launch[] {
+  const words = buf.grad.bytes / 4;
+  return [
+    fill(buf.grad, words, 0),
+    ...act.gradient(b, 1 / b),
+    axpy(buf.micro, buf.grad, words),
+    act.lossSum(b, 1 / b, buf.loss),
+    ...model.update({ params: buf.params, grad: buf.grad, states: buf.states, scratch: null }, t),
+  ];
+}
+
+/** Samples/s of whole steps launched straight onto the device, and one step's GPU profile where there is one. */
+async function deviceSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions, data: Dataset, indices: Uint32Array) {
+  const cfg = trainConfig(o);
+  const model = new MlpModel(cfg.layers, cfg);
+  const alloc = (label: string, bytes = model.paramBytes) => arena.allocate('train', bytes, label);
+  const buf = { params: alloc('parameters'), grad: alloc('gradients'), micro: alloc('micro-batch gradients'), states: [alloc('momentum')], loss: alloc('loss', 256) };
+  const acts = alloc('activations', model.activationBytes(o.batch));
+  dev.write(buf.params.range(), model.initialParameters(1));
+  for (const a of [buf.grad, buf.micro, ...buf.states, buf.loss]) dev.launch(fill(a, a.bytes / 4, 0));
+  const act = model.bind(buf.params, buf.micro, acts, o.batch);
+  const step = (t: number) => {
+    act.upload(dev, data, indices);
+    for (const l of stepLaunches(model, buf, act, o.batch, t)) dev.launch(l);
+    void dev.submit();
+  };
+  await timed(dev, o.warmup, (i) => step(i + 1));
+  const ms = await timed(dev, o.steps, (i) => step(o.warmup + i + 1));
+  let gpuMsPerStep: number | null = null;
+  let gpuTop: { kernel: string; ms: number }[] = [];
+  const prof = profiling(dev);
+  if (prof) {
+    prof.beginProfile();
+    step(1);
+    const times = await prof.endProfile();
+    gpuMsPerStep = times.reduce((s, k) => s + k.ms, 0);
+    const by = new Map<string, number>();
+    for (const k of times) by.set(k.kernel, (by.get(k.kernel) ?? 0) + k.ms);
+    gpuTop = [...by].map(([kernel, ms]) => ({ kernel, ms })).sort((x, y) => y.ms - x.ms).slice(0, 4);
+  }
+  for (const a of [buf.params, buf.grad, buf.micro, ...buf.states, buf.loss, acts]) arena.free(a);
+  return { samplesPerSec: (o.steps * o.batch) / (ms / 1000), gpuMsPerStep, gpuTop };
+}
+
+/** Samples/s through the trainer and the gate, as `handover train` runs. */
+async function trainerSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions, data: Dataset, indices: Uint32Array) {
+  const gate = new Gate(dev, { maxInFlight: dev.info.software ? 1 : 4 });
+  const t = new Trainer(arena, gate, trainConfig(o));
+  t.init();
+  for (let i = 0; i < o.warmup; i++) await t.step(data, indices);
+  await gate.idle();
+  const t0 = performance.now();
+  for (let i = 0; i < o.steps; i++) await t.step(data, indices);
+  await gate.idle();
+  const ms = performance.now() - t0;
+  return { samplesPerSec: (o.steps * o.batch) / (ms / 1000), lastLoss: await t.lastLoss() };
+}
+
+/** The three measurements on one open device (the caller destroys it). */
+export async function trainBackendRow(name: string, dev: GpuDevice, o: TrainBackendsOptions, data: Dataset): Promise<TrainBackendRow> {
+  const pageBytes = dev.info.software ? 64 * 1024 : 2 * 2 ** 20;
+  const indices = Uint32Array.from({ length: o.batch }, (_, i) => i % data.n);
+  const log = o.log ?? (() => undefined);
+  const arena = new Arena(dev, { bytes: arenaBytesFor(o, pageBytes), pageBytes });
+  log(`${name}: matmul`);
+  const gemm = await gemmRates(dev, arena, o);
+  log(`${name}: ${o.steps} steps straight onto the device`);
+  const d = await deviceSteps(dev, arena, o, data, indices);
+  log(`${name}: ${o.steps} steps through the trainer`);
+  const tr = await trainerSteps(dev, arena, o, data, indices);
+  return {
+    name, device: dev.info.name, matmul: gemm,
+    deviceSamplesPerSec: d.samplesPerSec, trainerSamplesPerSec: tr.samplesPerSec,
+    gpuMsPerStep: d.gpuMsPerStep, gpuTop: d.gpuTop, lastLoss: tr.lastLoss,
+  };
+}
+
+/** A markdown table of the rows, each against the first (the reference). */
+export function trainBackendsTable(rows: TrainBackendRow[], o: TrainBackendsOptions): string {
+  const ref = rows[0];
+  if (!ref) return '(no backend ran)';
+  const ratio = (x: number, r: number) => (r > 0 ? (x / r).toFixed(2) : '-');
+  const lines = [
+    `MLP ${o.layers.join('-')}, micro-batch = effective batch = ${o.batch}, SGD momentum; ${o.steps} timed steps after ${o.warmup}; reference: ${ref.name}`,
+    '',
+    '| backend | trainer samples/s | vs ref | device-only samples/s | vs ref | GPU ms/step | ' + ref.matmul.map((g) => `${g.shape} GFLOP/s`).join(' | ') + ' | last loss |',
+    '| --- | --- | --- | --- | --- | --- | ' + ref.matmul.map(() => '---').join(' | ') + ' | --- |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.name} | ${r.trainerSamplesPerSec.toFixed(0)} | ${ratio(r.trainerSamplesPerSec, ref.trainerSamplesPerSec)} | ${r.deviceSamplesPerSec.toFixed(0)} | ${ratio(r.deviceSamplesPerSec, ref.deviceSamplesPerSec)} | ` +
+        `${r.gpuMsPerStep === null ? '-' : r.gpuMsPerStep.toFixed(2)} | ${r.matmul.map((g) => g.gflops.toFixed(g.gflops < 10 ? 2 : 0)).join(' | ')} | ${r.lastLoss.toFixed(4)} |`,
+    );
+  }
+  for (const r of rows) if (r.gpuTop.length) lines.push('', `${r.name}, one step's GPU time by kernel: ${r.gpuTop.map((k) => `${k.kernel} ${k.ms.toFixed(2)} ms`).join(', ')}`);
+  return lines.join('\n');
+}

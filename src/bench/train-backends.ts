@@ -7,8 +7,11 @@
 //   device:  whole optimizer steps (upload, forward, backward, accumulate,
 //            update) launched straight onto the device, one fence at the end:
 //            what the kernels and submissions cost without the gate;
-//   trainer: Trainer.step through the gate, as `handover train` runs it;
-//   gpu:     the kernels' GPU time in one step (timestamp queries; WebGPU only).
+//   trainer: Trainer.step through the gate: as is; reading the loss after
+//            every step as `handover train` does (a host round trip a step);
+//            and with a micro-batch's gradient launches in one command buffer;
+//   gpu:     the kernels' GPU time in one step (timestamp queries; WebGPU only);
+//   sync:    an empty fence and a 4-byte read on an idle device (p50 of 30).
 import { Arena } from '../core/arena.js';
 import type { TrainAllocation } from '../core/allocation.js';
 import type { GpuDevice, Launch } from '../core/device.js';
@@ -50,6 +53,15 @@ export interface TrainBackendRow {
   deviceSamplesPerSec: number;
   /** Samples per second through the trainer and the gate. */
   trainerSamplesPerSec: number;
+  /** The same, reading the loss back after every step (as `handover train`). */
+  trainerLossSamplesPerSec: number;
+  /** The same, one command buffer per micro-batch's gradient launches. */
+  trainerOneSubmitSamplesPerSec: number;
+  /** The trainer's first step (kernels compiled or loaded on first use), ms. */
+  firstStepMs: number;
+  /** p50 of an empty fence and of a 4-byte read on an idle device, ms. */
+  fenceMs: number;
+  readMs: number;
   /** GPU time of one step's kernels (ms), or null without timestamp queries. */
   gpuMsPerStep: number | null;
   /** The kernels that took most of that step's GPU time. */
@@ -157,18 +169,51 @@ async function deviceSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions
   return { samplesPerSec: (o.steps * o.batch) / (ms / 1000), gpuMsPerStep, gpuTop };
 }
 
-/** Samples/s through the trainer and the gate, as `handover train` runs. */
+/** Samples/s through the trainer and the gate: as is, reading the loss every step, and one submission per micro-batch. */
 async function trainerSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions, data: Dataset, indices: Uint32Array) {
   const gate = new Gate(dev, { maxInFlight: dev.info.software ? 1 : 4 });
   const t = new Trainer(arena, gate, trainConfig(o));
   t.init();
-  for (let i = 0; i < o.warmup; i++) await t.step(data, indices);
   await gate.idle();
-  const t0 = performance.now();
-  for (let i = 0; i < o.steps; i++) await t.step(data, indices);
+  const f0 = performance.now();
+  await t.step(data, indices);
   await gate.idle();
-  const ms = performance.now() - t0;
-  return { samplesPerSec: (o.steps * o.batch) / (ms / 1000), lastLoss: await t.lastLoss() };
+  const firstStepMs = performance.now() - f0;
+  const run = async (readLoss: boolean) => {
+    for (let i = 1; i < o.warmup; i++) await t.step(data, indices);
+    await gate.idle();
+    const t0 = performance.now();
+    for (let i = 0; i < o.steps; i++) {
+      await t.step(data, indices);
+      if (readLoss) await t.lastLoss();
+    }
+    await gate.idle();
+    return (o.steps * o.batch) / ((performance.now() - t0) / 1000);
+  };
+  const plain = await run(false);
+  const withLoss = await run(true);
+  t.launchesPerSubmit = Infinity;
+  const oneSubmit = await run(true);
+  return { plain, withLoss, oneSubmit, firstStepMs, lastLoss: await t.lastLoss() };
+}
+
+/** p50 of an empty fence and of a 4-byte read on an idle device, ms. */
+async function syncLatency(dev: GpuDevice, arena: Arena) {
+  const a = arena.allocate('train', 256, 'sync probe');
+  const p50 = async (f: () => Promise<unknown>) => {
+    const ms: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      await f();
+      ms.push(performance.now() - t0);
+    }
+    return ms.sort((x, y) => x - y)[15]!;
+  };
+  await dev.fence();
+  const fenceMs = await p50(() => dev.fence());
+  const readMs = await p50(() => dev.read({ ...a.range(), bytes: 4 }));
+  arena.free(a);
+  return { fenceMs, readMs };
 }
 
 /** The three measurements on one open device (the caller destroys it). */
@@ -181,32 +226,37 @@ export async function trainBackendRow(name: string, dev: GpuDevice, o: TrainBack
   const gemm = await gemmRates(dev, arena, o);
   log(`${name}: ${o.steps} steps straight onto the device`);
   const d = await deviceSteps(dev, arena, o, data, indices);
-  log(`${name}: ${o.steps} steps through the trainer`);
+  const sync = await syncLatency(dev, arena);
+  log(`${name}: ${o.steps} steps through the trainer (three ways)`);
   const tr = await trainerSteps(dev, arena, o, data, indices);
   return {
     name, device: dev.info.name, matmul: gemm,
-    deviceSamplesPerSec: d.samplesPerSec, trainerSamplesPerSec: tr.samplesPerSec,
-    gpuMsPerStep: d.gpuMsPerStep, gpuTop: d.gpuTop, lastLoss: tr.lastLoss,
+    deviceSamplesPerSec: d.samplesPerSec, trainerSamplesPerSec: tr.plain, trainerLossSamplesPerSec: tr.withLoss, trainerOneSubmitSamplesPerSec: tr.oneSubmit,
+    firstStepMs: tr.firstStepMs, ...sync, gpuMsPerStep: d.gpuMsPerStep, gpuTop: d.gpuTop, lastLoss: tr.lastLoss,
   };
 }
 
-/** A markdown table of the rows, each against the first (the reference). */
+/** Markdown tables of the rows, each against the first (the reference). */
 export function trainBackendsTable(rows: TrainBackendRow[], o: TrainBackendsOptions): string {
   const ref = rows[0];
   if (!ref) return '(no backend ran)';
-  const ratio = (x: number, r: number) => (r > 0 ? (x / r).toFixed(2) : '-');
+  const x = (v: number, r: number) => `${v.toFixed(0)} (${r > 0 ? (v / r).toFixed(2) : '-'}x)`;
+  const ms = (v: number | null) => (v === null ? '-' : v.toFixed(2));
   const lines = [
-    `MLP ${o.layers.join('-')}, micro-batch = effective batch = ${o.batch}, SGD momentum; ${o.steps} timed steps after ${o.warmup}; reference: ${ref.name}`,
+    `MLP ${o.layers.join('-')}, micro-batch = effective batch = ${o.batch}, SGD momentum; ${o.steps} timed steps after ${o.warmup}; samples/s (x the reference, ${ref.name})`,
     '',
-    '| backend | trainer samples/s | vs ref | device-only samples/s | vs ref | GPU ms/step | ' + ref.matmul.map((g) => `${g.shape} GFLOP/s`).join(' | ') + ' | last loss |',
-    '| --- | --- | --- | --- | --- | --- | ' + ref.matmul.map(() => '---').join(' | ') + ' | --- |',
+    '| backend | trainer | trainer + loss read a step | + one submission a micro-batch | device only | GPU ms/step | first step ms | fence / 4-byte read ms | last loss |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${x(r.trainerSamplesPerSec, ref.trainerSamplesPerSec)} | ${x(r.trainerLossSamplesPerSec, ref.trainerLossSamplesPerSec)} | ${x(r.trainerOneSubmitSamplesPerSec, ref.trainerOneSubmitSamplesPerSec)} | ` +
+        `${x(r.deviceSamplesPerSec, ref.deviceSamplesPerSec)} | ${ms(r.gpuMsPerStep)} | ${ms(r.firstStepMs)} | ${ms(r.fenceMs)} / ${ms(r.readMs)} | ${r.lastLoss.toFixed(4)} |`,
+    ),
+    '',
+    '| backend | ' + ref.matmul.map((g) => `${g.shape}, GFLOP/s`).join(' | ') + ' |',
+    '| --- | ' + ref.matmul.map(() => '---').join(' | ') + ' |',
+    ...rows.map((r) => `| ${r.name} | ${r.matmul.map((g) => g.gflops.toFixed(g.gflops < 10 ? 2 : 0)).join(' | ')} |`),
   ];
-  for (const r of rows) {
-    lines.push(
-      `| ${r.name} | ${r.trainerSamplesPerSec.toFixed(0)} | ${ratio(r.trainerSamplesPerSec, ref.trainerSamplesPerSec)} | ${r.deviceSamplesPerSec.toFixed(0)} | ${ratio(r.deviceSamplesPerSec, ref.deviceSamplesPerSec)} | ` +
-        `${r.gpuMsPerStep === null ? '-' : r.gpuMsPerStep.toFixed(2)} | ${r.matmul.map((g) => g.gflops.toFixed(g.gflops < 10 ? 2 : 0)).join(' | ')} | ${r.lastLoss.toFixed(4)} |`,
-    );
-  }
   for (const r of rows) if (r.gpuTop.length) lines.push('', `${r.name}, one step's GPU time by kernel: ${r.gpuTop.map((k) => `${k.kernel} ${k.ms.toFixed(2)} ms`).join(', ')}`);
   return lines.join('\n');
 }

@@ -3,15 +3,17 @@
 // could be answered wrongly (wrong batch, lossy number, short data) is refused.
 import type { IoSpec, ModelInfo, TensorData, TensorType } from './engine.js';
 import { BadRequestError, EngineOutputError } from './errors.js';
+import { floatToHalf, halfToFloat } from '../onnx/half.js';
 import { BinaryBody, BinaryCursor, decodeRaw, encodeRaw } from './binary.js';
 
-export type V2Datatype = 'FP32' | 'INT64' | 'INT32' | 'BOOL';
+export type V2Datatype = 'FP32' | 'FP16' | 'INT64' | 'INT32' | 'UINT32' | 'BOOL';
 
-export const V2_DATATYPE: Record<TensorType, V2Datatype> = { float32: 'FP32', int64: 'INT64', int32: 'INT32', bool: 'BOOL' };
-const TENSOR_TYPE: Record<string, TensorType> = { FP32: 'float32', INT64: 'int64', INT32: 'int32', BOOL: 'bool' };
+export const V2_DATATYPE: Record<TensorType, V2Datatype> = { float32: 'FP32', float16: 'FP16', int64: 'INT64', int32: 'INT32', uint32: 'UINT32', bool: 'BOOL' };
+const TENSOR_TYPE: Record<string, TensorType> = { FP32: 'float32', FP16: 'float16', INT64: 'int64', INT32: 'int32', UINT32: 'uint32', BOOL: 'bool' };
 /** Datatypes of the v2 protocol this server does not serve: named so the message can say so. */
-const OTHER_V2 = new Set(['UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'FP16', 'BF16', 'FP64', 'BYTES']);
+const OTHER_V2 = new Set(['UINT8', 'UINT16', 'UINT64', 'INT8', 'INT16', 'BF16', 'FP64', 'BYTES']);
 const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT16_MAX = 65504;
 
 export interface V2TensorMetadata {
   name: string;
@@ -171,6 +173,24 @@ function convert(leaves: unknown[], type: TensorType, input: string): TensorData
       }
       return out;
     }
+    case 'uint32': {
+      const out = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        const x = leaves[i];
+        if (!Number.isInteger(x) || (x as number) < 0 || (x as number) > 0xffffffff) throw bad(i, 'a uint32');
+        out[i] = x as number;
+      }
+      return out;
+    }
+    case 'float16': {
+      const out = new Uint16Array(n);
+      for (let i = 0; i < n; i++) {
+        const x = leaves[i];
+        if (typeof x !== 'number' || !(Math.abs(x) <= FLOAT16_MAX)) throw bad(i, 'a number in float16 range');
+        out[i] = floatToHalf(x);
+      }
+      return out;
+    }
     case 'int64': {
       const out = new BigInt64Array(n);
       for (let i = 0; i < n; i++) {
@@ -245,6 +265,7 @@ function encodeTensor(model: ModelInfo, name: string, t: TensorData | undefined,
   const values = new Array<string>(count);
   const d = t.data;
   if (t.type === 'float32') for (let i = 0; i < count; i++) values[i] = floatText(d[i] as number);
+  else if (t.type === 'float16') for (let i = 0; i < count; i++) values[i] = floatText(halfToFloat(d[i] as number));
   else if (t.type === 'bool') for (let i = 0; i < count; i++) values[i] = d[i] ? 'true' : 'false';
   else for (let i = 0; i < count; i++) values[i] = String(d[i]);
   return `${head},"data":[${values.join(',')}]}`;

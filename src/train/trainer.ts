@@ -44,6 +44,11 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     if (rows !== null && !(Number.isInteger(rows) && rows >= 1)) throw new UsageError(`compute share must be a positive number of rows, got ${rows}`);
     this.rowCap = rows;
   }
+  /**
+   * Gradient launches per command buffer (null: by device, 1 on a CPU device,
+   * 4 on a hardware GPU); benchmarks compare settings.
+   */
+  launchesPerSubmit: number | null = null;
   readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
   /** Called with each micro-batch's sample indices once committed (tests, progress). */
   onCommit: ((indices: Uint32Array) => void) | null = null;
@@ -246,7 +251,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
    * the close latency is K command buffers of work.
    */
   private enqueueGrouped(launches: Launch[]): void {
-    const group = this.arena.device.info.software ? 1 : 4;
+    const group = this.launchesPerSubmit ?? (this.arena.device.info.software ? 1 : 4);
     for (let i = 0; i < launches.length; i += group) this.gate.enqueue(launches.slice(i, i + group));
   }
 

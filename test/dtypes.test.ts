@@ -1,0 +1,39 @@
+// uint32 and float16 on WebGPU (SwiftShader in CI): test/helpers/dtype-suite.ts,
+// and the binary16 conversions (src/onnx/half.ts) against a float64 reference.
+import { describe, expect, it } from 'vitest';
+import { floatToHalf, halfToFloat } from '../src/onnx/half.js';
+import { dtypeSuite, roundHalfRef } from './helpers/dtype-suite.js';
+import { rng, testDevice } from './helpers/gpu.js';
+
+describe('binary16 conversions', () => {
+  it('every finite bit pattern decodes to its value and encodes back to itself', () => {
+    const bad: string[] = [];
+    for (let h = 0; h < 0x10000; h++) {
+      const exp = (h >> 10) & 0x1f;
+      const v = halfToFloat(h);
+      if (exp === 31) {
+        if (!(h & 0x3ff ? Number.isNaN(v) : Math.abs(v) === Infinity)) bad.push(`${h}: ${v}`);
+        continue;
+      }
+      const frac = h & 0x3ff;
+      const want = (h & 0x8000 ? -1 : 1) * (exp === 0 ? frac * 2 ** -24 : (1 + frac / 1024) * 2 ** (exp - 15));
+      if (!Object.is(v, want) || floatToHalf(v) !== h) bad.push(`${h}: ${v} (want ${want}), back ${floatToHalf(v)}`);
+    }
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+
+  it('rounds f32 values to the nearest binary16, ties to even, overflow to infinity', () => {
+    const r = rng(Date.now() & 0xffff);
+    const samples = Array.from({ length: 20000 }, (_, i) => Math.fround((r() * 2 - 1) * 2 ** (Math.floor(r() * 44) - 28)) * (i % 2 ? 1 : -1));
+    // exact ties and the overflow edge
+    samples.push(1 + 2 ** -11, 1 + 3 * 2 ** -11, 2 ** -25, 3 * 2 ** -25, 65504, 65519.99, 65520, -65520, 2 ** -24, 2 ** -26);
+    for (const v of samples) {
+      const got = halfToFloat(floatToHalf(v));
+      const want = roundHalfRef(Math.fround(v));
+      if (!Object.is(got, want) && got !== want) throw new Error(`${v}: got ${got}, expected ${want}`);
+    }
+    expect(Number.isNaN(halfToFloat(floatToHalf(NaN)))).toBe(true);
+  });
+});
+
+dtypeSuite('WebGPU', testDevice);

@@ -7,9 +7,11 @@
 //   device:  whole optimizer steps (upload, forward, backward, accumulate,
 //            update) launched straight onto the device, one fence at the end:
 //            what the kernels and submissions cost without the gate;
-//   trainer: Trainer.step through the gate: as is; reading the loss after
-//            every step as `handover train` does (a host round trip a step);
-//            and with a micro-batch's gradient launches in one command buffer;
+//   trainer: Trainer.step through the gate in TRAINER_MODES: as `handover
+//            train` runs it (the loss read back after every step), without
+//            the loss read, with the zero-fill and the update in phases of
+//            their own (the trainer before mergePhases), and with a
+//            micro-batch's gradient launches in one command buffer;
 //   gpu:     the kernels' GPU time in one step (timestamp queries; WebGPU only);
 //   sync:    an empty fence and a 4-byte read on an idle device (p50 of 30).
 import { Arena } from '../core/arena.js';
@@ -51,12 +53,8 @@ export interface TrainBackendRow {
   matmul: GemmRate[];
   /** Samples per second, steps launched straight onto the device. */
   deviceSamplesPerSec: number;
-  /** Samples per second through the trainer and the gate. */
-  trainerSamplesPerSec: number;
-  /** The same, reading the loss back after every step (as `handover train`). */
-  trainerLossSamplesPerSec: number;
-  /** The same, one command buffer per micro-batch's gradient launches. */
-  trainerOneSubmitSamplesPerSec: number;
+  /** Samples per second through the trainer and the gate, per TRAINER_MODES entry. */
+  trainer: { mode: string; samplesPerSec: number }[];
   /** The trainer's first step (kernels compiled or loaded on first use), ms. */
   firstStepMs: number;
   /** p50 of an empty fence and of a 4-byte read on an idle device, ms. */
@@ -169,7 +167,15 @@ async function deviceSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions
   return { samplesPerSec: (o.steps * o.batch) / (ms / 1000), gpuMsPerStep, gpuTop };
 }
 
-/** Samples/s through the trainer and the gate: as is, reading the loss every step, and one submission per micro-batch. */
+/** How the trainer runs in each timed trainer measurement; the first is `handover train`'s. */
+export const TRAINER_MODES: { mode: string; readLoss: boolean; mergePhases: boolean; launchesPerSubmit: number | null }[] = [
+  { mode: 'trainer (loss read a step)', readLoss: true, mergePhases: true, launchesPerSubmit: null },
+  { mode: 'no loss read', readLoss: false, mergePhases: true, launchesPerSubmit: null },
+  { mode: 'phases unmerged (before)', readLoss: true, mergePhases: false, launchesPerSubmit: null },
+  { mode: 'one submission a micro-batch', readLoss: true, mergePhases: true, launchesPerSubmit: Infinity },
+];
+
+/** Samples/s through the trainer and the gate in each of TRAINER_MODES, on one trainer. */
 async function trainerSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions, data: Dataset, indices: Uint32Array) {
   const gate = new Gate(dev, { maxInFlight: dev.info.software ? 1 : 4 });
   const t = new Trainer(arena, gate, trainConfig(o));
@@ -179,22 +185,21 @@ async function trainerSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOption
   await t.step(data, indices);
   await gate.idle();
   const firstStepMs = performance.now() - f0;
-  const run = async (readLoss: boolean) => {
+  const rates: { mode: string; samplesPerSec: number }[] = [];
+  for (const m of TRAINER_MODES) {
+    t.mergePhases = m.mergePhases;
+    t.launchesPerSubmit = m.launchesPerSubmit;
     for (let i = 1; i < o.warmup; i++) await t.step(data, indices);
     await gate.idle();
     const t0 = performance.now();
     for (let i = 0; i < o.steps; i++) {
       await t.step(data, indices);
-      if (readLoss) await t.lastLoss();
+      if (m.readLoss) await t.lastLoss();
     }
     await gate.idle();
-    return (o.steps * o.batch) / ((performance.now() - t0) / 1000);
-  };
-  const plain = await run(false);
-  const withLoss = await run(true);
-  t.launchesPerSubmit = Infinity;
-  const oneSubmit = await run(true);
-  return { plain, withLoss, oneSubmit, firstStepMs, lastLoss: await t.lastLoss() };
+    rates.push({ mode: m.mode, samplesPerSec: (o.steps * o.batch) / ((performance.now() - t0) / 1000) });
+  }
+  return { rates, firstStepMs, lastLoss: await t.lastLoss() };
 }
 
 /** p50 of an empty fence and of a 4-byte read on an idle device, ms. */
@@ -231,7 +236,7 @@ export async function trainBackendRow(name: string, dev: GpuDevice, o: TrainBack
   const tr = await trainerSteps(dev, arena, o, data, indices);
   return {
     name, device: dev.info.name, matmul: gemm,
-    deviceSamplesPerSec: d.samplesPerSec, trainerSamplesPerSec: tr.plain, trainerLossSamplesPerSec: tr.withLoss, trainerOneSubmitSamplesPerSec: tr.oneSubmit,
+    deviceSamplesPerSec: d.samplesPerSec, trainer: tr.rates,
     firstStepMs: tr.firstStepMs, ...sync, gpuMsPerStep: d.gpuMsPerStep, gpuTop: d.gpuTop, lastLoss: tr.lastLoss,
   };
 }
@@ -245,11 +250,11 @@ export function trainBackendsTable(rows: TrainBackendRow[], o: TrainBackendsOpti
   const lines = [
     `MLP ${o.layers.join('-')}, micro-batch = effective batch = ${o.batch}, SGD momentum; ${o.steps} timed steps after ${o.warmup}; samples/s (x the reference, ${ref.name})`,
     '',
-    '| backend | trainer | trainer + loss read a step | + one submission a micro-batch | device only | GPU ms/step | first step ms | fence / 4-byte read ms | last loss |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| backend | ${ref.trainer.map((m) => m.mode).join(' | ')} | device only | GPU ms/step | first step ms | fence / 4-byte read ms | last loss |`,
+    `| --- | ${ref.trainer.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- |`,
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${x(r.trainerSamplesPerSec, ref.trainerSamplesPerSec)} | ${x(r.trainerLossSamplesPerSec, ref.trainerLossSamplesPerSec)} | ${x(r.trainerOneSubmitSamplesPerSec, ref.trainerOneSubmitSamplesPerSec)} | ` +
+        `| ${r.name} | ${r.trainer.map((m, i) => x(m.samplesPerSec, ref.trainer[i]!.samplesPerSec)).join(' | ')} | ` +
         `${x(r.deviceSamplesPerSec, ref.deviceSamplesPerSec)} | ${ms(r.gpuMsPerStep)} | ${ms(r.firstStepMs)} | ${ms(r.fenceMs)} / ${ms(r.readMs)} | ${r.lastLoss.toFixed(4)} |`,
     ),
     '',

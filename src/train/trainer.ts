@@ -49,6 +49,16 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
    * 4 on a hardware GPU); benchmarks compare settings.
    */
   launchesPerSubmit: number | null = null;
+  /**
+   * Fewer host round trips a step (each one idles the GPU while the host
+   * learns that work ended: about a millisecond through Dawn): the step's
+   * zero-fill of the gradient and loss goes with the first micro-batch's
+   * gradient launches (a discarded first micro-batch zero-fills again when it
+   * reruns; nothing was accumulated yet), and the optimizer update goes in the
+   * last micro-batch's update phase (both are atomic phases). false: a phase
+   * of their own each, as before (benchmarks compare).
+   */
+  mergePhases = true;
   readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
   /** Called with each micro-batch's sample indices once committed (tests, progress). */
   onCommit: ((indices: Uint32Array) => void) | null = null;
@@ -127,9 +137,12 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   async step(data: D, indices: Uint32Array, splits?: number[]): Promise<void> {
     const n = indices.length;
     const scale = 1 / (this.gradientReduce?.total(n) ?? n);
-    await this.atomic([fill(this.grad, this.grad.bytes / 4, 0), fill(this.lossAcc, 1, 0)]);
+    const zero = [fill(this.grad, this.grad.bytes / 4, 0), fill(this.lossAcc, 1, 0)];
+    const merge = this.mergePhases && !this.gradientReduce;
+    if (!merge) await this.atomic(zero);
     let done = 0;
     let part = 0;
+    let updated = false;
     while (done < n) {
       const b = await this.ready();
       const take = Math.min(b, n - done, this.rowCap ?? Infinity, splits?.[part] ?? Infinity);
@@ -139,10 +152,15 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
         this.gate.beginCompute();
         const act = this.act!;
         act.upload(this.arena.device, data, batch);
+        if (merge && done === 0) this.gate.enqueue(zero);
         this.enqueueGrouped(act.gradient(take, scale));
         await this.gate.beginUpdate(); // the GPU has finished this micro-batch's gradients
         this.gate.enqueue(axpy(this.micro, this.grad, this.micro.bytes / 4));
         this.gate.enqueue(act.lossSum(take, scale, this.lossAcc));
+        if (merge && done + take === n) {
+          for (const l of this.update()) this.gate.enqueue(l);
+          updated = true;
+        }
         await this.gate.endUpdate();
       } catch (e) {
         if (!(e instanceof GateClosedError)) throw e;
@@ -155,9 +173,11 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       this.stats.samples += take;
       this.onCommit?.(batch);
     }
-    const reduce = this.gradientReduce;
-    await reduce?.agree();
-    await this.atomic(this.update(), reduce ? () => reduce.launch(this.grad.range()) : undefined);
+    if (!updated) {
+      const reduce = this.gradientReduce;
+      await reduce?.agree();
+      await this.atomic(this.update(), reduce ? () => reduce.launch(this.grad.range()) : undefined);
+    }
     this.stats.steps++;
   }
 

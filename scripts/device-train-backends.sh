@@ -6,27 +6,17 @@
 # Here, once per change:
 #   bash scripts/device-run.sh pack                  # dist/, vitest, Dawn -> .device/bundle.tar.xz
 #   node scripts/build-cuda.mjs --arch sm_90         # native-cuda/build/handover_cuda.node (carried: no build there)
+#   (the snapshot must carry native-cuda/build/handover_cuda.node: git ignores it)
 # There:  bash scripts/device-train-backends.sh      # logs under $OUT
 # TRAIN_LAYERS (4096-4096), TRAIN_BATCH (1024), STEPS (20) size the bench.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Node, the bundle, the shaders, $OUT, step(); the carried addon (built here, sm_90) instead of a build there
 OUT=${OUT:-$PWD/device-out}
 mkdir -p "$OUT"
-status=0
-step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
+HANDOVER_PREBUILT_ADDON=1 source scripts/device-setup.sh > "$OUT/setup.log" 2>&1 || true
 clean() { sed 's/\x1b\[[0-9;]*m//g'; }
-
-step setup
-source .device/setup.sh > "$OUT/setup.log" 2>&1
-tar xJf .device/bundle.tar.xz
-node scripts/embed-shaders.mjs > /dev/null
-export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
-date -u +%Y-%m-%dT%H:%M:%SZ | tee "$OUT/date.txt"
-if [ ! -f native-cuda/build/handover_cuda.node ]; then
-  step build:cuda
-  node scripts/build-cuda.mjs --arch sm_90 > "$OUT/build.log" 2>&1 || { status=1; tail -20 "$OUT/build.log"; }
-fi
+cat "$OUT/gpu.txt"; date -u +%Y-%m-%dT%H:%M:%SZ | tee "$OUT/date.txt"
 
 step "bench train-backends (${TRAIN_LAYERS:-4096-4096}, micro-batch ${TRAIN_BATCH:-1024})"
 timeout "${BENCH_S:-100}" node bin/handover.js bench train-backends --backends cuda,webgpu-tiled,webgpu-register \

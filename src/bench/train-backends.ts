@@ -187,8 +187,7 @@ async function trainerSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOption
   const firstStepMs = performance.now() - f0;
   const rates: { mode: string; samplesPerSec: number }[] = [];
   for (const m of TRAINER_MODES) {
-    t.mergePhases = m.mergePhases;
-    t.launchesPerSubmit = m.launchesPerSubmit;
+    Object.assign(t.tuning, { mergePhases: m.mergePhases, launchesPerSubmit: m.launchesPerSubmit });
     for (let i = 1; i < o.warmup; i++) await t.step(data, indices);
     await gate.idle();
     const t0 = performance.now();

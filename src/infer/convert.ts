@@ -39,25 +39,23 @@ export function toDeviceWords(t: HostTensor, name: string): Float32Array | Int32
   return out;
 }
 
+/** `d` copied into a new array of at least one element (a zero-size tensor still binds a word). */
+function padded<T extends Float32Array | Int32Array | Uint32Array>(C: new (n: number) => T, d: ArrayLike<number>, n: number): T {
+  const out = new C(n);
+  out.set(d);
+  return out;
+}
+
 /** A user input as device words, checking int64 values fit in int32. */
 export function inputWords(name: string, t: TensorData): Float32Array | Int32Array | Uint32Array {
   const n = Math.max(1, t.data.length);
   switch (t.type) {
-    case 'float32': {
-      const out = new Float32Array(n);
-      out.set(t.data as Float32Array);
-      return out;
-    }
-    case 'int32': {
-      const out = new Int32Array(n);
-      out.set(t.data as Int32Array);
-      return out;
-    }
-    case 'uint32': {
-      const out = new Uint32Array(n);
-      out.set(t.data as Uint32Array);
-      return out;
-    }
+    case 'float32':
+      return padded(Float32Array, t.data as Float32Array, n);
+    case 'int32':
+      return padded(Int32Array, t.data as Int32Array, n);
+    case 'uint32':
+      return padded(Uint32Array, t.data as Uint32Array, n);
     case 'float16': {
       const out = new Float32Array(n);
       const d = t.data as Uint16Array;

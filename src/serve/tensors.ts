@@ -101,8 +101,8 @@ function parseDatatype(v: unknown, input: string): TensorType {
   if (typeof v !== 'string') throw new BadRequestError('"datatype" must be a string such as FP32', input);
   const t = TENSOR_TYPE[v];
   if (t) return t;
-  if (OTHER_V2.has(v)) throw new BadRequestError(`datatype ${v} is not served (served: FP32, INT64, INT32, BOOL)`, input);
-  throw new BadRequestError(`unknown datatype '${v}' (served: FP32, INT64, INT32, BOOL)`, input);
+  if (OTHER_V2.has(v)) throw new BadRequestError(`datatype ${v} is not served (served: FP32, FP16, INT64, INT32, UINT32, BOOL)`, input);
+  throw new BadRequestError(`unknown datatype '${v}' (served: FP32, FP16, INT64, INT32, UINT32, BOOL)`, input);
 }
 
 /** Checks a shape against the model's dims; a symbolic dim takes one value across all inputs. */
@@ -154,6 +154,14 @@ function collectLeaves(a: unknown[], dims: number[], dim: number, out: unknown[]
 function convert(leaves: unknown[], type: TensorType, input: string): TensorData['data'] {
   const n = leaves.length;
   const bad = (i: number, what: string) => new BadRequestError(`data[${i}] = ${JSON.stringify(leaves[i])} is not ${what}`, input);
+  const integers = <T extends Int32Array | Uint32Array>(out: T, lo: number, hi: number, what: string): T => {
+    for (let i = 0; i < n; i++) {
+      const x = leaves[i];
+      if (!Number.isInteger(x) || (x as number) < lo || (x as number) > hi) throw bad(i, what);
+      out[i] = x as number;
+    }
+    return out;
+  };
   switch (type) {
     case 'float32': {
       const out = new Float32Array(n);
@@ -164,24 +172,10 @@ function convert(leaves: unknown[], type: TensorType, input: string): TensorData
       }
       return out;
     }
-    case 'int32': {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const x = leaves[i];
-        if (!Number.isInteger(x) || (x as number) < -2147483648 || (x as number) > 2147483647) throw bad(i, 'an int32');
-        out[i] = x as number;
-      }
-      return out;
-    }
-    case 'uint32': {
-      const out = new Uint32Array(n);
-      for (let i = 0; i < n; i++) {
-        const x = leaves[i];
-        if (!Number.isInteger(x) || (x as number) < 0 || (x as number) > 0xffffffff) throw bad(i, 'a uint32');
-        out[i] = x as number;
-      }
-      return out;
-    }
+    case 'int32':
+      return integers(new Int32Array(n), -2147483648, 2147483647, 'an int32');
+    case 'uint32':
+      return integers(new Uint32Array(n), 0, 0xffffffff, 'a uint32');
     case 'float16': {
       const out = new Uint16Array(n);
       for (let i = 0; i < n; i++) {

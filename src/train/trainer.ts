@@ -13,9 +13,9 @@ import type { Dataset } from './data.js';
 import type { MlpLayout } from './mlp.js';
 import { MlpModel } from './mlp-model.js';
 import { largestFitting, type BoundMicroBatch, type TrainingModel } from './model.js';
-import type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats } from './trainer-types.js';
+import type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
 
-export type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats } from './trainer-types.js';
+export type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
 
 export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   readonly model: TrainingModel<D>;
@@ -29,14 +29,13 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private acts: TrainAllocation[] | null = null;
   private act: BoundMicroBatch<D> | null = null;
   private staticPages = 0;
+  /** The bound micro-batch's kernels, compiled together (WebGPU: async pipelines) before its first launch. */
+  private preparing: Promise<void> | null = null;
   private adjustChain: Promise<void> = Promise.resolve();
   private resumeWaiters: (() => void)[] = [];
   readonly handovers: HandoverReport[] = [];
-  /**
-   * Compute sharing on a device with one queue and no preemption: while set,
-   * a micro-batch runs at most this many rows, so a request waits behind
-   * shorter training kernels. Memory (the activations held) is unchanged.
-   */
+  /** Compute sharing on a device with one queue and no preemption: while set, a micro-batch runs at most this
+   * many rows, so a request waits behind shorter training kernels. Memory (the activations held) is unchanged. */
   private rowCap: number | null = null;
 
   /** Caps the rows of the next micro-batches (null: no cap); see rowCap. */
@@ -44,21 +43,8 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     if (rows !== null && !(Number.isInteger(rows) && rows >= 1)) throw new UsageError(`compute share must be a positive number of rows, got ${rows}`);
     this.rowCap = rows;
   }
-  /**
-   * Gradient launches per command buffer (null: by device, 1 on a CPU device,
-   * 4 on a hardware GPU); benchmarks compare settings.
-   */
-  launchesPerSubmit: number | null = null;
-  /**
-   * Fewer host round trips a step (each one idles the GPU while the host
-   * learns that work ended: about a millisecond through Dawn): the step's
-   * zero-fill of the gradient and loss goes with the first micro-batch's
-   * gradient launches (a discarded first micro-batch zero-fills again when it
-   * reruns; nothing was accumulated yet), and the optimizer update goes in the
-   * last micro-batch's update phase (both are atomic phases). false: a phase
-   * of their own each, as before (benchmarks compare).
-   */
-  mergePhases = true;
+  /** How steps reach the GPU (trainer-types.ts); benchmarks compare settings. */
+  readonly tuning: TrainerTuning = { launchesPerSubmit: null, mergePhases: true };
   readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
   /** Called with each micro-batch's sample indices once committed (tests, progress). */
   onCommit: ((indices: Uint32Array) => void) | null = null;
@@ -138,13 +124,16 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     const n = indices.length;
     const scale = 1 / (this.gradientReduce?.total(n) ?? n);
     const zero = [fill(this.grad, this.grad.bytes / 4, 0), fill(this.lossAcc, 1, 0)];
-    const merge = this.mergePhases && !this.gradientReduce;
+    const merge = this.tuning.mergePhases && !this.gradientReduce;
     if (!merge) await this.atomic(zero);
     let done = 0;
     let part = 0;
     let updated = false;
     while (done < n) {
       const b = await this.ready();
+      const compiling = this.preparing;
+      this.preparing = null;
+      await compiling;
       const take = Math.min(b, n - done, this.rowCap ?? Infinity, splits?.[part] ?? Infinity);
       const batch = indices.subarray(done, done + take);
       const t0 = performance.now();
@@ -264,14 +253,10 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     return this.model.update({ params: this.params, grad: this.grad, states: this.states, scratch: this.scratch }, this.stats.steps + 1);
   }
 
-  /**
-   * Feeds gradient work to the gate a few kernels per command buffer on a
-   * hardware GPU (fewer submissions and completion polls per micro-batch),
-   * one per command buffer on a CPU device, where each kernel is long and
-   * the close latency is K command buffers of work.
-   */
+  /** Gradient work to the gate, a few kernels a command buffer on a hardware GPU (fewer submissions and completion
+   * polls), one on a CPU device (each kernel is long; a close waits for K command buffers of work). */
   private enqueueGrouped(launches: Launch[]): void {
-    const group = this.launchesPerSubmit ?? (this.arena.device.info.software ? 1 : 4);
+    const group = this.tuning.launchesPerSubmit ?? (this.arena.device.info.software ? 1 : 4);
     for (let i = 0; i < launches.length; i += group) this.gate.enqueue(launches.slice(i, i + group));
   }
 
@@ -362,6 +347,8 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     }
     this.acts = acts;
     this.act = this.model.bind(this.params, this.micro, acts.length === 1 ? acts[0]! : new ChunkedActivations(acts, plan), b);
+    const launches = [...this.act.gradient(b, 1), ...this.update(), fill(this.grad, 1, 0), axpy(this.micro, this.grad, 1)];
+    this.preparing = this.arena.device.prepare([...new Set(launches.map((l) => l.kernel))]);
     this.stats.microBatch = b;
     this.stats.microBatchMin = Math.min(this.stats.microBatchMin, b);
     this.stats.microBatchMax = Math.max(this.stats.microBatchMax, b);

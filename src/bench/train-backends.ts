@@ -3,7 +3,7 @@
 // compared (`handover bench train-backends`, docs/webgpu-training.md):
 //   matmul:  GFLOP/s of the trainer's three GEMM shapes alone (forward A W^T,
 //            weight gradient dZ^T A, input gradient dZ W), launches back to
-//            back and one fence;
+//            back and one fence; on WebGPU also matmul_tiled64, the candidate;
 //   device:  whole optimizer steps (upload, forward, backward, accumulate,
 //            update) launched straight onto the device, one fence at the end:
 //            what the kernels and submissions cost without the gate;
@@ -20,7 +20,7 @@ import type { GpuDevice, Launch } from '../core/device.js';
 import { Gate } from '../core/gate.js';
 import { seeded } from '../core/random.js';
 import { axpy, fill } from '../kernels/elementwise.js';
-import { matmul } from '../kernels/matmul.js';
+import { matmul, matmulTiled64 } from '../kernels/matmul.js';
 import { activationBytes } from '../train/activations.js';
 import type { Dataset } from '../train/data.js';
 import { mlpLayout } from '../train/mlp.js';
@@ -41,6 +41,8 @@ export interface TrainBackendsOptions {
 }
 
 export interface GemmRate {
+  /** The kernel that ran ("matmul": the device's choice for the portable kernel). */
+  kernel: string;
   /** "m x n x k, layout" */
   shape: string;
   gflops: number;
@@ -112,12 +114,15 @@ async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions):
     ['input grad dZ W', b, w, w, false, false],
   ];
   const out: GemmRate[] = [];
-  for (const [label, m, n, k, transA, transB] of shapes) {
-    const l = matmul({ a: bufs[0]!.range(), b: bufs[1]!.range(), c: bufs[2]!.range(), m, n, k, transA, transB });
-    await timed(dev, 1, () => dev.launch(l)); // compile and warm
-    const ms = await timed(dev, o.matmulReps, () => dev.launch(l));
-    out.push({ shape: `${m} x ${n} x ${k}, ${label}`, gflops: (2 * m * n * k * o.matmulReps) / ms / 1e6 });
-  }
+  const variants = (dev as { variants?: Record<string, { kernel: string }> }).variants ?? {};
+  const kernels = variants.matmul ? [matmul, matmulTiled64] : [matmul]; // the candidate beside the tiled set
+  for (const make of kernels)
+    for (const [label, m, n, k, transA, transB] of shapes) {
+      const l = make({ a: bufs[0]!.range(), b: bufs[1]!.range(), c: bufs[2]!.range(), m, n, k, transA, transB });
+      await timed(dev, 1, () => dev.launch(l)); // compile and warm
+      const ms = await timed(dev, o.matmulReps, () => dev.launch(l));
+      out.push({ kernel: variants[l.kernel]?.kernel ?? l.kernel, shape: `${m} x ${n} x ${k}, ${label}`, gflops: (2 * m * n * k * o.matmulReps) / ms / 1e6 });
+    }
   bufs.forEach((a) => arena.free(a));
   return out;
 }
@@ -240,6 +245,18 @@ export async function trainBackendRow(name: string, dev: GpuDevice, o: TrainBack
   };
 }
 
+/** GFLOP/s by backend and kernel (rows) and GEMM shape (columns). */
+function gemmTable(rows: TrainBackendRow[]): string[] {
+  const shapes = [...new Set(rows.flatMap((r) => r.matmul.map((g) => g.shape)))];
+  const lines = [`| backend | kernel | ${shapes.map((x) => `${x}, GFLOP/s`).join(' | ')} |`, `| --- | --- | ${shapes.map(() => '---').join(' | ')} |`];
+  for (const r of rows)
+    for (const kernel of new Set(r.matmul.map((g) => g.kernel))) {
+      const cell = (shape: string) => r.matmul.find((g) => g.kernel === kernel && g.shape === shape)?.gflops;
+      lines.push(`| ${r.name} | ${kernel} | ${shapes.map((x) => cell(x)?.toFixed((cell(x) ?? 0) < 10 ? 2 : 0) ?? '-').join(' | ')} |`);
+    }
+  return lines;
+}
+
 /** Markdown tables of the rows, each against the first (the reference). */
 export function trainBackendsTable(rows: TrainBackendRow[], o: TrainBackendsOptions): string {
   const ref = rows[0];
@@ -257,9 +274,7 @@ export function trainBackendsTable(rows: TrainBackendRow[], o: TrainBackendsOpti
         `${x(r.deviceSamplesPerSec, ref.deviceSamplesPerSec)} | ${ms(r.gpuMsPerStep)} | ${ms(r.firstStepMs)} | ${ms(r.fenceMs)} / ${ms(r.readMs)} | ${r.lastLoss.toFixed(4)} |`,
     ),
     '',
-    '| backend | ' + ref.matmul.map((g) => `${g.shape}, GFLOP/s`).join(' | ') + ' |',
-    '| --- | ' + ref.matmul.map(() => '---').join(' | ') + ' |',
-    ...rows.map((r) => `| ${r.name} | ${r.matmul.map((g) => g.gflops.toFixed(g.gflops < 10 ? 2 : 0)).join(' | ')} |`),
+    ...gemmTable(rows),
   ];
   for (const r of rows) if (r.gpuTop.length) lines.push('', `${r.name}, one step's GPU time by kernel: ${r.gpuTop.map((k) => `${k.kernel} ${k.ms.toFixed(2)} ms`).join(', ')}`);
   return lines.join('\n');

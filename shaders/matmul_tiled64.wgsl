@@ -11,32 +11,18 @@ struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, row0:
 @group(0) @binding(2) var<storage, read_write> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 //! include gemm_tile.wgsl
+//! include matmul_tile_loads.wgsl
 
 var<private> row0: u32;
 var<private> col0: u32;
 var<private> mEnd: u32;
 
 fn loadTiles(li: u32, k0: u32) {
-  let transA = (p.flags & 1u) != 0u;
-  let transB = (p.flags & 2u) != 0u;
   for (var q = 0u; q < 4u; q++) {
-    let e = li + q * 256u;
-    // A: along k when stored [m,k], along m when stored [k,m].
-    let ar = select(e / TILE_K, e % TILE, transA);
-    let ak = select(e % TILE_K, e / TILE, transA);
-    let r = row0 + ar;
-    let k = k0 + ak;
-    var av = 0.0;
-    if (r < mEnd && k < p.k) { av = a[select(r * p.k + k, k * p.m + r, transA)]; }
-    putA(ak, ar, av);
-    // B: along n when stored [k,n], along k when stored [n,k].
-    let bc = select(e % TILE, e / TILE_K, transB);
-    let bk = select(e / TILE, e % TILE_K, transB);
-    let col = col0 + bc;
-    let kb = k0 + bk;
-    var bv = 0.0;
-    if (col < p.n && kb < p.k) { bv = b[select(kb * p.n + col, col * p.k + kb, transB)]; }
-    putB(bk, bc, bv);
+    let ea = tileElemA(li + q * 256u, row0, mEnd, k0, TILE, TILE_K);
+    putA(ea.k, ea.i, ea.v);
+    let eb = tileElemB(li + q * 256u, col0, k0, TILE, TILE_K);
+    putB(eb.k, eb.i, eb.v);
   }
 }
 

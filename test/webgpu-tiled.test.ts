@@ -1,10 +1,11 @@
 // The workgroup-tiled kernels of hardware adapters (src/webgpu/variants.ts),
 // forced on whatever adapter is here (SwiftShader in CI) at small, odd shapes:
-// matmul against the float64 reference, batched MatMul and Conv (implicit
+// matmul (and the candidate matmul_tiled64) against the float64 reference, batched MatMul and Conv (implicit
 // GEMM) against onnxruntime-node, every output buffer NaN-poisoned first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Arena } from '../src/core/arena.js';
-import { matmul } from '../src/kernels/matmul.js';
+import type { Launch } from '../src/core/device.js';
+import { matmul, matmulTiled64, type MatmulArgs } from '../src/kernels/matmul.js';
 import { ModelStore } from '../src/infer/store.js';
 import { WebGpuDevice } from '../src/webgpu/device.js';
 import { kernelSetFromEnv, variantsFor } from '../src/webgpu/variants.js';
@@ -44,32 +45,44 @@ describe('kernel sets', () => {
   });
 });
 
-describe('matmul_tiled (vs float64)', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [67, 65, 33], [64, 128, 16], [130, 3, 70], [129, 257, 9]];
-  for (const [m, n, k] of shapes) {
-    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-      it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
-        const a = randn(m * k, r);
-        const b = randn(k * n, r);
-        const c = s.poisoned(m * n);
-        dev.launch(matmul({ a: s.upload(a), b: s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
-        const got = await s.readF32(c, m * n);
-        expect(closeness(got, matmulRef(a, b, m, n, k, transA, transB, 0.5))).toBeLessThan(1);
-        await s.reset();
-      });
+// matmul_tiled (the device's variant of matmul) and matmul_tiled64 (the candidate
+// that bench train-backends times beside it, launched by name).
+const GEMMS = [
+  ['matmul_tiled', (x: MatmulArgs, row0 = 0, rows = 0): Launch => (rows ? matmul(x).slice!.at(row0, rows) : matmul(x))],
+  ['matmul_tiled64', matmulTiled64],
+] as const;
+
+for (const [name, mm] of GEMMS)
+  describe(`${name} (vs float64)`, () => {
+    const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [67, 65, 33], [64, 128, 16], [130, 3, 70], [129, 257, 9]];
+    for (const [m, n, k] of shapes) {
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
+          const a = randn(m * k, r);
+          const b = randn(k * n, r);
+          const c = s.poisoned(m * n);
+          dev.launch(mm({ a: s.upload(a), b: s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
+          const got = await s.readF32(c, m * n);
+          expect(closeness(got, matmulRef(a, b, m, n, k, transA, transB, 0.5))).toBeLessThan(1);
+          await s.reset();
+        });
+      }
     }
-  }
-  it('beta = 1 accumulates into C', async () => {
-    const [m, n, k] = [33, 70, 19];
-    const a = randn(m * k, r);
-    const b = randn(k * n, r);
-    const c0 = randn(m * n, r);
-    const c = s.upload(c0);
-    dev.launch(matmul({ a: s.upload(a), b: s.upload(b), c, m, n, k, beta: 1 }));
-    expect(closeness(await s.readF32(c, m * n), matmulRef(a, b, m, n, k, false, false, 1, 1, c0))).toBeLessThan(1);
-    await s.reset();
+    it('beta = 1 accumulates into C; row slices are bit-identical to the whole product', async () => {
+      const [m, n, k] = [133, 70, 19];
+      const a = randn(m * k, r);
+      const b = randn(k * n, r);
+      const c0 = randn(m * n, r);
+      const [ua, ub, c] = [s.upload(a), s.upload(b), s.upload(c0)];
+      dev.launch(mm({ a: ua, b: ub, c, m, n, k, beta: 1 }));
+      const whole = await s.readF32(c, m * n);
+      expect(closeness(whole, matmulRef(a, b, m, n, k, false, false, 1, 1, c0))).toBeLessThan(1);
+      const sliced = s.upload(c0);
+      for (const [row0, rows] of [[0, 30], [30, 1], [31, 102]]) dev.launch(mm({ a: ua, b: ub, c: sliced, m, n, k, beta: 1 }, row0, rows));
+      expect(Array.from(await s.readF32(sliced, m * n))).toEqual(Array.from(whole));
+      await s.reset();
+    });
   });
-});
 
 const f = (...dims: number[]) => ({ dims });
 const w = (...dims: number[]) => ({ dims, value: Array.from({ length: dims.reduce((x, y) => x * y, 1) }, () => r() * 2 - 1) });

@@ -2,6 +2,8 @@
 // and the binary16 conversions (src/onnx/half.ts) against a float64 reference.
 import { describe, expect, it } from 'vitest';
 import { floatToHalf, halfToFloat } from '../src/onnx/half.js';
+import { DataType } from '../src/onnx/schema.js';
+import { decodeTensor, encodeTensor, fromValues } from '../src/onnx/tensor.js';
 import { dtypeSuite, roundHalfRef } from './helpers/dtype-suite.js';
 import { rng, testDevice } from './helpers/gpu.js';
 
@@ -33,6 +35,22 @@ describe('binary16 conversions', () => {
       if (!Object.is(got, want) && got !== want) throw new Error(`${v}: got ${got}, expected ${want}`);
     }
     expect(Number.isNaN(halfToFloat(floatToHalf(NaN)))).toBe(true);
+  });
+});
+
+describe('uint32 and float16 initializers', () => {
+  it('round-trip through raw_data and decode from the typed fields ONNX uses', () => {
+    const r = rng(Date.now() & 0xffff);
+    const u = Array.from({ length: 7 }, () => Math.floor(r() * 2 ** 32));
+    const h = Array.from({ length: 7 }, () => halfToFloat(Math.floor(r() * 0x7c00)) * (r() < 0.5 ? -1 : 1));
+    for (const [type, v] of [['uint32', u], ['float16', h]] as const) {
+      const back = decodeTensor(encodeTensor(fromValues(type, [7], v), 'w'));
+      expect(back.type).toBe(type);
+      expect(Array.from(back.data)).toEqual(v);
+    }
+    expect(Array.from(decodeTensor({ name: 'u', dims: [7], data_type: DataType.UINT32, uint64_data: u }).data)).toEqual(u);
+    expect(Array.from(decodeTensor({ name: 'h', dims: [7], data_type: DataType.FLOAT16, int32_data: h.map(floatToHalf) }).data)).toEqual(h);
+    expect(() => decodeTensor({ name: 'h', dims: [8], data_type: DataType.FLOAT16, raw_data: new Uint8Array(14) })).toThrow(/needs 8 elements/);
   });
 });
 

@@ -15,6 +15,9 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/device-out}
 mkdir -p "$OUT"
 HANDOVER_PREBUILT_ADDON=1 source scripts/device-setup.sh > "$OUT/setup.log" 2>&1 || true
+# a carried dist/ (tar cJf .device/dist.tar.xz dist) replaces the bundle's: a bundle packed from a worktree
+# whose node_modules is a symlink has broken paths, so the checkout's bundle can serve with this dist
+[ -f .device/dist.tar.xz ] && tar xJf .device/dist.tar.xz
 clean() { sed 's/\x1b\[[0-9;]*m//g'; }
 cat "$OUT/gpu.txt"; date -u +%Y-%m-%dT%H:%M:%SZ | tee "$OUT/date.txt"
 

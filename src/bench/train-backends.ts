@@ -230,14 +230,23 @@ export async function trainBackendRow(name: string, dev: GpuDevice, o: TrainBack
   const pageBytes = dev.info.software ? 64 * 1024 : 2 * 2 ** 20;
   const indices = Uint32Array.from({ length: o.batch }, (_, i) => i % data.n);
   const log = o.log ?? (() => undefined);
-  const arena = new Arena(dev, { bytes: arenaBytesFor(o, pageBytes), pageBytes });
+  // A fresh arena for each measurement (freed pages come back only after a drain proof).
+  const fresh = async <T>(run: (arena: Arena) => Promise<T>): Promise<T> => {
+    const arena = new Arena(dev, { bytes: arenaBytesFor(o, pageBytes), pageBytes });
+    try {
+      return await run(arena);
+    } finally {
+      await dev.fence();
+      arena.destroy();
+    }
+  };
   log(`${name}: matmul`);
-  const gemm = await gemmRates(dev, arena, o);
+  const gemm = await fresh((a) => gemmRates(dev, a, o));
   log(`${name}: ${o.steps} steps straight onto the device`);
-  const d = await deviceSteps(dev, arena, o, data, indices);
-  const sync = await syncLatency(dev, arena);
-  log(`${name}: ${o.steps} steps through the trainer (three ways)`);
-  const tr = await trainerSteps(dev, arena, o, data, indices);
+  const d = await fresh((a) => deviceSteps(dev, a, o, data, indices));
+  const sync = await fresh((a) => syncLatency(dev, a));
+  log(`${name}: ${o.steps} steps through the trainer (${TRAINER_MODES.length} ways)`);
+  const tr = await fresh((a) => trainerSteps(dev, a, o, data, indices));
   return {
     name, device: dev.info.name, matmul: gemm,
     deviceSamplesPerSec: d.samplesPerSec, trainer: tr.rates,

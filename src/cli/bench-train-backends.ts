@@ -30,16 +30,25 @@ export async function benchTrainBackends(f: Record<string, unknown>): Promise<nu
     log: (l) => console.error(l),
   };
   const rows: TrainBackendRow[] = [];
+  const failed: { backend: string; error: string }[] = [];
   for (const name of names) {
-    const dev = await BACKENDS[name]!(o.log!);
+    // One backend failing (no adapter, no addon) leaves the others measured; each row is printed when done.
     try {
-      const label = dev.info.backend === 'webgpu' ? `${name} (${(dev as WebGpuDevice).kernelSet} kernels)` : name;
-      rows.push(await trainBackendRow(label, dev, o, data));
-    } finally {
-      dev.destroy();
+      const dev = await BACKENDS[name]!(o.log!);
+      try {
+        const label = dev.info.backend === 'webgpu' ? `${name} (${(dev as WebGpuDevice).kernelSet} kernels)` : name;
+        rows.push(await trainBackendRow(label, dev, o, data));
+        console.error(`${label}: ${JSON.stringify(rows.at(-1))}`);
+      } finally {
+        dev.destroy();
+      }
+    } catch (e) {
+      failed.push({ backend: name, error: (e as Error).message });
+      console.error(`bench train-backends: ${name} failed: ${(e as Error).message}`);
     }
   }
   console.log(trainBackendsTable(rows, o));
-  if (f.json) console.log(JSON.stringify({ options: { ...o, log: undefined }, rows }));
-  return 0;
+  for (const f of failed) console.log(`\n${f.backend}: not measured (${f.error})`);
+  if (f.json) console.log(JSON.stringify({ options: { ...o, log: undefined }, rows, failed }));
+  return failed.length > 0 ? 1 : 0;
 }

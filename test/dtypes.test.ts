@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { floatToHalf, halfToFloat } from '../src/onnx/half.js';
 import { DataType } from '../src/onnx/schema.js';
 import { decodeTensor, encodeTensor, fromValues } from '../src/onnx/tensor.js';
-import { dtypeSuite, roundHalfRef } from './helpers/dtype-suite.js';
+import { Arena } from '../src/core/arena.js';
+import { compare, runOrt } from '../src/infer/ort.js';
+import { ModelStore } from '../src/infer/store.js';
+import { dtypeCode, type DType } from '../src/onnx/tensor.js';
+import { dtypeSuite, model, roundHalfRef, tensorData } from './helpers/dtype-suite.js';
 import { rng, testDevice } from './helpers/gpu.js';
 
 describe('binary16 conversions', () => {
@@ -55,3 +59,30 @@ describe('uint32 and float16 initializers', () => {
 });
 
 dtypeSuite('WebGPU', testDevice);
+
+describe('uint32 and float16 against onnxruntime-node', () => {
+  it('Cast float32 -> float16 (overflow included) and int32 -> uint32 agree with onnxruntime bit for bit', async () => {
+    const r = rng(Date.now() & 0xffff);
+    const arena = new Arena(await testDevice(), { bytes: 8 << 20, pageBytes: 64 << 10 });
+    const store = new ModelStore(arena, { poison: true });
+    try {
+      const cases: [DType, DType, number[]][] = [
+        ['float32', 'float16', Array.from({ length: 53 }, (_, i) => Math.fround((r() * 2 - 1) * (i % 2 ? 70000 : 2)))],
+        ['int32', 'uint32', Array.from({ length: 53 }, () => Math.floor(r() * 2 ** 32) - 2 ** 31)],
+      ];
+      for (const [from, to, v] of cases) {
+        const bytes = model('Cast', [{ type: from, dims: [53] }], { type: to, dims: [53] }, { to: dtypeCode(to) });
+        const feeds = { in0: tensorData(from, [53], v) };
+        store.registerBytes(`ort-${to}`, bytes);
+        const ours = await store.run(`ort-${to}`, feeds);
+        await store.unload(`ort-${to}`);
+        const ref = await runOrt(bytes, feeds);
+        expect(ours.out!.type).toBe(to);
+        expect(Array.from(ours.out!.data as ArrayLike<number>)).toEqual(Array.from(ref.out!.data as ArrayLike<number>));
+        if (to === 'uint32') expect(compare(ours, ref).maxAbsErr).toBe(0);
+      }
+    } finally {
+      arena.destroy();
+    }
+  });
+});

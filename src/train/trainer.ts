@@ -29,8 +29,8 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private acts: TrainAllocation[] | null = null;
   private act: BoundMicroBatch<D> | null = null;
   private staticPages = 0;
-  /** The bound micro-batch's kernels, compiled together (WebGPU: async pipelines) before its first launch. */
-  private preparing: Promise<void> | null = null;
+  /** A micro-batch was bound: compile its kernels together (WebGPU: async pipelines) before its first launch. */
+  private compile = false;
   private adjustChain: Promise<void> = Promise.resolve();
   private resumeWaiters: (() => void)[] = [];
   readonly handovers: HandoverReport[] = [];
@@ -131,9 +131,6 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     let updated = false;
     while (done < n) {
       const b = await this.ready();
-      const compiling = this.preparing;
-      this.preparing = null;
-      await compiling;
       const take = Math.min(b, n - done, this.rowCap ?? Infinity, splits?.[part] ?? Infinity);
       const batch = indices.subarray(done, done + take);
       const t0 = performance.now();
@@ -141,8 +138,11 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
         this.gate.beginCompute();
         const act = this.act!;
         act.upload(this.arena.device, data, batch);
+        const gradient = act.gradient(take, scale);
+        if (this.compile) await this.arena.device.prepare([...new Set([...zero, ...gradient].map((l) => l.kernel))]);
+        this.compile = false;
         if (merge && done === 0) this.gate.enqueue(zero);
-        this.enqueueGrouped(act.gradient(take, scale));
+        this.enqueueGrouped(gradient);
         await this.gate.beginUpdate(); // the GPU has finished this micro-batch's gradients
         this.gate.enqueue(axpy(this.micro, this.grad, this.micro.bytes / 4));
         this.gate.enqueue(act.lossSum(take, scale, this.lossAcc));
@@ -347,8 +347,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     }
     this.acts = acts;
     this.act = this.model.bind(this.params, this.micro, acts.length === 1 ? acts[0]! : new ChunkedActivations(acts, plan), b);
-    const launches = [...this.act.gradient(b, 1), ...this.update(), fill(this.grad, 1, 0), axpy(this.micro, this.grad, 1)];
-    this.preparing = this.arena.device.prepare([...new Set(launches.map((l) => l.kernel))]);
+    this.compile = true;
     this.stats.microBatch = b;
     this.stats.microBatchMin = Math.min(this.stats.microBatchMin, b);
     this.stats.microBatchMax = Math.max(this.stats.microBatchMax, b);

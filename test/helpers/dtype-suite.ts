@@ -104,7 +104,7 @@ export function castOk(got: number, v: number, from: DType, to: DType): boolean 
   return to === 'float32' && !isFloatT(from) && f32Around(v).includes(got);
 }
 
-function model(op: string, ins: { type: DType; dims: number[] }[], out: { type: DType; dims: number[] }, attrs: Record<string, WriterAttr> = {}, consts: Record<number, HostTensor> = {}) {
+export function model(op: string, ins: { type: DType; dims: number[] }[], out: { type: DType; dims: number[] }, attrs: Record<string, WriterAttr> = {}, consts: Record<number, HostTensor> = {}) {
   const initializers: Record<string, HostTensor> = {};
   const inputs: { name: string; type: DType; dims: number[] }[] = [];
   const names = ins.map((x, i) => {

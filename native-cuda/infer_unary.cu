@@ -1,5 +1,7 @@
 // The elementwise unary kernels, as shaders/{unary,unary_int,unary_math,erf,cast}.wgsl:
 // y[i] = f(x[i]) with the op code in p.op; values as bits.
+#include <cuda_fp16.h>
+
 #include "infer_tensor.h"
 
 namespace handover {
@@ -106,15 +108,23 @@ __global__ void erf_gelu(UnaryParams p, const word* x, word* y) {
   y[i] = __float_as_uint(r);
 }
 
-// cast between the 4-byte types 0 f32, 1 i32, 2 bool (u32 0/1): f32 -> i32
-// truncates toward zero (saturating); anything -> bool is (x != 0).
+// cast between the 4-byte types 0 f32, 1 i32, 2 bool (u32 0/1), 3 u32,
+// 4 float16 (held as f32; a cast to it rounds to the nearest float16), as
+// shaders/cast.wgsl: f32 -> i32 truncates toward zero (saturating); f32 -> u32
+// truncates, a negative value wraps as its i32 does; integer casts keep the
+// bits (wrap modulo 2^32); anything -> bool is (x != 0).
+__device__ inline float to_half(float v) { return __half2float(__float2half_rn(v)); }
+
 __global__ void cast(CastParams p, const word* x, word* y) {
   uint32_t i;
   if (!item(p.n, i)) return;
   uint32_t b = x[i];
-  float v = p.src == 0 ? __uint_as_float(b) : p.src == 1 ? (float)(int32_t)b : (float)b;
+  bool fromFloat = p.src == 0 || p.src == 4;
+  float v = fromFloat ? __uint_as_float(b) : p.src == 1 ? (float)(int32_t)b : (float)b;
   if (p.dst == 0) y[i] = __float_as_uint(v);
-  else if (p.dst == 1) y[i] = p.src == 0 ? (uint32_t)__float2int_rz(truncf(v)) : b;
+  else if (p.dst == 4) y[i] = __float_as_uint(to_half(v));
+  else if (p.dst == 1) y[i] = fromFloat ? (uint32_t)__float2int_rz(v) : b;
+  else if (p.dst == 3) y[i] = !fromFloat ? b : v >= 0.0f ? __float2uint_rz(v) : (uint32_t)__float2int_rz(v);
   else y[i] = v != 0.0f ? 1u : 0u;
 }
 

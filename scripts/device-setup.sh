@@ -18,7 +18,11 @@ tar xJf .device/bundle.tar.xz
 node scripts/embed-shaders.mjs
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
 
+if [ -n "${HANDOVER_PREBUILT_ADDON:-}" ] && [ -f native-cuda/build/handover_cuda.node ]; then
+  echo "build:cuda: using the carried native-cuda/build/handover_cuda.node (HANDOVER_PREBUILT_ADDON)"
+else
 step build:cuda
 node scripts/build-cuda.mjs --force > "$OUT/build.log" 2>&1 || { status=1; tail -30 "$OUT/build.log"; }
 tail -1 "$OUT/build.log"
+fi
 fi

@@ -14,6 +14,7 @@ struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, row0:
 @group(0) @binding(1) var<storage, read_write> a: array<f32>;
 @group(0) @binding(2) var<storage, read_write> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
+//! include matmul_tile_loads.wgsl
 
 const T = 128u;
 const TK = 8u;
@@ -26,26 +27,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let mEnd = select(p.m, min(p.m, p.row0 + p.rows), p.rows != 0u);
   let col0 = wg.x * T;
   let li = lid.y * 16u + lid.x;
-  let transA = (p.flags & 1u) != 0u;
-  let transB = (p.flags & 2u) != 0u;
   var acc: array<vec4f, 16>; // [i][half]: row block i (0..7), column half 0/1
   for (var k0 = 0u; k0 < p.k; k0 += TK) {
     for (var q = 0u; q < 4u; q++) {
-      let e = li + q * 256u;
-      let ar = select(e / TK, e % T, transA);
-      let ak = select(e % TK, e / T, transA);
-      let r = row0 + ar;
-      let k = k0 + ak;
-      var av = 0.0;
-      if (r < mEnd && k < p.k) { av = a[select(r * p.k + k, k * p.m + r, transA)]; }
-      tileA[ak * 32u + ar / 4u][ar % 4u] = av;
-      let bc = select(e % T, e / TK, transB);
-      let bk = select(e / T, e % TK, transB);
-      let col = col0 + bc;
-      let kb = k0 + bk;
-      var bv = 0.0;
-      if (col < p.n && kb < p.k) { bv = b[select(kb * p.n + col, col * p.k + kb, transB)]; }
-      tileB[bk * 32u + bc / 4u][bc % 4u] = bv;
+      let ea = tileElemA(li + q * 256u, row0, mEnd, k0, T, TK);
+      tileA[ea.k * 32u + ea.i / 4u][ea.i % 4u] = ea.v;
+      let eb = tileElemB(li + q * 256u, col0, k0, T, TK);
+      tileB[eb.k * 32u + eb.i / 4u][eb.i % 4u] = eb.v;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {

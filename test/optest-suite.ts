@@ -5,8 +5,6 @@
 import type { BackendSuite, NotPassing } from '../src/optest/suite.js';
 
 const NHWC: NotPassing = { verdict: 'unsupported', reason: 'the com.ms.internal.nhwc domain is ONNX Runtime-internal (its layout transform), not part of ONNX' };
-const FLOAT16: NotPassing = { verdict: 'unsupported', reason: 'float16 is not supported (the engine holds float32, int32/int64 and bool)' };
-const UINT32: NotPassing = { verdict: 'unsupported', reason: 'uint32 is not supported (the engine holds float32, int32/int64 and bool)' };
 const BN_TRAINING: NotPassing = { verdict: 'unsupported', reason: 'BatchNormalization training mode (batch statistics, running-mean outputs) is training-only; the engine runs inference' };
 const CONCAT_EMPTY: NotPassing = { verdict: 'unsupported', reason: "inputs break ONNX Concat's rule (same rank, same dims off the axis): empty inputs of other shapes that ONNX Runtime skips, and its expected data reflects that; the engine refuses the model" };
 
@@ -25,12 +23,17 @@ const webgpu: BackendSuite = {
     'cast.jsonc: Cast int32 to float32',
     'cast.jsonc: Cast int32 to bool',
     'cast.jsonc: Cast bool to int32',
+    'cast.jsonc: Cast int32 to uint32',
+    'cast.jsonc: Cast uint32 to int32',
     'clip.jsonc: clip float32 type with min and max attributes',
     'clip.jsonc: clip float32 type with min attribute but no max attribute',
     'clip.jsonc: clip float32 type without min and max attributes',
     'clip.jsonc: clip float32 type with min and max inputs',
     'clip.jsonc: clip float32 type with min input but no max input',
     'clip.jsonc: clip float32 type without min and max inputs',
+    'clip.jsonc: clip float16 type with min and max inputs',
+    'clip.jsonc: clip float16 type with min input but no max input',
+    'clip.jsonc: clip float16 type without min and max inputs',
     'concat.jsonc: Concat 2D axis=0',
     'concat.jsonc: Concat 2D axis=1',
     'concat.jsonc: Concat 3D axis=0',
@@ -129,6 +132,7 @@ const webgpu: BackendSuite = {
     'tile.jsonc: Tile 2D - int32',
     'tile.jsonc: Tile 1D - float32',
     'tile.jsonc: Tile 2D all dims',
+    'tile.jsonc: Tile 2D - uint32',
     'transpose.jsonc: Transpose - no perm',
     'transpose.jsonc: Transpose - perms:[0, 1, 2]',
     'transpose.jsonc: Transpose - perms:[0, 2, 1]',
@@ -139,6 +143,7 @@ const webgpu: BackendSuite = {
     'transpose.jsonc: Transpose 5D - perms:[4, 3, 1, 0, 2]',
     'where.jsonc: Where with no attributes',
     'where.jsonc: Where with no attributes #2',
+    'where.jsonc: Where with no attributes #3',
     'where.jsonc: Where with no attributes #4',
     'where.jsonc: Where with no attributes #5',
     'where.jsonc: Where with no attributes #6',
@@ -148,18 +153,11 @@ const webgpu: BackendSuite = {
     'batch-norm.jsonc: BatchNormalization training mode - NHWC': NHWC,
     'batch-norm.jsonc: BatchNormalization training mode': BN_TRAINING,
     'batch-norm.jsonc: BatchNormalization training mode with saved outputs': BN_TRAINING,
-    'cast.jsonc: Cast int32 to uint32': UINT32,
-    'cast.jsonc: Cast uint32 to int32': UINT32,
-    'clip.jsonc: clip float16 type with min and max inputs': FLOAT16,
-    'clip.jsonc: clip float16 type with min input but no max input': FLOAT16,
-    'clip.jsonc: clip float16 type without min and max inputs': FLOAT16,
     'concat.jsonc: Concat 2D axis=1; Preserve dims': CONCAT_EMPTY,
     'concat.jsonc: Concat 2D axis=1; Preserve dims #2': CONCAT_EMPTY,
     'concat.jsonc: Concat 2D axis=1; Preserve dims #4': CONCAT_EMPTY,
     'concat.jsonc: Concat 2D axis=0; Preserve dims': CONCAT_EMPTY,
     'concat.jsonc: Concat 2D axis=1; Preserve dims #5': CONCAT_EMPTY,
-    'tile.jsonc: Tile 2D - uint32': UINT32,
-    'where.jsonc: Where with no attributes #3': UINT32,
   },
 };
 

@@ -180,7 +180,7 @@ describe('bad requests get 4xx with a JSON error', () => {
     ['missing input', 'add', { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, 400, /missing input 'y'/],
     ['duplicate input', 'add', { inputs: [...addReq([1, 2, 3]).inputs, { name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, 400, /'x'.*more than once/],
     ['wrong datatype', 'add', { inputs: [{ ...addReq([1, 2, 3]).inputs[0], datatype: 'INT64' }, addReq([1, 2, 3]).inputs[1]] }, 400, /INT64 does not match the model's FP32/],
-    ['unserved datatype', 'add', { inputs: [{ ...addReq([1, 2, 3]).inputs[0], datatype: 'FP16' }, addReq([1, 2, 3]).inputs[1]] }, 400, /FP16 is not served/],
+    ['unserved datatype', 'add', { inputs: [{ ...addReq([1, 2, 3]).inputs[0], datatype: 'BF16' }, addReq([1, 2, 3]).inputs[1]] }, 400, /BF16 is not served/],
     ['unknown datatype', 'add', { inputs: [{ ...addReq([1, 2, 3]).inputs[0], datatype: 'FLOAT' }, addReq([1, 2, 3]).inputs[1]] }, 400, /unknown datatype 'FLOAT'/],
     ['wrong rank', 'add', addReq([1, 2, 3], [3]), 400, /rank 1; the model expects \[batch,3\]/],
     ['wrong fixed dim', 'add', addReq([1, 2, 3, 4], [1, 4]), 400, /does not match .* at dimension 1/],

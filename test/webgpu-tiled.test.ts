@@ -2,9 +2,10 @@
 // forced on whatever adapter is here (SwiftShader in CI) at small, odd shapes:
 // matmul (matmul_tiled, and matmul_skinny for m <= 8) against the float64
 // reference, batched MatMul, Gemm and Conv (implicit GEMM on 64 x 64 and on
-// 32 x 32 tiles) against onnxruntime-node, every output buffer NaN-poisoned first.
+// 32 x 32 tiles) against onnxruntime-node, every output buffer NaN-poisoned first;
+// matmul_tiled64 (the candidate bench train-backends times beside matmul_tiled) too.
 import { describe, expect, it } from 'vitest';
-import { matmul } from '../src/kernels/matmul.js';
+import { matmul, matmulTiled64 } from '../src/kernels/matmul.js';
 import { WebGpuDevice } from '../src/webgpu/device.js';
 import { kernelSetFromEnv, kernelsFor, pickVariant, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/webgpu/variants.js';
 import { packParams } from '../src/core/device.js';
@@ -110,6 +111,35 @@ const cases: OpCase[] = [
   { name: 'Gemm transB, one row, with C ([1,300] x [65,300]^T)', op: 'Gemm', attrs: { transB: 1, alpha: 0.5, beta: 1.5 }, inputs: [f(1, 300), w(65, 300), w(65)], ...sum },
   { name: 'Gemm 6 rows, C [6,33] ([6,70] x [70,33])', op: 'Gemm', inputs: [f(6, 70), w(70, 33), w(6, 33)], ...sum },
 ];
+
+describe('matmul_tiled64 (vs float64; launched by name)', () => {
+  for (const [m, n, k] of [[5, 7, 3], [67, 65, 33], [130, 3, 70], [129, 257, 9]] as const) {
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
+        const a = randn(m * k, r);
+        const b = randn(k * n, r);
+        const c = env.s.poisoned(m * n);
+        env.dev.launch(matmulTiled64({ a: env.s.upload(a), b: env.s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
+        expect(closeness(await env.s.readF32(c, m * n), matmulRef(a, b, m, n, k, transA, transB, 0.5))).toBeLessThan(1);
+        await env.s.reset();
+      });
+    }
+  }
+  it('beta = 1 accumulates into C; row slices are bit-identical to the whole product', async () => {
+    const [m, n, k] = [133, 70, 19];
+    const a = randn(m * k, r);
+    const b = randn(k * n, r);
+    const c0 = randn(m * n, r);
+    const [ua, ub, c] = [env.s.upload(a), env.s.upload(b), env.s.upload(c0)];
+    env.dev.launch(matmulTiled64({ a: ua, b: ub, c, m, n, k, beta: 1 }));
+    const whole = await env.s.readF32(c, m * n);
+    expect(closeness(whole, matmulRef(a, b, m, n, k, false, false, 1, 1, c0))).toBeLessThan(1);
+    const sliced = env.s.upload(c0);
+    for (const [row0, rows] of [[0, 30], [30, 1], [31, 102]]) env.dev.launch(matmulTiled64({ a: ua, b: ub, c: sliced, m, n, k, beta: 1 }, row0, rows));
+    expect(Array.from(await env.s.readF32(sliced, m * n))).toEqual(Array.from(whole));
+    await env.s.reset();
+  });
+});
 
 describe('matmul_skinny time slices', () => {
   for (const transB of [false, true]) {

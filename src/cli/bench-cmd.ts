@@ -31,6 +31,8 @@ const spec: FlagSpec = {
   requests: { type: 'number', default: 100, help: 'preempt: requests per latency mode (alone, unsliced, sliced)', int: true, min: 1, max: 1_000_000 },
   'request-layers': { type: 'string', default: '64-256-256-10', help: "preempt: widths of the request's MLP (batch 1)" },
   'request-rate': { type: 'number', default: 10, help: 'preempt: mean requests per second', min: 0, above: true, max: 100_000 },
+  backends: { type: 'string', default: 'cuda,webgpu-tiled,webgpu-register', help: 'train-backends: backends to time, the first is the reference (cuda, webgpu, webgpu-tiled, webgpu-register)' },
+  steps: { type: 'number', default: 20, help: 'train-backends: timed optimizer steps per measurement (--layers, --micro-batch, --warmup set the rest)', int: true, min: 1, max: 100_000 },
   'train-seconds': { type: 'number', default: 5, help: 'preempt: seconds of training alone per throughput mode', min: 0, above: true, max: 3600 },
 };
 
@@ -38,6 +40,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const { flags: f, rest } = parseFlags(argv, spec);
   const which = rest[0];
   if (which === 'infer-webgpu') return (await import('./bench-infer-webgpu.js')).benchInferWebGpu(f);
+  if (which === 'train-backends') return (await import('./bench-train-backends.js')).benchTrainBackends(f);
   if (which !== 'handover' && which !== 'arena' && which !== 'preempt') throw new UsageError(which === undefined ? 'name the benchmark: handover, arena, preempt or infer-webgpu' : `unknown benchmark '${which}': use handover, arena, preempt or infer-webgpu`);
   if (rest.length > 1) throw new UsageError(`unexpected argument '${rest[1]}'`);
   if (String(f.layers).split('-').some((h) => !/^[1-9]\d*$/.test(h))) throw new UsageError(`--layers must be hidden widths like 512-512, got '${f.layers}'`);

@@ -1,5 +1,6 @@
 // The correctness oracle: onnxruntime-node (a devDependency), loaded lazily.
 import { UsageError } from '../core/errors.js';
+import { halfToFloat } from '../onnx/half.js';
 import type { TensorData } from './convert.js';
 
 interface OrtTensor { type: string; dims: readonly number[]; data: unknown }
@@ -38,6 +39,11 @@ export async function runOrt(model: string | Uint8Array, inputs: Record<string, 
   return out;
 }
 
+/** Elements as numbers (float16 bit patterns decoded). */
+function valuesOf(t: TensorData): number[] {
+  return t.type === 'float16' ? Array.from(t.data as Uint16Array, halfToFloat) : Array.from(t.data as ArrayLike<number | bigint>, Number);
+}
+
 /** maxAbsErr and relErr = ||ours - ref|| / ||ref|| over all outputs. */
 export function compare(ours: Record<string, TensorData>, ref: Record<string, TensorData>): { maxAbsErr: number; relErr: number } {
   let max = 0;
@@ -47,8 +53,8 @@ export function compare(ours: Record<string, TensorData>, ref: Record<string, Te
     const o = ours[k];
     if (!o) throw new UsageError(`output '${k}' is missing from our results`);
     if (o.dims.join() !== r.dims.join()) throw new UsageError(`output '${k}' has dims [${o.dims}], onnxruntime gives [${r.dims}]`);
-    const a = Array.from(o.data as ArrayLike<number | bigint>, Number);
-    const b = Array.from(r.data as ArrayLike<number | bigint>, Number);
+    const a = valuesOf(o);
+    const b = valuesOf(r);
     for (let i = 0; i < b.length; i++) {
       const d = Math.abs(a[i]! - b[i]!);
       max = Math.max(max, Number.isNaN(d) ? Infinity : d);

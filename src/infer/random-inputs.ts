@@ -1,5 +1,6 @@
 // Random inputs for a model: floats in [-1, 1), integers in the range of the
 // embedding table they index (found through Gather nodes), else [0, 16).
+import { floatToHalf } from '../onnx/half.js';
 import type { OnnxGraph } from '../onnx/graph.js';
 import type { TensorData } from './convert.js';
 
@@ -29,6 +30,14 @@ export function randomInputs(g: OnnxGraph, symbols: (name: string) => number, ra
       case 'int32': {
         const hi = intRange(g, io.name);
         out[io.name] = { type: io.type, dims, data: Int32Array.from({ length: n }, () => Math.floor(rand() * hi)) };
+        break;
+      }
+      case 'float16':
+        out[io.name] = { type: io.type, dims, data: Uint16Array.from({ length: n }, () => floatToHalf(rand() * 2 - 1)) };
+        break;
+      case 'uint32': {
+        const hi = intRange(g, io.name);
+        out[io.name] = { type: io.type, dims, data: Uint32Array.from({ length: n }, () => Math.floor(rand() * hi)) };
         break;
       }
       case 'bool':

@@ -5,7 +5,7 @@ import type { IoDecl } from '../onnx/graph.js';
 import type { TensorData } from './convert.js';
 import { MAX_RANK, MAX_TENSOR_ELEMENTS, quote, quoteList } from '../onnx/limits.js';
 
-const ARRAY_OF: Record<TensorData['type'], string> = { float32: 'Float32Array', int64: 'BigInt64Array', int32: 'Int32Array', bool: 'Uint8Array' };
+const ARRAY_OF: Record<TensorData['type'], string> = { float32: 'Float32Array', float16: 'Uint16Array', int64: 'BigInt64Array', int32: 'Int32Array', uint32: 'Uint32Array', bool: 'Uint8Array' };
 
 /** Returns the concrete dims of every input (and the values of symbolic dims). */
 export function checkInputs(decls: IoDecl[], inputs: Record<string, TensorData>): Map<string, number[]> {

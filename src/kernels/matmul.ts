@@ -1,4 +1,4 @@
-import { packParams, type Bindable, type Range } from '../core/device.js';
+import { packParams, type Bindable, type Launch, type Range } from '../core/device.js';
 import type { SliceableLaunch } from '../core/cost.js';
 
 type Buf = Range | Bindable;
@@ -36,4 +36,17 @@ export function matmul(x: MatmulArgs): SliceableLaunch {
     };
   };
   return { ...at(0, x.m), slice: { rows: x.m, at } };
+}
+
+/**
+ * The same product on matmul_tiled64 (64 x 64 tiles, 4 x 4 outputs per
+ * invocation), launched by name: the candidate kernel that `handover bench
+ * train-backends` times beside the device's own choice (WebGPU only).
+ */
+export function matmulTiled64(x: MatmulArgs, row0 = 0, rows = 0): Launch {
+  const l = matmul(x);
+  const words = new Uint32Array(l.params!.slice(0));
+  words[6] = row0;
+  words[7] = rows;
+  return { kernel: 'matmul_tiled64', bindings: l.bindings, params: words.buffer, threads: [Math.ceil(x.n / 64) * 16, Math.ceil((rows || x.m) / 64) * 16] };
 }

@@ -3,6 +3,7 @@
 // ...). When every input of such a node is known at load time, the planner
 // runs it here and the result becomes a constant: no GPU work at run time.
 import type { OnnxNode } from './graph.js';
+import { roundToHalf } from './half.js';
 import { alloc, fromValues, isInt, sizeOf, type DType, type HostTensor } from './tensor.js';
 import { SizeLimitError } from './limits.js';
 import { broadcastDims, broadcastStrides, normAxis, resolveReshape, resolveSlice, squeezeDims, stridesOf, unsqueezeDims } from './shape-util.js';
@@ -19,14 +20,19 @@ function need(n: OnnxNode, ins: (HostTensor | undefined)[], i: number): HostTens
   return t;
 }
 
+/** As the device casts (shaders/cast.wgsl): int32 <-> uint32 keep the bits (wrap modulo 2^32). */
 function castValue(v: number, to: DType): number {
   if (to === 'float32') return Math.fround(v);
+  if (to === 'float16') return roundToHalf(v);
   if (to === 'bool') return v !== 0 ? 1 : 0;
   if (!Number.isFinite(v)) return 0;
-  return Math.trunc(v);
+  const t = Math.trunc(v);
+  if (to === 'uint32') return t >= 0 ? Math.min(t, 0xffffffff) : Math.max(t, -0x80000000) >>> 0;
+  if (to === 'int32' && t > 0x7fffffff && t <= 0xffffffff) return t | 0;
+  return t;
 }
 
-export const TYPE_OF_CODE: Record<number, DType> = { 1: 'float32', 11: 'float32', 7: 'int64', 6: 'int32', 3: 'int32', 2: 'int32', 9: 'bool' };
+export const TYPE_OF_CODE: Record<number, DType> = { 1: 'float32', 11: 'float32', 10: 'float16', 7: 'int64', 6: 'int32', 12: 'uint32', 3: 'int32', 2: 'int32', 9: 'bool' };
 
 function binary(outType: ((a: DType) => DType) | null, f: (a: number, b: number, t: DType) => number): CpuOp {
   return (n, ins) => {
@@ -98,7 +104,7 @@ const evaluators: Record<string, CpuOp> = {
   Cast: (n, ins) => {
     const a = need(n, ins, 0);
     const to = TYPE_OF_CODE[n.int('to')];
-    if (!to) throw n.fail(`Cast to type ${n.int('to')} is not supported (float, double, int64, int32, bool are)`);
+    if (!to) throw n.fail(`Cast to type ${n.int('to')} is not supported (float, float16, double, int64, int32, uint32, int8, uint8, bool are)`);
     const out = alloc(to, [...a.dims]);
     for (let i = 0; i < out.data.length; i++) out.data[i] = castValue(a.data[i]!, to);
     return [out];

@@ -103,7 +103,7 @@ const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
 export const ModelProto = root.lookupType('onnx.ModelProto');
 
 /** TensorProto.DataType codes used here. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11, UINT32: 12 } as const;
 
 /** AttributeProto.AttributeType codes. */
 export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8, TENSORS: 9, GRAPHS: 10 } as const;

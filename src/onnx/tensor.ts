@@ -1,11 +1,18 @@
 // Host tensors: constants of a model (initializers, Constant nodes, folded
-// shape subgraphs). Integers (int64, int32) are held as exact JS numbers in a
-// Float64Array; bool as 0/1 bytes.
+// shape subgraphs). Integers (int64, int32, uint32) are held as exact JS
+// numbers in a Float64Array; float16 as its values in a Float32Array; bool as
+// 0/1 bytes.
+import { floatToHalf, halfToFloat } from './half.js';
 import { DataType, int64, type TensorMsg } from './schema.js';
 import { ModelError } from './errors.js';
 import { checkedElements, MAX_HOST_ELEMENTS, MAX_TENSOR_ELEMENTS, quoteList } from './limits.js';
 
-export type DType = 'float32' | 'int64' | 'int32' | 'bool';
+export type DType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint32' | 'bool';
+
+/** float32 or float16 (both held as f32 on the device). */
+export function isFloat(t: DType): boolean {
+  return t === 'float32' || t === 'float16';
+}
 
 export interface HostTensor {
   type: DType;
@@ -20,13 +27,13 @@ export function sizeOf(dims: readonly number[]): number {
 }
 
 export function isInt(t: DType): boolean {
-  return t === 'int64' || t === 'int32';
+  return t === 'int64' || t === 'int32' || t === 'uint32';
 }
 
 /** A zeroed host tensor; its size is checked first (SizeLimitError beyond `limit` elements). */
 export function alloc(type: DType, dims: number[], limit = MAX_HOST_ELEMENTS, where = HOST): HostTensor {
   const n = checkedElements(dims, limit, where, 'host tensor');
-  const data = type === 'float32' ? new Float32Array(n) : type === 'bool' ? new Uint8Array(n) : new Float64Array(n);
+  const data = isFloat(type) ? new Float32Array(n) : type === 'bool' ? new Uint8Array(n) : new Float64Array(n);
   return { type, dims, data };
 }
 
@@ -51,16 +58,20 @@ export function dtypeOf(code: number, where: { node: string; op: string }): DTyp
       return 'int32';
     case DataType.BOOL:
       return 'bool';
+    case DataType.UINT32:
+      return 'uint32';
+    case DataType.FLOAT16:
+      return 'float16';
     default:
-      throw new ModelError(where.node, where.op, `element type ${code} is not supported (float32, double, int64, int32, int8, uint8, bool are)`);
+      throw new ModelError(where.node, where.op, `element type ${code} is not supported (float32, float16, double, int64, int32, uint32, int8, uint8, bool are)`);
   }
 }
 
 export function dtypeCode(t: DType): number {
-  return { float32: DataType.FLOAT, int64: DataType.INT64, int32: DataType.INT32, bool: DataType.BOOL }[t];
+  return { float32: DataType.FLOAT, float16: DataType.FLOAT16, int64: DataType.INT64, int32: DataType.INT32, uint32: DataType.UINT32, bool: DataType.BOOL }[t];
 }
 
-const WIDTH: Record<number, number> = { [DataType.FLOAT]: 4, [DataType.DOUBLE]: 8, [DataType.INT64]: 8, [DataType.INT32]: 4, [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1 };
+const WIDTH: Record<number, number> = { [DataType.FLOAT]: 4, [DataType.DOUBLE]: 8, [DataType.INT64]: 8, [DataType.INT32]: 4, [DataType.UINT32]: 4, [DataType.FLOAT16]: 2, [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1 };
 
 /**
  * Checks a TensorProto without decoding it: data inside the file, a
@@ -94,6 +105,8 @@ export function decodeTensor(msg: TensorMsg, where = { node: msg.name ?? '', op:
         case DataType.INT64: t.data[i] = Number(dv.getBigInt64(i * 8, true)); break;
         case DataType.INT32: t.data[i] = dv.getInt32(i * 4, true); break;
         case DataType.INT8: t.data[i] = dv.getInt8(i); break;
+        case DataType.UINT32: t.data[i] = dv.getUint32(i * 4, true); break;
+        case DataType.FLOAT16: t.data[i] = halfToFloat(dv.getUint16(i * 2, true)); break;
         default: t.data[i] = dv.getUint8(i);
       }
     }
@@ -103,20 +116,21 @@ export function decodeTensor(msg: TensorMsg, where = { node: msg.name ?? '', op:
     code === DataType.FLOAT ? msg.float_data ?? []
     : code === DataType.DOUBLE ? msg.double_data ?? []
     : code === DataType.INT64 ? (msg.int64_data ?? []).map(int64)
-    : msg.int32_data ?? [];
-  for (let i = 0; i < n; i++) t.data[i] = type === 'bool' ? (src[i] ? 1 : 0) : src[i]!;
+    : code === DataType.UINT32 ? (msg.uint64_data ?? []).map(int64)
+    : msg.int32_data ?? []; // float16 as bit patterns, as ONNX stores it
+  for (let i = 0; i < n; i++) t.data[i] = type === 'bool' ? (src[i] ? 1 : 0) : type === 'float16' ? halfToFloat(src[i]!) : src[i]!;
   return t;
 }
 
 function typedFieldLength(msg: TensorMsg, code: number): number {
-  const f = code === DataType.FLOAT ? msg.float_data : code === DataType.DOUBLE ? msg.double_data : code === DataType.INT64 ? msg.int64_data : msg.int32_data;
+  const f = code === DataType.FLOAT ? msg.float_data : code === DataType.DOUBLE ? msg.double_data : code === DataType.INT64 ? msg.int64_data : code === DataType.UINT32 ? msg.uint64_data : msg.int32_data;
   return f?.length ?? 0;
 }
 
 /** Encodes a host tensor as a TensorProto with raw_data. */
 export function encodeTensor(t: HostTensor, name: string): TensorMsg {
   const n = t.data.length;
-  const width = t.type === 'int64' ? 8 : t.type === 'bool' ? 1 : 4;
+  const width = t.type === 'int64' ? 8 : t.type === 'bool' ? 1 : t.type === 'float16' ? 2 : 4;
   const raw = new Uint8Array(n * width);
   const dv = new DataView(raw.buffer);
   for (let i = 0; i < n; i++) {
@@ -124,6 +138,8 @@ export function encodeTensor(t: HostTensor, name: string): TensorMsg {
     if (t.type === 'float32') dv.setFloat32(i * 4, v, true);
     else if (t.type === 'int64') dv.setBigInt64(i * 8, int64Of(v), true);
     else if (t.type === 'int32') dv.setInt32(i * 4, v, true);
+    else if (t.type === 'uint32') dv.setUint32(i * 4, v, true);
+    else if (t.type === 'float16') dv.setUint16(i * 2, floatToHalf(v), true);
     else dv.setUint8(i, v ? 1 : 0);
   }
   return { name, dims: [...t.dims], data_type: dtypeCode(t.type), raw_data: raw };

@@ -5,6 +5,7 @@
 import { buildModel, type WriterAttr } from '../onnx/writer.js';
 import { fromValues, type DType, type HostTensor } from '../onnx/tensor.js';
 import type { TensorData } from '../infer/convert.js';
+import { floatToHalf } from '../onnx/half.js';
 import { gpuOps } from '../infer/ops/index.js';
 import { cpuOps } from '../onnx/fold.js';
 import { UnsupportedTestError } from './errors.js';
@@ -13,7 +14,7 @@ import type { OpAttribute, OpCase, OpTensor, OpTest } from './table.js';
 /** Opset of tests that name none: the writer's default (the tables target recent opsets: Clip with inputs, Pow on int32). */
 export const DEFAULT_OPSET = 17;
 
-const ENGINE_TYPES: readonly string[] = ['float32', 'int32', 'int64', 'bool'];
+const ENGINE_TYPES: readonly string[] = ['float32', 'float16', 'int32', 'uint32', 'int64', 'bool'];
 
 export interface CaseModel {
   /** Same key, same model: cases of a test that differ only in data share one. */
@@ -75,8 +76,12 @@ function feed(type: DType, t: OpTensor): TensorData {
   switch (type) {
     case 'float32':
       return { type, dims, data: Float32Array.from(v) };
+    case 'float16':
+      return { type, dims, data: Uint16Array.from(v, floatToHalf) };
     case 'int32':
       return { type, dims, data: Int32Array.from(v) };
+    case 'uint32':
+      return { type, dims, data: Uint32Array.from(v) };
     case 'int64':
       return { type, dims, data: BigInt64Array.from(v, (x) => BigInt(Math.trunc(x))) };
     case 'bool':

@@ -31,7 +31,7 @@ export function splitBinaryBody(body: Uint8Array, lengthHeader: string | string[
 }
 
 /** Bytes per element in the binary form. */
-export const ELEMENT_BYTES: Record<TensorType, number> = { float32: 4, int64: 8, int32: 4, bool: 1 };
+export const ELEMENT_BYTES: Record<TensorType, number> = { float32: 4, float16: 2, int64: 8, int32: 4, uint32: 4, bool: 1 };
 
 /** Reads the raw bytes of `count` elements; BOOL bytes other than 0 and 1 are refused. */
 export function decodeRaw(bytes: Uint8Array, type: TensorType, count: number, input: string): TensorData['data'] {
@@ -43,6 +43,10 @@ export function decodeRaw(bytes: Uint8Array, type: TensorType, count: number, in
       return new Float32Array(copy);
     case 'int32':
       return new Int32Array(copy);
+    case 'uint32':
+      return new Uint32Array(copy);
+    case 'float16':
+      return new Uint16Array(copy); // binary16 bit patterns
     case 'int64':
       return new BigInt64Array(copy);
     case 'bool': {

@@ -121,8 +121,9 @@ export async function startGrpc(parts: ServerParts, host: string, port: number):
 /** InferTensorContents as the JSON "data" array of the tensor's datatype. */
 function contentsOf(t: GrpcTensor): unknown[] {
   const c = t.contents ?? {};
-  const pick: Record<string, string> = { FP32: 'fp32_contents', INT32: 'int_contents', INT64: 'int64_contents', BOOL: 'bool_contents' };
+  const pick: Record<string, string> = { FP32: 'fp32_contents', INT32: 'int_contents', UINT32: 'uint_contents', INT64: 'int64_contents', BOOL: 'bool_contents' };
   const field = pick[t.datatype];
+  if (t.datatype === 'FP16') throw new BadRequestError('FP16 has no InferTensorContents field: send it in raw_input_contents (2 bytes an element)', t.name);
   if (!field) return []; // the shared checks name the datatype as not served
   const v = c[field] ?? [];
   if (field !== 'int64_contents') return v;

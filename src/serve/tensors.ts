@@ -3,15 +3,17 @@
 // could be answered wrongly (wrong batch, lossy number, short data) is refused.
 import type { IoSpec, ModelInfo, TensorData, TensorType } from './engine.js';
 import { BadRequestError, EngineOutputError } from './errors.js';
+import { floatToHalf, halfToFloat } from '../onnx/half.js';
 import { BinaryBody, BinaryCursor, decodeRaw, encodeRaw } from './binary.js';
 
-export type V2Datatype = 'FP32' | 'INT64' | 'INT32' | 'BOOL';
+export type V2Datatype = 'FP32' | 'FP16' | 'INT64' | 'INT32' | 'UINT32' | 'BOOL';
 
-export const V2_DATATYPE: Record<TensorType, V2Datatype> = { float32: 'FP32', int64: 'INT64', int32: 'INT32', bool: 'BOOL' };
-const TENSOR_TYPE: Record<string, TensorType> = { FP32: 'float32', INT64: 'int64', INT32: 'int32', BOOL: 'bool' };
+export const V2_DATATYPE: Record<TensorType, V2Datatype> = { float32: 'FP32', float16: 'FP16', int64: 'INT64', int32: 'INT32', uint32: 'UINT32', bool: 'BOOL' };
+const TENSOR_TYPE: Record<string, TensorType> = { FP32: 'float32', FP16: 'float16', INT64: 'int64', INT32: 'int32', UINT32: 'uint32', BOOL: 'bool' };
 /** Datatypes of the v2 protocol this server does not serve: named so the message can say so. */
-const OTHER_V2 = new Set(['UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'FP16', 'BF16', 'FP64', 'BYTES']);
+const OTHER_V2 = new Set(['UINT8', 'UINT16', 'UINT64', 'INT8', 'INT16', 'BF16', 'FP64', 'BYTES']);
 const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT16_MAX = 65504;
 
 export interface V2TensorMetadata {
   name: string;
@@ -99,8 +101,8 @@ function parseDatatype(v: unknown, input: string): TensorType {
   if (typeof v !== 'string') throw new BadRequestError('"datatype" must be a string such as FP32', input);
   const t = TENSOR_TYPE[v];
   if (t) return t;
-  if (OTHER_V2.has(v)) throw new BadRequestError(`datatype ${v} is not served (served: FP32, INT64, INT32, BOOL)`, input);
-  throw new BadRequestError(`unknown datatype '${v}' (served: FP32, INT64, INT32, BOOL)`, input);
+  if (OTHER_V2.has(v)) throw new BadRequestError(`datatype ${v} is not served (served: FP32, FP16, INT64, INT32, UINT32, BOOL)`, input);
+  throw new BadRequestError(`unknown datatype '${v}' (served: FP32, FP16, INT64, INT32, UINT32, BOOL)`, input);
 }
 
 /** Checks a shape against the model's dims; a symbolic dim takes one value across all inputs. */
@@ -152,6 +154,14 @@ function collectLeaves(a: unknown[], dims: number[], dim: number, out: unknown[]
 function convert(leaves: unknown[], type: TensorType, input: string): TensorData['data'] {
   const n = leaves.length;
   const bad = (i: number, what: string) => new BadRequestError(`data[${i}] = ${JSON.stringify(leaves[i])} is not ${what}`, input);
+  const integers = <T extends Int32Array | Uint32Array>(out: T, lo: number, hi: number, what: string): T => {
+    for (let i = 0; i < n; i++) {
+      const x = leaves[i];
+      if (!Number.isInteger(x) || (x as number) < lo || (x as number) > hi) throw bad(i, what);
+      out[i] = x as number;
+    }
+    return out;
+  };
   switch (type) {
     case 'float32': {
       const out = new Float32Array(n);
@@ -162,12 +172,16 @@ function convert(leaves: unknown[], type: TensorType, input: string): TensorData
       }
       return out;
     }
-    case 'int32': {
-      const out = new Int32Array(n);
+    case 'int32':
+      return integers(new Int32Array(n), -2147483648, 2147483647, 'an int32');
+    case 'uint32':
+      return integers(new Uint32Array(n), 0, 0xffffffff, 'a uint32');
+    case 'float16': {
+      const out = new Uint16Array(n);
       for (let i = 0; i < n; i++) {
         const x = leaves[i];
-        if (!Number.isInteger(x) || (x as number) < -2147483648 || (x as number) > 2147483647) throw bad(i, 'an int32');
-        out[i] = x as number;
+        if (typeof x !== 'number' || !(Math.abs(x) <= FLOAT16_MAX)) throw bad(i, 'a number in float16 range');
+        out[i] = floatToHalf(x);
       }
       return out;
     }
@@ -245,6 +259,7 @@ function encodeTensor(model: ModelInfo, name: string, t: TensorData | undefined,
   const values = new Array<string>(count);
   const d = t.data;
   if (t.type === 'float32') for (let i = 0; i < count; i++) values[i] = floatText(d[i] as number);
+  else if (t.type === 'float16') for (let i = 0; i < count; i++) values[i] = floatText(halfToFloat(d[i] as number));
   else if (t.type === 'bool') for (let i = 0; i < count; i++) values[i] = d[i] ? 'true' : 'false';
   else for (let i = 0; i < count; i++) values[i] = String(d[i]);
   return `${head},"data":[${values.join(',')}]}`;

@@ -69,3 +69,18 @@ export interface TrainerStats {
   microBatch: number;
   paused: boolean;
 }
+
+/** How a trainer's steps reach the GPU. */
+export interface TrainerTuning {
+  /** Gradient launches per command buffer (null: by device, 1 on a CPU device, 4 on a hardware GPU). */
+  launchesPerSubmit: number | null;
+  /**
+   * Fewer host round trips a step (each idles the GPU while the host learns
+   * that work ended): the step's zero-fill of the gradient and loss goes with
+   * the first micro-batch's gradient launches (a discarded first micro-batch
+   * zero-fills again when it reruns; nothing was accumulated yet), and the
+   * optimizer update goes in the last micro-batch's update phase (both
+   * phases are atomic). false: a phase of their own each, as before.
+   */
+  mergePhases: boolean;
+}

@@ -14,9 +14,9 @@ import type { Dataset } from './data.js';
 import type { MlpLayout } from './mlp.js';
 import { MlpModel } from './mlp-model.js';
 import { largestFitting, type BoundMicroBatch, type TrainingModel } from './model.js';
-import type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats } from './trainer-types.js';
+import type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
 
-export type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats } from './trainer-types.js';
+export type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
 
 export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   readonly model: TrainingModel<D>;
@@ -30,15 +30,14 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private acts: TrainAllocation[] | null = null;
   private act: BoundMicroBatch<D> | null = null;
   private staticPages = 0;
+  /** A micro-batch was bound: compile its kernels together (WebGPU: async pipelines) before its first launch. */
+  private compile = false;
   private adjustChain: Promise<void> = Promise.resolve();
   private resumeWaiters: (() => void)[] = [];
   private readonly boundary = new BoundaryWaiters();
   readonly handovers: HandoverReport[] = [];
-  /**
-   * Compute sharing on a device with one queue and no preemption: while set,
-   * a micro-batch runs at most this many rows, so a request waits behind
-   * shorter training kernels. Memory (the activations held) is unchanged.
-   */
+  /** Compute sharing on a device with one queue and no preemption: while set, a micro-batch runs at most this
+   * many rows, so a request waits behind shorter training kernels. Memory (the activations held) is unchanged. */
   private rowCap: number | null = null;
 
   /** Caps the rows of the next micro-batches (null: no cap); see rowCap. */
@@ -46,6 +45,8 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     if (rows !== null && !(Number.isInteger(rows) && rows >= 1)) throw new UsageError(`compute share must be a positive number of rows, got ${rows}`);
     this.rowCap = rows;
   }
+  /** How steps reach the GPU (trainer-types.ts); benchmarks compare settings. */
+  readonly tuning: TrainerTuning = { launchesPerSubmit: null, mergePhases: true };
   readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
   /** Called with each micro-batch's sample indices once committed (tests, progress). */
   onCommit: ((indices: Uint32Array) => void) | null = null;
@@ -124,9 +125,12 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   async step(data: D, indices: Uint32Array, splits?: number[]): Promise<void> {
     const n = indices.length;
     const scale = 1 / (this.gradientReduce?.total(n) ?? n);
-    await this.atomic([fill(this.grad, this.grad.bytes / 4, 0), fill(this.lossAcc, 1, 0)]);
+    const zero = [fill(this.grad, this.grad.bytes / 4, 0), fill(this.lossAcc, 1, 0)];
+    const merge = this.tuning.mergePhases && !this.gradientReduce;
+    if (!merge) await this.atomic(zero);
     let done = 0;
     let part = 0;
+    let updated = false;
     while (done < n) {
       const b = await this.ready();
       const take = Math.min(b, n - done, this.rowCap ?? Infinity, splits?.[part] ?? Infinity);
@@ -136,10 +140,18 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
         this.gate.beginCompute();
         const act = this.act!;
         act.upload(this.arena.device, data, batch);
-        this.enqueueGrouped(act.gradient(take, scale));
+        const gradient = act.gradient(take, scale);
+        if (this.compile) await this.arena.device.prepare([...new Set([...zero, ...gradient].map((l) => l.kernel))]);
+        this.compile = false;
+        if (merge && done === 0) this.gate.enqueue(zero);
+        this.enqueueGrouped(gradient);
         await this.gate.beginUpdate(); // the GPU has finished this micro-batch's gradients
         this.gate.enqueue(axpy(this.micro, this.grad, this.micro.bytes / 4));
         this.gate.enqueue(act.lossSum(take, scale, this.lossAcc));
+        if (merge && done + take === n) {
+          for (const l of this.update()) this.gate.enqueue(l);
+          updated = true;
+        }
         await this.gate.endUpdate();
       } catch (e) {
         if (!(e instanceof GateClosedError)) throw e;
@@ -155,9 +167,11 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       this.onCommit?.(batch);
       if (!this.withinLimit()) await this.returnActivations(); // a deferred require: the boundary is here
     }
-    const reduce = this.gradientReduce;
-    await reduce?.agree();
-    await this.atomic(this.update(), reduce ? () => reduce.launch(this.grad.range()) : undefined);
+    if (!updated) {
+      const reduce = this.gradientReduce;
+      await reduce?.agree();
+      await this.atomic(this.update(), reduce ? () => reduce.launch(this.grad.range()) : undefined);
+    }
     this.stats.steps++;
   }
 
@@ -265,14 +279,10 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     return this.model.update({ params: this.params, grad: this.grad, states: this.states, scratch: this.scratch }, this.stats.steps + 1);
   }
 
-  /**
-   * Feeds gradient work to the gate a few kernels per command buffer on a
-   * hardware GPU (fewer submissions and completion polls per micro-batch),
-   * one per command buffer on a CPU device, where each kernel is long and
-   * the close latency is K command buffers of work.
-   */
+  /** Gradient work to the gate, a few kernels a command buffer on a hardware GPU (fewer submissions and completion
+   * polls), one on a CPU device (each kernel is long; a close waits for K command buffers of work). */
   private enqueueGrouped(launches: Launch[]): void {
-    const group = this.arena.device.info.software ? 1 : 4;
+    const group = this.tuning.launchesPerSubmit ?? (this.arena.device.info.software ? 1 : 4);
     for (let i = 0; i < launches.length; i += group) this.gate.enqueue(launches.slice(i, i + group));
   }
 
@@ -363,6 +373,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     }
     this.acts = acts;
     this.act = this.model.bind(this.params, this.micro, acts.length === 1 ? acts[0]! : new ChunkedActivations(acts, plan), b);
+    this.compile = true;
     this.stats.microBatch = b;
     this.stats.microBatchMin = Math.min(this.stats.microBatchMin, b);
     this.stats.microBatchMax = Math.max(this.stats.microBatchMax, b);

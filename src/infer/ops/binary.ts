@@ -2,7 +2,7 @@
 // binary_int (i32 arithmetic) and compare (comparisons and logic, bool out).
 import { packParams } from '../../core/device.js';
 import { broadcastDims, broadcastStrides } from '../../onnx/shape-util.js';
-import type { DType } from '../../onnx/tensor.js';
+import { isFloat, type DType } from '../../onnx/tensor.js';
 import type { OpDef } from './types.js';
 import { elems, MAX_RANK, pad8, rankAtMost, req, same } from './util.js';
 
@@ -30,9 +30,10 @@ function binary(op: string, code: number, kind: Kind): OpDef {
       const a = req(n, ins, 0, 'A');
       const b = req(n, ins, 1, 'B');
       if (op !== 'Pow') same(n, a, b, op);
+      if (a.type === 'uint32' || b.type === 'uint32') throw n.fail(`${op} on uint32 is not supported (uint32 tensors move through Cast, Tile, Where, Concat, Reshape, Transpose, Slice and Gather; cast to int32 or float32 for arithmetic)`);
       if (kind === 'logic' ? a.type !== 'bool' : a.type === 'bool' && op !== 'Equal')
         throw n.fail(`${op} does not take ${a.type} inputs`);
-      if (op === 'Pow' && (a.type === 'bool' || b.type === 'bool' || (a.type !== 'float32' && b.type === 'float32')))
+      if (op === 'Pow' && (a.type === 'bool' || b.type === 'bool' || (!isFloat(a.type) && isFloat(b.type))))
         throw n.fail(`Pow of ${a.type} by ${b.type} is not supported (float32 or integer base with an integer exponent, float32 by float32 are)`);
       const dims = broadcastDims(n, a.dims, b.dims);
       rankAtMost(n, { type: a.type, dims }, MAX_RANK, 'the broadcast output');
@@ -42,12 +43,12 @@ function binary(op: string, code: number, kind: Kind): OpDef {
     emit(n, ins, outs) {
       const [a, b] = [ins[0]!, ins[1]!];
       const y = outs[0]!;
-      const isInt = a.type !== 'float32' ? 1 : 0;
+      const isInt = isFloat(a.type) ? 0 : 1;
       const kernel = kind !== 'arith' ? 'compare' : isInt ? 'binary_int' : 'binary';
       // Rank 0 selects the kernel's fast path: both operands are suffixes of the output shape.
       const rank = isSuffix(a.dims, y.dims) && isSuffix(b.dims, y.dims) ? 0 : y.dims.length;
       const params = packParams([elems(y), code, isInt, rank, ...pad8(y.dims), ...pad8(broadcastStrides(a.dims, y.dims), 0), ...pad8(broadcastStrides(b.dims, y.dims), 0),
-        Math.max(1, elems(a)), Math.max(1, elems(b)), !isInt && b.type !== 'float32' ? 1 : 0]);
+        Math.max(1, elems(a)), Math.max(1, elems(b)), !isInt && !isFloat(b.type) ? 1 : 0]);
       return [{ kernel, bindings: [a.buf, b.buf, y.buf], params, threads: [elems(y)] }];
     },
   };

@@ -1,4 +1,5 @@
-// Cast between float32, int32/int64 (held as i32 on the device) and bool.
+// Cast between float32, float16 (held as f32 on the device), int32/int64 (held
+// as i32), uint32 (u32) and bool.
 import { packParams } from '../../core/device.js';
 import { TYPE_OF_CODE } from '../../onnx/fold.js';
 import type { OpDef } from './types.js';
@@ -9,7 +10,7 @@ export const Cast: OpDef = {
   shape(n, ins) {
     const x = req(n, ins, 0, 'input');
     const to = TYPE_OF_CODE[n.int('to')];
-    if (!to) throw n.fail(`Cast to element type ${n.int('to')} is not supported (float, double, int64, int32, int8, uint8, bool are)`);
+    if (!to) throw n.fail(`Cast to element type ${n.int('to')} is not supported (float, float16, double, int64, int32, uint32, int8, uint8, bool are)`);
     return [{ type: to, dims: [...x.dims] }];
   },
   emit(_n, ins, outs) {

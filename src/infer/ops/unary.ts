@@ -3,6 +3,7 @@
 // an op code each.
 import { packParams, type KernelName, type Launch } from '../../core/device.js';
 import type { OnnxNode } from '../../onnx/graph.js';
+import { isFloat } from '../../onnx/tensor.js';
 import type { OpDef, Tensor } from './types.js';
 import { elems, hostInts, req } from './util.js';
 
@@ -22,7 +23,7 @@ function clipBounds(n: OnnxNode, ins: (Tensor | undefined)[], opset: number): [n
   if (opset < 11) return [n.float('min', -F32_MAX), n.float('max', F32_MAX)];
   const lo = hostInts(n, ins[1], 'Clip min (input 1)')?.[0];
   const hi = hostInts(n, ins[2], 'Clip max (input 2)')?.[0];
-  const int = ins[0]!.type !== 'float32';
+  const int = !isFloat(ins[0]!.type);
   return [lo ?? (int ? -2147483648 : -F32_MAX), hi ?? (int ? 2147483647 : F32_MAX)];
 }
 
@@ -54,13 +55,13 @@ function unary(op: string, spec: UnarySpec): OpDef {
     hostInputs: op === 'Clip' ? [1, 2] : [],
     shape(n, ins) {
       const x = req(n, ins, 0, 'X');
-      if (spec.bool ? x.type !== 'bool' : x.type === 'bool' || (x.type !== 'float32' && spec.intCode === undefined))
-        throw n.fail(`X has type ${x.type}; ${op} supports ${spec.bool ? 'bool' : spec.intCode !== undefined ? 'float32, int32 and int64' : 'float32'}`);
+      if (spec.bool ? x.type !== 'bool' : x.type === 'bool' || x.type === 'uint32' || (!isFloat(x.type) && spec.intCode === undefined))
+        throw n.fail(`X has type ${x.type}; ${op} supports ${spec.bool ? 'bool' : spec.intCode !== undefined ? 'float32, float16, int32 and int64' : 'float32 and float16'}`);
       return [{ type: x.type, dims: [...x.dims] }];
     },
     emit(n, ins, outs, opset): Launch[] {
       const x = ins[0]!;
-      const onInts = x.type !== 'float32';
+      const onInts = !isFloat(x.type);
       let kernel: KernelName = onInts ? 'unary_int' : spec.kernel;
       let code = onInts ? (spec.bool ? 3 : spec.intCode!) : spec.code;
       if (op === 'Gelu' && n.string('approximate', 'none') === 'tanh') [kernel, code] = ['unary_math', 6];

@@ -28,9 +28,13 @@ export function hostInts(n: OnnxNode, m: Meta | undefined, what: string): number
   return Array.from(m.value.data as ArrayLike<number>);
 }
 
-/** The device type code used by the type-generic kernels. */
+/**
+ * The device type code used by the type-generic kernels: 0 f32, 1 i32 (int32,
+ * int64), 2 bool (u32 0/1), 3 u32, 4 float16 (held as f32; a cast to it rounds
+ * to float16).
+ */
 export function typeCode(t: DType): number {
-  return t === 'float32' ? 0 : t === 'bool' ? 2 : 1;
+  return { float32: 0, int32: 1, int64: 1, bool: 2, uint32: 3, float16: 4 }[t];
 }
 
 /** Pads a list to 8 entries (uniform arrays of 2 x vec4). */

@@ -190,6 +190,18 @@ export class ColocationCore {
       return { model: name, path: 'warm', coldStart: false, waitMs: 0 };
     }
     m.pinned++;
+    // A resident model (in the reserve, or loading for another request) never waits behind another model's REQUIRE or load.
+    const fast = this.residentPath(m);
+    if (fast) {
+      try {
+        if (m.loading) await m.loading;
+      } catch (e) {
+        m.pinned--;
+        throw e;
+      }
+      m.lastUsed = this.now();
+      return { model: name, path: fast, coldStart: fast !== 'reuse', waitMs: this.now() - t0 };
+    }
     try {
       let path: AdmitPath;
       for (;;) {
@@ -259,26 +271,33 @@ export class ColocationCore {
     return [...this.models.values()].filter((m) => m.state === state && (!unpinnedOnly || m.pinned === 0)).sort((a, b) => a.lastUsed - b.lastUsed);
   }
 
+  /** Outside the lock: a model in the reserve is warm again at once; a loading one is joined. Null: it is cold. */
+  private residentPath(m: Model): AdmitPath | null {
+    if (m.state === 'loading') return 'joined';
+    if (m.state !== 'reserved') return null;
+    m.state = 'warm';
+    this.stats.reuses++;
+    this.emit({ kind: 'reuse', model: m.name, bytes: m.bytes, reason: 'requested while in the reserve: still resident, no cold start' });
+    return 'reuse';
+  }
+
   private async makeResident(m: Model): Promise<AdmitPath> {
     if (m.state === 'warm') return 'joined'; // it was not warm when this request arrived: it waited for a load
-    if (m.state === 'loading') return 'joined';
-    if (m.state === 'reserved') {
-      m.state = 'warm';
-      this.stats.reuses++;
-      this.emit({ kind: 'reuse', model: m.name, bytes: m.bytes, reason: 'requested while in the reserve: still resident, no cold start' });
-      return 'reuse';
-    }
+    const resident = this.residentPath(m);
+    if (resident) return resident;
     const need = m.bytes;
     let path: AdmitPath = 'reserve';
     if (this.reserveBytes < need) {
-      const reserve = this.reserveBytes;
-      if (this.config.requireFromTraining !== false && !this.memory.atMinimum()) {
+      // Again while training still gives: a request may take a reserved model back (outside the lock) during the require.
+      for (let freed = -1; this.reserveBytes < need && freed !== 0 && this.config.requireFromTraining !== false && !this.memory.atMinimum(); ) {
+        const reserve = this.reserveBytes;
         path = 'train';
         // Discard only what this request needs: the watermark's top-up waits for the next micro-batch where it can.
         const defer = !this.config.requireAll && this.memory.yieldAtBoundary !== undefined;
         const ask = this.config.requireAll ? Infinity : need - reserve + (defer ? 0 : this.config.watermarkBytes);
         const t0 = this.now();
         const { freedBytes } = await this.memory.require(ask);
+        freed = freedBytes;
         this.free += freedBytes;
         this.stats.requires++;
         this.stats.requiredBytes += freedBytes;
@@ -290,6 +309,8 @@ export class ColocationCore {
       }
     }
     await this.evictReserved(need, `making room for '${m.name}'`);
+    // A request took a reserved model back (outside the lock) while this one counted it: decide again.
+    if (this.free < need) return this.makeResident(m);
     if (path === 'reserve') this.emit({ kind: 'take-reserve', model: m.name, bytes: need, reason: 'cold model served from the reserve' });
     this.free -= need;
     if (path !== 'swap') this.refillWatermark(m.name);
@@ -369,6 +390,7 @@ export class ColocationCore {
   private async evictReserved(bytes: number, reason: string): Promise<void> {
     for (const v of this.coldestFirst('reserved', false)) {
       if (this.free >= bytes) return;
+      if (v.state !== 'reserved') continue; // a request took it back while an unload ran
       v.state = 'cold';
       await this.modelSide.unload(v.name);
       this.free += v.bytes;

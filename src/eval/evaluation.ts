@@ -51,12 +51,24 @@ export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: Arch
   const b = await tuneWithHandovers(r, target, { handoverMs: input.handoverMs ?? 15, maxTrainShare: 0.01 }, (c) => replayPolicy({ trace, modelBytes, tIdleS: c.tIdleS, watermarkBytes: c.watermarkBytes }));
   const tunerSays = `the tuner with the measured times (per-model expiry, target ${(100 * target).toFixed(0)}%${r.met ? '' : ', unreachable'}, handover budget): T_idle ${b.chosen.tIdleS * 1000} ms, W ${(b.chosen.watermarkBytes / 1024).toFixed(0)} KiB, ${(100 * b.chosen.compliance).toFixed(1)}% predicted`;
   if (input.tuned === 'tuner') return { tuned: { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, source: tunerSays, predicted: b.chosen.compliance };
-  // docs/scheduler.md's recommendation for BURST (handover tune --trace burst --exec-ms 2 --expiry model): T_idle 1 s, W one model.
-  const tuned: Tuned = { tIdleMs: input.tuned?.tIdleMs ?? 1000, watermarkBytes: input.tuned?.watermarkBytes ?? Math.max(...modelBytes) };
-  const given = input.tuned?.tIdleMs !== undefined || input.tuned?.watermarkBytes !== undefined;
-  const source = `${given ? 'given on the command line' : "handover tune's BURST recommendation (T_idle 1 s, W one model)"}; ${tunerSays}`;
-  return { tuned, source, predicted: null };
+  return defaultPolicy(input.tuned, { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, Math.max(...modelBytes), tunerSays, b.chosen.compliance);
 }
+
+/**
+ * The policy `handover run` uses: what the command line gives, the rest from
+ * the tuner for this trace and instance count (at 56 models a fixed 1 s
+ * T_idle sent a model to the reserve every ~0.4 s; the tuner chose 5-10 s).
+ * W is at least one model: a cold start then takes the reserve and training
+ * refills it at its next micro-batch boundary (nothing discarded), where W 0
+ * makes every cold start a REQUIRE that may discard the running micro-batch.
+ */
+export function defaultPolicy(given: Partial<Tuned> | undefined, tuner: Tuned, largestModelBytes: number, tunerSays: string, predicted: number | null): { tuned: Tuned; source: string; predicted: number | null } {
+  const tuned: Tuned = { tIdleMs: given?.tIdleMs ?? tuner.tIdleMs, watermarkBytes: given?.watermarkBytes ?? Math.max(tuner.watermarkBytes, largestModelBytes) };
+  const parts = [given?.tIdleMs !== undefined ? 'T_idle given on the command line' : "T_idle the tuner's", given?.watermarkBytes !== undefined ? 'W given on the command line' : `W the tuner's, at least one model`];
+  const exact = given?.tIdleMs === undefined && tuned.watermarkBytes === tuner.watermarkBytes;
+  return { tuned, source: `${parts.join(', ')}; ${tunerSays}`, predicted: exact ? predicted : null };
+}
+
 /** The round with the median compliance (the lower middle of an even count), with every round's headline. */
 export function medianRound(rs: SystemResult[]): SystemResult {
   if (rs.length === 1) return rs[0]!;

@@ -10,7 +10,7 @@ import { tune, tuneWithHandovers } from '../sched/tune.js';
 import type { Dataset } from '../train/data.js';
 import { calibrate, type ArchitectureTiming } from './calibrate.js';
 import { calibrateHandover } from './calibrate-handover.js';
-import { runPlace, type RoundSummary, type RunMeta, type RunReport, type SystemResult } from './result.js';
+import { runPlace, type RoundSummary, type RunMeta, type RunReport, type StageTimes, type SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
 import { jobLabel } from './train-job.js';
@@ -126,9 +126,16 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
       bar?.done();
       runs.get(system)!.push(r);
       input.onReport?.({ meta, systems: sofar() });
-      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers`);
+      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers${stageLine(r.stages)}`);
     }
   }
   const systems = sofar();
   return { meta, systems };
+}
+
+/** `; admit 0.0/12.3 ms (cold 40/80), window ..., run ...` (P50/P99), for the run's log line. */
+export function stageLine(st: StageTimes | undefined): string {
+  if (!st) return '';
+  const f = (x: { p50Ms: number; p99Ms: number } | null) => (x ? `${x.p50Ms.toFixed(1)}/${x.p99Ms.toFixed(1)}` : '-');
+  return `; stages P50/P99 ms: admit ${f(st.admit)} (cold ${f(st.coldAdmit)}), window ${f(st.window)}, run ${f(st.run)}`;
 }

@@ -14,7 +14,7 @@
 # Here: bash scripts/device-run.sh pack (NO_DAWN=1), then copy the snapshot
 # with .device and the Azure trace in .eval-data/ (see docs/results-scale.md).
 # There:  bash scripts/device-eval.sh   (defaults fit BUDGET_S=380: about 345 s,
-# from round 2's log times: setup ~40 s, export ~25 s, each vision trace ~14 s
+# from round 2's log times: setup ~30 s, export ~25 s, each vision trace ~14 s
 # of calibration plus 1.1 x VISION_S + 3 s per system, the LLM ~11 s plus
 # LLM_S + 3 s per system, report ~5 s; docs/results-scale.md).
 # Knobs: BUDGET_S (whole script), VISION_S / LLM_S (seconds of trace per

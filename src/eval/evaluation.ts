@@ -133,9 +133,9 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
   return { meta, systems };
 }
 
-/** `; admit 0.0/12.3 ms (cold 40/80), window ..., run ...` (P50/P99), for the run's log line. */
+/** `; stages P50/P99 ms: lag 0.1/2.0, admit 0.0/12.3 (cold 40/80), window ..., run ...`, for the run's log line. */
 export function stageLine(st: StageTimes | undefined): string {
   if (!st) return '';
   const f = (x: { p50Ms: number; p99Ms: number } | null) => (x ? `${x.p50Ms.toFixed(1)}/${x.p99Ms.toFixed(1)}` : '-');
-  return `; stages P50/P99 ms: admit ${f(st.admit)} (cold ${f(st.coldAdmit)}), window ${f(st.window)}, run ${f(st.run)}`;
+  return `; stages P50/P99 ms: lag ${f(st.lag ?? null)}, admit ${f(st.admit)} (cold ${f(st.coldAdmit)}), window ${f(st.window)}, run ${f(st.run)}`;
 }

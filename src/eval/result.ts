@@ -39,8 +39,12 @@ export interface HandoverBreakdown {
   discards: number;
 }
 
-/** P50 / P99 ms of each request stage: admit (reserve, REQUIRE, load), window (the priority window), run; coldAdmit: admit of cold starts only. */
-export type StageTimes = Record<'admit' | 'coldAdmit' | 'window' | 'run', { p50Ms: number; p99Ms: number } | null>;
+/**
+ * P50 / P99 ms of each request stage: lag (from the scheduled arrival to the
+ * request path: a blocked event loop), admit (reserve, REQUIRE, load), window
+ * (the priority window), run; coldAdmit: admit of cold starts only.
+ */
+export type StageTimes = Record<'lag' | 'admit' | 'coldAdmit' | 'window' | 'run', { p50Ms: number; p99Ms: number } | null>;
 
 export interface SystemResult {
   system: string;

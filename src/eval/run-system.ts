@@ -71,7 +71,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const samples0 = trainer?.stats.samples ?? 0;
   const logCursor = core.log.since(0).next;
   let missed = 0;
-  const stages: (RequestStages & { cold: boolean })[] = [];
+  const stages = new Map<number, RequestStages & { cold: boolean }>();
   const run = await playOnSystem(system, sys, {
     sample: (_, t) => {
       const s = arena.stats();
@@ -79,9 +79,9 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       if (trainer) training.push({ t, samples: trainer.stats.samples - samples0 });
     },
     play: (_, t0) =>
-      drive(trace, core, instances.map((m) => m.name), async (m) => {
+      drive(trace, core, instances.map((m) => m.name), async (m, index) => {
         const r = await sys.infer(m, inputs.get(m)!);
-        stages.push({ ...r.stages, cold: r.admission.coldStart });
+        stages.set(index, { ...r.stages, cold: r.admission.coldStart });
         return r.admission;
       }, {
         sloMs: Math.max(...timings.map((t) => t.sloMs)),
@@ -154,7 +154,10 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     complianceGapPts: predicted ? 100 * (sloCompliance - predicted.compliance) : null,
     predictionNote: pm.note,
     wallS,
-    stages: stageTimes(stages),
+    stages: stageTimes(records.flatMap((r) => {
+      const st = stages.get(r.index);
+      return st ? [{ ...st, lagMs: Math.max(0, r.latencyMs - st.admitMs - st.windowMs - st.runMs) }] : [];
+    })),
     latenciesMs: records.map((r) => Math.round(r.latencyMs * 100) / 100),
     sloMs: records.map((r) => Math.round(sloOf(r.model) * 100) / 100),
     memory,
@@ -164,12 +167,13 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
 }
 
 /** P50 / P99 of each stage over the requests (null where none). */
-export function stageTimes(stages: (RequestStages & { cold: boolean })[]): StageTimes {
+export function stageTimes(stages: (RequestStages & { cold: boolean; lagMs: number })[]): StageTimes {
   const of = (xs: number[]) => {
     const v = [...xs].sort((a, b) => a - b);
     return v.length ? { p50Ms: quantile(v, 0.5), p99Ms: quantile(v, 0.99) } : null;
   };
   return {
+    lag: of(stages.map((s) => s.lagMs)),
     admit: of(stages.map((s) => s.admitMs)),
     coldAdmit: of(stages.filter((s) => s.cold).map((s) => s.admitMs)),
     window: of(stages.map((s) => s.windowMs)),

@@ -105,4 +105,21 @@ describe('resident models skip the core lock', () => {
     models.finish('b');
     expect((await b).path).toBe('train');
   });
+
+  it('one REQUIRE covers the cold models whose requests queued behind it', async () => {
+    const { core, training, models } = setup(0);
+    const a = core.admit('a');
+    const b = core.admit('b');
+    const c = core.admit('c');
+    await settled(a);
+    expect(training.requires).toEqual([350 * MB]); // a's 100 MB and the queued b's 200 MB and c's 50 MB, one handover
+    training.giveNow();
+    await settled(a);
+    for (const m of ['a', 'b', 'c']) models.finish(m);
+    expect((await a).path).toBe('train');
+    expect((await b).path).toBe('reserve');
+    expect((await c).path).toBe('reserve');
+    expect(training.requires).toHaveLength(1);
+    expect(core.freeBytes).toBe(0);
+  });
 });

@@ -122,4 +122,28 @@ describe('resident models skip the core lock', () => {
     expect(training.requires).toHaveLength(1);
     expect(core.freeBytes).toBe(0);
   });
+
+  it('a training that gives less than asked is asked once: the rest comes from swapping, not from a second discard', async () => {
+    class Stingy extends FakeTraining {
+      override async require(bytes: number) {
+        this.requires.push(bytes);
+        return { freedBytes: this.take(bytes / 2) }; // gives half of what is asked, never reaching its minimum here
+      }
+    }
+    const training = new Stingy(1000 * MB);
+    const models = new GatedModels({ a: 100 * MB, b: 200 * MB, c: 50 * MB });
+    const core = new ColocationCore(training, models, { tIdleMs: 1000, watermarkBytes: 0, trimAboveBytes: 1000 * MB }, () => 0, { initialReserveBytes: 100 * MB });
+    for (const m of ['a', 'b', 'c']) core.register(m);
+    const a = core.admit('a');
+    await settled(a);
+    models.finish('a');
+    await a;
+    core.complete('a'); // a warm, unpinned
+    const b = core.admit('b'); // needs 200 MB, reserve 0: asks 200, gets 100, swaps a out
+    await settled(b);
+    models.finish('b');
+    expect((await b).path).toBe('swap');
+    expect(training.requires).toEqual([200 * MB]);
+    expect(models.unloads).toEqual(['a']);
+  });
 });

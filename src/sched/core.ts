@@ -221,8 +221,9 @@ export class ColocationCore {
     const need = m.bytes;
     let path: AdmitPath = 'reserve';
     if (this.reserveBytes < need) {
-      // Again while training still gives: a request may take a reserved model back (outside the lock) during the require.
-      for (let freed = -1; this.reserveBytes < need && freed !== 0 && this.config.requireFromTraining !== false && !this.memory.atMinimum(); ) {
+      // Again only if training gave all it was asked and a request took a reserved model back (outside the lock) meanwhile;
+      // a training that gave less is near its minimum: swap rather than discard again.
+      for (let gaveAll = true; gaveAll && this.reserveBytes < need && this.config.requireFromTraining !== false && !this.memory.atMinimum(); ) {
         const reserve = this.reserveBytes;
         path = 'train';
         // Discard only what this request needs: the watermark's top-up waits for the next micro-batch where it can.
@@ -231,7 +232,7 @@ export class ColocationCore {
         const ask = this.config.requireAll ? Infinity : need - reserve + queued + (defer ? 0 : this.config.watermarkBytes);
         const t0 = this.now();
         const { freedBytes } = await this.memory.require(ask);
-        freed = freedBytes;
+        gaveAll = freedBytes >= ask;
         this.free += freedBytes;
         this.stats.requires++;
         this.stats.requiredBytes += freedBytes;

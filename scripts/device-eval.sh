@@ -13,14 +13,19 @@
 #
 # Here: bash scripts/device-run.sh pack (NO_DAWN=1), then copy the snapshot
 # with .device and the Azure trace in .eval-data/ (see docs/results-scale.md).
-# There:  BUDGET_S=400 bash scripts/device-eval.sh
+# There:  bash scripts/device-eval.sh   (defaults fit BUDGET_S=380: about 345 s,
+# from round 2's log times: setup ~30 s, export ~25 s, each vision trace ~14 s
+# of calibration plus 1.1 x VISION_S + 3 s per system, the LLM ~11 s plus
+# LLM_S + 3 s per system, report ~5 s; docs/results-scale.md).
 # Knobs: BUDGET_S (whole script), VISION_S / LLM_S (seconds of trace per
-# system), TRACES (vision traces, in order), VISION_SYSTEMS, LLM_SYSTEMS,
-# INSTANCES, GPT (LxWxHxC), CHECK=1 (first the GPT training tests on CUDA).
+# system), TRACES (vision traces, in order), BURST_SYSTEMS / VISION_SYSTEMS
+# (the first trace's / the others'), LLM_SYSTEMS, INSTANCES, GPT (LxWxHxC),
+# T_IDLE_MS (default: the tuner's for each trace), CHECK=1 (first the GPT
+# training tests on CUDA; off: the lead runs the tests separately).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T0=$(date +%s)
-BUDGET_S=${BUDGET_S:-400}
+BUDGET_S=${BUDGET_S:-380}
 left() { echo $((BUDGET_S - ($(date +%s) - T0))); }
 ROOT_OUT=${OUT:-$PWD/device-out}
 W=$ROOT_OUT/work
@@ -31,12 +36,13 @@ M=${SCALE_MODELS_DIR:-/tmp/handover-scale-models}
 TRACE_FILE=${TRACE_FILE:-.eval-data/azure-llm-inference-2023-conv.csv.gz}
 INSTANCES=${INSTANCES:-56}
 GPT=${GPT:-6x512x8x128}
-VISION_S=${VISION_S:-15}
+VISION_S=${VISION_S:-20}
 VISION_SCALE=${VISION_SCALE:-1}   # at 4 (190 req/s in BURST) even Infer-Only queued for seconds (docs/results-scale.md)
-LLM_S=${LLM_S:-15}
+LLM_S=${LLM_S:-12}
 LLM_SCALE=${LLM_SCALE:-4}
-TRACES=${TRACES:-burst light heavy skewed}
-VISION_SYSTEMS=${VISION_SYSTEMS:-infer-only,handover,sp75,sp50,naive,taskswitch}
+TRACES=${TRACES:-burst light heavy skewed}   # HEAVY and SKEWED run only with time to spare
+BURST_SYSTEMS=${BURST_SYSTEMS:-infer-only,handover,sp75,taskswitch,naive}   # add sp50 with a larger BUDGET_S (~25 s more)
+VISION_SYSTEMS=${VISION_SYSTEMS:-infer-only,handover,sp75}
 LLM_SYSTEMS=${LLM_SYSTEMS:-handover,sp75,infer-only}
 PAGE_KIB=2048
 WS_PAGES=${WS_PAGES:-64}   # 128 MiB of inference workspace (resnet50's batch-1 activations)
@@ -81,37 +87,39 @@ ended() { # what, exit status: a run stopped by its timeout wrote no report; the
   [ "$2" = 124 ] && echo "$1: stopped by its time limit, no report" >> "$W/cut.txt"
   return 0
 }
-vision() { # trace: as many systems as the time left allows (about VISION_S + 9 s each), in VISION_SYSTEMS' order
+vision() { # trace, systems: as many as the time left allows (14 s + 1.1 x VISION_S + 3 s each, 20 s kept for the report), in order
   local t=$1 budget n systems
   budget=$(left)
-  n=$(( (budget - 25) / (VISION_S + 9) ))
-  IFS=, read -r -a all <<< "$VISION_SYSTEMS"
+  n=$(( (budget - 34) * 10 / (11 * VISION_S + 30) ))
+  IFS=, read -r -a all <<< "$2"
   [ "$n" -ge 3 ] || { echo "vision $t: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
   [ "$n" -lt ${#all[@]} ] && echo "vision $t: ${all[*]:n} cut ($budget s left)" | tee -a "$W/cut.txt"
   systems=$(IFS=,; echo "${all[*]:0:n}")
   step "vision $t: $systems ($budget s left)"
   timeout $((budget - 12)) node bin/handover.js run --trace "$t" --systems "$systems" --duration "$VISION_S" --time-scale "$VISION_SCALE" \
     --models "$INSTANCES" $(printf -- '--model-file %s ' "${FILES[@]}") --arena-pages "$ARENA_PAGES" --workspace-pages "$WS_PAGES" \
-    --t-idle-ms 1000 "${COMMON[@]}" --out "$W/vision-$t" > "$W/vision-$t.json" 2> "$W/vision-$t.log"
-  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$W/vision-$t.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:)" | cut -c1-220 | tail -14
+    ${T_IDLE_MS:+--t-idle-ms $T_IDLE_MS} "${COMMON[@]}" --out "$W/vision-$t" > "$W/vision-$t.json" 2> "$W/vision-$t.log"
+  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$W/vision-$t.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:)" | cut -c1-420 | tail -14
 }
-llm() {
-  local budget
+llm() { # keep: seconds left for the vision traces after it (its time limit leaves them)
+  local budget cap limit
   budget=$(left)
+  cap=$(( budget - 15 - $1 )); limit=$(( 3 * (LLM_S + 25) + 20 ))
+  [ "$cap" -lt "$limit" ] && limit=$cap
   [ -s "$M/gpt2_small_kv.onnx" ] && [ -s "$TRACE_FILE" ] || { echo "llm: cut (no model or trace)" | tee -a "$W/cut.txt"; return; }
-  [ "$budget" -gt 50 ] || { echo "llm: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
-  step "llm azure ($budget s left)"
-  timeout $(( budget - 15 < 3 * (LLM_S + 25) + 20 ? budget - 15 : 3 * (LLM_S + 25) + 20 )) node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$M/gpt2_small_kv.onnx" \
+  [ "$limit" -ge 40 ] || { echo "llm: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
+  step "llm azure ($budget s left, limit $limit s)"
+  timeout "$limit" node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$M/gpt2_small_kv.onnx" \
     --systems "$LLM_SYSTEMS" --duration "$LLM_S" --time-scale "$LLM_SCALE" --max-context ${LLM_CONTEXT:-256} --max-batch ${LLM_BATCH:-16} --block-tokens 16 \
     --arena-pages ${LLM_ARENA_PAGES:-800} "${COMMON[@]}" --out "$W/llm-azure" > "$W/llm-azure.json" 2> "$W/llm-azure.log"
   ended "llm azure" $?; sed 's/\x1b\[[0-9;]*m//g' "$W/llm-azure.log" | grep -vE "^\s*$|\|" | cut -c1-260 | tail -10
 }
 
-# BURST first (all systems), then the Azure LLM trace, then the other vision traces while time lasts.
+# BURST first (its systems), then the Azure LLM trace (its limit keeps time for the next trace's three systems), then the other vision traces while time lasts.
 set -- $TRACES
-vision "$1"; shift
-llm
-for t in "$@"; do vision "$t"; done
+vision "$1" "$BURST_SYSTEMS"; shift
+llm $(( $# > 0 ? 34 + 3 * (11 * VISION_S + 30) / 10 : 0 ))
+for t in "$@"; do vision "$t" "$VISION_SYSTEMS"; done
 
 step "report ($(left) s left)"
 node --input-type=module -e "

@@ -82,6 +82,14 @@ describe('the evaluation at scale: one schema and one report for vision and LLM'
         expect(x.failed).toBe(0);
         expect(x.p99Ms).toBeGreaterThanOrEqual(x.p50Ms);
         if (x.system !== 'infer-only') expect(x.wastedShare).toBeGreaterThanOrEqual(0);
+        if (w === 'vision') {
+          // Where requests waited: every stage measured, each P99 within the request's whole P99 (the stages are parts of it).
+          for (const k of ['lag', 'admit', 'window', 'run'] as const) {
+            expect(x.stages![k]!.p99Ms).toBeGreaterThanOrEqual(x.stages![k]!.p50Ms);
+            expect(x.stages![k]!.p99Ms).toBeLessThanOrEqual(x.p99Ms + 1e-6); // each request's stage <= its latency, so the quantiles too
+          }
+          expect(x.stages!.run!.p50Ms).toBeGreaterThan(0);
+        } else expect(x.stages ?? null).toBeNull();
       }
       expect(w === 'llm' ? ho.tbtCompliance : ho.tbtCompliance === null).not.toBeNull();
     }
@@ -100,6 +108,7 @@ describe('the evaluation at scale: one schema and one report for vision and LLM'
     for (const id of ['vision-burst-slo', 'vision-burst-train', 'llm-azure-p99', 'llm-azure-waste', 'llm-azure-mem-0']) expect(html).toContain(`id="${id}"`);
     const md = readFileSync(paths.md, 'utf8');
     expect(md).toContain('### vision, BURST');
+    expect(md).toContain('lag / admit (cold) / window / run p99 ms');
     expect(md).toContain('### LLM, Azure trace');
     expect(md).toContain('Cut for time: vision HEAVY');
     expect(JSON.parse(readFileSync(paths.json, 'utf8'))).toEqual(JSON.parse(JSON.stringify(r)));

@@ -10,7 +10,7 @@ import { tune, tuneWithHandovers } from '../sched/tune.js';
 import type { Dataset } from '../train/data.js';
 import { calibrate, type ArchitectureTiming } from './calibrate.js';
 import { calibrateHandover } from './calibrate-handover.js';
-import { runPlace, type RoundSummary, type RunMeta, type RunReport, type SystemResult } from './result.js';
+import { runPlace, type RoundSummary, type RunMeta, type RunReport, type StageTimes, type SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
 import { jobLabel } from './train-job.js';
@@ -51,12 +51,24 @@ export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: Arch
   const b = await tuneWithHandovers(r, target, { handoverMs: input.handoverMs ?? 15, maxTrainShare: 0.01 }, (c) => replayPolicy({ trace, modelBytes, tIdleS: c.tIdleS, watermarkBytes: c.watermarkBytes }));
   const tunerSays = `the tuner with the measured times (per-model expiry, target ${(100 * target).toFixed(0)}%${r.met ? '' : ', unreachable'}, handover budget): T_idle ${b.chosen.tIdleS * 1000} ms, W ${(b.chosen.watermarkBytes / 1024).toFixed(0)} KiB, ${(100 * b.chosen.compliance).toFixed(1)}% predicted`;
   if (input.tuned === 'tuner') return { tuned: { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, source: tunerSays, predicted: b.chosen.compliance };
-  // docs/scheduler.md's recommendation for BURST (handover tune --trace burst --exec-ms 2 --expiry model): T_idle 1 s, W one model.
-  const tuned: Tuned = { tIdleMs: input.tuned?.tIdleMs ?? 1000, watermarkBytes: input.tuned?.watermarkBytes ?? Math.max(...modelBytes) };
-  const given = input.tuned?.tIdleMs !== undefined || input.tuned?.watermarkBytes !== undefined;
-  const source = `${given ? 'given on the command line' : "handover tune's BURST recommendation (T_idle 1 s, W one model)"}; ${tunerSays}`;
-  return { tuned, source, predicted: null };
+  return defaultPolicy(input.tuned, { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, Math.max(...modelBytes), tunerSays, b.chosen.compliance);
 }
+
+/**
+ * The policy `handover run` uses: what the command line gives, the rest from
+ * the tuner for this trace and instance count (at 56 models a fixed 1 s
+ * T_idle sent a model to the reserve every ~0.4 s; the tuner chose 5-10 s).
+ * W is at least one model: a cold start then takes the reserve and training
+ * refills it at its next micro-batch boundary (nothing discarded), where W 0
+ * makes every cold start a REQUIRE that may discard the running micro-batch.
+ */
+export function defaultPolicy(given: Partial<Tuned> | undefined, tuner: Tuned, largestModelBytes: number, tunerSays: string, predicted: number | null): { tuned: Tuned; source: string; predicted: number | null } {
+  const tuned: Tuned = { tIdleMs: given?.tIdleMs ?? tuner.tIdleMs, watermarkBytes: given?.watermarkBytes ?? Math.max(tuner.watermarkBytes, largestModelBytes) };
+  const parts = [given?.tIdleMs !== undefined ? 'T_idle given on the command line' : "T_idle the tuner's", given?.watermarkBytes !== undefined ? 'W given on the command line' : `W the tuner's, at least one model`];
+  const exact = given?.tIdleMs === undefined && tuned.watermarkBytes === tuner.watermarkBytes;
+  return { tuned, source: `${parts.join(', ')}; ${tunerSays}`, predicted: exact ? predicted : null };
+}
+
 /** The round with the median compliance (the lower middle of an even count), with every round's headline. */
 export function medianRound(rs: SystemResult[]): SystemResult {
   if (rs.length === 1) return rs[0]!;
@@ -114,9 +126,16 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
       bar?.done();
       runs.get(system)!.push(r);
       input.onReport?.({ meta, systems: sofar() });
-      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers`);
+      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers${stageLine(r.stages)}`);
     }
   }
   const systems = sofar();
   return { meta, systems };
+}
+
+/** `; stages P50/P99 ms: lag 0.1/2.0, admit 0.0/12.3 (cold 40/80), window ..., run ...`, for the run's log line. */
+export function stageLine(st: StageTimes | undefined): string {
+  if (!st) return '';
+  const f = (x: { p50Ms: number; p99Ms: number } | null) => (x ? `${x.p50Ms.toFixed(1)}/${x.p99Ms.toFixed(1)}` : '-');
+  return `; stages P50/P99 ms: lag ${f(st.lag ?? null)}, admit ${f(st.admit)} (cold ${f(st.coldAdmit)}), window ${f(st.window)}, run ${f(st.run)}`;
 }

@@ -39,6 +39,13 @@ export interface HandoverBreakdown {
   discards: number;
 }
 
+/**
+ * P50 / P99 ms of each request stage: lag (from the scheduled arrival to the
+ * request path: a blocked event loop), admit (reserve, REQUIRE, load), window
+ * (the priority window), run; coldAdmit: admit of cold starts only.
+ */
+export type StageTimes = Record<'lag' | 'admit' | 'coldAdmit' | 'window' | 'run', { p50Ms: number; p99Ms: number } | null>;
+
 export interface SystemResult {
   system: string;
   summary: string;
@@ -67,6 +74,8 @@ export interface SystemResult {
   complianceGapPts: number | null;
   predictionNote: string;
   wallS: number;
+  /** Where requests waited (serveRequest's stages), P50 and P99 ms over the run's requests; absent in older results. */
+  stages?: StageTimes;
   /** Each request's latency (ms), in arrival order. */
   latenciesMs: number[];
   /** Each request's SLO (ms). */

@@ -4,6 +4,7 @@
 // the arena's owners every ~100 ms, and measure training beside it.
 import type { GpuDevice } from '../core/device.js';
 import { drive, quantile } from '../sched/driver.js';
+import type { RequestStages } from '../sched/request.js';
 import { systemPolicy, type SystemName, type Tuned } from '../sched/systems.js';
 import type { Trace } from '../sched/traces.js';
 import { predict } from '../sched/tune.js';
@@ -11,7 +12,7 @@ import type { Dataset } from '../train/data.js';
 import type { ArchitectureTiming } from './calibrate.js';
 import { SystemRunError } from './errors.js';
 import { playOnSystem, trainedSince } from './runner.js';
-import type { HandoverMark, MemorySample, SystemResult } from './result.js';
+import type { HandoverMark, MemorySample, StageTimes, SystemResult } from './result.js';
 import { buildTestbed, type TestbedSpec } from './testbed.js';
 
 export interface SystemRunInput {
@@ -70,6 +71,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const samples0 = trainer?.stats.samples ?? 0;
   const logCursor = core.log.since(0).next;
   let missed = 0;
+  const stages = new Map<number, RequestStages & { cold: boolean }>();
   const run = await playOnSystem(system, sys, {
     sample: (_, t) => {
       const s = arena.stats();
@@ -77,7 +79,11 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       if (trainer) training.push({ t, samples: trainer.stats.samples - samples0 });
     },
     play: (_, t0) =>
-      drive(trace, core, instances.map((m) => m.name), async (m) => (await sys.infer(m, inputs.get(m)!)).admission, {
+      drive(trace, core, instances.map((m) => m.name), async (m, index) => {
+        const r = await sys.infer(m, inputs.get(m)!);
+        stages.set(index, { ...r.stages, cold: r.admission.coldStart });
+        return r.admission;
+      }, {
         sloMs: Math.max(...timings.map((t) => t.sloMs)),
         tickMs: 50,
         onRequest: (r, done, total) => {
@@ -148,10 +154,29 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     complianceGapPts: predicted ? 100 * (sloCompliance - predicted.compliance) : null,
     predictionNote: pm.note,
     wallS,
+    stages: stageTimes(records.flatMap((r) => {
+      const st = stages.get(r.index);
+      return st ? [{ ...st, lagMs: Math.max(0, r.latencyMs - st.admitMs - st.windowMs - st.runMs) }] : [];
+    })),
     latenciesMs: records.map((r) => Math.round(r.latencyMs * 100) / 100),
     sloMs: records.map((r) => Math.round(sloOf(r.model) * 100) / 100),
     memory,
     marks,
     training,
+  };
+}
+
+/** P50 / P99 of each stage over the requests (null where none). */
+export function stageTimes(stages: (RequestStages & { cold: boolean; lagMs: number })[]): StageTimes {
+  const of = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length ? { p50Ms: quantile(v, 0.5), p99Ms: quantile(v, 0.99) } : null;
+  };
+  return {
+    lag: of(stages.map((s) => s.lagMs)),
+    admit: of(stages.map((s) => s.admitMs)),
+    coldAdmit: of(stages.filter((s) => s.cold).map((s) => s.admitMs)),
+    window: of(stages.map((s) => s.windowMs)),
+    run: of(stages.map((s) => s.runMs)),
   };
 }

@@ -12,92 +12,9 @@
 // Every decision goes to the event log with a timestamp.
 import { InferenceMemoryError, SchedParameterError, UnknownSchedModelError } from './errors.js';
 import { EventLog, type SchedEvent } from './events.js';
+import type { Admission, AdmitPath, CoreConfig, CoreSnapshot, CoreStats, CoreModel as Model, MemorySide, ModelSide, ModelState } from './core-types.js';
 
-/** Training's side of the handover. */
-export interface MemorySide {
-  /** Shrink training by `bytes` (Infinity: all it can); resolves with the bytes it actually freed for inference. */
-  require(bytes: number): Promise<{ freedBytes: number }>;
-  /** Give `bytes` back to training (it may grow at its next micro-batch); returns the bytes it took (whole pages; the rest stays with inference). */
-  release(bytes: number): number;
-  /**
-   * Optional: training sizes its next micro-batch without `bytes`, discarding
-   * nothing. Resolves once its limit dropped, with the bytes that left it and
-   * `free`, which resolves when they are free to use. The core uses it to
-   * refill the watermark when the reserve covered the need.
-   */
-  yieldAtBoundary?(bytes: number): Promise<{ freedBytes: number; free: Promise<void> }>;
-  /** Training holds nothing a require could take (micro-batch at its minimum, or no training). */
-  atMinimum(): boolean;
-}
-
-/** Inference's side: models that can be loaded into and unloaded from inference memory. */
-export interface ModelSide {
-  bytes(model: string): number;
-  load(model: string, opts: { pipelined: boolean }): Promise<void>;
-  unload(model: string): Promise<void>;
-}
-
-export interface CoreConfig {
-  /** A model idle this long moves to the reserve (Infinity: never). */
-  tIdleMs: number;
-  /** The watermark W, bytes. */
-  watermarkBytes: number;
-  /** Trim the reserve when it exceeds this (default 2W). */
-  trimAboveBytes?: number;
-  /** May the core ask training for memory at all (false: static partition, infer-only). */
-  requireFromTraining?: boolean;
-  /** Load pipelined (layer by layer against execution) when swapping. */
-  pipelinedSwap?: boolean;
-  /** Ask training for everything it can give on a shortfall (TaskSwitch); MemorySide.require clamps. */
-  requireAll?: boolean;
-  /** Trim the reserve only while no model is warm (TaskSwitch: switch back when inference is idle). */
-  trimOnlyWhenIdle?: boolean;
-}
-
-export type ModelState = 'cold' | 'loading' | 'warm' | 'reserved';
-export type AdmitPath = 'warm' | 'reuse' | 'reserve' | 'train' | 'swap' | 'joined';
-
-export interface Admission {
-  model: string;
-  path: AdmitPath;
-  coldStart: boolean;
-  /** Time from admit to the model being ready (decision, require, load). */
-  waitMs: number;
-}
-
-export interface CoreStats {
-  admits: number;
-  warmHits: number;
-  reuses: number;
-  coldStarts: number;
-  requires: number;
-  requiredBytes: number;
-  releases: number;
-  releasedBytes: number;
-  swapOuts: number;
-  evictions: number;
-  /** Watermark refills asked of training at its next micro-batch (nothing discarded), and the bytes they gave. */
-  deferredRequires: number;
-  deferredBytes: number;
-}
-
-interface Model {
-  name: string;
-  bytes: number;
-  state: ModelState;
-  lastUsed: number;
-  pinned: number;
-  loading: Promise<void> | null;
-}
-
-export interface CoreSnapshot {
-  t: number;
-  freeBytes: number;
-  reserveBytes: number;
-  warmBytes: number;
-  inferenceBytes: number;
-  models: { name: string; state: ModelState; bytes: number; lastUsed: number; pinned: number }[];
-}
+export type { Admission, AdmitPath, CoreConfig, CoreSnapshot, CoreStats, MemorySide, ModelSide, ModelState } from './core-types.js';
 
 /** Internal: the memory a request needs is held by running requests; retry after one completes. */
 class WaitForUnpin extends Error {
@@ -120,6 +37,8 @@ export class ColocationCore {
   private asking = 0;
   /** Bytes that left training's limit at a micro-batch boundary and are not free yet (part of the ledger, not usable). */
   private pending = 0;
+  /** Requests waiting for the lock, per model: a REQUIRE asks for the cold ones among them too (one handover, not one each). */
+  private readonly queued = new Map<Model, number>();
 
   constructor(
     readonly memory: MemorySide,
@@ -190,16 +109,35 @@ export class ColocationCore {
       return { model: name, path: 'warm', coldStart: false, waitMs: 0 };
     }
     m.pinned++;
+    // A resident model (in the reserve, or loading for another request) never waits behind another model's REQUIRE or load.
+    const fast = this.residentPath(m);
+    if (fast) {
+      try {
+        if (m.loading) await m.loading;
+      } catch (e) {
+        m.pinned--;
+        throw e;
+      }
+      m.lastUsed = this.now();
+      return { model: name, path: fast, coldStart: fast !== 'reuse', waitMs: this.now() - t0 };
+    }
+    this.queued.set(m, (this.queued.get(m) ?? 0) + 1);
     try {
       let path: AdmitPath;
-      for (;;) {
-        try {
-          path = await this.serial(() => this.makeResident(m));
-          break;
-        } catch (e) {
-          if (!(e instanceof WaitForUnpin)) throw e;
-          await e.unpinned; // memory is pinned by running requests; registered inside the lock, so no wake-up is lost
+      try {
+        for (;;) {
+          try {
+            path = await this.serial(() => this.makeResident(m));
+            break;
+          } catch (e) {
+            if (!(e instanceof WaitForUnpin)) throw e;
+            await e.unpinned; // memory is pinned by running requests; registered inside the lock, so no wake-up is lost
+          }
         }
+      } finally {
+        const n = this.queued.get(m)! - 1;
+        if (n > 0) this.queued.set(m, n);
+        else this.queued.delete(m);
       }
       if (m.loading) await m.loading;
       if ((m.state as ModelState) !== 'warm') throw new InferenceMemoryError(name, m.bytes, this.reserveBytes, 0, 0);
@@ -259,30 +197,46 @@ export class ColocationCore {
     return [...this.models.values()].filter((m) => m.state === state && (!unpinnedOnly || m.pinned === 0)).sort((a, b) => a.lastUsed - b.lastUsed);
   }
 
+  /** Bytes of the cold models other than `m` whose requests wait for the lock. */
+  private queuedColdBytes(m: Model): number {
+    let b = 0;
+    for (const q of this.queued.keys()) if (q !== m && q.state === 'cold') b += q.bytes;
+    return b;
+  }
+
+  /** Outside the lock: a model in the reserve is warm again at once; a loading one is joined. Null: it is cold. */
+  private residentPath(m: Model): AdmitPath | null {
+    if (m.state === 'loading') return 'joined';
+    if (m.state !== 'reserved') return null;
+    m.state = 'warm';
+    this.stats.reuses++;
+    this.emit({ kind: 'reuse', model: m.name, bytes: m.bytes, reason: 'requested while in the reserve: still resident, no cold start' });
+    return 'reuse';
+  }
+
   private async makeResident(m: Model): Promise<AdmitPath> {
     if (m.state === 'warm') return 'joined'; // it was not warm when this request arrived: it waited for a load
-    if (m.state === 'loading') return 'joined';
-    if (m.state === 'reserved') {
-      m.state = 'warm';
-      this.stats.reuses++;
-      this.emit({ kind: 'reuse', model: m.name, bytes: m.bytes, reason: 'requested while in the reserve: still resident, no cold start' });
-      return 'reuse';
-    }
+    const resident = this.residentPath(m);
+    if (resident) return resident;
     const need = m.bytes;
     let path: AdmitPath = 'reserve';
     if (this.reserveBytes < need) {
-      const reserve = this.reserveBytes;
-      if (this.config.requireFromTraining !== false && !this.memory.atMinimum()) {
+      // Again only if training gave all it was asked and a request took a reserved model back (outside the lock) meanwhile;
+      // a training that gave less is near its minimum: swap rather than discard again.
+      for (let gaveAll = true; gaveAll && this.reserveBytes < need && this.config.requireFromTraining !== false && !this.memory.atMinimum(); ) {
+        const reserve = this.reserveBytes;
         path = 'train';
         // Discard only what this request needs: the watermark's top-up waits for the next micro-batch where it can.
         const defer = !this.config.requireAll && this.memory.yieldAtBoundary !== undefined;
-        const ask = this.config.requireAll ? Infinity : need - reserve + (defer ? 0 : this.config.watermarkBytes);
+        const queued = this.config.requireAll ? 0 : this.queuedColdBytes(m);
+        const ask = this.config.requireAll ? Infinity : need - reserve + queued + (defer ? 0 : this.config.watermarkBytes);
         const t0 = this.now();
         const { freedBytes } = await this.memory.require(ask);
+        gaveAll = freedBytes >= ask;
         this.free += freedBytes;
         this.stats.requires++;
         this.stats.requiredBytes += freedBytes;
-        this.emit({ kind: 'require', model: m.name, bytes: Number.isFinite(ask) ? ask : freedBytes, freedBytes, ms: this.now() - t0, reason: `reserve ${reserve} < need ${need}: shrink training by (need - reserve) + W` });
+        this.emit({ kind: 'require', model: m.name, bytes: Number.isFinite(ask) ? ask : freedBytes, freedBytes, ms: this.now() - t0, reason: `reserve ${reserve} < need ${need}: shrink training by (need - reserve)${queued ? ` + ${queued} for the cold models queued behind it` : ''}${defer ? '' : ' + W'}` });
       }
       if (this.reserveBytes < need) {
         path = 'swap';
@@ -290,6 +244,8 @@ export class ColocationCore {
       }
     }
     await this.evictReserved(need, `making room for '${m.name}'`);
+    // A request took a reserved model back (outside the lock) while this one counted it: decide again.
+    if (this.free < need) return this.makeResident(m);
     if (path === 'reserve') this.emit({ kind: 'take-reserve', model: m.name, bytes: need, reason: 'cold model served from the reserve' });
     this.free -= need;
     if (path !== 'swap') this.refillWatermark(m.name);
@@ -369,6 +325,7 @@ export class ColocationCore {
   private async evictReserved(bytes: number, reason: string): Promise<void> {
     for (const v of this.coldestFirst('reserved', false)) {
       if (this.free >= bytes) return;
+      if (v.state !== 'reserved') continue; // a request took it back while an unload ran
       v.state = 'cold';
       await this.modelSide.unload(v.name);
       this.free += v.bytes;

@@ -68,8 +68,8 @@ export async function drive(
   trace: Trace,
   core: ColocationCore,
   modelNames: string[],
-  /** One request down the request path; resolves with its admission. */
-  serve: (model: string) => Promise<Admission>,
+  /** One request down the request path; resolves with its admission. `index`: the request's place in the trace. */
+  serve: (model: string, index: number) => Promise<Admission>,
   opts: DriveOptions,
 ): Promise<DriveResult> {
   const now = opts.now ?? (() => performance.now());
@@ -89,7 +89,7 @@ export async function drive(
     } else {
       inFlight++;
       try {
-        const a = await serve(model);
+        const a = await serve(model, index);
         path = a.path;
         coldStart = a.coldStart;
       } catch (e) {

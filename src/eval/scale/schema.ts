@@ -5,7 +5,7 @@
 // two runners' report.json (RunReport, LlmRunReport); normalised within each
 // (workload, trace): SLO compliance to Infer-Only's, training to SP-75's.
 import type { LlmRunReport, LlmSystemResult } from '../llm/result.js';
-import type { RunReport, SystemResult } from '../result.js';
+import type { RunReport, StageTimes, SystemResult } from '../result.js';
 
 export type Workload = 'vision' | 'llm';
 
@@ -46,6 +46,8 @@ export interface ScaleRow {
   wastedShare: number | null;
   microBatch: [number, number] | null;
   handover: HandoverSplit;
+  /** Vision: where requests waited (admit, cold admit, priority window, run: P50/P99 ms); absent for the LLM and older results. */
+  stages?: StageTimes | null;
   wallS: number;
 }
 
@@ -124,6 +126,7 @@ function visionRow(trace: string, s: SystemResult, loadMs: number): ScaleRow {
       allocateMs: h.reclaimMs, loadMs: h.requires + h.swapOuts > 0 || s.coldStartRatio > 0 ? loadMs : null,
       requireP99Ms: h.totalP99Ms ?? null, largestRequireBytes: h.largestRequireBytes ?? null,
     },
+    stages: s.stages ?? null,
     wallS: s.wallS,
   };
 }

@@ -1,0 +1,89 @@
+// The colocation core's interfaces and shapes (core.ts): training's and
+// inference's sides, the configuration, a request's admission, the counts
+// and the snapshot.
+/** Training's side of the handover. */
+export interface MemorySide {
+  /** Shrink training by `bytes` (Infinity: all it can); resolves with the bytes it actually freed for inference. */
+  require(bytes: number): Promise<{ freedBytes: number }>;
+  /** Give `bytes` back to training (it may grow at its next micro-batch); returns the bytes it took (whole pages; the rest stays with inference). */
+  release(bytes: number): number;
+  /**
+   * Optional: training sizes its next micro-batch without `bytes`, discarding
+   * nothing. Resolves once its limit dropped, with the bytes that left it and
+   * `free`, which resolves when they are free to use. The core uses it to
+   * refill the watermark when the reserve covered the need.
+   */
+  yieldAtBoundary?(bytes: number): Promise<{ freedBytes: number; free: Promise<void> }>;
+  /** Training holds nothing a require could take (micro-batch at its minimum, or no training). */
+  atMinimum(): boolean;
+}
+
+/** Inference's side: models that can be loaded into and unloaded from inference memory. */
+export interface ModelSide {
+  bytes(model: string): number;
+  load(model: string, opts: { pipelined: boolean }): Promise<void>;
+  unload(model: string): Promise<void>;
+}
+
+export interface CoreConfig {
+  /** A model idle this long moves to the reserve (Infinity: never). */
+  tIdleMs: number;
+  /** The watermark W, bytes. */
+  watermarkBytes: number;
+  /** Trim the reserve when it exceeds this (default 2W). */
+  trimAboveBytes?: number;
+  /** May the core ask training for memory at all (false: static partition, infer-only). */
+  requireFromTraining?: boolean;
+  /** Load pipelined (layer by layer against execution) when swapping. */
+  pipelinedSwap?: boolean;
+  /** Ask training for everything it can give on a shortfall (TaskSwitch); MemorySide.require clamps. */
+  requireAll?: boolean;
+  /** Trim the reserve only while no model is warm (TaskSwitch: switch back when inference is idle). */
+  trimOnlyWhenIdle?: boolean;
+}
+
+export type ModelState = 'cold' | 'loading' | 'warm' | 'reserved';
+export type AdmitPath = 'warm' | 'reuse' | 'reserve' | 'train' | 'swap' | 'joined';
+
+export interface Admission {
+  model: string;
+  path: AdmitPath;
+  coldStart: boolean;
+  /** Time from admit to the model being ready (decision, require, load). */
+  waitMs: number;
+}
+
+export interface CoreStats {
+  admits: number;
+  warmHits: number;
+  reuses: number;
+  coldStarts: number;
+  requires: number;
+  requiredBytes: number;
+  releases: number;
+  releasedBytes: number;
+  swapOuts: number;
+  evictions: number;
+  /** Watermark refills asked of training at its next micro-batch (nothing discarded), and the bytes they gave. */
+  deferredRequires: number;
+  deferredBytes: number;
+}
+
+/** The core's record of one model. */
+export interface CoreModel {
+  name: string;
+  bytes: number;
+  state: ModelState;
+  lastUsed: number;
+  pinned: number;
+  loading: Promise<void> | null;
+}
+
+export interface CoreSnapshot {
+  t: number;
+  freeBytes: number;
+  reserveBytes: number;
+  warmBytes: number;
+  inferenceBytes: number;
+  models: { name: string; state: ModelState; bytes: number; lastUsed: number; pinned: number }[];
+}

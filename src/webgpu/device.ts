@@ -3,7 +3,7 @@
 // picks for the launch), work encoded into one pending command encoder that
 // submit() hands to the queue (with pipelining, also every few launches).
 
-import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Range } from '../core/device.js';
+import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Lane, type Range } from '../core/device.js';
 import { DeviceError, InvalidRangeError } from '../core/errors.js';
 import { findAdapter } from './adapter.js';
 import { wgslSources } from './shaders.gen.js';
@@ -346,6 +346,12 @@ export class WebGpuDevice extends GpuDevice {
   override async fence(): Promise<void> {
     if (!this.encoder && this.drained === this.issued) return this.throwIfFailed();
     return super.fence();
+  }
+
+  /** One queue: a lane's fence is the device's fence, with the same shortcut. */
+  override async fenceLane(lane: Lane): Promise<void> {
+    if (!this.encoder && this.drained === this.issued) return this.throwIfFailed();
+    return super.fenceLane(lane);
   }
 
   protected async _submit(): Promise<void> {

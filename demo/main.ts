@@ -1,6 +1,6 @@
 // The demo page: boots WebGPU, runs the colocated system, drives requests
 // and redraws the views a few times per second.
-import { WebGpuDevice } from '../src/webgpu/device.js';
+import { WebGpuDevice } from '../src/devices/webgpu/device.js';
 import { parseDigits, seeded } from '../src/train/data.js';
 import { generateTrace, type Trace } from '../src/sched/traces.js';
 import type { SystemName } from '../src/sched/systems.js';

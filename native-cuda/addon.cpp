@@ -1,5 +1,5 @@
 // The handover CUDA addon: driver, runtime and cuBLAS mechanics for
-// src/cuda/. Bookkeeping (pages, owners, reservations) lives in TypeScript.
+// src/devices/cuda/. Bookkeeping (pages, owners, reservations) lives in TypeScript.
 #include <node_api.h>
 
 namespace handover {

@@ -1,6 +1,6 @@
 // CUDA graphs: capture a stream's launches once, replay them with one call.
 // Mechanics only; which recordings exist and when they are stale is decided
-// in TypeScript (src/cuda/device.ts, src/infer/executor.ts). Handles go back to
+// in TypeScript (src/devices/cuda/device.ts, src/infer/executor.ts). Handles go back to
 // JavaScript as BigInts. Also registers the stream-priority query
 // (stream_priority.cpp), which the inference lane needs.
 #include <cuda_runtime_api.h>

@@ -1,7 +1,7 @@
 // Green contexts (CUDA 12.5+ driver): SM partitions with their own streams, so
 // training can be held to part of the SMs while inference runs. Mechanics only:
 // an SM resource goes to JavaScript as opaque bytes and comes back to create a
-// green context; which partition is whose, and rollback, live in src/cuda/green.ts.
+// green context; which partition is whose, and rollback, live in src/devices/cuda/green.ts.
 #include <cuda.h>
 #include <cuda_runtime_api.h>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// NCCL for data-parallel training (src/dist/nccl.ts): loaded with dlopen at
+// NCCL for data-parallel training (src/parallel/nccl.ts): loaded with dlopen at
 // first use and declared here (the build machine has no NCCL). Only the
 // mechanics: ids, communicators, the all-reduce on a given stream, abort.
 // Which step is reduced, and when, is decided in TypeScript.

@@ -14,7 +14,7 @@ if [ "${1:-}" = pack ]; then
   set -e
   [ -f .device/setup.sh ] || { echo "run: bash ../shared/device/pack.sh .device first" >&2; exit 1; }
   node scripts/embed-shaders.mjs
-  npx tsc -p tsconfig.json || echo "device-run pack: tsc reported errors (outside src/cuda?); dist/ was still written"
+  npx tsc -p tsconfig.json || echo "device-run pack: tsc reported errors (outside src/devices/cuda?); dist/ was still written"
   # vitest and its runtime dependencies, and webgpu with only the linux-x64 dawn.node
   root=$(node -e 'console.log(Object.keys(JSON.parse(require("fs").readFileSync("package.json", "utf8")).dependencies).join(" "))')
   node scripts/node-deps.mjs --optional vitest webgpu fast-check $root ${WITH_ORT:+onnxruntime-node} ${EXTRA_DEPS//,/ } > .device/bundle.list

@@ -1,4 +1,4 @@
-// Embeds every shaders/*.wgsl file into src/webgpu/shaders.gen.ts so that the
+// Embeds every shaders/*.wgsl file into src/devices/webgpu/shaders.gen.ts so that the
 // same kernels load in Node (Dawn) and in browsers without a file system, and
 // writes their names as a TypeScript type (src/core/kernel-names.gen.ts): a
 // launch of a kernel that has no shader (a misspelt name) does not compile.
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'shaders');
-const out = join(root, 'src', 'webgpu', 'shaders.gen.ts');
+const out = join(root, 'src', 'devices', 'webgpu', 'shaders.gen.ts');
 const names = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).sort();
 
 /** The source of `file` with its include lines expanded; `seen` keeps each fragment to one copy. */

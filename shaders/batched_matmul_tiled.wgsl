@@ -1,7 +1,7 @@
 // batched_matmul_tiled: batched_matmul.wgsl's contract (C[b] = A[b] B[b] +
 // row bias, batch index z over up to 4 broadcast dims) with workgroup-shared
 // 64 x 64 tiles for hardware GPUs (shaders/include/gemm_tile.wgsl). Selected
-// by the WebGPU device instead of batched_matmul (src/webgpu/variants.ts).
+// by the WebGPU device instead of batched_matmul (src/devices/webgpu/variants.ts).
 //! include batched_matmul_params.wgsl
 //! include gemm_tile.wgsl
 

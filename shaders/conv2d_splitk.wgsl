@@ -10,7 +10,7 @@
 // Invocation li: pixel li % 8, channel (li / 8) % 8, lane li / 64 (a warp
 // reads 8 neighbouring pixels of the input).
 // Workgroups: x = pixel octets over (n, oh, ow), y = channel octets of a group, z = group.
-// Selected by the WebGPU device instead of conv2d (src/webgpu/variants.ts).
+// Selected by the WebGPU device instead of conv2d (src/devices/webgpu/variants.ts).
 //! include conv_params.wgsl
 
 const LANES = 4u;

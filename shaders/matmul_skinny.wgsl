@@ -10,7 +10,7 @@
 // then added in workgroup memory in a fixed tree, so a row's result does not
 // depend on which other rows the launch computes: slices are bit-identical
 // to the whole launch.
-// Selected by the WebGPU device instead of matmul (src/webgpu/variants.ts).
+// Selected by the WebGPU device instead of matmul (src/devices/webgpu/variants.ts).
 struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, row0: u32, rows: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> a: array<f32>;

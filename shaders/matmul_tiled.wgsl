@@ -8,7 +8,7 @@
 // neighbouring invocations read neighbouring words of A and B in either layout.
 // row0, rows: as matmul.wgsl, only rows [row0, row0 + rows) of C (a time slice; rows 0: to the end);
 // each row's sums run in the same order as in the whole launch, so slices are bit-identical to it.
-// Selected by the WebGPU device instead of matmul (src/webgpu/variants.ts).
+// Selected by the WebGPU device instead of matmul (src/devices/webgpu/variants.ts).
 struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, row0: u32, rows: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> a: array<f32>;

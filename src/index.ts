@@ -24,8 +24,8 @@ export type { BatchRequest, BatchResult } from './llm/batcher.js';
 export * from './core/device.js';
 export { Arena, type ArenaOptions } from './core/arena.js';
 export { Gate } from './core/gate.js';
-export { WebGpuDevice } from './webgpu/device.js';
-export { CudaDevice } from './cuda/device.js';
+export { WebGpuDevice } from './devices/webgpu/device.js';
+export { CudaDevice } from './devices/cuda/device.js';
 
 // Typed errors.
 export * from './core/errors.js';
@@ -33,4 +33,4 @@ export { ColdModelError, DuplicateModelError, UnknownModelError } from './infer/
 export { InputError, ModelError } from './onnx/errors.js';
 export { InferenceMemoryError, SchedParameterError, UnknownSchedModelError } from './sched/errors.js';
 export { BlocksExhaustedError, GenerateInputError, SequenceError } from './llm/errors.js';
-export { CudaError, CudaUnavailableError } from './cuda/errors.js';
+export { CudaError, CudaUnavailableError } from './devices/cuda/errors.js';

@@ -11,7 +11,7 @@ import type { Allocation } from '../src/core/allocation.js';
 import { Gate } from '../src/core/gate.js';
 import { DeviceError, InvalidRangeError, OutOfMemoryError, type Owner } from '../src/core/errors.js';
 import { fill } from '../src/kernels/elementwise.js';
-import { SimDevice } from '../src/dist/sim-device.js';
+import { SimDevice } from '../src/devices/sim/device.js';
 import { HostRemapDevice } from './helpers/host-device.js';
 
 const PAGE = 4096;

@@ -8,7 +8,7 @@ import type { Allocation } from '../src/core/allocation.js';
 import { Gate } from '../src/core/gate.js';
 import { AllocationTooLargeError, InvalidRangeError, OutOfMemoryError, type Owner } from '../src/core/errors.js';
 import { fill } from '../src/kernels/elementwise.js';
-import type { WebGpuDevice } from '../src/webgpu/device.js';
+import type { WebGpuDevice } from '../src/devices/webgpu/device.js';
 import { testDevice } from './helpers/gpu.js';
 
 const PAGE = 4096;

@@ -11,7 +11,7 @@ import { InvalidRangeError } from '../src/core/errors.js';
 import { Gate } from '../src/core/gate.js';
 import { SlicingPolicy } from '../src/core/slicing.js';
 import { PriorityWindow } from '../src/sched/priority.js';
-import { SimDevice } from '../src/dist/sim-device.js';
+import { SimDevice } from '../src/devices/sim/device.js';
 
 function fakeClock(start = 1000) {
   const c = { t: start, now: () => c.t };

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceInfo } from '../src/core/device.js';
 import { DeviceError, InvalidRangeError, UsageError } from '../src/core/errors.js';
-import { SimDevice } from '../src/dist/sim-device.js';
+import { SimDevice } from '../src/devices/sim/device.js';
 import { DEFAULT_TESTBED } from '../src/eval/testbed.js';
 import { computeShare } from '../src/sched/compute-share.js';
 import { systemPolicy } from '../src/sched/systems.js';

@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addonPath, packageRoot } from '../src/cuda/addon.js';
-import { CudaUnavailableError } from '../src/cuda/errors.js';
+import { addonPath, packageRoot } from '../src/devices/cuda/addon.js';
+import { CudaUnavailableError } from '../src/devices/cuda/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'handover-addon-path-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 // The overlapping copy of the CUDA backend, cut into pieces no longer than the
 // gap: run on a host array, it must equal a memmove for every overlap.
 import { describe, expect, it } from 'vitest';
-import { overlapPieces } from '../src/cuda/gemm.js';
+import { overlapPieces } from '../src/devices/cuda/gemm.js';
 import { rng } from './helpers/gpu.js';
 
 describe('overlapPieces', () => {

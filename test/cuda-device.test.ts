@@ -6,11 +6,11 @@ import { packParams, type Backing, type Range } from '../src/core/device.js';
 import { InvalidRangeError } from '../src/core/errors.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { fill } from '../src/kernels/elementwise.js';
-import type { CudaDevice } from '../src/cuda/device.js';
-import { CudaError } from '../src/cuda/errors.js';
+import type { CudaDevice } from '../src/devices/cuda/device.js';
+import { CudaError } from '../src/devices/cuda/errors.js';
 import { Gate } from '../src/core/gate.js';
 import { Arena } from '../src/core/arena.js';
-import { probeCuda } from '../src/cuda/probe.js';
+import { probeCuda } from '../src/devices/cuda/probe.js';
 
 const probe = await probeCuda();
 if (!probe.device) console.warn(`cuda-device: skipped: ${probe.reason}`);

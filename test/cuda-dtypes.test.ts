@@ -1,7 +1,7 @@
 // uint32 and float16 tensors on the CUDA backend (test/helpers/dtype-suite.ts).
 // Skipped, with the reason, where there is no CUDA GPU or no built addon.
 import { describe, it } from 'vitest';
-import { probeCuda } from '../src/cuda/probe.js';
+import { probeCuda } from '../src/devices/cuda/probe.js';
 import { dtypeSuite } from './helpers/dtype-suite.js';
 
 const probe = await probeCuda();

@@ -13,7 +13,7 @@ import { parseModel } from '../src/onnx/loader.js';
 import { compare, loadOrt, runOrt } from '../src/infer/ort.js';
 import { randomInputs } from '../src/infer/random-inputs.js';
 import { ModelStore, type TensorData } from '../src/infer/store.js';
-import { probeCuda } from '../src/cuda/probe.js';
+import { probeCuda } from '../src/devices/cuda/probe.js';
 import type { GpuDevice, Lane, Range } from '../src/core/device.js';
 import { rng, testDevice } from './helpers/gpu.js';
 

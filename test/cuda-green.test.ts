@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Allocation } from '../src/core/allocation.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { axpy } from '../src/kernels/elementwise.js';
-import type { CudaAddon, Handle } from '../src/cuda/addon.js';
+import type { CudaAddon, Handle } from '../src/devices/cuda/addon.js';
 import {
   GreenContextUnavailableError, SmPartition, SmRequestError, expectedGrant, greenAddon, smLayout, switchStream,
   type GreenCuda,
-} from '../src/cuda/green.js';
-import { CudaError } from '../src/cuda/errors.js';
-import { probeCuda } from '../src/cuda/probe.js';
+} from '../src/devices/cuda/green.js';
+import { CudaError } from '../src/devices/cuda/errors.js';
+import { probeCuda } from '../src/devices/cuda/probe.js';
 import { Scratch, closeness, randn, rng } from './helpers/gpu.js';
 import { matmulRef } from './helpers/reference.js';
 

@@ -1,7 +1,7 @@
 // The kernel conformance suite (test/helpers/kernel-suite.ts) on the CUDA
 // backend. Skipped, with the reason, where there is no CUDA GPU or no addon.
 import { describe, it } from 'vitest';
-import { probeCuda } from '../src/cuda/probe.js';
+import { probeCuda } from '../src/devices/cuda/probe.js';
 import { kernelSuite } from './helpers/kernel-suite.js';
 
 const probe = await probeCuda();

@@ -6,7 +6,7 @@
 // virtual range twice (cuMemAddressFree CUDA_ERROR_INVALID_VALUE).
 import { describe, expect, it } from 'vitest';
 import type { GpuDevice } from '../src/core/device.js';
-import { SimDevice } from '../src/dist/sim-device.js';
+import { SimDevice } from '../src/devices/sim/device.js';
 
 describe('a device view made with Object.create', () => {
   it('shares backing ids and the byte count with its device', () => {

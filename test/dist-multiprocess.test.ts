@@ -3,9 +3,9 @@
 // completes only when every rank has launched it at the coordinator, REQUIREs
 // injected at random points on every rank.
 import { describe, expect, it } from 'vitest';
-import { launch } from '../src/dist/launch.js';
-import type { SimChildOptions, SimChildResult } from '../src/dist/sim-child.js';
-import { serialReference } from '../src/dist/sim-rank.js';
+import { launch } from '../src/parallel/launch.js';
+import type { SimChildOptions, SimChildResult } from '../src/parallel/sim-child.js';
+import { serialReference } from '../src/parallel/sim-rank.js';
 
 /** The array's own bytes (an array that came over IPC is a view into a larger buffer). */
 const bytes = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -18,7 +18,7 @@ describe('multi-process data-parallel discard (simulated devices)', () => {
     const speeds = [0.2, 0.3, 0.2, 0.4];
     const results = await launch<SimChildResult>({
       ranks,
-      entry: new URL('../src/dist/sim-child.ts', import.meta.url),
+      entry: new URL('../src/parallel/sim-child.ts', import.meta.url),
       hangMs: 30_000,
       options: (rank): SimChildOptions => ({
         rank, ranks, params: 16, effective, lr: 0.05, msPerSample: speeds[rank]!, mode: 'agreement', redistribute: true, steps, seed: 1000 + rank,
@@ -48,7 +48,7 @@ describe('multi-process data-parallel discard (simulated devices)', () => {
       rank, ranks: 2, params: 4, effective: 8, lr: 0.05, msPerSample: 0.1, mode: 'agreement', redistribute: false, steps, seed: rank,
     });
     // Rank 1 stops after one step; rank 0 waits at the agreement of step 1 forever.
-    await expect(launch({ ranks: 2, entry: new URL('../src/dist/sim-child.ts', import.meta.url), hangMs: 1000, options: (rank) => opts(rank, rank === 0 ? 2 : 1) }))
+    await expect(launch({ ranks: 2, entry: new URL('../src/parallel/sim-child.ts', import.meta.url), hangMs: 1000, options: (rank) => opts(rank, rank === 0 ? 2 : 1) }))
       .rejects.toThrow(/no agreement on step 1 for 1000 ms: ranks 1 never arrived/);
   }, 60_000);
 
@@ -56,7 +56,7 @@ describe('multi-process data-parallel discard (simulated devices)', () => {
     const opts = (rank: number, steps: number): SimChildOptions => ({
       rank, ranks: 2, params: 4, effective: 8, lr: 0.05, msPerSample: 0.1, mode: 'agreement', redistribute: false, steps, seed: rank, startDelayMs: rank === 1 ? 2500 : 0,
     });
-    const entry = new URL('../src/dist/sim-child.ts', import.meta.url);
+    const entry = new URL('../src/parallel/sim-child.ts', import.meta.url);
     // Rank 1 starts 2.5 s late, longer than hangMs: the first agreement waits for it.
     const done = await launch<SimChildResult>({ ranks: 2, entry, hangMs: 1000, startMs: 30_000, options: (rank) => opts(rank, 2) });
     const byStep = new Map<number, number[]>();
@@ -70,7 +70,7 @@ describe('multi-process data-parallel discard (simulated devices)', () => {
 
   it('a rank that fails stops every rank and names it', async () => {
     await expect(
-      launch({ ranks: 2, entry: new URL('../src/dist/sim-child.ts', import.meta.url), options: (rank) => ({ rank, ranks: 2, params: -1, steps: 1 }) }),
+      launch({ ranks: 2, entry: new URL('../src/parallel/sim-child.ts', import.meta.url), options: (rank) => ({ rank, ranks: 2, params: -1, steps: 1 }) }),
     ).rejects.toThrow(/rank [01]: RangeError/);
   }, 60_000);
 });

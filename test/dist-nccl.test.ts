@@ -6,10 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { fill } from '../src/kernels/elementwise.js';
-import { probeCuda } from '../src/cuda/probe.js';
-import type { GpuRankOptions, GpuRankResult } from '../src/dist/gpu-rank.js';
-import { launch } from '../src/dist/launch.js';
-import { NcclComm, ncclUniqueId, ncclVersion, NcclUnavailableError } from '../src/dist/nccl.js';
+import { probeCuda } from '../src/devices/cuda/probe.js';
+import type { GpuRankOptions, GpuRankResult } from '../src/parallel/gpu-rank.js';
+import { launch } from '../src/parallel/launch.js';
+import { NcclComm, ncclUniqueId, ncclVersion, NcclUnavailableError } from '../src/parallel/nccl.js';
 import { closeness, POISON, randn, rng } from './helpers/gpu.js';
 
 const probe = await probeCuda();
@@ -42,7 +42,7 @@ function rankOptions(ranks: number, rank: number): GpuRankOptions {
 }
 
 const train = (ranks: number) =>
-  launch<GpuRankResult>({ ranks, entry: new URL('../src/dist/gpu-rank.ts', import.meta.url), options: (r) => rankOptions(ranks, r), env: () => ({ NCCL_RUNTIME_CONNECT: '0' }) });
+  launch<GpuRankResult>({ ranks, entry: new URL('../src/parallel/gpu-rank.ts', import.meta.url), options: (r) => rankOptions(ranks, r), env: () => ({ NCCL_RUNTIME_CONNECT: '0' }) });
 
 describe.skipIf(!!reason)(`NCCL${reason ? ` (skipped: ${reason})` : ''}`, () => {
   it('one rank: comm init and an in-place float32 all-reduce equal the input, neighbours untouched', async () => {

@@ -2,10 +2,10 @@
 // Gate per rank, an NCCL-like collective that completes only when every rank
 // has launched it, and REQUIREs injected at random points on every rank.
 import { describe, expect, it } from 'vitest';
-import { LocalAgreementWithInfo } from '../src/dist/exchange.js';
-import { splitBatch, stepSeconds, type RankLoad } from '../src/dist/redistribute.js';
-import { serialReference, SimRank } from '../src/dist/sim-rank.js';
-import { SimCollective } from '../src/dist/sim-device.js';
+import { LocalAgreementWithInfo } from '../src/parallel/exchange.js';
+import { splitBatch, stepSeconds, type RankLoad } from '../src/parallel/redistribute.js';
+import { serialReference, SimRank } from '../src/parallel/sim-rank.js';
+import { SimCollective } from '../src/devices/sim/device.js';
 import { seeded } from '../src/train/data.js';
 
 function cluster(ranks: number, mode: 'agreement' | 'naive', msPerSample: number[], redistribute = false, effective = 24) {

@@ -7,7 +7,7 @@ import { GateClosedError, OutOfMemoryError } from '../src/core/errors.js';
 import { fill } from '../src/kernels/elementwise.js';
 import { matmul } from '../src/kernels/matmul.js';
 import type { Launch } from '../src/core/device.js';
-import type { WebGpuDevice } from '../src/webgpu/device.js';
+import type { WebGpuDevice } from '../src/devices/webgpu/device.js';
 import { testDevice } from './helpers/gpu.js';
 
 const PAGE = 64 * 1024;

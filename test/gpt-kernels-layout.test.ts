@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { wgslSources } from '../src/webgpu/shaders.gen.js';
+import { wgslSources } from '../src/devices/webgpu/shaders.gen.js';
 
 const GPT_KERNELS = ['embedding_forward', 'embedding_backward_wte', 'embedding_backward_wpe', 'layernorm_forward',
   'layernorm_backward', 'layernorm_backward_params', 'gelu_forward', 'gelu_backward', 'cross_entropy_forward',

@@ -7,7 +7,7 @@ import { Arena } from '../src/core/arena.js';
 import { ModelStore } from '../src/infer/store.js';
 import { profileLines, profileRun, type Profile } from '../src/infer/profile.js';
 import { runOrt } from '../src/infer/ort.js';
-import { WebGpuDevice } from '../src/webgpu/device.js';
+import { WebGpuDevice } from '../src/devices/webgpu/device.js';
 import { rng, testDevice } from './helpers/gpu.js';
 import { caseModel, mismatch } from './helpers/onnx-cases.js';
 import type { GpuDevice } from '../src/core/device.js';

@@ -11,7 +11,7 @@ import { packParams, type Launch, type ParamWord } from '../src/core/device.js';
 import type { Allocation } from '../src/core/allocation.js';
 import { stridedCopy } from '../src/kernels/strided-copy.js';
 import { Scratch, rng, testDevice } from './helpers/gpu.js';
-import { wgslSources } from '../src/webgpu/shaders.gen.js';
+import { wgslSources } from '../src/devices/webgpu/shaders.gen.js';
 
 const TENSOR_KERNELS = ['binary', 'binary_int', 'compare', 'where', 'unary', 'unary_int', 'unary_math', 'erf', 'cast',
   'gather', 'pad', 'strided_copy', 'trilu'];

@@ -2,9 +2,7 @@
 // the simulated device) and the core below them import nothing of the layers
 // above (the CLI, the trainer, the inference engine, the benchmarks, the
 // server, the evaluation, the system and its scheduler). A failure names the
-// file and the import. The folders are looked up where they are now and
-// where the planned layout puts them (src/devices/{webgpu,cuda,sim}), so the
-// rule holds across the move.
+// file and the import. The backends live in src/devices/{webgpu,cuda,sim}.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +10,11 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The lower layers: each the first of its candidate paths that exists (after the move, before it). */
+/** The lower layers (each the first of its candidate paths that exists). */
 const LOWER: string[][] = [
-  ['src/devices/webgpu', 'src/webgpu'],
-  ['src/devices/cuda', 'src/cuda'],
-  ['src/devices/sim', 'src/dist/sim-device.ts', 'src/parallel/sim-device.ts'],
+  ['src/devices/webgpu'],
+  ['src/devices/cuda'],
+  ['src/devices/sim'],
   ['src/core'],
 ];
 
@@ -68,7 +66,7 @@ describe('layout rules', () => {
   });
 
   it('the check finds an upper-layer import in every form, and names file and import', () => {
-    const file = 'src/webgpu/example.ts';
+    const file = 'src/devices/webgpu/example.ts';
     const text = [
       "import { Trainer } from '../train/trainer.js';",
       "import type { ModelStore } from '../infer/store.js';",
@@ -79,10 +77,10 @@ describe('layout rules', () => {
       "import { spawn } from 'node:child_process';",
     ].join('\n');
     expect(violations(file, text)).toEqual([
-      "src/webgpu/example.ts: import '../train/trainer.js' reaches src/train/trainer.js",
-      "src/webgpu/example.ts: import '../infer/store.js' reaches src/infer/store.js",
-      "src/webgpu/example.ts: import '../bench/arena-bench.js' reaches src/bench/arena-bench.js",
-      "src/webgpu/example.ts: import '../cli/main.js' reaches src/cli/main.js",
+      "src/devices/webgpu/example.ts: import '../train/trainer.js' reaches src/train/trainer.js",
+      "src/devices/webgpu/example.ts: import '../infer/store.js' reaches src/infer/store.js",
+      "src/devices/webgpu/example.ts: import '../bench/arena-bench.js' reaches src/bench/arena-bench.js",
+      "src/devices/webgpu/example.ts: import '../cli/main.js' reaches src/cli/main.js",
     ]);
     // After the move the same rule holds one level deeper.
     expect(violations('src/devices/cuda/device.ts', "import { x } from '../../eval/runner.js';")).toHaveLength(1);

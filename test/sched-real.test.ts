@@ -47,7 +47,7 @@ beforeAll(async () => {
   trainer.init();
   // Compile the models' kernels before training launches anything: WebGpuDevice.prepare() (async)
   // replaces a pipeline that a concurrent launch created meanwhile, and bind groups cached for the
-  // old one then fail validation (reported; fix belongs in src/webgpu/device.ts).
+  // old one then fail validation (reported; fix belongs in src/devices/webgpu/device.ts).
   store = new ModelStore(arena);
   const bytes = mlpBytes();
   for (const m of ['a', 'b', 'c']) store.registerBytes(m, bytes);

@@ -8,7 +8,7 @@ import { Arena } from '../src/core/arena.js';
 import { Gate } from '../src/core/gate.js';
 import type { Dataset } from '../src/train/data.js';
 import { Trainer, type TrainConfig } from '../src/train/trainer.js';
-import type { WebGpuDevice } from '../src/webgpu/device.js';
+import type { WebGpuDevice } from '../src/devices/webgpu/device.js';
 import { holdNextMicroBatch } from './helpers/hold-gate.js';
 import { randn, rng, testDevice } from './helpers/gpu.js';
 

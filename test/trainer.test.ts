@@ -9,7 +9,7 @@ import { permutation, seeded, type Dataset } from '../src/train/data.js';
 import { loadDigits } from '../src/train/data-node.js';
 import { Trainer, type TrainConfig } from '../src/train/trainer.js';
 import { trainRun } from '../src/system/train.js';
-import type { WebGpuDevice } from '../src/webgpu/device.js';
+import type { WebGpuDevice } from '../src/devices/webgpu/device.js';
 import { holdNextMicroBatch } from './helpers/hold-gate.js';
 import { closeness, randn, rng, testDevice } from './helpers/gpu.js';
 import { mlpGradRef } from './helpers/mlp-ref.js';

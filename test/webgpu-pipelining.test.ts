@@ -1,4 +1,4 @@
-// WebGPU pipelining (src/webgpu/device.ts, uploads.ts), on by default on
+// WebGPU pipelining (src/devices/webgpu/device.ts, uploads.ts), on by default on
 // hardware adapters and forced here on whatever adapter there is: a request's
 // launches are submitted in chunks while the host encodes the rest, and large
 // writes go through reused mapped upload buffers as copies in the encoder.
@@ -7,8 +7,8 @@
 // and that warm runs reuse the upload buffers.
 import { describe, expect, it } from 'vitest';
 import { matmul } from '../src/kernels/matmul.js';
-import { WebGpuDevice } from '../src/webgpu/device.js';
-import { UPLOAD_MIN } from '../src/webgpu/uploads.js';
+import { WebGpuDevice } from '../src/devices/webgpu/device.js';
+import { UPLOAD_MIN } from '../src/devices/webgpu/uploads.js';
 import { closeness, randn, rng } from './helpers/gpu.js';
 import { useForcedEnv } from './helpers/webgpu-env.js';
 import { caseModel, checkCase, type OpCase } from './helpers/onnx-cases.js';

@@ -1,4 +1,4 @@
-// The workgroup-tiled kernels of hardware adapters (src/webgpu/variants.ts),
+// The workgroup-tiled kernels of hardware adapters (src/devices/webgpu/variants.ts),
 // forced on whatever adapter is here (SwiftShader in CI) at small, odd shapes:
 // matmul (matmul_tiled, and matmul_skinny for m <= 8) against the float64
 // reference, batched MatMul, Gemm and Conv (implicit GEMM on 64 x 64 and on
@@ -6,8 +6,8 @@
 // matmul_tiled64 (the candidate bench train-backends times beside matmul_tiled) too.
 import { describe, expect, it } from 'vitest';
 import { matmul, matmulTiled64 } from '../src/kernels/matmul.js';
-import { WebGpuDevice } from '../src/webgpu/device.js';
-import { kernelSetFromEnv, kernelsFor, pickVariant, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/webgpu/variants.js';
+import { WebGpuDevice } from '../src/devices/webgpu/device.js';
+import { kernelSetFromEnv, kernelsFor, pickVariant, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/devices/webgpu/variants.js';
 import { packParams } from '../src/core/device.js';
 import { closeness, randn, rng } from './helpers/gpu.js';
 import { useForcedEnv } from './helpers/webgpu-env.js';

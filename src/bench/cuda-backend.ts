@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Range } from '../core/device.js';
 import { fill } from '../kernels/elementwise.js';
 import { matmul } from '../kernels/matmul.js';
-import { CudaDevice } from '../cuda/device.js';
+import { CudaDevice } from '../devices/cuda/device.js';
 
 export interface BenchResult {
   device: string;

@@ -7,9 +7,9 @@
 //        [--infer 32x2048x4] [--fractions 0.5,0.75] [--json out.json | --json -]
 import { writeFileSync } from 'node:fs';
 import type { Backing } from '../core/device.js';
-import type { Handle } from '../cuda/addon.js';
-import { CudaDevice } from '../cuda/device.js';
-import { SmPartition, greenAddon, smLayout, type GreenCuda, type SmLayout } from '../cuda/green.js';
+import type { Handle } from '../devices/cuda/addon.js';
+import { CudaDevice } from '../devices/cuda/device.js';
+import { SmPartition, greenAddon, smLayout, type GreenCuda, type SmLayout } from '../devices/cuda/green.js';
 
 export interface GreenBenchOptions {
   seconds: number;

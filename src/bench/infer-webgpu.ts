@@ -13,7 +13,7 @@ import { profileRun } from '../infer/profile.js';
 import { randomInputs } from '../infer/random-inputs.js';
 import { ModelStore, type TensorData } from '../infer/store.js';
 import { seeded } from '../train/data.js';
-import type { WebGpuDevice } from '../webgpu/device.js';
+import type { WebGpuDevice } from '../devices/webgpu/device.js';
 import type { RunPhases } from '../infer/executor.js';
 
 export const BENCH_MODELS = ['squeezenet1_1', 'mobilenet_v2', 'tiny_gpt'] as const;

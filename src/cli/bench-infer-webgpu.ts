@@ -1,7 +1,7 @@
 // `handover bench infer-webgpu`: see src/bench/infer-webgpu.ts.
 import { UsageError } from '../core/errors.js';
 import { inferWebGpuBench, inferWebGpuTable } from '../bench/infer-webgpu.js';
-import { WebGpuDevice } from '../webgpu/device.js';
+import { WebGpuDevice } from '../devices/webgpu/device.js';
 
 export async function benchInferWebGpu(f: Record<string, unknown>): Promise<number> {
   const batches = String(f.batches).split(',').map(Number);

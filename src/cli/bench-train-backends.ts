@@ -3,7 +3,7 @@ import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
 import { trainBackendRow, trainBackendsTable, type TrainBackendRow, type TrainBackendsOptions } from '../bench/train-backends.js';
 import { loadDataset } from '../train/data-node.js';
-import { WebGpuDevice } from '../webgpu/device.js';
+import { WebGpuDevice } from '../devices/webgpu/device.js';
 import { openDevice } from './open-device.js';
 
 /** Backends the bench knows: the first one named is the reference. */

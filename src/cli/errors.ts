@@ -3,7 +3,7 @@
 // have, no CUDA GPU, a model file that is not a valid model. Each becomes one
 // line naming what was wrong and what to do (exit code 2).
 import { NoAdapterError } from '../core/errors.js';
-import { CudaUnavailableError } from '../cuda/errors.js';
+import { CudaUnavailableError } from '../devices/cuda/errors.js';
 import { ModelError } from '../onnx/errors.js';
 import { OpTableFormatError } from '../optest/errors.js';
 import { SchedParameterError, TraceFileError } from '../sched/errors.js';

@@ -3,10 +3,10 @@
 // ranks agreed at the coordinator; optional per-GPU inference loads.
 import { existsSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
-import { addonPath } from '../cuda/addon.js';
-import { CudaUnavailableError } from '../cuda/errors.js';
-import type { GpuRankOptions, GpuRankResult } from '../dist/gpu-rank.js';
-import { launch, RankFailedError } from '../dist/launch.js';
+import { addonPath } from '../devices/cuda/addon.js';
+import { CudaUnavailableError } from '../devices/cuda/errors.js';
+import type { GpuRankOptions, GpuRankResult } from '../parallel/gpu-rank.js';
+import { launch, RankFailedError } from '../parallel/launch.js';
 import { percentile } from '../train/run.js';
 import { ARENA_MB_MAX, intFlag, parseFlags, usage, type FlagSpec } from './args.js';
 import { printJson } from './output.js';
@@ -62,7 +62,7 @@ export async function trainDistCommand(argv: string[]): Promise<number> {
   console.error(`train-dist: ${gpus} GPU(s), ${features}-${hidden.join('-')}-10 MLP on ${dataset}, E=${f['effective-batch']}, load ${load}, ${mode}, redistribute ${f.redistribute}`);
   const results = await launch<GpuRankResult>({
     ranks: gpus,
-    entry: new URL(`../dist/gpu-rank.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+    entry: new URL(`../parallel/gpu-rank.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
     options,
     env: () => ({ NCCL_RUNTIME_CONNECT: '0' }), // connect at init, not inside the first all-reduce
     log: (rank, line) => console.error(`train-dist: rank ${rank}: ${line}`),

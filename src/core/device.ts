@@ -13,7 +13,7 @@ import type { KernelName } from './kernel-names.gen.js';
 
 export type { KernelName } from './kernel-names.gen.js';
 
-/** An operation of the simulated device of the multi-process tests (src/dist/sim-device.ts), not a GPU kernel. */
+/** An operation of the simulated device of the multi-process tests (src/devices/sim/device.ts), not a GPU kernel. */
 export type SimulatedKernel = `sim#${number}`;
 export type Backend = 'webgpu' | 'cuda' | (string & {});
 

@@ -4,7 +4,7 @@
 // host from issue to completion (includes the submit's round trip).
 import type { GpuDevice } from '../core/device.js';
 import { UsageError } from '../core/errors.js';
-import { WebGpuDevice } from '../webgpu/device.js';
+import { WebGpuDevice } from '../devices/webgpu/device.js';
 import type { ModelStore, TensorData } from './store.js';
 
 export interface StepTime {

@@ -1,5 +1,5 @@
 // Strided-batched GEMM (docs/gpt-kernels.md): cublasSgemmStridedBatched on
-// CUDA (src/cuda/gemm.ts), shaders/batched_gemm.wgsl on WebGPU.
+// CUDA (src/devices/cuda/gemm.ts), shaders/batched_gemm.wgsl on WebGPU.
 import { packParams, type Launch } from '../core/device.js';
 import type { MatmulArgs } from './matmul.js';
 import { KernelShapeError, fitsU32, positive } from './shape.js';

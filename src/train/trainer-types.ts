@@ -26,7 +26,7 @@ export interface TrainerSnapshot {
   states: Float32Array[];
 }
 
-/** Data-parallel training (src/dist): gradients summed over ranks once per effective batch. */
+/** Data-parallel training (src/parallel): gradients summed over ranks once per effective batch. */
 export interface GradientReduce {
   /** Samples of the effective batch over all ranks, given this rank's share: gradients scale by 1/total. */
   total(localSamples: number): number;

@@ -3,7 +3,7 @@
 import { Arena } from '../../src/core/arena.js';
 import type { Allocation } from '../../src/core/allocation.js';
 import type { GpuDevice } from '../../src/core/device.js';
-import { WebGpuDevice } from '../../src/webgpu/device.js';
+import { WebGpuDevice } from '../../src/devices/webgpu/device.js';
 import { openDevice } from '../../src/cli/open-device.js';
 import { fill } from '../../src/kernels/elementwise.js';
 import { seeded } from '../../src/train/data.js';

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { Arena } from '../../src/core/arena.js';
 import { ModelStore } from '../../src/infer/store.js';
-import { WebGpuDevice, type WebGpuOptions } from '../../src/webgpu/device.js';
+import { WebGpuDevice, type WebGpuOptions } from '../../src/devices/webgpu/device.js';
 import { Scratch } from './gpu.js';
 
 export interface ForcedEnv {

@@ -1,6 +1,6 @@
 // Typed errors of the CUDA backend. The addon throws plain Errors with the
 // fields below; addon.ts turns each into one of these at the call boundary.
-import { DeviceError, NoAdapterError } from '../core/errors.js';
+import { DeviceError, NoAdapterError } from '../../core/errors.js';
 
 /** Which API failed inside the addon. */
 export type CudaApi = 'driver' | 'runtime' | 'cublas' | 'addon';

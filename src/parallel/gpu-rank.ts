@@ -3,7 +3,7 @@
 // batch, the agreement at the coordinator, then the NCCL all-reduce on the
 // training stream; an inference load from a trace for the benchmarks.
 import { createHash } from 'node:crypto';
-import { CudaDevice } from '../cuda/device.js';
+import { CudaDevice } from '../devices/cuda/device.js';
 import { buildSystem, mlpTraining } from '../system/index.js';
 import { permutation, seeded } from '../train/data.js';
 import { loadDataset } from '../train/data-node.js';

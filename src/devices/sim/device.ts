@@ -2,8 +2,8 @@
 // the real Gate and many simulated ranks in one process. Kernels are host
 // callbacks that take simulated time; a collective completes only when every
 // rank has launched it, as an NCCL all-reduce does.
-import { GpuDevice, type Backing, type DeviceInfo, type Launch, type Range, type SimulatedKernel } from '../core/device.js';
-import { InvalidRangeError } from '../core/errors.js';
+import { GpuDevice, type Backing, type DeviceInfo, type Launch, type Range, type SimulatedKernel } from '../../core/device.js';
+import { InvalidRangeError } from '../../core/errors.js';
 
 type Op = () => Promise<void>;
 

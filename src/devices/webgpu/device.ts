@@ -3,8 +3,8 @@
 // picks for the launch), work encoded into one pending command encoder that
 // submit() hands to the queue (with pipelining, also every few launches).
 
-import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Lane, type Range } from '../core/device.js';
-import { DeviceError, InvalidRangeError } from '../core/errors.js';
+import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Lane, type Range } from '../../core/device.js';
+import { DeviceError, InvalidRangeError } from '../../core/errors.js';
 import { findAdapter } from './adapter.js';
 import { wgslSources } from './shaders.gen.js';
 import { kernelSetFromEnv, kernelsFor, variantsFor, type KernelSet, type Variants } from './variants.js';

@@ -4,7 +4,7 @@
 // that replaces it instead, on its own grid. SwiftShader keeps the
 // register-only kernels: there every workgroupBarrier is a fiber switch, and
 // shared-memory tiling made them several times slower.
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 
 /** Which kernels a device runs: 'auto' picks by adapter; the others force one set (tests, benchmarks). */
 export type KernelSet = 'auto' | 'tiled' | 'register';

@@ -2,7 +2,7 @@
 // collective as request/reply over the IPC channel, broadcasts it waits for,
 // and the life of a rank process (options in, one result out).
 import type { Agreement } from './exchange.js';
-import type { SimAllReduce } from './sim-device.js';
+import type { SimAllReduce } from '../devices/sim/device.js';
 import { parentPort, type CoordinatorMessage, type Port, type RankMessage } from './transport.js';
 
 type Reply = Extract<CoordinatorMessage, { id: number }>;

@@ -1,7 +1,7 @@
 // Reused host-visible buffers of the WebGPU backend: readback staging buffers
 // (one per size class, kept between reads, so a run creates no buffer), and
 // the timestamp queries of a profile (`handover infer --profile`).
-import { DeviceError } from '../core/errors.js';
+import { DeviceError } from '../../core/errors.js';
 
 /** Staging sizes are powers of two from 4 KiB; each class keeps a few idle buffers. */
 const MIN_STAGING = 4096;

@@ -1,7 +1,7 @@
 // Two pieces of CudaDevice's launch and copy paths that need no device state:
 // the matmul kernel as a cuBLAS call, and an overlapping copy cut into pieces.
 import type { CudaAddon, Handle } from './addon.js';
-import { InvalidRangeError } from '../core/errors.js';
+import { InvalidRangeError } from '../../core/errors.js';
 
 /** Whether the CUDA matmul can run a slice of C's rows: not with A transposed (the cuBLAS call takes no leading dimension). */
 export function gemmSliceable(params: ArrayBuffer | undefined): boolean {

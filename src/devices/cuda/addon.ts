@@ -73,8 +73,8 @@ export interface CudaAddon {
 
 /**
  * The folder of the handover package this file belongs to: the nearest folder
- * above it whose package.json names "handover" (src/cuda/ in a clone,
- * dist/src/cuda/ in an installed package). The search never walks past it.
+ * above it whose package.json names "handover" (src/devices/cuda/ in a clone,
+ * dist/src/devices/cuda/ in an installed package). The search never walks past it.
  */
 export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
   let dir = from;

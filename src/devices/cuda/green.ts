@@ -7,7 +7,7 @@
 //   const p = SmPartition.create(device.cu, { sms: 66, ordinal });
 //   train = switchStream(p.cu, train, p.part.stream(), event, blas);  // from now on
 //   ... later: train = switchStream(p.cu, train, ordinaryStream, event, blas); p.destroy();
-import { InvalidRangeError } from '../core/errors.js';
+import { InvalidRangeError } from '../../core/errors.js';
 import type { CudaAddon, Handle } from './addon.js';
 import { CudaError, CudaUnavailableError } from './errors.js';
 

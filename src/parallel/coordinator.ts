@@ -4,7 +4,7 @@
 // simulated collectives, and watches for a step that never completes.
 import { HandoverError } from '../core/errors.js';
 import { LocalAgreementWithInfo } from './exchange.js';
-import { SimCollective } from './sim-device.js';
+import { SimCollective } from '../devices/sim/device.js';
 import type { CoordinatorMessage, Port, RankMessage } from './transport.js';
 
 export class AgreementTimeoutError extends HandoverError {

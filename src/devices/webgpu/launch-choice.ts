@@ -1,7 +1,7 @@
 // What a WebGPU launch runs: the kernel (a variant of variants.ts or the
 // portable one) and its workgroups, remembered per params buffer; the
 // workgroup size a kernel declares; and the pipelining settings of the device.
-import { DeviceError, UsageError } from '../core/errors.js';
+import { DeviceError, UsageError } from '../../core/errors.js';
 import { pickVariant, type Variants } from './variants.js';
 
 /** Reads `@workgroup_size(x, y, z)` from the WGSL so TypeScript cannot drift from the shader. */

@@ -5,7 +5,7 @@ import { GateClosedError } from '../core/errors.js';
 import { Gate } from '../core/gate.js';
 import type { Agreement } from './exchange.js';
 import { splitBatch, ThroughputMeter, type RankLoad } from './redistribute.js';
-import { busy, SimDevice, type SimAllReduce } from './sim-device.js';
+import { busy, SimDevice, type SimAllReduce } from '../devices/sim/device.js';
 
 export interface SimRankOptions {
   rank: number;

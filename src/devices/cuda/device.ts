@@ -30,8 +30,8 @@
 // - A recording (CUDA graph, captured on a lane's stream) replays on that
 //   stream, so it is ordered exactly like the launches it recorded.
 
-import { GpuDevice, type Backing, type DeviceInfo, type Lane, type Launch, type PageRef, type Range } from '../core/device.js';
-import { InvalidRangeError } from '../core/errors.js';
+import { GpuDevice, type Backing, type DeviceInfo, type Lane, type Launch, type PageRef, type Range } from '../../core/device.js';
+import { InvalidRangeError } from '../../core/errors.js';
 import { loadAddon, type CudaAddon, type CudaDeviceProps, type Handle } from './addon.js';
 import { EventPool, whenDone } from './completion.js';
 import { CudaError, CudaUnavailableError } from './errors.js';
@@ -224,7 +224,7 @@ export class CudaDevice extends GpuDevice {
     this.cu.streamDestroy(this.zeroing);
   }
 
-  /** The training lane moves to a green context of about `share` of the SMs, or home (src/cuda/confine.ts). */
+  /** The training lane moves to a green context of about `share` of the SMs, or home (src/devices/cuda/confine.ts). */
   protected override _confineTraining(share: number | null): number | null {
     const train = this.lanes.train;
     this.confinement ??= new TrainingConfinement(greenAddon(this.cu), this.ordinal, this.props.smCount, train.stream, this.events.get());

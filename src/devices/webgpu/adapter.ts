@@ -2,7 +2,7 @@
 // In Node with no hardware adapter it selects SwiftShader's Vulkan driver
 // (shipped by Debian's chromium package) and says so.
 
-import { NoAdapterError } from '../core/errors.js';
+import { NoAdapterError } from '../../core/errors.js';
 import { ensureRuntimeDir, mayHaveGpu } from './node-env.js';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';

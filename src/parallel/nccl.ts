@@ -3,9 +3,9 @@
 // stream, so it runs in order with the trainer's kernels.
 import type { Range } from '../core/device.js';
 import { DeviceError, NoAdapterError } from '../core/errors.js';
-import { loadAddon, type Handle } from '../cuda/addon.js';
-import type { CudaDevice } from '../cuda/device.js';
-import { CudaError } from '../cuda/errors.js';
+import { loadAddon, type Handle } from '../devices/cuda/addon.js';
+import type { CudaDevice } from '../devices/cuda/device.js';
+import { CudaError } from '../devices/cuda/errors.js';
 
 /** The addon's NCCL functions (registered by nccl.cpp). */
 interface NcclAddon {

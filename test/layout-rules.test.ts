@@ -68,21 +68,20 @@ describe('layout rules', () => {
   it('the check finds an upper-layer import in every form, and names file and import', () => {
     const file = 'src/devices/webgpu/example.ts';
     const text = [
-      "import { Trainer } from '../train/trainer.js';",
-      "import type { ModelStore } from '../infer/store.js';",
-      "export { bench } from '../bench/arena-bench.js';",
-      'const m = await import("../cli/main.js");',
-      "import { Arena } from '../core/arena.js';",
-      "// import { nope } from '../serve/server.js';",
+      "import { Trainer } from '../../train/trainer.js';",
+      "import type { ModelStore } from '../../infer/store.js';",
+      "export { bench } from '../../bench/arena-bench.js';",
+      'const m = await import("../../cli/main.js");',
+      "import { Arena } from '../../core/arena.js';",
+      "// import { nope } from '../../serve/server.js';",
       "import { spawn } from 'node:child_process';",
     ].join('\n');
     expect(violations(file, text)).toEqual([
-      "src/devices/webgpu/example.ts: import '../train/trainer.js' reaches src/train/trainer.js",
-      "src/devices/webgpu/example.ts: import '../infer/store.js' reaches src/infer/store.js",
-      "src/devices/webgpu/example.ts: import '../bench/arena-bench.js' reaches src/bench/arena-bench.js",
-      "src/devices/webgpu/example.ts: import '../cli/main.js' reaches src/cli/main.js",
+      "src/devices/webgpu/example.ts: import '../../train/trainer.js' reaches src/train/trainer.js",
+      "src/devices/webgpu/example.ts: import '../../infer/store.js' reaches src/infer/store.js",
+      "src/devices/webgpu/example.ts: import '../../bench/arena-bench.js' reaches src/bench/arena-bench.js",
+      "src/devices/webgpu/example.ts: import '../../cli/main.js' reaches src/cli/main.js",
     ]);
-    // After the move the same rule holds one level deeper.
     expect(violations('src/devices/cuda/device.ts', "import { x } from '../../eval/runner.js';")).toHaveLength(1);
     expect(violations('src/devices/cuda/device.ts', "import { x } from '../../core/device.js';")).toEqual([]);
   });

@@ -50,6 +50,6 @@ describe('the README example', () => {
     const want = (await session.run({ input: new ort.Tensor('float32', x, [1, 64]) })).output!.data as Float32Array;
     expect(data).toHaveLength(10);
     data.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-5));
-    expect(lines[1]![0]).toMatch(/^(discard )?require load$/); // a require that lands mid micro-batch discards it first
+    expect(lines[1]![0]).toMatch(/^(discard )?(require )+load$/); // a require that lands mid micro-batch discards it first; a watermark refill may add a second
   }, 120_000);
 });

@@ -141,8 +141,11 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
         const act = this.act!;
         act.upload(this.arena.device, data, batch);
         const gradient = act.gradient(take, scale);
-        if (this.compile) await this.arena.device.prepare([...new Set([...zero, ...gradient].map((l) => l.kernel))]);
-        this.compile = false;
+        if (this.compile) {
+          await this.arena.device.prepare([...new Set([...zero, ...gradient].map((l) => l.kernel))]);
+          this.compile = false;
+          if (this.act !== act) continue; // a require took the activations while the kernels compiled: nothing ran, bind again
+        }
         if (merge && done === 0) this.gate.enqueue(zero);
         this.enqueueGrouped(gradient);
         await this.gate.beginUpdate(); // the GPU has finished this micro-batch's gradients

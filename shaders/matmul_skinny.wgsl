@@ -11,11 +11,7 @@
 // depend on which other rows the launch computes: slices are bit-identical
 // to the whole launch.
 // Selected by the WebGPU device instead of matmul (src/devices/webgpu/variants.ts).
-struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, row0: u32, rows: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> a: array<f32>;
-@group(0) @binding(2) var<storage, read_write> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+//! include matmul_bindings.wgsl
 
 /** Rows of C one launch computes at most (variants.ts picks this kernel for m <= MAX_ROWS). */
 const MAX_ROWS = 8u;

@@ -9,11 +9,7 @@
 // row0, rows: as matmul.wgsl, only rows [row0, row0 + rows) of C (a time slice; rows 0: to the end);
 // each row's sums run in the same order as in the whole launch, so slices are bit-identical to it.
 // Selected by the WebGPU device instead of matmul (src/devices/webgpu/variants.ts).
-struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, row0: u32, rows: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> a: array<f32>;
-@group(0) @binding(2) var<storage, read_write> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+//! include matmul_bindings.wgsl
 //! include matmul_tile_loads.wgsl
 
 const T = 128u;

@@ -5,11 +5,7 @@
 // along k: the first tiled kernel (commit cb847ad), kept as the candidate that
 // `handover bench train-backends` times beside matmul_tiled's 128 x 128 tiles.
 // Its grid: [ceil(n / 64), ceil(rows / 64)] workgroups of 16 x 16.
-struct Params { m: u32, n: u32, k: u32, flags: u32, alpha: f32, beta: f32, row0: u32, rows: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> a: array<f32>;
-@group(0) @binding(2) var<storage, read_write> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+//! include matmul_bindings.wgsl
 //! include gemm_tile.wgsl
 //! include matmul_tile_loads.wgsl
 

@@ -233,9 +233,22 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
    */
   async yieldAtBoundary(bytes: number): Promise<{ givenPages: number; free: Promise<void> }> {
     await this.adjustChain;
-    const { limit, givenPages } = lowerLimit(this.arena, this.staticPages, this.staticPages + this.activationPagesHeld(), bytes);
+    const t0 = performance.now();
+    const held = this.staticPages + this.activationPagesHeld();
+    const { quota, limit, givenPages } = lowerLimit(this.arena, this.staticPages, held, bytes);
     this.arena.limitTraining(limit);
-    return { givenPages, free: this.boundary.wait(this.withinLimit()) };
+    const free = this.boundary.wait(this.withinLimit());
+    // Logged like a require once the pages are free (the running micro-batch committed; nothing discarded).
+    const logged = (): void => {
+      const pageBytes = this.arena.pageBytes;
+      this.handovers.push({
+        requestedBytes: bytes, freedBytes: Math.max(0, held - this.staticPages - this.activationPagesHeld()) * pageBytes, givenPages,
+        discarded: false, waitedForUpdate: false, closeMs: 0, discardMs: 0, reclaimMs: 0, totalMs: performance.now() - t0,
+        microBatch: this.stats.microBatch, shortBytes: Math.max(0, bytes - (quota - limit) * pageBytes),
+      });
+    };
+    free.then(logged, () => {});
+    return { givenPages, free };
   }
 
   private readonly withinLimit = (): boolean => this.staticPages + this.activationPagesHeld() <= this.arena.trainLimit;

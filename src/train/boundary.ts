@@ -3,6 +3,7 @@
 // micro-batch boundary) lower training's limit the same way; the deferred one
 // then waits until training holds no more than it.
 import type { Arena } from '../core/arena.js';
+import type { HandoverReport } from './trainer-types.js';
 
 /**
  * Training's new limit for a require of `bytes`: what it could hold now (its
@@ -17,6 +18,15 @@ export function lowerLimit(arena: Arena, staticPages: number, heldPages: number,
 }
 
 /** Deferred requires waiting for training to be within its limit. */
+/** A handover's report as the limit drops: nothing freed or timed yet; shortBytes is what training could not give. */
+export function handoverReport(arena: Arena, bytes: number, lowered: { quota: number; limit: number; givenPages: number }, microBatch: number): HandoverReport {
+  return {
+    requestedBytes: bytes, freedBytes: 0, givenPages: lowered.givenPages, discarded: false, waitedForUpdate: false,
+    closeMs: 0, discardMs: 0, reclaimMs: 0, totalMs: 0, microBatch,
+    shortBytes: Math.max(0, bytes - (lowered.quota - lowered.limit) * arena.pageBytes),
+  };
+}
+
 export class BoundaryWaiters {
   private waiters: (() => void)[] = [];
 

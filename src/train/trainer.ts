@@ -9,7 +9,7 @@ import { GateClosedError, OutOfMemoryError, UsageError } from '../core/errors.js
 import type { Gate } from '../core/gate.js';
 import { axpy, fill } from '../kernels/elementwise.js';
 import { ChunkedActivations, chunkPlan, planPages } from './activation-memory.js';
-import { BoundaryWaiters, lowerLimit } from './boundary.js';
+import { BoundaryWaiters, handoverReport, lowerLimit } from './boundary.js';
 import type { Dataset } from './data.js';
 import type { MlpLayout } from './mlp.js';
 import { MlpModel } from './mlp-model.js';
@@ -235,20 +235,18 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     await this.adjustChain;
     const t0 = performance.now();
     const held = this.staticPages + this.activationPagesHeld();
-    const { quota, limit, givenPages } = lowerLimit(this.arena, this.staticPages, held, bytes);
-    this.arena.limitTraining(limit);
+    const lowered = lowerLimit(this.arena, this.staticPages, held, bytes);
+    this.arena.limitTraining(lowered.limit);
     const free = this.boundary.wait(this.withinLimit());
     // Logged like a require once the pages are free (the running micro-batch committed; nothing discarded).
+    const report = handoverReport(this.arena, bytes, lowered, this.stats.microBatch);
     const logged = (): void => {
-      const pageBytes = this.arena.pageBytes;
-      this.handovers.push({
-        requestedBytes: bytes, freedBytes: Math.max(0, held - this.staticPages - this.activationPagesHeld()) * pageBytes, givenPages,
-        discarded: false, waitedForUpdate: false, closeMs: 0, discardMs: 0, reclaimMs: 0, totalMs: performance.now() - t0,
-        microBatch: this.stats.microBatch, shortBytes: Math.max(0, bytes - (quota - limit) * pageBytes),
-      });
+      report.freedBytes = Math.max(0, held - this.staticPages - this.activationPagesHeld()) * this.arena.pageBytes;
+      report.totalMs = performance.now() - t0;
+      this.handovers.push(report);
     };
     free.then(logged, () => {});
-    return { givenPages, free };
+    return { givenPages: lowered.givenPages, free };
   }
 
   private readonly withinLimit = (): boolean => this.staticPages + this.activationPagesHeld() <= this.arena.trainLimit;
@@ -407,13 +405,10 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     const t0 = performance.now();
     const arena = this.arena;
     const held = this.staticPages + this.activationPagesHeld();
-    const { quota, limit, givenPages } = lowerLimit(arena, this.staticPages, held, bytes);
-    arena.limitTraining(limit);
-    const report: HandoverReport = {
-      requestedBytes: bytes, freedBytes: 0, givenPages, discarded: false, waitedForUpdate: false,
-      closeMs: 0, discardMs: 0, reclaimMs: 0, totalMs: 0, microBatch: this.stats.microBatch, shortBytes: 0,
-    };
-    if (held > limit) {
+    const lowered = lowerLimit(arena, this.staticPages, held, bytes);
+    arena.limitTraining(lowered.limit);
+    const report = handoverReport(arena, bytes, lowered, this.stats.microBatch);
+    if (held > lowered.limit) {
       const closed = await this.gate.close();
       const t1 = performance.now();
       report.discarded = closed.phaseAtClose === 'gc';
@@ -429,7 +424,6 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     this.boundary.settle(this.withinLimit());
     report.totalMs = performance.now() - t0;
     report.microBatch = this.fit();
-    report.shortBytes = Math.max(0, bytes - (quota - limit) * arena.pageBytes);
     this.handovers.push(report);
     return report;
   }

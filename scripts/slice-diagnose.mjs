@@ -8,7 +8,7 @@
 //   node scripts/slice-diagnose.mjs [system=handover] [durationS=20] [kind=burst] [timeScale=1]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 const d = (p) => import(new URL(`../dist/src/${p}`, import.meta.url).href);
-const { WebGpuDevice } = await d('webgpu/device.js');
+const { WebGpuDevice } = await d('devices/webgpu/device.js');
 const { DEFAULT_TESTBED, buildTestbed } = await d('eval/testbed.js');
 const { calibrate } = await d('eval/calibrate.js');
 const { systemPolicy } = await d('sched/systems.js');
@@ -23,7 +23,7 @@ const dev = await WebGpuDevice.open({ log: () => {} });
 const timings = await calibrate(dev, spec);
 const trace = generateTrace({ kind, seed: spec.seed, durationS: Number(dur) * Number(scale), models: spec.models, timeScale: Number(scale) });
 console.log(`trace ${kind}: ${trace.arrivals.length} requests, rates ${trace.rates.map((r) => r.toFixed(1)).join(', ')}; SLOs ${timings.map((t) => t.sloMs.toFixed(1)).join(', ')} ms`);
-const tuned = { tIdleMs: 1000, watermarkBytes: Math.max(...timings.map((t) => Math.ceil(t.bytes / spec.pageBytes) * spec.pageBytes)) };
+const tuned = { tIdleMs: Number(process.env.T_IDLE_MS ?? 1000), watermarkBytes: Math.max(...timings.map((t) => Math.ceil(t.bytes / spec.pageBytes) * spec.pageBytes)) };
 const bed = await buildTestbed(dev, systemPolicy(system, tuned), tuned, spec, loadDigits(spec.seed).train);
 const sys = bed.system;
 const sloOf = (m) => timings[bed.instances.find((x) => x.name === m).architecture].sloMs;
@@ -74,6 +74,7 @@ const result = await drive(trace, sys.core, bed.instances.map((m) => m.name), as
 lag.disable();
 const trainS = ((sys.trainer?.stats.samples ?? 0) - samples0) / (result.wallMs / 1000);
 const { pauses, launched, slices } = sys.gate;
+const sp = sys.gate.slicing; if (sp) console.log(`slicing: budget ${sp.budgetMs.toFixed(2)} ms, submit ${sp.model.submitMs.toFixed(2)} ms, host ${sp.model.hostMs.toFixed(2)} ms, slice work ${sp.sliceWorkMs.toFixed(2)} ms, on queue ${sp.slicesOnQueue}`);
 await sys.destroy();
 
 const q = (xs, p) => (xs.length ? quantile([...xs].sort((a, b) => a - b), p) : NaN);

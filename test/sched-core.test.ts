@@ -168,6 +168,31 @@ describe('idle models go to the reserve; the reserve trims from 2W to W', () => 
     expect(models.loads.filter((l) => l.model === 'b')).toHaveLength(1);
   });
 
+  it('keeps idle models resident while training cannot use more memory (wantsMemory false), trims once it can', async () => {
+    const W = 100 * MB;
+    const { core, training, models, serve, at } = setup({ training: 1000 * MB, sizes: { a: W, b: W, c: W } });
+    let wants = false;
+    training.wantsMemory = () => wants;
+    at(0);
+    await serve('a');
+    at(1000);
+    await serve('b');
+    at(2000);
+    await serve('c');
+    at(9000); // all three idle > T_idle: reserve 4W > 2W, but training's largest micro-batch fits
+    await core.tick();
+    expect(['a', 'b', 'c'].map((m) => core.state(m))).toEqual(['reserved', 'reserved', 'reserved']);
+    expect(models.unloads).toEqual([]);
+    expect(training.releases).toEqual([]);
+    expect(await serve('a')).toMatchObject({ path: 'reuse', coldStart: false }); // no cold start for nothing
+    wants = true; // training could grow now: the same tick trims to W
+    at(20000);
+    await core.tick();
+    expect(models.unloads.length).toBeGreaterThan(0);
+    expect(training.releases.reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
+    expect(core.reserveBytes).toBe(W);
+  });
+
   it('trims coldest reserved models first and keeps the reserve exactly at W', async () => {
     const W = 100 * MB;
     const { core, training, models, serve, at } = setup({ training: 10_000 * MB, config: { tIdleMs: 100 }, sizes: { m0: 60 * MB, m1: 60 * MB, m2: 60 * MB, m3: 60 * MB, m4: 60 * MB } });

@@ -93,9 +93,11 @@ describe('the ledger on the real Trainer (Dawn; SwiftShader without a GPU)', () 
 
   it('requires, releases and trims with W not a page multiple: the core and the limit never drift', async () => {
     const arena = new Arena(dev, { bytes: 96 * PAGE, pageBytes: PAGE });
-    const trainer = new Trainer(arena, new Gate(dev, { maxInFlight: 3 }), config);
+    // A micro-batch larger than the arena: training can always use more memory, so idle models are trimmed.
+    const trainer = new Trainer(arena, new Gate(dev, { maxInFlight: 3 }), { ...config, microBatch: 4096, effectiveBatch: 4096 });
     trainer.init();
     const memory = new TrainerMemory(trainer);
+    expect(memory.wantsMemory()).toBe(true);
     const W = 1.5 * PAGE;
     const sizes = { a: 3 * PAGE, b: 5 * PAGE, c: 2 * PAGE };
     let t = 0;
@@ -115,6 +117,29 @@ describe('the ledger on the real Trainer (Dawn; SwiftShader without a GPU)', () 
     expect(core.stats.releases).toBeGreaterThan(0);
     expect(core.reserveBytes).toBe(2 * PAGE); // W rounded up to whole pages: half a page cannot go back
     expect(memory.release(2.5 * PAGE)).toBe(2 * PAGE);
+    arena.destroy();
+  });
+
+  it('a trainer whose largest micro-batch fits wants no memory: idle models stay resident, nothing is released', async () => {
+    const arena = new Arena(dev, { bytes: 96 * PAGE, pageBytes: PAGE });
+    const trainer = new Trainer(arena, new Gate(dev, { maxInFlight: 3 }), config);
+    trainer.init();
+    const memory = new TrainerMemory(trainer);
+    expect(memory.wantsMemory()).toBe(false);
+    const sizes = { a: 3 * PAGE, b: 5 * PAGE };
+    let t = 0;
+    const core = new ColocationCore(memory, models(sizes), { tIdleMs: 100, watermarkBytes: PAGE }, () => t, { initialReserveBytes: 0 });
+    for (const m of Object.keys(sizes)) core.register(m);
+    for (const m of ['a', 'b']) {
+      await core.admit(m);
+      core.complete(m);
+      await settle();
+    }
+    t = 1000;
+    await core.tick();
+    expect(core.stats.releases).toBe(0);
+    expect([core.state('a'), core.state('b')]).toEqual(['reserved', 'reserved']);
+    expect(arena.bytesOf(arena.pageCount - arena.trainLimit)).toBe(core.inferenceBytes + core.pendingBytes);
     arena.destroy();
   });
 

@@ -43,7 +43,7 @@ let training: Promise<void>;
 beforeAll(async () => {
   const dev = await testDevice();
   arena = new Arena(dev, { bytes: PAGES * PAGE, pageBytes: PAGE });
-  trainer = new Trainer(arena, new Gate(dev, { maxInFlight: 3 }), { layers: [32, 256, 10], optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0, effectiveBatch: 256, microBatch: 256, seed: 3 });
+  trainer = new Trainer(arena, new Gate(dev, { maxInFlight: 3 }), { layers: [32, 256, 10], optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0, effectiveBatch: 4096, microBatch: 4096, seed: 3 }); // larger than the arena: training wants every page, so idle models are trimmed
   trainer.init();
   // Compile the models' kernels before training launches anything: WebGpuDevice.prepare() (async)
   // replaces a pipeline that a concurrent launch created meanwhile, and bind groups cached for the

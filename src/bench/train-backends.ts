@@ -21,6 +21,7 @@ import { Gate } from '../core/gate.js';
 import { seeded } from '../core/random.js';
 import { axpy, fill } from '../kernels/elementwise.js';
 import { matmul, matmulTiled64 } from '../kernels/matmul.js';
+import { pickVariant, type Variants } from '../devices/webgpu/variants.js';
 import { activationBytes } from '../train/activations.js';
 import type { Dataset } from '../train/data.js';
 import { mlpLayout } from '../train/mlp.js';
@@ -114,14 +115,15 @@ async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions):
     ['input grad dZ W', b, w, w, false, false],
   ];
   const out: GemmRate[] = [];
-  const variants = (dev as { variants?: Record<string, { kernel: string }> }).variants ?? {};
-  const kernels = variants.matmul ? [matmul, matmulTiled64] : [matmul]; // the candidate beside the tiled set
+  const variants = (dev as { variants?: Variants }).variants ?? {};
+  const tiled = (dev as { kernelSet?: string }).kernelSet === 'tiled';
+  const kernels = tiled ? [matmul, matmulTiled64] : [matmul]; // the candidate beside the tiled set
   for (const make of kernels)
     for (const [label, m, n, k, transA, transB] of shapes) {
       const l = make({ a: bufs[0]!.range(), b: bufs[1]!.range(), c: bufs[2]!.range(), m, n, k, transA, transB });
       await timed(dev, 1, () => dev.launch(l)); // compile and warm
       const ms = await timed(dev, o.matmulReps, () => dev.launch(l));
-      out.push({ kernel: variants[l.kernel]?.kernel ?? l.kernel, shape: `${m} x ${n} x ${k}, ${label}`, gflops: (2 * m * n * k * o.matmulReps) / ms / 1e6 });
+      out.push({ kernel: pickVariant(variants, l.kernel, l.params)?.kernel ?? l.kernel, shape: `${m} x ${n} x ${k}, ${label}`, gflops: (2 * m * n * k * o.matmulReps) / ms / 1e6 });
     }
   bufs.forEach((a) => arena.free(a));
   return out;

@@ -71,6 +71,10 @@ export class TrainerMemory implements MemorySide {
     return this.givable() <= 0;
   }
 
+  wantsMemory(): boolean {
+    return this.trainer.memoryBound;
+  }
+
   /** Resolves at the next committed micro-batch (or at once if training is paused). */
   private nextBatchEnd(): Promise<void> {
     return new Promise<void>((resolve) => {

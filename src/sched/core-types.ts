@@ -16,6 +16,12 @@ export interface MemorySide {
   yieldAtBoundary?(bytes: number): Promise<{ freedBytes: number; free: Promise<void> }>;
   /** Training holds nothing a require could take (micro-batch at its minimum, or no training). */
   atMinimum(): boolean;
+  /**
+   * Optional: whether training could use more memory now (its largest
+   * micro-batch does not fit). False keeps idle models resident: unloading
+   * them would gain training nothing and cost their next requests a cold start.
+   */
+  wantsMemory?(): boolean;
 }
 
 /** Inference's side: models that can be loaded into and unloaded from inference memory. */

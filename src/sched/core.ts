@@ -8,7 +8,8 @@
 //   - a model idle longer than T_idle moves to the reserve (still resident: a
 //     request for it costs no cold start until its bytes are taken);
 //   - when the reserve exceeds 2W the coldest reserved models are unloaded and
-//     the reserve is released to training down to W.
+//     the reserve is released to training down to W, if training can use
+//     more memory (its largest micro-batch does not fit).
 // Every decision goes to the event log with a timestamp.
 import { InferenceMemoryError, SchedParameterError, UnknownSchedModelError } from './errors.js';
 import { EventLog, type SchedEvent } from './events.js';
@@ -346,6 +347,8 @@ export class ColocationCore {
     const reserve = this.reserveBytes;
     if (reserve <= this.trimAbove) return;
     if (this.config.trimOnlyWhenIdle && [...this.models.values()].some((m) => m.state === 'warm' || m.state === 'loading')) return;
+    // Training's largest micro-batch fits already: unloading would gain it nothing and cost cold starts.
+    if (this.memory.wantsMemory?.() === false) return;
     const excess = reserve - this.config.watermarkBytes;
     await this.evictReserved(excess, `reserve ${reserve} > ${this.trimAbove} (2W): trimming to W`);
     const give = this.memory.release(Math.min(excess, this.free));

@@ -321,6 +321,15 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     return (this.acts ?? []).reduce((s, a) => s + a.pageCount, 0);
   }
 
+  /**
+   * Whether memory holds training back: its largest micro-batch
+   * (config.microBatch) does not fit in what the arena lets it hold now, so
+   * pages released to it would make its micro-batches larger.
+   */
+  get memoryBound(): boolean {
+    return this.fit() < this.config.microBatch;
+  }
+
   /** The most one allocation may be (one backing, one binding). */
   private get allocationCap(): number {
     return this.arena.pagesPerBacking * this.arena.pageBytes;

@@ -24,4 +24,6 @@ export class FakeTraining implements MemorySide {
   atMinimum() {
     return this.elastic <= 0;
   }
+  /** Set by a test to say whether training could use more memory (absent: the core does not ask). */
+  wantsMemory?: () => boolean;
 }

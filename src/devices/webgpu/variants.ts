@@ -3,7 +3,8 @@
 // and its thread grid; on a hardware adapter the device runs the tiled kernel
 // that replaces it instead, on its own grid. SwiftShader keeps the
 // register-only kernels: there every workgroupBarrier is a fiber switch, and
-// shared-memory tiling made them several times slower.
+// shared-memory tiling made them several times slower; only matmuls of many
+// rows change there, to a register-blocked kernel (registerVariants).
 import { UsageError } from '../../core/errors.js';
 
 /** Which kernels a device runs: 'auto' picks by adapter; the others force one set (tests, benchmarks). */
@@ -89,6 +90,14 @@ export const tiledVariants: Variants = {
   ],
 };
 
+/** matmul_rows4 takes matmuls of at least this many rows on the register kernel set. */
+export const ROWS4_MIN_ROWS = 16;
+
+export const registerVariants: Variants = {
+  // matmul: 4 rows x 4 columns per invocation (the trainer's micro-batch GEMMs); a request's few rows keep matmul.
+  matmul: [{ kernel: 'matmul_rows4', when: (p) => word(p, 0) >= ROWS4_MIN_ROWS, groups: (_t, p) => [Math.ceil(word(p, 1) / 256), Math.ceil((word(p, 7) || word(p, 0)) / 4), 1] }],
+};
+
 /** The kernel set asked for by HANDOVER_WEBGPU_KERNELS (default 'auto'). */
 export function kernelSetFromEnv(env: Record<string, string | undefined> = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}): KernelSet {
   const v = env.HANDOVER_WEBGPU_KERNELS ?? 'auto';
@@ -99,5 +108,5 @@ export function kernelSetFromEnv(env: Record<string, string | undefined> = (glob
 /** The variants a device with this adapter runs. */
 export function variantsFor(set: KernelSet, software: boolean): Variants {
   const tiled = set === 'tiled' || (set === 'auto' && !software);
-  return tiled ? tiledVariants : {};
+  return tiled ? tiledVariants : registerVariants;
 }

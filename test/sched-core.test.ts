@@ -170,7 +170,7 @@ describe('idle models go to the reserve; the reserve trims from 2W to W', () => 
 
   it('keeps idle models resident while training cannot use more memory (wantsMemory false), trims once it can', async () => {
     const W = 100 * MB;
-    const { core, training, models, serve, at } = setup({ training: 1000 * MB, sizes: { a: W, b: W, c: W } });
+    const { core, training, models, serve, at } = setup({ training: 1000 * MB, sizes: { a: W, b: W, c: W, d: 2 * W } });
     let wants = false;
     training.wantsMemory = () => wants;
     at(0);
@@ -185,6 +185,12 @@ describe('idle models go to the reserve; the reserve trims from 2W to W', () => 
     expect(models.unloads).toEqual([]);
     expect(training.releases).toEqual([]);
     expect(await serve('a')).toMatchObject({ path: 'reuse', coldStart: false }); // no cold start for nothing
+    // A cold model larger than the free reserve: training's slack pays for it, not an idle model in the reserve.
+    const asked = training.requires.length;
+    expect(await serve('d')).toMatchObject({ path: 'train', coldStart: true });
+    expect(training.requires.length).toBe(asked + 1);
+    expect(models.unloads).toEqual([]);
+    expect(core.log.ofKind('require').at(-1)!.reason).toMatch(/training has slack/);
     wants = true; // training could grow now: the same tick trims to W
     at(20000);
     await core.tick();

@@ -40,7 +40,8 @@ export const runSpec: FlagSpec = {
   'arena-pages': { type: 'number', help: `arena size in pages (default ${DEFAULT_TESTBED.arenaPages}; llm ${DEFAULT_LLM_TESTBED.arenaPages})`, int: true, min: 8, max: 10_000_000 },
   'workspace-pages': { type: 'number', default: DEFAULT_TESTBED.workspacePages, help: "pages kept for inference activations (a request's workspace; raise it for the shared vision models)", int: true, min: 1, max: 10_000_000 },
   'page-kib': { type: 'number', default: DEFAULT_TESTBED.pageBytes / 1024, help: 'arena page size in KiB', min: 0.25, max: 1_048_576 },
-  'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (the systems without time slicing); with slicing, training pauses while requests come closer than this on average (a burst)', min: 0, max: 3_600_000 },
+  'priority-ms': { type: 'number', default: DEFAULT_TESTBED.priorityMs, help: 'hold training launches from a request until this long after the last request ends (the systems without time slicing)', min: 0, max: 3_600_000 },
+  'burst-gap-ms': { type: 'number', default: DEFAULT_TESTBED.burstGapMs, help: 'time-sliced training (handover, naive) pauses while requests come closer than this on average (a burst); 0: never', min: 0, max: 3_600_000 },
   'share-rows': { type: 'number', default: DEFAULT_TESTBED.shareRows, help: 'compute sharing of handover and naive with --slice off on one queue: training micro-batch rows while inference runs', int: true, min: 1, max: 65_536 },
   slice: { type: 'string', default: DEFAULT_TESTBED.slice, help: 'time-sliced training for handover and naive: auto (on for one-queue devices: WebGPU), on (CUDA too), off', choices: ['auto', 'on', 'off'] },
   'slice-fraction': { type: 'number', default: DEFAULT_TESTBED.sliceFraction, help: 'share of the tightest SLO that the training work on the queue may take while requests run or are expected', min: 0, above: true, max: 1 },
@@ -142,6 +143,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     slice: sliceMode(String(flags.slice)),
     sliceFraction: Number(flags['slice-fraction']),
     expectMs: Number(flags['expect-ms']),
+    burstGapMs: Number(flags['burst-gap-ms']),
     maxInFlight: Number(flags['max-in-flight']),
     seed: Number(flags.seed),
   };

@@ -124,15 +124,19 @@ export class SlicingPolicy {
 
   /**
    * Milliseconds of kernel work one slice may hold: its share of the budget
-   * less the submission's fixed cost, but at least twice what a slice costs
-   * beyond its work, the submission's round trip and the host's encoding (a
-   * loaded CPU under SwiftShader can take milliseconds a submission: slices
-   * then grow rather than drown the device and the host in submissions, and
-   * what a request waits for degrades with the device instead of collapsing).
+   * less the submission's fixed cost, but at least what a slice costs beyond
+   * its work, the submission's round trip and the host's encoding, so that
+   * work is at least half of a slice's time (a loaded CPU under SwiftShader
+   * can take milliseconds a submission: slices then grow rather than drown the
+   * device and the host in submissions, and what a request waits for degrades
+   * with the device instead of collapsing). Twice that was the floor until
+   * Dawn's polls went on a timer (dawn-poll.ts): the round trip then includes
+   * up to a poll interval, and twice it made slices that the README trace's
+   * light interval missed its SLO behind (docs/time-slicing.md).
    */
   get sliceWorkMs(): number {
     const o = this.model.submitMs;
-    return Math.max(this.budgetMs / this.slicesOnQueue - o, 2 * (o + this.model.hostMs));
+    return Math.max(this.budgetMs / this.slicesOnQueue - o, o + this.model.hostMs);
   }
 
   /** Slices on the queue at once: depth, or 1 when the submission's cost leaves too little of a share. */

@@ -72,6 +72,8 @@ export interface TestbedSpec {
   sliceFraction: number;
   /** After a request, training stays sliced this long (ms): more requests are expected. */
   expectMs: number;
+  /** With slicing: training pauses while requests come closer than this on average (a burst), ms. */
+  burstGapMs: number;
   seed: number;
 }
 
@@ -95,6 +97,7 @@ export const DEFAULT_TESTBED: TestbedSpec = {
   slice: 'auto',
   sliceFraction: 0.25,
   expectMs: 250,
+  burstGapMs: 60,
   seed: 1,
 };
 
@@ -156,7 +159,7 @@ export function testbedSpec(dev: GpuDevice, policy: SystemPolicy, tuned: Tuned, 
     workspacePages: spec.workspacePages,
     training: evalTraining(spec.train, spec.gpt ?? null, spec.seed, data),
     models: instances.map((m) => ({ name: m.name, onnx: m.onnx, warmup: m.input })),
-    policy: { system: policy.name, tuned, priorityMs: spec.priorityMs, shareRows: spec.shareRows, trainShare: spec.trainShare, slice: spec.slice, sliceFraction: spec.sliceFraction, expectMs: spec.expectMs },
+    policy: { system: policy.name, tuned, priorityMs: spec.priorityMs, shareRows: spec.shareRows, trainShare: spec.trainShare, slice: spec.slice, sliceFraction: spec.sliceFraction, expectMs: spec.expectMs, burstGapMs: spec.burstGapMs },
   };
 }
 

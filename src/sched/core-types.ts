@@ -21,7 +21,7 @@ export interface MemorySide {
    * micro-batch does not fit). False keeps idle models resident: unloading
    * them would gain training nothing and cost their next requests a cold start.
    */
-  wantsMemory?(): boolean;
+  wantsMemory?(): boolean | undefined;
 }
 
 /** Inference's side: models that can be loaded into and unloaded from inference memory. */

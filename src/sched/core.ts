@@ -221,23 +221,26 @@ export class ColocationCore {
     if (resident) return resident;
     const need = m.bytes;
     let path: AdmitPath = 'reserve';
-    if (this.reserveBytes < need) {
+    // Training has room to spare (its largest micro-batch fits): its slack pays for the load rather than an idle model in the reserve.
+    const slack = !this.config.requireAll && this.memory.wantsMemory?.() === false;
+    const short = () => need - (slack ? this.free : this.reserveBytes);
+    if (short() > 0) {
       // Again only if training gave all it was asked and a request took a reserved model back (outside the lock) meanwhile;
       // a training that gave less is near its minimum: swap rather than discard again.
-      for (let gaveAll = true; gaveAll && this.reserveBytes < need && this.config.requireFromTraining !== false && !this.memory.atMinimum(); ) {
-        const reserve = this.reserveBytes;
+      for (let gaveAll = true; gaveAll && short() > 0 && this.config.requireFromTraining !== false && !this.memory.atMinimum(); ) {
+        const [reserve, free] = [this.reserveBytes, this.free];
         path = 'train';
         // Discard only what this request needs: the watermark's top-up waits for the next micro-batch where it can.
         const defer = !this.config.requireAll && this.memory.yieldAtBoundary !== undefined;
         const queued = this.config.requireAll ? 0 : this.queuedColdBytes(m);
-        const ask = this.config.requireAll ? Infinity : need - reserve + queued + (defer ? 0 : this.config.watermarkBytes);
+        const ask = this.config.requireAll ? Infinity : short() + queued + (defer ? 0 : this.config.watermarkBytes);
         const t0 = this.now();
         const { freedBytes } = await this.memory.require(ask);
         gaveAll = freedBytes >= ask;
         this.free += freedBytes;
         this.stats.requires++;
         this.stats.requiredBytes += freedBytes;
-        this.emit({ kind: 'require', model: m.name, bytes: Number.isFinite(ask) ? ask : freedBytes, freedBytes, ms: this.now() - t0, reason: `reserve ${reserve} < need ${need}: shrink training by (need - reserve)${queued ? ` + ${queued} for the cold models queued behind it` : ''}${defer ? '' : ' + W'}` });
+        this.emit({ kind: 'require', model: m.name, bytes: Number.isFinite(ask) ? ask : freedBytes, freedBytes, ms: this.now() - t0, reason: `${slack ? `free ${free} < need ${need}, training has slack: shrink it rather than unload an idle model` : `reserve ${reserve} < need ${need}: shrink training by (need - reserve)`}${queued ? ` + ${queued} for the cold models queued behind it` : ''}${defer ? '' : ' + W'}` });
       }
       if (this.reserveBytes < need) {
         path = 'swap';

@@ -69,7 +69,7 @@ async function assemble<D, C extends TrainerOptions>(spec: SystemSpec<D, C>, are
   const policy = policyOf(spec, store);
   const sp = spec.policy;
   const slicing = policy.computeShare && policy.training
-    ? slicingFor(spec.device, sp.slice ?? POLICY_DEFAULTS.slice, { sloFraction: sp.sliceFraction ?? POLICY_DEFAULTS.sliceFraction, expectMs: sp.expectMs ?? POLICY_DEFAULTS.expectMs, burstGapMs: sp.priorityMs ?? POLICY_DEFAULTS.priorityMs })
+    ? slicingFor(spec.device, sp.slice ?? POLICY_DEFAULTS.slice, { sloFraction: sp.sliceFraction ?? POLICY_DEFAULTS.sliceFraction, expectMs: sp.expectMs ?? POLICY_DEFAULTS.expectMs, burstGapMs: sp.burstGapMs ?? POLICY_DEFAULTS.burstGapMs })
     : null;
   const gate = new Gate(spec.device, { maxInFlight: spec.maxInFlight ?? 2, slicing });
   const fixedKv = gen && (policy.name === 'sp50' || policy.name === 'sp75') ? gen.kvCapPages ?? null : null;

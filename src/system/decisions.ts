@@ -64,6 +64,10 @@ export class LoggedMemory implements MemorySide {
   atMinimum(): boolean {
     return this.inner.atMinimum();
   }
+
+  wantsMemory(): boolean | undefined {
+    return this.inner.wantsMemory?.();
+  }
 }
 
 /** The model side with every load and unload logged. */

@@ -69,7 +69,7 @@ export interface GenerationSpec {
 }
 
 /** What `handover run` measures by default, so every face gets the same inference priority and compute sharing. */
-export const POLICY_DEFAULTS = { priorityMs: 30, shareRows: 8, trainShare: 1, slice: 'auto', sliceFraction: 0.25, expectMs: 250 } as const;
+export const POLICY_DEFAULTS = { priorityMs: 30, shareRows: 8, trainShare: 1, slice: 'auto', sliceFraction: 0.25, expectMs: 250, burstGapMs: 60 } as const;
 
 export interface PolicySpec {
   system: SystemName;
@@ -90,6 +90,12 @@ export interface PolicySpec {
   sliceFraction?: number;
   /** After a request, training stays sliced this long, in ms: more are expected (default 250). */
   expectMs?: number;
+  /**
+   * With slicing: training submits nothing while requests come closer than this on average, ms
+   * (a burst; default 60: twice the priority window, so that an 8-arrival mean of a heavy interval's
+   * gaps rarely reads as over; 0: never pauses).
+   */
+  burstGapMs?: number;
 }
 
 export interface SystemSpec<D = Dataset, C extends TrainerOptions = TrainConfig> {

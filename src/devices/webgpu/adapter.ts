@@ -3,6 +3,7 @@
 // (shipped by Debian's chromium package) and says so.
 
 import { NoAdapterError } from '../../core/errors.js';
+import { dawnPollMsFor, setDawnPollMs, throttleDawnPolling } from './dawn-poll.js';
 import { ensureRuntimeDir, mayHaveGpu } from './node-env.js';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -55,6 +56,7 @@ export async function findAdapter(log: Log = () => {}, opts: { software?: boolea
   if (typeof window !== 'undefined') {
     throw new NoAdapterError('this browser has no navigator.gpu: use a browser with WebGPU enabled (Chrome 113+, or --enable-unsafe-webgpu)');
   }
+  throttleDawnPolling();
   const { create, globals } = await nodeGpu();
   Object.assign(globalThis, globals);
   const env = process.env;
@@ -64,6 +66,7 @@ export async function findAdapter(log: Log = () => {}, opts: { software?: boolea
     const instance = create(DAWN_FLAGS);
     const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter && (!isSoftware(adapter) || preset)) {
+      setDawnPollMs(dawnPollMsFor(isSoftware(adapter), env));
       const how = preset ? `Dawn with Vulkan driver ${preset}` : 'Dawn, system Vulkan driver';
       return { adapter, instance, software: isSoftware(adapter), how };
     }
@@ -81,5 +84,6 @@ export async function findAdapter(log: Log = () => {}, opts: { software?: boolea
   const instance = create(DAWN_FLAGS);
   const adapter = await instance.requestAdapter();
   if (!adapter) throw new NoAdapterError(`SwiftShader at ${SWIFTSHADER_ICD} gave no adapter (is libvulkan1 installed?)`);
+  setDawnPollMs(dawnPollMsFor(true, env));
   return { adapter, instance, software: true, how: `Dawn on SwiftShader (${SWIFTSHADER_ICD})` };
 }

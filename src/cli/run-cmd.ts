@@ -46,6 +46,8 @@ export const runSpec: FlagSpec = {
   'slice-fraction': { type: 'number', default: DEFAULT_TESTBED.sliceFraction, help: 'share of the tightest SLO that the training work on the queue may take while requests run or are expected', min: 0, above: true, max: 1 },
   'expect-ms': { type: 'number', default: DEFAULT_TESTBED.expectMs, help: 'training stays sliced this long after a request (more are expected)', min: 0, max: 3_600_000 },
   'train-share': { type: 'number', default: DEFAULT_TESTBED.trainShare, help: 'compute sharing of handover and naive on CUDA: share of the SMs training keeps while inference runs (green contexts; 1 = all)', min: 0, above: true, max: 1 },
+  warmup: { type: 'string', default: DEFAULT_TESTBED.warmup, help: 'before each system\'s measured window, alike for all: touch (each model requested once, then --warmup-settle-ms of settling; reported apart) or none (first-touch loads are measured)', choices: ['none', 'touch'] },
+  'warmup-settle-ms': { type: 'number', default: DEFAULT_TESTBED.warmupSettleMs, help: 'with --warmup touch: how long the system settles (idle expiry, training refills) before the measured window', min: 0, max: 3_600_000 },
   repeat: { type: 'number', default: 1, help: 'rounds per system, order rotated each round; each system reports its median round', int: true, min: 1, max: 1000 },
   'max-in-flight': { type: 'number', default: DEFAULT_TESTBED.maxInFlight, help: "training kernels in flight at once (the gate's bound)", int: true, min: 1 },
   seed: { type: 'number', default: 1, help: 'trace and model seed', int: true, min: 0 },
@@ -144,6 +146,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     expectMs: Number(flags['expect-ms']),
     maxInFlight: Number(flags['max-in-flight']),
     seed: Number(flags.seed),
+    warmup: String(flags.warmup) === 'touch' ? 'touch' : 'none',
+    warmupSettleMs: Number(flags['warmup-settle-ms']),
   };
   if (!(spec.sliceFraction > 0 && spec.sliceFraction <= 1)) throw new UsageError(`--slice-fraction must be in (0, 1], got ${flags['slice-fraction']}`);
   if (!(spec.expectMs >= 0)) throw new UsageError(`--expect-ms must be >= 0, got ${flags['expect-ms']}`);

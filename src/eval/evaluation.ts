@@ -14,6 +14,7 @@ import { runPlace, type RoundSummary, type RunMeta, type RunReport, type StageTi
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
 import { jobLabel } from './train-job.js';
+import type { WarmupResult } from './warmup.js';
 
 export interface EvaluationInput {
   trace: Trace;
@@ -126,7 +127,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
       bar?.done();
       runs.get(system)!.push(r);
       input.onReport?.({ meta, systems: sofar() });
-      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers${stageLine(r.stages)}`);
+      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers${stageLine(r.stages)}${warmupLine(r.warmup)}`);
     }
   }
   const systems = sofar();
@@ -138,4 +139,11 @@ export function stageLine(st: StageTimes | undefined): string {
   if (!st) return '';
   const f = (x: { p50Ms: number; p99Ms: number } | null) => (x ? `${x.p50Ms.toFixed(1)}/${x.p99Ms.toFixed(1)}` : '-');
   return `; stages P50/P99 ms: lag ${f(st.lag ?? null)}, admit ${f(st.admit)} (cold ${f(st.coldAdmit)}), window ${f(st.window)}, run ${f(st.run)}`;
+}
+
+/** `; warm-up: 56 requests (40 cold, loads P50/max 12/30 ms) in 3.1 s + 2.0 s settling`, for the run's log line. */
+export function warmupLine(w: WarmupResult | null | undefined): string {
+  if (!w) return '';
+  const loads = w.loads ? `, ${w.loads} loads P50/max ${w.loadP50Ms!.toFixed(1)}/${w.loadMaxMs!.toFixed(1)} ms` : '';
+  return `; warm-up (not measured): ${w.requests} requests (${w.coldStarts} cold${w.failed ? `, ${w.failed} failed` : ''}${loads}) in ${w.touchS.toFixed(1)} s + ${w.settleS.toFixed(1)} s settling`;
 }

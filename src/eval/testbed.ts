@@ -17,6 +17,7 @@ import { buildSystem, TrainingStartError, type ColocationSystem, type SystemSpec
 import { seeded, type Dataset } from '../train/data.js';
 import { SystemRunError } from './errors.js';
 import { evalTraining, type GptTrain } from './train-job.js';
+import type { WarmupMode } from './warmup.js';
 
 export interface TestbedSpec {
   pageBytes: number;
@@ -73,6 +74,14 @@ export interface TestbedSpec {
   /** After a request, training stays sliced this long (ms): more requests are expected. */
   expectMs: number;
   seed: number;
+  /**
+   * Before the measured window, alike for every system (warmup.ts): 'touch'
+   * requests each model once through the system, then lets it settle for
+   * warmupSettleMs; 'none' measures from the first request (first-touch loads
+   * included).
+   */
+  warmup: WarmupMode;
+  warmupSettleMs: number;
 }
 
 export const DEFAULT_TESTBED: TestbedSpec = {
@@ -96,6 +105,8 @@ export const DEFAULT_TESTBED: TestbedSpec = {
   sliceFraction: 0.25,
   expectMs: 250,
   seed: 1,
+  warmup: 'none',
+  warmupSettleMs: 2000,
 };
 
 export interface ModelInstance {
@@ -156,6 +167,8 @@ export function testbedSpec(dev: GpuDevice, policy: SystemPolicy, tuned: Tuned, 
     workspacePages: spec.workspacePages,
     training: evalTraining(spec.train, spec.gpt ?? null, spec.seed, data),
     models: instances.map((m) => ({ name: m.name, onnx: m.onnx, warmup: m.input })),
+    // Each file's weights decoded once at setup (the instances share them): a cold start is only the upload.
+    store: { hostWeights: 'keep' },
     policy: { system: policy.name, tuned, priorityMs: spec.priorityMs, shareRows: spec.shareRows, trainShare: spec.trainShare, slice: spec.slice, sliceFraction: spec.sliceFraction, expectMs: spec.expectMs },
   };
 }

@@ -37,7 +37,7 @@ async function runJson(args: string[]): Promise<Record<string, any>> {
   } finally {
     console.log = log;
   }
-  return JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  return { ...JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')), scaleMd: readFileSync(join(out, 'scale-report.md'), 'utf8') };
 }
 
 describe('handover run --warmup', () => {
@@ -62,5 +62,9 @@ describe('handover run --warmup', () => {
     // Infer-Only holds every model: after the warm-up nothing it serves is a cold start; without it, first touches are.
     expect(warm.systems['infer-only'].coldStartRatio).toBe(0);
     expect(cold.systems['infer-only'].coldStartRatio).toBeGreaterThan(0);
+    // The scale report has the measured cold share and the warm-up beside it.
+    expect(warm.scaleMd).toContain('| cold | warm-up: cold / loads p50, max ms |');
+    expect(warm.scaleMd).toMatch(/\| 0\.0% \| 6 of 6 \/ 6 loads [0-9.]+, [0-9.]+ \|/);
+    expect(cold.scaleMd).toMatch(/\| [0-9.]+% \| – \|/);
   }, 120_000);
 });

@@ -50,7 +50,9 @@ export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: Arch
   const target = input.sloTarget ?? 0.9;
   const r = tune({ rates: trace.rates, modelBytes, execS: mean((t) => t.execMs) / 1000, loadS: mean((t) => t.loadMs) / 1000, sloS: mean((t) => t.sloMs) / 1000, sloTarget: target, expiry: 'model' });
   const b = await tuneWithHandovers(r, target, { handoverMs: input.handoverMs ?? 15, maxTrainShare: 0.01 }, (c) => replayPolicy({ trace, modelBytes, tIdleS: c.tIdleS, watermarkBytes: c.watermarkBytes }));
-  const tunerSays = `the tuner with the measured times (per-model expiry, target ${(100 * target).toFixed(0)}%${r.met ? '' : ', unreachable'}, handover budget): T_idle ${b.chosen.tIdleS * 1000} ms, W ${(b.chosen.watermarkBytes / 1024).toFixed(0)} KiB, ${(100 * b.chosen.compliance).toFixed(1)}% predicted`;
+  const gapS = inst.length / Math.max(1e-9, observedRate(trace));
+  const measured = `mean reload ${mean((t) => t.loadMs).toFixed(1)} ms + exec ${mean((t) => t.execMs).toFixed(1)} ms vs SLO ${mean((t) => t.sloMs).toFixed(1)} ms, a model's mean gap between requests ${gapS.toFixed(1)} s`;
+  const tunerSays = `the tuner with the measured times (${measured}; per-model expiry, target ${(100 * target).toFixed(0)}%${r.met ? '' : ', unreachable'}, handover budget): T_idle ${b.chosen.tIdleS * 1000} ms, W ${(b.chosen.watermarkBytes / 1024).toFixed(0)} KiB, ${(100 * b.chosen.compliance).toFixed(1)}% predicted`;
   if (input.tuned === 'tuner') return { tuned: { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, source: tunerSays, predicted: b.chosen.compliance };
   return defaultPolicy(input.tuned, { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, Math.max(...modelBytes), tunerSays, b.chosen.compliance);
 }

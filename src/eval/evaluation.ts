@@ -13,6 +13,7 @@ import { calibrateHandover } from './calibrate-handover.js';
 import { runPlace, type RoundSummary, type RunMeta, type RunReport, type StageTimes, type SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
+import { splitIdle } from './idle-policy.js';
 import { jobLabel } from './train-job.js';
 import type { WarmupResult } from './warmup.js';
 
@@ -34,6 +35,11 @@ export interface EvaluationInput {
    * system reports its median-compliance round and all rounds.
    */
   repeat?: number;
+  /**
+   * With T_idle from the tuner: longer per model for the models whose measured
+   * cold start misses their SLO (idle-policy.ts); default true.
+   */
+  idleSplit?: boolean;
   /** Training time one handover costs for the tuner's handover budget (ms; measured when absent). */
   handoverMs?: number;
   log?: (line: string) => void;
@@ -42,7 +48,7 @@ export interface EvaluationInput {
   progress?: (system: string) => { update(done: number, total: number, detail: string): void; done(): void };
 }
 
-export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: ArchitectureTiming[], input: Pick<EvaluationInput, 'tuned' | 'sloTarget' | 'handoverMs'>): Promise<{ tuned: Tuned; source: string; predicted: number | null }> {
+export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: ArchitectureTiming[], input: Pick<EvaluationInput, 'tuned' | 'sloTarget' | 'handoverMs' | 'idleSplit'>): Promise<{ tuned: Tuned; source: string; predicted: number | null }> {
   const page = spec.pageBytes;
   const inst = modelInstances(spec);
   const modelBytes = inst.map((m) => Math.ceil(timings[m.architecture]!.bytes / page) * page);
@@ -54,7 +60,11 @@ export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: Arch
   const measured = `mean reload ${mean((t) => t.loadMs).toFixed(1)} ms + exec ${mean((t) => t.execMs).toFixed(1)} ms vs SLO ${mean((t) => t.sloMs).toFixed(1)} ms, a model's mean gap between requests ${gapS.toFixed(1)} s`;
   const tunerSays = `the tuner with the measured times (${measured}; per-model expiry, target ${(100 * target).toFixed(0)}%${r.met ? '' : ', unreachable'}, handover budget): T_idle ${b.chosen.tIdleS * 1000} ms, W ${(b.chosen.watermarkBytes / 1024).toFixed(0)} KiB, ${(100 * b.chosen.compliance).toFixed(1)}% predicted`;
   if (input.tuned === 'tuner') return { tuned: { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, source: tunerSays, predicted: b.chosen.compliance };
-  return defaultPolicy(input.tuned, { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, Math.max(...modelBytes), tunerSays, b.chosen.compliance);
+  const d = defaultPolicy(input.tuned, { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, Math.max(...modelBytes), tunerSays, b.chosen.compliance);
+  if (input.idleSplit === false || input.tuned?.tIdleMs !== undefined) return d;
+  // T_idle the tuner's: per model, longer for the models whose cold start misses their SLO (idle-policy.ts).
+  const split = splitIdle({ timings, instances: inst, baseMs: d.tuned.tIdleMs, gapS });
+  return { tuned: { ...d.tuned, tIdleMsByModel: split.byModel }, source: `${d.source}; per model: ${split.note}`, predicted: null };
 }
 
 /**

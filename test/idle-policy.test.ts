@@ -3,7 +3,10 @@
 // model after its own T_idle.
 import { describe, expect, it } from 'vitest';
 import type { ArchitectureTiming } from '../src/eval/calibrate.js';
+import { chooseTuned } from '../src/eval/evaluation.js';
 import { splitIdle } from '../src/eval/idle-policy.js';
+import { DEFAULT_TESTBED } from '../src/eval/testbed.js';
+import { generateTrace } from '../src/sched/traces.js';
 import { ColocationCore, type ModelSide } from '../src/sched/core.js';
 import { SchedParameterError } from '../src/sched/errors.js';
 import { FakeTraining } from './helpers/fake-training.js';
@@ -70,5 +73,24 @@ describe('the core with per-model T_idle', () => {
 
   it('rejects a negative per-model T_idle', () => {
     expect(() => new ColocationCore(new FakeTraining(0), new Models(), { tIdleMs: 1, tIdleMsByModel: { a: -1 }, watermarkBytes: 0 })).toThrow(SchedParameterError);
+  });
+});
+
+describe("handover run's policy with the tuner's T_idle", () => {
+  const trace = generateTrace({ kind: 'light', seed: 2, durationS: 30, models: DEFAULT_TESTBED.models, timeScale: 1 });
+  // Architecture 0's cold start misses its SLO (3 + 1.1 > 0.8 x 4), architecture 1's fits.
+  const timings = [{ ...timing(0, 'slow', 1, 1.1, 3), bytes: 200_000 }, { ...timing(1, 'fast', 1, 1.1, 0.5), bytes: 100_000 }];
+
+  it('gives the instances of a model whose cold start misses a longer T_idle; a given T_idle or --idle-split off keeps one', async () => {
+    const c = await chooseTuned(trace, DEFAULT_TESTBED, timings, { tuned: {}, handoverMs: 1 });
+    const by = c.tuned.tIdleMsByModel!;
+    expect(Object.keys(by)).toHaveLength(DEFAULT_TESTBED.models);
+    const names = Object.keys(by);
+    expect(names.filter((n) => n.startsWith('mlp0-')).every((n) => by[n]! > c.tuned.tIdleMs)).toBe(true);
+    expect(names.filter((n) => n.startsWith('mlp1-')).every((n) => by[n] === c.tuned.tIdleMs)).toBe(true);
+    expect(c.source).toContain('per model: cold start');
+    expect(c.predicted).toBeNull(); // the tuner's prediction is for one T_idle
+    expect((await chooseTuned(trace, DEFAULT_TESTBED, timings, { tuned: { tIdleMs: 300 }, handoverMs: 1 })).tuned.tIdleMsByModel).toBeUndefined();
+    expect((await chooseTuned(trace, DEFAULT_TESTBED, timings, { tuned: {}, handoverMs: 1, idleSplit: false })).tuned.tIdleMsByModel).toBeUndefined();
   });
 });

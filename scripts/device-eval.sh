@@ -13,10 +13,12 @@
 #
 # Here: bash scripts/device-run.sh pack (NO_DAWN=1), then copy the snapshot
 # with .device and the Azure trace in .eval-data/ (see docs/results-scale.md).
-# There:  bash scripts/device-eval.sh   (defaults fit BUDGET_S=380: about 345 s,
-# from round 2's log times: setup ~30 s, export ~25 s, each vision trace ~14 s
-# of calibration plus 1.1 x VISION_S + 3 s per system, the LLM ~11 s plus
-# LLM_S + 3 s per system, report ~5 s; docs/results-scale.md).
+# There:  bash scripts/device-eval.sh   (the budget decides which systems run:
+# it plans each vision trace as ~14 s of calibration plus 1.1 x VISION_S + 3 s
+# + WARM_S per system, the LLM ~11 s plus LLM_S + 3 s per system, setup ~30 s,
+# export ~25 s, report ~5 s. Round 4 on the H200 took less: each vision system
+# VISION_S + 1-3 s with the warm-up, so BUDGET_S=545 VISION_S=40 ran 8 systems
+# in 390 s; docs/results-scale.md).
 # Knobs: BUDGET_S (whole script), VISION_S / LLM_S (seconds of trace per
 # system), TRACES (vision traces, in order), BURST_SYSTEMS / VISION_SYSTEMS
 # (the first trace's / the others'), LLM_SYSTEMS, INSTANCES, GPT (LxWxHxC),

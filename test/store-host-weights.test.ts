@@ -58,38 +58,33 @@ beforeAll(async () => {
 });
 afterAll(() => arena.destroy());
 
+/** Load `name`, check its decode count so far, run it against the reference, unload it. */
+async function cycle(store: ModelStore, name: string, decodes: number): Promise<void> {
+  await store.load(name);
+  expect(store.decodes(name), `${name}: weights decoded so far`).toBe(decodes);
+  await checkRun(store, name);
+  await store.unload(name);
+}
+
+function twoInstances(opts: ConstructorParameters<typeof ModelStore>[1]): ModelStore {
+  const store = new ModelStore(arena, opts);
+  store.registerBytes('a', bytes);
+  store.registerBytes('b', bytes);
+  return store;
+}
+
 describe('host weights kept by the store', () => {
   it('decodes a file once for all its instances; reloads only upload and still compute the model', async () => {
-    const store = new ModelStore(arena, { poison: true, hostWeights: 'keep' });
-    store.registerBytes('a', bytes);
-    store.registerBytes('b', bytes);
-    await store.load('a');
-    expect(store.decodes('a')).toBe(4); // w0, b0, w1, b1
-    await checkRun(store, 'a');
-    await store.unload('a');
-    await store.load('b');
-    expect(store.decodes('b')).toBe(0); // a's decoded words
-    await checkRun(store, 'b');
-    await store.unload('b');
-    await store.load('a');
-    expect(store.decodes('a')).toBe(4);
-    await checkRun(store, 'a');
-    await store.unload('a');
+    const store = twoInstances({ poison: true, hostWeights: 'keep' });
+    await cycle(store, 'a', 4); // w0, b0, w1, b1
+    await cycle(store, 'b', 0); // a's decoded words
+    await cycle(store, 'a', 4);
   });
 
   it('without it, every load decodes again', async () => {
-    const store = new ModelStore(arena, { poison: true });
-    store.registerBytes('a', bytes);
-    store.registerBytes('b', bytes);
-    for (let i = 1; i <= 2; i++) {
-      await store.load('a');
-      expect(store.decodes('a')).toBe(4 * i);
-      await checkRun(store, 'a');
-      await store.unload('a');
-    }
-    await store.load('b');
-    expect(store.decodes('b')).toBe(4);
-    await checkRun(store, 'b');
-    await store.unload('b');
+    const store = twoInstances({ poison: true });
+    await cycle(store, 'a', 4);
+    await cycle(store, 'a', 8);
+    await cycle(store, 'b', 4);
   });
 });

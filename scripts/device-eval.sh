@@ -13,15 +13,21 @@
 #
 # Here: bash scripts/device-run.sh pack (NO_DAWN=1), then copy the snapshot
 # with .device and the Azure trace in .eval-data/ (see docs/results-scale.md).
-# There:  bash scripts/device-eval.sh   (defaults fit BUDGET_S=380: about 345 s,
-# from round 2's log times: setup ~30 s, export ~25 s, each vision trace ~14 s
-# of calibration plus 1.1 x VISION_S + 3 s per system, the LLM ~11 s plus
-# LLM_S + 3 s per system, report ~5 s; docs/results-scale.md).
+# There:  bash scripts/device-eval.sh   (the budget decides which systems run:
+# it plans each vision trace as ~14 s of calibration plus 1.1 x VISION_S + 3 s
+# + WARM_S per system, the LLM ~11 s plus LLM_S + 3 s per system, setup ~30 s,
+# export ~25 s, report ~5 s. Round 4 on the H200 took less: each vision system
+# VISION_S + 1-3 s with the warm-up, so BUDGET_S=545 VISION_S=40 ran 8 systems
+# in 390 s; docs/results-scale.md).
 # Knobs: BUDGET_S (whole script), VISION_S / LLM_S (seconds of trace per
 # system), TRACES (vision traces, in order), BURST_SYSTEMS / VISION_SYSTEMS
 # (the first trace's / the others'), LLM_SYSTEMS, INSTANCES, GPT (LxWxHxC),
 # T_IDLE_MS (default: the tuner's for each trace), CHECK=1 (first the GPT
-# training tests on CUDA; off: the lead runs the tests separately).
+# training tests on CUDA; off: the lead runs the tests separately),
+# WARMUP (touch: each model requested once before each system's measured
+# window, then SETTLE_MS of settling; none), LLM_SYSTEMS empty skips the LLM,
+# ROUND2_SYSTEMS (a second round of the first trace for these systems, if time
+# is left after the traces; its own folder, outside the collected report).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T0=$(date +%s)
@@ -36,14 +42,18 @@ M=${SCALE_MODELS_DIR:-/tmp/handover-scale-models}
 TRACE_FILE=${TRACE_FILE:-.eval-data/azure-llm-inference-2023-conv.csv.gz}
 INSTANCES=${INSTANCES:-56}
 GPT=${GPT:-6x512x8x128}
-VISION_S=${VISION_S:-20}
+VISION_S=${VISION_S:-60}
+WARMUP=${WARMUP:-touch}
+SETTLE_MS=${SETTLE_MS:-2000}
+WARM_S=${WARM_S:-6}   # per system: the testbed's setup and the warm-up (56 loads + settling), seconds (estimate)
+ROUND2_SYSTEMS=${ROUND2_SYSTEMS:-}
 VISION_SCALE=${VISION_SCALE:-1}   # at 4 (190 req/s in BURST) even Infer-Only queued for seconds (docs/results-scale.md)
 LLM_S=${LLM_S:-12}
 LLM_SCALE=${LLM_SCALE:-4}
 TRACES=${TRACES:-burst light heavy skewed}   # HEAVY and SKEWED run only with time to spare
 BURST_SYSTEMS=${BURST_SYSTEMS:-infer-only,handover,sp75,taskswitch,naive}   # add sp50 with a larger BUDGET_S (~25 s more)
 VISION_SYSTEMS=${VISION_SYSTEMS:-infer-only,handover,sp75}
-LLM_SYSTEMS=${LLM_SYSTEMS:-handover,sp75,infer-only}
+LLM_SYSTEMS=${LLM_SYSTEMS-handover,sp75,infer-only}
 PAGE_KIB=2048
 WS_PAGES=${WS_PAGES:-64}   # 128 MiB of inference workspace (resnet50's batch-1 activations)
 date -u +%Y-%m-%dT%H:%M:%SZ > "$W/date.txt"
@@ -58,7 +68,7 @@ step "export models ($(left) s left)"
 mkdir -p "$M"; cp scripts/models/*.py "$M/"
 if [ ! -s "$M/resnet50.onnx" ]; then
   (cd "$M" && OUT="$M" VISION_MODELS=resnet50,efficientnet_b0 timeout 200 python3 export_vision.py) > "$W/export.log" 2>&1
-  (cd "$M" && OUT="$M" GPT_NAME=gpt2_small_kv GPT_VOCAB=50257 GPT_WIDTH=768 GPT_HEADS=12 GPT_LAYERS=12 GPT_MAXPOS=1024 \
+  [ -n "$LLM_SYSTEMS" ] && (cd "$M" && OUT="$M" GPT_NAME=gpt2_small_kv GPT_VOCAB=50257 GPT_WIDTH=768 GPT_HEADS=12 GPT_LAYERS=12 GPT_MAXPOS=1024 \
     timeout 200 python3 export_tiny_gpt_kv.py) >> "$W/export.log" 2>&1
 fi
 grep -vE "^ort " "$W/export.log" | cut -c1-160 | tail -8
@@ -87,25 +97,29 @@ ended() { # what, exit status: a run stopped by its timeout wrote no report; the
   [ "$2" = 124 ] && echo "$1: stopped by its time limit, no report" >> "$W/cut.txt"
   return 0
 }
-vision() { # trace, systems: as many as the time left allows (14 s + 1.1 x VISION_S + 3 s each, 20 s kept for the report), in order
-  local t=$1 budget n systems
+per_system() { echo $(( (11 * VISION_S + 30) / 10 + WARM_S )); }
+vision() { # trace, systems[, out folder]: as many as the time left allows (14 s + 1.1 x VISION_S + 3 s + WARM_S each, 20 s kept for the report), in order
+  local t=$1 budget n systems dir=${3:-$W/vision-$1}
   budget=$(left)
-  n=$(( (budget - 34) * 10 / (11 * VISION_S + 30) ))
+  n=$(( (budget - 34) / $(per_system) ))
   IFS=, read -r -a all <<< "$2"
-  [ "$n" -ge 3 ] || { echo "vision $t: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
+  least=$(( ${#all[@]} < 3 ? ${#all[@]} : 3 ))
+  [ "$n" -ge "$least" ] || { echo "vision $t ($dir): cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
   [ "$n" -lt ${#all[@]} ] && echo "vision $t: ${all[*]:n} cut ($budget s left)" | tee -a "$W/cut.txt"
   systems=$(IFS=,; echo "${all[*]:0:n}")
   step "vision $t: $systems ($budget s left)"
   timeout $((budget - 12)) node bin/handover.js run --trace "$t" --systems "$systems" --duration "$VISION_S" --time-scale "$VISION_SCALE" \
     --models "$INSTANCES" $(printf -- '--model-file %s ' "${FILES[@]}") --arena-pages "$ARENA_PAGES" --workspace-pages "$WS_PAGES" \
-    ${T_IDLE_MS:+--t-idle-ms $T_IDLE_MS} "${COMMON[@]}" --out "$W/vision-$t" > "$W/vision-$t.json" 2> "$W/vision-$t.log"
-  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$W/vision-$t.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:)" | cut -c1-420 | tail -14
+    --warmup "$WARMUP" --warmup-settle-ms "$SETTLE_MS" \
+    ${T_IDLE_MS:+--t-idle-ms $T_IDLE_MS} "${COMMON[@]}" --out "$dir" > "$dir.json" 2> "$dir.log"
+  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$dir.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:)" | cut -c1-700 | tail -14
 }
 llm() { # keep: seconds left for the vision traces after it (its time limit leaves them)
   local budget cap limit
   budget=$(left)
   cap=$(( budget - 15 - $1 )); limit=$(( 3 * (LLM_S + 25) + 20 ))
   [ "$cap" -lt "$limit" ] && limit=$cap
+  [ -n "$LLM_SYSTEMS" ] || { echo "llm: not asked for (LLM_SYSTEMS empty)"; return; }
   [ -s "$M/gpt2_small_kv.onnx" ] && [ -s "$TRACE_FILE" ] || { echo "llm: cut (no model or trace)" | tee -a "$W/cut.txt"; return; }
   [ "$limit" -ge 40 ] || { echo "llm: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
   step "llm azure ($budget s left, limit $limit s)"
@@ -117,9 +131,12 @@ llm() { # keep: seconds left for the vision traces after it (its time limit leav
 
 # BURST first (its systems), then the Azure LLM trace (its limit keeps time for the next trace's three systems), then the other vision traces while time lasts.
 set -- $TRACES
+FIRST=$1
 vision "$1" "$BURST_SYSTEMS"; shift
-llm $(( $# > 0 ? 34 + 3 * (11 * VISION_S + 30) / 10 : 0 ))
+llm $(( $# > 0 ? 34 + 3 * $(per_system) : 0 ))
 for t in "$@"; do vision "$t" "$VISION_SYSTEMS"; done
+# A second round of the first trace (the spread), apart from the collected report: the same command, a fresh testbed.
+if [ -n "$ROUND2_SYSTEMS" ]; then mkdir -p "$W/round2"; vision "$FIRST" "$ROUND2_SYSTEMS" "$W/round2/vision-$FIRST"; fi
 
 step "report ($(left) s left)"
 node --input-type=module -e "

@@ -47,11 +47,14 @@ export const runSpec: FlagSpec = {
   'slice-fraction': { type: 'number', default: DEFAULT_TESTBED.sliceFraction, help: 'share of the tightest SLO that the training work on the queue may take while requests run or are expected', min: 0, above: true, max: 1 },
   'expect-ms': { type: 'number', default: DEFAULT_TESTBED.expectMs, help: 'training stays sliced this long after a request (more are expected)', min: 0, max: 3_600_000 },
   'train-share': { type: 'number', default: DEFAULT_TESTBED.trainShare, help: 'compute sharing of handover and naive on CUDA: share of the SMs training keeps while inference runs (green contexts; 1 = all)', min: 0, above: true, max: 1 },
+  warmup: { type: 'string', default: DEFAULT_TESTBED.warmup, help: 'before each system\'s measured window, alike for all: touch (each model requested once, then --warmup-settle-ms of settling; reported apart) or none (first-touch loads are measured)', choices: ['none', 'touch'] },
+  'warmup-settle-ms': { type: 'number', default: DEFAULT_TESTBED.warmupSettleMs, help: 'with --warmup touch: how long the system settles (idle expiry, training refills) before the measured window', min: 0, max: 3_600_000 },
   repeat: { type: 'number', default: 1, help: 'rounds per system, order rotated each round; each system reports its median round', int: true, min: 1, max: 1000 },
   'max-in-flight': { type: 'number', default: DEFAULT_TESTBED.maxInFlight, help: "training kernels in flight at once (the gate's bound)", int: true, min: 1 },
   seed: { type: 'number', default: 1, help: 'trace and model seed', int: true, min: 0 },
   'time-scale': { type: 'number', default: 1, help: 'compress (>1) or stretch (<1) the trace in time', min: 0, above: true, max: 1_000_000 },
   't-idle-ms': { type: 'number', help: "handover policy T_idle: an idle model's memory goes back to training after this long (default: the tuner's choice for the trace, the instance count and the measured times, as handover tune does; the run's log says which)", min: 0, max: 3_600_000 },
+  'idle-split': { type: 'string', default: 'on', help: "with the tuner's T_idle: on keeps a model whose measured cold start (reload + exec p90) misses 80% of its SLO resident for ln(1/0.03) of its mean request gaps, the others the tuner's T_idle; off: one T_idle for all", choices: ['on', 'off'] },
   'watermark-kib': { type: 'number', help: 'handover policy W in KiB (default: the tuner\'s, at least one model)', min: 0 },
   'handover-ms': { type: 'number', help: "training ms one handover costs, for the tuner's budget (default: measured before the run)", min: 0, max: 3_600_000 },
   tune: { type: 'boolean', default: false, help: "use the tuner's (T_idle, W) for this trace and the measured times exactly (W 0 included; the default raises W to one model)" },
@@ -146,6 +149,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     burstGapMs: Number(flags['burst-gap-ms']),
     maxInFlight: Number(flags['max-in-flight']),
     seed: Number(flags.seed),
+    warmup: String(flags.warmup) === 'touch' ? 'touch' : 'none',
+    warmupSettleMs: Number(flags['warmup-settle-ms']),
   };
   if (!(spec.sliceFraction > 0 && spec.sliceFraction <= 1)) throw new UsageError(`--slice-fraction must be in (0, 1], got ${flags['slice-fraction']}`);
   if (!(spec.expectMs >= 0)) throw new UsageError(`--expect-ms must be >= 0, got ${flags['expect-ms']}`);
@@ -166,6 +171,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     trace, traceFile: file, seed: Number(flags.seed), systems, spec, data: loadDigits(Number(flags.seed)).train,
     backend: String(flags.backend), command: `handover run ${argv.join(' ')}`, tuned, sloTarget: Number(flags['slo-target']),
     repeat,
+    idleSplit: String(flags['idle-split']) === 'on',
     handoverMs: flags['handover-ms'] === undefined ? undefined : Number(flags['handover-ms']),
     log: say,
     onReport: (partial) => writeReport(String(flags.out), partial),

@@ -13,7 +13,9 @@ import { calibrateHandover } from './calibrate-handover.js';
 import { runPlace, type RoundSummary, type RunMeta, type RunReport, type StageTimes, type SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
+import { splitIdle } from './idle-policy.js';
 import { jobLabel } from './train-job.js';
+import type { WarmupResult } from './warmup.js';
 
 export interface EvaluationInput {
   trace: Trace;
@@ -33,6 +35,11 @@ export interface EvaluationInput {
    * system reports its median-compliance round and all rounds.
    */
   repeat?: number;
+  /**
+   * With T_idle from the tuner: longer per model for the models whose measured
+   * cold start misses their SLO (idle-policy.ts); default true.
+   */
+  idleSplit?: boolean;
   /** Training time one handover costs for the tuner's handover budget (ms; measured when absent). */
   handoverMs?: number;
   log?: (line: string) => void;
@@ -41,7 +48,7 @@ export interface EvaluationInput {
   progress?: (system: string) => { update(done: number, total: number, detail: string): void; done(): void };
 }
 
-export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: ArchitectureTiming[], input: Pick<EvaluationInput, 'tuned' | 'sloTarget' | 'handoverMs'>): Promise<{ tuned: Tuned; source: string; predicted: number | null }> {
+export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: ArchitectureTiming[], input: Pick<EvaluationInput, 'tuned' | 'sloTarget' | 'handoverMs' | 'idleSplit'>): Promise<{ tuned: Tuned; source: string; predicted: number | null }> {
   const page = spec.pageBytes;
   const inst = modelInstances(spec);
   const modelBytes = inst.map((m) => Math.ceil(timings[m.architecture]!.bytes / page) * page);
@@ -49,9 +56,15 @@ export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: Arch
   const target = input.sloTarget ?? 0.9;
   const r = tune({ rates: trace.rates, modelBytes, execS: mean((t) => t.execMs) / 1000, loadS: mean((t) => t.loadMs) / 1000, sloS: mean((t) => t.sloMs) / 1000, sloTarget: target, expiry: 'model' });
   const b = await tuneWithHandovers(r, target, { handoverMs: input.handoverMs ?? 15, maxTrainShare: 0.01 }, (c) => replayPolicy({ trace, modelBytes, tIdleS: c.tIdleS, watermarkBytes: c.watermarkBytes }));
-  const tunerSays = `the tuner with the measured times (per-model expiry, target ${(100 * target).toFixed(0)}%${r.met ? '' : ', unreachable'}, handover budget): T_idle ${b.chosen.tIdleS * 1000} ms, W ${(b.chosen.watermarkBytes / 1024).toFixed(0)} KiB, ${(100 * b.chosen.compliance).toFixed(1)}% predicted`;
+  const gapS = inst.length / Math.max(1e-9, observedRate(trace));
+  const measured = `mean reload ${mean((t) => t.loadMs).toFixed(1)} ms + exec ${mean((t) => t.execMs).toFixed(1)} ms vs SLO ${mean((t) => t.sloMs).toFixed(1)} ms, a model's mean gap between requests ${gapS.toFixed(1)} s`;
+  const tunerSays = `the tuner with the measured times (${measured}; per-model expiry, target ${(100 * target).toFixed(0)}%${r.met ? '' : ', unreachable'}, handover budget): T_idle ${b.chosen.tIdleS * 1000} ms, W ${(b.chosen.watermarkBytes / 1024).toFixed(0)} KiB, ${(100 * b.chosen.compliance).toFixed(1)}% predicted`;
   if (input.tuned === 'tuner') return { tuned: { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, source: tunerSays, predicted: b.chosen.compliance };
-  return defaultPolicy(input.tuned, { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, Math.max(...modelBytes), tunerSays, b.chosen.compliance);
+  const d = defaultPolicy(input.tuned, { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, Math.max(...modelBytes), tunerSays, b.chosen.compliance);
+  if (input.idleSplit === false || input.tuned?.tIdleMs !== undefined) return d;
+  // T_idle the tuner's: per model, longer for the models whose cold start misses their SLO (idle-policy.ts).
+  const split = splitIdle({ timings, instances: inst, baseMs: d.tuned.tIdleMs, gapS });
+  return { tuned: { ...d.tuned, tIdleMsByModel: split.byModel }, source: `${d.source}; per model: ${split.note}`, predicted: null };
 }
 
 /**
@@ -126,7 +139,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
       bar?.done();
       runs.get(system)!.push(r);
       input.onReport?.({ meta, systems: sofar() });
-      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers${stageLine(r.stages)}`);
+      log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers${stageLine(r.stages)}${warmupLine(r.warmup)}`);
     }
   }
   const systems = sofar();
@@ -138,4 +151,11 @@ export function stageLine(st: StageTimes | undefined): string {
   if (!st) return '';
   const f = (x: { p50Ms: number; p99Ms: number } | null) => (x ? `${x.p50Ms.toFixed(1)}/${x.p99Ms.toFixed(1)}` : '-');
   return `; stages P50/P99 ms: lag ${f(st.lag ?? null)}, admit ${f(st.admit)} (cold ${f(st.coldAdmit)}), window ${f(st.window)}, run ${f(st.run)}`;
+}
+
+/** `; warm-up: 56 requests (40 cold, loads P50/max 12/30 ms) in 3.1 s + 2.0 s settling`, for the run's log line. */
+export function warmupLine(w: WarmupResult | null | undefined): string {
+  if (!w) return '';
+  const loads = w.loads ? `, ${w.loads} loads P50/max ${w.loadP50Ms!.toFixed(1)}/${w.loadMaxMs!.toFixed(1)} ms` : '';
+  return `; warm-up (not measured): ${w.requests} requests (${w.coldStarts} cold${w.failed ? `, ${w.failed} failed` : ''}${loads}) in ${w.touchS.toFixed(1)} s + ${w.settleS.toFixed(1)} s settling`;
 }

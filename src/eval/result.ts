@@ -2,6 +2,7 @@
 import type { TracePhases } from './report-verdict.js';
 import type { GpuDevice } from '../core/device.js';
 import type { HandoverCost } from './calibrate-handover.js';
+import type { WarmupResult } from './warmup.js';
 
 export interface MemorySample {
   /** Seconds from the start of the trace. */
@@ -74,6 +75,8 @@ export interface SystemResult {
   complianceGapPts: number | null;
   predictionNote: string;
   wallS: number;
+  /** The warm-up before the measured window (warmup.ts); null or absent: none, every request measured. */
+  warmup?: WarmupResult | null;
   /** Where requests waited (serveRequest's stages), P50 and P99 ms over the run's requests; absent in older results. */
   stages?: StageTimes;
   /** Each request's latency (ms), in arrival order. */

@@ -14,6 +14,7 @@ import { SystemRunError } from './errors.js';
 import { playOnSystem, trainedSince } from './runner.js';
 import type { HandoverMark, MemorySample, StageTimes, SystemResult } from './result.js';
 import { buildTestbed, type TestbedSpec } from './testbed.js';
+import { touchOrder, warmUp, type WarmupResult } from './warmup.js';
 
 export interface SystemRunInput {
   system: SystemName;
@@ -64,6 +65,15 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const timingOf = (model: string) => timings[instances.find((m) => m.name === model)!.architecture]!;
   const sloOf = (model: string) => timingOf(model).sloMs;
   for (const m of instances) bed.system.gate.slicing?.serve(m.name, sloOf(m.name));
+  let warmup: WarmupResult | null = null;
+  if (spec.warmup === 'touch') {
+    try {
+      warmup = await warmUp(sys, touchOrder(trace, instances.map((m) => m.name)), inputs, spec.warmupSettleMs);
+    } catch (e) {
+      await sys.destroy();
+      throw new SystemRunError(system, 'warm-up', (e as Error).message);
+    }
+  }
   const memory: MemorySample[] = [];
   const training: { t: number; samples: number }[] = [];
   const reports0 = trainerMemory?.reports.length ?? 0;
@@ -154,6 +164,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     complianceGapPts: predicted ? 100 * (sloCompliance - predicted.compliance) : null,
     predictionNote: pm.note,
     wallS,
+    warmup,
     stages: stageTimes(records.flatMap((r) => {
       const st = stages.get(r.index);
       return st ? [{ ...st, lagMs: Math.max(0, r.latencyMs - st.admitMs - st.windowMs - st.runMs) }] : [];

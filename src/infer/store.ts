@@ -14,7 +14,7 @@ import { planGraph, type Plan } from './plan.js';
 import { checkInputs } from './validate.js';
 import { checkConstantIndices, checkIndices, checkModelFits, checkRequestFits } from './request-checks.js';
 import { readModelFile } from './model-file.js';
-import { WeightPool } from './weights.js';
+import { hostWordsFor, WeightPool } from './weights.js';
 
 export type { TensorType, TensorData } from './convert.js';
 export { InputError, ModelError } from '../onnx/errors.js';
@@ -71,8 +71,11 @@ export class ModelStore {
      * `concurrentRuns`: runs of different models in flight at once (default 1: one at a
      * time); each takes its own workspace, and one model's runs stay in order. More keeps
      * the GPU busy while a run's inputs go up and its outputs come back.
+     * `hostWeights`: 'keep' holds each file's decoded weights on the host after the first
+     * load, shared by the instances registered from the same bytes (registerBytes), so a
+     * cold start is only the upload; 'drop' (default) decodes at every load.
      */
-    private readonly opts: { poison?: boolean; graphs?: boolean; coldRun?: 'load' | 'error'; concurrentRuns?: number } = {},
+    private readonly opts: { poison?: boolean; graphs?: boolean; coldRun?: 'load' | 'error'; concurrentRuns?: number; hostWeights?: 'keep' | 'drop' } = {},
   ) {
     this.turns = new Turns(opts.concurrentRuns ?? 1);
   }
@@ -90,7 +93,7 @@ export class ModelStore {
     const graph = parseModel(bytes, file);
     const dims = new Map(graph.inputs.map((io) => [io.name, io.dims.map((d) => (typeof d === 'number' ? d : 1))]));
     const probe = planGraph(graph, dims);
-    const pool = new WeightPool(probe, graph.initializers);
+    const pool = new WeightPool(probe, graph.initializers, this.opts.hostWeights === 'keep' ? hostWordsFor(bytes) : null);
     checkModelFits(this.arena, file, pool.bytes, probe);
     checkConstantIndices(probe);
     const spec = (io: { name: string; type: TensorType; dims: (number | string)[] }): IoSpec => ({ name: io.name, type: io.type, dims: [...io.dims] });
@@ -173,6 +176,11 @@ export class ModelStore {
       m.last = exec;
       return out;
     });
+  }
+
+  /** Weights decoded on the host by this model's loads so far (0 after the first when the store keeps host weights). */
+  decodes(name: string): number {
+    return this.instance(name).pool.decodes;
   }
 
   /** Host time of the phases of the model's last run (undefined before its first). */

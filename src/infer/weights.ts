@@ -9,6 +9,23 @@ import type { Initializer } from '../onnx/graph.js';
 import { alignUp, deviceBytes, type Plan } from './plan.js';
 import { toDeviceWords } from './convert.js';
 
+/** A weight as the device words written at load (the host copy a cache keeps). */
+export type DeviceWords = Float32Array | Int32Array | Uint32Array;
+
+/**
+ * Decoded device words per model file (its bytes), shared by every instance
+ * registered from those bytes: with a cache, a reload is only the upload
+ * (no protobuf decode, no conversion on the event loop), at the price of one
+ * host copy of each file's weights. Dropped with the bytes.
+ */
+const hostWords = new WeakMap<Uint8Array, Map<string, DeviceWords>>();
+
+export function hostWordsFor(bytes: Uint8Array): Map<string, DeviceWords> {
+  let m = hostWords.get(bytes);
+  if (!m) hostWords.set(bytes, (m = new Map()));
+  return m;
+}
+
 export class WeightPool {
   readonly offsets = new Map<string, number>();
   readonly groups: string[][];
@@ -21,7 +38,11 @@ export class WeightPool {
   private failure: unknown = null;
   private readonly groupIndex = new Map<string, number>();
 
-  constructor(plan: Plan, private readonly inits: Map<string, Initializer>) {
+  /** Host words decoded at this pool's uploads so far (a cache hit decodes nothing). */
+  decodes = 0;
+
+  /** `cache`: keep each weight's device words there after its first decode (see hostWordsFor); null: decode at every load. */
+  constructor(plan: Plan, private readonly inits: Map<string, Initializer>, private readonly cache: Map<string, DeviceWords> | null = null) {
     let at = 0;
     this.groups = plan.steps.map((s) => s.weights);
     this.groups.forEach((g, k) => g.forEach((name) => this.groupIndex.set(name, k)));
@@ -63,13 +84,23 @@ export class WeightPool {
   uploadGroup(device: GpuDevice, k: number): void {
     const base = this.alloc!.range();
     for (const name of this.groups[k] ?? []) {
-      const init = this.inits.get(name)!;
-      const words = toDeviceWords(init.value, name);
+      const words = this.words(name);
       device.write({ backing: base.backing, offset: base.offset + this.offsets.get(name)!, bytes: words.byteLength }, words);
-      init.release();
     }
     this.uploaded = k + 1;
     for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** The weight's device words: from the cache, else decoded (and cached where there is one; the decoded tensor is dropped). */
+  private words(name: string): DeviceWords {
+    const hit = this.cache?.get(name);
+    if (hit) return hit;
+    const init = this.inits.get(name)!;
+    const words = toDeviceWords(init.value, name);
+    init.release();
+    this.decodes++;
+    this.cache?.set(name, words);
+    return words;
   }
 
   /** Resolves once group k is written (at once when it already is); rejects if the upload failed. */

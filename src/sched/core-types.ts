@@ -34,6 +34,8 @@ export interface ModelSide {
 export interface CoreConfig {
   /** A model idle this long moves to the reserve (Infinity: never). */
   tIdleMs: number;
+  /** Per model, overriding tIdleMs (e.g. longer for models whose cold start misses their SLO). */
+  tIdleMsByModel?: Readonly<Record<string, number>>;
   /** The watermark W, bytes. */
   watermarkBytes: number;
   /** Trim the reserve when it exceeds this (default 2W). */

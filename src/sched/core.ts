@@ -49,6 +49,7 @@ export class ColocationCore {
     opts: { initialReserveBytes?: number; log?: EventLog } = {},
   ) {
     if (!(config.tIdleMs >= 0)) throw new SchedParameterError('tIdleMs', config.tIdleMs, 'milliseconds >= 0 (Infinity: never)');
+    for (const [m, ms] of Object.entries(config.tIdleMsByModel ?? {})) if (!(ms >= 0)) throw new SchedParameterError(`tIdleMsByModel['${m}']`, ms, 'milliseconds >= 0 (Infinity: never)');
     if (!(config.watermarkBytes >= 0) || !Number.isFinite(config.watermarkBytes)) throw new SchedParameterError('watermarkBytes', config.watermarkBytes, 'bytes >= 0');
     this.trimAbove = config.trimAboveBytes ?? 2 * config.watermarkBytes;
     if (!(this.trimAbove >= config.watermarkBytes)) throw new SchedParameterError('trimAboveBytes', this.trimAbove, `>= the watermark ${config.watermarkBytes}`);
@@ -342,9 +343,10 @@ export class ColocationCore {
     const t = this.now();
     for (const m of this.coldestFirst('warm', true)) {
       const idle = t - m.lastUsed;
-      if (idle > this.config.tIdleMs) {
+      const limit = this.config.tIdleMsByModel?.[m.name] ?? this.config.tIdleMs;
+      if (idle > limit) {
         m.state = 'reserved';
-        this.emit({ kind: 'idle', model: m.name, bytes: m.bytes, reason: `idle ${Math.round(idle)} ms > T_idle ${this.config.tIdleMs} ms: moved to the reserve` });
+        this.emit({ kind: 'idle', model: m.name, bytes: m.bytes, reason: `idle ${Math.round(idle)} ms > T_idle ${limit} ms: moved to the reserve` });
       }
     }
     const reserve = this.reserveBytes;

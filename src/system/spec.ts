@@ -113,5 +113,5 @@ export interface SystemSpec<D = Dataset, C extends TrainerOptions = TrainConfig>
   /** The scheduler's clock (tests give a fake one). */
   now?: () => number;
   /** Passed to the model store (tests poison workspaces; concurrentRuns: runs of different models in flight, each with its own workspace, which workspacePages must cover). */
-  store?: { poison?: boolean; graphs?: boolean; concurrentRuns?: number };
+  store?: { poison?: boolean; graphs?: boolean; concurrentRuns?: number; hostWeights?: 'keep' | 'drop' };
 }

@@ -6,6 +6,7 @@
 // the memory timeline by owner — then the issue's targets, met or missed.
 import { axes, bars, esc, FRAME, legend, linear, PALETTE, polyline, svg, ticks, type Frame } from '../svg.js';
 import type { StageTimes } from '../result.js';
+import type { WarmupResult } from '../warmup.js';
 import type { ScaleReport, ScaleRow, Timeline } from './schema.js';
 
 const SYSTEM_ORDER = ['infer-only', 'handover', 'naive', 'sp75', 'sp50', 'taskswitch'];
@@ -64,11 +65,11 @@ function table(head: string[], rows: string[][]): { md: string; html: string } {
 export function groupTable(rows: readonly ScaleRow[]): { md: string; html: string } {
   const llm = rows[0]?.workload === 'llm';
   const head = ['system', llm ? 'TTFT in SLO' : 'SLO', 'vs Infer-Only', ...(llm ? ['TBT in SLO', 'TBT vs Infer-Only'] : []), llm ? 'TTFT P50 / P99 ms' : 'P50 / P99 ms', ...(llm ? ['TBT P99 ms'] : []),
-    'train samples/s', 'vs SP-75', 'wasted', 'micro-batch', 'requires / releases', 'adjust / allocate / load ms', 'require p99 ms', ...(llm ? [] : ['lag / admit (cold) / window / run p99 ms']), 'done / failed'];
+    'train samples/s', 'vs SP-75', 'wasted', 'micro-batch', 'requires / releases', 'adjust / allocate / load ms', 'require p99 ms', ...(llm ? [] : ['lag / admit (cold) / window / run p99 ms', 'cold', 'warm-up: cold / loads p50, max ms']), 'done / failed'];
   return table(head, rows.map((r) => [
     label(r.system), pct(r.sloCompliance), pct(r.sloVsInferOnly), ...(llm ? [pct(r.tbtCompliance), pct(r.tbtVsInferOnly)] : []), `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`, ...(llm ? [ms(r.tbtP99Ms)] : []),
     r.trainSamplesPerSec.toFixed(1), times(r.trainVsSp75), pct(r.wastedShare), r.microBatch ? `${r.microBatch[0]}-${r.microBatch[1]}` : '–',
-    `${r.handover.requires} / ${r.handover.releases}`, `${ms(r.handover.adjustMs)} / ${ms(r.handover.allocateMs)} / ${ms(r.handover.loadMs)}`, ms(r.handover.requireP99Ms), ...(llm ? [] : [stageCell(r.stages)]), `${r.requests - r.failed} / ${r.failed}`,
+    `${r.handover.requires} / ${r.handover.releases}`, `${ms(r.handover.adjustMs)} / ${ms(r.handover.allocateMs)} / ${ms(r.handover.loadMs)}`, ms(r.handover.requireP99Ms), ...(llm ? [] : [stageCell(r.stages), pct(r.coldStartRatio ?? null), warmupCell(r.warmup)]), `${r.requests - r.failed} / ${r.failed}`,
   ]));
 }
 
@@ -77,6 +78,12 @@ function stageCell(st: StageTimes | null | undefined): string {
   if (!st) return '–';
   const p = (x: { p99Ms: number } | null) => (x ? ms(x.p99Ms) : '–');
   return `${p(st.lag ?? null)} / ${p(st.admit)} (${p(st.coldAdmit)}) / ${p(st.window)} / ${p(st.run)}`;
+}
+
+/** `40 of 56 / 40 loads 12, 30` (cold starts of requests / loads, P50 and largest ms): the warm-up before the measured window, '–' without one. */
+function warmupCell(w: WarmupResult | null | undefined): string {
+  if (!w) return '–';
+  return `${w.coldStarts} of ${w.requests} / ${w.loads} loads ${ms(w.loadP50Ms)}, ${ms(w.loadMaxMs)}`;
 }
 
 const SMALL: Frame = { ...FRAME, width: 520, height: 260, right: 110 };

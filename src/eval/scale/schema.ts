@@ -6,6 +6,7 @@
 // (workload, trace): SLO compliance to Infer-Only's, training to SP-75's.
 import type { LlmRunReport, LlmSystemResult } from '../llm/result.js';
 import type { RunReport, StageTimes, SystemResult } from '../result.js';
+import type { WarmupResult } from '../warmup.js';
 
 export type Workload = 'vision' | 'llm';
 
@@ -48,6 +49,10 @@ export interface ScaleRow {
   handover: HandoverSplit;
   /** Vision: where requests waited (admit, cold admit, priority window, run: P50/P99 ms); absent for the LLM and older results. */
   stages?: StageTimes | null;
+  /** Vision: share of the measured requests that were cold starts (absent for the LLM and older results). */
+  coldStartRatio?: number | null;
+  /** Vision: the warm-up before the measured window (null: none; absent in older results). */
+  warmup?: WarmupResult | null;
   wallS: number;
 }
 
@@ -127,6 +132,8 @@ function visionRow(trace: string, s: SystemResult, loadMs: number): ScaleRow {
       requireP99Ms: h.totalP99Ms ?? null, largestRequireBytes: h.largestRequireBytes ?? null,
     },
     stages: s.stages ?? null,
+    coldStartRatio: s.coldStartRatio,
+    warmup: s.warmup ?? null,
     wallS: s.wallS,
   };
 }

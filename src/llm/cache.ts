@@ -28,7 +28,8 @@ export interface KvCache {
   /**
    * Past tensors [B, heads, P, headDim] for sequences of equal length P, in order.
    * With `pad`: [pad.rows, heads, pad.P, headDim], row b holding seqs[b]'s cached
-   * tokens at [0, length) and zeros after (padded batching, src/llm/padded.ts).
+   * tokens at [0, length) and finite values after, which the attention bias masks
+   * (padded batching, src/llm/padded.ts); valid until the next padded past().
    */
   past(seqs: number[], pad?: { rows: number; P: number }): Promise<Record<string, TensorData>>;
   /**

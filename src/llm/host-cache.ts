@@ -13,6 +13,15 @@ interface HostSequence {
 
 export class HostKvCache implements KvCache {
   private readonly seqs = new Map<number, HostSequence>();
+  /**
+   * Padded pasts reuse these arrays (per plane, by size): allocating and
+   * zero-filling a step's past (tens of MB at GPT-2-small shape) cost more
+   * host time than the copy itself. Their padding keeps whatever finite keys
+   * and values an earlier step left there; the attention bias masks it
+   * (a masked score is exp(-1e9) = 0 whatever the key, and 0 x a finite
+   * value is 0).
+   */
+  private readonly padded = new Map<string, Float32Array>();
   constructor(readonly shape: KvShape) {}
 
   start(seq: number): void {
@@ -45,7 +54,10 @@ export class HostKvCache implements KvCache {
     const out: Record<string, TensorData> = {};
     for (let l = 0; l < layers; l++) {
       for (const [j, kv] of (['k', 'v'] as const).entries()) {
-        const data = new Float32Array(rows * H * P * D);
+        const size = rows * H * P * D;
+        const key = `${l * 2 + j}:${size}`;
+        const data = pad ? (this.padded.get(key) ?? new Float32Array(size)) : new Float32Array(size);
+        if (pad) this.padded.set(key, data);
         seqs.forEach((id, b) => {
           const s = this.get(id);
           if (pad ? s.length > P : s.length !== P) throw new SequenceError(id, `has ${s.length} cached tokens; the batch has ${P}`);

@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Arena } from '../src/core/arena.js';
 import { ModelStore } from '../src/infer/store.js';
 import type { KvShape } from '../src/llm/cache.js';
+import { Batcher } from '../src/llm/batcher.js';
 import { Generator } from '../src/llm/generate.js';
+import { NoTraining } from '../src/sched/systems.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
 import { NEG, paddedInputs, planRuns, runShape, type PaddedEntry } from '../src/llm/padded.js';
 import { rng, testDevice } from './helpers/gpu.js';
@@ -131,6 +133,36 @@ describe('padded batching', () => {
     }
     console.log(`padded generator: worst relErr vs float64 ${worst.toExponential(2)} over 6 steps of 5 sequences`);
     expect(worst).toBeLessThanOrEqual(1e-4);
+    expect(cache.stats()).toMatchObject({ liveBlocks: 0, liveTokens: 0 });
+  }, 120_000);
+
+  it('continuous batching over the padded decoder: requests of different lengths arriving apart give the float64 greedy tokens', async () => {
+    const cache = new PagedKvCache(arena, SHAPE, { blockTokens: 4 });
+    const gen = new Generator(store, 'gpt', cache, { vocab: VOCAB, maxPositions: 96, maxBatch: 4, runPositions: 256 });
+    const batcher = new Batcher(gen, cache, new NoTraining(), { maxBatch: 4, maxPrefillTokens: 24 });
+    const r = rng(11);
+    const prompts = [7, 2, 12, 5, 1, 9].map((n) => Array.from({ length: n }, () => Math.floor(r() * VOCAB)));
+    const maxTokens = [5, 8, 3, 6, 7, 4];
+    const pending = prompts.map(async (prompt, i) => {
+      await new Promise((res) => setTimeout(res, i * 15)); // they arrive while others decode
+      return batcher.submit({ prompt, maxTokens: maxTokens[i]! });
+    });
+    const results = await Promise.all(pending);
+    let ties = 0;
+    for (const [i, res] of results.entries()) {
+      // Greedy decoding with the float64 forward; a near-tie (top two within 1e-4) may break either way in float32.
+      const text = [...prompts[i]!];
+      for (let k = 0; k < maxTokens[i]!; k++) {
+        const row = referenceLogits(gpt, text).at(-1)!;
+        const sorted = [...row].sort((a, b) => b - a);
+        if (sorted[0]! - sorted[1]! < 1e-4) ties++;
+        text.push(res.tokens[k]!);
+        expect(row[res.tokens[k]!]).toBeGreaterThanOrEqual(sorted[0]! - 1e-4);
+      }
+      expect(res.tokens).toHaveLength(maxTokens[i]!);
+    }
+    expect(batcher.metrics.maxRunning).toBeGreaterThan(1);
+    console.log(`padded batcher: ${results.length} requests, ${batcher.metrics.steps} steps, at most ${batcher.metrics.maxRunning} running, ${ties} near-ties`);
     expect(cache.stats()).toMatchObject({ liveBlocks: 0, liveTokens: 0 });
   }, 120_000);
 });

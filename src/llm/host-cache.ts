@@ -19,9 +19,10 @@ export class HostKvCache implements KvCache {
    * host time than the copy itself. Their padding keeps whatever finite keys
    * and values an earlier step left there; the attention bias masks it
    * (a masked score is exp(-1e9) = 0 whatever the key, and 0 x a finite
-   * value is 0).
+   * value is 0). One array per plane, as large as the largest past so far;
+   * a past is a view of its first `size` floats.
    */
-  private readonly padded = new Map<string, Float32Array>();
+  private readonly padded: Float32Array[] = [];
   constructor(readonly shape: KvShape) {}
 
   start(seq: number): void {
@@ -55,9 +56,7 @@ export class HostKvCache implements KvCache {
     for (let l = 0; l < layers; l++) {
       for (const [j, kv] of (['k', 'v'] as const).entries()) {
         const size = rows * H * P * D;
-        const key = `${l * 2 + j}:${size}`;
-        const data = pad ? (this.padded.get(key) ?? new Float32Array(size)) : new Float32Array(size);
-        if (pad) this.padded.set(key, data);
+        const data = pad ? this.paddedPlane(l * 2 + j, size) : new Float32Array(size);
         seqs.forEach((id, b) => {
           const s = this.get(id);
           if (pad ? s.length > P : s.length !== P) throw new SequenceError(id, `has ${s.length} cached tokens; the batch has ${P}`);
@@ -89,6 +88,15 @@ export class HostKvCache implements KvCache {
   async end(seq: number): Promise<void> {
     this.get(seq);
     this.seqs.delete(seq);
+  }
+
+  private paddedPlane(plane: number, size: number): Float32Array {
+    let buf = this.padded[plane];
+    if (!buf || buf.length < size) {
+      buf = new Float32Array(size);
+      this.padded[plane] = buf;
+    }
+    return buf.subarray(0, size);
   }
 
   private get(seq: number): HostSequence {

@@ -41,6 +41,8 @@ export function toDeviceWords(t: HostTensor, name: string): Float32Array | Int32
 
 /** `d` copied into a new array of at least one element (a zero-size tensor still binds a word). */
 function padded<T extends Float32Array | Int32Array | Uint32Array>(C: new (n: number) => T, d: ArrayLike<number>, n: number): T {
+  // Already device words of the right length: the write copies them (a decoder's past is tens of MB a run).
+  if (d instanceof C && d.length === n) return d;
   const out = new C(n);
   out.set(d);
   return out;

@@ -52,8 +52,13 @@ interface Instance {
   chain: Promise<unknown>;
 }
 
-/** Plans kept per instance (one per distinct input shape). */
-const MAX_PLANS = 8;
+/**
+ * Plans kept per instance (one per distinct input shape), the least recently
+ * used dropped first. A padded-batching decoder (src/llm/padded.ts) cycles
+ * through a few dozen bucketed shapes; rebuilding a plan costs host time and
+ * its graph recording.
+ */
+const MAX_PLANS = 64;
 
 export class ModelStore {
   private readonly models = new Map<string, Instance>();
@@ -219,7 +224,10 @@ export class ModelStore {
   private executor(m: Instance, dims: Map<string, number[]>): Executor {
     const key = [...dims].map(([k, d]) => `${k}:${d.join('x')}`).join(',');
     let e = m.executors.get(key);
-    if (!e) {
+    if (e) {
+      m.executors.delete(key); // most recently used last
+      m.executors.set(key, e);
+    } else {
       const plan = planGraph(m.graph, dims, m.pool.names);
       checkRequestFits(this.arena, plan);
       e = new Executor(this.arena, plan, m.pool, m.info.name, this.opts);

@@ -25,12 +25,27 @@ export interface KvCache {
   length(seq: number): number;
   /** Ensures room for `tokens` more (may take blocks); throws before any state changes when it cannot. */
   reserve(seq: number, tokens: number): void;
-  /** Past tensors [B, heads, P, headDim] for sequences of equal length P, in order. */
-  past(seqs: number[]): Promise<Record<string, TensorData>>;
-  /** Appends positions [P, P+T) of the present tensors [B, heads, P+T, headDim] (row b is seqs[b]). */
-  append(seqs: number[], present: Record<string, TensorData>, tokens: number): Promise<void>;
+  /**
+   * Past tensors [B, heads, P, headDim] for sequences of equal length P, in order.
+   * With `pad`: [pad.rows, heads, pad.P, headDim], row b holding seqs[b]'s cached
+   * tokens at [0, length) and finite values after, which the attention bias masks
+   * (padded batching, src/llm/padded.ts); valid until the next padded past().
+   */
+  past(seqs: number[], pad?: { rows: number; P: number }): Promise<Record<string, TensorData>>;
+  /**
+   * Appends new tokens from the present tensors [B, heads, L, headDim] (row b is
+   * seqs[b]): `tokens` of them (one count for all rows, or one per row), read
+   * from position `from` (default L - tokens: a present of past + new).
+   */
+  append(seqs: number[], present: Record<string, TensorData>, tokens: number | readonly number[], from?: number): Promise<void>;
   /** The sequence ended: its memory goes back (after the GPU is done with it). */
   end(seq: number): Promise<void>;
+}
+
+/** Row b's new-token count and where they start in a present tensor of `L` positions. */
+export function newTokens(tokens: number | readonly number[], b: number, L: number, from?: number): { n: number; at: number } {
+  const n = typeof tokens === 'number' ? tokens : tokens[b]!;
+  return { n, at: from ?? L - n };
 }
 
 /** Copies positions [from, from+n) of row b of a [B, H, L, D] tensor into `dst` [H, cap, D] at position `at`. */

@@ -5,11 +5,15 @@
 // Batching: the graph has no attention mask, so a padded row would attend to
 // its padding. A step therefore batches only sequences of equal cached length
 // (and equal new-token count) into one run; a step over sequences of
-// different lengths is one run per length group, each exact.
+// different lengths is one run per length group, each exact. A decoder
+// exported with an attention bias input (GPT_PADDED=1) batches sequences of
+// any lengths in one run instead (src/llm/padded.ts): one run for the step's
+// decode tokens and one for its prefills, within the run workspace bound.
 import { OutOfMemoryError } from '../core/errors.js';
 import type { ModelStore, TensorData } from '../infer/store.js';
 import { presentName, type KvCache } from './cache.js';
 import { GenerateInputError } from './errors.js';
+import { BIAS_INPUT, paddedInputs, planRuns } from './padded.js';
 import { checkSampling, sampleToken, seededRandom, type SamplingOptions } from './sampling.js';
 
 export interface StepEntry {
@@ -34,10 +38,24 @@ export interface GenerateResult {
   tbtMs: number[];
 }
 
+export interface GeneratorOptions {
+  vocab?: number;
+  maxPositions?: number;
+  /** Rows of one padded run (default 8). */
+  maxBatch?: number;
+  /** Padded rows x max(past, new) positions of one padded run (default maxBatch x maxPositions). */
+  runPositions?: number;
+}
+
 export class Generator {
   readonly vocab: number;
   readonly maxPositions: number;
+  /** Padded rows x max(past, new) positions one padded run may take (its workspace bound). */
+  readonly runPositions: number;
+  /** Rows one padded run may take. */
+  readonly maxBatch: number;
   private nextSeq = 1;
+  private padded: boolean | null = null;
   /** Called when a run's workspace does not fit; true: room was made, retry. */
   onOutOfMemory: ((e: OutOfMemoryError) => Promise<boolean>) | null = null;
 
@@ -45,10 +63,18 @@ export class Generator {
     readonly store: ModelStore,
     readonly model: string,
     readonly cache: KvCache,
-    opts: { vocab?: number; maxPositions?: number } = {},
+    opts: GeneratorOptions = {},
   ) {
     this.vocab = opts.vocab ?? 2048;
     this.maxPositions = opts.maxPositions ?? 512;
+    this.maxBatch = opts.maxBatch ?? 8;
+    this.runPositions = opts.runPositions ?? this.maxBatch * this.maxPositions;
+  }
+
+  /** Whether the decoder takes an attention bias (padded batching). */
+  get isPadded(): boolean {
+    this.padded ??= this.store.get(this.model)?.inputs.some((i) => i.name === BIAS_INPUT) ?? false;
+    return this.padded;
   }
 
   /** A fresh sequence id (started in the cache). */
@@ -69,12 +95,14 @@ export class Generator {
   /**
    * One step over many sequences (prefill entries and decode entries may mix):
    * runs one graph per group of equal (cached length, new tokens), appends the
-   * new keys and values, and returns each sequence's logits [T * vocab].
+   * new keys and values, and returns each sequence's logits [T * vocab]
+   * (a padded decoder: its last token's row [vocab] only).
    * Room is reserved for every entry before any run, so a cache that cannot
    * grow throws with nothing changed.
    */
   async step(entries: StepEntry[]): Promise<Map<number, Float32Array>> {
     for (const e of entries) this.cache.reserve(e.seq, e.tokens.length);
+    if (this.isPadded) return this.paddedStep(entries);
     const groups = new Map<string, StepEntry[]>();
     for (const e of entries) {
       const key = `${this.cache.length(e.seq)}:${e.tokens.length}`;
@@ -96,6 +124,25 @@ export class Generator {
       await this.cache.append(seqs, present, T);
       const logits = res.logits!.data as Float32Array;
       seqs.forEach((id, b) => out.set(id, logits.slice(b * T * this.vocab, (b + 1) * T * this.vocab)));
+    }
+    return out;
+  }
+
+  /** Padded batching: each sequence's logits are its last token's row [vocab]. */
+  private async paddedStep(entries: StepEntry[]): Promise<Map<number, Float32Array>> {
+    const out = new Map<number, Float32Array>();
+    const rows = entries.map((e) => ({ ...e, past: this.cache.length(e.seq) }));
+    for (const run of planRuns(rows, this.maxBatch, this.runPositions)) {
+      const seqs = run.entries.map((e) => e.seq);
+      const inputs = { ...paddedInputs(run), ...(await this.cache.past(seqs, { rows: run.B, P: run.P })) };
+      const res = await this.runGroup(inputs);
+      const present: Record<string, TensorData> = {};
+      for (let l = 0; l < this.cache.shape.layers; l++) for (const kv of ['k', 'v'] as const) present[presentName(kv, l)] = res[presentName(kv, l)]!;
+      // Row b's new tokens start where the run's new positions do (present_* may hold them alone, or after the padded past).
+      const from = present[presentName('k', 0)]!.dims[2]! - run.T;
+      await this.cache.append(seqs, present, run.entries.map((e) => e.tokens.length), from);
+      const logits = res.logits!.data as Float32Array;
+      seqs.forEach((id, b) => out.set(id, logits.slice(b * this.vocab, (b + 1) * this.vocab)));
     }
     return out;
   }

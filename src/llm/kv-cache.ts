@@ -9,14 +9,19 @@
 // arena's one path: free, fence, reclaim); a page none of whose blocks is live
 // goes back to the arena in the same pass.
 //
-// The graph reads its past from host tensors: past() reads each sequence's
-// blocks back and assembles past_k_l / past_v_l; append() writes the new
-// positions of present_k_l / present_v_l into the blocks.
+// The graph reads its past from host tensors (the engine's inputs are host
+// data). The blocks hold the keys and values on the GPU (append() writes each
+// step's new tokens there) and are what the arena accounts, but reading them
+// back every step cost one synchronised download per block per sequence; so
+// the cache keeps a host mirror (a HostKvCache) that past() assembles from,
+// and a step reads nothing back. readSequence() reads the blocks (tests check
+// they equal the mirror).
 import type { Allocation } from '../core/allocation.js';
 import type { Arena } from '../core/arena.js';
 import { OutOfMemoryError } from '../core/errors.js';
 import type { TensorData } from '../infer/store.js';
-import { pastName, presentName, type KvCache, type KvShape } from './cache.js';
+import { newTokens, presentName, type KvCache, type KvShape } from './cache.js';
+import { HostKvCache } from './host-cache.js';
 import { BlocksExhaustedError, GenerateInputError, SequenceError } from './errors.js';
 
 interface BlockPage {
@@ -57,6 +62,8 @@ export class PagedKvCache implements KvCache {
   readonly blocksPerPage: number;
   private readonly pages = new Map<number, BlockPage>();
   private readonly seqs = new Map<number, PagedSequence>();
+  /** The same keys and values in host arrays: past() reads these. */
+  private readonly mirror: HostKvCache;
   /** Block id -> the sequence holding it. */
   private readonly owner = new Map<number, number>();
   private free: number[] = [];
@@ -76,6 +83,7 @@ export class PagedKvCache implements KvCache {
     const bt = this.blockTokens;
     if (!(Number.isInteger(bt) && bt >= 1)) throw new GenerateInputError('blockTokens', `must be a positive integer, got ${bt}`);
     if (!(this.maxPages >= 0)) throw new GenerateInputError('maxPages', `must be >= 0, got ${this.maxPages}`);
+    this.mirror = new HostKvCache(shape);
     this.blockBytes = bt * shape.layers * 2 * shape.heads * shape.headDim * 4;
     this.blocksPerPage = Math.max(1, Math.floor(arena.pageBytes / this.blockBytes));
   }
@@ -88,6 +96,7 @@ export class PagedKvCache implements KvCache {
   start(seq: number): void {
     if (this.seqs.has(seq)) throw new SequenceError(seq, 'already started');
     this.seqs.set(seq, { length: 0, blocks: [] });
+    this.mirror.start(seq);
   }
 
   length(seq: number): number {
@@ -130,70 +139,57 @@ export class PagedKvCache implements KvCache {
       s.blocks.push(b);
     }
     this.granted += taken.length;
+    this.mirror.reserve(seq, tokens);
   }
 
-  async past(seqs: number[]): Promise<Record<string, TensorData>> {
-    const { heads: H, headDim: D, layers } = this.shape;
-    const P = this.get(seqs[0]!).length;
-    const planes = Array.from({ length: layers * 2 }, () => new Float32Array(seqs.length * H * P * D));
-    const bt = this.blockTokens;
-    await Promise.all(seqs.flatMap((id, b) => {
-      const s = this.get(id);
-      if (s.length !== P) throw new SequenceError(id, `has ${s.length} cached tokens; the batch has ${P}`);
-      const used = Math.ceil(P / bt);
-      return s.blocks.slice(0, used).map(async (block, j) => {
-        const bytes = await this.arena.device.read(this.blockRange(block));
-        const f = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-        const n = Math.min(bt, P - j * bt);
-        for (let p = 0; p < layers * 2; p++) {
-          for (let h = 0; h < H; h++) {
-            const src = ((p * H + h) * bt) * D;
-            planes[p]!.set(f.subarray(src, src + n * D), ((b * H + h) * P + j * bt) * D);
-          }
-        }
-      });
-    }));
-    const out: Record<string, TensorData> = {};
-    for (let l = 0; l < layers; l++) {
-      (['k', 'v'] as const).forEach((kv, j) => (out[pastName(kv, l)] = { type: 'float32', dims: [seqs.length, H, P, D], data: planes[l * 2 + j]! }));
-    }
-    return out;
+  /** From the host mirror: nothing is read back from the GPU. */
+  past(seqs: number[], pad?: { rows: number; P: number }): Promise<Record<string, TensorData>> {
+    return this.mirror.past(seqs, pad);
   }
 
-  async append(seqs: number[], present: Record<string, TensorData>, tokens: number): Promise<void> {
+  /**
+   * Writes the new tokens into the sequences' blocks (one write per block a
+   * row's new tokens touch: a block is token-major) and into the mirror.
+   */
+  async append(seqs: number[], present: Record<string, TensorData>, tokens: number | readonly number[], from?: number): Promise<void> {
     const { heads: H, headDim: D, layers } = this.shape;
     const bt = this.blockTokens;
-    const dev = this.arena.device;
+    const tokenFloats = layers * 2 * H * D;
+    const planes = Array.from({ length: layers * 2 }, (_, p) => present[presentName(p % 2 === 0 ? 'k' : 'v', p >> 1)]!);
+    const L = planes[0]!.dims[2]!;
     for (const [b, id] of seqs.entries()) {
       const s = this.get(id);
-      this.reserve(id, tokens);
-      for (let pos = s.length; pos < s.length + tokens; ) {
+      const { n: count, at } = newTokens(tokens, b, L, from);
+      this.reserve(id, count);
+      for (let pos = s.length; pos < s.length + count; ) {
         const block = s.blocks[Math.floor(pos / bt)]!;
         const slot = pos % bt;
-        const n = Math.min(bt - slot, s.length + tokens - pos);
-        const base = this.blockRange(block);
-        for (let l = 0; l < layers; l++) {
-          (['k', 'v'] as const).forEach((kv, j) => {
-            const t = present[presentName(kv, l)]!;
-            const src = t.data as Float32Array;
-            const L = t.dims[2]!;
+        const n = Math.min(bt - slot, s.length + count - pos);
+        const chunk = new Float32Array(n * tokenFloats);
+        for (let t = 0; t < n; t++) {
+          const src = at + pos - s.length + t;
+          for (let p = 0; p < layers * 2; p++) {
+            const data = planes[p]!.data as Float32Array;
             for (let h = 0; h < H; h++) {
-              const from = ((b * H + h) * L + pos) * D;
-              const off = ((((l * 2 + j) * H + h) * bt) + slot) * D * 4;
-              dev.write({ backing: base.backing, offset: base.offset + off, bytes: n * D * 4 }, src.subarray(from, from + n * D));
+              const off = ((b * H + h) * L + src) * D;
+              chunk.set(data.subarray(off, off + D), ((t * layers * 2 + p) * H + h) * D);
             }
-          });
+          }
         }
+        const base = this.blockRange(block);
+        this.arena.device.write({ backing: base.backing, offset: base.offset + slot * tokenFloats * 4, bytes: chunk.byteLength }, chunk, 'infer');
         pos += n;
       }
-      s.length += tokens;
+      s.length += count;
     }
+    await this.mirror.append(seqs, present, tokens, from);
   }
 
   /** Ends the sequence: its blocks go back once the GPU is done (fence + reclaim). */
   async end(seq: number): Promise<void> {
     const s = this.get(seq);
     this.seqs.delete(seq);
+    await this.mirror.end(seq);
     for (const b of s.blocks) {
       this.owner.delete(b);
       this.pageOf(b).live--;
@@ -227,6 +223,18 @@ export class PagedKvCache implements KvCache {
   async readBlock(block: number): Promise<Float32Array> {
     const bytes = await this.arena.device.read(this.blockRange(block));
     return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  }
+
+  /** A sequence's cached tokens as its blocks hold them on the GPU: [token][layer][k|v][head][headDim] (tests). */
+  async readSequence(seq: number): Promise<Float32Array> {
+    const s = this.get(seq);
+    const tokenFloats = this.blockBytes / 4 / this.blockTokens;
+    const out = new Float32Array(s.length * tokenFloats);
+    for (const [j, block] of s.blocks.entries()) {
+      const n = Math.min(this.blockTokens, s.length - j * this.blockTokens);
+      if (n > 0) out.set((await this.readBlock(block)).subarray(0, n * tokenFloats), j * this.blockTokens * tokenFloats);
+    }
+    return out;
   }
 
   stats(): PagedKvStats {

@@ -7,9 +7,10 @@ import type { Arena } from '../core/arena.js';
 import type { ModelStore } from '../infer/store.js';
 import { Batcher } from '../llm/batcher.js';
 import type { KvCache } from '../llm/cache.js';
-import { Generator, type StepEntry } from '../llm/generate.js';
+import { Generator, type GeneratorOptions, type StepEntry } from '../llm/generate.js';
 import { HostKvCache } from '../llm/host-cache.js';
 import { PagedKvCache } from '../llm/kv-cache.js';
+import { defaultRunPositions, PAST_BUCKET } from '../llm/padded.js';
 import type { MemorySide, ModelSide } from '../sched/core.js';
 import type { PriorityWindow } from '../sched/priority.js';
 import type { GenerationSpec } from './spec.js';
@@ -19,7 +20,7 @@ export const GENERATION_MODEL = 'gpt';
 
 /** A generator whose every step holds training back (the window), as a request does. */
 export class WindowedGenerator extends Generator {
-  constructor(store: ModelStore, model: string, cache: KvCache, readonly window: PriorityWindow, shape: { vocab?: number; maxPositions?: number } = {}) {
+  constructor(store: ModelStore, model: string, cache: KvCache, readonly window: PriorityWindow, shape: GeneratorOptions = {}) {
     super(store, model, cache, shape);
   }
 
@@ -52,10 +53,13 @@ export async function loadGenerationModel(arena: Arena, store: ModelStore, model
     if (e.kind === 'allocate' && e.owner === 'infer') peak = Math.max(peak, arena.stats().infer);
   });
   try {
-    const gen = new Generator(store, name, new HostKvCache(spec.kv), spec);
+    const gen = new Generator(store, name, new HostKvCache(spec.kv), generatorOptions(spec));
     const seqs = Array.from({ length: spec.maxBatch }, () => gen.open());
-    await gen.step([{ seq: seqs[0]!, tokens: Array.from({ length: spec.maxContext - 1 }, (_, k) => k % gen.vocab) }]);
-    if (seqs.length > 1) await gen.step(seqs.slice(1).map((seq, i) => ({ seq, tokens: [i + 1, 2, 3, 4] })));
+    // The longest prompts one run takes (padded batching: as many full contexts as the run bound allows), then short ones, then a decode step of all.
+    const long = gen.isPadded ? Math.min(spec.maxBatch, Math.max(1, Math.floor(gen.runPositions / roundUp(spec.maxContext, PAST_BUCKET)))) : 1;
+    const prompt = (n: number, at: number) => Array.from({ length: n }, (_, k) => (k + at) % gen.vocab);
+    await gen.step(seqs.slice(0, long).map((seq, i) => ({ seq, tokens: prompt(spec.maxContext - 1, i) })));
+    if (seqs.length > long) await gen.step(seqs.slice(long).map((seq, i) => ({ seq, tokens: prompt(4, i + 1) })));
     await gen.step(seqs.map((seq) => ({ seq, tokens: [1] })));
     for (const s of seqs) await gen.cache.end(s);
   } finally {
@@ -65,9 +69,16 @@ export async function loadGenerationModel(arena: Arena, store: ModelStore, model
   return { modelBytes: store.get(name)!.bytes, workspacePages: peak - modelPages + 1 };
 }
 
+/** The generator's shape and run bound from the spec (padded runs: defaultRunPositions). */
+function generatorOptions(spec: GenerationSpec): GeneratorOptions {
+  return { vocab: spec.vocab, maxPositions: spec.maxPositions, maxBatch: spec.maxBatch, runPositions: defaultRunPositions(spec.maxBatch, spec.maxContext) };
+}
+
+const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+
 export function makeGeneration(arena: Arena, store: ModelStore, memory: MemorySide, window: PriorityWindow, spec: GenerationSpec, sized: { modelBytes: number; workspacePages: number }): Generation {
   const cache = new PagedKvCache(arena, spec.kv, { blockTokens: spec.blockTokens, headroomBytes: sized.workspacePages * arena.pageBytes, maxPages: spec.kvCapPages ?? undefined });
-  const gen = new WindowedGenerator(store, spec.name ?? GENERATION_MODEL, cache, window, spec);
+  const gen = new WindowedGenerator(store, spec.name ?? GENERATION_MODEL, cache, window, generatorOptions(spec));
   const batcher = new Batcher(gen, cache, memory, { maxBatch: spec.maxBatch, watermarkBytes: spec.watermarkBytes, maxPrefillTokens: spec.maxContext });
   return { cache, gen, batcher, ...sized };
 }

@@ -38,15 +38,25 @@ export function matmul(x: MatmulArgs): SliceableLaunch {
   return { ...at(0, x.m), slice: { rows: x.m, at } };
 }
 
+/** The WebGPU matmul variants a launch can name (src/devices/webgpu/variants.ts), with their output tile edges. */
+export const MATMUL_VARIANTS = { matmul_tiled: 128, matmul_tiled64: 64 } as const;
+export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
+
 /**
- * The same product on matmul_tiled64 (64 x 64 tiles, 4 x 4 outputs per
- * invocation), launched by name: the candidate kernel that `handover bench
- * train-backends` times beside the device's own choice (WebGPU only).
+ * The same product (rows [row0, row0 + rows) of C; rows 0: to the end) on a
+ * named tiled variant, launched by name: what `handover bench
+ * train-backends` times beside the device's own choice, and what the tests
+ * force (WebGPU only). matmul_tiled's tiles sit on the matrix's 128-row
+ * grid (a slice spans the tiles its rows touch) and it needs vec4-aligned
+ * rows (variants.ts vec4Aligned).
  */
-export function matmulTiled64(x: MatmulArgs, row0 = 0, rows = 0): Launch {
+export function matmulOn(kernel: MatmulVariant, x: MatmulArgs, row0 = 0, rows = 0): Launch {
   const l = matmul(x);
   const words = new Uint32Array(l.params!.slice(0));
   words[6] = row0;
   words[7] = rows;
-  return { kernel: 'matmul_tiled64', bindings: l.bindings, params: words.buffer, threads: [Math.ceil(x.n / 64) * 16, Math.ceil((rows || x.m) / 64) * 16] };
+  const t = MATMUL_VARIANTS[kernel];
+  const end = rows ? Math.min(x.m, row0 + rows) : x.m;
+  const tilesY = kernel === 'matmul_tiled' ? Math.ceil(end / t) - Math.floor(row0 / t) : Math.ceil((rows || x.m) / t);
+  return { kernel, bindings: l.bindings, params: words.buffer, threads: [Math.ceil(x.n / t) * 16, tilesY * 16] };
 }

@@ -69,13 +69,39 @@ function smallConv(p: ArrayBuffer | undefined): boolean {
   return word(p, 4) / word(p, 7) <= NARROW_CONV_CHANNELS || product(convGroups(p, TILE)) < SMALL_CONV_GROUPS;
 }
 
+/** matmul_tiled takes matmuls whose 128 x 128 grid has at least this many workgroups (about one per SM of a large GPU)... */
+export const WIDE_MATMUL_GROUPS = 128;
+
+/**
+ * ...and whose rows, as matmul_tiled reads them (vec4s), start on 16 bytes:
+ * the contiguous dimension of A's and B's stored layouts and C's n are
+ * multiples of 4 (params m, n, k, flags).
+ */
+export function vec4Aligned(p: ArrayBuffer | undefined): boolean {
+  const [m, n, k, flags] = [word(p, 0), word(p, 1), word(p, 2), word(p, 3)];
+  return n % 4 === 0 && (flags & 1 ? m : k) % 4 === 0 && (flags & 2 ? k : n) % 4 === 0;
+}
+
+/** Workgroups of matmul_tiled: its tiles sit on the whole matrix's 128-row grid, so a slice spans the tiles its rows touch. */
+export function tiledMatmulGroups(p: ArrayBuffer | undefined): [number, number, number] {
+  const [m, row0, rows] = [word(p, 0), word(p, 6), word(p, 7)];
+  const end = rows ? Math.min(m, row0 + rows) : m;
+  return [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil(end / (2 * TILE)) - Math.floor(row0 / (2 * TILE)), 1];
+}
+
 export const tiledVariants: Variants = {
   // matmul: threads [ceil(n/4), rows]; params m, n, k, flags, alpha, beta, row0, rows (a time slice).
   // Few rows: matmul_skinny, 8 columns per workgroup when B is stored [n,k], else 32.
-  // Else matmul_tiled (128 x 128 tiles: the trainer's GEMMs are large).
+  // Large and vec4-aligned (the trainer's GEMMs): matmul_tiled (128 x 128 tiles, vec4 loads, double-buffered);
+  // else matmul_tiled64 (64 x 64 tiles, any shape).
   matmul: [
     { kernel: 'matmul_skinny', when: (p) => word(p, 0) <= SKINNY_ROWS, groups: (_t, p) => [Math.ceil(word(p, 1) / (word(p, 3) & 2 ? 8 : 32)), 1, 1] },
-    { kernel: 'matmul_tiled', groups: (_t, p) => [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil((word(p, 7) || word(p, 0)) / (2 * TILE)), 1] },
+    {
+      kernel: 'matmul_tiled',
+      when: (p) => vec4Aligned(p) && Math.ceil(word(p, 0) / (2 * TILE)) * Math.ceil(word(p, 1) / (2 * TILE)) >= WIDE_MATMUL_GROUPS,
+      groups: (_t, p) => tiledMatmulGroups(p),
+    },
+    { kernel: 'matmul_tiled64', groups: (_t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil((word(p, 7) || word(p, 0)) / TILE), 1] },
   ],
   // batched_matmul: threads [ceil(n/8), ceil(m/4), batch]
   batched_matmul: [{ kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] }],

@@ -21,7 +21,7 @@ import type { GpuDevice, Launch } from '../core/device.js';
 import { Gate } from '../core/gate.js';
 import { seeded } from '../core/random.js';
 import { axpy, fill } from '../kernels/elementwise.js';
-import { pickVariant, type Variants } from '../devices/webgpu/variants.js';
+import { pickVariant, vec4Aligned, type Variants } from '../devices/webgpu/variants.js';
 import { matmul, matmulOn, MATMUL_VARIANTS, type MatmulArgs, type MatmulVariant } from '../kernels/matmul.js';
 import { activationBytes } from '../train/activations.js';
 import type { Dataset } from '../train/data.js';
@@ -117,12 +117,13 @@ async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions):
   ];
   const out: GemmRate[] = [];
   const variants: Variants = (dev as { variants?: Variants }).variants ?? {};
-  // on a tiled device, each named variant beside the device's choice (a variant needing aligned rows skips the others)
+  // on a tiled device, each named variant beside the device's choice (matmul_tiled only where its vec4 rows are aligned)
   const named = variants.matmul ? (Object.keys(MATMUL_VARIANTS) as MatmulVariant[]) : [];
   const kernels = [matmul, ...named.map((v) => (x: MatmulArgs) => matmulOn(v, x))];
   for (const make of kernels)
     for (const [label, m, n, k, transA, transB] of shapes) {
       const l = make({ a: bufs[0]!.range(), b: bufs[1]!.range(), c: bufs[2]!.range(), m, n, k, transA, transB });
+      if (l.kernel === 'matmul_tiled' && !vec4Aligned(l.params)) continue;
       await timed(dev, 1, () => dev.launch(l)); // compile and warm
       const ms = await timed(dev, o.matmulReps, () => dev.launch(l));
       const chosen = pickVariant(variants, l.kernel, l.params)?.kernel;

@@ -22,81 +22,71 @@
 
 const T = 128u;
 const TK = 8u;
-/** vec4s in one buffer of a tile (TK x T / 4); the second buffer follows. */
+/** vec4s in one buffer of a tile (TK x T / 4): A's two buffers, then B's two (at TILE_B). */
 const BUF = 256u;
-var<workgroup> tileA: array<vec4f, 512>; // [buffer][k][row / 4]
-var<workgroup> tileB: array<vec4f, 512>; // [buffer][k][col / 4]
+const TILE_B = 512u;
+var<workgroup> tiles: array<vec4f, 1024>; // [A buffer 0, 1, B buffer 0, 1][k][row or column / 4]
 
 var<private> lo: u32; // first row of C this launch writes
 var<private> hi: u32; // one past its last
 var<private> tr0: u32; // the tile's first row
 var<private> tc0: u32; // the tile's first column
 
-fn elemA(r: u32, k: u32) -> f32 {
-  if (r < lo || r >= hi || k >= p.k) { return 0.0; }
-  let i = select(r * p.k + k, k * p.m + r, (p.flags & 1u) != 0u);
-  return a[i >> 2u][i & 3u];
+// Invocation li's vec4 of a tile at depth k0, in a matrix of lines (A's rows,
+// B's columns) from line0: stored contiguous along k (kc: A [m,k], B [n,k]),
+// line li/2 at k 4*(li%2)..; else depth li/32 at lines 4*(li%32)..
+struct Slot { line: u32, k: u32, kc: bool }
+
+fn slot(li: u32, k0: u32, line0: u32, kc: bool) -> Slot {
+  if (kc) { return Slot(line0 + (li >> 1u), k0 + (li & 1u) * 4u, kc); }
+  return Slot(line0 + (li & 31u) * 4u, k0 + (li >> 5u), kc);
 }
 
-fn elemB(k: u32, col: u32) -> f32 {
-  if (col >= p.n || k >= p.k) { return 0.0; }
-  let i = select(k * p.n + col, col * p.k + k, (p.flags & 2u) != 0u);
-  return b[i >> 2u][i & 3u];
+/** The index of the slot's first element in a matrix of `lines` lines (unchecked: interior tiles). */
+fn first(s: Slot, lines: u32) -> u32 { return select(s.k * lines + s.line, s.line * p.k + s.k, s.kc); }
+
+/** Element j of the slot's vec4: its index, or none (~0u) outside lines [lineLo, lineHi) or k. */
+fn flat(s: Slot, j: u32, lines: u32, lineLo: u32, lineHi: u32) -> u32 {
+  let line = s.line + select(j, 0u, s.kc);
+  let k = s.k + select(0u, j, s.kc);
+  if (line < lineLo || line >= lineHi || k >= p.k) { return ~0u; }
+  return first(Slot(line, k, s.kc), lines);
 }
 
-// Invocation li's vec4 of A's tile at depth k0: stored [m,k], row li/2 at k
-// 4*(li%2)..; stored [k,m], depth li/32 at rows 4*(li%32)..
 fn loadA(li: u32, k0: u32, checked: bool) -> vec4f {
-  if ((p.flags & 1u) == 0u) {
-    let r = tr0 + (li >> 1u);
-    let k = k0 + (li & 1u) * 4u;
-    if (!checked) { return a[(r * p.k + k) >> 2u]; }
-    return vec4f(elemA(r, k), elemA(r, k + 1u), elemA(r, k + 2u), elemA(r, k + 3u));
+  let s = slot(li, k0, tr0, (p.flags & 1u) == 0u);
+  if (!checked) { return a[first(s, p.m) >> 2u]; }
+  var v = vec4f(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    let i = flat(s, j, p.m, lo, hi);
+    if (i != ~0u) { v[j] = a[i >> 2u][i & 3u]; }
   }
-  let k = k0 + (li >> 5u);
-  let r = tr0 + (li & 31u) * 4u;
-  if (!checked) { return a[(k * p.m + r) >> 2u]; }
-  return vec4f(elemA(r, k), elemA(r + 1u, k), elemA(r + 2u, k), elemA(r + 3u, k));
+  return v;
 }
 
-fn putA(buf: u32, li: u32, v: vec4f) {
-  if ((p.flags & 1u) == 0u) {
-    let r = li >> 1u;
-    let at = buf + (li & 1u) * 128u + (r >> 2u);
-    tileA[at][r & 3u] = v.x;
-    tileA[at + 32u][r & 3u] = v.y;
-    tileA[at + 64u][r & 3u] = v.z;
-    tileA[at + 96u][r & 3u] = v.w;
-    return;
-  }
-  tileA[buf + li] = v;
-}
-
-// B's tile likewise: stored [k,n], depth li/32 at columns 4*(li%32)..; stored [n,k], column li/2 at k 4*(li%2)..
 fn loadB(li: u32, k0: u32, checked: bool) -> vec4f {
-  if ((p.flags & 2u) == 0u) {
-    let k = k0 + (li >> 5u);
-    let col = tc0 + (li & 31u) * 4u;
-    if (!checked) { return b[(k * p.n + col) >> 2u]; }
-    return vec4f(elemB(k, col), elemB(k, col + 1u), elemB(k, col + 2u), elemB(k, col + 3u));
+  let s = slot(li, k0, tc0, (p.flags & 2u) != 0u);
+  if (!checked) { return b[first(s, p.n) >> 2u]; }
+  var v = vec4f(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    let i = flat(s, j, p.n, 0u, p.n);
+    if (i != ~0u) { v[j] = b[i >> 2u][i & 3u]; }
   }
-  let col = tc0 + (li >> 1u);
-  let k = k0 + (li & 1u) * 4u;
-  if (!checked) { return b[(col * p.k + k) >> 2u]; }
-  return vec4f(elemB(k, col), elemB(k + 1u, col), elemB(k + 2u, col), elemB(k + 3u, col));
+  return v;
 }
 
-fn putB(buf: u32, li: u32, v: vec4f) {
-  if ((p.flags & 2u) == 0u) {
-    tileB[buf + li] = v;
+/** Stores invocation li's vec4 into the tile buffer at `at`: one vec4 store, or 4 scalars across the k rows when kc. */
+fn putTile(at: u32, kc: bool, li: u32, v: vec4f) {
+  if (!kc) {
+    tiles[at + li] = v;
     return;
   }
-  let col = li >> 1u;
-  let at = buf + (li & 1u) * 128u + (col >> 2u);
-  tileB[at][col & 3u] = v.x;
-  tileB[at + 32u][col & 3u] = v.y;
-  tileB[at + 64u][col & 3u] = v.z;
-  tileB[at + 96u][col & 3u] = v.w;
+  let line = li >> 1u;
+  let o = at + (li & 1u) * 128u + (line >> 2u);
+  tiles[o][line & 3u] = v.x;
+  tiles[o + 32u][line & 3u] = v.y;
+  tiles[o + 64u][line & 3u] = v.z;
+  tiles[o + 96u][line & 3u] = v.w;
 }
 
 // Four outputs of one row, columns col..col+3: one vec4 store inside the matrix, else element by element.
@@ -123,8 +113,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   tc0 = wg.x * T;
   let edge = tr0 < lo || tr0 + T > hi || tc0 + T > p.n;
   let li = lid.y * 16u + lid.x;
-  putA(0u, li, loadA(li, 0u, edge || TK > p.k));
-  putB(0u, li, loadB(li, 0u, edge || TK > p.k));
+  let kcA = (p.flags & 1u) == 0u;
+  let kcB = (p.flags & 2u) != 0u;
+  putTile(0u, kcA, li, loadA(li, 0u, edge || TK > p.k));
+  putTile(TILE_B, kcB, li, loadB(li, 0u, edge || TK > p.k));
   workgroupBarrier();
   var r0l = vec4f(0.0); var r0h = vec4f(0.0); var r1l = vec4f(0.0); var r1h = vec4f(0.0);
   var r2l = vec4f(0.0); var r2h = vec4f(0.0); var r3l = vec4f(0.0); var r3h = vec4f(0.0);
@@ -144,10 +136,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
     for (var kk = 0u; kk < TK; kk++) {
       let at = cur + kk * 32u;
-      let a0 = tileA[at + lid.y];
-      let a1 = tileA[at + 16u + lid.y];
-      let b0 = tileB[at + lid.x];
-      let b1 = tileB[at + 16u + lid.x];
+      let a0 = tiles[at + lid.y];
+      let a1 = tiles[at + 16u + lid.y];
+      let b0 = tiles[TILE_B + at + lid.x];
+      let b1 = tiles[TILE_B + at + 16u + lid.x];
       r0l = fma(vec4f(a0.x), b0, r0l); r0h = fma(vec4f(a0.x), b1, r0h);
       r1l = fma(vec4f(a0.y), b0, r1l); r1h = fma(vec4f(a0.y), b1, r1h);
       r2l = fma(vec4f(a0.z), b0, r2l); r2h = fma(vec4f(a0.z), b1, r2h);
@@ -158,8 +150,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       r7l = fma(vec4f(a1.w), b0, r7l); r7h = fma(vec4f(a1.w), b1, r7h);
     }
     if (more) {
-      putA(BUF - cur, li, na);
-      putB(BUF - cur, li, nb);
+      putTile(BUF - cur, kcA, li, na);
+      putTile(TILE_B + BUF - cur, kcB, li, nb);
     }
     workgroupBarrier();
   }

@@ -6,7 +6,7 @@
 // each named matmul variant (matmul_tiled: 128 x 128 vec4 tiles; matmul_tiled64)
 // forced at small odd shapes, its time slices bit-identical to the whole.
 import { describe, expect, it } from 'vitest';
-import { matmul, matmulOn, type MatmulArgs } from '../src/kernels/matmul.js';
+import { matmul, matmulOn, type MatmulArgs, type MatmulVariant } from '../src/kernels/matmul.js';
 import { WebGpuDevice } from '../src/devices/webgpu/device.js';
 import { kernelSetFromEnv, kernelsFor, pickVariant, tiledMatmulGroups, vec4Aligned, WIDE_MATMUL_GROUPS, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/devices/webgpu/variants.js';
 import { packParams } from '../src/core/device.js';
@@ -133,19 +133,32 @@ const cases: OpCase[] = [
   { name: 'Gemm 6 rows, C [6,33] ([6,70] x [70,33])', op: 'Gemm', inputs: [f(6, 70), w(70, 33), w(6, 33)], ...sum },
 ];
 
-describe('matmul_tiled64 (vs float64; launched by name)', () => {
-  for (const [m, n, k] of [[5, 7, 3], [67, 65, 33], [130, 3, 70], [129, 257, 9]] as const) {
-    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-      it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
-        const a = randn(m * k, r);
-        const b = randn(k * n, r);
-        const c = env.s.poisoned(m * n);
-        env.dev.launch(matmulOn('matmul_tiled64', { a: env.s.upload(a), b: env.s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
-        expect(closeness(await env.s.readF32(c, m * n), matmulRef(a, b, m, n, k, transA, transB, 0.5))).toBeLessThan(1);
-        await env.s.reset();
-      });
-    }
-  }
+// matmul_tiled needs vec4-aligned rows: the contiguous dimension of each stored layout a multiple of 4, and n.
+const layouts = [[false, false], [true, false], [false, true], [true, true]] as const;
+const aligned = (m: number, n: number, k: number, transA: boolean, transB: boolean) => vec4Aligned(packParams([m, n, k, (transA ? 1 : 0) | (transB ? 2 : 0), 0, 0, 0, 0]));
+const forced: [MatmulVariant, [number, number, number][]][] = [
+  ['matmul_tiled64', [[5, 7, 3], [67, 65, 33], [130, 3, 70], [129, 257, 9]]],
+  // edge tiles on every side, an exact 128 x 128 tile, interior tiles with several steps, k % 8 == 4 (a checked last step)
+  ['matmul_tiled', [[5, 4, 4], [12, 20, 28], [130, 132, 20], [128, 128, 8], [256, 256, 64], [257, 136, 36], [132, 260, 12]]],
+];
+
+for (const [kernel, shapes] of forced)
+  describe(`${kernel}, forced (vs float64; launched by name)`, () => {
+    for (const [m, n, k] of shapes)
+      for (const [transA, transB] of layouts) {
+        if (kernel === 'matmul_tiled' && !aligned(m, n, k, transA, transB)) continue;
+        it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
+          const a = randn(m * k, r);
+          const b = randn(k * n, r);
+          const c = env.s.poisoned(m * n);
+          env.dev.launch(matmulOn(kernel, { a: env.s.upload(a), b: env.s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
+          expect(closeness(await env.s.readF32(c, m * n), matmulRef(a, b, m, n, k, transA, transB, 0.5))).toBeLessThan(1);
+          await env.s.reset();
+        });
+      }
+  });
+
+describe('matmul_tiled64 time slices', () => {
   it('beta = 1 accumulates into C; row slices are bit-identical to the whole product', async () => {
     const [m, n, k] = [133, 70, 19];
     const a = randn(m * k, r);
@@ -162,26 +175,7 @@ describe('matmul_tiled64 (vs float64; launched by name)', () => {
   });
 });
 
-// matmul_tiled needs vec4-aligned rows: the contiguous dimension of each stored layout a multiple of 4, and n.
-const layouts = [[false, false], [true, false], [false, true], [true, true]] as const;
-const aligned = (m: number, n: number, k: number, transA: boolean, transB: boolean) => vec4Aligned(big4(m, n, k, transA, transB));
-const big4 = (m: number, n: number, k: number, transA: boolean, transB: boolean) => packParams([m, n, k, (transA ? 1 : 0) | (transB ? 2 : 0), 0, 0, 0, 0]);
-
-describe('matmul_tiled, forced (vs float64)', () => {
-  // edge tiles on every side, an exact 128 x 128 tile, interior tiles with several steps, k % 8 == 4 (a checked last step)
-  const shapes: [number, number, number][] = [[5, 4, 4], [12, 20, 28], [130, 132, 20], [128, 128, 8], [256, 256, 64], [257, 136, 36], [132, 260, 12]];
-  for (const [m, n, k] of shapes)
-    for (const [transA, transB] of layouts) {
-      if (!aligned(m, n, k, transA, transB)) continue;
-      it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
-        const a = randn(m * k, r);
-        const b = randn(k * n, r);
-        const c = env.s.poisoned(m * n);
-        env.dev.launch(matmulOn('matmul_tiled', { a: env.s.upload(a), b: env.s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
-        expect(closeness(await env.s.readF32(c, m * n), matmulRef(a, b, m, n, k, transA, transB, 0.5))).toBeLessThan(1);
-        await env.s.reset();
-      });
-    }
+describe('matmul_tiled time slices', () => {
   for (const [transA, transB] of layouts)
     it(`beta = 1; row slices (inside one tile, across tiles) bit-identical to the whole product (transA=${transA} transB=${transB})`, async () => {
       const [m, n, k] = [300, 136, 44];

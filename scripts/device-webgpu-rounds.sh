@@ -7,7 +7,8 @@
 #   2. ROUNDS (3) rounds of `bench infer-webgpu`: squeezenet1_1, mobilenet_v2, tiny_gpt and
 #      resnet50 at batch 1 and 8, handover beside onnxruntime-node's WebGPU and CPU EPs in the
 #      same process (per model and batch, one after the other), RUNS (50) timed runs each;
-#   3. GPT=1 adds `handover train --model gpt` on CUDA and WebGPU (GPT_* size it).
+#   3. PROFILE (resnet50:1): `handover infer --profile` of these model:batch pairs;
+#   4. GPT=1 adds `handover train --model gpt` on CUDA and WebGPU (GPT_* size it).
 # Here, once per change:
 #   bash scripts/device-w17.sh pack                          # .device/bundle.tar.xz (dist/, Dawn, onnxruntime-node)
 #   cp <a native-cuda/build/handover_cuda.node built for sm_90> native-cuda/build/   # no build there
@@ -49,6 +50,13 @@ for r in $(seq 1 "${ROUNDS:-3}"); do
   timeout "${ROUND_S:-90}" $H bench infer-webgpu --models "$M" --runs "${RUNS:-50}" --batches "${BATCHES:-1,8}" --json \
     > "$OUT/infer-round$r.log" 2> "$OUT/infer-round$r.err" || { status=1; tail -5 "$OUT/infer-round$r.err"; }
   cat "$OUT/infer-round$r.log" "$OUT/infer-round$r.err" | grep '^|'
+  pack
+done
+
+for mb in ${PROFILE:-resnet50:1}; do   # model:batch pairs, each one eager run with per-kernel GPU time
+  step "profile ${mb%:*} batch ${mb#*:}"
+  timeout 60 $H infer --model "$M/${mb%:*}.onnx" --batch "${mb#*:}" --runs 10 --profile --arena-mb 4096 > "$OUT/profile-${mb/:/-}.log" 2>&1 || status=1
+  grep -E "warm runs|profile|^  " "$OUT/profile-${mb/:/-}.log" | head -24
   pack
 done
 

@@ -69,6 +69,14 @@ function smallConv(p: ArrayBuffer | undefined): boolean {
   return word(p, 4) / word(p, 7) <= NARROW_CONV_CHANNELS || product(convGroups(p, TILE)) < SMALL_CONV_GROUPS;
 }
 
+/** matmul_narrow takes matmuls of at most this many columns (its MAX_COLS), ROWS rows a workgroup. */
+export const NARROW_COLS = 16;
+const NARROW_ROWS = 8;
+
+function narrowMatmul(p: ArrayBuffer | undefined): boolean {
+  return word(p, 1) <= NARROW_COLS && Math.ceil(word(p, 0) / NARROW_ROWS) <= 65535;
+}
+
 /** matmul_tiled takes matmuls whose 128 x 128 grid has at least this many workgroups (about one per SM of a large GPU)... */
 export const WIDE_MATMUL_GROUPS = 128;
 
@@ -82,20 +90,26 @@ export function vec4Aligned(p: ArrayBuffer | undefined): boolean {
   return n % 4 === 0 && (flags & 1 ? m : k) % 4 === 0 && (flags & 2 ? k : n) % 4 === 0;
 }
 
+/** One past the last row of C a matmul launch computes (params m, ..., row0, rows; rows 0: to the end). */
+function sliceEnd(p: ArrayBuffer | undefined): number {
+  const [m, row0, rows] = [word(p, 0), word(p, 6), word(p, 7)];
+  return rows ? Math.min(m, row0 + rows) : m;
+}
+
 /** Workgroups of matmul_tiled: its tiles sit on the whole matrix's 128-row grid, so a slice spans the tiles its rows touch. */
 export function tiledMatmulGroups(p: ArrayBuffer | undefined): [number, number, number] {
-  const [m, row0, rows] = [word(p, 0), word(p, 6), word(p, 7)];
-  const end = rows ? Math.min(m, row0 + rows) : m;
-  return [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil(end / (2 * TILE)) - Math.floor(row0 / (2 * TILE)), 1];
+  return [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil(sliceEnd(p) / (2 * TILE)) - Math.floor(word(p, 6) / (2 * TILE)), 1];
 }
 
 export const tiledVariants: Variants = {
   // matmul: threads [ceil(n/4), rows]; params m, n, k, flags, alpha, beta, row0, rows (a time slice).
   // Few rows: matmul_skinny, 8 columns per workgroup when B is stored [n,k], else 32.
+  // At most 16 columns (an output layer): matmul_narrow, 8 rows per workgroup, k split 32 ways.
   // Large and vec4-aligned (the trainer's GEMMs): matmul_tiled (128 x 128 tiles, vec4 loads, double-buffered);
   // else matmul_tiled64 (64 x 64 tiles, any shape).
   matmul: [
     { kernel: 'matmul_skinny', when: (p) => word(p, 0) <= SKINNY_ROWS, groups: (_t, p) => [Math.ceil(word(p, 1) / (word(p, 3) & 2 ? 8 : 32)), 1, 1] },
+    { kernel: 'matmul_narrow', when: narrowMatmul, groups: (_t, p) => [Math.ceil((sliceEnd(p) - word(p, 6)) / NARROW_ROWS), 1, 1] },
     {
       kernel: 'matmul_tiled',
       when: (p) => vec4Aligned(p) && Math.ceil(word(p, 0) / (2 * TILE)) * Math.ceil(word(p, 1) / (2 * TILE)) >= WIDE_MATMUL_GROUPS,

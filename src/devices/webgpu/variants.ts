@@ -120,10 +120,10 @@ export const tiledVariants: Variants = {
   // batched_matmul: threads [ceil(n/8), ceil(m/4), batch]
   batched_matmul: [{ kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] }],
   // conv2d: conv_params.wgsl (n, cin, h, w, cout, oh, ow, groups, ...)
-  // Tiny output, long reduction: conv2d_splitk (8 channels x 8 pixels per workgroup, k split 4 ways);
+  // Tiny output, long reduction: conv2d_splitk (2 channels x 8 pixels per workgroup, k split 16 ways);
   // small or narrow: conv2d_tiled32; else conv2d_tiled.
   conv2d: [
-    { kernel: 'conv2d_splitk', when: tinyLongConv, groups: (_t, p) => convGroups(p, 8) },
+    { kernel: 'conv2d_splitk', when: tinyLongConv, groups: (_t, p) => [Math.ceil((word(p, 0) * word(p, 5) * word(p, 6)) / 8), Math.ceil(word(p, 4) / word(p, 7) / 2), word(p, 7)] },
     { kernel: 'conv2d_tiled32', when: smallConv, groups: (_t, p) => convGroups(p, TILE / 2) },
     { kernel: 'conv2d_tiled', groups: (_t, p) => convGroups(p, TILE) },
   ],

@@ -2,8 +2,8 @@
 // bit 0: A stored [k,m], bit 1: B stored [n,k]; beta == 0 never reads C; rows
 // [row0, row0 + rows) only, rows 0: to the end) with 64 x 64 workgroup tiles
 // and 4 x 4 outputs per invocation (shaders/include/gemm_tile.wgsl), 16 deep
-// along k: the first tiled kernel (commit cb847ad), kept as the candidate that
-// `handover bench train-backends` times beside matmul_tiled's 128 x 128 tiles.
+// along k: the tiled matmul for any shape on hardware adapters (variants.ts:
+// matmuls too small or unaligned for matmul_tiled's 128 x 128 vec4 tiles).
 // Its grid: [ceil(n / 64), ceil(rows / 64)] workgroups of 16 x 16.
 //! include matmul_bindings.wgsl
 //! include gemm_tile.wgsl

@@ -13,8 +13,11 @@
 var<workgroup> tileA: array<TileVec, 256>; // [k][row / PER]
 var<workgroup> tileB: array<TileVec, 256>; // [k][col / PER]
 
-fn putA(kk: u32, r: u32, v: f32) { tileA[kk * 16u + r / PER][r % PER] = v; }
-fn putB(kk: u32, c: u32, v: f32) { tileB[kk * 16u + c / PER][c % PER] = v; }
+// Row kk of a tile keeps its 16 vectors in the order v ^ (kk & 7) (a swizzle):
+// where neighbouring invocations load neighbouring k of one row or column (a
+// layout contiguous along k), their stores spread over 8 banks instead of one.
+fn putA(kk: u32, r: u32, v: f32) { tileA[kk * 16u + ((r / PER) ^ (kk & 7u))][r % PER] = v; }
+fn putB(kk: u32, c: u32, v: f32) { tileB[kk * 16u + ((c / PER) ^ (kk & 7u))][c % PER] = v; }
 
 /** Rows PER*lid.y.. and columns PER*lid.x.. of the tile: acc[i][j] = row i, column j. */
 fn gemmTile(kTotal: u32, lid: vec3u) -> array<TileVec, PER> {
@@ -24,8 +27,8 @@ fn gemmTile(kTotal: u32, lid: vec3u) -> array<TileVec, PER> {
     loadTiles(li, k0);
     workgroupBarrier();
     for (var kk = 0u; kk < TILE_K; kk++) {
-      let av = tileA[kk * 16u + lid.y];
-      let bv = tileB[kk * 16u + lid.x];
+      let av = tileA[kk * 16u + (lid.y ^ (kk & 7u))];
+      let bv = tileB[kk * 16u + (lid.x ^ (kk & 7u))];
       for (var i = 0u; i < PER; i++) { acc[i] = fma(TileVec(av[i]), bv, acc[i]); }
     }
     workgroupBarrier();

@@ -1,4 +1,4 @@
-// Shared by matmul_tiled and matmul_tiled64 (pasted by scripts/embed-shaders.mjs):
+// matmul_tiled64's tile loads (pasted by scripts/embed-shaders.mjs):
 // element e of a tile of A (t rows x tk deep, from row0) or of B (tk deep x t
 // columns, from col0) at depth k0, in either stored layout (flags bit 0: A is
 // [k,m]; bit 1: B is [n,k]), ordered so that neighbouring e read neighbouring

@@ -3,7 +3,9 @@
 // compared (`handover bench train-backends`, docs/webgpu-training.md):
 //   matmul:  GFLOP/s of the trainer's three GEMM shapes alone (forward A W^T,
 //            weight gradient dZ^T A, input gradient dZ W), launches back to
-//            back and one fence; on WebGPU also matmul_tiled64, the candidate;
+//            back and one fence; on a tiled WebGPU device also each named
+//            variant (matmul_tiled, matmul_tiled64, matmul_narrow) where it
+//            applies, beside the device's choice;
 //   device:  whole optimizer steps (upload, forward, backward, accumulate,
 //            update) launched straight onto the device, one fence at the end:
 //            what the kernels and submissions cost without the gate;
@@ -20,8 +22,8 @@ import type { GpuDevice, Launch } from '../core/device.js';
 import { Gate } from '../core/gate.js';
 import { seeded } from '../core/random.js';
 import { axpy, fill } from '../kernels/elementwise.js';
-import { matmul, matmulTiled64 } from '../kernels/matmul.js';
-import { pickVariant, type Variants } from '../devices/webgpu/variants.js';
+import { NARROW_COLS, pickVariant, vec4Aligned, type Variants } from '../devices/webgpu/variants.js';
+import { matmul, matmulOn, MATMUL_VARIANTS, type MatmulArgs, type MatmulVariant } from '../kernels/matmul.js';
 import { activationBytes } from '../train/activations.js';
 import type { Dataset } from '../train/data.js';
 import { mlpLayout } from '../train/mlp.js';
@@ -115,15 +117,18 @@ async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions):
     ['input grad dZ W', b, w, w, false, false],
   ];
   const out: GemmRate[] = [];
-  const variants = (dev as { variants?: Variants }).variants ?? {};
-  const tiled = (dev as { kernelSet?: string }).kernelSet === 'tiled';
-  const kernels = tiled ? [matmul, matmulTiled64] : [matmul]; // the candidate beside the tiled set
+  const variants: Variants = (dev as { variants?: Variants }).variants ?? {};
+  // on a tiled device, each named variant beside the device's choice where it applies (matmul_tiled: vec4-aligned rows; matmul_narrow: n <= 16)
+  const named = (dev as { kernelSet?: string }).kernelSet === 'tiled' ? (Object.keys(MATMUL_VARIANTS) as MatmulVariant[]) : [];
+  const kernels = [matmul, ...named.map((v) => (x: MatmulArgs) => matmulOn(v, x))];
   for (const make of kernels)
     for (const [label, m, n, k, transA, transB] of shapes) {
       const l = make({ a: bufs[0]!.range(), b: bufs[1]!.range(), c: bufs[2]!.range(), m, n, k, transA, transB });
+      if ((l.kernel === 'matmul_tiled' && !vec4Aligned(l.params)) || (l.kernel === 'matmul_narrow' && n > NARROW_COLS)) continue;
       await timed(dev, 1, () => dev.launch(l)); // compile and warm
       const ms = await timed(dev, o.matmulReps, () => dev.launch(l));
-      out.push({ kernel: pickVariant(variants, l.kernel, l.params)?.kernel ?? l.kernel, shape: `${m} x ${n} x ${k}, ${label}`, gflops: (2 * m * n * k * o.matmulReps) / ms / 1e6 });
+      const chosen = pickVariant(variants, l.kernel, l.params)?.kernel;
+      out.push({ kernel: chosen ? `device's choice (${chosen})` : l.kernel, shape: `${m} x ${n} x ${k}, ${label}`, gflops: (2 * m * n * k * o.matmulReps) / ms / 1e6 });
     }
   bufs.forEach((a) => arena.free(a));
   return out;

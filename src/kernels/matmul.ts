@@ -39,14 +39,30 @@ export function matmul(x: MatmulArgs): SliceableLaunch {
 }
 
 /**
- * The same product on matmul_tiled64 (64 x 64 tiles, 4 x 4 outputs per
- * invocation), launched by name: the candidate kernel that `handover bench
- * train-backends` times beside the device's own choice (WebGPU only).
+ * The WebGPU matmul variants a launch can name (src/devices/webgpu/variants.ts), with their
+ * threads for rows [row0, end) of C: 16 x 16 workgroups on 128 x 128 tiles on the matrix's
+ * row grid (matmul_tiled), on 64 x 64 tiles (matmul_tiled64); 256 per 8 rows (matmul_narrow).
  */
-export function matmulTiled64(x: MatmulArgs, row0 = 0, rows = 0): Launch {
+export const MATMUL_VARIANTS = {
+  matmul_tiled: (n: number, row0: number, end: number) => [Math.ceil(n / 128) * 16, (Math.ceil(end / 128) - Math.floor(row0 / 128)) * 16],
+  matmul_tiled64: (n: number, row0: number, end: number) => [Math.ceil(n / 64) * 16, Math.ceil((end - row0) / 64) * 16],
+  matmul_narrow: (_n: number, row0: number, end: number) => [Math.ceil((end - row0) / 8) * 256, 1],
+} as const;
+export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
+
+/**
+ * The same product (rows [row0, row0 + rows) of C; rows 0: to the end) on a
+ * named variant, launched by name: what `handover bench train-backends`
+ * times beside the device's own choice, and what the tests force (WebGPU
+ * only). matmul_tiled needs vec4-aligned rows (variants.ts vec4Aligned),
+ * matmul_narrow at most 16 columns.
+ */
+export function matmulOn(kernel: MatmulVariant, x: MatmulArgs, row0 = 0, rows = 0): Launch {
   const l = matmul(x);
   const words = new Uint32Array(l.params!.slice(0));
   words[6] = row0;
   words[7] = rows;
-  return { kernel: 'matmul_tiled64', bindings: l.bindings, params: words.buffer, threads: [Math.ceil(x.n / 64) * 16, Math.ceil((rows || x.m) / 64) * 16] };
+  const end = rows ? Math.min(x.m, row0 + rows) : x.m;
+  const [tx, ty] = MATMUL_VARIANTS[kernel](x.n, row0, end);
+  return { kernel, bindings: l.bindings, params: words.buffer, threads: [tx!, ty!] };
 }

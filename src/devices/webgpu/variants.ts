@@ -70,21 +70,61 @@ function smallConv(p: ArrayBuffer | undefined): boolean {
   return word(p, 4) / word(p, 7) <= NARROW_CONV_CHANNELS || product(convGroups(p, TILE)) < SMALL_CONV_GROUPS;
 }
 
+/** matmul_narrow takes matmuls of at most this many columns (its MAX_COLS), ROWS rows a workgroup. */
+export const NARROW_COLS = 16;
+const NARROW_ROWS = 8;
+
+function narrowMatmul(p: ArrayBuffer | undefined): boolean {
+  return word(p, 1) <= NARROW_COLS && Math.ceil(word(p, 0) / NARROW_ROWS) <= 65535;
+}
+
+/** matmul_tiled takes matmuls whose 128 x 128 grid has at least this many workgroups (about one per SM of a large GPU)... */
+export const WIDE_MATMUL_GROUPS = 128;
+
+/**
+ * ...and whose rows, as matmul_tiled reads them (vec4s), start on 16 bytes:
+ * the contiguous dimension of A's and B's stored layouts and C's n are
+ * multiples of 4 (params m, n, k, flags).
+ */
+export function vec4Aligned(p: ArrayBuffer | undefined): boolean {
+  const [m, n, k, flags] = [word(p, 0), word(p, 1), word(p, 2), word(p, 3)];
+  return n % 4 === 0 && (flags & 1 ? m : k) % 4 === 0 && (flags & 2 ? k : n) % 4 === 0;
+}
+
+/** One past the last row of C a matmul launch computes (params m, ..., row0, rows; rows 0: to the end). */
+function sliceEnd(p: ArrayBuffer | undefined): number {
+  const [m, row0, rows] = [word(p, 0), word(p, 6), word(p, 7)];
+  return rows ? Math.min(m, row0 + rows) : m;
+}
+
+/** Workgroups of matmul_tiled: its tiles sit on the whole matrix's 128-row grid, so a slice spans the tiles its rows touch. */
+export function tiledMatmulGroups(p: ArrayBuffer | undefined): [number, number, number] {
+  return [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil(sliceEnd(p) / (2 * TILE)) - Math.floor(word(p, 6) / (2 * TILE)), 1];
+}
+
 export const tiledVariants: Variants = {
   // matmul: threads [ceil(n/4), rows]; params m, n, k, flags, alpha, beta, row0, rows (a time slice).
   // Few rows: matmul_skinny, 8 columns per workgroup when B is stored [n,k], else 32.
-  // Else matmul_tiled (128 x 128 tiles: the trainer's GEMMs are large).
+  // At most 16 columns (an output layer): matmul_narrow, 8 rows per workgroup, k split 32 ways.
+  // Large and vec4-aligned (the trainer's GEMMs): matmul_tiled (128 x 128 tiles, vec4 loads, double-buffered);
+  // else matmul_tiled64 (64 x 64 tiles, any shape).
   matmul: [
     { kernel: 'matmul_skinny', when: (p) => word(p, 0) <= SKINNY_ROWS, groups: (_t, p) => [Math.ceil(word(p, 1) / (word(p, 3) & 2 ? 8 : 32)), 1, 1] },
-    { kernel: 'matmul_tiled', groups: (_t, p) => [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil((word(p, 7) || word(p, 0)) / (2 * TILE)), 1] },
+    { kernel: 'matmul_narrow', when: narrowMatmul, groups: (_t, p) => [Math.ceil((sliceEnd(p) - word(p, 6)) / NARROW_ROWS), 1, 1] },
+    {
+      kernel: 'matmul_tiled',
+      when: (p) => vec4Aligned(p) && Math.ceil(word(p, 0) / (2 * TILE)) * Math.ceil(word(p, 1) / (2 * TILE)) >= WIDE_MATMUL_GROUPS,
+      groups: (_t, p) => tiledMatmulGroups(p),
+    },
+    { kernel: 'matmul_tiled64', groups: (_t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil((word(p, 7) || word(p, 0)) / TILE), 1] },
   ],
   // batched_matmul: threads [ceil(n/8), ceil(m/4), batch]
   batched_matmul: [{ kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] }],
   // conv2d: conv_params.wgsl (n, cin, h, w, cout, oh, ow, groups, ...)
-  // Tiny output, long reduction: conv2d_splitk (8 channels x 8 pixels per workgroup, k split 4 ways);
+  // Tiny output, long reduction: conv2d_splitk (2 channels x 8 pixels per workgroup, k split 16 ways);
   // small or narrow: conv2d_tiled32; else conv2d_tiled.
   conv2d: [
-    { kernel: 'conv2d_splitk', when: tinyLongConv, groups: (_t, p) => convGroups(p, 8) },
+    { kernel: 'conv2d_splitk', when: tinyLongConv, groups: (_t, p) => [Math.ceil((word(p, 0) * word(p, 5) * word(p, 6)) / 8), Math.ceil(word(p, 4) / word(p, 7) / 2), word(p, 7)] },
     { kernel: 'conv2d_tiled32', when: smallConv, groups: (_t, p) => convGroups(p, TILE / 2) },
     { kernel: 'conv2d_tiled', groups: (_t, p) => convGroups(p, TILE) },
   ],

@@ -92,16 +92,23 @@ describe('slice budget', () => {
     expect(policy.tightestSloMs).toBe(12);
   });
 
-  it('slices while a request runs or is expected, full size otherwise', () => {
+  it('slices while a request runs or is expected, in larger slices one at a time for restMs after, full size otherwise', () => {
     let t = 0;
-    const policy = new SlicingPolicy({ clock: () => t, expectMs: 100 });
+    const policy = new SlicingPolicy({ clock: () => t, expectMs: 100, restMs: 1000, restFraction: 0.5, depth: 2 });
+    policy.serve('a', 40);
     expect(policy.active(false)).toBe(false);
     expect(policy.active(true)).toBe(true);
     policy.inferenceRan(3);
     t = 99;
     expect(policy.active(false)).toBe(true);
+    expect([policy.resting, policy.budgetMs, policy.slicesOnQueue]).toEqual([false, 10, 2]); // expected: a quarter of the SLO, two slices
     t = 101;
+    expect(policy.active(false)).toBe(true);
+    expect([policy.resting, policy.budgetMs, policy.slicesOnQueue]).toEqual([true, 20, 1]); // resting: half the SLO, one slice
+    t = 1101;
     expect(policy.active(false)).toBe(false);
+    expect(new SlicingPolicy({ clock: () => t, restMs: 0 }).resting).toBe(false);
+    expect(() => new SlicingPolicy({ restFraction: 0 })).toThrow(/rest slice fraction/);
     policy.forced = true;
     expect(policy.active(false)).toBe(true);
     policy.enabled = false;

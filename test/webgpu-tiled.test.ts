@@ -14,6 +14,7 @@ import { closeness, randn, rng } from './helpers/gpu.js';
 import { useForcedEnv } from './helpers/webgpu-env.js';
 import { checkCase, type OpCase } from './helpers/onnx-cases.js';
 import { matmulRef } from './helpers/reference.js';
+import { matmulCases } from './helpers/matmul-cases.js';
 
 const r = rng(Date.now() & 0xffff);
 const env = useForcedEnv({ kernels: 'tiled' });
@@ -93,20 +94,7 @@ describe('variant choice', () => {
 });
 
 describe('the device\'s choice: matmul_skinny and matmul_tiled64 at these shapes (vs float64)', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [8, 70, 301], [3, 257, 40], [9, 33, 17], [67, 65, 33], [64, 128, 16], [130, 3, 70], [129, 257, 9]];
-  for (const [m, n, k] of shapes) {
-    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-      it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
-        const a = randn(m * k, r);
-        const b = randn(k * n, r);
-        const c = env.s.poisoned(m * n);
-        env.dev.launch(matmul({ a: env.s.upload(a), b: env.s.upload(b), c, m, n, k, transA, transB, alpha: 0.5 }));
-        const got = await env.s.readF32(c, m * n);
-        expect(closeness(got, matmulRef(a, b, m, n, k, transA, transB, 0.5))).toBeLessThan(1);
-        await env.s.reset();
-      });
-    }
-  }
+  matmulCases(env, r, [[1, 1, 1], [5, 7, 3], [8, 70, 301], [3, 257, 40], [9, 33, 17], [67, 65, 33], [64, 128, 16], [130, 3, 70], [129, 257, 9]], matmul);
   for (const m of [33, 5]) it(`beta = 1 accumulates into C (m=${m})`, async () => {
     const [n, k] = [70, 19];
     const a = randn(m * k, r);

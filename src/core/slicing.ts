@@ -48,6 +48,16 @@ export interface SlicingOptions {
   expectGaps?: number;
   /** Arrivals the rate is estimated from (default 8). */
   rateWindow?: number;
+  /**
+   * Between requests that are no longer expected and this long after the last
+   * one (ms, default 5000), training still runs in slices, of a larger share
+   * of the tightest SLO (restFraction) and one at a time: a request after a
+   * silence (1 in 20 of a Poisson stream comes after 3 mean gaps) then waits
+   * for one such slice, not for a whole kernel. Longer quiet: full size. 0: off.
+   */
+  restMs?: number;
+  /** Share of the tightest SLO one slice may take in the rest window (default 0.4). */
+  restFraction?: number;
 }
 
 export class SlicingPolicy {
@@ -59,6 +69,9 @@ export class SlicingPolicy {
   private readonly slos = new Map<string, number>();
   private defaultBudget: number;
   private expectUntil = -Infinity;
+  private restUntil = -Infinity;
+  readonly restMs: number;
+  readonly restFraction: number;
   /** A low envelope of requests' execution (ms): what one takes with nothing ahead of it. */
   private inferLow: number | null = null;
   /** Executions are reported (inferenceRan), so hold lengths are not taken for them. */
@@ -82,6 +95,10 @@ export class SlicingPolicy {
     this.depth = opts.depth ?? 2;
     this.burstGapMs = opts.burstGapMs ?? 30;
     this.expectGaps = opts.expectGaps ?? 3;
+    this.restMs = opts.restMs ?? 5000;
+    this.restFraction = opts.restFraction ?? 0.4;
+    if (!(this.restMs >= 0)) throw new InvalidRangeError(`rest window must be >= 0 ms, got ${opts.restMs}`);
+    if (!(this.restFraction > 0 && this.restFraction <= 1)) throw new InvalidRangeError(`rest slice fraction of the SLO must be in (0, 1], got ${opts.restFraction}`);
     this.arrivals = new ArrivalRate({ window: opts.rateWindow, clock: this.clock });
     if (!(this.burstGapMs >= 0)) throw new InvalidRangeError(`burst gap must be >= 0 ms, got ${opts.burstGapMs}`);
     if (!(this.expectGaps >= 0)) throw new InvalidRangeError(`expected-inference gaps must be >= 0, got ${opts.expectGaps}`);
@@ -119,7 +136,16 @@ export class SlicingPolicy {
    */
   get budgetMs(): number {
     const slo = this.tightestSloMs;
-    return slo === null ? this.defaultBudget : slo * this.sloFraction;
+    return slo === null ? this.defaultBudget : slo * (this.resting ? this.restFraction : this.sloFraction);
+  }
+
+  /** Requests are no longer expected, but one came less than restMs ago: larger slices, one at a time. */
+  get resting(): boolean {
+    return !this.forced && !this.expecting && this.clock() < this.restUntil;
+  }
+
+  private get expecting(): boolean {
+    return this.clock() < this.expectUntil || this.arrivals.expected(this.expectGaps, 0);
   }
 
   /**
@@ -141,6 +167,7 @@ export class SlicingPolicy {
 
   /** Slices on the queue at once: depth, or 1 when the submission's cost leaves too little of a share. */
   get slicesOnQueue(): number {
+    if (this.resting) return 1;
     const o = this.model.submitMs;
     return this.budgetMs / this.depth - o >= 2 * o ? this.depth : 1;
   }
@@ -179,6 +206,7 @@ export class SlicingPolicy {
   /** Inference is expected from now for `ms` (default expectMs). */
   expect(ms = this.expectMs): void {
     this.expectUntil = Math.max(this.expectUntil, this.clock() + ms);
+    this.restUntil = Math.max(this.restUntil, this.expectUntil + this.restMs);
   }
 
   /** A request arrived (before it runs): the arrival-rate predictor counts it. */
@@ -209,7 +237,7 @@ export class SlicingPolicy {
   /** Whether training is sliced now; `held`: a request holds the gate. */
   active(held: boolean): boolean {
     if (!this.enabled) return false;
-    return this.forced || held || this.clock() < this.expectUntil || this.arrivals.expected(this.expectGaps, 0);
+    return this.forced || held || this.expecting || this.clock() < this.restUntil;
   }
 }
 

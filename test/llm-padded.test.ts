@@ -144,7 +144,8 @@ describe('padded batching', () => {
     const prompts = [7, 2, 12, 5, 1, 9].map((n) => Array.from({ length: n }, () => Math.floor(r() * VOCAB)));
     const maxTokens = [5, 8, 3, 6, 7, 4];
     const pending = prompts.map(async (prompt, i) => {
-      await new Promise((res) => setTimeout(res, i * 15)); // they arrive while others decode
+      // Request i arrives once the batcher ran i steps: while the first ones still decode, however fast the device is.
+      while (batcher.metrics.steps < i) await new Promise((res) => setTimeout(res, 1));
       return batcher.submit({ prompt, maxTokens: maxTokens[i]! });
     });
     const results = await Promise.all(pending);

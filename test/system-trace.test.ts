@@ -23,7 +23,7 @@ const MODELS = [
   { name: 'narrow', onnx: mlpOnnx({ sizes: [64, 96, 10], seed: 6, name: 'narrow' }) },
 ];
 const T_IDLE = 1000;
-/** Pages of 64 KiB; W is one page, so idleness trims the reserve (unloads and a release). */
+/** Pages of 64 KiB; W is one page. */
 const PAGE = 64 << 10;
 
 /** The trace: requests one by one, a burst, idleness (the clock jumps, the core ticks), requests after it, idleness again. */
@@ -146,8 +146,10 @@ describe('one system behind handover run and handover serve --train', () => {
     const all = ['load', 'unload', 'require', 'release', 'discard'];
     console.log(`run decisions: ${kinds(run.decisions, all).join(', ')}`);
     expect(serve.decisions.map(({ kind, model, pages }) => ({ kind, model, pages }))).toEqual(run.decisions.map(({ kind, model, pages }) => ({ kind, model, pages })));
-    // The trace makes every kind but discard happen (nothing trains to discard).
-    for (const k of ['load', 'unload', 'require', 'release']) expect(run.decisions.some((d) => d.kind === k), k).toBe(true);
+    // The trace makes loads and requires happen; training's largest micro-batch (128) fits beside both models,
+    // so the idle periods unload nothing and release nothing (an unload would only cost a cold start).
+    for (const k of ['load', 'require']) expect(run.decisions.some((d) => d.kind === k), k).toBe(true);
+    for (const k of ['unload', 'release', 'discard']) expect(run.decisions.some((d) => d.kind === k), k).toBe(false);
     expect(run.answers).toHaveLength(want.length);
     serve.answers.forEach((a, i) => expect(Array.from(a)).toEqual(Array.from(run.answers[i]!)));
     run.answers.forEach((a, i) => a.forEach((v, k) => expect(Math.abs(v - want[i]![k]!)).toBeLessThan(1e-5)));

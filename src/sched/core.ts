@@ -163,9 +163,13 @@ export class ColocationCore {
     }
   }
 
-  /** Idle expiry and reserve trimming; call periodically (or `startTicking`). */
-  tick(): Promise<void> {
-    return this.serial(() => this.expireAndTrim());
+  /**
+   * Idle expiry and reserve trimming; call periodically (or `startTicking`).
+   * `giveBack`: trim whether or not training can use the memory now (the end
+   * of a storm gives every idle model's pages back).
+   */
+  tick(giveBack = false): Promise<void> {
+    return this.serial(() => this.expireAndTrim(giveBack));
   }
 
   startTicking(everyMs: number): void {
@@ -339,7 +343,7 @@ export class ColocationCore {
     }
   }
 
-  private async expireAndTrim(): Promise<void> {
+  private async expireAndTrim(giveBack = false): Promise<void> {
     const t = this.now();
     for (const m of this.coldestFirst('warm', true)) {
       const idle = t - m.lastUsed;
@@ -353,7 +357,7 @@ export class ColocationCore {
     if (reserve <= this.trimAbove) return;
     if (this.config.trimOnlyWhenIdle && [...this.models.values()].some((m) => m.state === 'warm' || m.state === 'loading')) return;
     // Training's largest micro-batch fits already: unloading would gain it nothing and cost cold starts.
-    if (this.memory.wantsMemory?.() === false) return;
+    if (!giveBack && this.memory.wantsMemory?.() === false) return;
     const excess = reserve - this.config.watermarkBytes;
     await this.evictReserved(excess, `reserve ${reserve} > ${this.trimAbove} (2W): trimming to W`);
     const give = this.memory.release(Math.min(excess, this.free));

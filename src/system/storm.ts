@@ -186,7 +186,7 @@ export class InferenceStorm {
         await chain;
         // Every model idle past T_idle: the core unloads them and releases their pages to training.
         this.skew += this.tIdleMs + 1;
-        await system.tick();
+        await system.tick(true);
         if (failure) throw failure;
       },
     };

@@ -115,9 +115,9 @@ export class ColocationSystem<D = Dataset, C extends TrainerOptions = TrainConfi
     if (job.error) throw new TrainingStartError(String((job.error as Error).message ?? job.error));
   }
 
-  /** Idle expiry and reserve trimming now (for callers that tick themselves). */
-  tick(): Promise<void> {
-    return this.core.tick();
+  /** Idle expiry and reserve trimming now (for callers that tick themselves); `giveBack`: see ColocationCore.tick. */
+  tick(giveBack = false): Promise<void> {
+    return this.core.tick(giveBack);
   }
 
   /** One inference request: admit → make resident → hold training → run → resume → complete. */

@@ -11,10 +11,9 @@ const tuned = { tIdleMs: 1e6, watermarkBytes: 0 };
 const bed = await buildTestbed(dev, systemPolicy(process.env.SYSTEM ?? 'handover', tuned), tuned, spec, loadDigits(spec.seed).train);
 const sys = bed.system;
 const per = new Map(); let pending = [];
-const launch = dev.launch.bind(dev); dev.launch = (l) => { pending.push(l.kernel + (l.rows != null ? '' : '')); return launch(l); };
+const launch = dev.launch.bind(dev); dev.launch = (l) => { pending.push(l.kernel); return launch(l); };
 const submit = dev.submit.bind(dev);
 dev.submit = () => { const names = pending; pending = []; const t = performance.now(); const p = submit(); p.then(() => { const ms = performance.now() - t; const k = names.join('+') || '(empty)'; const e = per.get(k) ?? { n: 0, ms: 0 }; e.n++; e.ms += ms; per.set(k, e); }); return p; };
-// buildTestbed starts the system
 const s0 = sys.trainer.stats.samples; const t0 = performance.now();
 await new Promise((r) => setTimeout(r, Number(process.env.SECONDS ?? 6) * 1000));
 const samples = sys.trainer.stats.samples - s0; const wall = performance.now() - t0;

@@ -27,7 +27,6 @@ const tuned = { tIdleMs: Number(process.env.T_IDLE_MS ?? 1000), watermarkBytes: 
 const bed = await buildTestbed(dev, systemPolicy(system, tuned), tuned, spec, loadDigits(spec.seed).train);
 const sys = bed.system;
 const sloOf = (m) => timings[bed.instances.find((x) => x.name === m).architecture].sloMs;
-if (process.env.WM_DEBUG) { const mem = sys.core.memory ?? sys.core["memory"]; const f = mem.wantsMemory.bind(mem); mem.wantsMemory = () => { const v = f(); const t = sys.trainer; console.log(`  wants ${v} fit ${t["fit"]()} limit ${t.arena.trainLimit} static ${t.staticBytes / t.arena.pageBytes} free ${t.arena.stats().free} held ${t["activationPagesHeld"]()} cfg ${t.config.microBatch}`); return v; }; }
 for (const m of bed.instances) sys.gate.slicing?.serve(m.name, sloOf(m.name));
 // BURST_GAP_MS=0 switches the burst pause off (the comparison).
 if (process.env.BURST_GAP_MS !== undefined && sys.gate.slicing) sys.gate.slicing.burstGapMs = Number(process.env.BURST_GAP_MS);
@@ -73,10 +72,9 @@ const result = await drive(trace, sys.core, bed.instances.map((m) => m.name), as
   return a.admission;
 }, { sloMs: Math.max(...timings.map((t) => t.sloMs)), tickMs: 50 });
 lag.disable();
-const mbTimer = setInterval(() => {}, 1000); clearInterval(mbTimer);
 const trainS = ((sys.trainer?.stats.samples ?? 0) - samples0) / (result.wallMs / 1000);
 const { pauses, launched, slices } = sys.gate;
-const sp = sys.gate.slicing; if (sp) console.log(`slicing: budget ${sp.budgetMs.toFixed(2)} ms, submit ${sp.model.submitMs.toFixed(2)} ms, latency ${sp.model.latencyMs.toFixed(2)} ms, host ${sp.model.hostMs.toFixed(2)} ms, slice work ${sp.sliceWorkMs.toFixed(2)} ms, on queue ${sp.slicesOnQueue}`);
+const sp = sys.gate.slicing; if (sp) console.log(`slicing: budget ${sp.budgetMs.toFixed(2)} ms, submit ${sp.model.submitMs.toFixed(2)} ms, host ${sp.model.hostMs.toFixed(2)} ms, slice work ${sp.sliceWorkMs.toFixed(2)} ms, on queue ${sp.slicesOnQueue}`);
 console.log(`core ${JSON.stringify(sys.core.stats)}; memoryBound ${sys.trainer?.memoryBound}; trainLimit ${bed.system.arena?.trainLimit} pages ${bed.system.arena?.pageCount}`);
 if (process.env.EVENTS) for (const e of sys.core.log.all().slice(0, Number(process.env.EVENTS))) console.log(`  ev ${(e.t ?? e.at ?? 0).toFixed?.(0)} ${e.kind} ${e.model ?? ""} ${e.bytes ?? ""} ${e.reason ?? ""}`);
 await sys.destroy();

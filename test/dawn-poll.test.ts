@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dawnPollMs, dawnPollMsFor, setDawnPollMs, throttleDawnPolling } from '../src/devices/webgpu/dawn-poll.js';
 import { WebGpuDevice } from '../src/devices/webgpu/device.js';
+import { InvalidRangeError } from '../src/core/errors.js';
 import { f32Bits, fill } from '../src/kernels/elementwise.js';
 
 const before = dawnPollMs();
@@ -46,7 +47,7 @@ describe('dawn-poll', () => {
     expect(dawnPollMsFor(false, { HANDOVER_DAWN_POLL_MS: '2' })).toBe(2);
     expect(dawnPollMsFor(true, { HANDOVER_DAWN_POLL_MS: '0' })).toBe(0);
     expect(() => dawnPollMsFor(true, { HANDOVER_DAWN_POLL_MS: 'fast' })).toThrow(/HANDOVER_DAWN_POLL_MS='fast'/);
-    expect(() => setDawnPollMs(-1)).toThrow(RangeError);
+    expect(() => setDawnPollMs(-1)).toThrow(InvalidRangeError);
   });
 
   it('a device with polls on a timer still sees its work finish, and reads back what it wrote', async () => {

@@ -119,7 +119,7 @@ async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions):
   const out: GemmRate[] = [];
   const variants: Variants = (dev as { variants?: Variants }).variants ?? {};
   // on a tiled device, each named variant beside the device's choice where it applies (matmul_tiled: vec4-aligned rows; matmul_narrow: n <= 16)
-  const named = (dev as { kernelSet?: string }).kernelSet === 'tiled' ? (Object.keys(MATMUL_VARIANTS) as MatmulVariant[]) : [];
+  const named = (dev as { kernelSet?: string }).kernelSet === 'tiled' ? (Object.keys(MATMUL_VARIANTS) as MatmulVariant[]).filter((v) => v !== 'matmul_rows4') : [];
   const kernels = [matmul, ...named.map((v) => (x: MatmulArgs) => matmulOn(v, x))];
   for (const make of kernels)
     for (const [label, m, n, k, transA, transB] of shapes) {

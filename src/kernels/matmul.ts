@@ -41,12 +41,14 @@ export function matmul(x: MatmulArgs): SliceableLaunch {
 /**
  * The WebGPU matmul variants a launch can name (src/devices/webgpu/variants.ts), with their
  * threads for rows [row0, end) of C: 16 x 16 workgroups on 128 x 128 tiles on the matrix's
- * row grid (matmul_tiled), on 64 x 64 tiles (matmul_tiled64); 256 per 8 rows (matmul_narrow).
+ * row grid (matmul_tiled), on 64 x 64 tiles (matmul_tiled64); 256 per 8 rows (matmul_narrow);
+ * 64 per 256 columns x 4 rows (matmul_rows4, the register set's).
  */
 export const MATMUL_VARIANTS = {
   matmul_tiled: (n: number, row0: number, end: number) => [Math.ceil(n / 128) * 16, (Math.ceil(end / 128) - Math.floor(row0 / 128)) * 16],
   matmul_tiled64: (n: number, row0: number, end: number) => [Math.ceil(n / 64) * 16, Math.ceil((end - row0) / 64) * 16],
   matmul_narrow: (_n: number, row0: number, end: number) => [Math.ceil((end - row0) / 8) * 256, 1],
+  matmul_rows4: (n: number, row0: number, end: number) => [Math.ceil(n / 256) * 64, Math.ceil((end - row0) / 4)],
 } as const;
 export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
 

@@ -14,12 +14,14 @@
 // is seen up to that much later, the core and the collector are spared. Every
 // other setImmediate is left alone. 0 turns it off (the default on hardware
 // adapters, where a millisecond of latency costs more than a spinning core).
+import { InvalidRangeError, UsageError } from '../../core/errors.js';
+
 let pollMs = 0;
 let installed = false;
 
 /** Milliseconds between Dawn's polls from now on (0: every turn of the event loop, Dawn's own way). */
 export function setDawnPollMs(ms: number): void {
-  if (!(ms >= 0 && ms <= 100)) throw new RangeError(`Dawn poll interval must be in 0..100 ms, got ${ms}`);
+  if (!(ms >= 0 && ms <= 100)) throw new InvalidRangeError(`Dawn poll interval must be in 0..100 ms, got ${ms}`);
   pollMs = ms;
 }
 
@@ -49,6 +51,6 @@ export function dawnPollMsFor(software: boolean, env: Record<string, string | un
   const v = env.HANDOVER_DAWN_POLL_MS;
   if (v === undefined || v === '') return software ? 1 : 0;
   const ms = Number(v);
-  if (!(ms >= 0 && ms <= 100)) throw new RangeError(`HANDOVER_DAWN_POLL_MS='${v}': use a number of milliseconds in 0..100`);
+  if (!(ms >= 0 && ms <= 100)) throw new UsageError(`HANDOVER_DAWN_POLL_MS='${v}': use a number of milliseconds in 0..100`);
   return ms;
 }

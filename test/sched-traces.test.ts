@@ -85,6 +85,15 @@ describe('generated traces', () => {
     expect(n).toBe(tr.arrivals.length);
     for (let i = 0; i < seen.length; i++) expect(Math.abs(seen[i]! - tr.arrivals[i]!.t)).toBeLessThan(1.01);
   });
+
+  it('never calls back before an arrival is due, even with a sleep that wakes early (Node truncates timer delays)', async () => {
+    const tr = generateTrace({ kind: 'burst', seed: 3, durationS: 20 });
+    let clock = 0;
+    const early: number[] = [];
+    const n = await playTrace(tr, (a) => clock < a.t * 1000 && early.push(a.t * 1000 - clock), { now: () => clock, sleep: async (ms) => void (clock += Math.max(0.1, ms - 0.9)) });
+    expect(n).toBe(tr.arrivals.length);
+    expect(early).toEqual([]);
+  });
 });
 
 const azurePath = defaultAzurePath();

@@ -143,8 +143,9 @@ export async function playTrace(
     if (opts.signal?.aborted) break;
     const a = trace.arrivals[i]!;
     const due = t0 + (a.t * 1000) / speed;
-    const wait = due - now();
-    if (wait > 1) await sleep(wait);
+    // Never early: Node truncates a timer's delay to whole milliseconds, so sleep again until it is due
+    // (a request fired before its arrival would count less than its own latency).
+    for (let wait = due - now(); wait > 0; wait = due - now()) await sleep(Math.ceil(wait));
     onArrival(a, i);
   }
   return i;

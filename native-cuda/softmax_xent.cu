@@ -6,13 +6,13 @@
 namespace handover {
 namespace kernels {
 
-struct SoftmaxXentParams { uint32_t m, c, _a, _b; };
+struct SoftmaxXentParams { uint32_t m, c, row0, _b; };  // rows from row0: a launch can be cut into row slices
 struct SoftmaxXentBackwardParams { uint32_t m, c; float scale; uint32_t _a; };
 
 __global__ void softmax_xent(SoftmaxXentParams p, const float* logits, const uint32_t* labels, float* probs,
                              float* loss) {
   __shared__ float red[64];
-  unsigned r = blockIdx.x, l = threadIdx.x;
+  unsigned r = p.row0 + blockIdx.x, l = threadIdx.x;
   if (r >= p.m) return;
   size_t base = (size_t)r * p.c;
   float mx = -3.402823e38f;

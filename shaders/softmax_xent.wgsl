@@ -1,18 +1,13 @@
 // softmax_xent: for each row r of logits [m, c] with label t = labels[r]:
 //   probs[r, :] = softmax(logits[r, :]);  loss[r] = logsumexp(logits[r, :]) - logits[r, t].
-// One workgroup per row.
-struct Params { m: u32, c: u32, _a: u32, _b: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(2) var<storage, read_write> labels: array<u32>;
-@group(0) @binding(3) var<storage, read_write> probs: array<f32>;
-@group(0) @binding(4) var<storage, read_write> loss: array<f32>;
+// One workgroup per row, rows from p.row0 (a launch can be cut into row slices).
+//! include softmax_xent_bindings.wgsl
 
 var<workgroup> red: array<f32, 64>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
-  let r = wg.x;
+  let r = p.row0 + wg.x;
   if (r >= p.m) { return; }
   let base = r * p.c;
   var mx = -3.402823e38;

@@ -11,6 +11,7 @@ import { reduceRows } from '../../src/kernels/reduce-rows.js';
 import { adam, sgdMomentum } from '../../src/kernels/optimizers.js';
 import { Scratch, closeness, randn, rng } from './gpu.js';
 import { matmulRef, softmaxXentRef } from './reference.js';
+import { expectXentSlicesExact } from './xent-slices.js';
 
 export function kernelSuite(open: () => Promise<GpuDevice>): void {
   let s: Scratch;
@@ -122,6 +123,10 @@ export function kernelSuite(open: () => Promise<GpuDevice>): void {
         const want = Array.from(ref.probs, (p, i) => (p - (labels[Math.floor(i / c)] === i % c ? 1 : 0)) / 64);
         expect(closeness(await s.readF32(dl, m * c), want)).toBeLessThan(1);
         await s.reset();
+      });
+    for (const [m, c] of [[37, 10], [19, 100]] as const)
+      it(`row slices (odd starts, one row, to the end) are bit-identical to the whole launch m=${m} c=${c}`, async () => {
+        await expectXentSlicesExact(s, r, m, c);
       });
   });
 

@@ -133,7 +133,12 @@ export const tiledVariants: Variants = {
 /** matmul_rows4 takes matmuls of at least this many rows on the register kernel set. */
 export const ROWS4_MIN_ROWS = 16;
 
+/** softmax_xent_rows takes rows of at most this many classes on the register kernel set. */
+export const XENT_ROWS_MAX_CLASSES = 64;
+
 export const registerVariants: Variants = {
+  // softmax_xent: one invocation per row, no barriers, when a row is short (the MLP's 10 classes); the launch's threads are 64 per row.
+  softmax_xent: [{ kernel: 'softmax_xent_rows', when: (p) => word(p, 1) <= XENT_ROWS_MAX_CLASSES, groups: (t) => [Math.ceil(t[0] / 64 / 64), 1, 1] }],
   // matmul: 4 rows x 4 columns per invocation (the trainer's micro-batch GEMMs); a request's few rows keep matmul.
   matmul: [{ kernel: 'matmul_rows4', when: (p) => word(p, 0) >= ROWS4_MIN_ROWS, groups: (_t, p) => [Math.ceil(word(p, 1) / 256), Math.ceil((word(p, 7) || word(p, 0)) / 4), 1] }],
 };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { CostModel, costKey } from '../src/core/cost.js';
 import { InvalidRangeError } from '../src/core/errors.js';
-import { SlicingPolicy, slicingFor } from '../src/core/slicing.js';
+import { deviceSlicing, SlicingPolicy, slicingFor } from '../src/core/slicing.js';
 import { matmul } from '../src/kernels/matmul.js';
 
 const range = { backing: { id: 1, bytes: 1 << 20 }, offset: 0, bytes: 4096 };
@@ -71,6 +71,31 @@ describe('slice budget', () => {
     expect(policy.sliceWorkMs).toBeCloseTo(7, 3); // at least what a slice costs beyond its work: 4 + 3
     policy.model.observeHost(0); // a frozen clock says nothing
     expect(policy.model.hostMs).toBe(3);
+  });
+
+  it("takes only the device's part of a submission's round trip off a slice: the host learning of its end late (a poll timer) is not device time", () => {
+    const policy = new SlicingPolicy({ clock: () => 0, depth: 1, notifyMs: 1 });
+    policy.serve('a', 5.6); // budget 1.4 ms
+    for (let i = 0; i < 40; i++) policy.model.observeSubmit(1.2); // round trip: 0.2 ms on the device, up to 1 ms to be seen
+    expect(policy.deviceSubmitMs).toBeCloseTo(0.2, 3);
+    expect(policy.sliceWorkMs).toBeCloseTo(1.2, 3); // 1.4 - 0.2; the whole round trip would have floored it at 1.2 + host
+    policy.model.observeHost(0.1);
+    for (let i = 0; i < 40; i++) policy.model.observeSubmit(2); // a loaded CPU: 1 ms of it on the device
+    expect(policy.sliceWorkMs).toBeCloseTo(1.1, 2); // the floor: 1 + 0.1
+    const plain = new SlicingPolicy({ clock: () => 0, depth: 1 });
+    plain.serve('a', 5.6);
+    plain.model.observeSubmit(1.2);
+    expect(plain.deviceSubmitMs).toBe(1.2); // no completion latency declared: the whole round trip is the device's
+    expect(() => new SlicingPolicy({ notifyMs: -1 })).toThrow(InvalidRangeError);
+  });
+
+  it("takes the device's completion latency, and one slice at a time on a CPU adapter", () => {
+    const caps = { lanes: false, completionLatencyMs: 1 };
+    expect(deviceSlicing({ info: { software: true, capabilities: caps } })).toEqual({ notifyMs: 1, depth: 1 });
+    expect(deviceSlicing({ info: { software: false, capabilities: { lanes: false } } })).toEqual({ notifyMs: undefined });
+    const cpu = slicingFor({ info: { software: true, capabilities: caps } }, 'auto', { sloFraction: 0.5 })!;
+    expect([cpu.depth, cpu.notifyMs, cpu.sloFraction]).toEqual([1, 1, 0.5]);
+    expect(slicingFor({ info: { software: false, capabilities: { lanes: false } } }, 'auto')!.depth).toBe(2);
   });
 
   it('with no SLO declared, takes 4x the fastest request as the SLO', () => {

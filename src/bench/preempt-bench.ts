@@ -8,7 +8,7 @@ import { Arena } from '../core/arena.js';
 import type { InferAllocation } from '../core/allocation.js';
 import type { GpuDevice, Launch } from '../core/device.js';
 import { Gate } from '../core/gate.js';
-import { SlicingPolicy } from '../core/slicing.js';
+import { deviceSlicing, SlicingPolicy } from '../core/slicing.js';
 import { biasAdd, relu } from '../kernels/elementwise.js';
 import { matmul } from '../kernels/matmul.js';
 import { seeded, type Split } from '../train/data.js';
@@ -131,7 +131,7 @@ export async function preemptBench(dev: GpuDevice, cfg: TrainConfig, data: Split
     return { ms, samplesPerSec, slices: b.gate.slices };
   };
   const un = await withTraining(null, 'unsliced');
-  const slicing = new SlicingPolicy();
+  const slicing = new SlicingPolicy(deviceSlicing(dev));
   const sl = await withTraining(slicing, 'sliced');
 
   /** Training alone for trainSeconds: full size, sliced as the gate decides, or sliced all the time. */
@@ -150,8 +150,8 @@ export async function preemptBench(dev: GpuDevice, cfg: TrainConfig, data: Split
     return { sps, slices: b.gate.slices };
   };
   const full = await throughputOf(null, 'train full');
-  const auto = await throughputOf(new SlicingPolicy(), 'train sliced');
-  const cut = await throughputOf(new SlicingPolicy(), 'train forced', true);
+  const auto = await throughputOf(new SlicingPolicy(deviceSlicing(dev)), 'train sliced');
+  const cut = await throughputOf(new SlicingPolicy(deviceSlicing(dev)), 'train forced', true);
   return {
     alone,
     unsliced: { ...summarise(un.ms), samplesPerSec: un.samplesPerSec },

@@ -59,6 +59,14 @@ export interface DeviceCapabilities {
    * find free SMs instead of waiting for running training blocks.
    */
   confine?: boolean;
+  /**
+   * How late the host may learn that submitted work has finished, ms: a
+   * backend that polls for completions on a timer (Dawn on a CPU adapter,
+   * src/devices/webgpu/dawn-poll.ts) sees an end up to its interval after it
+   * happened. That wait is part of a submission's round trip but does not
+   * occupy the device (default 0).
+   */
+  completionLatencyMs?: number;
 }
 
 export interface DeviceInfo {

@@ -58,6 +58,13 @@ export interface SlicingOptions {
   restMs?: number;
   /** Share of the tightest SLO one slice may take in the rest window (default 0.4). */
   restFraction?: number;
+  /**
+   * How late the host learns that a submission finished (ms; the device's
+   * capabilities.completionLatencyMs, default 0): that part of a submission's
+   * round trip does not occupy the device, so it neither takes from the
+   * budget nor sets the smallest slice.
+   */
+  notifyMs?: number;
 }
 
 export class SlicingPolicy {
@@ -72,6 +79,7 @@ export class SlicingPolicy {
   private restUntil = -Infinity;
   readonly restMs: number;
   readonly restFraction: number;
+  readonly notifyMs: number;
   /** A low envelope of requests' execution (ms): what one takes with nothing ahead of it. */
   private inferLow: number | null = null;
   /** Executions are reported (inferenceRan), so hold lengths are not taken for them. */
@@ -97,6 +105,8 @@ export class SlicingPolicy {
     this.expectGaps = opts.expectGaps ?? 3;
     this.restMs = opts.restMs ?? 5000;
     this.restFraction = opts.restFraction ?? 0.4;
+    this.notifyMs = opts.notifyMs ?? 0;
+    if (!(this.notifyMs >= 0)) throw new InvalidRangeError(`completion latency must be >= 0 ms, got ${opts.notifyMs}`);
     if (!(this.restMs >= 0)) throw new InvalidRangeError(`rest window must be >= 0 ms, got ${opts.restMs}`);
     if (!(this.restFraction > 0 && this.restFraction <= 1)) throw new InvalidRangeError(`rest slice fraction of the SLO must be in (0, 1], got ${opts.restFraction}`);
     this.arrivals = new ArrivalRate({ window: opts.rateWindow, clock: this.clock });
@@ -149,26 +159,35 @@ export class SlicingPolicy {
   }
 
   /**
+   * Milliseconds a submission occupies the device beyond its kernels: its
+   * measured round trip less the time the host may take to learn of its end
+   * (notifyMs), which the device spends idle or on the next slice.
+   */
+  get deviceSubmitMs(): number {
+    return Math.max(0, this.model.submitMs - this.notifyMs);
+  }
+
+  /**
    * Milliseconds of kernel work one slice may hold: its share of the budget
-   * less the submission's fixed cost, but at least what a slice costs beyond
-   * its work, the submission's round trip and the host's encoding, so that
-   * work is at least half of a slice's time (a loaded CPU under SwiftShader
-   * can take milliseconds a submission: slices then grow rather than drown the
-   * device and the host in submissions, and what a request waits for degrades
-   * with the device instead of collapsing). Twice that was the floor until
-   * Dawn's polls went on a timer (dawn-poll.ts): the round trip then includes
-   * up to a poll interval, and twice it made slices that the README trace's
-   * light interval missed its SLO behind (docs/time-slicing.md).
+   * less the submission's fixed cost on the device, but at least that cost
+   * plus the host's encoding, so that work is at least half of a slice's
+   * device time (a loaded CPU under SwiftShader can take milliseconds a
+   * submission: slices then grow rather than drown the device and the host in
+   * submissions, and what a request waits for degrades with the device
+   * instead of collapsing). The floor counted the whole round trip, poll
+   * interval included, until round 4 (docs/time-slicing.md): with Dawn's
+   * polls on a 1 ms timer that made 1.2-1.3 ms slices, and the README trace's
+   * light interval missed 12-19 requests behind them.
    */
   get sliceWorkMs(): number {
-    const o = this.model.submitMs;
+    const o = this.deviceSubmitMs;
     return Math.max(this.budgetMs / this.slicesOnQueue - o, o + this.model.hostMs);
   }
 
   /** Slices on the queue at once: depth, or 1 when the submission's cost leaves too little of a share. */
   get slicesOnQueue(): number {
     if (this.resting) return 1;
-    const o = this.model.submitMs;
+    const o = this.deviceSubmitMs;
     return this.budgetMs / this.depth - o >= 2 * o ? this.depth : 1;
   }
 
@@ -246,9 +265,21 @@ export type SliceMode = 'auto' | 'on' | 'off';
 
 export const SLICE_MODES: readonly SliceMode[] = ['auto', 'on', 'off'];
 
+type SlicedDevice = { info: { software?: boolean; capabilities: { lanes?: boolean; completionLatencyMs?: number } } };
+
+/**
+ * What the device itself sets in a slicing policy: its completion latency,
+ * and on a CPU adapter one slice at a time (there the device is the host's own
+ * cores, and a second slice queued behind the first cost the README trace's
+ * light interval 18-19 misses against 3-9 with one: docs/time-slicing.md, round 4).
+ */
+export function deviceSlicing(device: SlicedDevice): SlicingOptions {
+  return device.info.software ? { notifyMs: device.info.capabilities.completionLatencyMs, depth: 1 } : { notifyMs: device.info.capabilities.completionLatencyMs };
+}
+
 /** The slicing policy a gate on this device gets for `mode`, or null (no slicing). */
-export function slicingFor(device: { info: { capabilities: { lanes?: boolean } } }, mode: SliceMode, opts: SlicingOptions = {}): SlicingPolicy | null {
+export function slicingFor(device: SlicedDevice, mode: SliceMode, opts: SlicingOptions = {}): SlicingPolicy | null {
   if (!SLICE_MODES.includes(mode)) throw new InvalidRangeError(`slicing must be one of ${SLICE_MODES.join(', ')}, got '${mode}'`);
   if (mode === 'off' || (mode === 'auto' && device.info.capabilities.lanes)) return null;
-  return new SlicingPolicy(opts);
+  return new SlicingPolicy({ ...deviceSlicing(device), ...opts });
 }

@@ -6,6 +6,7 @@
 import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Lane, type Range } from '../../core/device.js';
 import { DeviceError, InvalidRangeError } from '../../core/errors.js';
 import { findAdapter } from './adapter.js';
+import { dawnPollMs } from './dawn-poll.js';
 import { wgslSources } from './shaders.gen.js';
 import { kernelSetFromEnv, kernelsFor, tiledVariants, variantsFor, type KernelSet, type Variants } from './variants.js';
 import { FIRST_FLUSH, FLUSH_EVERY, LaunchChoices, pipeliningFromEnv, workgroupSize } from './launch-choice.js';
@@ -120,7 +121,7 @@ export class WebGpuDevice extends GpuDevice {
         bindingAlignment: gpu.limits.minStorageBufferOffsetAlignment,
         maxGroupsPerDimension: gpu.limits.maxComputeWorkgroupsPerDimension,
       },
-      capabilities: { remap: false, timestamps: gpu.features.has('timestamp-query') },
+      capabilities: { remap: false, timestamps: gpu.features.has('timestamp-query'), completionLatencyMs: dawnPollMs() },
     };
     gpu.addEventListener('uncapturederror', (ev) => {
       const err = (ev as GPUUncapturedErrorEvent).error;

@@ -88,6 +88,43 @@ for (const [kernel, tile] of [['conv2d_splitk64', 64], ['conv2d_splitk32', 32]] 
       for (const [name, c] of shapes) it(name, async () => expect(await checkForced(env, c)).toBeLessThan(1));
     });
 
+describe('split-k scratch', () => {
+  const env = useForcedEnv({ kernels: 'tiled', variants: { conv2d: [splitConvVariant('conv2d_splitk32', 32, undefined, () => 3)] } });
+  it('a launch after the first creates no GPU buffer, and repeats the first bit for bit; a larger one grows the scratch', async () => {
+    const c = shapes[0]![1];
+    const { total } = geometry(c);
+    const wider = { ...c, w: c.w + 8 }; // more outputs: a larger scratch
+    const ins = [randn(c.n * c.cin * c.h * wider.w, r), randn(c.cout * c.cin * c.kh * c.kw, r), randn(c.cout, r)].map((a) => env.s.upload(a));
+    let created = 0;
+    const gpu = env.dev.gpu as GPUDevice & { createBuffer: GPUDevice['createBuffer'] };
+    const real = gpu.createBuffer.bind(gpu);
+    /** The output, and the buffers the launch itself created (not the readback's staging). */
+    const run = async (shape: ConvShape, n: number) => {
+      const y = env.s.poisoned(n);
+      const before = created;
+      env.dev.launch({ kernel: 'conv2d', bindings: [...ins, y], params: params(shape), threads: [n, 1, 1] });
+      const made = created - before;
+      return { out: await env.s.readF32(y, n), made };
+    };
+    gpu.createBuffer = (d: GPUBufferDescriptor) => {
+      created++;
+      return real(d);
+    };
+    try {
+      const first = await run(c, total);
+      const again = await run(c, total);
+      expect(again.made).toBe(0);
+      expect(Array.from(again.out)).toEqual(Array.from(first.out));
+      const big = await run(wider, geometry(wider).total);
+      expect(big.made).toBe(1);
+      expect(big.out.some((v) => Number.isNaN(v))).toBe(false);
+    } finally {
+      gpu.createBuffer = real;
+      await env.s.reset();
+    }
+  });
+});
+
 describe('split-k choice', () => {
   // conv_params words: n, cin, h, w, cout, oh, ow, groups, kh, kw (3x3, stride 1, pads 1)
   const conv = (n: number, pix: number, cin: number, cout: number, k = 3, groups = 1) =>

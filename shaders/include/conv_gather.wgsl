@@ -79,3 +79,23 @@ fn convTile(wx: u32, wy: u32, g: u32, lo: u32, hi: u32, lid: vec3u) -> array<Til
   }
   return gemmTile(select(0u, hi - lo, hi > lo), lid);
 }
+
+struct TileOut {
+  /** Index in Y (n, co, oh, ow). */
+  y: u32,
+  /** Output channel (of all groups). */
+  co: u32,
+  /** Inside Y (edge tiles reach past the last pixel or channel). */
+  ok: bool,
+}
+
+/** Where the register block's element acc[i][j] of the tile convTile() computed goes. */
+fn tileOut(lid: vec3u, i: u32, j: u32) -> TileOut {
+  let pix = col0 + lid.x * PER + j;
+  let r = row0 + lid.y * PER + i;
+  let coutG = p.cout / p.groups;
+  let co = grp * coutG + r;
+  let ohw = p.oh * p.ow;
+  let nb = pix / ohw;
+  return TileOut(((nb * p.cout + co) * ohw) + pix % ohw, co, pix < p.n * ohw && r < coutG);
+}

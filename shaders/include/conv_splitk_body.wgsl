@@ -14,8 +14,6 @@
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let coutG = p.cout / p.groups;
-  let pixels = p.n * p.oh * p.ow;
   let kSize = (p.cin / p.groups) * p.kh * p.kw;
   let slices = nwg.z / p.groups;
   let s = wg.z % slices;
@@ -24,15 +22,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
   let acc = convTile(wg.x, wg.y, wg.z / slices, lo, min(kSize, lo + chunk), lid);
   let base = s * p.total;
   for (var j = 0u; j < PER; j++) {
-    let pix = col0 + lid.x * PER + j;
-    if (pix >= pixels) { break; }
-    let ow = pix % p.ow;
-    let oh = (pix / p.ow) % p.oh;
-    let nb = pix / (p.ow * p.oh);
     for (var i = 0u; i < PER; i++) {
-      let r = row0 + lid.y * PER + i;
-      if (r >= coutG) { break; }
-      partial[base + ((nb * p.cout + grp * coutG + r) * p.oh + oh) * p.ow + ow] = acc[i][j];
+      let o = tileOut(lid, i, j);
+      if (o.ok) { partial[base + o.y] = acc[i][j]; }
     }
   }
 }

@@ -7,22 +7,14 @@
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let coutG = p.cout / p.groups;
-  let pixels = p.n * p.oh * p.ow;
   let acc = convTile(wg.x, wg.y, wg.z, 0u, (p.cin / p.groups) * p.kh * p.kw, lid);
   for (var j = 0u; j < PER; j++) {
-    let pix = col0 + lid.x * PER + j;
-    if (pix >= pixels) { break; }
-    let ow = pix % p.ow;
-    let oh = (pix / p.ow) % p.oh;
-    let nb = pix / (p.ow * p.oh);
     for (var i = 0u; i < PER; i++) {
-      let r = row0 + lid.y * PER + i;
-      if (r >= coutG) { break; }
-      let co = grp * coutG + r;
+      let o = tileOut(lid, i, j);
+      if (!o.ok) { continue; }
       var v = acc[i][j];
-      if (p.hasBias != 0u) { v += bias[co]; }
-      y[((nb * p.cout + co) * p.oh + oh) * p.ow + ow] = clamp(v, p.lo, p.hi);
+      if (p.hasBias != 0u) { v += bias[o.co]; }
+      y[o.y] = clamp(v, p.lo, p.hi);
     }
   }
 }

@@ -2,7 +2,8 @@
 // forced on whatever adapter is here (SwiftShader in CI) at small, odd shapes:
 // matmul (matmul_tiled, and matmul_skinny for m <= 8) against the float64
 // reference, batched MatMul, Gemm and Conv (implicit GEMM on 64 x 64 and on
-// 32 x 32 tiles) against onnxruntime-node, every output buffer NaN-poisoned first;
+// 32 x 32 tiles, split-k on 32 x 32 tiles: test/webgpu-conv-splitk.test.ts forces
+// each split kernel) against onnxruntime-node, every output buffer NaN-poisoned first;
 // each named matmul variant (matmul_tiled: 128 x 128 vec4 tiles; matmul_tiled64; matmul_narrow)
 // forced at small odd shapes, its time slices bit-identical to the whole.
 import { describe, expect, it } from 'vitest';

@@ -9,6 +9,9 @@
 #      same process (per model and batch, one after the other), RUNS (50) timed runs each;
 #   3. PROFILE (resnet50:1): `handover infer --profile` of these model:batch pairs;
 #   4. GPT=1 adds `handover train --model gpt` on CUDA and WebGPU (GPT_* size it).
+# INFER_ONLY=1 skips the training phases (1 and 4): a short call for the inference kernels.
+# SPLIT_AB=1 follows each round of 2. with one of handover alone (--ort=false) with the split-k
+# convolutions off (HANDOVER_WEBGPU_CONV_SPLIT=0): before/after in the same call.
 # Here, once per change:
 #   bash scripts/device-w17.sh pack                          # .device/bundle.tar.xz (dist/, Dawn, onnxruntime-node)
 #   cp <a native-cuda/build/handover_cuda.node built for sm_90> native-cuda/build/   # no build there
@@ -38,12 +41,14 @@ cp "$FIX/squeezenet1_1.onnx" "$FIX/tiny_gpt.onnx" "$M/"
 ls -la "$M"/*.onnx | awk '{print $5, $9}'
 pack
 
+if [ -z "${INFER_ONLY:-}" ]; then
 step "bench train-backends (MLP 64-${TRAIN_LAYERS:-4096-4096}-10, micro-batch ${TRAIN_BATCH:-1024})"
 timeout "${TRAIN_S:-100}" $H bench train-backends --backends "${TRAIN_BACKENDS:-cuda,webgpu-tiled}" \
   --layers "${TRAIN_LAYERS:-4096-4096}" --micro-batch "${TRAIN_BATCH:-1024}" --steps "${STEPS:-20}" --warmup 3 --json \
   > "$OUT/train.log" 2> "$OUT/train.err" || { status=1; tail -5 "$OUT/train.err"; }
 cat "$OUT/train.log" "$OUT/train.err" | grep -E '^\||^MLP|GPU time by kernel|not measured'
 pack
+fi
 
 for r in $(seq 1 "${ROUNDS:-3}"); do
   step "bench infer-webgpu, round $r"
@@ -51,6 +56,13 @@ for r in $(seq 1 "${ROUNDS:-3}"); do
     > "$OUT/infer-round$r.log" 2> "$OUT/infer-round$r.err" || { status=1; tail -5 "$OUT/infer-round$r.err"; }
   cat "$OUT/infer-round$r.log" "$OUT/infer-round$r.err" | grep '^|'
   pack
+  if [ -n "${SPLIT_AB:-}" ]; then
+    step "bench infer-webgpu, round $r, split-k convolutions off, handover only"
+    HANDOVER_WEBGPU_CONV_SPLIT=0 timeout "${ROUND_S:-90}" $H bench infer-webgpu --models "$M" --runs "${RUNS:-50}" --batches "${BATCHES:-1,8}" --ort=false --json \
+      > "$OUT/infer-round$r-nosplit.log" 2> "$OUT/infer-round$r-nosplit.err" || { status=1; tail -5 "$OUT/infer-round$r-nosplit.err"; }
+    grep '^|' "$OUT/infer-round$r-nosplit.err"
+    pack
+  fi
 done
 
 for mb in ${PROFILE:-resnet50:1}; do   # model:batch pairs, each one eager run with per-kernel GPU time
@@ -60,7 +72,7 @@ for mb in ${PROFILE:-resnet50:1}; do   # model:batch pairs, each one eager run w
   pack
 done
 
-if [ -n "${GPT:-}" ]; then
+if [ -n "${GPT:-}" ] && [ -z "${INFER_ONLY:-}" ]; then
   for be in cuda webgpu; do
     step "train GPT on $be"
     timeout "${GPT_S:-60}" $H train --model gpt --backend $be --dataset fixture --layers "${GPT_LAYERS:-4}" --width "${GPT_WIDTH:-512}" \

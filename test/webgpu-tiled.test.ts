@@ -2,7 +2,8 @@
 // forced on whatever adapter is here (SwiftShader in CI) at small, odd shapes:
 // matmul (matmul_tiled, and matmul_skinny for m <= 8) against the float64
 // reference, batched MatMul, Gemm and Conv (implicit GEMM on 64 x 64 and on
-// 32 x 32 tiles) against onnxruntime-node, every output buffer NaN-poisoned first;
+// 32 x 32 tiles, split-k on 32 x 32 tiles: test/webgpu-conv-splitk.test.ts forces
+// each split kernel) against onnxruntime-node, every output buffer NaN-poisoned first;
 // each named matmul variant (matmul_tiled: 128 x 128 vec4 tiles; matmul_tiled64; matmul_narrow)
 // forced at small odd shapes, its time slices bit-identical to the whole.
 import { describe, expect, it } from 'vitest';
@@ -78,9 +79,10 @@ describe('variant choice', () => {
     expect(pickVariant(tiledVariants, 'conv2d', conv(8, 56, 64, 1))?.kernel).toBe('conv2d_tiled'); // 392 tiles
     expect([SMALL_CONV_GROUPS, NARROW_CONV_CHANNELS]).toEqual([256, 32]);
   });
-  it('convolutions with a tiny 32 x 32 grid and a long reduction run conv2d_splitk', () => {
-    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 13, 256, 1, 64))?.kernel).toBe('conv2d_splitk'); // squeezenet: 6 x 8 tiles, k 576
-    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 7, 160, 1, 960))?.kernel).toBe('conv2d_splitk'); // mobilenet_v2: 2 x 5 tiles, k 8640
+  it('convolutions with few tiles and a long reduction split it (conv2d_splitk32/64); narrow groups run conv2d_splitk', () => {
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 13, 256, 1, 64))?.kernel).toBe('conv2d_splitk32'); // squeezenet: 6 x 8 tiles, k 576
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 7, 160, 1, 960))?.kernel).toBe('conv2d_splitk32'); // mobilenet_v2: 2 x 5 tiles, k 8640
+    expect(pickVariant(tiledVariants, 'conv2d', conv(1, 7, 160, 8, 128))?.kernel).toBe('conv2d_splitk'); // 20 channels per group, 16 tiles, k 144
     expect(pickVariant(tiledVariants, 'conv2d', conv(1, 7, 160, 1, 14))?.kernel).toBe('conv2d_tiled32'); // k 126
     expect(pickVariant(tiledVariants, 'conv2d', conv(8, 28, 64, 1, 64))?.kernel).toBe('conv2d_tiled32'); // 196 x 2 tiles
     expect([TINY_CONV_GROUPS, LONG_CONV_K]).toEqual([128, 128]);
@@ -90,6 +92,7 @@ describe('variant choice', () => {
     expect(kernelsFor(tiledVariants, 'matmul')).toEqual(['matmul_skinny', 'matmul_narrow', 'matmul_tiled', 'matmul_tiled64']);
     expect(kernelsFor({ x: [{ kernel: 'x_fast', when: () => false, groups: () => [1, 1, 1] }] }, 'x')).toEqual(['x_fast', 'x']);
     expect(kernelsFor({}, 'relu')).toEqual(['relu']);
+    expect(kernelsFor(tiledVariants, 'conv2d')).toEqual(['conv2d_splitk64', 'conv2d_splitk_sum', 'conv2d_splitk32', 'conv2d_splitk', 'conv2d_tiled32', 'conv2d_tiled']);
   });
 });
 
@@ -122,6 +125,8 @@ const cases: OpCase[] = [
   { name: 'Conv groups 64, 256 workgroups, 33 channels each (the 64 x 64 kernel)', op: 'Conv', attrs: { group: 64, pads: [1, 1, 1, 1] }, inputs: [f(1, 64, 16, 16), w(33 * 64, 1, 3, 3), w(33 * 64)], ...sum },
   { name: 'Conv split k: 3x3 pads 1, 40 -> 20, 2x5x6 (k 360)', op: 'Conv', attrs: { pads: [1, 1, 1, 1] }, inputs: [f(2, 40, 5, 6), w(20, 40, 3, 3), w(20)], ...sum },
   { name: 'Conv split k: groups 2, stride 2, dilation 2, asymmetric pads, no bias (k 135)', op: 'Conv', attrs: { group: 2, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 0, 2] }, inputs: [f(1, 30, 9, 8), w(14, 15, 3, 3)], ...sum },
+  { name: 'Conv split k on 32 x 32 tiles: 3x3 pads 1, 64 -> 48, 7x7 (k 576, 9 slices)', op: 'Conv', attrs: { pads: [1, 1, 1, 1] }, inputs: [f(1, 64, 7, 7), w(48, 64, 3, 3), w(48)], ...sum },
+  { name: 'Conv split k on 32 x 32 tiles: 1x1 stride 2, 200 -> 40, 2x9x9 (k 200, 3 slices)', op: 'Conv', attrs: { strides: [2, 2] }, inputs: [f(2, 200, 9, 9), w(40, 200, 1, 1), w(40)], ...sum },
   { name: 'Conv split k: 1-D kernel 3 (k 150)', op: 'Conv', attrs: { pads: [1, 1] }, inputs: [f(1, 50, 11), w(9, 50, 3), w(9)], ...sum },
   { name: 'Gemm transB, one row, with C ([1,300] x [65,300]^T)', op: 'Gemm', attrs: { transB: 1, alpha: 0.5, beta: 1.5 }, inputs: [f(1, 300), w(65, 300), w(65)], ...sum },
   { name: 'Gemm 6 rows, C [6,33] ([6,70] x [70,33])', op: 'Gemm', inputs: [f(6, 70), w(70, 33), w(6, 33)], ...sum },

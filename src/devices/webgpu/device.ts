@@ -12,6 +12,7 @@ import { kernelSetFromEnv, kernelsFor, tiledVariants, variantsFor, type KernelSe
 import { FIRST_FLUSH, FLUSH_EVERY, LaunchChoices, pipeliningFromEnv, workgroupSize } from './launch-choice.js';
 import { StagingPool, TimestampProfiler, type KernelTime } from './profiler.js';
 import { UploadPool } from './uploads.js';
+import { SCRATCH_ID, ScratchBuffer } from './scratch.js';
 
 export { workgroupSize } from './launch-choice.js';
 
@@ -32,6 +33,8 @@ export interface WebGpuOptions {
   device?: GPUDevice;
   /** Kernel variants: 'auto' (default: HANDOVER_WEBGPU_KERNELS, else by adapter), or force 'tiled' / 'register'. */
   kernels?: KernelSet;
+  /** Replacement kernels to run instead of a kernel set's (tests force one variant with it). */
+  variants?: Variants;
   /**
    * Let the GPU start before the host has issued all of a request's launches
    * (submit after the first few launches while the queue is idle, then every
@@ -64,13 +67,14 @@ export class WebGpuDevice extends GpuDevice {
   readonly variants: Variants;
   private readonly choices: LaunchChoices;
   private readonly staging: StagingPool;
+  private readonly scratch: ScratchBuffer;
   private profiler: TimestampProfiler | null = null;
   /** Recorded with each launch of a profile (KernelTime.label). */
   profileLabel = '';
 
   static async open(opts: WebGpuOptions = {}): Promise<WebGpuDevice> {
     const kernels = opts.kernels ?? kernelSetFromEnv();
-    if (opts.device) return new WebGpuDevice(opts.device, false, 'given GPUDevice', kernels, opts.pipelining);
+    if (opts.device) return new WebGpuDevice(opts.device, false, 'given GPUDevice', kernels, opts.pipelining, undefined, opts.variants);
     const { adapter, instance, software, how } = await findAdapter(opts.log, { software: opts.software });
     const l = adapter.limits;
     let device: GPUDevice;
@@ -90,7 +94,7 @@ export class WebGpuDevice extends GpuDevice {
     } catch (e) {
       throw deviceError('GPUAdapter.requestDevice', e);
     }
-    const d = new WebGpuDevice(device, software, how, kernels, opts.pipelining, adapter.info);
+    const d = new WebGpuDevice(device, software, how, kernels, opts.pipelining, adapter.info, opts.variants);
     d.instance = instance;
     return d;
   }
@@ -105,6 +109,7 @@ export class WebGpuDevice extends GpuDevice {
     kernels: KernelSet,
     pipelining: boolean | undefined,
     adapterInfo?: GPUAdapterInfo,
+    variants?: Variants,
   ) {
     super();
     const info = adapterInfo ?? (gpu as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
@@ -132,9 +137,10 @@ export class WebGpuDevice extends GpuDevice {
       this.firstError ??= new DeviceError('GPUDevice', `device lost (${info.reason}): ${info.message}`);
     });
     this.paramsRing = this.makeParamsRing(this.paramsHost.byteLength);
-    this.variants = variantsFor(kernels, this.info.software);
+    this.variants = variants ?? variantsFor(kernels, this.info.software);
     this.choices = new LaunchChoices(this.variants);
     this.staging = new StagingPool(gpu);
+    this.scratch = new ScratchBuffer(gpu);
     this.pipelining = pipelining ?? pipeliningFromEnv() ?? !this.info.software;
     this.uploads = this.pipelining ? new UploadPool(gpu) : null;
   }
@@ -207,6 +213,7 @@ export class WebGpuDevice extends GpuDevice {
     for (const b of this.buffers.values()) b.destroy();
     this.buffers.clear();
     this.staging.destroy();
+    this.scratch.destroy();
     this.uploads?.destroy();
     this.paramsRing.destroy();
     this.gpu.destroy();
@@ -233,7 +240,7 @@ export class WebGpuDevice extends GpuDevice {
     this.flushPending();
     this.buffers.get(b.id)!.destroy();
     this.buffers.delete(b.id);
-    for (const k of [...this.bindGroups.keys()]) if (k.includes(`|${b.id}:`)) this.bindGroups.delete(k);
+    for (const k of [...this.bindGroups.keys()]) if (k.includes(`=${b.id}:`)) this.bindGroups.delete(k);
   }
 
   protected _write(range: Range, data: ArrayBufferView): void {
@@ -303,7 +310,26 @@ export class WebGpuDevice extends GpuDevice {
   }
 
   protected _launch(portable: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
-    const { kernel, groups } = this.choices.choose(portable, params, threads, (k) => this.pipeline(k).workgroup);
+    const c = this.choices.choose(portable, params, threads, (k) => this.pipeline(k).workgroup);
+    const all = c.scratch ? [...ranges, this.scratchRange(c.scratch * 4)] : ranges;
+    this.dispatch(c.kernel, all, c.binds, params, c.groups);
+    if (c.then) this.dispatch(c.then.kernel, all, c.then.binds, params, c.then.groups);
+    // Pipelining: hand the GPU what is encoded so far (early while it idles) and encode the rest meanwhile.
+    if (this.pipelining && !this.profiler && ++this.pendingLaunches >= (this.drained === this.issued ? FIRST_FLUSH : FLUSH_EVERY)) this.flushPending();
+  }
+
+  /** The first `bytes` of the scratch buffer (variants.ts Variant.scratch), as a range of pseudo-backing SCRATCH_ID. */
+  private scratchRange(bytes: number): Range {
+    const buffer = this.scratch.take(bytes, () => {
+      this.flushPending();
+      for (const k of [...this.bindGroups.keys()]) if (k.includes(`=${SCRATCH_ID}:`)) this.bindGroups.delete(k);
+    });
+    this.buffers.set(SCRATCH_ID, buffer);
+    return { backing: { id: SCRATCH_ID, bytes: buffer.size }, offset: 0, bytes };
+  }
+
+  /** One dispatch of `kernel`; `binds` picks its bindings from `ranges` (1-based; absent: all, in order). */
+  private dispatch(kernel: string, ranges: Range[], binds: readonly number[] | undefined, params: ArrayBuffer | undefined, groups: [number, number, number]): void {
     const p = this.pipeline(kernel);
     let key = kernel;
     let slot = -1;
@@ -313,10 +339,11 @@ export class WebGpuDevice extends GpuDevice {
       slot = this.paramSlot(params);
       key += `|p${slot}`;
     }
-    for (const r of ranges) key += `|${r.backing.id}:${r.offset}:${r.bytes}`;
+    const bound = binds ? binds.map((b) => ({ binding: b, r: ranges[b - 1]! })) : ranges.map((r, i) => ({ binding: i + 1, r }));
+    for (const { binding, r } of bound) key += `|${binding}=${r.backing.id}:${r.offset}:${r.bytes}`;
     let group = this.bindGroups.get(key);
     if (!group) {
-      const entries: GPUBindGroupEntry[] = ranges.map((r, i) => ({ binding: i + 1, resource: { buffer: this.buf(r), offset: r.offset, size: r.bytes } }));
+      const entries: GPUBindGroupEntry[] = bound.map(({ binding, r }) => ({ binding, resource: { buffer: this.buf(r), offset: r.offset, size: r.bytes } }));
       if (slot >= 0) entries.unshift({ binding: 0, resource: { buffer: this.paramsRing, offset: slot, size: PARAM_SLOT } });
       group = this.gpu.createBindGroup({ layout: p.pipeline.getBindGroupLayout(0), entries });
       if (this.bindGroups.size >= BIND_GROUP_CACHE) this.bindGroups.clear();
@@ -335,8 +362,6 @@ export class WebGpuDevice extends GpuDevice {
     pass.setPipeline(p.pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
-    // Pipelining: hand the GPU what is encoded so far (early while it idles) and encode the rest meanwhile.
-    if (this.pipelining && !this.profiler && ++this.pendingLaunches >= (this.drained === this.issued ? FIRST_FLUSH : FLUSH_EVERY)) this.flushPending();
   }
 
   /**

@@ -22,6 +22,15 @@ export interface Variant {
    * one launch runs the same kernel (slices stay bit-identical to the whole).
    */
   when?(params: ArrayBuffer | undefined): boolean;
+  /**
+   * Floats of the device's scratch buffer this launch needs (split-k partial
+   * sums), bound after the launch's ranges; absent: none.
+   */
+  scratch?(params: ArrayBuffer | undefined): number;
+  /** What the replacement binds: 1-based indices into the launch's ranges followed by the scratch (absent: the ranges as given, bindings 1..n). */
+  binds?: readonly number[];
+  /** A second kernel the device runs right after the replacement, with the same params (a split-k sum). */
+  then?: { kernel: string; binds: readonly number[]; groups(params: ArrayBuffer | undefined): [number, number, number] };
 }
 
 /** Replacements of one portable kernel, the first whose `when` holds wins; none: the portable kernel runs. */
@@ -31,7 +40,7 @@ export type Variants = Readonly<Record<string, readonly Variant[]>>;
 export function kernelsFor(variants: Variants, portable: string): string[] {
   const list = variants[portable] ?? [];
   const always = list.some((v) => !v.when);
-  return [...list.map((v) => v.kernel), ...(always ? [] : [portable])];
+  return [...new Set([...list.flatMap((v) => (v.then ? [v.kernel, v.then.kernel] : [v.kernel])), ...(always ? [] : [portable])])];
 }
 
 /** The replacement of `portable` for a launch with these params, if any. */
@@ -68,6 +77,53 @@ function tinyLongConv(p: ArrayBuffer | undefined): boolean {
 
 function smallConv(p: ArrayBuffer | undefined): boolean {
   return word(p, 4) / word(p, 7) <= NARROW_CONV_CHANNELS || product(convGroups(p, TILE)) < SMALL_CONV_GROUPS;
+}
+
+/**
+ * Split-k convolutions (conv2d_splitk64 / conv2d_splitk32, then
+ * conv2d_splitk_sum): for a convolution whose 64 x 64 grid has fewer than
+ * SMALL_CONV_GROUPS workgroups and more than NARROW_CONV_CHANNELS channels per
+ * group, the reduction is cut into S slices (workgroups along z) so the grid
+ * reaches SPLIT_TARGET_GROUPS: on 64 x 64 tiles when that grid reaches it
+ * with slices of at least SPLIT_MIN_K64 of k, else on 32 x 32 tiles with
+ * slices of at least SPLIT_MIN_K32; at most MAX_SPLIT slices, and at most
+ * MAX_SPLIT_FLOATS partial sums (S x the output's elements).
+ */
+export const SPLIT_TARGET_GROUPS = 256;
+export const SPLIT_MIN_K64 = 256;
+export const SPLIT_MIN_K32 = 64;
+export const MAX_SPLIT = 16;
+export const MAX_SPLIT_FLOATS = 16 << 20;
+
+/** HANDOVER_WEBGPU_CONV_SPLIT=0 turns the split-k convolutions off (benchmarks: before/after in one call). */
+const SPLIT_ON = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.HANDOVER_WEBGPU_CONV_SPLIT !== '0';
+
+/** The split of a convolution launch (conv_params words), or undefined when it runs unsplit. */
+export function convSplit(p: ArrayBuffer | undefined): { tile: 64 | 32; slices: number } | undefined {
+  const tiles64 = product(convGroups(p, TILE));
+  if (!SPLIT_ON || word(p, 4) / word(p, 7) <= NARROW_CONV_CHANNELS || tiles64 >= SMALL_CONV_GROUPS) return undefined;
+  const k = (word(p, 1) / word(p, 7)) * word(p, 8) * word(p, 9);
+  const total = word(p, 0) * word(p, 4) * word(p, 5) * word(p, 6);
+  const slices = (tiles: number, minK: number) => Math.min(MAX_SPLIT, Math.ceil(SPLIT_TARGET_GROUPS / tiles), Math.floor(k / minK), Math.floor(MAX_SPLIT_FLOATS / total));
+  const s64 = slices(tiles64, SPLIT_MIN_K64);
+  if (s64 >= 2 && tiles64 * s64 >= SPLIT_TARGET_GROUPS) return { tile: 64, slices: s64 };
+  const s32 = slices(product(convGroups(p, TILE / 2)), SPLIT_MIN_K32);
+  return s32 >= 2 ? { tile: 32, slices: s32 } : undefined;
+}
+
+/** conv2d_splitk64 / conv2d_splitk32 of `tile`: x pixels, y channels of a group, z = group x slice; then conv2d_splitk_sum. */
+export function splitConvVariant(kernel: string, tile: 64 | 32, when?: (p: ArrayBuffer | undefined) => boolean, slicesOf: (p: ArrayBuffer | undefined) => number = (p) => convSplit(p)!.slices): Variant {
+  return {
+    kernel,
+    when,
+    groups: (_t, p) => {
+      const [x, y, z] = convGroups(p, tile);
+      return [x, y, z * slicesOf(p)];
+    },
+    scratch: (p) => slicesOf(p) * word(p, 17),
+    binds: [1, 2, 5], // x, W, partial
+    then: { kernel: 'conv2d_splitk_sum', binds: [3, 4, 5], groups: (p) => [Math.ceil(word(p, 17) / 256), 1, 1] }, // bias, Y, partial
+  };
 }
 
 /** matmul_narrow takes matmuls of at most this many columns (its MAX_COLS), ROWS rows a workgroup. */
@@ -121,9 +177,12 @@ export const tiledVariants: Variants = {
   // batched_matmul: threads [ceil(n/8), ceil(m/4), batch]
   batched_matmul: [{ kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] }],
   // conv2d: conv_params.wgsl (n, cin, h, w, cout, oh, ow, groups, ...)
-  // Tiny output, long reduction: conv2d_splitk (2 channels x 8 pixels per workgroup, k split 16 ways);
+  // Few tiles, long reduction: split-k on 64 x 64 or 32 x 32 tiles (convSplit), then conv2d_splitk_sum;
+  // tiny output, reduction too short to split in whole steps: conv2d_splitk (2 channels x 8 pixels per workgroup, k split 16 ways);
   // small or narrow: conv2d_tiled32; else conv2d_tiled.
   conv2d: [
+    splitConvVariant('conv2d_splitk64', 64, (p) => convSplit(p)?.tile === 64),
+    splitConvVariant('conv2d_splitk32', 32, (p) => convSplit(p)?.tile === 32),
     { kernel: 'conv2d_splitk', when: tinyLongConv, groups: (_t, p) => [Math.ceil((word(p, 0) * word(p, 5) * word(p, 6)) / 8), Math.ceil(word(p, 4) / word(p, 7) / 2), word(p, 7)] },
     { kernel: 'conv2d_tiled32', when: smallConv, groups: (_t, p) => convGroups(p, TILE / 2) },
     { kernel: 'conv2d_tiled', groups: (_t, p) => convGroups(p, TILE) },

@@ -26,9 +26,9 @@ describe('kernel sets', () => {
     const auto = await WebGpuDevice.open({ kernels: 'auto' });
     expect(auto.kernelSet).toBe(auto.info.software ? 'register' : 'tiled');
     auto.destroy();
-    expect(Object.keys(variantsFor('auto', true))).toEqual(['matmul']); // matmul_rows4 (test/webgpu-rows4.test.ts)
+    expect(Object.keys(variantsFor('auto', true)).sort()).toEqual(['matmul', 'softmax_xent']); // matmul_rows4, softmax_xent_rows (test/webgpu-rows4, webgpu-xent-rows)
     expect(Object.keys(variantsFor('auto', false)).sort()).toEqual(['batched_matmul', 'conv2d', 'matmul']);
-    expect(Object.keys(variantsFor('register', false))).toEqual(['matmul']);
+    expect(Object.keys(variantsFor('register', false)).sort()).toEqual(['matmul', 'softmax_xent']);
     expect(kernelSetFromEnv({ HANDOVER_WEBGPU_KERNELS: 'tiled' })).toBe('tiled');
     expect(() => kernelSetFromEnv({ HANDOVER_WEBGPU_KERNELS: 'fast' })).toThrow(/HANDOVER_WEBGPU_KERNELS='fast'/);
   });

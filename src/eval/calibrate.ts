@@ -81,6 +81,7 @@ export async function calibrate(dev: GpuDevice, spec: TestbedSpec, runs = 30): P
       });
     }
   } finally {
+    await store.dispose().catch(() => undefined); // its host weights (pinned on CUDA) go now, not at a garbage collection
     arena.destroy();
   }
   return out;

@@ -286,8 +286,9 @@ export class CudaDevice extends GpuDevice {
     return this.cu.hostAlloc(bytes);
   }
 
+  /** HANDOVER_PINNED_FREE=gc leaves the memory to the buffer's finalizer (a fallback, should hostFree misbehave on a driver). */
   protected override _freeHostBuffer(buf: ArrayBuffer): void {
-    this.cu.hostFree(buf);
+    if (process.env.HANDOVER_PINNED_FREE !== 'gc') this.cu.hostFree(buf);
   }
 
   /**

@@ -13,7 +13,7 @@ import { calibrateHandover } from './calibrate-handover.js';
 import { runPlace, type RoundSummary, type RunMeta, type RunReport, type StageTimes, type SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
-import { splitIdle } from './idle-policy.js';
+import { COLD_START_OVERHEAD_MS, splitIdle } from './idle-policy.js';
 import { jobLabel } from './train-job.js';
 import type { WarmupResult } from './warmup.js';
 
@@ -67,7 +67,7 @@ export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: Arch
   if (input.idleSplit === false || input.tuned?.tIdleMs !== undefined) return d;
   // T_idle the tuner's: per model, longer for the models whose cold start misses their SLO (idle-policy.ts).
   const memory = { arenaBytes: spec.arenaPages * page, workspaceBytes: spec.workspacePages * page, trainTarget: TRAIN_TARGET_LIGHT };
-  const split = splitIdle({ timings, instances: inst, baseMs: d.tuned.tIdleMs, gapS, memory });
+  const split = splitIdle({ timings, instances: inst, baseMs: d.tuned.tIdleMs, gapS, memory, overheadMs: COLD_START_OVERHEAD_MS });
   return { tuned: { ...d.tuned, tIdleMsByModel: split.byModel }, source: `${d.source}; per model: ${split.note}`, predicted: null };
 }
 

@@ -77,8 +77,10 @@ export class ModelStore {
      * time); each takes its own workspace, and one model's runs stay in order. More keeps
      * the GPU busy while a run's inputs go up and its outputs come back.
      * `hostWeights`: 'keep' holds each file's decoded weights on the host after the first
-     * load, shared by the instances registered from the same bytes (registerBytes), so a
-     * cold start is only the upload; 'drop' (default) decodes at every load.
+     * load (GpuDevice.hostBuffer: pinned memory on CUDA, laid out as the weight pool),
+     * shared by the instances registered from the same bytes (registerBytes) and freed with
+     * the last (unregister, dispose), so a cold start is one upload per layer group;
+     * 'drop' (default) decodes at every load.
      */
     private readonly opts: { poison?: boolean; graphs?: boolean; coldRun?: 'load' | 'error'; concurrentRuns?: number; hostWeights?: 'keep' | 'drop' } = {},
   ) {

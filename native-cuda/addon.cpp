@@ -5,7 +5,7 @@
 namespace handover {
 #define DECL(fn) napi_value fn(napi_env, napi_callback_info);
 DECL(open_device) DECL(page_create) DECL(page_release) DECL(address_reserve) DECL(address_free)
-DECL(page_map) DECL(page_unmap) DECL(access_set) DECL(host_alloc) DECL(zero_async) DECL(copy_async)
+DECL(page_map) DECL(page_unmap) DECL(access_set) DECL(host_alloc) DECL(host_free) DECL(zero_async) DECL(copy_async)
 DECL(upload_async) DECL(download_async) DECL(stream_create) DECL(stream_destroy) DECL(event_create)
 DECL(event_destroy) DECL(event_record) DECL(event_query) DECL(event_elapsed) DECL(stream_wait_event)
 DECL(synchronize) DECL(kernel_list) DECL(kernel_prepare) DECL(kernel_launch) DECL(blas_create)
@@ -21,7 +21,7 @@ static napi_value init(napi_env env, napi_value exports) {
 #define FN(js, c) {js, nullptr, c, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       FN("open", open_device) FN("pageCreate", page_create) FN("pageRelease", page_release)
       FN("addressReserve", address_reserve) FN("addressFree", address_free) FN("pageMap", page_map)
-      FN("pageUnmap", page_unmap) FN("accessSet", access_set) FN("hostAlloc", host_alloc)
+      FN("pageUnmap", page_unmap) FN("accessSet", access_set) FN("hostAlloc", host_alloc) FN("hostFree", host_free)
       FN("zeroAsync", zero_async) FN("copyAsync", copy_async) FN("uploadAsync", upload_async)
       FN("downloadAsync", download_async) FN("streamCreate", stream_create) FN("streamDestroy", stream_destroy)
       FN("eventCreate", event_create) FN("eventDestroy", event_destroy) FN("eventRecord", event_record)

@@ -2,6 +2,7 @@
 // host staging, and stream-ordered copies and zero-fills. No bookkeeping:
 // every handle and address goes back to JavaScript, which owns them.
 #include <cuda.h>
+#include <unordered_map>
 #include <cuda_runtime_api.h>
 #include "driver.h"
 #include "errors.h"
@@ -129,21 +130,58 @@ napi_value access_set(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-static void free_host(napi_env, void* data, void*) { cudaFreeHost(data); }
+// A pinned block's state, shared by hostFree and the buffer's finalizer
+// (which may run at once inside the detach, or later): whichever comes first
+// frees the memory, the finalizer always frees the record. The record is the
+// finalizer's hint, so a later block at the same address never is confused with it.
+struct HostBlock {
+  void* data;
+  bool freed;
+};
+static std::unordered_map<void*, HostBlock*> live_blocks;
 
-// hostAlloc(bytes) -> ArrayBuffer over pinned host memory (freed when collected).
+static void free_host(napi_env, void* data, void* hint) {
+  HostBlock* b = (HostBlock*)hint;
+  if (!b->freed) {
+    cudaFreeHost(data);
+    live_blocks.erase(data);
+  }
+  delete b;
+}
+
+// hostAlloc(bytes) -> ArrayBuffer over pinned host memory (freed by hostFree, or when collected).
 napi_value host_alloc(napi_env env, napi_callback_info info) {
   Args a(env, info, 1);
   size_t bytes = a.u64(0);
   if (!a.ok) return nullptr;
   void* p = nullptr;
   RT_CHECK(env, cudaMallocHost(&p, bytes));
+  HostBlock* b = new HostBlock{p, false};
   napi_value ab;
-  if (napi_create_external_arraybuffer(env, p, bytes, free_host, nullptr, &ab) != napi_ok) {
+  if (napi_create_external_arraybuffer(env, p, bytes, free_host, b, &ab) != napi_ok) {
     cudaFreeHost(p);
+    delete b;
     return throw_usage(env, "napi_create_external_arraybuffer", __FILE__, __LINE__, "external buffers refused");
   }
+  live_blocks[p] = b;
   return ab;
+}
+
+// hostFree(buffer): frees a hostAlloc buffer now and detaches it (its views read as empty).
+// The caller makes sure no copy from or to it is still in flight.
+napi_value host_free(napi_env env, napi_callback_info info) {
+  Args a(env, info, 1);
+  size_t cap = 0;
+  void* p = a.bytes(0, &cap);
+  if (!a.ok) return nullptr;
+  auto it = live_blocks.find(p);
+  USAGE_CHECK(env, p && it != live_blocks.end(), "hostFree: not a live hostAlloc buffer");
+  HostBlock* b = it->second;
+  live_blocks.erase(it);
+  b->freed = true;  // before the detach: the finalizer may run inside it (and delete b)
+  NAPI_CHECK(env, napi_detach_arraybuffer(env, a.argv[0]));  // no view can reach the memory after this
+  RT_CHECK(env, cudaFreeHost(p));
+  return undefined(env);
 }
 
 // zeroAsync(ptr, bytes, stream)

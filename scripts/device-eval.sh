@@ -27,7 +27,10 @@
 # WARMUP (touch: each model requested once before each system's measured
 # window, then SETTLE_MS of settling; none), LLM_SYSTEMS empty skips the LLM,
 # ROUND2_SYSTEMS (a second round of the first trace for these systems, if time
-# is left after the traces; its own folder, outside the collected report).
+# is left after the traces; its own folder, outside the collected report),
+# COLD_CHECK (default on; empty: skip the cold-start tests on CUDA). Always:
+# the reload bench (reload.md: staged writes vs the upload from pinned host
+# weights vs a pipelined cold start, per model file).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T0=$(date +%s)
@@ -64,6 +67,16 @@ if [ -n "${CHECK:-}" ]; then
   sed 's/\x1b\[[0-9;]*m//g' "$W/gpt-train-cuda.log" | grep -E "✓|×|FAIL|Tests |Error" | head -30
 fi
 
+if [ -n "${COLD_CHECK-1}" ]; then
+  # The pinned host weights and pipelined cold starts on CUDA (bit-equal to a plain load, float64 reference, hostFree).
+  step "cold-start tests on CUDA"
+  HANDOVER_TEST_BACKEND=cuda timeout 60 node node_modules/vitest/vitest.mjs run test/store-cold-start.test.ts test/store-host-weights.test.ts > "$W/cold-start-cuda.log" 2>&1
+  rc=$?
+  sed 's/\x1b\[[0-9;]*m//g' "$W/cold-start-cuda.log" | grep -E "✓|×|FAIL|Tests |Error|skipped" | head -20
+  # A crash there (hostFree's detach) must not take the evaluation with it: leave pinned memory to the garbage collector.
+  [ $rc = 0 ] || { export HANDOVER_PINNED_FREE=gc; echo "cold-start tests exit $rc: HANDOVER_PINNED_FREE=gc for the runs" | tee -a "$W/cut.txt"; }
+fi
+
 step "export models ($(left) s left)"
 mkdir -p "$M"; cp scripts/models/*.py "$M/"
 if [ ! -s "$M/resnet50.onnx" ]; then
@@ -75,6 +88,20 @@ grep -vE "^ort " "$W/export.log" | cut -c1-160 | tail -8
 FILES=()
 for f in resnet50 efficientnet_b0 mobilenet_v2 squeezenet1_1; do [ -s "$M/$f.onnx" ] && FILES+=("$M/$f.onnx"); done
 [ ${#FILES[@]} -gt 0 ] || { echo "no vision model exported"; exit 1; }
+
+step "reload bench ($(left) s left)"
+# How a cold start travels per model (src/eval/reload-bench.ts): staged writes (round 4's path) vs the upload from pinned host weights vs a pipelined cold start.
+timeout 60 node --input-type=module -e "
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CudaDevice } from './dist/src/devices/cuda/device.js';
+import { reloadBench, reloadTable } from './dist/src/eval/reload-bench.js';
+const dev = await CudaDevice.open();
+const files = process.argv.slice(1).map((p) => ({ name: basename(p, '.onnx'), onnx: new Uint8Array(readFileSync(p)) }));
+console.log(reloadTable(await reloadBench(dev, files, $PAGE_KIB * 1024)));
+dev.destroy();
+" "${FILES[@]}" > "$W/reload.md" 2> "$W/reload.log"
+echo "(exit $?)"; cat "$W/reload.md"; tail -3 "$W/reload.log"
 
 # Arena pages: every instance's pages (each file rounded up to pages), the workspace and the GPT's minimum, under 4/3 of the instances.
 read -r ARENA_PAGES MODEL_PAGES GPT_MIN_PAGES < <(node --input-type=module -e "

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ArchitectureTiming } from '../src/eval/calibrate.js';
 import { chooseTuned } from '../src/eval/evaluation.js';
-import { splitIdle } from '../src/eval/idle-policy.js';
+import { COLD_START_OVERHEAD_MS, residentShare, splitIdle } from '../src/eval/idle-policy.js';
 import { DEFAULT_TESTBED } from '../src/eval/testbed.js';
 import { generateTrace } from '../src/sched/traces.js';
 import { ColocationCore, type ModelSide } from '../src/sched/core.js';
@@ -37,6 +37,67 @@ describe('per-model T_idle from the measured cold start', () => {
     expect(s.missing).toEqual([]);
     expect(s.byModel).toEqual({ x: 500, y: 500 });
     expect(s.note).toContain('every cold start fits');
+  });
+});
+
+describe('the long T_idle capped by the memory it keeps from training', () => {
+  // Round 4's sizing (docs/results-scale.md): arena 1,244 pages of 2 MiB, workspace 64 pages, 56 instances, 14 each of
+  // resnet50 (97 MiB, its cold start misses), efficientnet_b0 (20), mobilenet_v2 (13), squeezenet1_1 (5).
+  const sizes = [97, 20, 13, 5];
+  const timings = [timing(0, 'resnet50', 3.75, 4.07, 11.37), timing(1, 'efficientnet_b0', 1.73, 1.94, 2.42), timing(2, 'mobilenet_v2', 1.0, 1.05, 0.9), timing(3, 'squeezenet1_1', 0.6, 0.62, 0.5)]
+    .map((t, i) => ({ ...t, bytes: sizes[i]! * MB }));
+  const instances = Array.from({ length: 56 }, (_, i) => ({ name: `m${i}`, architecture: i % 4 }));
+  const memory = (trainTarget: number) => ({ arenaBytes: 1244 * 2 * MB, workspaceBytes: 64 * 2 * MB, trainTarget });
+
+  it("LIGHT (a model's gap 10.2 s, base 20 s): 3.5 gaps would keep the resnet50s 35.8 s; the cap leaves them the base", () => {
+    expect(splitIdle({ timings, instances, baseMs: 20_000, gapS: 10.2 }).longMs).toBe(35_767);
+    // Inference may keep 2,488 - 128 - 1,244 = 1,116 MiB; the others keep 532 MiB x (1 - e^(-20/10.2)) = 457 MiB;
+    // 659 MiB of the resnet50s' 1,358 is 6.77 s of T_idle: below the base, so the base.
+    const s = splitIdle({ timings, instances, baseMs: 20_000, gapS: 10.2, memory: memory(2) });
+    expect(s.missing).toEqual(['resnet50']);
+    expect(s.longMs).toBe(20_000);
+    expect(s.note).toContain('capped by memory');
+    expect(s.note).toContain('at most 6772 ms');
+  });
+
+  it('binds between the base and the wanted T_idle, where the expected residency fills the budget exactly', () => {
+    const s = splitIdle({ timings, instances, baseMs: 2000, gapS: 1.2, memory: memory(1) });
+    expect(s.longMs).toBeGreaterThan(2000);
+    expect(s.longMs).toBeLessThan(4208); // ln(1/0.03) x 1.2 s, uncapped
+    expect(Math.abs(s.longMs - 3926)).toBeLessThanOrEqual(1);
+    const held = instances.reduce((sum, m) => sum + timings[m.architecture]!.bytes * residentShare(s.byModel[m.name]!, 1.2), 0);
+    expect(Math.abs(held - (2488 - 128 - 622) * MB) / MB, 'expected residency vs budget, MiB').toBeLessThan(1);
+    expect(s.byModel.m0).toBe(s.longMs);
+    expect(s.byModel.m1).toBe(2000);
+  });
+
+  it('leaves the T_idle alone when the memory suffices, and judges by the pipelined cold start where measured', () => {
+    const roomy = { arenaBytes: 100_000 * MB, workspaceBytes: 0, trainTarget: 2 };
+    expect(splitIdle({ timings, instances, baseMs: 2000, gapS: 1.2, memory: roomy }).longMs).toBe(4208);
+    // resnet50 reloads in 11.4 ms, but a pipelined cold start (load and run at once) of 9 ms fits 0.8 x 15 ms.
+    const piped = timings.map((t) => ({ ...t, coldMs: t.loadMs * 0.6, coldP90Ms: t.architecture === 0 ? 9 : t.loadMs }));
+    const s = splitIdle({ timings: piped, instances, baseMs: 2000, gapS: 1.2, memory: memory(2) });
+    expect(s.missing).toEqual([]);
+    expect(s.note).toContain('pipelined, p90');
+    expect(s.note).toContain('resnet50 9.0/15.0 ms');
+  });
+});
+
+describe('the in-system overhead of a cold start', () => {
+  // Round 5 (H200, BURST): pipelined cold start p90 and SLO per architecture; in the system resnet50 met 91% of its
+  // SLOs after evictions, efficientnet_b0 70%, mobilenet_v2 35%, squeezenet1_1 34%.
+  const r5 = [[6.26, 3.9], [4.57, 1.97], [1.83, 0.82], [1.06, 0.6]].map(([cold, exec], i) => ({
+    ...timing(i, ['resnet50', 'efficientnet_b0', 'mobilenet_v2', 'squeezenet1_1'][i]!, exec!, exec!, 0), coldMs: cold!, coldP90Ms: cold!,
+  }));
+  const instances = Array.from({ length: 8 }, (_, i) => ({ name: `m${i}`, architecture: i % 4 }));
+
+  it('standalone every cold start fits; with the overhead only resnet50 does, and the small models stay', () => {
+    expect(splitIdle({ timings: r5, instances, baseMs: 250, gapS: 2.6 }).missing).toEqual([]);
+    const s = splitIdle({ timings: r5, instances, baseMs: 250, gapS: 2.6, overheadMs: COLD_START_OVERHEAD_MS });
+    expect(s.missing).toEqual(['efficientnet_b0', 'mobilenet_v2', 'squeezenet1_1']);
+    expect(s.byModel.m0).toBe(250);
+    expect(s.byModel.m2).toBe(Math.round(Math.log(1 / 0.03) * 2600));
+    expect(s.note).toContain('+ 2.7 ms in the system');
   });
 });
 
@@ -78,8 +139,8 @@ describe('the core with per-model T_idle', () => {
 
 describe("handover run's policy with the tuner's T_idle", () => {
   const trace = generateTrace({ kind: 'light', seed: 2, durationS: 30, models: DEFAULT_TESTBED.models, timeScale: 1 });
-  // Architecture 0's cold start misses its SLO (3 + 1.1 > 0.8 x 4), architecture 1's fits.
-  const timings = [{ ...timing(0, 'slow', 1, 1.1, 3), bytes: 200_000 }, { ...timing(1, 'fast', 1, 1.1, 0.5), bytes: 100_000 }];
+  // With the in-system overhead (2.7 ms): 3 + 1.1 + 2.7 > 0.8 x 4 misses; 0.5 + 3.3 + 2.7 <= 0.8 x 12 fits.
+  const timings = [{ ...timing(0, 'slow', 1, 1.1, 3), bytes: 200_000 }, { ...timing(1, 'fast', 3, 3.3, 0.5), bytes: 100_000 }];
 
   it('gives the instances of a model whose cold start misses a longer T_idle; a given T_idle or --idle-split off keeps one', async () => {
     const c = await chooseTuned(trace, DEFAULT_TESTBED, timings, { tuned: {}, handoverMs: 1 });

@@ -54,7 +54,7 @@ export const runSpec: FlagSpec = {
   seed: { type: 'number', default: 1, help: 'trace and model seed', int: true, min: 0 },
   'time-scale': { type: 'number', default: 1, help: 'compress (>1) or stretch (<1) the trace in time', min: 0, above: true, max: 1_000_000 },
   't-idle-ms': { type: 'number', help: "handover policy T_idle: an idle model's memory goes back to training after this long (default: the tuner's choice for the trace, the instance count and the measured times, as handover tune does; the run's log says which)", min: 0, max: 3_600_000 },
-  'idle-split': { type: 'string', default: 'on', help: "with the tuner's T_idle: on keeps a model whose measured cold start (reload + exec p90) misses 80% of its SLO resident for ln(1/0.03) of its mean request gaps, the others the tuner's T_idle; off: one T_idle for all", choices: ['on', 'off'] },
+  'idle-split': { type: 'string', default: 'on', help: "with the tuner's T_idle: on keeps a model whose measured cold start (pipelined, p90, plus 2.7 ms in the system) misses 80% of its SLO resident for ln(1/0.03) of its mean request gaps (capped by the memory that keeps from training), the others the tuner's T_idle; off: one T_idle for all", choices: ['on', 'off'] },
   'watermark-kib': { type: 'number', help: 'handover policy W in KiB (default: the tuner\'s, at least one model)', min: 0 },
   'handover-ms': { type: 'number', help: "training ms one handover costs, for the tuner's budget (default: measured before the run)", min: 0, max: 3_600_000 },
   tune: { type: 'boolean', default: false, help: "use the tuner's (T_idle, W) for this trace and the measured times exactly (W 0 included; the default raises W to one model)" },

@@ -131,6 +131,11 @@ export interface Recording {
   readonly launches: number;
 }
 
+/** An upload in flight (GpuDevice.upload): what a lane waits on before reading the range. */
+export interface UploadTicket {
+  readonly id: number;
+}
+
 export function resolve(b: Range | Bindable): Range {
   return 'range' in b && typeof b.range === 'function' ? b.range() : (b as Range);
 }
@@ -162,14 +167,17 @@ export abstract class GpuDevice {
    * writer, a device with other limits) then shares them instead of growing
    * its own copies (two backings with one id, a byte count that drifts).
    */
-  private readonly tally: { bytes: number; nextBacking: number; nextRecording: number; recording: { lane: Lane; launches: number } | null } = {
+  private readonly tally: { bytes: number; nextBacking: number; nextRecording: number; nextUpload: number; recording: { lane: Lane; launches: number } | null } = {
     bytes: 0,
     nextBacking: 1,
     nextRecording: 1,
+    nextUpload: 1,
     recording: null,
   };
   private readonly live = new Set<number>();
   private readonly recordings = new Set<number>();
+  /** Live host buffers (hostBuffer) and their sizes. */
+  private readonly hostBuffers = new Map<ArrayBuffer, number>();
 
   /** Bytes of backing memory created and not destroyed. */
   get bytesInBackings(): number {
@@ -223,6 +231,60 @@ export abstract class GpuDevice {
     if (data.byteLength !== range.bytes)
       throw new InvalidRangeError(`write of ${data.byteLength} bytes into a range of ${range.bytes} bytes`);
     this._write(range, data, lane);
+  }
+
+  /**
+   * Host memory the device uploads from without a staging copy (page-locked
+   * on CUDA, so upload() is one DMA straight from it); an ordinary
+   * ArrayBuffer on backends that copy at the call anyway. Freed by
+   * freeHostBuffer, only once no upload from it is in flight.
+   */
+  hostBuffer(bytes: number): ArrayBuffer {
+    if (!Number.isInteger(bytes) || bytes <= 0) throw new InvalidRangeError(`hostBuffer: size must be a positive whole number of bytes, got ${bytes}`);
+    const buf = this._hostBuffer(bytes);
+    this.hostBuffers.set(buf, bytes);
+    return buf;
+  }
+
+  freeHostBuffer(buf: ArrayBuffer): void {
+    const bytes = this.hostBuffers.get(buf);
+    if (bytes === undefined) throw new InvalidRangeError('freeHostBuffer: not a live hostBuffer of this device');
+    this.hostBuffers.delete(buf);
+    this._freeHostBuffer(buf);
+  }
+
+  /** Bytes of the host buffers alive now (hostBuffer minus freeHostBuffer). */
+  get hostBufferBytes(): number {
+    let n = 0;
+    for (const b of this.hostBuffers.values()) n += b;
+    return n;
+  }
+
+  /**
+   * Uploads `range.bytes` of a hostBuffer, from `hostOffset`, into `range`:
+   * ordered after the lane's work issued before (and every zero/copy), but
+   * the lane's later work does not wait for it unless told: awaitUpload(t,
+   * lane) before a launch that reads the range (a run can start layer k while
+   * layer k+1 is still coming in), endUploads when the tickets are done with.
+   * The host bytes must stay unchanged until a fence after endUploads.
+   */
+  upload(range: Range, host: ArrayBuffer, hostOffset: number, lane: Lane = 'infer'): UploadTicket {
+    this.notRecording('upload');
+    this.check(range, 'upload');
+    if (!this.hostBuffers.has(host)) throw new InvalidRangeError('upload: the source is not a live hostBuffer of this device');
+    if (!Number.isInteger(hostOffset) || hostOffset < 0 || hostOffset + range.bytes > host.byteLength)
+      throw new InvalidRangeError(`upload: host range [${hostOffset}, ${hostOffset + range.bytes}) is outside a host buffer of ${host.byteLength} bytes`);
+    return this._upload(range, host, hostOffset, lane);
+  }
+
+  /** The lane's work issued after this waits for the upload (a no-op where the lane's order already covers it). */
+  awaitUpload(t: UploadTicket, lane: Lane = 'infer'): void {
+    this._awaitUpload(t, lane);
+  }
+
+  /** The lane's later work waits for every one of the uploads (so a fence on it covers them); the tickets are spent. */
+  endUploads(tickets: readonly UploadTicket[], lane: Lane = 'infer'): void {
+    this._endUploads(tickets, lane);
   }
 
   /** Reads a range back to the host after the lane's work issued before it (and every zero/copy). */
@@ -370,6 +432,20 @@ export abstract class GpuDevice {
   protected abstract _launch(kernel: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number], lane: Lane): void;
   /** Resolves when the work issued so far on `lanes` (default: every lane) has finished. */
   protected abstract _submit(lanes?: readonly Lane[]): Promise<void>;
+  /** Backends that upload from host memory without a copy override these five (CUDA: pinned memory, a copy stream). */
+  protected _hostBuffer(bytes: number): ArrayBuffer {
+    return new ArrayBuffer(bytes);
+  }
+  protected _freeHostBuffer(_buf: ArrayBuffer): void {}
+  protected _upload(range: Range, host: ArrayBuffer, hostOffset: number, lane: Lane): UploadTicket {
+    this._write(range, new Uint8Array(host, hostOffset, range.bytes), lane);
+    return this.newTicket();
+  }
+  protected newTicket(): UploadTicket {
+    return { id: this.tally.nextUpload++ };
+  }
+  protected _awaitUpload(_t: UploadTicket, _lane: Lane): void {}
+  protected _endUploads(_tickets: readonly UploadTicket[], _lane: Lane): void {}
   /** Backends with capabilities.graphs override these three. */
   protected _record(_id: number, _lane: Lane, _issue: () => void): void {
     throw new DeviceError('record', `the ${this.info.backend} backend cannot record launches`);

@@ -13,7 +13,7 @@ import { calibrateHandover } from './calibrate-handover.js';
 import { runPlace, type RoundSummary, type RunMeta, type RunReport, type StageTimes, type SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
-import { splitIdle } from './idle-policy.js';
+import { COLD_START_OVERHEAD_MS, splitIdle } from './idle-policy.js';
 import { jobLabel } from './train-job.js';
 import type { WarmupResult } from './warmup.js';
 
@@ -48,6 +48,9 @@ export interface EvaluationInput {
   progress?: (system: string) => { update(done: number, total: number, detail: string): void; done(): void };
 }
 
+/** Issue 21's training target under LIGHT (2x SP-75): what the cap on the long T_idle leaves training (idle-policy.ts). */
+export const TRAIN_TARGET_LIGHT = 2;
+
 export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: ArchitectureTiming[], input: Pick<EvaluationInput, 'tuned' | 'sloTarget' | 'handoverMs' | 'idleSplit'>): Promise<{ tuned: Tuned; source: string; predicted: number | null }> {
   const page = spec.pageBytes;
   const inst = modelInstances(spec);
@@ -63,7 +66,8 @@ export async function chooseTuned(trace: Trace, spec: TestbedSpec, timings: Arch
   const d = defaultPolicy(input.tuned, { tIdleMs: b.chosen.tIdleS * 1000, watermarkBytes: b.chosen.watermarkBytes }, Math.max(...modelBytes), tunerSays, b.chosen.compliance);
   if (input.idleSplit === false || input.tuned?.tIdleMs !== undefined) return d;
   // T_idle the tuner's: per model, longer for the models whose cold start misses their SLO (idle-policy.ts).
-  const split = splitIdle({ timings, instances: inst, baseMs: d.tuned.tIdleMs, gapS });
+  const memory = { arenaBytes: spec.arenaPages * page, workspaceBytes: spec.workspacePages * page, trainTarget: TRAIN_TARGET_LIGHT };
+  const split = splitIdle({ timings, instances: inst, baseMs: d.tuned.tIdleMs, gapS, memory, overheadMs: COLD_START_OVERHEAD_MS });
   return { tuned: { ...d.tuned, tIdleMsByModel: split.byModel }, source: `${d.source}; per model: ${split.note}`, predicted: null };
 }
 
@@ -94,7 +98,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
   const log = input.log ?? (() => {});
   const { trace, spec } = input;
   const timings = await calibrate(dev, spec);
-  for (const t of timings) log(`standalone ${t.label} (${(t.bytes / 1024).toFixed(0)} KiB): exec ${t.execMs.toFixed(2)} ms (p90 ${t.execP90Ms.toFixed(2)}), load ${t.loadMs.toFixed(2)} ms -> SLO ${t.sloMs.toFixed(1)} ms`);
+  for (const t of timings) log(`standalone ${t.label} (${(t.bytes / 1024).toFixed(0)} KiB): exec ${t.execMs.toFixed(2)} ms (p90 ${t.execP90Ms.toFixed(2)}), load ${t.loadMs.toFixed(2)} ms, pipelined cold start ${t.coldMs?.toFixed(2)} ms (p90 ${t.coldP90Ms?.toFixed(2)}) -> SLO ${t.sloMs.toFixed(1)} ms`);
   let handoverMs = input.handoverMs;
   let handoverCost = null;
   if (handoverMs === undefined) {
@@ -116,7 +120,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
     meanRate: observedRate(trace),
     requests: trace.arrivals.length,
     models: spec.models,
-    architectures: timings.map((t) => ({ label: t.label, bytes: t.bytes, execMs: t.execMs, loadMs: t.loadMs, sloMs: t.sloMs })),
+    architectures: timings.map((t) => ({ label: t.label, bytes: t.bytes, execMs: t.execMs, loadMs: t.loadMs, coldMs: t.coldMs, coldP90Ms: t.coldP90Ms, sloMs: t.sloMs })),
     arenaBytes: spec.arenaPages * spec.pageBytes,
     pageBytes: spec.pageBytes,
     trainLayers: spec.train.layers,

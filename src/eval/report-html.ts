@@ -100,7 +100,7 @@ export function renderReport(report: RunReport): string {
     { label: 'predicted', color: '#aec7e8', values: systems.map((s) => s.predictedCompliance) },
   ], 'SLO compliance (% of requests)', 1.1, pct, (v) => `${Math.round(v * 100)}%`);
   const throughput = bars(FRAME, 'Training throughput over the run', 'plot-throughput', names, [{ label: 'samples/s', color: '#2ca02c', values: systems.map((s) => s.trainSamplesPerSec) }], 'training throughput (samples/s)', undefined, (v) => v.toFixed(0));
-  const archs = m.architectures.map((a) => `${a.label} (${(a.bytes / 1024).toFixed(0)} KiB): exec ${a.execMs.toFixed(2)} ms, load ${a.loadMs.toFixed(2)} ms, SLO ${a.sloMs.toFixed(1)} ms`).join('; ');
+  const archs = m.architectures.map((a) => `${a.label} (${(a.bytes / 1024).toFixed(0)} KiB): exec ${a.execMs.toFixed(2)} ms, load ${a.loadMs.toFixed(2)} ms${a.coldMs !== undefined ? `, pipelined cold start ${a.coldMs.toFixed(2)} ms` : ''}, SLO ${a.sloMs.toFixed(1)} ms`).join('; ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>handover run: ${esc(m.trace)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;max-width:1100px;color:#222}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}td:first-child{text-align:left;font-weight:600}svg{display:block;margin:18px 0}.verdict{font-size:15px;background:#f4f8fb;border-left:4px solid #1f77b4;padding:8px 12px}.meta{font-size:13px;color:#444}</style>

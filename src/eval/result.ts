@@ -122,7 +122,8 @@ export interface RunMeta extends RunPlace {
   meanRate: number;
   requests: number;
   models: number;
-  architectures: { label: string; bytes: number; execMs: number; loadMs: number; sloMs: number }[];
+  /** coldMs / coldP90Ms: a pipelined cold start (load and run at once), where measured. */
+  architectures: { label: string; bytes: number; execMs: number; loadMs: number; coldMs?: number; coldP90Ms?: number; sloMs: number }[];
   arenaBytes: number;
   pageBytes: number;
   trainLayers: number[];

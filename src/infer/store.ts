@@ -14,7 +14,7 @@ import { planGraph, type Plan } from './plan.js';
 import { checkInputs } from './validate.js';
 import { checkConstantIndices, checkIndices, checkModelFits, checkRequestFits } from './request-checks.js';
 import { readModelFile } from './model-file.js';
-import { hostWordsFor, WeightPool } from './weights.js';
+import { WeightPool } from './weights.js';
 
 export type { TensorType, TensorData } from './convert.js';
 export { InputError, ModelError } from '../onnx/errors.js';
@@ -77,8 +77,10 @@ export class ModelStore {
      * time); each takes its own workspace, and one model's runs stay in order. More keeps
      * the GPU busy while a run's inputs go up and its outputs come back.
      * `hostWeights`: 'keep' holds each file's decoded weights on the host after the first
-     * load, shared by the instances registered from the same bytes (registerBytes), so a
-     * cold start is only the upload; 'drop' (default) decodes at every load.
+     * load (GpuDevice.hostBuffer: pinned memory on CUDA, laid out as the weight pool),
+     * shared by the instances registered from the same bytes (registerBytes) and freed with
+     * the last (unregister, dispose), so a cold start is one upload per layer group;
+     * 'drop' (default) decodes at every load.
      */
     private readonly opts: { poison?: boolean; graphs?: boolean; coldRun?: 'load' | 'error'; concurrentRuns?: number; hostWeights?: 'keep' | 'drop' } = {},
   ) {
@@ -98,9 +100,10 @@ export class ModelStore {
     const graph = parseModel(bytes, file);
     const dims = new Map(graph.inputs.map((io) => [io.name, io.dims.map((d) => (typeof d === 'number' ? d : 1))]));
     const probe = planGraph(graph, dims);
-    const pool = new WeightPool(probe, graph.initializers, this.opts.hostWeights === 'keep' ? hostWordsFor(bytes) : null);
+    const pool = new WeightPool(probe, graph.initializers);
     checkModelFits(this.arena, file, pool.bytes, probe);
     checkConstantIndices(probe);
+    if (this.opts.hostWeights === 'keep') pool.keepHostWeights(this.arena.device, bytes);
     const spec = (io: { name: string; type: TensorType; dims: (number | string)[] }): IoSpec => ({ name: io.name, type: io.type, dims: [...io.dims] });
     const info: ModelInfo = {
       name, file, bytes: pool.bytes, state: 'cold', lastUsed: 0, loadMs: 0,
@@ -111,9 +114,11 @@ export class ModelStore {
   }
 
   /**
-   * Uploads the weights into infer pages. With `pipelined`, weights go up one
-   * layer group at a time, yielding between groups, so a run issued meanwhile
-   * executes layer k while layer k+1 is decoded and written.
+   * Uploads the weights into infer pages. With `pipelined`, the host yields
+   * between layer groups that it decodes, so a run issued meanwhile executes
+   * layer k while layer k+1 is decoded and written. Host weights (hostWeights
+   * 'keep') need no yield: every group goes up as one DMA at once and a run
+   * issued meanwhile waits for each group on the GPU, not the host.
    */
   async load(name: string, opts: { pipelined?: boolean } = {}): Promise<ModelInfo> {
     const m = this.instance(name);
@@ -132,9 +137,13 @@ export class ModelStore {
       m.compiling = dev.prepare([...m.probe.kernels]);
       await m.compiling;
       const upload = onLane(dev, 'infer');
-      for (let k = 0; k < m.pool.groups.length; k++) {
-        m.pool.uploadGroup(upload, k);
-        if (pipelined && m.pool.groups[k]!.length > 0) await new Promise<void>((r) => setTimeout(r, 0)); // yield: a run may start layer k
+      try {
+        for (let k = 0; k < m.pool.groups.length; k++) {
+          const decoded = m.pool.uploadGroup(upload, k);
+          if (pipelined && decoded) await new Promise<void>((r) => setTimeout(r, 0)); // yield: a run may start layer k
+        }
+      } finally {
+        m.pool.endUploads(); // the infer lane waits for every upload: its fence below (or the arena's) covers them
       }
       await dev.fenceLane('infer'); // the weights went up on the infer lane: training's kernels in flight are not waited for
     } catch (e) {
@@ -145,6 +154,23 @@ export class ModelStore {
     }
     m.info.loadMs = dev.now() - t0;
     m.info.state = 'warm';
+  }
+
+  /**
+   * Forgets a model: unloaded first if resident; its share of the host
+   * weights is let go (the file's last instance frees them).
+   */
+  async unregister(name: string): Promise<void> {
+    const m = this.instance(name);
+    await this.unload(name);
+    this.models.delete(name);
+    for (const e of m.executors.values()) e.dispose();
+    m.pool.dropHostWeights();
+  }
+
+  /** Unregisters every model (a system's teardown): host weights of this store's files are freed. */
+  async dispose(): Promise<void> {
+    for (const name of [...this.models.keys()]) await this.unregister(name);
   }
 
   /** Frees the model's weight pages (after the GPU is done with them); it becomes cold. */

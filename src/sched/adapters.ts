@@ -106,8 +106,11 @@ export class StoreModels implements ModelSide {
     return a.bytesOf(a.pagesFor(info.bytes));
   }
 
-  async load(model: string, opts: { pipelined: boolean }): Promise<void> {
-    await this.store.load(model, { pipelined: opts.pipelined });
+  /** The store runs a loading model layer by layer as its weights arrive; store.load starts the load before it returns. */
+  readonly runsWhileLoading = true;
+
+  load(model: string, opts: { pipelined: boolean }): Promise<void> {
+    return this.store.load(model, { pipelined: opts.pipelined }).then(() => undefined);
   }
 
   async unload(model: string): Promise<void> {

@@ -29,6 +29,12 @@ export interface ModelSide {
   bytes(model: string): number;
   load(model: string, opts: { pipelined: boolean }): Promise<void>;
   unload(model: string): Promise<void>;
+  /**
+   * A run of a model whose load has started may be issued at once: it waits
+   * for each layer's weights itself (the model store's pipelined run). Then
+   * load() must have started the load when it returns its promise.
+   */
+  readonly runsWhileLoading?: boolean;
 }
 
 export interface CoreConfig {
@@ -44,6 +50,12 @@ export interface CoreConfig {
   requireFromTraining?: boolean;
   /** Load pipelined (layer by layer against execution) when swapping. */
   pipelinedSwap?: boolean;
+  /**
+   * Every cold start pipelined with its run: admit() returns once the load is
+   * issued, not done, and the run executes layer k while layer k+1 uploads
+   * (where the model side runsWhileLoading). Default false.
+   */
+  pipelinedColdStart?: boolean;
   /** Ask training for everything it can give on a shortfall (TaskSwitch); MemorySide.require clamps. */
   requireAll?: boolean;
   /** Trim the reserve only while no model is warm (TaskSwitch: switch back when inference is idle). */

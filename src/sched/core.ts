@@ -115,7 +115,7 @@ export class ColocationCore {
     const fast = this.residentPath(m);
     if (fast) {
       try {
-        if (m.loading) await m.loading;
+        await this.loaded(m);
       } catch (e) {
         m.pinned--;
         throw e;
@@ -141,14 +141,26 @@ export class ColocationCore {
         if (n > 0) this.queued.set(m, n);
         else this.queued.delete(m);
       }
-      if (m.loading) await m.loading;
-      if ((m.state as ModelState) !== 'warm') throw new InferenceMemoryError(name, m.bytes, this.reserveBytes, 0, 0);
+      await this.loaded(m);
+      if ((m.state as ModelState) !== 'warm' && !(m.loading && this.pipelinesColdStarts)) throw new InferenceMemoryError(name, m.bytes, this.reserveBytes, 0, 0);
       m.lastUsed = this.now();
       return { model: name, path, coldStart: path !== 'warm' && path !== 'reuse', waitMs: this.now() - t0 };
     } catch (e) {
       m.pinned--;
       throw e;
     }
+  }
+
+  /** Runs start while their model loads (pipelined cold starts). */
+  private get pipelinesColdStarts(): boolean {
+    return this.config.pipelinedColdStart === true && this.modelSide.runsWhileLoading === true;
+  }
+
+  /** Waits for a loading model's load, or (pipelined cold starts) only for it to be issued: the run waits per layer. */
+  private async loaded(m: Model): Promise<void> {
+    if (!m.loading) return;
+    if (!this.pipelinesColdStarts) return m.loading;
+    m.loading.catch(() => undefined); // its failure reaches the run (the weights never come) and the load event
   }
 
   /** The request for `name` finished: unpin, and it counts as used now. */
@@ -260,7 +272,7 @@ export class ColocationCore {
     if (path !== 'swap') this.refillWatermark(m.name);
     m.state = 'loading';
     this.stats.coldStarts++;
-    const pipelined = path === 'swap' && this.config.pipelinedSwap !== false;
+    const pipelined = this.pipelinesColdStarts || (path === 'swap' && this.config.pipelinedSwap !== false);
     m.loading = this.load(m, pipelined);
     return path;
   }

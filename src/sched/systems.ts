@@ -49,7 +49,7 @@ export const PAPER_TUNED: Tuned = { tIdleMs: 5000, watermarkBytes: 1e9 };
 export const TASKSWITCH_IDLE_MS = 1000;
 
 export function systemPolicy(name: SystemName, tuned: Tuned = PAPER_TUNED): SystemPolicy {
-  const handover: CoreConfig = { tIdleMs: tuned.tIdleMs, tIdleMsByModel: tuned.tIdleMsByModel, watermarkBytes: tuned.watermarkBytes, pipelinedSwap: true };
+  const handover: CoreConfig = { tIdleMs: tuned.tIdleMs, tIdleMsByModel: tuned.tIdleMsByModel, watermarkBytes: tuned.watermarkBytes, pipelinedSwap: true, pipelinedColdStart: true };
   const staticShare = (share: number): SystemPolicy => ({
     name: share === 0.5 ? 'sp50' : 'sp75',
     summary: `static partition: inference owns ${share * 100}% of the arena and swaps models within it`,
@@ -57,7 +57,7 @@ export function systemPolicy(name: SystemName, tuned: Tuned = PAPER_TUNED): Syst
     handover: 'none',
     inferenceShare: share,
     computeShare: false,
-    core: { tIdleMs: Infinity, watermarkBytes: 0, trimAboveBytes: Infinity, requireFromTraining: false, pipelinedSwap: true },
+    core: { tIdleMs: Infinity, watermarkBytes: 0, trimAboveBytes: Infinity, requireFromTraining: false, pipelinedSwap: true, pipelinedColdStart: true },
   });
   switch (name) {
     case 'handover':
@@ -86,7 +86,7 @@ export function systemPolicy(name: SystemName, tuned: Tuned = PAPER_TUNED): Syst
         handover: 'none',
         inferenceShare: 1,
         computeShare: false,
-        core: { tIdleMs: Infinity, watermarkBytes: 0, trimAboveBytes: Infinity, requireFromTraining: false, pipelinedSwap: true },
+        core: { tIdleMs: Infinity, watermarkBytes: 0, trimAboveBytes: Infinity, requireFromTraining: false, pipelinedSwap: true, pipelinedColdStart: true },
       };
     default:
       throw new SchedParameterError('system', name, SYSTEM_NAMES.join(', '));

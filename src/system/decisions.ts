@@ -78,9 +78,12 @@ export class LoggedModels implements ModelSide {
     return this.inner.bytes(model);
   }
 
-  async load(model: string, opts: { pipelined: boolean }): Promise<void> {
-    await this.inner.load(model, opts);
-    this.log.push('load', model, this.inner.bytes(model));
+  get runsWhileLoading(): boolean | undefined {
+    return this.inner.runsWhileLoading;
+  }
+
+  load(model: string, opts: { pipelined: boolean }): Promise<void> {
+    return this.inner.load(model, opts).then(() => this.log.push('load', model, this.inner.bytes(model)));
   }
 
   async unload(model: string): Promise<void> {

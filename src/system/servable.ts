@@ -14,7 +14,12 @@ export class SystemStore implements ServableStore {
     const store = this.system.store;
     if (!store.get(name)) return store.load(name); // the store's own UnknownModelError
     await this.system.core.admit(name);
-    this.system.core.complete(name);
+    try {
+      // With pipelined cold starts admit() returns once the load is issued: a load request waits for the weights.
+      if (store.get(name)!.state === 'loading') await store.load(name);
+    } finally {
+      this.system.core.complete(name);
+    }
     return store.get(name)!;
   }
 

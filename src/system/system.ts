@@ -145,12 +145,13 @@ export class ColocationSystem<D = Dataset, C extends TrainerOptions = TrainConfi
     await this.gate.idle().catch(() => undefined);
   }
 
-  /** Stops, unloads every model and destroys the arena (if the system made it). */
+  /** Stops, unloads and unregisters every model and destroys the arena (if the system made it). */
   async destroy(): Promise<void> {
     if (this.state === 'destroyed') return;
     await this.stop();
     this.state = 'destroyed';
     for (const m of this.store.list()) if (m.state === 'warm') await this.store.unload(m.name).catch(() => undefined);
+    await this.store.dispose().catch(() => undefined); // host weights (pinned on CUDA) go with the last instance of each file
     if (this.ownsArena) this.arena.destroy();
   }
 }

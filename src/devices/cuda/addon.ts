@@ -36,6 +36,8 @@ export interface CudaAddon {
   pageUnmap(va: Handle, bytes: number): void;
   accessSet(va: Handle, bytes: number, ordinal: number): void;
   hostAlloc(bytes: number): ArrayBuffer;
+  /** Frees a hostAlloc buffer now and detaches it; no copy from or to it may be in flight. */
+  hostFree(host: ArrayBuffer): void;
   zeroAsync(ptr: Handle, bytes: number, stream: Handle): void;
   copyAsync(dst: Handle, src: Handle, bytes: number, stream: Handle): void;
   uploadAsync(dst: Handle, host: ArrayBuffer, hostOffset: number, bytes: number, stream: Handle): void;

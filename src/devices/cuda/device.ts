@@ -30,7 +30,7 @@
 // - A recording (CUDA graph, captured on a lane's stream) replays on that
 //   stream, so it is ordered exactly like the launches it recorded.
 
-import { GpuDevice, type Backing, type DeviceInfo, type Lane, type Launch, type PageRef, type Range } from '../../core/device.js';
+import { GpuDevice, type Backing, type DeviceInfo, type Lane, type Launch, type PageRef, type Range, type UploadTicket } from '../../core/device.js';
 import { InvalidRangeError } from '../../core/errors.js';
 import { loadAddon, type CudaAddon, type CudaDeviceProps, type Handle } from './addon.js';
 import { EventPool, whenDone } from './completion.js';
@@ -76,11 +76,15 @@ export class CudaDevice extends GpuDevice {
   readonly pageBytes: number;
   private readonly lanes: Record<Lane, LaneQueue>;
   private readonly zeroing: Handle;
+  /** Uploads from pinned host buffers (upload()): a copy engine's work beside the lanes' kernels. */
+  private readonly uploading: Handle;
+  /** The event recorded after each upload in flight, by ticket id. */
+  private readonly uploadEvents = new Map<number, Handle>();
   private readonly events: EventPool;
   private readonly staging: Staging;
   private readonly reservations = new Map<number, Reservation>();
   private readonly kernels = new Map<string, Kernel>();
-  /** One event per lane, recorded before a zero-fill or copy; one after it. */
+  /** One event per lane and one on the upload stream, recorded before a zero-fill or copy; one after it. */
   private readonly beforeZero: Handle[];
   private readonly afterZero: Handle;
   /** Unmaps and graph destruction wait until the GPU is done (out of the handover's path). */
@@ -139,9 +143,10 @@ export class CudaDevice extends GpuDevice {
       infer: this.lane(cu.streamCreate(priority.greatest)),
     };
     this.zeroing = cu.streamCreate(priority.greatest);
+    this.uploading = cu.streamCreate(priority.greatest);
     this.events = new EventPool(cu);
     this.staging = new Staging(cu);
-    this.beforeZero = LANES.map(() => this.events.get());
+    this.beforeZero = [...LANES, 'upload'].map(() => this.events.get());
     this.afterZero = this.events.get();
     cu.kernels().forEach((k, index) => this.kernels.set(k.name, { index, bindings: k.bindings }));
   }
@@ -222,6 +227,7 @@ export class CudaDevice extends GpuDevice {
       this.cu.streamDestroy(this.lanes[l].stream);
     }
     this.cu.streamDestroy(this.zeroing);
+    this.cu.streamDestroy(this.uploading);
   }
 
   /** The training lane moves to a green context of about `share` of the SMs, or home (src/devices/cuda/confine.ts). */
@@ -276,6 +282,49 @@ export class CudaDevice extends GpuDevice {
     this.cu.eventRecord(s.event, stream);
   }
 
+  protected override _hostBuffer(bytes: number): ArrayBuffer {
+    return this.cu.hostAlloc(bytes);
+  }
+
+  /** HANDOVER_PINNED_FREE=gc leaves the memory to the buffer's finalizer (a fallback, should hostFree misbehave on a driver). */
+  protected override _freeHostBuffer(buf: ArrayBuffer): void {
+    if (process.env.HANDOVER_PINNED_FREE !== 'gc') this.cu.hostFree(buf);
+  }
+
+  /**
+   * One DMA straight from pinned memory on the upload stream, after the
+   * lane's work so far (which waited for every earlier zero-fill and copy);
+   * the lane's later work waits only where awaitUpload says. Later
+   * zero-fills and copies wait for it (barrier()).
+   */
+  protected override _upload(range: Range, host: ArrayBuffer, hostOffset: number, lane: Lane): UploadTicket {
+    const after = this.events.get();
+    this.cu.eventRecord(after, this.lanes[lane].stream);
+    this.cu.streamWaitEvent(this.uploading, after);
+    this.events.put(after); // the wait has taken the event's state: it may be recorded again
+    if (range.bytes > 0) this.cu.uploadAsync(this.pointer(range), host, hostOffset, range.bytes, this.uploading);
+    const done = this.events.get();
+    this.cu.eventRecord(done, this.uploading);
+    const ticket = this.newTicket();
+    this.uploadEvents.set(ticket.id, done);
+    return ticket;
+  }
+
+  protected override _awaitUpload(t: UploadTicket, lane: Lane): void {
+    const e = this.uploadEvents.get(t.id);
+    if (e !== undefined) this.cu.streamWaitEvent(this.lanes[lane].stream, e);
+  }
+
+  protected override _endUploads(tickets: readonly UploadTicket[], lane: Lane): void {
+    for (const t of tickets) {
+      const e = this.uploadEvents.get(t.id);
+      if (e === undefined) continue;
+      this.uploadEvents.delete(t.id);
+      this.cu.streamWaitEvent(this.lanes[lane].stream, e);
+      this.events.put(e);
+    }
+  }
+
   protected async _read(range: Range, lane: Lane): Promise<Uint8Array> {
     const stream = this.lanes[lane].stream;
     const s = this.staging.acquire(Math.max(4, range.bytes), 'held');
@@ -314,6 +363,9 @@ export class CudaDevice extends GpuDevice {
       this.cu.eventRecord(this.beforeZero[i]!, this.lanes[l].stream);
       this.cu.streamWaitEvent(this.zeroing, this.beforeZero[i]!);
     });
+    // Uploads in flight (a weight pool's pages) come before the fill or copy too: a compaction moves what they wrote.
+    this.cu.eventRecord(this.beforeZero[LANES.length]!, this.uploading);
+    this.cu.streamWaitEvent(this.zeroing, this.beforeZero[LANES.length]!);
     issue();
     this.cu.eventRecord(this.afterZero, this.zeroing);
     for (const l of LANES) this.cu.streamWaitEvent(this.lanes[l].stream, this.afterZero);

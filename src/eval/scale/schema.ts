@@ -149,7 +149,7 @@ export function fromVision(r: RunReport): { rows: ScaleRow[]; timelines: Timelin
     timelines: systems.map((s) => ({ workload: 'vision', trace: m.trace, system: s.system, points: thin(s.memory).map((p) => ({ t: p.t, train: p.trainBytes, infer: p.inferBytes, free: p.freeBytes, kv: null })) })),
     run: {
       workload: 'vision', trace: m.trace, device: m.device, backend: m.backend, date: m.date, arenaBytes: m.arenaBytes, pageBytes: m.pageBytes,
-      inference: `${m.models} instances of ${archs.map((a) => `${a.label} (${(a.bytes / 2 ** 20).toFixed(0)} MiB, exec ${a.execMs.toFixed(2)} ms, SLO ${a.sloMs.toFixed(1)} ms)`).join(', ')}`,
+      inference: `${m.models} instances of ${archs.map((a) => `${a.label} (${(a.bytes / 2 ** 20).toFixed(0)} MiB, exec ${a.execMs.toFixed(2)} ms, reload ${a.loadMs.toFixed(2)} ms${a.coldMs !== undefined ? `, pipelined cold start ${a.coldMs.toFixed(2)} ms (p90 ${a.coldP90Ms!.toFixed(2)})` : ''}, SLO ${a.sloMs.toFixed(1)} ms)`).join(', ')}`,
       training: m.training ?? `MLP ${m.trainLayers.join('-')}`, durationS: m.durationS, requests: m.requests, command: m.command,
     },
   };

@@ -44,8 +44,9 @@ export interface PagedKvStats {
   liveBlocks: number;
   freeBlocks: number;
   pendingBlocks: number;
+  /** Pages held: block pages and the table's. */
   pages: number;
-  /** Pages of the block-table allocation (device past). */
+  /** Pages of the block-table allocation (device past): taken with the first block page, handed back with the last. */
   tablePages: number;
   liveTokens: number;
   blockBytes: number;
@@ -134,8 +135,19 @@ export class PagedKvCache implements KvCache {
   /** Arena bytes `blocks` more blocks would take beyond the free blocks, headroom included, minus what is free. */
   shortfallBytes(blocks: number): number {
     const pages = Math.ceil(Math.max(0, blocks - this.free.length) / this.blocksPerPage);
-    if (this.pages.size + pages > this.maxPages) return 0; // the cap, not the arena, is short: training cannot help
-    return pages === 0 ? 0 : Math.max(0, pages * this.pageAllocBytes + this.headroomBytes - this.arena.freeBytes);
+    const table = pages > 0 ? this.tableToTake() : 0;
+    if (this.heldPages() + pages + table / this.arena.pageBytes > this.maxPages) return 0; // the cap, not the arena, is short: training cannot help
+    return pages === 0 ? 0 : Math.max(0, pages * this.pageAllocBytes + table + this.headroomBytes - this.arena.freeBytes);
+  }
+
+  /** Bytes of the table allocation a device past still has to take with the next block page (0: held, or a host past). */
+  private tableToTake(): number {
+    return this.pastOn === 'device' && !this.table ? Math.ceil(this.tableBytes / this.arena.pageBytes) * this.arena.pageBytes : 0;
+  }
+
+  /** Pages the cache holds: block pages and the table's. */
+  private heldPages(): number {
+    return this.pages.size + (this.table?.pageCount ?? 0);
   }
 
   reserve(seq: number, tokens: number): void {
@@ -183,8 +195,8 @@ export class PagedKvCache implements KvCache {
   /**
    * The run's past as device inputs: [rows, heads, P, headDim] per plane,
    * row b < seqs.length gathered from seqs[b]'s blocks on the GPU, the rest
-   * (and positions past a row's length) 0. Takes the table allocation first
-   * (OutOfMemoryError when the arena has no page for it).
+   * (and positions past a row's length) 0. The table allocation was taken
+   * with the first block page (a run with no block at all takes it here).
    */
   devicePast(seqs: number[], pad: { rows: number; P: number }): DeviceInputs {
     if (this.pastOn !== 'device') throw new GenerateInputError('past', "this cache keeps its past on the host (past: 'host')");
@@ -303,7 +315,7 @@ export class PagedKvCache implements KvCache {
     let liveBlocks = 0;
     let liveTokens = 0;
     for (const s of this.seqs.values()) (liveBlocks += s.blocks.length), (liveTokens += s.length);
-    return { liveBlocks, freeBlocks: this.free.length, pendingBlocks: this.pending.length, pages: this.pages.size, tablePages: this.table?.pageCount ?? 0, liveTokens, blockBytes: this.blockBytes };
+    return { liveBlocks, freeBlocks: this.free.length, pendingBlocks: this.pending.length, pages: this.heldPages(), tablePages: this.table?.pageCount ?? 0, liveTokens, blockBytes: this.blockBytes };
   }
 
   sequences(): number[] {
@@ -313,10 +325,13 @@ export class PagedKvCache implements KvCache {
   private grant(): number {
     const b = this.free.pop();
     if (b !== undefined) return b;
-    if (this.pages.size >= this.maxPages)
+    // A device past's block table is taken with the first block page: it counts against the cap and the headroom like one.
+    const table = this.tableToTake();
+    if (this.heldPages() + 1 + table / this.arena.pageBytes > this.maxPages)
       throw new OutOfMemoryError(this.pageAllocBytes, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache is capped at ${this.maxPages} pages`);
-    if (this.arena.freeBytes - this.pageAllocBytes < this.headroomBytes)
-      throw new OutOfMemoryError(this.pageAllocBytes, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache leaves ${this.headroomBytes} bytes free for run workspaces`);
+    if (this.arena.freeBytes - this.pageAllocBytes - table < this.headroomBytes)
+      throw new OutOfMemoryError(this.pageAllocBytes + table, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache leaves ${this.headroomBytes} bytes free for run workspaces`);
+    if (table > 0) this.table = this.arena.allocate('infer', table, 'kv-table');
     const alloc = this.arena.allocate('infer', this.pageAllocBytes, 'kv-blocks');
     const id = this.nextPage++;
     this.pages.set(id, { alloc, live: 0 });

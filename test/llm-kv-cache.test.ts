@@ -106,10 +106,10 @@ describe('paged KV cache', () => {
           }
           const st = cache.stats();
           expect(st.liveBlocks).toBe(live.reduce((n, s) => n + Math.ceil(cache.length(s) / bt), 0));
-          // pages counts the device past's block table (one page, taken with the first block page) beside the block pages.
+          // The device past's block table: one page, taken with the first block page.
           expect(st.tablePages).toBe(st.pages > 0 ? 1 : 0);
-          expect(st.liveBlocks + st.freeBlocks + st.pendingBlocks).toBe((st.pages - st.tablePages) * cache.blocksPerPage);
-          expect(arena.held('infer') - base).toBe((st.pages - st.tablePages) * cache.pageAllocBytes + st.tablePages * arena.pageBytes);
+          expect(st.liveBlocks + st.freeBlocks + st.pendingBlocks).toBe(st.pages * cache.blocksPerPage);
+          expect(arena.held('infer') - base).toBe(st.pages * cache.pageAllocBytes + st.tablePages * arena.pageBytes);
           expect(Array.from((await cache.past([seq])).past_v_1!.data)).toEqual(Array.from((await ref.past([seq])).past_v_1!.data));
         }
         for (const s of live) await cache.end(s);
@@ -128,7 +128,7 @@ describe('paged KV cache', () => {
     const cache = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 16 }); // 32 KiB blocks: 2 a page, 4 in all beside the block table's page
     cache.start(1);
     cache.reserve(1, 40); // 3 blocks
-    expect(cache.stats()).toMatchObject({ liveBlocks: 3, pages: 3, tablePages: 1 });
+    expect(cache.stats()).toMatchObject({ liveBlocks: 3, pages: 2, tablePages: 1 });
     cache.start(2);
     expect(() => cache.reserve(2, 17)).toThrow(BlocksExhaustedError);
     expect(cache.blockTable(2)).toEqual([]);
@@ -138,8 +138,8 @@ describe('paged KV cache', () => {
     await cache.end(2);
     expect(cache.stats().pages).toBe(0);
     expect(arena.held('infer')).toBe(0);
-    // A fixed capacity (static partition): one block page and the table's, though the arena has three.
-    const capped = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 16, maxPages: 2 });
+    // A fixed capacity (static partition): one block page (beside the table's), though the arena has room for two.
+    const capped = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 16, maxPages: 1 });
     capped.start(1);
     capped.reserve(1, 32);
     expect(() => capped.reserve(1, 33)).toThrow(BlocksExhaustedError); // a third block: a second page

@@ -44,7 +44,7 @@ export interface PagedKvStats {
   liveBlocks: number;
   freeBlocks: number;
   pendingBlocks: number;
-  /** Pages held: block pages and the table's. */
+  /** Block pages held. */
   pages: number;
   /** Pages of the block-table allocation (device past): taken with the first block page, handed back with the last. */
   tablePages: number;
@@ -136,7 +136,7 @@ export class PagedKvCache implements KvCache {
   shortfallBytes(blocks: number): number {
     const pages = Math.ceil(Math.max(0, blocks - this.free.length) / this.blocksPerPage);
     const table = pages > 0 ? this.tableToTake() : 0;
-    if (this.heldPages() + pages + table / this.arena.pageBytes > this.maxPages) return 0; // the cap, not the arena, is short: training cannot help
+    if (this.pages.size + pages > this.maxPages) return 0; // the cap, not the arena, is short: training cannot help
     return pages === 0 ? 0 : Math.max(0, pages * this.pageAllocBytes + table + this.headroomBytes - this.arena.freeBytes);
   }
 
@@ -145,10 +145,6 @@ export class PagedKvCache implements KvCache {
     return this.pastOn === 'device' && !this.table ? Math.ceil(this.tableBytes / this.arena.pageBytes) * this.arena.pageBytes : 0;
   }
 
-  /** Pages the cache holds: block pages and the table's. */
-  private heldPages(): number {
-    return this.pages.size + (this.table?.pageCount ?? 0);
-  }
 
   reserve(seq: number, tokens: number): void {
     const s = this.get(seq);
@@ -315,7 +311,7 @@ export class PagedKvCache implements KvCache {
     let liveBlocks = 0;
     let liveTokens = 0;
     for (const s of this.seqs.values()) (liveBlocks += s.blocks.length), (liveTokens += s.length);
-    return { liveBlocks, freeBlocks: this.free.length, pendingBlocks: this.pending.length, pages: this.heldPages(), tablePages: this.table?.pageCount ?? 0, liveTokens, blockBytes: this.blockBytes };
+    return { liveBlocks, freeBlocks: this.free.length, pendingBlocks: this.pending.length, pages: this.pages.size, tablePages: this.table?.pageCount ?? 0, liveTokens, blockBytes: this.blockBytes };
   }
 
   sequences(): number[] {
@@ -325,9 +321,10 @@ export class PagedKvCache implements KvCache {
   private grant(): number {
     const b = this.free.pop();
     if (b !== undefined) return b;
-    // A device past's block table is taken with the first block page: it counts against the cap and the headroom like one.
+    // A device past's block table is taken with the first block page: it counts against the headroom like one (the
+    // cap is of KV data: block pages; a static partition whose training fills its share loses one block page to it).
     const table = this.tableToTake();
-    if (this.heldPages() + 1 + table / this.arena.pageBytes > this.maxPages)
+    if (this.pages.size >= this.maxPages)
       throw new OutOfMemoryError(this.pageAllocBytes, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache is capped at ${this.maxPages} pages`);
     if (this.arena.freeBytes - this.pageAllocBytes - table < this.headroomBytes)
       throw new OutOfMemoryError(this.pageAllocBytes + table, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache leaves ${this.headroomBytes} bytes free for run workspaces`);

@@ -20,7 +20,7 @@
 # system; default: what the budget leaves, at most 60), LLM_SCALE (time
 # scale, default 2), LLM_CONTEXT (512), LLM_BATCH (16), LLM_ARENA_PAGES (900),
 # LLM_SYSTEMS (infer-only,handover,sp75), ROUND2_SYSTEMS (handover,infer-only),
-# PROFILE_STEPS (10), GPT (the training job, LxWxHxC).
+# PROFILE_STEPS (10), CHECK_TESTS (the CUDA tests' files), GPT (the training job, LxWxHxC).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T0=$(date +%s)
@@ -57,7 +57,7 @@ MODEL=$M/gpt2_small_kv_padded.onnx
 
 if [ -n "${CHECK:-}" ]; then
   step "device-past and padded batching tests on CUDA ($(left) s left)"
-  HANDOVER_TEST_BACKEND=cuda timeout 60 node node_modules/vitest/vitest.mjs run test/llm-device-past.test.ts test/llm-padded.test.ts > "$OUT/check.log" 2>&1; cat "$OUT/check.log" >> "$OUT/export.log"
+  HANDOVER_TEST_BACKEND=cuda timeout 60 node node_modules/vitest/vitest.mjs run ${CHECK_TESTS:-test/llm-device-past.test.ts test/llm-padded.test.ts} > "$OUT/check.log" 2>&1; cat "$OUT/check.log" >> "$OUT/export.log"
   sed 's/\x1b\[[0-9;]*m//g' "$OUT/check.log" | grep -E "✓|×|relErr|device past|Tests |Error" | cut -c1-300 | head -14; rm -f "$OUT/check.log"
 fi
 

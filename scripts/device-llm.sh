@@ -20,7 +20,7 @@
 # system; default: what the budget leaves, at most 60), LLM_SCALE (time
 # scale, default 2), LLM_CONTEXT (512), LLM_BATCH (16), LLM_ARENA_PAGES (900),
 # LLM_SYSTEMS (infer-only,handover,sp75), ROUND2_SYSTEMS (handover,infer-only),
-# PROFILE_STEPS (10), CHECK_TESTS (the CUDA tests' files), GPT (the training job, LxWxHxC).
+# LLM_W_KIB (the batcher's watermark W; default two pages), PROFILE_STEPS (10), CHECK_TESTS (the CUDA tests' files), GPT (the training job, LxWxHxC).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T0=$(date +%s)
@@ -84,7 +84,7 @@ compare() { # systems, seconds, out name
   step "llm azure: $1, $2 s each at time scale $LLM_SCALE, context $LLM_CONTEXT, batch $LLM_BATCH, arena $LLM_ARENA_PAGES pages, $(basename "$MODEL") ($(left) s left)"
   timeout $(( $(left) - 5 )) node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$MODEL" \
     --systems "$1" --duration "$2" --time-scale "$LLM_SCALE" --max-context "$LLM_CONTEXT" --max-batch "$LLM_BATCH" --block-tokens 16 \
-    --arena-pages "$LLM_ARENA_PAGES" --backend cuda --page-kib 2048 --train-gpt "$GPT" --micro-batch 32 --effective-batch 64 --json \
+    --arena-pages "$LLM_ARENA_PAGES" ${LLM_W_KIB:+--watermark-kib $LLM_W_KIB} --backend cuda --page-kib 2048 --train-gpt "$GPT" --micro-batch 32 --effective-batch 64 --json \
     --out "$OUT/$3" > "$OUT/$3.json" 2> "$OUT/$3.log"
   echo "(exit $?)"
   sed 's/\x1b\[[0-9;]*m//g' "$OUT/$3.log" | grep -vE "^\s*$" | cut -c1-400 | tail -14

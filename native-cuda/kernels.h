@@ -44,6 +44,9 @@ extern const int gpt_attention_count;
 // (count 0 unless HANDOVER_ATTENTION_BASELINE=1).
 extern const KernelEntry gpt_attention_rows_kernels[];
 extern const int gpt_attention_rows_count;
+// The decoder's paged KV cache (kv_gather.cu).
+extern const KernelEntry llm_kernels[];
+extern const int llm_count;
 
 inline unsigned groups(unsigned threads, unsigned per) { return (threads + per - 1) / per; }
 

@@ -27,6 +27,7 @@ static const Family families[] = {
     {gpt_optim_kernels, &gpt_optim_count},
     {gpt_attention_kernels, &gpt_attention_count},
     {gpt_attention_rows_kernels, &gpt_attention_rows_count},
+    {llm_kernels, &llm_count},
 };
 
 static const KernelEntry* entry_at(unsigned index) {

@@ -52,11 +52,11 @@ WARM_S=${WARM_S:-6}   # per system: the testbed's setup and the warm-up (56 load
 ROUND2_SYSTEMS=${ROUND2_SYSTEMS:-}
 VISION_SCALE=${VISION_SCALE:-1}   # at 4 (190 req/s in BURST) even Infer-Only queued for seconds (docs/results-scale.md)
 LLM_S=${LLM_S:-12}
-LLM_SCALE=${LLM_SCALE:-4}
+LLM_SCALE=${LLM_SCALE:-2}   # the LLM: the padded decoder (attention bias), its past kept on the GPU; round 5's load (docs/results-scale.md)
 TRACES=${TRACES:-burst light heavy skewed}   # HEAVY and SKEWED run only with time to spare
 BURST_SYSTEMS=${BURST_SYSTEMS:-infer-only,handover,sp75,taskswitch,naive}   # add sp50 with a larger BUDGET_S (~25 s more)
 VISION_SYSTEMS=${VISION_SYSTEMS:-infer-only,handover,sp75}
-LLM_SYSTEMS=${LLM_SYSTEMS-handover,sp75,infer-only}
+LLM_SYSTEMS=${LLM_SYSTEMS-infer-only,handover,sp75}
 PAGE_KIB=2048
 WS_PAGES=${WS_PAGES:-64}   # 128 MiB of inference workspace (resnet50's batch-1 activations)
 date -u +%Y-%m-%dT%H:%M:%SZ > "$W/date.txt"
@@ -81,7 +81,7 @@ step "export models ($(left) s left)"
 mkdir -p "$M"; cp scripts/models/*.py "$M/"
 if [ ! -s "$M/resnet50.onnx" ]; then
   (cd "$M" && OUT="$M" VISION_MODELS=resnet50,efficientnet_b0 timeout 200 python3 export_vision.py) > "$W/export.log" 2>&1
-  [ -n "$LLM_SYSTEMS" ] && (cd "$M" && OUT="$M" GPT_NAME=gpt2_small_kv GPT_VOCAB=50257 GPT_WIDTH=768 GPT_HEADS=12 GPT_LAYERS=12 GPT_MAXPOS=1024 \
+  [ -n "$LLM_SYSTEMS" ] && (cd "$M" && OUT="$M" GPT_NAME=gpt2_small_kv_padded GPT_PADDED=1 GPT_VOCAB=50257 GPT_WIDTH=768 GPT_HEADS=12 GPT_LAYERS=12 GPT_MAXPOS=1024 \
     timeout 200 python3 export_tiny_gpt_kv.py) >> "$W/export.log" 2>&1
 fi
 grep -vE "^ort " "$W/export.log" | cut -c1-160 | tail -8
@@ -147,12 +147,12 @@ llm() { # keep: seconds left for the vision traces after it (its time limit leav
   cap=$(( budget - 15 - $1 )); limit=$(( 3 * (LLM_S + 25) + 20 ))
   [ "$cap" -lt "$limit" ] && limit=$cap
   [ -n "$LLM_SYSTEMS" ] || { echo "llm: not asked for (LLM_SYSTEMS empty)"; return; }
-  [ -s "$M/gpt2_small_kv.onnx" ] && [ -s "$TRACE_FILE" ] || { echo "llm: cut (no model or trace)" | tee -a "$W/cut.txt"; return; }
+  [ -s "$M/gpt2_small_kv_padded.onnx" ] && [ -s "$TRACE_FILE" ] || { echo "llm: cut (no model or trace)" | tee -a "$W/cut.txt"; return; }
   [ "$limit" -ge 40 ] || { echo "llm: cut ($budget s left)" | tee -a "$W/cut.txt"; return; }
   step "llm azure ($budget s left, limit $limit s)"
-  timeout "$limit" node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$M/gpt2_small_kv.onnx" \
-    --systems "$LLM_SYSTEMS" --duration "$LLM_S" --time-scale "$LLM_SCALE" --max-context ${LLM_CONTEXT:-256} --max-batch ${LLM_BATCH:-16} --block-tokens 16 \
-    --arena-pages ${LLM_ARENA_PAGES:-800} "${COMMON[@]}" --out "$W/llm-azure" > "$W/llm-azure.json" 2> "$W/llm-azure.log"
+  timeout "$limit" node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$M/gpt2_small_kv_padded.onnx" \
+    --systems "$LLM_SYSTEMS" --duration "$LLM_S" --time-scale "$LLM_SCALE" --max-context ${LLM_CONTEXT:-512} --max-batch ${LLM_BATCH:-16} --block-tokens 16 \
+    --arena-pages ${LLM_ARENA_PAGES:-900} "${COMMON[@]}" --out "$W/llm-azure" > "$W/llm-azure.json" 2> "$W/llm-azure.log"
   ended "llm azure" $?; sed 's/\x1b\[[0-9;]*m//g' "$W/llm-azure.log" | grep -vE "^\s*$|\|" | cut -c1-260 | tail -10
 }
 

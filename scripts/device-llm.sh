@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # The LLM part of issue 21 on the GPU machine, in one call: export the
 # GPT-2-small KV decoder (random weights) with torch, padded-batching form
-# (GPT_PADDED=1: attention bias and last-row logits, src/llm/padded.ts) and
-# the plain form; PROFILE: time prefill and decode steps of both in one
-# process (src/eval/llm/step-bench.ts: the plain export is the reference);
-# CHECK: the padded-batching test on CUDA; then the Azure LLM comparison
-# (handover, SP-75, Infer-Only) with `handover run --workload llm` on the
-# padded decoder (the plain one if its export failed). Everything it writes
-# lies flat in $OUT (at most 8 files come back).
+# (GPT_PADDED=1: attention bias and last-row logits, src/llm/padded.ts; the
+# plain form too with PROFILE_PLAIN=1); PROFILE: time prefill and decode
+# steps in one process with the past uploaded from the host (LLM round 4's
+# path, the reference) and kept on the GPU (src/eval/llm/step-bench.ts);
+# CHECK: the device-past and padded-batching tests on CUDA; then the Azure
+# LLM comparison (Infer-Only, handover, SP-75 last) with `handover run
+# --workload llm` on the padded decoder (the plain one if its export failed);
+# ROUND2: a second round of ROUND2_SYSTEMS if the budget leaves 2 x LLM_S + 40 s.
+# Everything it writes lies flat in $OUT (at most 8 files come back).
 #
 # Here: NO_DAWN=1 bash scripts/device-run.sh pack, then copy the snapshot with
 # .device and the trace in .eval-data/ (docs/results-scale.md, LLM round 4).
 # There: PROFILE=1 CHECK=1 bash scripts/device-llm.sh
-# PROFILE_PLAIN= (empty) profiles the padded decoder alone.
+# PROFILE_PLAIN=1 adds the plain (unpadded) decoder to the profile;
+# HANDOVER_PREBUILT_ADDON=1 uses a carried native-cuda/build/handover_cuda.node.
 # Knobs: BUDGET_S (whole script, default 330), LLM_S (seconds of trace per
 # system; default: what the budget leaves, at most 60), LLM_SCALE (time
-# scale, default 4), LLM_CONTEXT (256), LLM_BATCH (16), LLM_ARENA_PAGES (800),
-# LLM_SYSTEMS, GPT (the training job, LxWxHxC).
+# scale, default 2), LLM_CONTEXT (512), LLM_BATCH (16), LLM_ARENA_PAGES (900),
+# LLM_SYSTEMS (infer-only,handover,sp75), ROUND2_SYSTEMS (handover,infer-only),
+# LLM_W_KIB (the batcher's watermark W; default two pages), PROFILE_STEPS (10), CHECK_TESTS (the CUDA tests' files), GPT (the training job, LxWxHxC).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 T0=$(date +%s)
@@ -27,12 +31,14 @@ mkdir -p "$OUT"
 source scripts/device-setup.sh
 M=${LLM_MODELS_DIR:-/tmp/handover-llm-models}
 TRACE_FILE=${TRACE_FILE:-.eval-data/azure-llm-inference-2023-conv.csv.gz}
-LLM_SCALE=${LLM_SCALE:-4}
-LLM_CONTEXT=${LLM_CONTEXT:-256}
+LLM_SCALE=${LLM_SCALE:-2}
+LLM_CONTEXT=${LLM_CONTEXT:-512}
 LLM_BATCH=${LLM_BATCH:-16}
-LLM_SYSTEMS=${LLM_SYSTEMS:-handover,sp75,infer-only}
+LLM_ARENA_PAGES=${LLM_ARENA_PAGES:-900}
+LLM_SYSTEMS=${LLM_SYSTEMS:-infer-only,handover,sp75}
+ROUND2_SYSTEMS=${ROUND2_SYSTEMS-handover,infer-only}
 GPT=${GPT:-6x512x8x128}
-PROFILE_PLAIN=${PROFILE_PLAIN-1}
+PROFILE_PLAIN=${PROFILE_PLAIN-}
 date -u +%Y-%m-%dT%H:%M:%SZ >> "$OUT/gpu.txt"
 
 step "export GPT-2-small KV ($(left) s left)"
@@ -50,36 +56,48 @@ MODEL=$M/gpt2_small_kv_padded.onnx
 [ -s "$MODEL" ] || { echo "no decoder exported"; exit 1; }
 
 if [ -n "${CHECK:-}" ]; then
-  step "padded batching test on CUDA ($(left) s left)"
-  HANDOVER_TEST_BACKEND=cuda timeout 60 node node_modules/vitest/vitest.mjs run test/llm-padded.test.ts > "$OUT/check.log" 2>&1; cat "$OUT/check.log" >> "$OUT/export.log"
-  sed 's/\x1b\[[0-9;]*m//g' "$OUT/check.log" | grep -E "✓|×|relErr|Tests |Error" | head -10; rm -f "$OUT/check.log"
+  step "device-past and padded batching tests on CUDA ($(left) s left)"
+  HANDOVER_TEST_BACKEND=cuda timeout 60 node node_modules/vitest/vitest.mjs run ${CHECK_TESTS:-test/llm-device-past.test.ts test/llm-padded.test.ts} > "$OUT/check.log" 2>&1; cat "$OUT/check.log" >> "$OUT/export.log"
+  sed 's/\x1b\[[0-9;]*m//g' "$OUT/check.log" | grep -E "✓|×|relErr|device past|Tests |Error" | cut -c1-300 | head -14; rm -f "$OUT/check.log"
 fi
 
 if [ -n "${PROFILE:-}" ]; then
-  step "profile: prefill and decode steps, padded vs plain ($(left) s left)"
-  files=(); for f in ${PROFILE_PLAIN:+gpt2_small_kv} gpt2_small_kv_padded; do [ -s "$M/$f.onnx" ] && files+=("$M/$f.onnx"); done
+  step "profile: prefill and decode steps, past uploaded (reference) vs kept on the GPU ($(left) s left)"
+  runs=(); [ -n "$PROFILE_PLAIN" ] && [ -s "$M/gpt2_small_kv.onnx" ] && runs+=("$M/gpt2_small_kv.onnx:host")
+  [ -s "$M/gpt2_small_kv_padded.onnx" ] && runs+=("$M/gpt2_small_kv_padded.onnx:host" "$M/gpt2_small_kv_padded.onnx:device")
   timeout 120 node --input-type=module -e "
 import { openDevice } from './dist/src/cli/open-device.js';
 import { benchSteps } from './dist/src/eval/llm/step-bench.js';
 const dev = await openDevice('cuda', () => {});
-const spec = { arenaBytes: 4096 * 2 ** 20, pageBytes: 2 ** 21, vocab: 50257, maxPositions: 1024, maxBatch: $LLM_BATCH, maxContext: $LLM_CONTEXT, steps: 20 };
-for (const f of process.argv.slice(1)) console.log(JSON.stringify(await benchSteps(dev, f, spec)));
+const spec = { arenaBytes: 4096 * 2 ** 20, pageBytes: 2 ** 21, vocab: 50257, maxPositions: 1024, maxBatch: $LLM_BATCH, maxContext: $LLM_CONTEXT, steps: ${PROFILE_STEPS:-10} };
+for (const a of process.argv.slice(1)) {
+  const [file, past] = a.split(':');
+  console.log(JSON.stringify(await benchSteps(dev, file, { ...spec, past })));
+}
 process.exit(0);
-" "${files[@]}" > "$OUT/profile.jsonl" 2>> "$OUT/export.log"
-  echo "(exit $?)"; cut -c1-600 "$OUT/profile.jsonl"; tail -3 "$OUT/export.log"
+" "${runs[@]}" > "$OUT/profile.jsonl" 2>> "$OUT/export.log"
+  echo "(exit $?)"; cut -c1-700 "$OUT/profile.jsonl"; tail -3 "$OUT/export.log"
 fi
 
-budget=$(left)
-LLM_S=${LLM_S:-$(( (budget - 30) / 3 - 20 ))}
-[ "$LLM_S" -gt 60 ] && LLM_S=60
-[ "$LLM_S" -ge 10 ] || { echo "llm: cut ($budget s left)"; exit 0; }
 [ -s "$TRACE_FILE" ] || { echo "llm: no trace at $TRACE_FILE"; exit 1; }
-step "llm azure: $LLM_SYSTEMS, $LLM_S s each at time scale $LLM_SCALE, $(basename "$MODEL") ($budget s left)"
-timeout $((budget - 10)) node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$MODEL" \
-  --systems "$LLM_SYSTEMS" --duration "$LLM_S" --time-scale "$LLM_SCALE" --max-context "$LLM_CONTEXT" --max-batch "$LLM_BATCH" --block-tokens 16 \
-  --arena-pages "${LLM_ARENA_PAGES:-800}" --backend cuda --page-kib 2048 --train-gpt "$GPT" --micro-batch 32 --effective-batch 64 --json \
-  --out "$OUT/llm" > "$OUT/llm.json" 2> "$OUT/llm.log"
-echo "(exit $?)"
-sed 's/\x1b\[[0-9;]*m//g' "$OUT/llm.log" | grep -vE "^\s*$" | cut -c1-300 | tail -25
-(cd "$OUT" && tar czf llm-report.tgz llm && rm -rf llm)
+compare() { # systems, seconds, out name
+  step "llm azure: $1, $2 s each at time scale $LLM_SCALE, context $LLM_CONTEXT, batch $LLM_BATCH, arena $LLM_ARENA_PAGES pages, $(basename "$MODEL") ($(left) s left)"
+  timeout $(( $(left) - 5 )) node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$MODEL" \
+    --systems "$1" --duration "$2" --time-scale "$LLM_SCALE" --max-context "$LLM_CONTEXT" --max-batch "$LLM_BATCH" --block-tokens 16 \
+    --arena-pages "$LLM_ARENA_PAGES" ${LLM_W_KIB:+--watermark-kib $LLM_W_KIB} --backend cuda --page-kib 2048 --train-gpt "$GPT" --micro-batch 32 --effective-batch 64 --json \
+    --out "$OUT/$3" > "$OUT/$3.json" 2> "$OUT/$3.log"
+  echo "(exit $?)"
+  sed 's/\x1b\[[0-9;]*m//g' "$OUT/$3.log" | grep -vE "^\s*$" | cut -c1-400 | tail -14
+}
+nsys=$(echo "$LLM_SYSTEMS" | tr ',' '\n' | grep -c .)
+# Each system takes its trace seconds plus ~20 s (testbed, training start, drain); the standalone measurement ~10 s.
+LLM_S=${LLM_S:-$(( ($(left) - 30) / nsys - 20 ))}
+[ "$LLM_S" -gt 60 ] && LLM_S=60
+[ "$LLM_S" -ge 10 ] || { echo "llm: cut ($(left) s left)"; exit 0; }
+compare "$LLM_SYSTEMS" "$LLM_S" llm
+n2=$(echo "$ROUND2_SYSTEMS" | tr ',' '\n' | grep -c .)
+if [ "$n2" -gt 0 ] && [ "$(left)" -ge $(( n2 * (LLM_S + 20) + 20 )) ]; then compare "$ROUND2_SYSTEMS" "$LLM_S" llm-round2
+else echo "round 2: cut ($(left) s left, $n2 systems of $LLM_S s need $(( n2 * (LLM_S + 20) + 20 )) s)"; fi
+# At most 8 files come back: the report pages and round 2's logs go in one archive.
+(cd "$OUT" && tar czf llm-report.tgz llm* && rm -rf llm llm-round2 llm-round2.json llm-round2.log)
 exit $status

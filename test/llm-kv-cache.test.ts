@@ -106,8 +106,10 @@ describe('paged KV cache', () => {
           }
           const st = cache.stats();
           expect(st.liveBlocks).toBe(live.reduce((n, s) => n + Math.ceil(cache.length(s) / bt), 0));
+          // The device past's block table: one page, taken with the first block page.
+          expect(st.tablePages).toBe(st.pages > 0 ? 1 : 0);
           expect(st.liveBlocks + st.freeBlocks + st.pendingBlocks).toBe(st.pages * cache.blocksPerPage);
-          expect(arena.held('infer') - base).toBe(st.pages * cache.pageAllocBytes);
+          expect(arena.held('infer') - base).toBe(st.pages * cache.pageAllocBytes + st.tablePages * arena.pageBytes);
           expect(Array.from((await cache.past([seq])).past_v_1!.data)).toEqual(Array.from((await ref.past([seq])).past_v_1!.data));
         }
         for (const s of live) await cache.end(s);
@@ -122,11 +124,11 @@ describe('paged KV cache', () => {
   }, 90_000);
 
   it('a cache that cannot grow throws BlocksExhaustedError and keeps its state', async () => {
-    const arena = newArena(2 * (64 << 10));
-    const cache = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 16 }); // 32 KiB blocks: 2 a page, 4 in all
+    const arena = newArena(3 * (64 << 10));
+    const cache = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 16 }); // 32 KiB blocks: 2 a page, 4 in all beside the block table's page
     cache.start(1);
     cache.reserve(1, 40); // 3 blocks
-    expect(cache.stats()).toMatchObject({ liveBlocks: 3, pages: 2 });
+    expect(cache.stats()).toMatchObject({ liveBlocks: 3, pages: 2, tablePages: 1 });
     cache.start(2);
     expect(() => cache.reserve(2, 17)).toThrow(BlocksExhaustedError);
     expect(cache.blockTable(2)).toEqual([]);
@@ -136,7 +138,7 @@ describe('paged KV cache', () => {
     await cache.end(2);
     expect(cache.stats().pages).toBe(0);
     expect(arena.held('infer')).toBe(0);
-    // A fixed capacity (static partition): one page, though the arena has two.
+    // A fixed capacity (static partition): one block page (beside the table's), though the arena has room for two.
     const capped = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 16, maxPages: 1 });
     capped.start(1);
     capped.reserve(1, 32);

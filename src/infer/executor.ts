@@ -18,6 +18,7 @@ import { fill } from '../kernels/elementwise.js';
 import { deviceBytes, type Location, type Plan, type PlanValue, type Step } from './plan.js';
 import type { Tensor } from './ops/index.js';
 import type { WeightPool } from './weights.js';
+import type { DeviceInputs } from './device-inputs.js';
 import { fromDeviceBytes, fromHost, inputWords, toDeviceWords, type TensorData } from './convert.js';
 
 /** How runs were issued: eager launches, recordings made, replays (every graph run is a replay). */
@@ -106,8 +107,11 @@ export class Executor {
     };
   }
 
-  /** One inference. `weightsReady` lets a pipelined load hold a step until the weights it reads are written. */
-  async run(inputs: Record<string, TensorData>, weightsReady?: (group: number) => Promise<void> | null, hook?: StepHook): Promise<Record<string, TensorData>> {
+  /**
+   * One inference. `weightsReady` lets a pipelined load hold a step until the weights it reads are written;
+   * `device`: inputs written on the GPU (their fill runs after the host inputs' writes).
+   */
+  async run(inputs: Record<string, TensorData>, weightsReady?: (group: number) => Promise<void> | null, hook?: StepHook, device?: DeviceInputs): Promise<Record<string, TensorData>> {
     const dev = this.arena.device;
     let t = performance.now();
     const lap = (phase: keyof RunPhases) => {
@@ -125,7 +129,14 @@ export class Executor {
       };
       this.constantWords ??= this.plan.constants.map((c) => toDeviceWords(c.tensor, c.name));
       this.plan.constants.forEach((c, i) => write(c.slot, this.constantWords![i]!));
-      for (const i of this.plan.inputs) write(i.slot, inputWords(i.name, inputs[i.name]!));
+      const onDevice: Record<string, Range> = {};
+      for (const i of this.plan.inputs) {
+        if (device?.dims[i.name]) {
+          const r = base();
+          onDevice[i.name] = { backing: r.backing, offset: r.offset + this.plan.slots[i.slot]!.offset, bytes: deviceBytes(this.plan.values.get(i.name)!.dims) };
+        } else write(i.slot, inputWords(i.name, inputs[i.name]!));
+      }
+      if (device) device.fill(onDevice);
       lap('write');
       // weightsReady is given only while a pipelined load is writing the weights: launch eagerly, step by step.
       if (weightsReady || hook || !this.replayed()) {

@@ -8,6 +8,7 @@ import { ModelError } from '../onnx/errors.js';
 import type { OnnxGraph } from '../onnx/graph.js';
 import { parseModel } from '../onnx/loader.js';
 import type { TensorType, TensorData } from './convert.js';
+import type { DeviceInputs } from './device-inputs.js';
 import { ColdModelError, DuplicateModelError, UnknownModelError } from './errors.js';
 import { Executor, type GraphStats, type RunPhases, type StepHook } from './executor.js';
 import { planGraph, type Plan } from './plan.js';
@@ -17,6 +18,7 @@ import { readModelFile } from './model-file.js';
 import { WeightPool } from './weights.js';
 
 export type { TensorType, TensorData } from './convert.js';
+export type { DeviceInputs } from './device-inputs.js';
 export { InputError, ModelError } from '../onnx/errors.js';
 export { ColdModelError, DuplicateModelError, UnknownModelError } from './errors.js';
 
@@ -186,11 +188,14 @@ export class ModelStore {
   }
 
   /** Runs one inference; a cold model is loaded first (pipelined with this run). */
-  /** `hook`: called around each step (profiles); `requests`: how many requests the run carries (the server's count; unused here). */
-  async run(name: string, inputs: Record<string, TensorData>, opts: { hook?: StepHook; requests?: number } = {}): Promise<Record<string, TensorData>> {
+  /**
+   * `hook`: called around each step (profiles); `requests`: how many requests the run carries (the server's count;
+   * unused here); `device`: inputs written on the GPU instead of given as host data (src/infer/device-inputs.ts).
+   */
+  async run(name: string, inputs: Record<string, TensorData>, opts: { hook?: StepHook; requests?: number; device?: DeviceInputs } = {}): Promise<Record<string, TensorData>> {
     const hook = opts.hook;
     const m = this.instance(name);
-    const dims = checkInputs(m.graph.inputs, inputs);
+    const dims = checkInputs(m.graph.inputs, inputs, opts.device?.dims);
     const exec = this.executor(m, dims);
     checkIndices(exec.plan, inputs);
     return this.serial(m, async () => {
@@ -201,7 +206,7 @@ export class ModelStore {
       const loading = m.loading;
       // Kernels compile before the first launch (a launch must not race the ahead-of-time compile).
       if (m.compiling) await m.compiling;
-      const out = await exec.run(inputs, loading ? (k) => m.pool.ready(k) : undefined, hook);
+      const out = await exec.run(inputs, loading ? (k) => m.pool.ready(k) : undefined, hook, opts.device);
       if (loading) await loading;
       m.info.lastUsed = Date.now();
       m.last = exec;

@@ -7,14 +7,19 @@ import { MAX_RANK, MAX_TENSOR_ELEMENTS, quote, quoteList } from '../onnx/limits.
 
 const ARRAY_OF: Record<TensorData['type'], string> = { float32: 'Float32Array', float16: 'Uint16Array', int64: 'BigInt64Array', int32: 'Int32Array', uint32: 'Uint32Array', bool: 'Uint8Array' };
 
-/** Returns the concrete dims of every input (and the values of symbolic dims). */
-export function checkInputs(decls: IoDecl[], inputs: Record<string, TensorData>): Map<string, number[]> {
+/**
+ * Returns the concrete dims of every input (and the values of symbolic dims).
+ * `onDevice`: float32 inputs the caller writes on the GPU (src/infer/device-inputs.ts), by name: their dims only.
+ */
+export function checkInputs(decls: IoDecl[], inputs: Record<string, TensorData>, onDevice: Record<string, number[]> = {}): Map<string, number[]> {
   const known = new Set(decls.map((d) => d.name));
-  for (const k of Object.keys(inputs)) if (!known.has(k)) throw new InputError(quote(k), `the model has no such input (inputs: ${[...known].join(', ')})`);
+  for (const k of [...Object.keys(inputs), ...Object.keys(onDevice)]) if (!known.has(k)) throw new InputError(quote(k), `the model has no such input (inputs: ${[...known].join(', ')})`);
+  for (const k of Object.keys(onDevice)) if (inputs[k]) throw new InputError(quote(k), 'is given both as host data and on the device');
   const symbols = new Map<string, number>();
   const dims = new Map<string, number[]>();
   for (const d of decls) {
-    const t = inputs[d.name];
+    const dev = onDevice[d.name];
+    const t = dev ? { type: 'float32' as const, dims: dev, data: new Float32Array(0) } : inputs[d.name];
     if (!t) throw new InputError(d.name, 'is required but was not given');
     if (t.type !== d.type) throw new InputError(d.name, `has type ${t.type}; the model expects ${d.type}`);
     if (!Array.isArray(t.dims) || t.dims.length > MAX_RANK || t.dims.some((x) => !Number.isSafeInteger(x) || x < 0))
@@ -32,6 +37,10 @@ export function checkInputs(decls: IoDecl[], inputs: Record<string, TensorData>)
     });
     const n = t.dims.reduce((a, b) => a * b, 1);
     if (n > MAX_TENSOR_ELEMENTS) throw new InputError(d.name, `dims [${quoteList(t.dims)}] make ${n} elements, above the limit of ${MAX_TENSOR_ELEMENTS}`);
+    if (dev) {
+      dims.set(d.name, [...t.dims]);
+      continue;
+    }
     const ctor = ARRAY_OF[t.type];
     if (!t.data || t.data.constructor.name !== ctor) throw new InputError(d.name, `data must be a ${ctor} for type ${t.type}`);
     if (t.data.length !== n) throw new InputError(d.name, `holds ${t.data.length} elements; dims [${t.dims}] need ${n}`);

@@ -2,7 +2,7 @@
 // as the graph's past_k_l / past_v_l inputs, and the new tokens' slice of
 // present_k_l / present_v_l appended after a step. HostKvCache keeps them in
 // host arrays (the reference); PagedKvCache keeps them in arena blocks.
-import type { TensorData } from '../infer/store.js';
+import type { DeviceInputs, TensorData } from '../infer/store.js';
 
 /** The attention geometry of a decoder exported with an explicit KV cache. */
 export interface KvShape {
@@ -32,6 +32,13 @@ export interface KvCache {
    * (padded batching, src/llm/padded.ts); valid until the next padded past().
    */
   past(seqs: number[], pad?: { rows: number; P: number }): Promise<Record<string, TensorData>>;
+  /** 'device': runs take devicePast() (the keys and values live on the GPU); otherwise past(). */
+  readonly pastOn?: 'device' | 'host';
+  /**
+   * The same past as inputs written on the GPU (a cache whose keys and values
+   * live there: PagedKvCache with past 'device'); undefined: use past().
+   */
+  devicePast?(seqs: number[], pad: { rows: number; P: number }): DeviceInputs;
   /**
    * Appends new tokens from the present tensors [B, heads, L, headDim] (row b is
    * seqs[b]): `tokens` of them (one count for all rows, or one per row), read

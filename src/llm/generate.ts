@@ -116,9 +116,8 @@ export class Generator {
       const inputs: Record<string, TensorData> = {
         input_ids: { type: 'int64', dims: [seqs.length, T], data: BigInt64Array.from(group.flatMap((e) => e.tokens.map(BigInt))) },
         position_ids: { type: 'int64', dims: [seqs.length, T], data: BigInt64Array.from(group.flatMap(() => Array.from({ length: T }, (_, t) => BigInt(P + t)))) },
-        ...(await this.cache.past(seqs)),
       };
-      const res = await this.runGroup(inputs);
+      const res = await this.runGroup(inputs, seqs, { rows: seqs.length, P });
       const present: Record<string, TensorData> = {};
       for (let l = 0; l < this.cache.shape.layers; l++) for (const kv of ['k', 'v'] as const) present[presentName(kv, l)] = res[presentName(kv, l)]!;
       await this.cache.append(seqs, present, T);
@@ -134,8 +133,7 @@ export class Generator {
     const rows = entries.map((e) => ({ ...e, past: this.cache.length(e.seq) }));
     for (const run of planRuns(rows, this.maxBatch, this.runPositions)) {
       const seqs = run.entries.map((e) => e.seq);
-      const inputs = { ...paddedInputs(run), ...(await this.cache.past(seqs, { rows: run.B, P: run.P })) };
-      const res = await this.runGroup(inputs);
+      const res = await this.runGroup(paddedInputs(run), seqs, { rows: run.B, P: run.P });
       const present: Record<string, TensorData> = {};
       for (let l = 0; l < this.cache.shape.layers; l++) for (const kv of ['k', 'v'] as const) present[presentName(kv, l)] = res[presentName(kv, l)]!;
       // Row b's new tokens start where the run's new positions do (present_* may hold them alone, or after the padded past).
@@ -148,14 +146,17 @@ export class Generator {
   }
 
   /**
-   * One graph run. A run's workspace that does not fit (OutOfMemoryError at
-   * its allocation, before anything ran or was appended) is retried while
-   * `onOutOfMemory` makes room (the batcher asks training).
+   * One graph run over `inputs` and the past of `seqs` (gathered on the GPU
+   * where the cache can, else uploaded). A run's workspace that does not fit
+   * (OutOfMemoryError at its allocation, before anything ran or was appended)
+   * is retried while `onOutOfMemory` makes room (the batcher asks training).
    */
-  private async runGroup(inputs: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+  private async runGroup(inputs: Record<string, TensorData>, seqs: number[], pad: { rows: number; P: number }): Promise<Record<string, TensorData>> {
+    const host = this.cache.pastOn === 'device' && this.cache.devicePast ? null : await this.cache.past(seqs, pad);
     for (;;) {
       try {
-        return await this.store.run(this.model, inputs);
+        if (host) return await this.store.run(this.model, { ...inputs, ...host });
+        return await this.store.run(this.model, inputs, { device: this.cache.devicePast!(seqs, pad) });
       } catch (e) {
         if (!(e instanceof OutOfMemoryError) || !this.onOutOfMemory || !(await this.onOutOfMemory(e))) throw e;
       }

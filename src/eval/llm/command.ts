@@ -61,10 +61,14 @@ export async function runLlmWorkload({ flags, argv, say, openDevice, progress }:
   if (model === null) throw new UsageError(`--model: no KV model found in test/fixtures or ../shared/models (tiny_gpt_kv.onnx); pass --model PATH`);
   if (!existsSync(model)) throw new UsageError(`--model: no such file ${model}`);
   const d = DEFAULT_LLM_TESTBED;
+  const pageBytes = Number(flags['page-kib'] ?? d.pageBytes / 1024) * 1024;
   const spec: LlmTestbedSpec = {
     ...d,
     modelPath: model,
-    pageBytes: Number(flags['page-kib'] ?? d.pageBytes / 1024) * 1024,
+    pageBytes,
+    // W: --watermark-kib, else two pages of this run's page size (the default's 128 KiB was two 64 KiB pages: with
+    // 2 MiB pages every KV page became its own require, each discarding training's micro-batch; LLM round 5).
+    watermarkBytes: flags['watermark-kib'] !== undefined ? Number(flags['watermark-kib']) * 1024 : (d.watermarkBytes / d.pageBytes) * pageBytes,
     arenaPages: positiveInt(flags['arena-pages'] ?? d.arenaPages, 'arena-pages', 8),
     maxBatch: positiveInt(flags['max-batch'] ?? d.maxBatch, 'max-batch'),
     maxContext: positiveInt(flags['max-context'] ?? d.maxContext, 'max-context', 2),

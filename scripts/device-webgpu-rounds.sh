@@ -3,8 +3,10 @@
 #   1. training (z17a): the adapter's features (scripts/probe-adapter.mjs: with and without
 #      Dawn's allow_unsafe_apis, subgroup matrix configurations); the matmul probe at the MLP
 #      trainer's GEMM shapes (scripts/probe-matmul.mjs: ms and GFLOP/s of the device's choice and
-#      each named variant), whose fastest wide GEMM kernel the training bench then runs
-#      (HANDOVER_WEBGPU_WIDE_GEMM; WIDE_GEMM=name forces one); TRAIN_ROUNDS (3) rounds of
+#      each named variant) under each of TOGGLE_SETS (Dawn toggles, ';' between sets; default
+#      "none"), whose fastest wide GEMM kernel and toggle set the training bench then runs
+#      (HANDOVER_WEBGPU_WIDE_GEMM, HANDOVER_DAWN_TOGGLES; WIDE_GEMM=name, DAWN_TOGGLES=set force
+#      them); TRAIN_ROUNDS (3) rounds of
 #      `bench train-backends`: the MLP 64-4096-4096-10 at micro-batch 1024 on CUDA (the
 #      reference) and WebGPU (Dawn on the NVIDIA Vulkan driver, tiled kernels), with the GFLOP/s
 #      of the trainer's three GEMM shapes for cuBLAS, the WebGPU device's choice and each named
@@ -42,15 +44,35 @@ timeout 30 node scripts/probe-adapter.mjs > "$OUT/adapter.json" 2> "$OUT/adapter
 node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); for (const [k, v] of Object.entries(a)) console.log(k + ":", v && JSON.stringify({ info: v.info, limits: v.limits, features: v.features, subgroupMatrixConfigs: v.subgroupMatrixConfigs }))' "$OUT/adapter.json"
 pack
 
-step "matmul probe at the trainer's GEMM shapes"
-SHAPES=${PROBE_SHAPES:-1024x4096x4096:tB,4096x4096x1024:tA,1024x4096x4096,1024x4096x64:tB,1024x10x4096:tB,10x4096x1024:tA,4096x64x1024:tA,1024x4096x10} \
-VARIANTS=${PROBE_VARIANTS:-matmul_tiled,matmul_tiled8u,matmul_tiled16,matmul_tiled64,matmul_tiled32,matmul_narrow} \
-  timeout "${PROBE_S:-60}" node scripts/probe-matmul.mjs > "$OUT/probe.log" 2> "$OUT/probe.err" || { status=1; tail -3 "$OUT/probe.err"; }
-cat "$OUT/probe.log"
-best=$(sed -n 's/^best wide GEMM: \([a-z0-9_]*\).*/\1/p' "$OUT/probe.log")
+# The matmul probe under Dawn toggles $1 ("none": none), logs in probe-$1.log; prints the
+# probe's last line ("best wide GEMM: NAME (NAME ms, ...)").
+probe() {
+  local log="$OUT/probe-${1//,/+}.log"
+  HANDOVER_DAWN_TOGGLES=${1/#none/} \
+  SHAPES=${PROBE_SHAPES:-1024x4096x4096:tB,4096x4096x1024:tA,1024x4096x4096,1024x4096x64:tB,1024x10x4096:tB,10x4096x1024:tA,4096x64x1024:tA,1024x4096x10} \
+  VARIANTS=${PROBE_VARIANTS:-matmul_tiled,matmul_tiled8u,matmul_tiled16,matmul_tiled64,matmul_tiled32,matmul_narrow} \
+    timeout "${PROBE_S:-60}" node scripts/probe-matmul.mjs > "$log" 2> "${log%.log}.err" || { echo "probe $1: exit $?" >&2; status=1; tail -n 3 "${log%.log}.err" >&2; }
+  cat "$log" >&2
+  tail -1 "$log"
+}
+
+# TOGGLE_SETS: Dawn toggle sets to probe, ';' between sets ("none" first: the default); the
+# training bench then runs under the set whose fastest wide GEMM took least (DAWN_TOGGLES=set forces one).
+best_ms=; best_set=none; best=
+IFS=';' read -ra sets <<< "${TOGGLE_SETS:-none}"
+for set in "${sets[@]}"; do
+  step "matmul probe at the trainer's GEMM shapes, Dawn toggles: $set"
+  line=$(probe "$set")
+  echo "toggles $set: $line" | tee -a "$OUT/toggles.txt"
+  ms=$(echo "$line" | sed -n 's/^best wide GEMM: \([a-z0-9_]*\) (\1 \([0-9.]*\) ms.*/\2/p')
+  if [ -n "$ms" ] && { [ -z "$best_ms" ] || awk "BEGIN{exit !($ms < $best_ms)}"; }; then
+    best_ms=$ms; best_set=$set; best=$(echo "$line" | sed -n 's/^best wide GEMM: \([a-z0-9_]*\).*/\1/p')
+  fi
+  pack
+done
 export HANDOVER_WEBGPU_WIDE_GEMM=${WIDE_GEMM:-$best}
-echo "wide GEMM kernel for the training bench: ${HANDOVER_WEBGPU_WIDE_GEMM:-the default}" | tee "$OUT/wide-gemm.txt"
-pack
+export HANDOVER_DAWN_TOGGLES=${DAWN_TOGGLES:-${best_set/#none/}}
+echo "training bench: wide GEMM ${HANDOVER_WEBGPU_WIDE_GEMM:-the default}, Dawn toggles ${HANDOVER_DAWN_TOGGLES:-none}" | tee -a "$OUT/toggles.txt"
 
 for r in $(seq 1 "${TRAIN_ROUNDS:-3}"); do
   step "bench train-backends round $r (MLP 64-${TRAIN_LAYERS:-4096-4096}-10, micro-batch ${TRAIN_BATCH:-1024})"

@@ -2,11 +2,13 @@
 // adapter is here (SwiftShader in CI): reduce_rows_tall (the bias gradients)
 // against a float64 reference on random inputs at odd shapes, NaN-poisoned or
 // accumulated output; and the choice of the wide GEMM kernel
-// (HANDOVER_WEBGPU_WIDE_GEMM), which a device takes when it opens.
+// (HANDOVER_WEBGPU_WIDE_GEMM), which a device takes when it opens; the Dawn
+// toggles a process can ask for (HANDOVER_DAWN_TOGGLES).
 import { describe, expect, it } from 'vitest';
 import { packParams } from '../src/core/device.js';
 import { reduceRows } from '../src/kernels/reduce-rows.js';
 import { WebGpuDevice } from '../src/devices/webgpu/device.js';
+import { DAWN_FLAGS, dawnFlags } from '../src/devices/webgpu/adapter.js';
 import { pickVariant, tiledVariants, variantsFor, wideGemmFromEnv, WIDE_GEMM, WIDE_GEMMS } from '../src/devices/webgpu/variants.js';
 import { closeness, randn, rng } from './helpers/gpu.js';
 import { useForcedEnv } from './helpers/webgpu-env.js';
@@ -67,5 +69,15 @@ describe('the wide GEMM kernel', () => {
     } finally {
       dev.destroy();
     }
+  });
+});
+
+describe('Dawn toggles (HANDOVER_DAWN_TOGGLES)', () => {
+  it('adds one enable-dawn-features flag to DAWN_FLAGS; unset or empty adds none; anything but toggle names is one line', () => {
+    expect(dawnFlags({})).toEqual(DAWN_FLAGS);
+    expect(dawnFlags({ HANDOVER_DAWN_TOGGLES: '' })).toEqual(DAWN_FLAGS);
+    expect(dawnFlags({ HANDOVER_DAWN_TOGGLES: 'disable_robustness,vulkan_use_buffer_robust_access_2' })).toEqual([...DAWN_FLAGS, 'enable-dawn-features=disable_robustness,vulkan_use_buffer_robust_access_2']);
+    expect(() => dawnFlags({ HANDOVER_DAWN_TOGGLES: 'a b' })).toThrow(/HANDOVER_DAWN_TOGGLES='a b': use Dawn toggle names/);
+    expect(() => dawnFlags({ HANDOVER_DAWN_TOGGLES: 'x,,y' })).toThrow(/HANDOVER_DAWN_TOGGLES/);
   });
 });

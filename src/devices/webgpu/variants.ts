@@ -92,7 +92,7 @@ export const SMALL_MATMUL_GROUPS = 128;
  */
 export const WIDE_GEMMS = ['matmul_tiled', 'matmul_tiled8u', 'matmul_tiled16'] as const;
 export type WideGemm = (typeof WIDE_GEMMS)[number];
-export const WIDE_GEMM: WideGemm = 'matmul_tiled';
+export const WIDE_GEMM: WideGemm = 'matmul_tiled8u';
 
 /** The wide GEMM kernel asked for by HANDOVER_WEBGPU_WIDE_GEMM (default WIDE_GEMM). */
 export function wideGemmFromEnv(env: Record<string, string | undefined> = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}): WideGemm {

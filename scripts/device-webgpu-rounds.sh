@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Issue 17's measurements on the GPU machine in one call of the `run` tool (about 4-5 minutes):
-#   1. `bench train-backends`: the MLP 64-4096-4096-10 at micro-batch 1024 on CUDA (the reference)
-#      and WebGPU (Dawn on the NVIDIA Vulkan driver, tiled kernels), with the GFLOP/s of the
-#      trainer's three GEMM shapes for cuBLAS, the WebGPU device's own choice and each named
-#      matmul variant (matmul_tiled, matmul_tiled64);
+#   1. training (z17a): the adapter's features (scripts/probe-adapter.mjs: with and without
+#      Dawn's allow_unsafe_apis, subgroup matrix configurations); the matmul probe at the MLP
+#      trainer's GEMM shapes (scripts/probe-matmul.mjs: ms and GFLOP/s of the device's choice and
+#      each named variant) under each of TOGGLE_SETS (Dawn toggles, ';' between sets; default
+#      "none"), whose fastest wide GEMM kernel and toggle set the training bench then runs
+#      (HANDOVER_WEBGPU_WIDE_GEMM, HANDOVER_DAWN_TOGGLES; WIDE_GEMM=name, DAWN_TOGGLES=set force
+#      them); TRAIN_ROUNDS (3) rounds of
+#      `bench train-backends`: the MLP 64-4096-4096-10 at micro-batch 1024 on CUDA (the
+#      reference) and WebGPU (Dawn on the NVIDIA Vulkan driver, tiled kernels), with the GFLOP/s
+#      of the trainer's three GEMM shapes for cuBLAS, the WebGPU device's choice and each named
+#      matmul variant;
 #   2. ROUNDS (3) rounds of `bench infer-webgpu`: squeezenet1_1, mobilenet_v2, tiny_gpt and
 #      resnet50 at batch 1 and 8, handover beside onnxruntime-node's WebGPU and CPU EPs in the
 #      same process (per model and batch, one after the other), RUNS (50) timed runs each;
 #   3. PROFILE (resnet50:1): `handover infer --profile` of these model:batch pairs;
-#   4. GPT=1 adds `handover train --model gpt` on CUDA and WebGPU (GPT_* size it).
+#   4. GPT=1 adds `handover train --model gpt` on CUDA and WebGPU (GPT_* size it; GPT_DATASET: fixture, brown).
+# TRAIN_ONLY=1: phase 1 (and GPT=1's runs) only, no model export (a short call).
 # INFER_ONLY=1 skips the training phases (1 and 4): a short call for the inference kernels.
 # SPLIT_AB=1 follows each round of 2. with one of handover alone (--ort=false) with the split-k
 # convolutions off (HANDOVER_WEBGPU_CONV_SPLIT=0): before/after in the same call.
 # Here, once per change:
-#   bash scripts/device-w17.sh pack                          # .device/bundle.tar.xz (dist/, Dawn, onnxruntime-node)
+#   bash scripts/device-run.sh pack                          # .device/bundle.tar.xz (dist/, Dawn; WITH_ORT=1: onnxruntime-node)
 #   cp <a native-cuda/build/handover_cuda.node built for sm_90> native-cuda/build/   # no build there
 # There: FIXTURES=../test/fixtures bash scripts/device-webgpu-rounds.sh   (logs under $OUT, packed in logs.tgz)
 set -uo pipefail
@@ -34,21 +42,60 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.g
 # the logs so far, packed after each phase: a call cut short by its time limit still brings them back
 pack() { tar czf "$ROOT_OUT/logs.tgz" -C "$OUT" .; }
 
+if [ -z "${INFER_ONLY:-}" ]; then
+step "adapter features (Dawn, with and without allow_unsafe_apis)"
+timeout 30 node scripts/probe-adapter.mjs > "$OUT/adapter.json" 2> "$OUT/adapter.err" || { status=1; tail -3 "$OUT/adapter.err"; }
+node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); for (const [k, v] of Object.entries(a)) console.log(k + ":", v && JSON.stringify({ info: v.info, limits: v.limits, features: v.features, subgroupMatrixConfigs: v.subgroupMatrixConfigs }))' "$OUT/adapter.json"
+pack
+
+# The matmul probe under Dawn toggles $1 ("none": none), logs in probe-$1.log; prints the
+# probe's last line ("best wide GEMM: NAME (NAME ms, ...)").
+probe() {
+  local log="$OUT/probe-${1//,/+}.log"
+  HANDOVER_DAWN_TOGGLES=${1/#none/} \
+  SHAPES=${PROBE_SHAPES:-1024x4096x4096:tB,4096x4096x1024:tA,1024x4096x4096,1024x4096x64:tB,1024x10x4096:tB,10x4096x1024:tA,4096x64x1024:tA,1024x4096x10} \
+  VARIANTS=${PROBE_VARIANTS:-matmul_tiled,matmul_tiled8u,matmul_tiled16,matmul_tiled64,matmul_tiled32,matmul_narrow} \
+    timeout "${PROBE_S:-60}" node scripts/probe-matmul.mjs > "$log" 2> "${log%.log}.err" || { echo "probe $1: exit $?" >&2; status=1; tail -n 3 "${log%.log}.err" >&2; }
+  cat "$log" >&2
+  tail -1 "$log"
+}
+
+# TOGGLE_SETS: Dawn toggle sets to probe, ';' between sets ("none" first: the default); the
+# training bench then runs under the set whose fastest wide GEMM took least (DAWN_TOGGLES=set forces one).
+best_ms=; best_set=none; best=
+IFS=';' read -ra sets <<< "${TOGGLE_SETS:-none}"
+for set in "${sets[@]}"; do
+  step "matmul probe at the trainer's GEMM shapes, Dawn toggles: $set"
+  line=$(probe "$set")
+  echo "toggles $set: $line" | tee -a "$OUT/toggles.txt"
+  ms=$(echo "$line" | sed -n 's/^best wide GEMM: \([a-z0-9_]*\) (\1 \([0-9.]*\) ms.*/\2/p')
+  if [ -n "$ms" ] && { [ -z "$best_ms" ] || awk "BEGIN{exit !($ms < $best_ms)}"; }; then
+    best_ms=$ms; best_set=$set; best=$(echo "$line" | sed -n 's/^best wide GEMM: \([a-z0-9_]*\).*/\1/p')
+  fi
+  pack
+done
+export HANDOVER_WEBGPU_WIDE_GEMM=${WIDE_GEMM:-$best}
+export HANDOVER_DAWN_TOGGLES=${DAWN_TOGGLES:-${best_set/#none/}}
+echo "training bench: wide GEMM ${HANDOVER_WEBGPU_WIDE_GEMM:-the default}, Dawn toggles ${HANDOVER_DAWN_TOGGLES:-none}" | tee -a "$OUT/toggles.txt"
+
+for r in $(seq 1 "${TRAIN_ROUNDS:-3}"); do
+  step "bench train-backends round $r (MLP 64-${TRAIN_LAYERS:-4096-4096}-10, micro-batch ${TRAIN_BATCH:-1024})"
+  timeout "${TRAIN_S:-100}" $H bench train-backends --backends "${TRAIN_BACKENDS:-cuda,webgpu-tiled}" \
+    --layers "${TRAIN_LAYERS:-4096-4096}" --micro-batch "${TRAIN_BATCH:-1024}" --steps "${STEPS:-20}" --warmup 3 --json \
+    > "$OUT/train-round$r.log" 2> "$OUT/train-round$r.err" || { status=1; tail -5 "$OUT/train-round$r.err"; }
+  cat "$OUT/train-round$r.log" "$OUT/train-round$r.err" | grep -E '^\||^MLP|GPU time by kernel|not measured'
+  pack
+done
+
+fi # INFER_ONLY
+
+if [ -z "${TRAIN_ONLY:-}" ]; then
 step "export mobilenet_v2 and resnet50 (torchvision, seeded)"
 cp scripts/models/export_vision.py "$M/"
 (cd "$M" && OUT="$M" VISION_MODELS=resnet50 timeout "${EXPORT_S:-100}" python3 export_vision.py > "$OUT/export.log" 2>&1) || { status=1; tail -3 "$OUT/export.log"; }
 cp "$FIX/squeezenet1_1.onnx" "$FIX/tiny_gpt.onnx" "$M/"
 ls -la "$M"/*.onnx | awk '{print $5, $9}'
 pack
-
-if [ -z "${INFER_ONLY:-}" ]; then
-step "bench train-backends (MLP 64-${TRAIN_LAYERS:-4096-4096}-10, micro-batch ${TRAIN_BATCH:-1024})"
-timeout "${TRAIN_S:-100}" $H bench train-backends --backends "${TRAIN_BACKENDS:-cuda,webgpu-tiled}" \
-  --layers "${TRAIN_LAYERS:-4096-4096}" --micro-batch "${TRAIN_BATCH:-1024}" --steps "${STEPS:-20}" --warmup 3 --json \
-  > "$OUT/train.log" 2> "$OUT/train.err" || { status=1; tail -5 "$OUT/train.err"; }
-cat "$OUT/train.log" "$OUT/train.err" | grep -E '^\||^MLP|GPU time by kernel|not measured'
-pack
-fi
 
 for r in $(seq 1 "${ROUNDS:-3}"); do
   step "bench infer-webgpu, round $r"
@@ -72,10 +119,12 @@ for mb in ${PROFILE:-resnet50:1}; do   # model:batch pairs, each one eager run w
   pack
 done
 
+fi # TRAIN_ONLY
+
 if [ -n "${GPT:-}" ] && [ -z "${INFER_ONLY:-}" ]; then
   for be in cuda webgpu; do
     step "train GPT on $be"
-    timeout "${GPT_S:-60}" $H train --model gpt --backend $be --dataset fixture --layers "${GPT_LAYERS:-4}" --width "${GPT_WIDTH:-512}" \
+    timeout "${GPT_S:-60}" $H train --model gpt --backend $be --dataset "${GPT_DATASET:-fixture}" --layers "${GPT_LAYERS:-4}" --width "${GPT_WIDTH:-512}" \
       --heads "${GPT_HEADS:-8}" --context "${GPT_CONTEXT:-128}" --steps "${GPT_STEPS:-8}" --json > "$OUT/gpt-$be.log" 2> "$OUT/gpt-$be.err" \
       || { status=1; tail -3 "$OUT/gpt-$be.err"; }
     tail -1 "$OUT/gpt-$be.log" | grep -o '"[a-zA-Z]*PerSec":[0-9.]*' | head -3

@@ -1,15 +1,17 @@
 // The workgroup-tiled kernels of hardware adapters (src/devices/webgpu/variants.ts),
 // forced on whatever adapter is here (SwiftShader in CI) at small, odd shapes:
-// matmul (matmul_tiled, and matmul_skinny for m <= 8) against the float64
-// reference, batched MatMul, Gemm and Conv (implicit GEMM on 64 x 64 and on
-// 32 x 32 tiles, split-k on 32 x 32 tiles: test/webgpu-conv-splitk.test.ts forces
-// each split kernel) against onnxruntime-node, every output buffer NaN-poisoned first;
-// each named matmul variant (matmul_tiled: 128 x 128 vec4 tiles; matmul_tiled64; matmul_narrow)
-// forced at small odd shapes, its time slices bit-identical to the whole.
+// matmul (the device's choice: matmul_skinny for m <= 8, matmul_tiled32 on small
+// grids) against the float64 reference, batched MatMul, Gemm and Conv (implicit
+// GEMM on 64 x 64 and on 32 x 32 tiles, split-k on 32 x 32 tiles:
+// test/webgpu-conv-splitk.test.ts forces each split kernel) against
+// onnxruntime-node, every output buffer NaN-poisoned first; each named matmul
+// variant (the wide GEMMs on 128 x 128 vec4 tiles: matmul_tiled, matmul_tiled8u,
+// matmul_tiled16; matmul_tiled64; matmul_tiled32; matmul_narrow) forced at small
+// odd shapes in all four layouts, its time slices bit-identical to the whole.
 import { describe, expect, it } from 'vitest';
 import { matmul, matmulOn, type MatmulArgs, type MatmulVariant } from '../src/kernels/matmul.js';
 import { WebGpuDevice } from '../src/devices/webgpu/device.js';
-import { kernelSetFromEnv, kernelsFor, pickVariant, tiledMatmulGroups, vec4Aligned, NARROW_COLS, WIDE_MATMUL_GROUPS, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/devices/webgpu/variants.js';
+import { kernelSetFromEnv, kernelsFor, namedMatmulFits, pickVariant, tiledMatmulGroups, vec4Aligned, NARROW_COLS, SMALL_MATMUL_GROUPS, WIDE_GEMM, WIDE_MATMUL_GROUPS, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/devices/webgpu/variants.js';
 import { packParams } from '../src/core/device.js';
 import { closeness, randn, rng } from './helpers/gpu.js';
 import { useForcedEnv } from './helpers/webgpu-env.js';
@@ -27,7 +29,7 @@ describe('kernel sets', () => {
     expect(auto.kernelSet).toBe(auto.info.software ? 'register' : 'tiled');
     auto.destroy();
     expect(Object.keys(variantsFor('auto', true)).sort()).toEqual(['matmul', 'softmax_xent']); // matmul_rows4, softmax_xent_rows (test/webgpu-rows4, webgpu-xent-rows)
-    expect(Object.keys(variantsFor('auto', false)).sort()).toEqual(['batched_matmul', 'conv2d', 'matmul']);
+    expect(Object.keys(variantsFor('auto', false)).sort()).toEqual(['batched_matmul', 'conv2d', 'matmul', 'reduce_rows']);
     expect(Object.keys(variantsFor('register', false)).sort()).toEqual(['matmul', 'softmax_xent']);
     expect(kernelSetFromEnv({ HANDOVER_WEBGPU_KERNELS: 'tiled' })).toBe('tiled');
     expect(() => kernelSetFromEnv({ HANDOVER_WEBGPU_KERNELS: 'fast' })).toThrow(/HANDOVER_WEBGPU_KERNELS='fast'/);
@@ -41,29 +43,35 @@ describe('variant choice', () => {
   it('matmuls of at most SKINNY_ROWS rows run matmul_skinny, whatever the slice', () => {
     expect(pickVariant(tiledVariants, 'matmul', mm(1))?.kernel).toBe('matmul_skinny');
     expect(pickVariant(tiledVariants, 'matmul', mm(SKINNY_ROWS))?.kernel).toBe('matmul_skinny');
-    expect(pickVariant(tiledVariants, 'matmul', mm(SKINNY_ROWS + 1))?.kernel).toBe('matmul_tiled64');
+    expect(pickVariant(tiledVariants, 'matmul', mm(SKINNY_ROWS + 1))?.kernel).toBe('matmul_tiled32');
     // a 3-row slice of a 64-row matmul keeps the whole launch's kernel
-    expect(pickVariant(tiledVariants, 'matmul', packParams([64, 100, 100, 0, { f32: 1 }, { f32: 0 }, 8, 3]))?.kernel).toBe('matmul_tiled64');
+    expect(pickVariant(tiledVariants, 'matmul', packParams([64, 100, 100, 0, { f32: 1 }, { f32: 0 }, 8, 3]))?.kernel).toBe('matmul_tiled32');
   });
   const big = (m: number, n: number, k: number, flags: number, row0 = 0, rows = 0) => packParams([m, n, k, flags, { f32: 1 }, { f32: 0 }, row0, rows]);
-  it('large vec4-aligned matmuls (the trainer\'s GEMMs) run matmul_tiled, whatever the slice; others matmul_tiled64', () => {
+  it('large vec4-aligned matmuls (the trainer\'s GEMMs) run WIDE_GEMM, whatever the slice; others matmul_tiled64, or matmul_tiled32 on a small grid', () => {
     for (const flags of [0, 1, 2, 3]) {
-      expect(pickVariant(tiledVariants, 'matmul', big(1024, 4096, 4096, flags))?.kernel).toBe('matmul_tiled');
-      expect(pickVariant(tiledVariants, 'matmul', big(1024, 4096, 4096, flags, 300, 5))?.kernel).toBe('matmul_tiled');
+      expect(pickVariant(tiledVariants, 'matmul', big(1024, 4096, 4096, flags))?.kernel).toBe(WIDE_GEMM);
+      expect(pickVariant(tiledVariants, 'matmul', big(1024, 4096, 4096, flags, 300, 5))?.kernel).toBe(WIDE_GEMM);
+      expect(pickVariant(variantsFor('tiled', false, 'matmul_tiled16'), 'matmul', big(1024, 4096, 4096, flags))?.kernel).toBe('matmul_tiled16');
     }
     expect(pickVariant(tiledVariants, 'matmul', big(1024, 4094, 4096, 0))?.kernel).toBe('matmul_tiled64'); // n
     expect(pickVariant(tiledVariants, 'matmul', big(1024, 4096, 4095, 0))?.kernel).toBe('matmul_tiled64'); // k: A's rows
-    expect(pickVariant(tiledVariants, 'matmul', big(1022, 4096, 4096, 0))?.kernel).toBe('matmul_tiled'); // A [m,k]: m free
+    expect(pickVariant(tiledVariants, 'matmul', big(1022, 4096, 4096, 0))?.kernel).toBe(WIDE_GEMM); // A [m,k]: m free
     expect(pickVariant(tiledVariants, 'matmul', big(1022, 4096, 4096, 1))?.kernel).toBe('matmul_tiled64'); // A [k,m]: m
     expect(pickVariant(tiledVariants, 'matmul', big(1024, 4096, 4094, 3))?.kernel).toBe('matmul_tiled64'); // B [n,k]: k
     expect(vec4Aligned(big(1024, 4096, 4094, 1))).toBe(true); // A [k,m] and B [k,n]: k free
-    expect(pickVariant(tiledVariants, 'matmul', big(128 * 8, 128 * 16 - 4, 64, 0))?.kernel).toBe('matmul_tiled'); // 8 x 16 = 128 tiles
+    expect(pickVariant(tiledVariants, 'matmul', big(128 * 8, 128 * 16 - 4, 64, 0))?.kernel).toBe(WIDE_GEMM); // 8 x 16 = 128 tiles
     expect(pickVariant(tiledVariants, 'matmul', big(128 * 8, 128 * 15, 64, 0))?.kernel).toBe('matmul_tiled64'); // 120 tiles
     expect(WIDE_MATMUL_GROUPS).toBe(128);
     // at most NARROW_COLS columns (an output layer): matmul_narrow, unless at most SKINNY_ROWS rows
     expect(pickVariant(tiledVariants, 'matmul', big(1024, 10, 4096, 2))?.kernel).toBe('matmul_narrow');
     expect(pickVariant(tiledVariants, 'matmul', big(1024, NARROW_COLS, 4096, 0, 100, 3))?.kernel).toBe('matmul_narrow');
-    expect(pickVariant(tiledVariants, 'matmul', big(1024, NARROW_COLS + 1, 4096, 2))?.kernel).toBe('matmul_tiled64');
+    expect(pickVariant(tiledVariants, 'matmul', big(1024, NARROW_COLS + 1, 4096, 2))?.kernel).toBe('matmul_tiled32'); // 16 x 1 tiles of 64
+    // the MLP trainer's weight gradients of its first and last layers: 64 tiles of 64 x 64
+    expect(pickVariant(tiledVariants, 'matmul', big(4096, 64, 1024, 1))?.kernel).toBe('matmul_tiled32');
+    expect(pickVariant(tiledVariants, 'matmul', big(10, 4096, 1024, 1))?.kernel).toBe('matmul_tiled32');
+    expect(pickVariant(tiledVariants, 'matmul', big(1024, 4096, 10, 0))?.kernel).toBe('matmul_tiled64'); // k 10: not vec4-aligned; 1024 tiles
+    expect(SMALL_MATMUL_GROUPS).toBe(128);
     expect(pickVariant(tiledVariants, 'matmul', big(SKINNY_ROWS, 10, 4096, 2))?.kernel).toBe('matmul_skinny');
     expect(NARROW_COLS).toBe(16);
     // the tiles sit on the 128-row grid: rows [300, 305) touch tile 2; [100, 300) tiles 0..2
@@ -89,14 +97,14 @@ describe('variant choice', () => {
     expect(pickVariant({}, 'conv2d', conv(1, 13, 256, 1))).toBeUndefined();
   });
   it('prepare() compiles every kernel a launch may pick, and the portable one only where no replacement always applies', () => {
-    expect(kernelsFor(tiledVariants, 'matmul')).toEqual(['matmul_skinny', 'matmul_narrow', 'matmul_tiled', 'matmul_tiled64']);
+    expect(kernelsFor(tiledVariants, 'matmul')).toEqual(['matmul_skinny', 'matmul_narrow', WIDE_GEMM, 'matmul_tiled32', 'matmul_tiled64']);
     expect(kernelsFor({ x: [{ kernel: 'x_fast', when: () => false, groups: () => [1, 1, 1] }] }, 'x')).toEqual(['x_fast', 'x']);
     expect(kernelsFor({}, 'relu')).toEqual(['relu']);
     expect(kernelsFor(tiledVariants, 'conv2d')).toEqual(['conv2d_splitk64', 'conv2d_splitk_sum', 'conv2d_splitk32', 'conv2d_splitk', 'conv2d_tiled32', 'conv2d_tiled']);
   });
 });
 
-describe('the device\'s choice: matmul_skinny and matmul_tiled64 at these shapes (vs float64)', () => {
+describe('the device\'s choice: matmul_skinny and matmul_tiled32 at these shapes (vs float64)', () => {
   matmulCases(env, r, [[1, 1, 1], [5, 7, 3], [8, 70, 301], [3, 257, 40], [9, 33, 17], [67, 65, 33], [64, 128, 16], [130, 3, 70], [129, 257, 9]], matmul);
   for (const m of [33, 5]) it(`beta = 1 accumulates into C (m=${m})`, async () => {
     const [n, k] = [70, 19];
@@ -132,13 +140,17 @@ const cases: OpCase[] = [
   { name: 'Gemm 6 rows, C [6,33] ([6,70] x [70,33])', op: 'Gemm', inputs: [f(6, 70), w(70, 33), w(6, 33)], ...sum },
 ];
 
-// matmul_tiled needs vec4-aligned rows: the contiguous dimension of each stored layout a multiple of 4, and n.
+// the wide GEMMs need vec4-aligned rows: the contiguous dimension of each stored layout a multiple of 4, and n.
 const layouts = [[false, false], [true, false], [false, true], [true, true]] as const;
-const aligned = (m: number, n: number, k: number, transA: boolean, transB: boolean) => vec4Aligned(packParams([m, n, k, (transA ? 1 : 0) | (transB ? 2 : 0), 0, 0, 0, 0]));
+const fits = (kernel: MatmulVariant, m: number, n: number, k: number, transA: boolean, transB: boolean) => namedMatmulFits(kernel, packParams([m, n, k, (transA ? 1 : 0) | (transB ? 2 : 0), 0, 0, 0, 0]));
+// edge tiles on every side, an exact 128 x 128 tile, interior tiles with several steps, k % 8 == 4 and k % 16 == 4, 8, 12 (a checked last step), k < 16
+const wideShapes: [number, number, number][] = [[5, 4, 4], [12, 20, 28], [130, 132, 20], [128, 128, 8], [256, 256, 64], [257, 136, 36], [132, 260, 12], [136, 128, 24]];
 const forced: [MatmulVariant, [number, number, number][]][] = [
   ['matmul_tiled64', [[5, 7, 3], [67, 65, 33], [130, 3, 70], [129, 257, 9]]],
-  // edge tiles on every side, an exact 128 x 128 tile, interior tiles with several steps, k % 8 == 4 (a checked last step)
-  ['matmul_tiled', [[5, 4, 4], [12, 20, 28], [130, 132, 20], [128, 128, 8], [256, 256, 64], [257, 136, 36], [132, 260, 12]]],
+  ['matmul_tiled32', [[5, 7, 3], [67, 65, 33], [130, 3, 70], [33, 129, 17]]],
+  ['matmul_tiled', wideShapes],
+  ['matmul_tiled8u', wideShapes],
+  ['matmul_tiled16', wideShapes],
   // one row, fewer rows than a workgroup, k shorter than the 32 lanes, 16 columns (the most), a partial last workgroup
   ['matmul_narrow', [[1, 3, 40], [5, 1, 1], [9, 10, 300], [17, 7, 5], [130, 16, 70], [37, 13, 1000]]],
 ];
@@ -147,7 +159,7 @@ for (const [kernel, shapes] of forced)
   describe(`${kernel}, forced (vs float64; launched by name)`, () => {
     for (const [m, n, k] of shapes)
       for (const [transA, transB] of layouts) {
-        if (kernel === 'matmul_tiled' && !aligned(m, n, k, transA, transB)) continue;
+        if (!fits(kernel, m, n, k, transA, transB)) continue;
         it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, async () => {
           const a = randn(m * k, r);
           const b = randn(k * n, r);
@@ -159,25 +171,25 @@ for (const [kernel, shapes] of forced)
       }
   });
 
-describe('matmul_tiled64 time slices', () => {
+for (const kernel of ['matmul_tiled64', 'matmul_tiled32'] as const) describe(`${kernel} time slices`, () => {
   it('beta = 1 accumulates into C; row slices are bit-identical to the whole product', async () => {
     const [m, n, k] = [133, 70, 19];
     const a = randn(m * k, r);
     const b = randn(k * n, r);
     const c0 = randn(m * n, r);
     const [ua, ub, c] = [env.s.upload(a), env.s.upload(b), env.s.upload(c0)];
-    env.dev.launch(matmulOn('matmul_tiled64', { a: ua, b: ub, c, m, n, k, beta: 1 }));
+    env.dev.launch(matmulOn(kernel, { a: ua, b: ub, c, m, n, k, beta: 1 }));
     const whole = await env.s.readF32(c, m * n);
     expect(closeness(whole, matmulRef(a, b, m, n, k, false, false, 1, 1, c0))).toBeLessThan(1);
     const sliced = env.s.upload(c0);
-    for (const [row0, rows] of [[0, 30], [30, 1], [31, 102]]) env.dev.launch(matmulOn('matmul_tiled64', { a: ua, b: ub, c: sliced, m, n, k, beta: 1 }, row0, rows));
+    for (const [row0, rows] of [[0, 30], [30, 1], [31, 102]]) env.dev.launch(matmulOn(kernel, { a: ua, b: ub, c: sliced, m, n, k, beta: 1 }, row0, rows));
     expect(Array.from(await env.s.readF32(sliced, m * n))).toEqual(Array.from(whole));
     await env.s.reset();
   });
 });
 
-// [m, n, k]: slices inside one tile and across tiles (matmul_tiled's 128 rows, matmul_narrow's 8)
-const sliced: [MatmulVariant, [number, number, number]][] = [['matmul_tiled', [300, 136, 44]], ['matmul_narrow', [300, 10, 75]]];
+// [m, n, k]: slices inside one tile and across tiles (the wide GEMMs' 128 rows, matmul_narrow's 2)
+const sliced: [MatmulVariant, [number, number, number]][] = [['matmul_tiled', [300, 136, 44]], ['matmul_tiled8u', [300, 136, 44]], ['matmul_tiled16', [300, 136, 44]], ['matmul_narrow', [300, 10, 75]]];
 for (const [kernel, [m, n, k]] of sliced)
   describe(`${kernel} time slices`, () => {
     for (const [transA, transB] of layouts)

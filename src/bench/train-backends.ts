@@ -4,8 +4,8 @@
 //   matmul:  GFLOP/s of the trainer's three GEMM shapes alone (forward A W^T,
 //            weight gradient dZ^T A, input gradient dZ W), launches back to
 //            back and one fence; on a tiled WebGPU device also each named
-//            variant (matmul_tiled, matmul_tiled64, matmul_narrow) where it
-//            applies, beside the device's choice;
+//            variant (MATMUL_VARIANTS but matmul_rows4) where it applies,
+//            beside the device's choice;
 //   device:  whole optimizer steps (upload, forward, backward, accumulate,
 //            update) launched straight onto the device, one fence at the end:
 //            what the kernels and submissions cost without the gate;
@@ -22,7 +22,7 @@ import type { GpuDevice, Launch } from '../core/device.js';
 import { Gate } from '../core/gate.js';
 import { seeded } from '../core/random.js';
 import { axpy, fill } from '../kernels/elementwise.js';
-import { NARROW_COLS, pickVariant, vec4Aligned, type Variants } from '../devices/webgpu/variants.js';
+import { namedMatmulFits, pickVariant, type Variants } from '../devices/webgpu/variants.js';
 import { matmul, matmulOn, MATMUL_VARIANTS, type MatmulArgs, type MatmulVariant } from '../kernels/matmul.js';
 import { activationBytes } from '../train/activations.js';
 import type { Dataset } from '../train/data.js';
@@ -118,13 +118,13 @@ async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions):
   ];
   const out: GemmRate[] = [];
   const variants: Variants = (dev as { variants?: Variants }).variants ?? {};
-  // on a tiled device, each named variant beside the device's choice where it applies (matmul_tiled: vec4-aligned rows; matmul_narrow: n <= 16)
+  // on a tiled device, each named variant beside the device's choice where it applies (the wide GEMMs: vec4-aligned rows; matmul_narrow: n <= 16)
   const named = (dev as { kernelSet?: string }).kernelSet === 'tiled' ? (Object.keys(MATMUL_VARIANTS) as MatmulVariant[]).filter((v) => v !== 'matmul_rows4') : [];
   const kernels = [matmul, ...named.map((v) => (x: MatmulArgs) => matmulOn(v, x))];
   for (const make of kernels)
     for (const [label, m, n, k, transA, transB] of shapes) {
       const l = make({ a: bufs[0]!.range(), b: bufs[1]!.range(), c: bufs[2]!.range(), m, n, k, transA, transB });
-      if ((l.kernel === 'matmul_tiled' && !vec4Aligned(l.params)) || (l.kernel === 'matmul_narrow' && n > NARROW_COLS)) continue;
+      if (!namedMatmulFits(l.kernel, l.params)) continue;
       await timed(dev, 1, () => dev.launch(l)); // compile and warm
       const ms = await timed(dev, o.matmulReps, () => dev.launch(l));
       const chosen = pickVariant(variants, l.kernel, l.params)?.kernel;

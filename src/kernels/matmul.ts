@@ -38,16 +38,25 @@ export function matmul(x: MatmulArgs): SliceableLaunch {
   return { ...at(0, x.m), slice: { rows: x.m, at } };
 }
 
+/** Threads of a kernel on 128 x 128 tiles on the matrix's row grid, 16 x 16 a workgroup. */
+const onRowGrid = (n: number, row0: number, end: number) => [Math.ceil(n / 128) * 16, (Math.ceil(end / 128) - Math.floor(row0 / 128)) * 16];
+/** Threads of a kernel on `tile` x `tile` tiles from row0, 16 x 16 a workgroup. */
+const onTiles = (tile: number) => (n: number, row0: number, end: number) => [Math.ceil(n / tile) * 16, Math.ceil((end - row0) / tile) * 16];
+
 /**
  * The WebGPU matmul variants a launch can name (src/devices/webgpu/variants.ts), with their
  * threads for rows [row0, end) of C: 16 x 16 workgroups on 128 x 128 tiles on the matrix's
- * row grid (matmul_tiled), on 64 x 64 tiles (matmul_tiled64); 256 per 8 rows (matmul_narrow);
- * 64 per 256 columns x 4 rows (matmul_rows4, the register set's).
+ * row grid (matmul_tiled, matmul_tiled8u, matmul_tiled16), on 64 x 64 tiles (matmul_tiled64),
+ * on 32 x 32 (matmul_tiled32); 256 per 2 rows (matmul_narrow); 64 per 256 columns x 4 rows
+ * (matmul_rows4, the register set's).
  */
 export const MATMUL_VARIANTS = {
-  matmul_tiled: (n: number, row0: number, end: number) => [Math.ceil(n / 128) * 16, (Math.ceil(end / 128) - Math.floor(row0 / 128)) * 16],
-  matmul_tiled64: (n: number, row0: number, end: number) => [Math.ceil(n / 64) * 16, Math.ceil((end - row0) / 64) * 16],
-  matmul_narrow: (_n: number, row0: number, end: number) => [Math.ceil((end - row0) / 8) * 256, 1],
+  matmul_tiled: onRowGrid,
+  matmul_tiled8u: onRowGrid,
+  matmul_tiled16: onRowGrid,
+  matmul_tiled64: onTiles(64),
+  matmul_tiled32: onTiles(32),
+  matmul_narrow: (_n: number, row0: number, end: number) => [Math.ceil((end - row0) / 2) * 256, 1],
   matmul_rows4: (n: number, row0: number, end: number) => [Math.ceil(n / 256) * 64, Math.ceil((end - row0) / 4)],
 } as const;
 export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
@@ -56,8 +65,8 @@ export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
  * The same product (rows [row0, row0 + rows) of C; rows 0: to the end) on a
  * named variant, launched by name: what `handover bench train-backends`
  * times beside the device's own choice, and what the tests force (WebGPU
- * only). matmul_tiled needs vec4-aligned rows (variants.ts vec4Aligned),
- * matmul_narrow at most 16 columns.
+ * only). matmul_tiled, matmul_tiled8u and matmul_tiled16 need vec4-aligned
+ * rows (variants.ts vec4Aligned), matmul_narrow at most 16 columns.
  */
 export function matmulOn(kernel: MatmulVariant, x: MatmulArgs, row0 = 0, rows = 0): Launch {
   const l = matmul(x);

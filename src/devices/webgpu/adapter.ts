@@ -2,7 +2,7 @@
 // In Node with no hardware adapter it selects SwiftShader's Vulkan driver
 // (shipped by Debian's chromium package) and says so.
 
-import { NoAdapterError } from '../../core/errors.js';
+import { NoAdapterError, UsageError } from '../../core/errors.js';
 import { dawnPollMsFor, setDawnPollMs, throttleDawnPolling } from './dawn-poll.js';
 import { ensureRuntimeDir, mayHaveGpu } from './node-env.js';
 
@@ -32,6 +32,18 @@ type Log = (line: string) => void;
  * run), so `infer --profile` sums undercounted the GPU time.
  */
 export const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization'];
+
+/**
+ * DAWN_FLAGS, plus the Dawn toggles named in HANDOVER_DAWN_TOGGLES (a comma
+ * list, e.g. `disable_robustness`: the kernels' own bounds checks then stand
+ * alone; docs/webgpu-training.md measured what each costs on the H200).
+ */
+export function dawnFlags(env: Record<string, string | undefined>): string[] {
+  const t = env.HANDOVER_DAWN_TOGGLES ?? '';
+  if (t === '') return DAWN_FLAGS;
+  if (!/^[a-z0-9_]+(,[a-z0-9_]+)*$/.test(t)) throw new UsageError(`HANDOVER_DAWN_TOGGLES='${t}': use Dawn toggle names separated by commas (e.g. disable_robustness)`);
+  return [...DAWN_FLAGS, `enable-dawn-features=${t}`];
+}
 
 function isSoftware(a: GPUAdapter): boolean {
   const info = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
@@ -63,7 +75,7 @@ export async function findAdapter(log: Log = () => {}, opts: { software?: boolea
   const preset = env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES;
   await ensureRuntimeDir(env);
   if (!opts.software && (preset || (await mayHaveGpu()))) {
-    const instance = create(DAWN_FLAGS);
+    const instance = create(dawnFlags(env));
     const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter && (!isSoftware(adapter) || preset)) {
       setDawnPollMs(dawnPollMsFor(isSoftware(adapter), env));
@@ -81,7 +93,7 @@ export async function findAdapter(log: Log = () => {}, opts: { software?: boolea
   }
   env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   log(`handover: no hardware GPU adapter; using SwiftShader (CPU Vulkan) from ${SWIFTSHADER_ICD}`);
-  const instance = create(DAWN_FLAGS);
+  const instance = create(dawnFlags(env));
   const adapter = await instance.requestAdapter();
   if (!adapter) throw new NoAdapterError(`SwiftShader at ${SWIFTSHADER_ICD} gave no adapter (is libvulkan1 installed?)`);
   setDawnPollMs(dawnPollMsFor(true, env));

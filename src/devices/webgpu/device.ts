@@ -8,7 +8,7 @@ import { DeviceError, InvalidRangeError } from '../../core/errors.js';
 import { findAdapter } from './adapter.js';
 import { dawnPollMs } from './dawn-poll.js';
 import { wgslSources } from './shaders.gen.js';
-import { kernelSetFromEnv, kernelsFor, tiledVariants, variantsFor, type KernelSet, type Variants } from './variants.js';
+import { kernelSetFromEnv, kernelsFor, registerVariants, variantsFor, type KernelSet, type Variants } from './variants.js';
 import { FIRST_FLUSH, FLUSH_EVERY, LaunchChoices, pipeliningFromEnv, workgroupSize } from './launch-choice.js';
 import { StagingPool, TimestampProfiler, type KernelTime } from './profiler.js';
 import { UploadPool } from './uploads.js';
@@ -154,7 +154,7 @@ export class WebGpuDevice extends GpuDevice {
 
   /** 'tiled' when this device runs the workgroup-tiled kernels, else 'register'. */
   get kernelSet(): 'tiled' | 'register' {
-    return this.variants === tiledVariants ? 'tiled' : 'register';
+    return this.variants === registerVariants ? 'register' : 'tiled';
   }
 
   /** Features of the device that kernels or profiles can use. */

@@ -128,7 +128,7 @@ export function splitConvVariant(kernel: string, tile: 64 | 32, when?: (p: Array
 
 /** matmul_narrow takes matmuls of at most this many columns (its MAX_COLS), ROWS rows a workgroup. */
 export const NARROW_COLS = 16;
-const NARROW_ROWS = 8;
+const NARROW_ROWS = 2;
 
 function narrowMatmul(p: ArrayBuffer | undefined): boolean {
   return word(p, 1) <= NARROW_COLS && Math.ceil(word(p, 0) / NARROW_ROWS) <= 65535;
@@ -136,6 +136,46 @@ function narrowMatmul(p: ArrayBuffer | undefined): boolean {
 
 /** matmul_tiled takes matmuls whose 128 x 128 grid has at least this many workgroups (about one per SM of a large GPU)... */
 export const WIDE_MATMUL_GROUPS = 128;
+/** matmul_tiled32 takes the other matmuls whose 64 x 64 grid has fewer workgroups than this. */
+export const SMALL_MATMUL_GROUPS = 128;
+
+/**
+ * The kernels that can run the large vec4-aligned GEMMs (all on 128 x 128
+ * tiles, shaders/include/matmul_tiled_body.wgsl): matmul_tiled (8 deep a
+ * step, in a loop), matmul_tiled8u (the same steps written out),
+ * matmul_tiled16 (16 deep, written out). HANDOVER_WEBGPU_WIDE_GEMM picks one
+ * (benchmarks); the default is WIDE_GEMM.
+ */
+export const WIDE_GEMMS = ['matmul_tiled', 'matmul_tiled8u', 'matmul_tiled16'] as const;
+export type WideGemm = (typeof WIDE_GEMMS)[number];
+export const WIDE_GEMM: WideGemm = 'matmul_tiled8u';
+
+/** The wide GEMM kernel asked for by HANDOVER_WEBGPU_WIDE_GEMM (default WIDE_GEMM). */
+export function wideGemmFromEnv(env: Record<string, string | undefined> = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}): WideGemm {
+  const v = env.HANDOVER_WEBGPU_WIDE_GEMM || WIDE_GEMM;
+  if (!(WIDE_GEMMS as readonly string[]).includes(v)) throw new UsageError(`HANDOVER_WEBGPU_WIDE_GEMM='${v}': use ${WIDE_GEMMS.join(', ')}`);
+  return v as WideGemm;
+}
+
+/**
+ * Whether a matmul variant launched by name (matmulOn) can compute this
+ * problem: the wide GEMMs need vec4-aligned rows, matmul_narrow at most
+ * NARROW_COLS columns; the others take any shape.
+ */
+export function namedMatmulFits(kernel: string, p: ArrayBuffer | undefined): boolean {
+  if ((WIDE_GEMMS as readonly string[]).includes(kernel)) return vec4Aligned(p);
+  return kernel !== 'matmul_narrow' || word(p, 1) <= NARROW_COLS;
+}
+
+/** Workgroups of matmul_tiled64 (tile 64) or matmul_tiled32 (tile 32) for a launch's rows. */
+function tileGroups(p: ArrayBuffer | undefined, tile: number): [number, number, number] {
+  return [Math.ceil(word(p, 1) / tile), Math.ceil((sliceEnd(p) - word(p, 6)) / tile), 1];
+}
+
+/** Whether the whole problem's 64 x 64 grid (not a slice's) is small (matmul_tiled32). */
+function smallMatmul(p: ArrayBuffer | undefined): boolean {
+  return Math.ceil(word(p, 0) / TILE) * Math.ceil(word(p, 1) / TILE) < SMALL_MATMUL_GROUPS;
+}
 
 /**
  * ...and whose rows, as matmul_tiled reads them (vec4s), start on 16 bytes:
@@ -158,36 +198,45 @@ export function tiledMatmulGroups(p: ArrayBuffer | undefined): [number, number, 
   return [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil(sliceEnd(p) / (2 * TILE)) - Math.floor(word(p, 6) / (2 * TILE)), 1];
 }
 
-export const tiledVariants: Variants = {
-  // matmul: threads [ceil(n/4), rows]; params m, n, k, flags, alpha, beta, row0, rows (a time slice).
-  // Few rows: matmul_skinny, 8 columns per workgroup when B is stored [n,k], else 32.
-  // At most 16 columns (an output layer): matmul_narrow, 8 rows per workgroup, k split 32 ways.
-  // Large and vec4-aligned (the trainer's GEMMs): matmul_tiled (128 x 128 tiles, vec4 loads, double-buffered);
-  // else matmul_tiled64 (64 x 64 tiles, any shape).
-  matmul: [
-    { kernel: 'matmul_skinny', when: (p) => word(p, 0) <= SKINNY_ROWS, groups: (_t, p) => [Math.ceil(word(p, 1) / (word(p, 3) & 2 ? 8 : 32)), 1, 1] },
-    { kernel: 'matmul_narrow', when: narrowMatmul, groups: (_t, p) => [Math.ceil((sliceEnd(p) - word(p, 6)) / NARROW_ROWS), 1, 1] },
-    {
-      kernel: 'matmul_tiled',
-      when: (p) => vec4Aligned(p) && Math.ceil(word(p, 0) / (2 * TILE)) * Math.ceil(word(p, 1) / (2 * TILE)) >= WIDE_MATMUL_GROUPS,
-      groups: (_t, p) => tiledMatmulGroups(p),
-    },
-    { kernel: 'matmul_tiled64', groups: (_t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil((word(p, 7) || word(p, 0)) / TILE), 1] },
-  ],
-  // batched_matmul: threads [ceil(n/8), ceil(m/4), batch]
-  batched_matmul: [{ kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] }],
-  // conv2d: conv_params.wgsl (n, cin, h, w, cout, oh, ow, groups, ...)
-  // Few tiles, long reduction: split-k on 64 x 64 or 32 x 32 tiles (convSplit), then conv2d_splitk_sum;
-  // tiny output, reduction too short to split in whole steps: conv2d_splitk (2 channels x 8 pixels per workgroup, k split 16 ways);
-  // small or narrow: conv2d_tiled32; else conv2d_tiled.
-  conv2d: [
-    splitConvVariant('conv2d_splitk64', 64, (p) => convSplit(p)?.tile === 64),
-    splitConvVariant('conv2d_splitk32', 32, (p) => convSplit(p)?.tile === 32),
-    { kernel: 'conv2d_splitk', when: tinyLongConv, groups: (_t, p) => [Math.ceil((word(p, 0) * word(p, 5) * word(p, 6)) / 8), Math.ceil(word(p, 4) / word(p, 7) / 2), word(p, 7)] },
-    { kernel: 'conv2d_tiled32', when: smallConv, groups: (_t, p) => convGroups(p, TILE / 2) },
-    { kernel: 'conv2d_tiled', groups: (_t, p) => convGroups(p, TILE) },
-  ],
-};
+/** The hardware adapters' variants, with `wide` for the large vec4-aligned GEMMs. */
+function tiledVariantsWith(wide: WideGemm): Variants {
+  return {
+    // matmul: threads [ceil(n/4), rows]; params m, n, k, flags, alpha, beta, row0, rows (a time slice).
+    // Few rows: matmul_skinny, 8 columns per workgroup when B is stored [n,k], else 32.
+    // At most 16 columns (an output layer): matmul_narrow, 2 rows per workgroup, k split 128 ways.
+    // Large and vec4-aligned (the trainer's GEMMs): `wide` (128 x 128 tiles, vec4 loads, double-buffered);
+    // else matmul_tiled64 (64 x 64 tiles, any shape), or matmul_tiled32 where that grid is small.
+    matmul: [
+      { kernel: 'matmul_skinny', when: (p) => word(p, 0) <= SKINNY_ROWS, groups: (_t, p) => [Math.ceil(word(p, 1) / (word(p, 3) & 2 ? 8 : 32)), 1, 1] },
+      { kernel: 'matmul_narrow', when: narrowMatmul, groups: (_t, p) => [Math.ceil((sliceEnd(p) - word(p, 6)) / NARROW_ROWS), 1, 1] },
+      {
+        kernel: wide,
+        when: (p) => vec4Aligned(p) && Math.ceil(word(p, 0) / (2 * TILE)) * Math.ceil(word(p, 1) / (2 * TILE)) >= WIDE_MATMUL_GROUPS,
+        groups: (_t, p) => tiledMatmulGroups(p),
+      },
+      { kernel: 'matmul_tiled32', when: smallMatmul, groups: (_t, p) => tileGroups(p, TILE / 2) },
+      { kernel: 'matmul_tiled64', groups: (_t, p) => tileGroups(p, TILE) },
+    ],
+    // batched_matmul: threads [ceil(n/8), ceil(m/4), batch]
+    batched_matmul: [{ kernel: 'batched_matmul_tiled', groups: (t, p) => [Math.ceil(word(p, 1) / TILE), Math.ceil(word(p, 0) / TILE), t[2]] }],
+    // conv2d: conv_params.wgsl (n, cin, h, w, cout, oh, ow, groups, ...)
+    // Few tiles, long reduction: split-k on 64 x 64 or 32 x 32 tiles (convSplit), then conv2d_splitk_sum;
+    // tiny output, reduction too short to split in whole steps: conv2d_splitk (2 channels x 8 pixels per workgroup, k split 16 ways);
+    // small or narrow: conv2d_tiled32; else conv2d_tiled.
+    conv2d: [
+      splitConvVariant('conv2d_splitk64', 64, (p) => convSplit(p)?.tile === 64),
+      splitConvVariant('conv2d_splitk32', 32, (p) => convSplit(p)?.tile === 32),
+      { kernel: 'conv2d_splitk', when: tinyLongConv, groups: (_t, p) => [Math.ceil((word(p, 0) * word(p, 5) * word(p, 6)) / 8), Math.ceil(word(p, 4) / word(p, 7) / 2), word(p, 7)] },
+      { kernel: 'conv2d_tiled32', when: smallConv, groups: (_t, p) => convGroups(p, TILE / 2) },
+      { kernel: 'conv2d_tiled', groups: (_t, p) => convGroups(p, TILE) },
+    ],
+    // reduce_rows (the bias gradients): params m, n, alpha, beta; 16 columns x 16 row-lanes a workgroup.
+    reduce_rows: [{ kernel: 'reduce_rows_tall', groups: (_t, p) => [Math.ceil(word(p, 1) / 16), 1, 1] }],
+  };
+}
+
+export const tiledVariants: Variants = tiledVariantsWith(WIDE_GEMM);
+const otherWide = new Map<WideGemm, Variants>();
 
 /** matmul_rows4 takes matmuls of at least this many rows on the register kernel set. */
 export const ROWS4_MIN_ROWS = 16;
@@ -209,8 +258,11 @@ export function kernelSetFromEnv(env: Record<string, string | undefined> = (glob
   return v as KernelSet;
 }
 
-/** The variants a device with this adapter runs. */
-export function variantsFor(set: KernelSet, software: boolean): Variants {
+/** The variants a device with this adapter runs (tiled: with the wide GEMM kernel `wide`). */
+export function variantsFor(set: KernelSet, software: boolean, wide: WideGemm = wideGemmFromEnv()): Variants {
   const tiled = set === 'tiled' || (set === 'auto' && !software);
-  return tiled ? tiledVariants : registerVariants;
+  if (!tiled) return registerVariants;
+  if (wide === WIDE_GEMM) return tiledVariants;
+  if (!otherWide.has(wide)) otherWide.set(wide, tiledVariantsWith(wide));
+  return otherWide.get(wide)!;
 }

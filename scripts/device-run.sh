@@ -17,7 +17,7 @@ if [ "${1:-}" = pack ]; then
   npx tsc -p tsconfig.json || echo "device-run pack: tsc reported errors (outside src/devices/cuda?); dist/ was still written"
   # vitest and its runtime dependencies, and webgpu with only the linux-x64 dawn.node
   root=$(node -e 'console.log(Object.keys(JSON.parse(require("fs").readFileSync("package.json", "utf8")).dependencies).join(" "))')
-  node scripts/node-deps.mjs --optional vitest webgpu fast-check $root ${WITH_ORT:+onnxruntime-node} ${EXTRA_DEPS//,/ } > .device/bundle.list
+  node scripts/node-deps.mjs --optional vitest webgpu fast-check $root ${WITH_ORT:+onnxruntime-node} ${EXTRA_DEPS:+${EXTRA_DEPS//,/ }} > .device/bundle.list
   nodawn=(); [ -n "${NO_DAWN:-}" ] && nodawn=(--exclude='node_modules/webgpu/dist/linux-x64')
   tar cJf .device/bundle.tar.xz "${nodawn[@]}" --exclude='node_modules/webgpu/dist/darwin-*' --exclude='node_modules/webgpu/dist/win32-*' \
     --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='node_modules/onnxruntime-node/bin/napi-v6/darwin' \

@@ -7,9 +7,9 @@ import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Lane, type 
 import { DeviceError, InvalidRangeError } from '../../core/errors.js';
 import { findAdapter } from './adapter.js';
 import { dawnPollMs } from './dawn-poll.js';
-import { wgslSources } from './shaders.gen.js';
 import { kernelSetFromEnv, kernelsFor, registerVariants, variantsFor, type KernelSet, type Variants } from './variants.js';
-import { FIRST_FLUSH, FLUSH_EVERY, LaunchChoices, pipeliningFromEnv, workgroupSize } from './launch-choice.js';
+import { FIRST_FLUSH, FLUSH_EVERY, LaunchChoices, pipeliningFromEnv } from './launch-choice.js';
+import { PipelineCache } from './pipelines.js';
 import { StagingPool, TimestampProfiler, type KernelTime } from './profiler.js';
 import { UploadPool } from './uploads.js';
 import { SCRATCH_ID, ScratchBuffer } from './scratch.js';
@@ -18,12 +18,6 @@ export { workgroupSize } from './launch-choice.js';
 
 const PARAM_SLOT = 256; // minUniformBufferOffsetAlignment
 const BIND_GROUP_CACHE = 4096;
-
-interface Pipeline {
-  pipeline: GPUComputePipeline;
-  workgroup: [number, number, number];
-  hasParams: boolean;
-}
 
 export interface WebGpuOptions {
   log?: (line: string) => void;
@@ -51,7 +45,7 @@ const WANTED_FEATURES = ['timestamp-query', 'shader-f16'] as const;
 export class WebGpuDevice extends GpuDevice {
   readonly info: DeviceInfo;
   private readonly buffers = new Map<number, GPUBuffer>();
-  private readonly pipelines = new Map<string, Pipeline>();
+  private readonly pipelines: PipelineCache;
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -141,6 +135,7 @@ export class WebGpuDevice extends GpuDevice {
     this.choices = new LaunchChoices(this.variants);
     this.staging = new StagingPool(gpu);
     this.scratch = new ScratchBuffer(gpu);
+    this.pipelines = new PipelineCache(gpu, (e) => (this.firstError ??= e));
     this.pipelining = pipelining ?? pipeliningFromEnv() ?? !this.info.software;
     this.uploads = this.pipelining ? new UploadPool(gpu) : null;
   }
@@ -192,20 +187,7 @@ export class WebGpuDevice extends GpuDevice {
   }
 
   async prepare(kernels: readonly string[]): Promise<void> {
-    await Promise.all(
-      [...new Set(kernels.flatMap((portable) => kernelsFor(this.variants, portable)))].map(async (name) => {
-        if (this.pipelines.has(name)) return;
-        const { module, workgroup, hasParams } = this.module(name);
-        try {
-          const pipeline = await this.gpu.createComputePipelineAsync({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } });
-          // A launch may have compiled it meanwhile; its cached bind groups
-          // belong to that pipeline's layout, so keep the first one.
-          if (!this.pipelines.has(name)) this.pipelines.set(name, { pipeline, workgroup, hasParams });
-        } catch (e) {
-          throw deviceError(`createComputePipelineAsync(${name})`, e);
-        }
-      }),
-    );
+    await this.pipelines.prepare(kernels.flatMap((portable) => kernelsFor(this.variants, portable)));
   }
 
   destroy(): void {
@@ -310,7 +292,7 @@ export class WebGpuDevice extends GpuDevice {
   }
 
   protected _launch(portable: string, ranges: Range[], params: ArrayBuffer | undefined, threads: [number, number, number]): void {
-    const c = this.choices.choose(portable, params, threads, (k) => this.pipeline(k).workgroup);
+    const c = this.choices.choose(portable, params, threads, (k) => this.pipelines.get(k).workgroup);
     const all = c.scratch ? [...ranges, this.scratchRange(c.scratch * 4)] : ranges;
     this.dispatch(c.kernel, all, c.binds, params, c.groups);
     if (c.then) this.dispatch(c.then.kernel, all, c.then.binds, params, c.then.groups);
@@ -330,7 +312,7 @@ export class WebGpuDevice extends GpuDevice {
 
   /** One dispatch of `kernel`; `binds` picks its bindings from `ranges` (1-based; absent: all, in order). */
   private dispatch(kernel: string, ranges: Range[], binds: readonly number[] | undefined, params: ArrayBuffer | undefined, groups: [number, number, number]): void {
-    const p = this.pipeline(kernel);
+    const p = this.pipelines.get(kernel);
     let key = kernel;
     let slot = -1;
     if (p.hasParams) {
@@ -437,28 +419,6 @@ export class WebGpuDevice extends GpuDevice {
 
   private makeParamsRing(bytes: number): GPUBuffer {
     return this.gpu.createBuffer({ label: 'params', size: bytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  }
-
-  private module(name: string): { module: GPUShaderModule; workgroup: [number, number, number]; hasParams: boolean } {
-    const code = wgslSources[name];
-    if (code === undefined) throw new InvalidRangeError(`no WGSL kernel named '${name}' (shaders/${name}.wgsl)`);
-    const module = this.gpu.createShaderModule({ label: name, code });
-    return { module, workgroup: workgroupSize(code, name), hasParams: /var<uniform>/.test(code) };
-  }
-
-  private pipeline(name: string): Pipeline {
-    let p = this.pipelines.get(name);
-    if (!p) {
-      const { module, workgroup, hasParams } = this.module(name);
-      this.gpu.pushErrorScope('validation');
-      const pipeline = this.gpu.createComputePipeline({ label: name, layout: 'auto', compute: { module, entryPoint: 'main' } });
-      void this.gpu.popErrorScope().then((err) => {
-        if (err) this.firstError ??= new DeviceError(`createComputePipeline(${name})`, err.message);
-      });
-      p = { pipeline, workgroup, hasParams };
-      this.pipelines.set(name, p);
-    }
-    return p;
   }
 
   private buf(r: Range): GPUBuffer {

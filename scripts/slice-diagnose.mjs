@@ -30,6 +30,9 @@ const sloOf = (m) => timings[bed.instances.find((x) => x.name === m).architectur
 for (const m of bed.instances) sys.gate.slicing?.serve(m.name, sloOf(m.name));
 // BURST_GAP_MS=0 switches the burst pause off (the comparison).
 if (process.env.BURST_GAP_MS !== undefined && sys.gate.slicing) sys.gate.slicing.burstGapMs = Number(process.env.BURST_GAP_MS);
+// REST_FRACTION and REST_MS set the rest window's slices (restFraction, restMs).
+if (process.env.REST_FRACTION !== undefined && sys.gate.slicing) sys.gate.slicing.restFraction = Number(process.env.REST_FRACTION);
+if (process.env.REST_MS !== undefined && sys.gate.slicing) sys.gate.slicing.restMs = Number(process.env.REST_MS);
 
 // Instrument the request path: admit, the gate at hold time, the run.
 const parts = new Map(); // model -> queue of open records (a model may have several requests in flight)

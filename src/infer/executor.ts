@@ -1,5 +1,6 @@
 // Runs a plan: the workspace is one infer-owned arena allocation taken for
-// the run and handed back after it (fence + reclaim). Launches are built once
+// the run and handed back after it (fence + reclaim, in the background once the
+// outputs are read: src/infer/workspace-drain.ts). Launches are built once
 // per plan; their bindings resolve the workspace and weight pool at launch
 // time, so compaction may move either between runs. Everything a run issues is
 // on the 'infer' lane (ahead of training on backends with several queues).
@@ -20,6 +21,7 @@ import type { Tensor } from './ops/index.js';
 import type { WeightPool } from './weights.js';
 import type { DeviceInputs } from './device-inputs.js';
 import { fromDeviceBytes, fromHost, inputWords, toDeviceWords, type TensorData } from './convert.js';
+import { allocateAfterDrains, allocateNow, reclaimInferenceLater } from './workspace-drain.js';
 
 /** How runs were issued: eager launches, recordings made, replays (every graph run is a replay). */
 export interface GraphStats {
@@ -30,7 +32,7 @@ export interface GraphStats {
   failure?: string;
 }
 
-/** Host time of the last run's phases (ms): writes of constants and inputs, issuing the launches, the readback (its wait included), the closing fence. */
+/** Host time of the last run's phases (ms): writes of constants and inputs, issuing the launches, the readback (its wait included), starting the closing fence (it runs after the answer). */
 export interface RunPhases {
   write: number;
   issue: number;
@@ -57,6 +59,8 @@ export class Executor {
   readonly graphStats: GraphStats = { eager: 0, captures: 0, replays: 0 };
   /** Where the last run's host time went (bench infer-webgpu reports it). */
   readonly phases: RunPhases = { write: 0, issue: 0, read: 0, fence: 0 };
+  /** The fence handing the last run's workspace back, in flight after that run answered (resolves, never rejects). */
+  private reclaiming: Promise<void> | null = null;
   private recording: { rec: Recording; key: string } | null = null;
   private readonly graphs: boolean;
   private readonly poison: boolean;
@@ -119,7 +123,10 @@ export class Executor {
       this.phases[phase] = now - t;
       t = now;
     };
-    this.ws = this.arena.allocate('infer', this.plan.workspaceBytes, `${this.label}:activations`);
+    // This executor's last workspace first, so a recording that baked its place in is replayed.
+    if (this.reclaiming) await this.reclaiming;
+    const label = `${this.label}:activations`;
+    this.ws = allocateNow(this.arena, 'infer', this.plan.workspaceBytes, label) ?? (await allocateAfterDrains(this.arena, 'infer', this.plan.workspaceBytes, label));
     try {
       if (this.poison) dev.launch({ ...fill(this.ws, this.plan.workspaceBytes / 4, POISON), lane: 'infer' });
       const base = () => this.ws!.range();
@@ -167,7 +174,12 @@ export class Executor {
     } finally {
       this.arena.free(this.ws);
       this.ws = null;
-      this.arena.reclaim(await this.arena.fenceInference()); // not training's kernels in flight: the answer waits for nothing of theirs
+      // Not awaited: the reads proved this run's kernels done; the fence would also wait for whatever was issued after them.
+      const reclaiming = reclaimInferenceLater(this.arena);
+      this.reclaiming = reclaiming;
+      void reclaiming.then(() => {
+        if (this.reclaiming === reclaiming) this.reclaiming = null;
+      });
       lap('fence');
     }
   }

@@ -22,7 +22,7 @@
 export interface KvPlanOptions {
   /** The floor of the reserve, bytes (the batcher's watermark W). */
   watermarkBytes: number;
-  /** Milliseconds of arriving demand the reserve covers (default 1000). */
+  /** Milliseconds of arriving demand the reserve covers (default 500). */
   horizonMs?: number;
   /** Time constant of the arriving-demand rate, ms (default 5000). */
   rateTauMs?: number;
@@ -62,7 +62,7 @@ export class KvPlan {
 
   constructor(opts: KvPlanOptions) {
     this.watermarkBytes = opts.watermarkBytes;
-    this.horizonMs = opts.horizonMs ?? 1000;
+    this.horizonMs = opts.horizonMs ?? 500;
     this.rateTauMs = opts.rateTauMs ?? 5000;
     this.releaseAfterMs = opts.releaseAfterMs ?? 1000;
     for (const [k, v] of Object.entries({ watermarkBytes: this.watermarkBytes, horizonMs: this.horizonMs, rateTauMs: this.rateTauMs, releaseAfterMs: this.releaseAfterMs }))

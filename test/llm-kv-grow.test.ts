@@ -11,7 +11,7 @@
 // borrowed beyond W once the cache is quiet.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Allocation } from '../src/core/allocation.js';
-import { Arena } from '../src/core/arena.js';
+import type { Arena } from '../src/core/arena.js';
 import { Gate } from '../src/core/gate.js';
 import type { ModelStore } from '../src/infer/store.js';
 import { Batcher, type BatcherOptions } from '../src/llm/batcher.js';
@@ -20,8 +20,7 @@ import { Generator } from '../src/llm/generate.js';
 import { HostKvCache } from '../src/llm/host-cache.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
 import type { MemorySide } from '../src/sched/core.js';
-import { testDevice } from './helpers/gpu.js';
-import { loadKvModel, promptOf } from './llm-helpers.js';
+import { kvArena, promptOf } from './llm-helpers.js';
 
 const PAGE = 4 << 10; // one 2-token block a page
 
@@ -109,11 +108,7 @@ let arena: Arena;
 let store: ModelStore;
 let workspacePages = 0;
 
-beforeAll(async () => {
-  const device = await testDevice();
-  arena = new Arena(device, { bytes: 24 << 20, pageBytes: PAGE });
-  ({ store, workspacePages } = await loadKvModel(arena, 40));
-}, 60_000);
+beforeAll(async () => ({ arena, store, workspacePages } = await kvArena(24 << 20, PAGE, 40)), 60_000);
 afterAll(() => arena?.destroy());
 
 // The script: [arrival ms, prompt tokens, most new tokens]; 9 requests in three groups.

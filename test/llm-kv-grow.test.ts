@@ -16,6 +16,7 @@ import { Gate } from '../src/core/gate.js';
 import type { ModelStore } from '../src/infer/store.js';
 import { Batcher, type BatcherOptions } from '../src/llm/batcher.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
+import { BlocksExhaustedError } from '../src/llm/errors.js';
 import { Generator } from '../src/llm/generate.js';
 import { HostKvCache } from '../src/llm/host-cache.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
@@ -143,6 +144,34 @@ async function checkTokens(results: { tokens: number[] }[]): Promise<void> {
 }
 
 describe('the KV cache grows in few steps beside training (the KV plan)', () => {
+  it('within inference\'s share, the cache does not take a free page that training\'s limit still covers', async () => {
+    const gate = new Gate(arena.device);
+    const training = new BoundaryTraining(arena, gate, 0, 1e6); // no boundary during this test
+    try {
+      training.fill(workspacePages + 3);
+      arena.limitTraining(training.pages.length + 3); // 3 free pages training may still grow into: not inference's
+      const shared = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 2, headroomBytes: workspacePages * PAGE });
+      shared.withinShare = true;
+      shared.start(1);
+      expect(shared.shortfallBytes(1)).toBe(2 * PAGE); // a block page and the block table's page
+      expect(() => shared.reserve(1, 2)).toThrow(BlocksExhaustedError);
+      arena.limitTraining(training.pages.length + 1); // training gives two pages: the cache takes them, and no more
+      const pageTokens = 2 * shared.blocksPerPage;
+      shared.reserve(1, pageTokens);
+      expect(shared.stats()).toMatchObject({ pages: 1, tablePages: 1 });
+      expect(() => shared.reserve(1, pageTokens + 2)).toThrow(BlocksExhaustedError); // (reserve counts from the cached length: 0)
+      await shared.end(1);
+      arena.limitTraining(training.pages.length + 3);
+      const anyFree = new PagedKvCache(arena, TINY_GPT_KV, { blockTokens: 2, headroomBytes: workspacePages * PAGE });
+      anyFree.start(1);
+      anyFree.reserve(1, 2 * pageTokens); // without the share rule it takes the free pages training's limit covers
+      expect(anyFree.stats()).toMatchObject({ pages: 2, tablePages: 1 });
+      await anyFree.end(1);
+    } finally {
+      await training.stop();
+    }
+  }, 60_000);
+
   it('without the plan: a require per shortfall, discarding micro-batches', async () => {
     const run = await play(false);
     const m = run.batcher.metrics;

@@ -69,7 +69,7 @@ export interface BatcherMetrics {
   /** Pages asked ahead at training's next micro-batch boundary (the KV plan: nothing discarded), and the bytes they gave. */
   yields: number;
   yieldedBytes: number;
-  /** Admissions put off by a step because their pages were still leaving training at its boundary. */
+  /** Steps at which an admission was put off because its pages were still leaving training at its boundary (one admission may count several times). */
   deferredAdmissions: number;
   releases: number;
   releasedBytes: number;

@@ -49,7 +49,7 @@ export interface LlmSystemResult {
   /** Pages asked ahead at training's micro-batch boundary by the KV plan (nothing discarded), and their bytes (absent in older results). */
   yields?: number;
   yieldedBytes?: number;
-  /** Admissions put off by a step while their pages left training at its boundary (absent in older results). */
+  /** Steps at which an admission was put off while its pages left training at its boundary (absent in older results). */
   deferredAdmissions?: number;
   peakKvPages: number;
   peakKvBlocks: number;

@@ -98,13 +98,14 @@ describe('handover run --workload llm', () => {
       expect(Math.max(...r.kv.map((x: { kvPages: number }) => x.kvPages))).toBeLessThanOrEqual(r.kvCapPages);
       expect(r.requires).toBe(0);
     }
-    // Handover: the burst's KV pages exceed what was free beyond the workspace, so it REQUIREs, and gives back.
+    // Handover: the burst's KV pages exceed what was free beyond the workspace, so it takes them from training (asked ahead
+    // at its boundary, or REQUIREd), and gives back; every one is a require mark on the timeline.
     const h = report.systems.handover;
-    console.log(`handover: free at start ${h.kv[0].freePages} pages, workspace ${meta.workspacePages}, peak KV ${h.peakKvPages}, ${h.requires} requires / ${h.releases} releases; SP-50 cap ${report.systems.sp50.kvCapPages}`);
+    console.log(`handover: free at start ${h.kv[0].freePages} pages, workspace ${meta.workspacePages}, peak KV ${h.peakKvPages}, ${h.requires} requires / ${h.yields} deferred / ${h.releases} releases; SP-50 cap ${report.systems.sp50.kvCapPages}`);
     expect(h.peakKvPages).toBeGreaterThan(h.kv[0].freePages - meta.workspacePages);
-    expect(h.requires).toBeGreaterThan(0);
+    expect(h.requires + h.yields).toBeGreaterThan(0);
     expect(h.releases).toBeGreaterThan(0);
-    expect(h.marks.filter((m: { kind: string }) => m.kind === 'require')).toHaveLength(h.requires);
+    expect(h.marks.filter((m: { kind: string }) => m.kind === 'require')).toHaveLength(h.requires + h.yields);
 
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|<link /);

@@ -5,7 +5,7 @@
 // failing; batched tokens equal each request generated alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Allocation } from '../src/core/allocation.js';
-import { Arena } from '../src/core/arena.js';
+import type { Arena } from '../src/core/arena.js';
 import { Gate } from '../src/core/gate.js';
 import { ModelStore } from '../src/infer/store.js';
 import type { MemorySide } from '../src/sched/core.js';
@@ -16,8 +16,7 @@ import { BlocksExhaustedError } from '../src/llm/errors.js';
 import { Generator } from '../src/llm/generate.js';
 import { HostKvCache } from '../src/llm/host-cache.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
-import { testDevice } from './helpers/gpu.js';
-import { loadKvModel, promptOf } from './llm-helpers.js';
+import { kvArena, promptOf } from './llm-helpers.js';
 
 const PAGE = 4 << 10; // one 2-token block a page: KV demand shows page by page
 
@@ -55,12 +54,8 @@ let arena: Arena;
 let store: ModelStore;
 let workspacePages = 0;
 
-beforeAll(async () => {
-  const device = await testDevice();
-  arena = new Arena(device, { bytes: 24 << 20, pageBytes: PAGE });
-  // The largest run workspace of the burst below (4 prefills of 4 tokens in one run).
-  ({ store, workspacePages } = await loadKvModel(arena, 40));
-}, 60_000);
+// The largest run workspace of the burst below (4 prefills of 4 tokens in one run).
+beforeAll(async () => ({ arena, store, workspacePages } = await kvArena(24 << 20, PAGE, 40)), 60_000);
 afterAll(() => arena?.destroy());
 
 async function burst(training: MemorySide, n: number, maxTokens: number, maxPrefillTokens?: number) {

@@ -140,6 +140,14 @@ export async function loadKvModel(arena: import('../src/core/arena.js').Arena, s
   return { store, workspacePages };
 }
 
+/** A fresh arena of `bytes` in pages of `pageBytes` on the test device, with the KV model loaded and its run workspace measured (loadKvModel). */
+export async function kvArena(bytes: number, pageBytes: number, seed: number, decodeSteps = 0) {
+  const { Arena } = await import('../src/core/arena.js');
+  const { testDevice } = await import('./helpers/gpu.js');
+  const arena = new Arena(await testDevice(), { bytes, pageBytes });
+  return { arena, ...(await loadKvModel(arena, seed, decodeSteps)) };
+}
+
 /**
  * The KV model served as 'gpt' from a fresh 32 MiB arena: the store, a
  * continuous batch over a paged cache (no training), a host-cache generator

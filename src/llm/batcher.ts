@@ -6,17 +6,27 @@
 // it crosses a block boundary, so KV memory follows the live tokens.
 //
 // Elasticity: when the cache cannot grow, the batcher asks the memory side
-// (training) for the missing bytes plus the watermark W (REQUIRE). When
+// (training) for the missing bytes (REQUIRE: training discards its running
+// micro-batch), plus the watermark W where training cannot defer. Where it
+// can (yieldAtBoundary), the KV plan (kv-plan.ts) asks ahead, at training's
+// next micro-batch boundary (nothing discarded), for the pages the running
+// sequences and the next queued ones can still reach plus a reserve sized
+// from the arriving demand; an admission whose pages are on their way waits
+// a step or two (maxDeferMs) rather than discard; what is borrowed goes back
+// lazily. When
 // training is at its minimum, new requests stay queued (counted in
 // `metrics.queuedAtMinimum`) and a running sequence that cannot grow is
 // preempted: its blocks go back and it rejoins the head of the queue with the
 // tokens generated so far (recomputed by its next prefill). A run whose
-// workspace does not fit asks training the same way. When the burst is over
-// (nothing runs or waits), everything borrowed goes back (RELEASE).
+// workspace does not fit asks training the same way. Without the plan, when
+// the burst is over (nothing runs or waits), everything borrowed goes back
+// (RELEASE).
 import type { MemorySide } from '../sched/core.js';
 import { BlocksExhaustedError, GenerateInputError, QueueDeadlineError } from './errors.js';
 import type { Generator, GenerateOptions, GenerateResult } from './generate.js';
 import type { PagedKvCache } from './kv-cache.js';
+import { KvPlan, type KvPlanOptions } from './kv-plan.js';
+import { KvPlanner } from './kv-planner.js';
 import { checkSampling, sampleToken, seededRandom } from './sampling.js';
 
 export interface BatchRequest extends GenerateOptions {
@@ -56,6 +66,11 @@ export interface BatcherMetrics {
   stalls: number;
   requires: number;
   requiredBytes: number;
+  /** Pages asked ahead at training's next micro-batch boundary (the KV plan: nothing discarded), and the bytes they gave. */
+  yields: number;
+  yieldedBytes: number;
+  /** Steps at which an admission was put off because its pages were still leaving training at its boundary (one admission may count several times). */
+  deferredAdmissions: number;
   releases: number;
   releasedBytes: number;
   /** Bytes taken from training and not yet given back. */
@@ -78,6 +93,15 @@ export interface BatcherOptions {
    * bounds that delay (TBT) at the cost of later first tokens (TTFT).
    */
   maxPrefillTokens?: number;
+  /**
+   * The KV plan (asking ahead at training's boundary, a reserve from the
+   * arriving demand, lazy release; kv-plan.ts) where the memory side can
+   * defer (yieldAtBoundary) and the cache has no cap; false: a require per
+   * shortfall (+ W) and a release of everything when the burst ends.
+   */
+  plan?: Omit<KvPlanOptions, 'watermarkBytes'> | false;
+  /** Most milliseconds an admission waits for pages leaving training at its boundary before it requires them (default 50). */
+  maxDeferMs?: number;
 }
 
 interface Job {
@@ -93,6 +117,8 @@ interface Job {
   random: () => number;
   preemptions: number;
   countedAtMinimum: boolean;
+  /** performance.now() when its admission was first put off for pages on their way (null: not put off). */
+  deferredSince: number | null;
   seq: number;
   resolve: (r: BatchResult) => void;
   reject: (e: unknown) => void;
@@ -101,7 +127,7 @@ interface Job {
 export class Batcher {
   readonly metrics: BatcherMetrics = {
     steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0, aborted: 0, rejected: 0, stalls: 0,
-    requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
+    requires: 0, requiredBytes: 0, yields: 0, yieldedBytes: 0, deferredAdmissions: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
   };
   private readonly waiting: Job[] = [];
   private running: Job[] = [];
@@ -110,6 +136,8 @@ export class Batcher {
   private readonly maxBatch: number;
   private readonly watermark: number;
   private readonly prefillBudget: number;
+  private readonly planner: KvPlanner | null;
+  private readonly maxDeferMs: number;
 
   constructor(
     readonly gen: Generator,
@@ -120,6 +148,11 @@ export class Batcher {
     this.maxBatch = opts.maxBatch ?? 8;
     this.watermark = opts.watermarkBytes ?? cache.arena.pageBytes;
     this.prefillBudget = opts.maxPrefillTokens ?? Infinity;
+    const canPlan = opts.plan !== false && memory.yieldAtBoundary !== undefined && !Number.isFinite(cache.maxPages);
+    const plan = canPlan ? new KvPlan({ ...(opts.plan || {}), watermarkBytes: this.watermark }) : null;
+    this.planner = plan && new KvPlanner(plan, cache, memory, this.metrics, () => this.comingBlocks());
+    if (this.planner) cache.withinShare = true;
+    this.maxDeferMs = opts.maxDeferMs ?? 50;
     if (!(this.prefillBudget >= 1)) throw new GenerateInputError('maxPrefillTokens', `must be >= 1, got ${this.prefillBudget}`);
     if (gen.cache !== cache) throw new GenerateInputError('cache', 'the generator must run on the batcher\'s paged cache');
     gen.onOutOfMemory = (e) => this.roomForWorkspace(e.requested);
@@ -133,9 +166,10 @@ export class Batcher {
       const now = performance.now();
       this.waiting.push({
         req, context: [...req.prompt], tokens: [], tbtMs: [], ttftMs: 0, submitted: now, queuedMs: 0, last: now,
-        random: seededRandom(req.seed ?? 0), preemptions: 0, countedAtMinimum: false, seq: 0, resolve, reject,
+        random: seededRandom(req.seed ?? 0), preemptions: 0, countedAtMinimum: false, deferredSince: null, seq: 0, resolve, reject,
       });
       this.metrics.queued = this.waiting.length;
+      this.planner?.arrived(this.reachBlocks(this.waiting[this.waiting.length - 1]!), now);
       this.loop ??= this.run().finally(() => (this.loop = null));
     });
   }
@@ -177,11 +211,14 @@ export class Batcher {
       const job = this.waiting[0]!;
       if (prefill > 0 && prefill + job.context.length > this.prefillBudget) break;
       job.seq = this.gen.open();
-      if (!(await this.grow(job.seq, job.context.length, null))) {
+      const room = await this.grow(job.seq, job.context.length, null, job);
+      if (room !== true) {
         await this.cache.end(job.seq);
-        if (!job.countedAtMinimum) (this.metrics.queuedAtMinimum++, (job.countedAtMinimum = true));
+        if (room === 'defer') this.metrics.deferredAdmissions++;
+        else if (!job.countedAtMinimum) (this.metrics.queuedAtMinimum++, (job.countedAtMinimum = true));
         break;
       }
+      job.deferredSince = null;
       this.waiting.shift();
       if (job.preemptions === 0) job.queuedMs = performance.now() - job.submitted;
       this.running.push(job);
@@ -198,7 +235,7 @@ export class Batcher {
       // between holding (activations being refitted): wait a moment and ask again at the next step.
       if (this.running.length === 0 && this.waiting.length > 0) {
         const blocks = Math.ceil(this.waiting[0]!.context.length / this.cache.blockTokens);
-        if (!this.memory.atMinimum() && this.cache.shortfallBytes(blocks) > 0) {
+        if ((!this.memory.atMinimum() || (this.planner?.onTheirWayBytes() ?? 0) > 0) && this.cache.shortfallBytes(blocks) > 0) {
           this.metrics.stalls++;
           await new Promise<void>((r) => setTimeout(r, 10));
           return;
@@ -224,7 +261,30 @@ export class Batcher {
       if (end || job.tokens.length >= job.req.maxTokens) await this.retire(job, end ? 'end' : 'length');
     }
     this.metrics.kvPages.push([now - this.t0, this.cache.stats().pages]);
-    await this.releaseSpare();
+    if (!this.planner) await this.releaseSpare();
+    else if (this.running.length > 0 || this.waiting.length > 0) this.planner.ahead();
+    else this.planner.idle();
+  }
+
+  /** Blocks a job's sequence reaches: its prompt and every token it may generate. */
+  private reachBlocks(job: Job): number {
+    return Math.ceil((job.req.prompt.length + job.req.maxTokens) / this.cache.blockTokens);
+  }
+
+  /** Blocks the running sequences can still take, and the next queued ones' (those the batch has room for). */
+  private comingBlocks(): number {
+    let blocks = 0;
+    for (const j of this.running) blocks += Math.max(0, this.reachBlocks(j) - this.cache.heldBlocks(j.seq));
+    for (const j of this.waiting.slice(0, Math.max(0, this.maxBatch - this.running.length))) blocks += this.reachBlocks(j);
+    return blocks;
+  }
+
+  /** An admission short of `short` bytes that are on their way waits for them, up to maxDeferMs, rather than discard training's micro-batch. */
+  private mayDefer(job: Job, short: number): boolean {
+    if (!this.planner || this.planner.onTheirWayBytes() < short) return false;
+    const now = performance.now();
+    job.deferredSince ??= now;
+    return now - job.deferredSince < this.maxDeferMs;
   }
 
   /**
@@ -232,7 +292,7 @@ export class Batcher {
    * training (REQUIRE), then, for a running sequence, by preempting the
    * youngest other running sequence. False: no room this step.
    */
-  private async grow(seq: number, tokens: number, job: Job | null): Promise<boolean> {
+  private async grow(seq: number, tokens: number, job: Job | null, admitting?: Job): Promise<boolean | 'defer'> {
     for (;;) {
       try {
         this.cache.reserve(seq, tokens);
@@ -241,9 +301,10 @@ export class Batcher {
         if (!(e instanceof BlocksExhaustedError)) throw e;
       }
       const short = this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens));
+      if (admitting && short > 0 && this.mayDefer(admitting, short)) return 'defer';
       if (short > 0 && !this.memory.atMinimum()) {
         // 0: the cache's own cap (a static partition) is short, and training cannot help.
-        const { freedBytes } = await this.memory.require(short + this.watermark);
+        const { freedBytes } = await this.memory.require(short + (this.planner ? 0 : this.watermark));
         this.metrics.requires++;
         this.metrics.requiredBytes += freedBytes;
         this.metrics.borrowedBytes += freedBytes;

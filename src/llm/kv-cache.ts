@@ -88,6 +88,14 @@ export class PagedKvCache implements KvCache {
   private nextPage = 0;
   /** Blocks granted over the cache's life (a block granted twice counts twice). */
   granted = 0;
+  /**
+   * Take pages only within inference's share: the arena's pages beyond
+   * training's limit, less those inference holds (set by a batcher that
+   * plans its memory with elastic training). Otherwise a page training's
+   * limit still covers, free between its micro-batches, could be taken
+   * without training giving it, and training would then not find it.
+   */
+  withinShare = false;
 
   constructor(
     readonly arena: Arena,
@@ -137,7 +145,18 @@ export class PagedKvCache implements KvCache {
     const pages = Math.ceil(Math.max(0, blocks - this.free.length) / this.blocksPerPage);
     const table = pages > 0 ? this.tableToTake() : 0;
     if (this.pages.size + pages > this.maxPages) return 0; // the cap, not the arena, is short: training cannot help
-    return pages === 0 ? 0 : Math.max(0, pages * this.pageAllocBytes + table + this.headroomBytes - this.arena.freeBytes);
+    return pages === 0 ? 0 : Math.max(0, pages * this.pageAllocBytes + table + this.headroomBytes - this.availableBytes());
+  }
+
+  /** Arena pages `blocks` more blocks would take beyond the free ones (block pages, and the table a device past takes with the first). */
+  pagesToHold(blocks: number): number {
+    const pages = Math.ceil(Math.max(0, blocks - this.free.length - this.pending.length) / this.blocksPerPage);
+    return pages === 0 ? 0 : pages * Math.ceil(this.pageAllocBytes / this.arena.pageBytes) + this.tableToTake() / this.arena.pageBytes;
+  }
+
+  /** Blocks a sequence holds. */
+  heldBlocks(seq: number): number {
+    return this.get(seq).blocks.length;
   }
 
   /** Bytes of the table allocation a device past still has to take with the next block page (0: held, or a host past). */
@@ -326,14 +345,21 @@ export class PagedKvCache implements KvCache {
     const table = this.tableToTake();
     if (this.pages.size >= this.maxPages)
       throw new OutOfMemoryError(this.pageAllocBytes, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache is capped at ${this.maxPages} pages`);
-    if (this.arena.freeBytes - this.pageAllocBytes - table < this.headroomBytes)
-      throw new OutOfMemoryError(this.pageAllocBytes + table, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache leaves ${this.headroomBytes} bytes free for run workspaces`);
+    if (this.availableBytes() - this.pageAllocBytes - table < this.headroomBytes)
+      throw new OutOfMemoryError(this.pageAllocBytes + table, 'infer', this.arena.held('infer'), this.arena.freeBytes, `the KV cache leaves ${this.headroomBytes} bytes free for run workspaces${this.withinShare ? ' within inference\'s share' : ''}`);
     if (table > 0) this.table = this.arena.allocate('infer', table, 'kv-table');
     const alloc = this.arena.allocate('infer', this.pageAllocBytes, 'kv-blocks');
     const id = this.nextPage++;
     this.pages.set(id, { alloc, live: 0 });
     for (let i = this.blocksPerPage - 1; i > 0; i--) this.free.push(id * this.blocksPerPage + i);
     return id * this.blocksPerPage;
+  }
+
+  /** Free bytes the cache may take: all free ones, or (withinShare) those within inference's share too. */
+  private availableBytes(): number {
+    if (!this.withinShare) return this.arena.freeBytes;
+    const s = this.arena.stats();
+    return Math.min(this.arena.freeBytes, this.arena.bytesOf(Math.max(0, s.pages - s.trainLimit - s.infer)));
   }
 
   private pageOf(block: number): BlockPage {

@@ -110,7 +110,7 @@ export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Pr
     input.onReport?.({ meta: metaNow(), systems });
     log(
       `${system}${cap !== null ? ` (KV cap ${cap} pages)` : ''}: TTFT P50 ${r.ttft.p50.toFixed(0)} P99 ${r.ttft.p99.toFixed(0)} ms, ${(100 * r.ttftCompliance).toFixed(1)}% in SLO; TBT P50 ${r.tbt.p50.toFixed(0)} P99 ${r.tbt.p99.toFixed(0)} ms, ${(100 * r.tbtCompliance).toFixed(1)}% in SLO; ` +
-        `${r.completed}/${r.requests} done, ${r.failed} failed${r.errors.length ? ` (${r.errors.join('; ')})` : ''}, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires / ${r.releases} releases; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
+        `${r.completed}/${r.requests} done, ${r.failed} failed${r.errors.length ? ` (${r.errors.join('; ')})` : ''}, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires (${r.trainDiscards} discards, ${r.wastedTrainS.toFixed(1)} of ${(r.microBatchS ?? 0).toFixed(1)} s wasted), ${r.yields ?? 0} deferred requires, ${r.deferredAdmissions ?? 0} deferred admissions, ${r.releases} releases; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
     );
   }
   return { meta: metaNow(), systems };

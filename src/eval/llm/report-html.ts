@@ -61,12 +61,12 @@ function kvPlot(s: LlmSystemResult, index: number, arenaPages: number): string {
 
 function table(report: LlmRunReport, systems: LlmSystemResult[]): string {
   const cmp = comparisons(report);
-  const head = ['system', 'KV cap', 'done / failed', 'TTFT P50 ms', 'TTFT P99 ms', 'TTFT in SLO', 'TBT P50 ms', 'TBT P99 ms', 'TBT in SLO', 'TTFT / Infer-Only', 'TBT / Infer-Only', 'train samples/s', 'train / SP-75', 'queued at cap', 'preemptions', 'requires / releases', 'peak KV pages'];
+  const head = ['system', 'KV cap', 'done / failed', 'TTFT P50 ms', 'TTFT P99 ms', 'TTFT in SLO', 'TBT P50 ms', 'TBT P99 ms', 'TBT in SLO', 'TTFT / Infer-Only', 'TBT / Infer-Only', 'train samples/s', 'train / SP-75', 'queued at cap', 'preemptions', 'requires / deferred / releases', 'peak KV pages'];
   const rows = systems.map((s) => {
     const c = cmp[s.system]!;
     return [
       s.system, s.kvCapPages === null ? '–' : String(s.kvCapPages), `${s.completed} / ${s.failed}`, ms(s.ttft.p50), ms(s.ttft.p99), pct(s.ttftCompliance), ms(s.tbt.p50), ms(s.tbt.p99), pct(s.tbtCompliance),
-      pct(c.ttftVsInferOnly), pct(c.tbtVsInferOnly), s.trainSamplesPerSec.toFixed(0), c.trainVsSp75 === null ? '–' : `${c.trainVsSp75.toFixed(2)}x`, String(s.queuedAtMinimum), String(s.preemptions), `${s.requires} / ${s.releases}`, String(s.peakKvPages),
+      pct(c.ttftVsInferOnly), pct(c.tbtVsInferOnly), s.trainSamplesPerSec.toFixed(0), c.trainVsSp75 === null ? '–' : `${c.trainVsSp75.toFixed(2)}x`, String(s.queuedAtMinimum), String(s.preemptions), `${s.requires} / ${s.yields ?? 0} / ${s.releases}`, String(s.peakKvPages),
     ];
   });
   const tr = (cells: string[], tag: string) => `<tr>${cells.map((c) => `<${tag}>${esc(c)}</${tag}>`).join('')}</tr>`;

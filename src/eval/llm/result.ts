@@ -46,6 +46,11 @@ export interface LlmSystemResult {
   requires: number;
   releases: number;
   requiredBytes: number;
+  /** Pages asked ahead at training's micro-batch boundary by the KV plan (nothing discarded), and their bytes (absent in older results). */
+  yields?: number;
+  yieldedBytes?: number;
+  /** Steps at which an admission was put off while its pages left training at its boundary (absent in older results). */
+  deferredAdmissions?: number;
   peakKvPages: number;
   peakKvBlocks: number;
   trainSamples: number;

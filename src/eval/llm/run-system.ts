@@ -22,7 +22,7 @@ export interface LlmSystemRunInput {
 }
 
 const SUMMARY: Record<LlmSystemName, string> = {
-  handover: 'elastic KV: blocks that run out REQUIRE from training (shortfall + W), released when the burst ends',
+  handover: 'elastic KV: pages asked ahead at training\'s micro-batch boundary for each sequence\'s reach plus a reserve from the arriving demand; a REQUIRE only for what is needed now and missing; released lazily',
   sp50: 'static partition: a fixed KV cap of 50% of Infer-Only\'s peak KV pages, the rest of the arena to training',
   sp75: 'static partition: a fixed KV cap of 75% of Infer-Only\'s peak KV pages, the rest of the arena to training',
   'infer-only': 'no training: the whole arena is inference\'s (upper bound for inference)',
@@ -76,6 +76,9 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
     requires: m.requires,
     releases: m.releases,
     requiredBytes: m.requiredBytes,
+    yields: m.yields,
+    yieldedBytes: m.yieldedBytes,
+    deferredAdmissions: m.deferredAdmissions,
     peakKvPages,
     peakKvBlocks: Math.max(0, ...kv.map((s) => s.kvBlocks)),
     trainSamples,

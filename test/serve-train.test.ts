@@ -60,4 +60,33 @@ describe('handover serve --train', () => {
     const m = /training: (\d+) samples/.exec(s.stderr());
     expect(Number(m?.[1])).toBeGreaterThan(0);
   });
+
+  it('keeps the runs\' workspaces from a training job that wants more than the arena, so requests are answered', async () => {
+    // 64-256-256-10 at micro-batch 65,536 wants far more than 12 pages: without the kept workspace every page
+    // beyond the model's weights went to training and each request failed with an out-of-memory 503.
+    const s = await startServe(dir, ['--port', '0', '--arena-mb', '24', '--train', 'digits', '--micro-batch', '65536', '--max-batch', '4', '--model', `mlp=${modelFile}`]);
+    try {
+      await new Promise((r) => setTimeout(r, 1500)); // training grows into the arena
+      const r = rng(12);
+      const ort = await import('onnxruntime-node');
+      const session = await ort.InferenceSession.create(modelBytes);
+      for (const rows of [1, 4]) {
+        const x = Array.from({ length: rows * 64 }, () => r());
+        const res = await fetch(`${s.url}/v2/models/mlp/infer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ inputs: [{ name: 'input', shape: [rows, 64], datatype: 'FP32', data: x }] }),
+        });
+        expect(res.status, await res.clone().text()).toBe(200);
+        const body = (await res.json()) as { outputs: { shape: number[]; data: number[] }[] };
+        const want = (await session.run({ input: new ort.Tensor('float32', Float32Array.from(x), [rows, 64]) })).output!.data as Float32Array;
+        expect(body.outputs[0]!.shape).toEqual([rows, 10]);
+        body.outputs[0]!.data.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-5));
+      }
+    } finally {
+      s.child.kill('SIGTERM');
+    }
+    expect(await s.exit).toBe(0);
+    expect(s.stderr()).toMatch(/[1-9]\d* pages kept for runs' workspaces \(1 run\(s\) at up to 4 rows\)/);
+  });
 });

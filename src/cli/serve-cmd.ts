@@ -138,9 +138,13 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     // With training, a KV-cache decoder is the system's generation side (its one KV cache, REQUIREs through the scheduler).
     const decoders = flags.train ? served.filter((m) => decoderShape(probe.get(m.name)!)) : [];
     if (decoders.length > 1) throw new UsageError(`serve --train colocates one KV-cache decoder with training, got ${decoders.length} (${decoders.map((m) => m.name).join(', ')}); serve the others without --train`);
+    const beside = served.filter((m) => !decoders.includes(m));
+    // Training takes every page it may: the runs' workspaces (one at --max-batch rows for each of --max-runs) are kept from it at the start.
+    const runRows = flags['max-batch'] as number;
+    const workspacePages = beside.length === 0 ? 0 : maxRuns * Math.max(...beside.map((m) => Math.ceil(probe.workspaceBytes(m.name, runRows) / arena!.pageBytes)));
     const training = flags.train
-      ? await startServeTraining(arena, served.filter((m) => !decoders.includes(m)).map((m) => ({ name: m.name, file: m.file })), {
-          dataset: String(flags.train), microBatch: flags['micro-batch'] as number, tIdleMs: flags['t-idle-ms'] as number, slice: flags.slice as SliceMode,
+      ? await startServeTraining(arena, beside.map((m) => ({ name: m.name, file: m.file })), {
+          dataset: String(flags.train), microBatch: flags['micro-batch'] as number, tIdleMs: flags['t-idle-ms'] as number, slice: flags.slice as SliceMode, workspacePages,
           generation: decoders[0] ? generationSpec(decoders[0], probe.get(decoders[0].name)!, arena.pageBytes) : undefined,
         })
       : null;
@@ -155,7 +159,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
       const loaded = await store.load(m.name, { pipelined: flags.pipelined as boolean });
       log(`model ${m.name}: ${m.file}, ${sizeText(loaded.bytes)} of weights, loaded in ${loaded.loadMs.toFixed(1)} ms`);
     }
-    if (training) log(`training: ${training.system.trainer!.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy)`);
+    if (training) log(`training: ${training.system.trainer!.config.layers.join('-')} MLP on ${flags.train} beside the models (handover policy); ${training.system.workspacePages} pages kept for runs' workspaces (${maxRuns} run(s) at up to ${runRows} rows)`);
     const generative = training ? systemGenerative(training.system) : buildGenerative(store, arena, served.map((m) => m.name), new NoTraining());
     for (const name of generative.keys()) log(`model ${name}: a KV-cache decoder, also served at /v2/models/${name}/generate and /v1/completions`);
     const repository: RepositorySource = {

@@ -19,6 +19,8 @@ export interface ServeTrainingOptions {
   /** Milliseconds between the core's idle checks (null: the caller ticks; tests). */
   tickMs?: number | null;
   now?: () => number;
+  /** Pages kept from training for the runs' workspaces (default 0; serve --train keeps one run's at --max-batch rows per --max-runs). */
+  workspacePages?: number;
   /** A KV-cache decoder served by generation: the system's one KV cache, beside training. */
   generation?: GenerationSpec;
 }
@@ -37,6 +39,7 @@ export function serveTrainingSpec(arena: Arena, models: ModelSpec[], o: ServeTra
     device: arena.device,
     arena: { use: arena },
     maxInFlight: 2,
+    workspacePages: o.workspacePages,
     training: mlpTraining(sgdConfig([data.features, ...hidden, data.classes], { microBatch: o.microBatch, effectiveBatch: o.microBatch }), data),
     models,
     generation: o.generation,

@@ -214,6 +214,17 @@ export class ModelStore {
     });
   }
 
+  /**
+   * Bytes of workspace one run takes with `rows` in every input's first
+   * dimension where the model leaves it free (other free dimensions at 1):
+   * what a caller keeps aside for runs (serve --train keeps it from training).
+   */
+  workspaceBytes(name: string, rows = 1): number {
+    const m = this.instance(name);
+    const dims = new Map(m.graph.inputs.map((io) => [io.name, io.dims.map((d, i) => (typeof d === 'number' ? d : i === 0 ? rows : 1))]));
+    return planGraph(m.graph, dims, m.pool.names).workspaceBytes;
+  }
+
   /** Weights decoded on the host by this model's loads so far (0 after the first when the store keeps host weights). */
   decodes(name: string): number {
     return this.instance(name).pool.decodes;

@@ -65,7 +65,8 @@ async function assemble<D, C extends TrainerOptions>(spec: SystemSpec<D, C>, are
   await registerModels(spec, store);
   const gen = spec.generation ?? null;
   const sized = gen ? await loadGenerationModel(arena, store, models, gen) : null;
-  const workspacePages = sized ? sized.workspacePages : spec.workspacePages ?? 0;
+  // The decoder's measured step workspace, or the spec's (the other models' runs), whichever is more.
+  const workspacePages = Math.max(sized?.workspacePages ?? 0, spec.workspacePages ?? 0);
   const policy = policyOf(spec, store);
   const sp = spec.policy;
   const slicing = policy.computeShare && policy.training

@@ -151,7 +151,8 @@ export const SMALL_MATMUL_GROUPS = 128;
  */
 export const WIDE_GEMMS = ['matmul_tiled', 'matmul_tiled8u', 'matmul_tiled16', 'matmul_slab8'] as const;
 export type WideGemm = (typeof WIDE_GEMMS)[number];
-export const WIDE_GEMM: WideGemm = 'matmul_tiled8u';
+/** matmul_slab8: 3-4% above matmul_tiled8u at the trainer's three large GEMMs on the H200 with Dawn's default toggles (docs/webgpu-training.md, 2026-12-03 05:05 UTC). */
+export const WIDE_GEMM: WideGemm = 'matmul_slab8';
 
 /** The wide GEMM kernel asked for by HANDOVER_WEBGPU_WIDE_GEMM (default WIDE_GEMM). */
 export function wideGemmFromEnv(env: Record<string, string | undefined> = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}): WideGemm {

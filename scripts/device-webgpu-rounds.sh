@@ -54,28 +54,33 @@ probe() {
   local log="$OUT/probe-${1//,/+}.log"
   HANDOVER_DAWN_TOGGLES=${1/#none/} \
   SHAPES=${PROBE_SHAPES:-1024x4096x4096:tB,4096x4096x1024:tA,1024x4096x4096,1024x4096x64:tB,1024x10x4096:tB,10x4096x1024:tA,4096x64x1024:tA,1024x4096x10} \
-  VARIANTS=${PROBE_VARIANTS:-matmul_tiled,matmul_tiled8u,matmul_tiled16,matmul_tiled64,matmul_tiled32,matmul_narrow} \
+  VARIANTS=${PROBE_VARIANTS:-matmul_tiled,matmul_tiled8u,matmul_tiled16,matmul_slab8,matmul_tiled64,matmul_tiled32,matmul_narrow} \
     timeout "${PROBE_S:-60}" node scripts/probe-matmul.mjs > "$log" 2> "${log%.log}.err" || { echo "probe $1: exit $?" >&2; status=1; tail -n 3 "${log%.log}.err" >&2; }
   cat "$log" >&2
   tail -1 "$log"
 }
 
 # TOGGLE_SETS: Dawn toggle sets to probe, ';' between sets ("none" first: the default); the
-# training bench then runs under the set whose fastest wide GEMM took least (DAWN_TOGGLES=set forces one).
-best_ms=; best_set=none; best=
+# training bench then runs under the set whose fastest wide GEMM took least, with that kernel
+# (DAWN_TOGGLES=set forces one, "none" the default toggles: then the kernel fastest under that set).
+best_ms=; best_set=none; best=; forced=
 IFS=';' read -ra sets <<< "${TOGGLE_SETS:-none}"
 for set in "${sets[@]}"; do
   step "matmul probe at the trainer's GEMM shapes, Dawn toggles: $set"
   line=$(probe "$set")
   echo "toggles $set: $line" | tee -a "$OUT/toggles.txt"
   ms=$(echo "$line" | sed -n 's/^best wide GEMM: \([a-z0-9_]*\) (\1 \([0-9.]*\) ms.*/\2/p')
+  kernel=$(echo "$line" | sed -n 's/^best wide GEMM: \([a-z0-9_]*\).*/\1/p')
+  [ "$set" = "${DAWN_TOGGLES:-}" ] && forced=$kernel
   if [ -n "$ms" ] && { [ -z "$best_ms" ] || awk "BEGIN{exit !($ms < $best_ms)}"; }; then
-    best_ms=$ms; best_set=$set; best=$(echo "$line" | sed -n 's/^best wide GEMM: \([a-z0-9_]*\).*/\1/p')
+    best_ms=$ms; best_set=$set; best=$kernel
   fi
   pack
 done
+[ -n "${DAWN_TOGGLES:-}" ] && best=${forced:-$best}
 export HANDOVER_WEBGPU_WIDE_GEMM=${WIDE_GEMM:-$best}
-export HANDOVER_DAWN_TOGGLES=${DAWN_TOGGLES:-${best_set/#none/}}
+toggles=${DAWN_TOGGLES:-$best_set}
+export HANDOVER_DAWN_TOGGLES=${toggles/#none/}
 echo "training bench: wide GEMM ${HANDOVER_WEBGPU_WIDE_GEMM:-the default}, Dawn toggles ${HANDOVER_DAWN_TOGGLES:-none}" | tee -a "$OUT/toggles.txt"
 
 for r in $(seq 1 "${TRAIN_ROUNDS:-3}"); do

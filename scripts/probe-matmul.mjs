@@ -1,7 +1,9 @@
 // Probe: matmul at the trainer's shapes on this device (ms per launch, GFLOP/s): the
 // device's own choice (`matmul`), and each named variant (MATMUL_VARIANTS) where it applies.
 // Needs dist/ (npm run build). SHAPES: comma-separated MxNxK[:tA][:tB]; VARIANTS: names, or none;
-// REPS: launches back to back between two fences (default 20). The last line names the
+// REPS: launches back to back between two fences (default 20), BLOCKS such timed blocks per
+// kernel and shape (default 3; the median block is reported, so one slow block does not
+// decide). The last line names the
 // fastest wide GEMM kernel (WIDE_GEMMS) over the shapes all of them ran ("best wide GEMM: NAME"),
 // which scripts/device-webgpu-rounds.sh passes to the training bench.
 const d = (p) => import(new URL(`../dist/src/${p}`, import.meta.url).href);
@@ -17,8 +19,10 @@ const buf = (n) => {
 const shapes = (process.env.SHAPES ?? '128x256x64,128x256x256,128x10x256,256x256x128:tA,128x256x10:tB,128x256x256:tB').split(',');
 const variants = process.env.VARIANTS === undefined ? Object.keys(MATMUL_VARIANTS) : process.env.VARIANTS.split(',').filter((v) => v && v !== 'none');
 const reps = Number(process.env.REPS ?? 20);
+const blocks = Number(process.env.BLOCKS ?? 3);
+const median = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
 const wideMs = new Map(WIDE_GEMMS.map((w) => [w, []]));
-console.log(`device ${dev.info.name}; ${reps} launches between fences; kernel ms (GFLOP/s)`);
+console.log(`device ${dev.info.name}; ${reps} launches between fences, median of ${blocks} blocks; kernel ms (GFLOP/s)`);
 for (const s of shapes) {
   const [dims, ...flags] = s.split(':');
   const [m, n, k] = dims.split('x').map(Number);
@@ -30,10 +34,14 @@ for (const s of shapes) {
     if (name !== 'matmul' && !namedMatmulFits(name, l.params)) continue;
     for (let i = 0; i < 2; i++) dev.launch(l);
     await dev.fence();
-    const t = performance.now();
-    for (let i = 0; i < reps; i++) dev.launch(l);
-    await dev.fence();
-    const ms = (performance.now() - t) / reps;
+    const times = [];
+    for (let j = 0; j < blocks; j++) {
+      const t = performance.now();
+      for (let i = 0; i < reps; i++) dev.launch(l);
+      await dev.fence();
+      times.push((performance.now() - t) / reps);
+    }
+    const ms = median(times);
     wideMs.get(name)?.push(ms);
     line.push(`${name} ${ms.toFixed(3)} (${((2 * m * n * k) / ms / 1e6).toFixed(0)})`);
   }

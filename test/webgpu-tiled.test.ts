@@ -6,7 +6,7 @@
 // test/webgpu-conv-splitk.test.ts forces each split kernel) against
 // onnxruntime-node, every output buffer NaN-poisoned first; each named matmul
 // variant (the wide GEMMs on 128 x 128 vec4 tiles: matmul_tiled, matmul_tiled8u,
-// matmul_tiled16; matmul_tiled64; matmul_tiled32; matmul_narrow) forced at small
+// matmul_tiled16, matmul_slab8; matmul_tiled64; matmul_tiled32; matmul_narrow) forced at small
 // odd shapes in all four layouts, its time slices bit-identical to the whole.
 import { describe, expect, it } from 'vitest';
 import { matmul, matmulOn, type MatmulArgs, type MatmulVariant } from '../src/kernels/matmul.js';
@@ -151,6 +151,7 @@ const forced: [MatmulVariant, [number, number, number][]][] = [
   ['matmul_tiled', wideShapes],
   ['matmul_tiled8u', wideShapes],
   ['matmul_tiled16', wideShapes],
+  ['matmul_slab8', wideShapes],
   // one row, fewer rows than a workgroup, k shorter than the 32 lanes, 16 columns (the most), a partial last workgroup
   ['matmul_narrow', [[1, 3, 40], [5, 1, 1], [9, 10, 300], [17, 7, 5], [130, 16, 70], [37, 13, 1000]]],
 ];
@@ -189,7 +190,7 @@ for (const kernel of ['matmul_tiled64', 'matmul_tiled32'] as const) describe(`${
 });
 
 // [m, n, k]: slices inside one tile and across tiles (the wide GEMMs' 128 rows, matmul_narrow's 2)
-const sliced: [MatmulVariant, [number, number, number]][] = [['matmul_tiled', [300, 136, 44]], ['matmul_tiled8u', [300, 136, 44]], ['matmul_tiled16', [300, 136, 44]], ['matmul_narrow', [300, 10, 75]]];
+const sliced: [MatmulVariant, [number, number, number]][] = [['matmul_tiled', [300, 136, 44]], ['matmul_tiled8u', [300, 136, 44]], ['matmul_tiled16', [300, 136, 44]], ['matmul_slab8', [300, 136, 44]], ['matmul_narrow', [300, 10, 75]]];
 for (const [kernel, [m, n, k]] of sliced)
   describe(`${kernel} time slices`, () => {
     for (const [transA, transB] of layouts)

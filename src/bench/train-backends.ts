@@ -103,7 +103,10 @@ async function timed(dev: GpuDevice, reps: number, issue: (i: number) => void): 
   return performance.now() - t0;
 }
 
-/** GFLOP/s of the trainer's three GEMM shapes for its widest layer. */
+/** Timed blocks of matmulReps launches per kernel and shape in gemmRates (odd: the median is one of them). */
+const GEMM_BLOCKS = 3;
+
+/** GFLOP/s of the trainer's three GEMM shapes for its widest layer (the median of GEMM_BLOCKS blocks). */
 async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions): Promise<GemmRate[]> {
   const w = Math.max(...o.layers.slice(1, -1), o.layers[0]!);
   const b = o.batch;
@@ -126,7 +129,9 @@ async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions):
       const l = make({ a: bufs[0]!.range(), b: bufs[1]!.range(), c: bufs[2]!.range(), m, n, k, transA, transB });
       if (!namedMatmulFits(l.kernel, l.params)) continue;
       await timed(dev, 1, () => dev.launch(l)); // compile and warm
-      const ms = await timed(dev, o.matmulReps, () => dev.launch(l));
+      const blocks: number[] = []; // GEMM_BLOCKS timed blocks, the median reported: one slow block (seen on the H200) does not decide
+      for (let i = 0; i < GEMM_BLOCKS; i++) blocks.push(await timed(dev, o.matmulReps, () => dev.launch(l)));
+      const ms = blocks.sort((x, y) => x - y)[GEMM_BLOCKS >> 1]!;
       const chosen = pickVariant(variants, l.kernel, l.params)?.kernel;
       out.push({ kernel: chosen ? `device's choice (${chosen})` : l.kernel, shape: `${m} x ${n} x ${k}, ${label}`, gflops: (2 * m * n * k * o.matmulReps) / ms / 1e6 });
     }

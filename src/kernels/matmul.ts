@@ -46,7 +46,7 @@ const onTiles = (tile: number) => (n: number, row0: number, end: number) => [Mat
 /**
  * The WebGPU matmul variants a launch can name (src/devices/webgpu/variants.ts), with their
  * threads for rows [row0, end) of C: 16 x 16 workgroups on 128 x 128 tiles on the matrix's
- * row grid (matmul_tiled, matmul_tiled8u, matmul_tiled16), on 64 x 64 tiles (matmul_tiled64),
+ * row grid (matmul_tiled, matmul_tiled8u, matmul_tiled16, matmul_slab8), on 64 x 64 tiles (matmul_tiled64),
  * on 32 x 32 (matmul_tiled32); 256 per 2 rows (matmul_narrow); 64 per 256 columns x 4 rows
  * (matmul_rows4, the register set's).
  */
@@ -54,6 +54,7 @@ export const MATMUL_VARIANTS = {
   matmul_tiled: onRowGrid,
   matmul_tiled8u: onRowGrid,
   matmul_tiled16: onRowGrid,
+  matmul_slab8: onRowGrid,
   matmul_tiled64: onTiles(64),
   matmul_tiled32: onTiles(32),
   matmul_narrow: (_n: number, row0: number, end: number) => [Math.ceil((end - row0) / 2) * 256, 1],
@@ -65,7 +66,7 @@ export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
  * The same product (rows [row0, row0 + rows) of C; rows 0: to the end) on a
  * named variant, launched by name: what `handover bench train-backends`
  * times beside the device's own choice, and what the tests force (WebGPU
- * only). matmul_tiled, matmul_tiled8u and matmul_tiled16 need vec4-aligned
+ * only). The wide GEMMs (variants.ts WIDE_GEMMS) need vec4-aligned
  * rows (variants.ts vec4Aligned), matmul_narrow at most 16 columns.
  */
 export function matmulOn(kernel: MatmulVariant, x: MatmulArgs, row0 = 0, rows = 0): Launch {

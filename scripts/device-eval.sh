@@ -118,7 +118,11 @@ console.log(arena, pages, gpt);
 echo "arena $ARENA_PAGES pages of $PAGE_KIB KiB ($((ARENA_PAGES * PAGE_KIB / 1024)) MiB): $INSTANCES instances take $MODEL_PAGES pages, workspace $WS_PAGES, GPT $GPT minimum $GPT_MIN_PAGES; SP-75 holds $((ARENA_PAGES * 3 / 4)) pages" | tee "$W/sizing.txt"
 [ $((ARENA_PAGES * 3 / 4)) -lt $((MODEL_PAGES + WS_PAGES)) ] || echo "note: SP-75 can hold every model at this size" | tee -a "$W/sizing.txt"
 
-COMMON=(--backend cuda --page-kib $PAGE_KIB --train-gpt "$GPT" --micro-batch 32 --effective-batch 64 --json)
+# The micro-batch cap: 128 (round 6; rounds 2-5: 32, effective batch 64) never binds at this arena size (27 MiB of
+# activations per sample of the 6x512x8x128 GPT: 32 take 861 MiB, 64 take 1,723 MiB): the memory training holds does.
+MICRO_BATCH=${MICRO_BATCH:-128}
+EFFECTIVE_BATCH=${EFFECTIVE_BATCH:-128}
+COMMON=(--backend cuda --page-kib $PAGE_KIB --train-gpt "$GPT" --micro-batch "$MICRO_BATCH" --effective-batch "$EFFECTIVE_BATCH" --json)
 ended() { # what, exit status: a run stopped by its timeout wrote no report; the report says so
   echo "(exit $2)"
   [ "$2" = 124 ] && echo "$1: stopped by its time limit, no report" >> "$W/cut.txt"
@@ -139,7 +143,7 @@ vision() { # trace, systems[, out folder]: as many as the time left allows (14 s
     --models "$INSTANCES" $(printf -- '--model-file %s ' "${FILES[@]}") --arena-pages "$ARENA_PAGES" --workspace-pages "$WS_PAGES" \
     --warmup "$WARMUP" --warmup-settle-ms "$SETTLE_MS" \
     ${T_IDLE_MS:+--t-idle-ms $T_IDLE_MS} "${COMMON[@]}" --out "$dir" > "$dir.json" 2> "$dir.log"
-  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$dir.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:)" | cut -c1-700 | tail -14
+  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$dir.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:|  [a-z0-9_.]+: |  training by)" | cut -c1-700 | tail -40
 }
 llm() { # keep: seconds left for the vision traces after it (its time limit leaves them)
   local budget cap limit

@@ -143,7 +143,7 @@ vision() { # trace, systems[, out folder]: as many as the time left allows (14 s
     --models "$INSTANCES" $(printf -- '--model-file %s ' "${FILES[@]}") --arena-pages "$ARENA_PAGES" --workspace-pages "$WS_PAGES" \
     --warmup "$WARMUP" --warmup-settle-ms "$SETTLE_MS" \
     ${T_IDLE_MS:+--t-idle-ms $T_IDLE_MS} "${COMMON[@]}" --out "$dir" > "$dir.json" 2> "$dir.log"
-  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$dir.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:|  [a-z0-9_.]+: |  training by)" | cut -c1-700 | tail -40
+  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$dir.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:|  [^ ])" | cut -c1-700 | tail -40
 }
 llm() { # keep: seconds left for the vision traces after it (its time limit leaves them)
   local budget cap limit

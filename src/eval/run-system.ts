@@ -87,10 +87,12 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     }
     return sum;
   };
-  const graphs0 = new Map(instances.map((m) => archOf(m.name)).map((a) => [a, graphsOf(a)]));
+  const snapshot = () => new Map(instances.map((m) => archOf(m.name)).map((a) => [a, graphsOf(a)]));
+  const graphs0 = snapshot();
+  let graphs1 = graphs0; // taken when the trace is played, before the system is destroyed
   /** Runs issued in the measured window: the warm-up's eager runs and recordings are not counted. */
   const graphsSince = (arch: string) => {
-    const [now, before] = [graphsOf(arch), graphs0.get(arch)!];
+    const [now, before] = [graphs1.get(arch)!, graphs0.get(arch)!];
     return { eager: now.eager - before.eager, captures: now.captures - before.captures, replays: now.replays - before.replays, ...(now.failure ? { failure: now.failure } : {}) };
   };
   const memory: MemorySample[] = [];
@@ -108,7 +110,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       memory.push({ t, trainBytes: s.train * page, inferBytes: s.infer * page, freeBytes: s.free * page, trainLimitBytes: s.trainLimit * page });
       if (trainer) {
         training.push({ t, samples: trainer.stats.samples - samples0 });
-        trainMicroBatch.push({ t, samples: trainer.stats.samples, microBatch: trainer.stats.paused ? 0 : trainer.stats.microBatch });
+        trainMicroBatch.push({ t: t * 1000, samples: trainer.stats.samples, microBatch: trainer.stats.paused ? 0 : trainer.stats.microBatch });
       }
     },
     play: (_, t0) =>
@@ -123,7 +125,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
           if (r.latencyMs > sloOf(r.model) || r.path === 'failed') missed++;
           input.onProgress?.(done, total, `${done}/${total} req, ${((100 * (done - missed)) / done).toFixed(1)}% in SLO${trainedSince(sys, samples0, t0)}`);
         },
-      }),
+      }).finally(() => (graphs1 = snapshot())),
   }, input.sampleMs);
   const { played: result, t0, wallS } = run;
   const trainSamples = run.training?.samples ?? 0;

@@ -28,7 +28,7 @@
 # window, then SETTLE_MS of settling; none), LLM_SYSTEMS empty skips the LLM,
 # ROUND2_SYSTEMS (a second round of the first trace for these systems, if time
 # is left after the traces; its own folder, outside the collected report),
-# COLD_CHECK (default on; empty: skip the cold-start tests on CUDA). Always:
+# COLD_CHECK (default on; empty: skip the cold-start tests on CUDA). Unless RELOAD_BENCH= :
 # the reload bench (reload.md: staged writes vs the upload from pinned host
 # weights vs a pipelined cold start, per model file).
 set -uo pipefail
@@ -89,6 +89,7 @@ FILES=()
 for f in resnet50 efficientnet_b0 mobilenet_v2 squeezenet1_1; do [ -s "$M/$f.onnx" ] && FILES+=("$M/$f.onnx"); done
 [ ${#FILES[@]} -gt 0 ] || { echo "no vision model exported"; exit 1; }
 
+if [ -n "${RELOAD_BENCH-1}" ]; then   # RELOAD_BENCH= skips it (a short call)
 step "reload bench ($(left) s left)"
 # How a cold start travels per model (src/eval/reload-bench.ts): staged writes (round 4's path) vs the upload from pinned host weights vs a pipelined cold start.
 timeout 60 node --input-type=module -e "
@@ -102,6 +103,7 @@ console.log(reloadTable(await reloadBench(dev, files, $PAGE_KIB * 1024)));
 dev.destroy();
 " "${FILES[@]}" > "$W/reload.md" 2> "$W/reload.log"
 echo "(exit $?)"; cat "$W/reload.md"; tail -3 "$W/reload.log"
+fi
 
 # Arena pages: every instance's pages (each file rounded up to pages), the workspace and the GPT's minimum, under 4/3 of the instances.
 read -r ARENA_PAGES MODEL_PAGES GPT_MIN_PAGES < <(node --input-type=module -e "

@@ -120,10 +120,12 @@ console.log(arena, pages, gpt);
 echo "arena $ARENA_PAGES pages of $PAGE_KIB KiB ($((ARENA_PAGES * PAGE_KIB / 1024)) MiB): $INSTANCES instances take $MODEL_PAGES pages, workspace $WS_PAGES, GPT $GPT minimum $GPT_MIN_PAGES; SP-75 holds $((ARENA_PAGES * 3 / 4)) pages" | tee "$W/sizing.txt"
 [ $((ARENA_PAGES * 3 / 4)) -lt $((MODEL_PAGES + WS_PAGES)) ] || echo "note: SP-75 can hold every model at this size" | tee -a "$W/sizing.txt"
 
-# The micro-batch cap: 128 (round 6; rounds 2-5: 32, effective batch 64) never binds at this arena size (27 MiB of
-# activations per sample of the 6x512x8x128 GPT: 32 take 861 MiB, 64 take 1,723 MiB): the memory training holds does.
-MICRO_BATCH=${MICRO_BATCH:-128}
-EFFECTIVE_BATCH=${EFFECTIVE_BATCH:-128}
+# The micro-batch cap (27 MiB of activations per sample of the 6x512x8x128 GPT: 32 take 861 MiB, 73 fit the arena).
+# 32, effective batch 64: on the H200, training alone ran 23.0 ms per micro-batch of 32 (1,391 samples/s) and 60.9 ms
+# per micro-batch of 73 (1,199 samples/s), and with the cap at 128 handover's event-loop lag p99 under LIGHT went from
+# 2.2 to 22.8 ms (docs/results-scale.md, round 6): more memory buys this GPT nothing past 32. MICRO_BATCH=128 lets memory bind.
+MICRO_BATCH=${MICRO_BATCH:-32}
+EFFECTIVE_BATCH=${EFFECTIVE_BATCH:-64}
 COMMON=(--backend cuda --page-kib $PAGE_KIB --train-gpt "$GPT" --micro-batch "$MICRO_BATCH" --effective-batch "$EFFECTIVE_BATCH" --json)
 ended() { # what, exit status: a run stopped by its timeout wrote no report; the report says so
   echo "(exit $2)"

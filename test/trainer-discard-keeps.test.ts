@@ -66,8 +66,8 @@ describe('a discard keeps the effective batch', () => {
   });
 });
 
-describe('a REQUIRE hands back usable pages without a host wait for the zero-fill', () => {
-  it('inference allocates the freed pages at once and reads zeros plus its own write, never training data', async () => {
+describe('a REQUIRE hands back zeroed pages after a fence of the training lane alone', () => {
+  it('inference allocates the freed pages next and reads zeros plus its own write, never training data', async () => {
     const r = rng(9);
     const data: Dataset = { name: 'random', x: randn(64 * 13, r), labels: Uint32Array.from({ length: 64 }, () => Math.floor(r() * 10)), n: 64, features: 13, classes: 10 };
     const idx = Uint32Array.from({ length: 64 }, (_, i) => i);

@@ -424,10 +424,12 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       report.waitedForUpdate = closed.waitedForUpdate;
       this.freeActivations();
       const t2 = performance.now();
-      // The zero-fill is ordered before all later work on every lane (GpuDevice.zero), so the pages are
-      // usable by inference's next write, upload or launch at once: no host wait for it. Before round 6 a
-      // fence of both lanes stood here, and a REQUIRE waited for inference runs already queued too.
       report.freedBytes = arena.reclaim(this.gate.proof(), { zero: true }) * arena.pageBytes;
+      // The zero-fill has run: training's lane waits for it (GpuDevice.zero orders it before all later work),
+      // so a fence of that lane alone proves it. Before round 6 this fenced both lanes, and a REQUIRE waited
+      // for inference runs already queued too. No fence at all broke TaskSwitch on WebGPU (round 6: "Command
+      // encoding already finished" in a request's fence), so the host still waits for the fill.
+      await arena.device.fenceLane('train');
       const t3 = performance.now();
       this.gate.open();
       Object.assign(report, { closeMs: t1 - t0, discardMs: t2 - t1, reclaimMs: t3 - t2 });

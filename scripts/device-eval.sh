@@ -28,7 +28,7 @@
 # window, then SETTLE_MS of settling; none), LLM_SYSTEMS empty skips the LLM,
 # ROUND2_SYSTEMS (a second round of the first trace for these systems, if time
 # is left after the traces; its own folder, outside the collected report),
-# COLD_CHECK (default on; empty: skip the cold-start tests on CUDA). Always:
+# COLD_CHECK (default on; empty: skip the cold-start tests on CUDA). Unless RELOAD_BENCH= :
 # the reload bench (reload.md: staged writes vs the upload from pinned host
 # weights vs a pipelined cold start, per model file).
 set -uo pipefail
@@ -89,6 +89,7 @@ FILES=()
 for f in resnet50 efficientnet_b0 mobilenet_v2 squeezenet1_1; do [ -s "$M/$f.onnx" ] && FILES+=("$M/$f.onnx"); done
 [ ${#FILES[@]} -gt 0 ] || { echo "no vision model exported"; exit 1; }
 
+if [ -n "${RELOAD_BENCH-1}" ]; then   # RELOAD_BENCH= skips it (a short call)
 step "reload bench ($(left) s left)"
 # How a cold start travels per model (src/eval/reload-bench.ts): staged writes (round 4's path) vs the upload from pinned host weights vs a pipelined cold start.
 timeout 60 node --input-type=module -e "
@@ -102,6 +103,7 @@ console.log(reloadTable(await reloadBench(dev, files, $PAGE_KIB * 1024)));
 dev.destroy();
 " "${FILES[@]}" > "$W/reload.md" 2> "$W/reload.log"
 echo "(exit $?)"; cat "$W/reload.md"; tail -3 "$W/reload.log"
+fi
 
 # Arena pages: every instance's pages (each file rounded up to pages), the workspace and the GPT's minimum, under 4/3 of the instances.
 read -r ARENA_PAGES MODEL_PAGES GPT_MIN_PAGES < <(node --input-type=module -e "
@@ -118,7 +120,13 @@ console.log(arena, pages, gpt);
 echo "arena $ARENA_PAGES pages of $PAGE_KIB KiB ($((ARENA_PAGES * PAGE_KIB / 1024)) MiB): $INSTANCES instances take $MODEL_PAGES pages, workspace $WS_PAGES, GPT $GPT minimum $GPT_MIN_PAGES; SP-75 holds $((ARENA_PAGES * 3 / 4)) pages" | tee "$W/sizing.txt"
 [ $((ARENA_PAGES * 3 / 4)) -lt $((MODEL_PAGES + WS_PAGES)) ] || echo "note: SP-75 can hold every model at this size" | tee -a "$W/sizing.txt"
 
-COMMON=(--backend cuda --page-kib $PAGE_KIB --train-gpt "$GPT" --micro-batch 32 --effective-batch 64 --json)
+# The micro-batch cap (27 MiB of activations per sample of the 6x512x8x128 GPT: 32 take 861 MiB, 73 fit the arena).
+# 32, effective batch 64: on the H200, training alone ran 23.0 ms per micro-batch of 32 (1,391 samples/s) and 60.9 ms
+# per micro-batch of 73 (1,199 samples/s), and with the cap at 128 handover's event-loop lag p99 under LIGHT went from
+# 2.2 to 22.8 ms (docs/results-scale.md, round 6): more memory buys this GPT nothing past 32. MICRO_BATCH=128 lets memory bind.
+MICRO_BATCH=${MICRO_BATCH:-32}
+EFFECTIVE_BATCH=${EFFECTIVE_BATCH:-64}
+COMMON=(--backend cuda --page-kib $PAGE_KIB --train-gpt "$GPT" --micro-batch "$MICRO_BATCH" --effective-batch "$EFFECTIVE_BATCH" --json)
 ended() { # what, exit status: a run stopped by its timeout wrote no report; the report says so
   echo "(exit $2)"
   [ "$2" = 124 ] && echo "$1: stopped by its time limit, no report" >> "$W/cut.txt"
@@ -139,7 +147,7 @@ vision() { # trace, systems[, out folder]: as many as the time left allows (14 s
     --models "$INSTANCES" $(printf -- '--model-file %s ' "${FILES[@]}") --arena-pages "$ARENA_PAGES" --workspace-pages "$WS_PAGES" \
     --warmup "$WARMUP" --warmup-settle-ms "$SETTLE_MS" \
     ${T_IDLE_MS:+--t-idle-ms $T_IDLE_MS} "${COMMON[@]}" --out "$dir" > "$dir.json" 2> "$dir.log"
-  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$dir.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:)" | cut -c1-700 | tail -14
+  ended "vision $t" $?; sed 's/\x1b\[[0-9;]*m//g' "$dir.log" | grep -E "^(standalone|one handover|handover policy|[a-z0-9-]+: SLO|arena|Error|handover:|  [^ ])" | cut -c1-700 | tail -40
 }
 llm() { # keep: seconds left for the vision traces after it (its time limit leaves them)
   local budget cap limit

@@ -106,14 +106,16 @@ describe.skipIf(noTestDevice !== '')(`executor recordings (a graph double on the
       expect(graphs.graphStats('gpt')).toEqual({ eager: 1, captures: 2, replays: 4 });
       arena.free(blocker);
       arena.reclaim(await arena.fence());
+      await same(); // the workspace is back where it was first recorded: that recording replays, none is made
+      expect(graphs.graphStats('gpt')).toEqual({ eager: 1, captures: 2, replays: 5 });
       await graphs.unload('gpt');
       await graphs.load('gpt'); // the weights may come back elsewhere: the key says
       await same();
       await same();
       const st = graphs.graphStats('gpt');
-      expect(st.replays).toBe(6);
-      expect(st.captures).toBeGreaterThanOrEqual(3);
-      expect(eager.graphStats('gpt')).toEqual({ eager: 7, captures: 0, replays: 0 });
+      expect(st.replays).toBe(7);
+      expect(st.captures).toBeGreaterThanOrEqual(2); // a new recording only if the weights came back elsewhere
+      expect(eager.graphStats('gpt')).toEqual({ eager: 8, captures: 0, replays: 0 });
     } finally {
       arena.destroy();
     }
@@ -157,8 +159,8 @@ describe.skipIf(!probe.device)(`CUDA graphs${why}`, () => {
       expect(graphs.graphStats(name)).toMatchObject({ captures: 2, replays: 4 });
       arena.free(blocker);
       arena.reclaim(await arena.fence());
-      await same();
-      expect(graphs.graphStats(name)).toMatchObject({ eager: 1, captures: 3, replays: 5 });
+      await same(); // back where it was first recorded: that recording replays (Executor keeps MAX_RECORDINGS)
+      expect(graphs.graphStats(name)).toMatchObject({ eager: 1, captures: 2, replays: 5 });
       expect(graphs.graphStats(name).failure).toBeUndefined();
       await eager.unload(name);
       await graphs.unload(name);

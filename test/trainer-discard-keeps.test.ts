@@ -65,3 +65,28 @@ describe('a discard keeps the effective batch', () => {
     arena.destroy();
   });
 });
+
+describe('a REQUIRE hands back zeroed pages after a fence of the training lane alone', () => {
+  it('inference allocates the freed pages next and reads zeros plus its own write, never training data', async () => {
+    const r = rng(9);
+    const data: Dataset = { name: 'random', x: randn(64 * 13, r), labels: Uint32Array.from({ length: 64 }, () => Math.floor(r() * 10)), n: 64, features: 13, classes: 10 };
+    const idx = Uint32Array.from({ length: 64 }, (_, i) => i);
+    const { arena, t } = trainer();
+    await t.step(data, idx, [16, 16, 16, 16]); // activations hold pages written by training
+    const held = arena.stats().train;
+    const report = await t.require(arena.bytes);
+    expect(report.freedBytes).toBeGreaterThan(0);
+    const infer = arena.allocate('infer', arena.stats().free * arena.pageBytes, 'reader'); // every free page: the freed ones among them
+    const range = infer.range();
+    const mark = Float32Array.from({ length: 7 }, () => r() + 1);
+    dev.write({ backing: range.backing, offset: range.offset + 4096, bytes: mark.byteLength }, mark, 'infer');
+    const got = new Float32Array((await dev.read(range, 'infer')).buffer);
+    const want = new Float32Array(range.bytes / 4);
+    want.set(mark, 1024);
+    expect(arena.stats().train).toBeLessThan(held);
+    expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer))).toBe(true);
+    arena.free(infer);
+    t.release(arena.bytes);
+    arena.destroy();
+  });
+});

@@ -1,3 +1,4 @@
+import type { ArchitectureStages, MicroBatchThroughput } from './serving-detail.js';
 // What one system's run measured, as it goes into report.json.
 import type { TracePhases } from './report-verdict.js';
 import type { GpuDevice } from '../core/device.js';
@@ -92,6 +93,8 @@ export interface SystemResult {
    * result is the round with the median compliance.
    */
   rounds?: RoundSummary[];
+  /** Per architecture: compliance, stages (warm and cold runs apart) and graph replays; training samples/s by micro-batch (absent in older results). */
+  detail?: { architectures: ArchitectureStages[]; trainByMicroBatch: MicroBatchThroughput[] };
 }
 
 export interface RoundSummary {

@@ -13,7 +13,8 @@ import type { ArchitectureTiming } from './calibrate.js';
 import { SystemRunError } from './errors.js';
 import { playOnSystem, trainedSince } from './runner.js';
 import type { HandoverMark, MemorySample, StageTimes, SystemResult } from './result.js';
-import { buildTestbed, type TestbedSpec } from './testbed.js';
+import { stagesByArchitecture, throughputByMicroBatch } from './serving-detail.js';
+import { architectureLabel, buildTestbed, type TestbedSpec } from './testbed.js';
 import { touchOrder, warmUp, type WarmupResult } from './warmup.js';
 
 export interface SystemRunInput {
@@ -74,8 +75,29 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       throw new SystemRunError(system, 'warm-up', (e as Error).message);
     }
   }
+  const archOf = (model: string) => architectureLabel(spec, instances.find((m) => m.name === model)!.architecture);
+  const graphsOf = (arch: string) => {
+    const sum = { eager: 0, captures: 0, replays: 0 } as { eager: number; captures: number; replays: number; failure?: string };
+    for (const m of instances.filter((i) => archOf(i.name) === arch)) {
+      const g = sys.store.graphStats(m.name);
+      sum.eager += g.eager;
+      sum.captures += g.captures;
+      sum.replays += g.replays;
+      sum.failure ??= g.failure;
+    }
+    return sum;
+  };
+  const snapshot = () => new Map(instances.map((m) => archOf(m.name)).map((a) => [a, graphsOf(a)]));
+  const graphs0 = snapshot();
+  let graphs1 = graphs0; // taken when the trace is played, before the system is destroyed
+  /** Runs issued in the measured window: the warm-up's eager runs and recordings are not counted. */
+  const graphsSince = (arch: string) => {
+    const [now, before] = [graphs1.get(arch)!, graphs0.get(arch)!];
+    return { eager: now.eager - before.eager, captures: now.captures - before.captures, replays: now.replays - before.replays, ...(now.failure ? { failure: now.failure } : {}) };
+  };
   const memory: MemorySample[] = [];
   const training: { t: number; samples: number }[] = [];
+  const trainMicroBatch: { t: number; samples: number; microBatch: number }[] = [];
   const reports0 = trainerMemory?.reports.length ?? 0;
   const waits0 = trainerMemory?.waitedMs.length ?? 0;
   const samples0 = trainer?.stats.samples ?? 0;
@@ -86,7 +108,10 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     sample: (_, t) => {
       const s = arena.stats();
       memory.push({ t, trainBytes: s.train * page, inferBytes: s.infer * page, freeBytes: s.free * page, trainLimitBytes: s.trainLimit * page });
-      if (trainer) training.push({ t, samples: trainer.stats.samples - samples0 });
+      if (trainer) {
+        training.push({ t, samples: trainer.stats.samples - samples0 });
+        trainMicroBatch.push({ t: t * 1000, samples: trainer.stats.samples, microBatch: trainer.stats.paused ? 0 : trainer.stats.microBatch });
+      }
     },
     play: (_, t0) =>
       drive(trace, core, instances.map((m) => m.name), async (m, index) => {
@@ -100,7 +125,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
           if (r.latencyMs > sloOf(r.model) || r.path === 'failed') missed++;
           input.onProgress?.(done, total, `${done}/${total} req, ${((100 * (done - missed)) / done).toFixed(1)}% in SLO${trainedSince(sys, samples0, t0)}`);
         },
-      }),
+      }).finally(() => (graphs1 = snapshot())),
   }, input.sampleMs);
   const { played: result, t0, wallS } = run;
   const trainSamples = run.training?.samples ?? 0;
@@ -169,6 +194,11 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       const st = stages.get(r.index);
       return st ? [{ ...st, lagMs: Math.max(0, r.latencyMs - st.admitMs - st.windowMs - st.runMs) }] : [];
     })),
+    detail: {
+      architectures: stagesByArchitecture(records.map((r) => ({ architecture: archOf(r.model), latencyMs: r.latencyMs, withinSlo: r.path !== 'failed' && r.latencyMs <= sloOf(r.model), sloMs: sloOf(r.model), stages: stages.get(r.index) })))
+        .map((a) => ({ ...a, graphs: graphsSince(a.architecture) })),
+      trainByMicroBatch: throughputByMicroBatch(trainMicroBatch),
+    },
     latenciesMs: records.map((r) => Math.round(r.latencyMs * 100) / 100),
     sloMs: records.map((r) => Math.round(sloOf(r.model) * 100) / 100),
     memory,

@@ -10,8 +10,12 @@
 // addresses of the workspace and the weight pool baked in, so it is replayed
 // only while both are where they were when it was recorded; otherwise (the
 // arena placed the workspace elsewhere, compaction moved the pool, a reload)
-// the launches are recorded again. The first run is eager (it warms kernels
-// and cuBLAS), and so is a run that waits for a pipelined weight load.
+// the launches are recorded again. The last MAX_RECORDINGS recordings are
+// kept by their addresses: beside training the per-run workspace moves
+// between a few places (round 6 on the H200: 27-63% of the small models'
+// warm runs recorded anew), and a place seen before replays its recording.
+// The first run is eager (it warms kernels and cuBLAS), and so is a run that
+// waits for a pipelined weight load.
 import type { Allocation } from '../core/allocation.js';
 import type { Arena } from '../core/arena.js';
 import type { Bindable, Launch, Range, Recording } from '../core/device.js';
@@ -61,7 +65,8 @@ export class Executor {
   readonly phases: RunPhases = { write: 0, issue: 0, read: 0, fence: 0 };
   /** The fence handing the last run's workspace back, in flight after that run answered (resolves, never rejects). */
   private reclaiming: Promise<void> | null = null;
-  private recording: { rec: Recording; key: string } | null = null;
+  /** Recordings by the addresses they bake in, least recently replayed first. */
+  private readonly recordings = new Map<string, Recording>();
   private readonly graphs: boolean;
   private readonly poison: boolean;
   /** The plan's host constants as device words, converted once. */
@@ -194,20 +199,26 @@ export class Executor {
     if (this.graphStats.eager + this.graphStats.replays === 0) return false; // warm-up run
     const dev = this.arena.device;
     const key = this.addressKey();
-    if (this.recording?.key !== key) {
-      this.dispose();
+    let rec = this.recordings.get(key);
+    if (rec) this.recordings.delete(key); // most recently replayed last
+    else {
       try {
-        const rec = dev.record('infer', () => {
+        rec = dev.record('infer', () => {
           for (const step of this.launches) for (const l of step) dev.launch(l);
         });
-        this.recording = { rec, key };
         this.graphStats.captures++;
       } catch (e) {
         this.graphStats.failure = e instanceof Error ? e.message : String(e);
         return false;
       }
+      if (this.recordings.size >= MAX_RECORDINGS) {
+        const [oldest, old] = this.recordings.entries().next().value!;
+        this.recordings.delete(oldest);
+        dev.releaseRecording(old);
+      }
     }
-    dev.replay(this.recording!.rec);
+    this.recordings.set(key, rec);
+    dev.replay(rec);
     this.graphStats.replays++;
     return true;
   }
@@ -218,12 +229,15 @@ export class Executor {
     return `${at(this.ws!.range())} ${this.pool.alloc ? at(this.pool.alloc.range()) : '-'}`;
   }
 
-  /** Releases the recording (the executor is dropped, or its addresses changed). */
+  /** Releases the recordings (the executor is dropped). */
   dispose(): void {
-    if (this.recording) this.arena.device.releaseRecording(this.recording.rec);
-    this.recording = null;
+    for (const rec of this.recordings.values()) this.arena.device.releaseRecording(rec);
+    this.recordings.clear();
   }
 }
+
+/** Recordings kept per executor (each a CUDA graph exec: host and driver memory, no arena pages). */
+export const MAX_RECORDINGS = 4;
 
 /** A NaN with a payload. */
 export const POISON = 0x7fc0dead;

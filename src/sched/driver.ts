@@ -28,6 +28,31 @@ export interface DriveOptions {
   onRequest?: (r: RequestRecord, done: number, total: number) => void;
   /** Requests in flight at most (admitted, not yet done); an arrival beyond it is rejected at once and counted. Default: no bound. */
   maxInFlight?: number;
+  /** How the driver waits for the next arrival (default arrivalSleep: a timer, then setImmediate for the last SPIN_BEFORE_ARRIVAL_MS). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Milliseconds before an arrival that the driver stops sleeping on a timer
+ * and polls the clock on setImmediate instead. A Node timer fires on the
+ * loop's millisecond clock, 0-2 ms after its due time: latency counts from
+ * the scheduled arrival, so that lateness was charged to the system as
+ * event-loop lag (round 5 on the H200: lag p99 1.7-2.2 ms for Infer-Only,
+ * against SLOs of 2.3-2.6 ms for squeezenet1_1; docs/results-scale.md).
+ */
+export const SPIN_BEFORE_ARRIVAL_MS = 3;
+
+/**
+ * A wait for the trace player that is not late: a timer for all but the last
+ * SPIN_BEFORE_ARRIVAL_MS, one turn of the event loop (setImmediate) after
+ * that (`ms` is the wait rounded up, and a timer may fire 2 ms late: a 3 ms
+ * margin keeps it ahead of the arrival). playTrace calls it again until the
+ * arrival is due, so the loop polls the clock in the last 3 ms while timers
+ * and I/O of requests in flight still run between polls.
+ */
+export function arrivalSleep(ms: number): Promise<void> {
+  if (ms > SPIN_BEFORE_ARRIVAL_MS) return new Promise((r) => setTimeout(r, ms - SPIN_BEFORE_ARRIVAL_MS));
+  return new Promise((r) => setImmediate(r));
 }
 
 export interface DriveResult {
@@ -113,7 +138,7 @@ export async function drive(
         // Latency counts from the scheduled arrival, so event-loop lag is charged to the system.
         pending.push(one(model, i, (a.t * 1000) / (opts.speed ?? 1)));
       },
-      { speed: opts.speed, signal: opts.signal, now },
+      { speed: opts.speed, signal: opts.signal, now, sleep: opts.sleep ?? arrivalSleep },
     );
     await Promise.all(pending);
   } finally {

@@ -425,7 +425,11 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       this.freeActivations();
       const t2 = performance.now();
       report.freedBytes = arena.reclaim(this.gate.proof(), { zero: true }) * arena.pageBytes;
-      await arena.device.fence(); // the zero-fill has run: the memory is usable
+      // The zero-fill has run: training's lane waits for it (GpuDevice.zero orders it before all later work),
+      // so a fence of that lane alone proves it. Before round 6 this fenced both lanes, and a REQUIRE waited
+      // for inference runs already queued too. No fence at all broke TaskSwitch on WebGPU (round 6: "Command
+      // encoding already finished" in a request's fence), so the host still waits for the fill.
+      await arena.device.fenceLane('train');
       const t3 = performance.now();
       this.gate.open();
       Object.assign(report, { closeMs: t1 - t0, discardMs: t2 - t1, reclaimMs: t3 - t2 });

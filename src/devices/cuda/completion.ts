@@ -3,9 +3,17 @@
 // work), then on timers so a long wait does not spin a core.
 import type { CudaAddon, Handle } from './addon.js';
 
-const SPIN_MS = 2;
+/** setImmediate polling before timers, for training's waits (a micro-batch: tens of ms, where 1 ms late costs little). */
+export const SPIN_MS = 2;
+/**
+ * The same for an answer's waits (an inference read or fence): a timer fires
+ * 1-2 ms late, which is most of the slack of a model with a 2.3 ms SLO, and a
+ * run queued behind others on the inference stream (a resnet50: 3.8 ms) waits
+ * longer than SPIN_MS. The loop still runs other callbacks between polls.
+ */
+export const INFER_SPIN_MS = 25;
 
-export function whenDone(cu: CudaAddon, event: Handle): Promise<void> {
+export function whenDone(cu: CudaAddon, event: Handle, spinMs = SPIN_MS): Promise<void> {
   return new Promise((res, rej) => {
     const t0 = performance.now();
     const tick = (): void => {
@@ -14,7 +22,7 @@ export function whenDone(cu: CudaAddon, event: Handle): Promise<void> {
       } catch (e) {
         return rej(e);
       }
-      if (performance.now() - t0 < SPIN_MS) setImmediate(tick);
+      if (performance.now() - t0 < spinMs) setImmediate(tick);
       else setTimeout(tick, 0);
     };
     tick();

@@ -33,7 +33,7 @@
 import { GpuDevice, type Backing, type DeviceInfo, type Lane, type Launch, type PageRef, type Range, type UploadTicket } from '../../core/device.js';
 import { InvalidRangeError } from '../../core/errors.js';
 import { loadAddon, type CudaAddon, type CudaDeviceProps, type Handle } from './addon.js';
-import { EventPool, whenDone } from './completion.js';
+import { EventPool, INFER_SPIN_MS, SPIN_MS, whenDone } from './completion.js';
 import { CudaError, CudaUnavailableError } from './errors.js';
 import { PagePool } from './page-pool.js';
 import { gemm, gemmSliceable, gemmStridedBatched, overlapPieces } from './gemm.js';
@@ -331,7 +331,7 @@ export class CudaDevice extends GpuDevice {
     if (range.bytes > 0) this.cu.downloadAsync(s.host, 0, this.pointer(range), range.bytes, stream);
     this.cu.eventRecord(s.event, stream);
     try {
-      await whenDone(this.cu, s.event);
+      await whenDone(this.cu, s.event, lane === 'infer' ? INFER_SPIN_MS : SPIN_MS);
       return new Uint8Array(s.host.slice(0, range.bytes));
     } finally {
       this.staging.release(s);
@@ -391,7 +391,8 @@ export class CudaDevice extends GpuDevice {
   protected async _submit(lanes: readonly Lane[] = LANES): Promise<void> {
     const events = this.mark(lanes);
     try {
-      for (const e of events) await whenDone(this.cu, e);
+      const spin = lanes.every((l) => l === 'infer') ? INFER_SPIN_MS : SPIN_MS; // an answer waits on the inference lane alone
+      for (const e of events) await whenDone(this.cu, e, spin);
     } finally {
       for (const e of events) this.events.put(e);
     }

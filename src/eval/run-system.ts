@@ -3,7 +3,7 @@
 // resume, complete) with the trace driver, sample
 // the arena's owners every ~100 ms, and measure training beside it.
 import type { GpuDevice } from '../core/device.js';
-import { drive, quantile } from '../sched/driver.js';
+import { arrivalSleepFor, drive, quantile } from '../sched/driver.js';
 import type { RequestStages } from '../sched/request.js';
 import { systemPolicy, type SystemName, type Tuned } from '../sched/systems.js';
 import type { Trace } from '../sched/traces.js';
@@ -121,6 +121,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       }, {
         sloMs: Math.max(...timings.map((t) => t.sloMs)),
         tickMs: 50,
+        sleep: arrivalSleepFor(sys.device),
         onRequest: (r, done, total) => {
           if (r.latencyMs > sloOf(r.model) || r.path === 'failed') missed++;
           input.onProgress?.(done, total, `${done}/${total} req, ${((100 * (done - missed)) / done).toFixed(1)}% in SLO${trainedSince(sys, samples0, t0)}`);

@@ -179,12 +179,17 @@ export class Executor {
     } finally {
       this.arena.free(this.ws);
       this.ws = null;
-      // Not awaited: the reads proved this run's kernels done; the fence would also wait for whatever was issued after them.
-      const reclaiming = reclaimInferenceLater(this.arena);
-      this.reclaiming = reclaiming;
-      void reclaiming.then(() => {
-        if (this.reclaiming === reclaiming) this.reclaiming = null;
-      });
+      if (dev.info.capabilities.lanes) {
+        // An inference stream of its own (CUDA): its fence is cheap, and pages left pending would be memory the core takes from training instead.
+        this.arena.reclaim(await this.arena.fenceInference());
+      } else {
+        // One queue (WebGPU): not awaited, since the reads proved this run's kernels done and the fence would also wait for whatever was issued after them.
+        const reclaiming = reclaimInferenceLater(this.arena);
+        this.reclaiming = reclaiming;
+        void reclaiming.then(() => {
+          if (this.reclaiming === reclaiming) this.reclaiming = null;
+        });
+      }
       lap('fence');
     }
   }

@@ -1,12 +1,12 @@
-// A run's workspace goes back to the arena after the run has answered: its
-// outputs are read back (the read itself proves the run's kernels are done),
-// and the fence that lets the arena reclaim the pages runs in the background.
-// Awaiting that fence before answering made every request wait for the work
-// issued after its own: with several requests in flight on one queue (every
-// WebGPU device) or one inference stream (CUDA), the first of three requests
-// that arrived together answered only when the third had run (SwiftShader,
-// 2026-12-03: p99 10.1 ms against 5.8 ms for the first of three; the third's
-// 12.9 against 8.6: docs/time-slicing.md, round 5).
+// On a device with one queue (WebGPU), a run's workspace goes back to the
+// arena after the run has answered: its outputs are read back (the read
+// itself proves the run's kernels are done), and the fence that lets the
+// arena reclaim the pages runs in the background. Awaiting that fence before
+// answering made every request wait for the work issued after its own: the
+// first of three requests that arrived together answered only when the third
+// had run (SwiftShader, 2026-12-03: p99 10.1 ms against 5.8 ms for the first
+// of three; the third's 12.9 against 8.6: docs/time-slicing.md, round 5). On
+// CUDA a run still awaits its own inference stream's fence (executor.ts).
 //
 // Pages whose fence is still in flight are pending, not free: an allocation
 // that finds too few free pages waits for the fences in flight on its arena

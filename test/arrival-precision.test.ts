@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { INFER_SPIN_MS, SPIN_MS, whenDone } from '../src/devices/cuda/completion.js';
 import type { CudaAddon } from '../src/devices/cuda/addon.js';
 import { ColocationCore } from '../src/sched/core.js';
-import { arrivalSleep, drive, SPIN_BEFORE_ARRIVAL_MS } from '../src/sched/driver.js';
+import { arrivalSleep, arrivalSleepFor, drive, SPIN_BEFORE_ARRIVAL_MS, timerSleep } from '../src/sched/driver.js';
 import type { Trace } from '../src/sched/traces.js';
 
 const idleCore = () =>
@@ -49,6 +49,18 @@ describe('the trace driver starts each request at its arrival, never before', ()
     await arrivalSleep(SPIN_BEFORE_ARRIVAL_MS + 2);
     expect(timer).toHaveBeenCalledTimes(1);
     expect(timer.mock.calls[0]![1]).toBe(2);
+  });
+
+  it('a CPU adapter gets timers only (its cores are the device\'s); a hardware adapter the clock polls', async () => {
+    expect(arrivalSleepFor({ info: { software: false } })).toBe(arrivalSleep);
+    const sleep = arrivalSleepFor({ info: { software: true } });
+    expect(sleep).toBe(timerSleep);
+    const immediate = vi.spyOn(globalThis, 'setImmediate');
+    const timer = vi.spyOn(globalThis, 'setTimeout');
+    await sleep(1);
+    await sleep(SPIN_BEFORE_ARRIVAL_MS);
+    expect(immediate).not.toHaveBeenCalled();
+    expect(timer.mock.calls.map((c) => c[1])).toEqual([1, SPIN_BEFORE_ARRIVAL_MS]);
   });
 });
 

@@ -3,9 +3,8 @@
 // inference lane (an answer never waits for training's kernels in flight);
 // runs of different models may overlap (--max-runs) while one model's stay
 // in order; the trace driver's bound on requests in flight rejects and counts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Arena } from '../src/core/arena.js';
-import type { GpuDevice, Lane } from '../src/core/device.js';
+import { describe, expect, it } from 'vitest';
+import type { Lane } from '../src/core/device.js';
 import { ModelStore, type TensorData } from '../src/infer/store.js';
 import { buildModel } from '../src/onnx/writer.js';
 import { ColocationCore, type MemorySide, type ModelSide } from '../src/sched/core.js';
@@ -13,7 +12,7 @@ import { drive } from '../src/sched/driver.js';
 import { serveRequest } from '../src/sched/request.js';
 import type { Trace } from '../src/sched/traces.js';
 import { createServer } from '../src/serve/server.js';
-import { randn, rng, testDevice } from './helpers/gpu.js';
+import { randn, rng, useTestArena } from './helpers/gpu.js';
 
 const tanhModel = () =>
   buildModel({
@@ -64,21 +63,15 @@ describe('the trace driver bounds requests in flight', () => {
 });
 
 describe('the model store and the executor (Dawn; SwiftShader without a GPU)', () => {
-  let dev: GpuDevice;
-  let arena: Arena;
-  beforeAll(async () => {
-    dev = await testDevice();
-    arena = new Arena(dev, { bytes: 8 << 20, pageBytes: 64 << 10 });
-  });
-  afterAll(() => arena.destroy());
+  const bed = useTestArena();
 
   it('a run fences only the inference lane: training work in flight does not hold its answer', async () => {
-    const store = new ModelStore(arena);
+    const store = new ModelStore(bed.arena);
     store.registerBytes('t', tanhModel());
     await store.load('t');
     await store.run('t', input()); // compiled and planned
     // Training's lane has work in flight that does not finish until `release`: a fence of every lane waits for it.
-    const d = dev as unknown as { _submit: (lanes?: readonly Lane[]) => Promise<void> };
+    const d = bed.dev as unknown as { _submit: (lanes?: readonly Lane[]) => Promise<void> };
     const submit = d._submit;
     let release!: () => void;
     const trainingDone = new Promise<void>((res) => (release = res));
@@ -106,7 +99,7 @@ describe('the model store and the executor (Dawn; SwiftShader without a GPU)', (
 
   it('with concurrentRuns 2 another model answers while one is held; with 1 it waits its turn', async () => {
     for (const concurrentRuns of [1, 2]) {
-      const store = new ModelStore(arena, { concurrentRuns });
+      const store = new ModelStore(bed.arena, { concurrentRuns });
       store.registerBytes('a', tanhModel());
       store.registerBytes('b', tanhModel());
       await store.load('a');
@@ -130,10 +123,10 @@ describe('the model store and the executor (Dawn; SwiftShader without a GPU)', (
   }, 60_000);
 
   it('the server reports each stage of an inference in /metrics', async () => {
-    const store = new ModelStore(arena);
+    const store = new ModelStore(bed.arena);
     store.registerBytes('t', tanhModel());
     await store.load('t');
-    const app = createServer({ store, arena });
+    const app = createServer({ store, arena: bed.arena });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const body = { inputs: [{ name: 'x', shape: [1, 6], datatype: 'FP32', data: Array.from(randn(6, r)) }] };

@@ -5,13 +5,11 @@
 // layer waiting for its own group) computes exactly what a plain load does.
 // Float64 reference, fresh random weights, NaN-poisoned workspaces, odd
 // shapes. Runs on the test backend (HANDOVER_TEST_BACKEND=cuda: the pinned path).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Arena } from '../src/core/arena.js';
-import type { GpuDevice } from '../src/core/device.js';
+import { describe, expect, it } from 'vitest';
 import { fromValues, type HostTensor } from '../src/onnx/tensor.js';
 import { buildModel } from '../src/onnx/writer.js';
 import { ModelStore, type TensorData } from '../src/infer/store.js';
-import { randn, rng, testBackend, testDevice } from './helpers/gpu.js';
+import { randn, rng, testBackend, useTestArena } from './helpers/gpu.js';
 
 const r = rng(Date.now() & 0xffff);
 
@@ -65,23 +63,17 @@ async function expectModel(store: ModelStore, name: string, m: typeof A): Promis
   for (let i = 0; i < ref.length; i++) expect(Math.abs(y[i]! - ref[i]!), `${name} y[${i}] = ${y[i]} vs ${ref[i]}`).toBeLessThan(1e-4 * (1 + Math.abs(ref[i]!)));
 }
 
-let dev: GpuDevice;
-let arena: Arena;
-beforeAll(async () => {
-  dev = await testDevice();
-  arena = new Arena(dev, { bytes: 8 << 20, pageBytes: 64 << 10 });
-});
-afterAll(() => arena.destroy());
+const bed = useTestArena();
 
 describe('host weights shared by the instances of a file', () => {
   it('keeps one host copy per file, reloads from it, and frees it when the last instance goes', async () => {
-    const before = dev.hostBufferBytes;
-    const store = new ModelStore(arena, { poison: true, hostWeights: 'keep' });
+    const before = bed.dev.hostBufferBytes;
+    const store = new ModelStore(bed.arena, { poison: true, hostWeights: 'keep' });
     const a1 = store.registerBytes('a1', A.bytes);
     store.registerBytes('a2', A.bytes);
-    expect(dev.hostBufferBytes - before, 'two instances of one file: one copy').toBe(a1.bytes);
+    expect(bed.dev.hostBufferBytes - before, 'two instances of one file: one copy').toBe(a1.bytes);
     const b = store.registerBytes('b', B.bytes);
-    expect(dev.hostBufferBytes - before).toBe(a1.bytes + b.bytes);
+    expect(bed.dev.hostBufferBytes - before).toBe(a1.bytes + b.bytes);
 
     for (const [name, m, decodes] of [['a1', A, 2 * A.layers], ['a2', A, 0], ['a1', A, 2 * A.layers], ['b', B, 2 * B.layers]] as const) {
       await store.load(name);
@@ -91,39 +83,39 @@ describe('host weights shared by the instances of a file', () => {
     }
 
     await store.unregister('a1');
-    expect(dev.hostBufferBytes - before, 'a2 still holds the file').toBe(a1.bytes + b.bytes);
+    expect(bed.dev.hostBufferBytes - before, 'a2 still holds the file').toBe(a1.bytes + b.bytes);
     await store.load('a2');
     expect(store.decodes('a2'), 'a2 reloads from the shared copy').toBe(0);
     await expectModel(store, 'a2', A);
     await store.unregister('a2'); // warm: unloaded first
-    expect(dev.hostBufferBytes - before, "the file's last instance freed its copy").toBe(b.bytes);
+    expect(bed.dev.hostBufferBytes - before, "the file's last instance freed its copy").toBe(b.bytes);
     expect(store.get('a2')).toBeUndefined();
     await store.dispose();
-    expect(dev.hostBufferBytes - before).toBe(0);
+    expect(bed.dev.hostBufferBytes - before).toBe(0);
     expect(store.list()).toEqual([]);
   });
 
   it('a store that drops host weights holds none', async () => {
-    const before = dev.hostBufferBytes;
-    const store = new ModelStore(arena, { poison: true });
+    const before = bed.dev.hostBufferBytes;
+    const store = new ModelStore(bed.arena, { poison: true });
     store.registerBytes('a', A.bytes);
     await store.load('a');
     await expectModel(store, 'a', A);
-    expect(dev.hostBufferBytes).toBe(before);
+    expect(bed.dev.hostBufferBytes).toBe(before);
     await store.dispose();
   });
 
   it('a freed host buffer cannot be uploaded from or freed again', () => {
-    const buf = dev.hostBuffer(4096);
-    dev.freeHostBuffer(buf);
-    expect(() => dev.freeHostBuffer(buf)).toThrow(/not a live hostBuffer/);
+    const buf = bed.dev.hostBuffer(4096);
+    bed.dev.freeHostBuffer(buf);
+    expect(() => bed.dev.freeHostBuffer(buf)).toThrow(/not a live hostBuffer/);
     if (testBackend === 'cuda') expect(buf.byteLength, 'CUDA: detached when freed').toBe(0);
-    const backing = dev.createBacking(4096);
+    const backing = bed.dev.createBacking(4096);
     try {
-      expect(() => dev.upload({ backing, offset: 0, bytes: 4096 }, buf, 0)).toThrow(/not a live hostBuffer/);
-      expect(() => dev.upload({ backing, offset: 0, bytes: 4096 }, new ArrayBuffer(4096), 0)).toThrow(/not a live hostBuffer/);
+      expect(() => bed.dev.upload({ backing, offset: 0, bytes: 4096 }, buf, 0)).toThrow(/not a live hostBuffer/);
+      expect(() => bed.dev.upload({ backing, offset: 0, bytes: 4096 }, new ArrayBuffer(4096), 0)).toThrow(/not a live hostBuffer/);
     } finally {
-      dev.destroyBacking(backing);
+      bed.dev.destroyBacking(backing);
     }
   });
 });
@@ -131,9 +123,9 @@ describe('host weights shared by the instances of a file', () => {
 describe('pipelined cold start', () => {
   for (const hostWeights of ['keep', 'drop'] as const) {
     it(`a run issued while the weights go up (host weights ${hostWeights}) computes exactly what a plain load does`, async () => {
-      const plain = new ModelStore(arena, { poison: true, hostWeights });
+      const plain = new ModelStore(bed.arena, { poison: true, hostWeights });
       plain.registerBytes('a', A.bytes);
-      const piped = new ModelStore(arena, { poison: true, hostWeights, coldRun: 'error' });
+      const piped = new ModelStore(bed.arena, { poison: true, hostWeights, coldRun: 'error' });
       piped.registerBytes('a', A.bytes);
       for (let round = 0; round < 2; round++) {
         const x = input(A.inputWidth);

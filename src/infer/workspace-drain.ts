@@ -32,17 +32,14 @@ function draining(arena: Arena): Draining {
 /** Fences inference's lane and reclaims what it had freed, without the caller waiting; resolves when done (never rejects). */
 export function reclaimInferenceLater(arena: Arena): Promise<void> {
   const d = draining(arena);
-  const fence: Promise<void> = arena.fenceInference().then(
-    (proof) => {
+  const tracked = arena
+    .fenceInference()
+    .then((proof) => {
       arena.reclaim(proof);
-    },
-    (e: unknown) => {
-      d.failure ??= e;
-    },
-  );
-  const tracked = fence.catch((e: unknown) => {
-    d.failure ??= e; // reclaim() refused (the arena destroyed meanwhile)
-  });
+    })
+    .catch((e: unknown) => {
+      d.failure ??= e; // the fence failed, or reclaim() refused (the arena destroyed meanwhile)
+    });
   d.fences.add(tracked);
   void tracked.then(() => d.fences.delete(tracked));
   return tracked;

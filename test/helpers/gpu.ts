@@ -7,6 +7,7 @@ import { WebGpuDevice } from '../../src/devices/webgpu/device.js';
 import { openDevice } from '../../src/cli/open-device.js';
 import { fill } from '../../src/kernels/elementwise.js';
 import { seeded } from '../../src/train/data.js';
+import { afterAll, beforeAll } from 'vitest';
 
 let shared: Promise<GpuDevice> | null = null;
 
@@ -17,6 +18,20 @@ export const testBackend = process.env.HANDOVER_TEST_BACKEND === 'cuda' ? 'cuda'
 export function testDevice(): Promise<GpuDevice> {
   shared ??= testBackend === 'cuda' ? openDevice('cuda', () => {}) : WebGpuDevice.open();
   return shared;
+}
+
+/**
+ * The test device and an arena on it for the enclosing file or describe
+ * (made in beforeAll, destroyed in afterAll): read bed.dev / bed.arena inside tests.
+ */
+export function useTestArena(opts: { bytes: number; pageBytes: number } = { bytes: 8 << 20, pageBytes: 64 << 10 }): { dev: GpuDevice; arena: Arena } {
+  const bed = {} as { dev: GpuDevice; arena: Arena };
+  beforeAll(async () => {
+    bed.dev = await testDevice();
+    bed.arena = new Arena(bed.dev, opts);
+  });
+  afterAll(() => bed.arena.destroy());
+  return bed;
 }
 
 /** The project's one seeded generator (src/core/random.ts). */

@@ -13,7 +13,7 @@ const { DEFAULT_TESTBED, buildTestbed } = await d('eval/testbed.js');
 const { calibrate } = await d('eval/calibrate.js');
 const { systemPolicy } = await d('sched/systems.js');
 const { generateTrace } = await d('sched/traces.js');
-const { drive, quantile } = await d('sched/driver.js');
+const { drive, quantile, arrivalSleepFor } = await d('sched/driver.js');
 const { loadDigits } = await d('train/data-node.js');
 
 const [system = 'handover', dur = '20', kind = 'burst', scale = '1'] = process.argv.slice(2);
@@ -55,6 +55,10 @@ sys.store.run = async (m, inputs) => {
     rec.inFlight = sys.gate.running;
     rec.work = sys.gate.inFlightWork.map((w) => `${w.kernel}${w.rows === null ? '' : `[${w.rows}]`}`).join(' ');
     rec.sliced = sys.gate.sliced;
+    rec.launched = sys.gate.launched;
+    rec.trained = sys.trainer?.stats.samples ?? 0;
+    rec.paused = sys.gate.paused;
+    rec.polls = globalThis.__polls ?? 0;
     rec.othersRunning = [...parts.values()].flat().filter((r) => r !== rec && r.runStart !== undefined && r.runMs === undefined).length;
     rec.runStart = t;
   }
@@ -66,6 +70,27 @@ const lag = monitorEventLoopDelay({ resolution: 1 });
 lag.enable();
 const records = [];
 const t0 = now();
+// THREADS=1: CPU ticks of each thread of this process per second (main thread vs SwiftShader's workers), printed at the end.
+const fsm = await import('node:fs');
+const cpuLog = [];
+const cpuTimer = process.env.THREADS ? setInterval(() => {
+  const row = { t: (now() - t0) / 1000 };
+  for (const tid of fsm.readdirSync('/proc/self/task')) {
+    try {
+      const st = fsm.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      const key = tid === String(process.pid) ? 'main' : name.replace(/\d+$/, '');
+      row[key] = (row[key] ?? 0) + Number(f[11]) + Number(f[12]);
+    } catch { /* thread gone */ }
+  }
+  // a fixed piece of host arithmetic, timed: slower when the core itself is (frequency, a neighbour), not when the process is busy
+  const h0 = now();
+  let x = 0;
+  for (let i = 0; i < 300000; i++) x = (x * 1.0000001 + i) % 1e9;
+  row.probeMs = now() - h0 + (x < 0 ? 1 : 0);
+  cpuLog.push(row);
+}, Number(process.env.THREADS)) : null;
 const samples0 = sys.trainer?.stats.samples ?? 0;
 const result = await drive(trace, sys.core, bed.instances.map((m) => m.name), async (m) => {
   const firedAt = now() - t0;
@@ -73,8 +98,9 @@ const result = await drive(trace, sys.core, bed.instances.map((m) => m.name), as
   const rec = parts.get(m).shift();
   records.push({ model: m, firedAt, doneAt: now() - t0, ...rec, admission: a.admission });
   return a.admission;
-}, { sloMs: Math.max(...timings.map((t) => t.sloMs)), tickMs: 50 });
+}, { sloMs: Math.max(...timings.map((t) => t.sloMs)), tickMs: 50, sleep: arrivalSleepFor(dev) }); // the README path's wait
 lag.disable();
+if (cpuTimer) { clearInterval(cpuTimer); for (let i = 1; i < cpuLog.length; i++) { const a = cpuLog[i - 1], b = cpuLog[i]; console.log(`cpu t=${b.t.toFixed(1)} probe ${b.probeMs.toFixed(2)} ms ` + Object.keys(b).filter((k) => k !== 't' && k !== 'probeMs').map((k) => `${k} ${(b[k] - (a[k] ?? 0))}`).join(' ')); } }
 const trainS = ((sys.trainer?.stats.samples ?? 0) - samples0) / (result.wallMs / 1000);
 const { pauses, launched, slices } = sys.gate;
 const sp = sys.gate.slicing; if (sp) console.log(`slicing: budget ${sp.budgetMs.toFixed(2)} ms, submit ${sp.model.submitMs.toFixed(2)} ms, host ${sp.model.hostMs.toFixed(2)} ms, slice work ${sp.sliceWorkMs.toFixed(2)} ms, on queue ${sp.slicesOnQueue}`);
@@ -91,8 +117,10 @@ const rows = result.records.map((r, i) => {
   const p = records[i];
   const fire = p.firedAt - offset - r.arrivalMs;
   const device = p.othersRunning > 0 || p.inFlight > 0 ? 'behind ' + (p.inFlight > 0 ? 'training' : 'requests') : '';
-  return { ...r, slo: sloOf(r.model), fire, admit: p.admitMs, run: p.runMs, rest: r.latencyMs - fire - p.admitMs - p.runMs, inFlight: p.inFlight, work: p.work, sliced: p.sliced, others: p.othersRunning, device };
+  return { ...r, slo: sloOf(r.model), fire, admit: p.admitMs, run: p.runMs, rest: r.latencyMs - fire - p.admitMs - p.runMs, inFlight: p.inFlight, launched: p.launched, trained: p.trained, paused: p.paused, polls: p.polls, work: p.work, sliced: p.sliced, others: p.othersRunning, device };
 });
+// DUMP=file writes every request's parts (JSON) for comparisons across runs whose calibrated SLOs differ.
+if (process.env.DUMP) (await import('node:fs')).writeFileSync(process.env.DUMP, JSON.stringify(rows));
 const miss = rows.filter((r) => r.latencyMs > r.slo || r.path === 'failed');
 const f = (x) => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));
 console.log(`${system}: ${rows.length} requests, ${(100 * (1 - miss.length / rows.length)).toFixed(1)}% in SLO, P99 ${f(result.p99Ms)} ms, train ${trainS.toFixed(0)} samples/s; event-loop delay p50 ${f(lag.percentile(50) / 1e6)} p99 ${f(lag.percentile(99) / 1e6)} max ${f(lag.max / 1e6)} ms`);

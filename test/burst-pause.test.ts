@@ -167,6 +167,21 @@ describe('burst pause', () => {
     expect(gate.paused).toBe(true);
   });
 
+  it('training queued during a run is launched only after the caller has the answer', async () => {
+    const dev = new SimDevice();
+    const gate = new Gate(dev);
+    const window = new PriorityWindow(gate, 0);
+    const answer = await window.run(async () => {
+      gate.enqueue(dev.op(async () => undefined)); // the trainer queues work while the request runs
+      return 42;
+    });
+    expect(answer).toBe(42);
+    expect(gate.launched).toBe(0); // the resume's pump has not launched it on the caller's path
+    await new Promise((r) => setImmediate(r));
+    expect(gate.launched).toBe(1);
+    await gate.idle();
+  });
+
   it('the priority window after a request stays for gates without slicing and goes where the burst pause replaces it', async () => {
     const dev = new SimDevice();
     const plain = new PriorityWindow(new Gate(dev), 30);
@@ -179,6 +194,8 @@ describe('burst pause', () => {
     const sliced = new PriorityWindow(new Gate(dev, { slicing: policy }), 30);
     expect(sliced.lingerMs).toBe(0);
     await sliced.run(async () => expect(sliced.gate!.held).toBe(true)); // held while it runs
+    expect(sliced.gate!.held).toBe(true); // and until the answer's callbacks have run
+    await new Promise((r) => setImmediate(r));
     expect(sliced.gate!.held).toBe(false);
     policy.enabled = false; // the unsliced comparison keeps the window
     expect(sliced.lingerMs).toBe(30);

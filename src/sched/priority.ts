@@ -18,6 +18,10 @@
 // priorityMs), and between requests further apart slicing bounds what the
 // next one waits for; holding training for priorityMs after every request
 // there would only cost it (a fifth of its time at 6 requests a second).
+// Even then the hold ends only after the answer is out (setImmediate): a
+// resume launches the next training slice on the host thread, 0.2 ms of
+// host work per request on SwiftShader that the request would otherwise
+// wait for (docs/time-slicing.md, round 6).
 import type { Gate } from '../core/gate.js';
 import type { ComputeShare } from './compute-share.js';
 
@@ -25,7 +29,8 @@ export class PriorityWindow {
   private holds = 0;
   private running = 0;
   private sharing = 0;
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Window ends not yet run: lingering timers, or the end after an answer (setImmediate). */
+  private readonly ends = new Set<{ cancel: () => void }>();
 
   constructor(
     readonly gate: Gate | null,
@@ -57,19 +62,32 @@ export class PriorityWindow {
         this.unhold();
         if (this.share && --this.sharing === 0) this.share.off();
       };
-      const linger = this.lingerMs;
-      if (linger > 0) {
-        const t = setTimeout(() => (this.timers.delete(t), end()), linger);
-        this.timers.add(t);
-      } else end();
+      this.later(end, this.lingerMs);
     }
+  }
+
+  /** Runs `end` after `ms`, or once the answer's callbacks have run (0); unheld() and clear() cancel it. */
+  private later(end: () => void, ms: number): void {
+    const entry = { cancel: () => undefined as void };
+    const fire = () => {
+      this.ends.delete(entry);
+      end();
+    };
+    if (ms > 0) {
+      const t = setTimeout(fire, ms);
+      entry.cancel = () => clearTimeout(t);
+    } else {
+      const t = setImmediate(fire);
+      entry.cancel = () => clearImmediate(t);
+    }
+    this.ends.add(entry);
   }
 
   /** Runs `fn` with none of this window's holds on the gate; the runs still in progress hold again after. */
   async unheld<T>(fn: () => Promise<T>): Promise<T> {
-    for (const t of this.timers) clearTimeout(t);
-    const lingering = this.timers.size;
-    this.timers.clear();
+    for (const e of this.ends) e.cancel();
+    const lingering = this.ends.size;
+    this.ends.clear();
     while (this.holds > 0) this.unhold();
     if (this.share) {
       this.sharing -= lingering;
@@ -84,8 +102,8 @@ export class PriorityWindow {
 
   /** Ends every lingering window now (the system stops). */
   clear(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    for (const e of this.ends) e.cancel();
+    this.ends.clear();
     while (this.holds > 0) this.unhold();
     if (this.share && this.sharing > 0) this.share.off();
     this.sharing = 0;

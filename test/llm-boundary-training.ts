@@ -2,10 +2,26 @@
 // limit, with a micro-batch boundary on a timer. A REQUIRE that takes pages
 // it holds discards its micro-batch; a deferred require (yieldAtBoundary)
 // frees them at the next boundary; RequireOnly hides the deferred require.
+// expectScriptTokens checks a scripted burst against each request alone.
+import { expect } from 'vitest';
 import type { Allocation } from '../src/core/allocation.js';
 import type { Arena } from '../src/core/arena.js';
 import type { Gate } from '../src/core/gate.js';
+import type { ModelStore } from '../src/infer/store.js';
+import { TINY_GPT_KV } from '../src/llm/cache.js';
+import { Generator } from '../src/llm/generate.js';
+import { HostKvCache } from '../src/llm/host-cache.js';
 import type { MemorySide } from '../src/sched/core.js';
+import { promptOf } from './llm-helpers.js';
+
+/** Each scripted request ([arrival ms, prompt tokens, most new tokens], prompt i seeded seedBase + i) ended with the greedy tokens it gets alone. */
+export async function expectScriptTokens(store: ModelStore, script: [number, number, number][], seedBase: number, results: { tokens: number[] }[]): Promise<void> {
+  const alone = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
+  for (const [i, r] of results.entries()) {
+    const [, p, m] = script[i]!;
+    expect(r.tokens).toEqual((await alone.generate(promptOf(p, seedBase + i), { maxTokens: m })).tokens);
+  }
+}
 
 export const PAGE = 4 << 10; // one 2-token block a page
 

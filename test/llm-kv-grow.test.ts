@@ -17,9 +17,8 @@ import { Batcher, type BatcherOptions } from '../src/llm/batcher.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
 import { BlocksExhaustedError } from '../src/llm/errors.js';
 import { Generator } from '../src/llm/generate.js';
-import { HostKvCache } from '../src/llm/host-cache.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
-import { BoundaryTraining, PAGE, RequireOnly } from './llm-boundary-training.js';
+import { BoundaryTraining, expectScriptTokens, PAGE, RequireOnly } from './llm-boundary-training.js';
 import { kvArena, promptOf } from './llm-helpers.js';
 
 let arena: Arena;
@@ -50,14 +49,6 @@ async function play(withPlan: boolean, opts: BatcherOptions = {}) {
   const results = await Promise.all(SCRIPT.map(([at, p, m], i) => new Promise<void>((r) => setTimeout(r, at)).then(() => batcher.submit({ prompt: promptOf(p, 70 + i), maxTokens: m }))));
   const wallMs = performance.now() - t0;
   return { training, gate, cache, batcher, results, before, overCommitted, off, wallMs };
-}
-
-async function checkTokens(results: { tokens: number[] }[]): Promise<void> {
-  const alone = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
-  for (const [i, r] of results.entries()) {
-    const [, p, m] = SCRIPT[i]!;
-    expect(r.tokens).toEqual((await alone.generate(promptOf(p, 70 + i), { maxTokens: m })).tokens);
-  }
 }
 
 describe('the KV cache grows in few steps beside training (the KV plan)', () => {
@@ -98,7 +89,7 @@ describe('the KV cache grows in few steps beside training (the KV plan)', () => 
     expect(m.requires).toBeGreaterThan(2);
     expect(run.training.discards).toBeGreaterThan(0);
     expect(m.yields).toBe(0);
-    await checkTokens(run.results);
+    await expectScriptTokens(store, SCRIPT, 70, run.results);
     await run.training.stop();
   }, 120_000);
 
@@ -115,7 +106,7 @@ describe('the KV cache grows in few steps beside training (the KV plan)', () => 
     expect(m.yields).toBeLessThanOrEqual(SCRIPT.length + 2); // a few large steps: about one per arrival, not one per page
     expect(m.yieldedBytes / PAGE).toBeGreaterThanOrEqual(peak);
     expect(run.cache.stats()).toMatchObject({ pages: 0, liveBlocks: 0 });
-    await checkTokens(run.results);
+    await expectScriptTokens(store, SCRIPT, 70, run.results);
     // Quiet: the reserve decays (100 ms time constant) and what was borrowed beyond W goes back.
     const t0 = performance.now();
     while (m.borrowedBytes > 2 * PAGE && performance.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));

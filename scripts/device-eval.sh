@@ -52,7 +52,7 @@ WARM_S=${WARM_S:-6}   # per system: the testbed's setup and the warm-up (56 load
 ROUND2_SYSTEMS=${ROUND2_SYSTEMS:-}
 VISION_SCALE=${VISION_SCALE:-1}   # at 4 (190 req/s in BURST) even Infer-Only queued for seconds (docs/results-scale.md)
 LLM_S=${LLM_S:-12}
-LLM_SCALE=${LLM_SCALE:-1}   # the LLM: the padded decoder (attention bias), its past kept on the GPU, the KV plan; LLM round 6's load (docs/results-scale.md)
+LLM_SCALE=${LLM_SCALE:-1}   # the LLM: the padded decoder (attention bias), its past kept on the GPU, the KV plan; LLM round 6's load, the training systems in the contended arena (LLM_ARENA=peak, LLM round 7; docs/results-scale.md)
 TRACES=${TRACES:-burst light heavy skewed}   # HEAVY and SKEWED run only with time to spare
 BURST_SYSTEMS=${BURST_SYSTEMS:-infer-only,handover,sp75,taskswitch,naive}   # add sp50 with a larger BUDGET_S (~25 s more)
 VISION_SYSTEMS=${VISION_SYSTEMS:-infer-only,handover,sp75}
@@ -160,7 +160,7 @@ llm() { # keep: seconds left for the vision traces after it (its time limit leav
   step "llm azure ($budget s left, limit $limit s)"
   timeout "$limit" node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$M/gpt2_small_kv_padded.onnx" \
     --systems "$LLM_SYSTEMS" --duration "$LLM_S" --time-scale "$LLM_SCALE" --max-context ${LLM_CONTEXT:-512} --max-batch ${LLM_BATCH:-16} --block-tokens 16 \
-    --arena-pages ${LLM_ARENA_PAGES:-800} "${COMMON[@]}" --out "$W/llm-azure" > "$W/llm-azure.json" 2> "$W/llm-azure.log"
+    --arena-pages ${LLM_ARENA_PAGES:-800} --llm-arena ${LLM_ARENA:-peak} "${COMMON[@]}" --out "$W/llm-azure" > "$W/llm-azure.json" 2> "$W/llm-azure.log"
   ended "llm azure" $?; sed 's/\x1b\[[0-9;]*m//g' "$W/llm-azure.log" | grep -vE "^\s*$|\|" | cut -c1-260 | tail -10
 }
 

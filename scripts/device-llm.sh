@@ -8,7 +8,8 @@
 # CHECK: the device-past and padded-batching tests on CUDA; then the Azure
 # LLM comparison (Infer-Only, handover, SP-75 last) with `handover run
 # --workload llm` on the padded decoder (the plain one if its export failed);
-# ROUND2: a second round of ROUND2_SYSTEMS if the budget leaves 2 x LLM_S + 40 s.
+# ROUND2: a second round of ROUND2_SYSTEMS, ROUND2_S seconds each (default
+# LLM_S) or what the budget leaves (at least 20 s).
 # Everything it writes lies flat in $OUT (at most 8 files come back).
 #
 # Here: NO_DAWN=1 bash scripts/device-run.sh pack, then copy the snapshot with
@@ -19,8 +20,10 @@
 # Knobs: BUDGET_S (whole script, default 330), LLM_S (seconds of trace per
 # system; default: what the budget leaves, at most 60), LLM_SCALE (time
 # scale, default 1: LLM round 6's load, which Infer-Only serves within its
-# TTFT SLO), LLM_CONTEXT (512), LLM_BATCH (16), LLM_ARENA_PAGES (800: the KV
-# peak is a large share of what training can get beside the decoder),
+# TTFT SLO), LLM_CONTEXT (512), LLM_BATCH (16), LLM_ARENA_PAGES (800: Infer-Only's
+# arena; with LLM_ARENA=fixed every system's), LLM_ARENA (peak, the default: the
+# systems that train run in the smallest arena holding the decoder, its
+# workspace, Infer-Only's KV peak and training at its least; LLM round 7),
 # LLM_SYSTEMS (infer-only,handover,sp75), ROUND2_SYSTEMS (handover,infer-only),
 # LLM_W_KIB (the batcher's watermark W; default two pages), PROFILE_STEPS (10), CHECK_TESTS (the CUDA tests' files), GPT (the training job, LxWxHxC).
 set -uo pipefail
@@ -37,6 +40,7 @@ LLM_SCALE=${LLM_SCALE:-1}
 LLM_CONTEXT=${LLM_CONTEXT:-512}
 LLM_BATCH=${LLM_BATCH:-16}
 LLM_ARENA_PAGES=${LLM_ARENA_PAGES:-800}
+LLM_ARENA=${LLM_ARENA:-peak}
 LLM_SYSTEMS=${LLM_SYSTEMS:-infer-only,handover,sp75}
 ROUND2_SYSTEMS=${ROUND2_SYSTEMS-handover,infer-only}
 GPT=${GPT:-6x512x8x128}
@@ -83,10 +87,10 @@ fi
 
 [ -s "$TRACE_FILE" ] || { echo "llm: no trace at $TRACE_FILE"; exit 1; }
 compare() { # systems, seconds, out name
-  step "llm azure: $1, $2 s each at time scale $LLM_SCALE, context $LLM_CONTEXT, batch $LLM_BATCH, arena $LLM_ARENA_PAGES pages, $(basename "$MODEL") ($(left) s left)"
+  step "llm azure: $1, $2 s each at time scale $LLM_SCALE, context $LLM_CONTEXT, batch $LLM_BATCH, arena $LLM_ARENA_PAGES pages ($LLM_ARENA), $(basename "$MODEL") ($(left) s left)"
   timeout $(( $(left) - 5 )) node bin/handover.js run --workload llm --trace-file "$TRACE_FILE" --model "$MODEL" \
     --systems "$1" --duration "$2" --time-scale "$LLM_SCALE" --max-context "$LLM_CONTEXT" --max-batch "$LLM_BATCH" --block-tokens 16 \
-    --arena-pages "$LLM_ARENA_PAGES" ${LLM_W_KIB:+--watermark-kib $LLM_W_KIB} --backend cuda --page-kib 2048 --train-gpt "$GPT" --micro-batch 32 --effective-batch 64 --json \
+    --arena-pages "$LLM_ARENA_PAGES" --llm-arena "$LLM_ARENA" ${LLM_W_KIB:+--watermark-kib $LLM_W_KIB} --backend cuda --page-kib 2048 --train-gpt "$GPT" --micro-batch 32 --effective-batch 64 --json \
     --out "$OUT/$3" > "$OUT/$3.json" 2> "$OUT/$3.log"
   echo "(exit $?)"
   sed 's/\x1b\[[0-9;]*m//g' "$OUT/$3.log" | grep -vE "^\s*$" | cut -c1-400 | tail -14
@@ -99,8 +103,12 @@ LLM_S=${LLM_S:-$(( ($(left) - 30) / nsys - 20 ))}
 [ "$LLM_S" -ge 10 ] || { echo "llm: cut ($(left) s left)"; exit 0; }
 compare "$LLM_SYSTEMS" "$LLM_S" llm
 n2=$(echo "$ROUND2_SYSTEMS" | tr ',' '\n' | grep -c .)
-if [ "$n2" -gt 0 ] && [ "$(left)" -ge $(( n2 * (LLM_S + 12) + 10 )) ]; then compare "$ROUND2_SYSTEMS" "$LLM_S" llm-round2
-else echo "round 2: cut ($(left) s left, $n2 systems of $LLM_S s need $(( n2 * (LLM_S + 12) + 10 )) s)"; fi
+# Round 2: ROUND2_S seconds a system, or what is left (each system ~12 s beyond its trace, the standalone ~10 s), at least 20 s.
+if [ "$n2" -gt 0 ]; then
+  S2=${ROUND2_S:-$LLM_S}; fit=$(( ($(left) - 15) / n2 - 12 )); [ "$fit" -lt "$S2" ] && S2=$fit
+  if [ "$S2" -ge 20 ]; then compare "$ROUND2_SYSTEMS" "$S2" llm-round2
+  else echo "round 2: cut ($(left) s left: $n2 systems would get $S2 s)"; fi
+fi
 # At most 8 files come back: the report pages and round 2's logs go in one archive.
 (cd "$OUT" && tar czf llm-report.tgz llm* && rm -rf llm llm-round2 llm-round2.json llm-round2.log)
 exit $status

@@ -10,7 +10,6 @@
 // ends with the tokens it gets alone, and the plan gives back what it
 // borrowed beyond W once the cache is quiet.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Allocation } from '../src/core/allocation.js';
 import type { Arena } from '../src/core/arena.js';
 import { Gate } from '../src/core/gate.js';
 import type { ModelStore } from '../src/infer/store.js';
@@ -18,92 +17,9 @@ import { Batcher, type BatcherOptions } from '../src/llm/batcher.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
 import { BlocksExhaustedError } from '../src/llm/errors.js';
 import { Generator } from '../src/llm/generate.js';
-import { HostKvCache } from '../src/llm/host-cache.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
-import type { MemorySide } from '../src/sched/core.js';
+import { BoundaryTraining, expectScriptTokens, PAGE, RequireOnly } from './llm-boundary-training.js';
 import { kvArena, promptOf } from './llm-helpers.js';
-
-const PAGE = 4 << 10; // one 2-token block a page
-
-/** Training as pages under a limit, with a micro-batch boundary every `periodMs`: it shrinks to its limit and grows back into it there. */
-class BoundaryTraining implements MemorySide {
-  readonly pages: Allocation<'train'>[] = [];
-  discards = 0;
-  requires = 0;
-  yields = 0;
-  boundaries = 0;
-  private waiters: (() => void)[] = [];
-  private readonly timer: ReturnType<typeof setInterval>;
-  constructor(private readonly arena: Arena, private readonly gate: Gate, readonly minPages: number, periodMs: number) {
-    this.timer = setInterval(() => void this.boundary(), periodMs);
-  }
-  /** Holds every free page but `leavePages`, and limits itself to them (inference's share: the rest). */
-  fill(leavePages: number): void {
-    while (this.arena.stats().free > leavePages) this.pages.push(this.arena.allocate('train', PAGE, 'train-page'));
-    this.arena.limitTraining(this.pages.length);
-  }
-  private async shrinkTo(limit: number): Promise<void> {
-    if (this.pages.length <= limit) return;
-    for (const a of this.pages.splice(limit)) this.arena.free(a);
-    this.arena.reclaim(await this.gate.drain());
-  }
-  private async boundary(): Promise<void> {
-    this.boundaries++;
-    await this.shrinkTo(this.arena.trainLimit);
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((f) => f());
-    while (this.pages.length < this.arena.trainLimit && this.arena.stats().free > 0) this.pages.push(this.arena.allocate('train', PAGE, 'train-page'));
-  }
-  private lower(bytes: number): number {
-    const limit = this.arena.trainLimit;
-    const next = Math.max(this.minPages, Math.min(limit, this.pages.length + this.arena.stats().free) - Math.ceil(bytes / PAGE));
-    this.arena.limitTraining(next);
-    return Math.max(0, limit - next);
-  }
-  async require(bytes: number): Promise<{ freedBytes: number }> {
-    this.requires++;
-    const given = this.lower(bytes);
-    if (this.pages.length > this.arena.trainLimit) {
-      this.discards++;
-      await this.shrinkTo(this.arena.trainLimit);
-    }
-    return { freedBytes: given * PAGE };
-  }
-  async yieldAtBoundary(bytes: number): Promise<{ freedBytes: number; free: Promise<void> }> {
-    this.yields++;
-    const given = this.lower(bytes);
-    const free = this.pages.length <= this.arena.trainLimit ? Promise.resolve() : new Promise<void>((r) => this.waiters.push(r));
-    return { freedBytes: given * PAGE, free };
-  }
-  release(bytes: number): number {
-    const n = Math.floor(bytes / PAGE);
-    this.arena.limitTraining(Math.min(this.arena.pageCount, this.arena.trainLimit + n));
-    return n * PAGE;
-  }
-  atMinimum(): boolean {
-    return this.arena.trainLimit <= this.minPages;
-  }
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.shrinkTo(0);
-    this.arena.limitTraining(this.arena.pageCount);
-  }
-}
-
-/** The same training without deferred requires: the batcher cannot plan with it. */
-class RequireOnly implements MemorySide {
-  constructor(readonly t: BoundaryTraining) {}
-  require(bytes: number) {
-    return this.t.require(bytes);
-  }
-  release(bytes: number) {
-    return this.t.release(bytes);
-  }
-  atMinimum() {
-    return this.t.atMinimum();
-  }
-}
 
 let arena: Arena;
 let store: ModelStore;
@@ -133,14 +49,6 @@ async function play(withPlan: boolean, opts: BatcherOptions = {}) {
   const results = await Promise.all(SCRIPT.map(([at, p, m], i) => new Promise<void>((r) => setTimeout(r, at)).then(() => batcher.submit({ prompt: promptOf(p, 70 + i), maxTokens: m }))));
   const wallMs = performance.now() - t0;
   return { training, gate, cache, batcher, results, before, overCommitted, off, wallMs };
-}
-
-async function checkTokens(results: { tokens: number[] }[]): Promise<void> {
-  const alone = new Generator(store, 'gpt', new HostKvCache(TINY_GPT_KV));
-  for (const [i, r] of results.entries()) {
-    const [, p, m] = SCRIPT[i]!;
-    expect(r.tokens).toEqual((await alone.generate(promptOf(p, 70 + i), { maxTokens: m })).tokens);
-  }
 }
 
 describe('the KV cache grows in few steps beside training (the KV plan)', () => {
@@ -181,7 +89,7 @@ describe('the KV cache grows in few steps beside training (the KV plan)', () => 
     expect(m.requires).toBeGreaterThan(2);
     expect(run.training.discards).toBeGreaterThan(0);
     expect(m.yields).toBe(0);
-    await checkTokens(run.results);
+    await expectScriptTokens(store, SCRIPT, 70, run.results);
     await run.training.stop();
   }, 120_000);
 
@@ -198,7 +106,7 @@ describe('the KV cache grows in few steps beside training (the KV plan)', () => 
     expect(m.yields).toBeLessThanOrEqual(SCRIPT.length + 2); // a few large steps: about one per arrival, not one per page
     expect(m.yieldedBytes / PAGE).toBeGreaterThanOrEqual(peak);
     expect(run.cache.stats()).toMatchObject({ pages: 0, liveBlocks: 0 });
-    await checkTokens(run.results);
+    await expectScriptTokens(store, SCRIPT, 70, run.results);
     // Quiet: the reserve decays (100 ms time constant) and what was borrowed beyond W goes back.
     const t0 = performance.now();
     while (m.borrowedBytes > 2 * PAGE && performance.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));

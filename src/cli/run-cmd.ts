@@ -63,6 +63,7 @@ export const runSpec: FlagSpec = {
   'max-context': { type: 'number', help: `llm: positions the trace's token counts are scaled to (default ${DEFAULT_LLM_TESTBED.maxContext}, at most the model's 512)`, int: true, min: 1, max: 1_000_000 },
   'max-batch': { type: 'number', help: `llm: most sequences in one step (default ${DEFAULT_LLM_TESTBED.maxBatch})`, int: true, min: 1, max: 65_536 },
   'block-tokens': { type: 'number', help: `llm: tokens per KV block (default ${DEFAULT_LLM_TESTBED.blockTokens})`, int: true, min: 1, max: 65_536 },
+  'llm-arena': { type: 'string', help: "llm: fixed (every system in --arena-pages) or peak (Infer-Only in --arena-pages, the others in the smallest arena holding the decoder, its workspace, Infer-Only's KV peak and training at its least)", choices: ['fixed', 'peak'] },
   backend: { type: 'string', default: 'webgpu', help: 'webgpu or cuda', choices: ['webgpu', 'cuda'] },
   json: { type: 'boolean', default: false, help: 'stdout: one JSON object {device, backend, ...the headline keyed by system}; progress goes to stderr' },
   help: { type: 'boolean', default: false, help: 'this text' },
@@ -123,7 +124,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (workload !== 'vision') throw new UsageError(`--workload must be vision or llm, got '${workload}'`);
-  for (const f of ['model', 'max-context', 'max-batch', 'block-tokens']) if (flags[f] !== undefined) throw new UsageError(`--${f} is for --workload llm`);
+  for (const f of ['model', 'max-context', 'max-batch', 'block-tokens', 'llm-arena']) if (flags[f] !== undefined) throw new UsageError(`--${f} is for --workload llm`);
   const systems = systemsOf(String(flags.systems ?? 'handover,sp75,taskswitch'));
   for (const f of flags['model-file'] as string[]) checkModelFile(f, '--model-file');
   if (flags['trace-file'] !== undefined) readableFile(String(flags['trace-file']), '--trace-file');

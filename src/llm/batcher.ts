@@ -8,19 +8,18 @@
 // Elasticity: when the cache cannot grow, the batcher asks the memory side
 // (training) for the missing bytes (REQUIRE: training discards its running
 // micro-batch), plus the watermark W where training cannot defer. Where it
-// can (yieldAtBoundary), the KV plan (kv-plan.ts) asks ahead, at training's
-// next micro-batch boundary (nothing discarded), for the pages the running
-// sequences and the next queued ones can still reach plus a reserve sized
-// from the arriving demand; an admission whose pages are on their way waits
-// a step or two (maxDeferMs) rather than discard; what is borrowed goes back
-// lazily. When
-// training is at its minimum, new requests stay queued (counted in
-// `metrics.queuedAtMinimum`) and a running sequence that cannot grow is
-// preempted: its blocks go back and it rejoins the head of the queue with the
-// tokens generated so far (recomputed by its next prefill). A run whose
-// workspace does not fit asks training the same way. Without the plan, when
-// the burst is over (nothing runs or waits), everything borrowed goes back
-// (RELEASE).
+// can (yieldAtBoundary), the KV plan (kv-plan.ts, kv-planner.ts) asks ahead,
+// at training's next micro-batch boundary (nothing discarded), for the pages
+// the running sequences and the next queued ones can still reach plus a
+// reserve sized from the arriving demand; an admission whose pages are on
+// their way waits for them at most maxDeferMs, then requires them; what is
+// borrowed goes back lazily. When training is at its minimum, new requests
+// stay queued (counted in `metrics.queuedAtMinimum`) and a running sequence
+// that cannot grow is preempted: its blocks go back and it rejoins the head of
+// the queue with the tokens generated so far (recomputed by its next
+// prefill). A run whose workspace does not fit asks training the same way.
+// Without the plan, when the burst is over (nothing runs or waits),
+// everything borrowed goes back (RELEASE). close() ends the plan's timers.
 import type { MemorySide } from '../sched/core.js';
 import { BlocksExhaustedError, GenerateInputError, QueueDeadlineError } from './errors.js';
 import type { Generator, GenerateOptions, GenerateResult } from './generate.js';
@@ -71,6 +70,10 @@ export interface BatcherMetrics {
   yieldedBytes: number;
   /** Steps at which an admission was put off because its pages were still leaving training at its boundary (one admission may count several times). */
   deferredAdmissions: number;
+  /** Admissions that waited for pages on their way until maxDeferMs and then required them. */
+  deferralsExpired: number;
+  /** Longest time an admission waited for pages on their way, ms (from its first deferral to its admission or require). */
+  maxDeferWaitMs: number;
   releases: number;
   releasedBytes: number;
   /** Bytes taken from training and not yet given back. */
@@ -100,7 +103,12 @@ export interface BatcherOptions {
    * shortfall (+ W) and a release of everything when the burst ends.
    */
   plan?: Omit<KvPlanOptions, 'watermarkBytes'> | false;
-  /** Most milliseconds an admission waits for pages leaving training at its boundary before it requires them (default 50). */
+  /**
+   * Most milliseconds an admission waits for pages leaving training at its
+   * boundary before it requires them (default 50; the evaluation uses a
+   * quarter of the TTFT SLO). It is deferred at a step boundary only while
+   * the next one, a step like the last away, still falls within the bound.
+   */
   maxDeferMs?: number;
 }
 
@@ -124,10 +132,13 @@ interface Job {
   reject: (e: unknown) => void;
 }
 
+/** The wait before asking again when nothing fits but training can still give. */
+const STALL_MS = 10;
+
 export class Batcher {
   readonly metrics: BatcherMetrics = {
     steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0, aborted: 0, rejected: 0, stalls: 0,
-    requires: 0, requiredBytes: 0, yields: 0, yieldedBytes: 0, deferredAdmissions: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
+    requires: 0, requiredBytes: 0, yields: 0, yieldedBytes: 0, deferredAdmissions: 0, deferralsExpired: 0, maxDeferWaitMs: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
   };
   private readonly waiting: Job[] = [];
   private running: Job[] = [];
@@ -137,7 +148,9 @@ export class Batcher {
   private readonly watermark: number;
   private readonly prefillBudget: number;
   private readonly planner: KvPlanner | null;
-  private readonly maxDeferMs: number;
+  /** The last step's duration (ms): when the next step boundary is expected. */
+  private lastStepMs = 0;
+  private closed = false;
 
   constructor(
     readonly gen: Generator,
@@ -150,9 +163,8 @@ export class Batcher {
     this.prefillBudget = opts.maxPrefillTokens ?? Infinity;
     const canPlan = opts.plan !== false && memory.yieldAtBoundary !== undefined && !Number.isFinite(cache.maxPages);
     const plan = canPlan ? new KvPlan({ ...(opts.plan || {}), watermarkBytes: this.watermark }) : null;
-    this.planner = plan && new KvPlanner(plan, cache, memory, this.metrics, () => this.comingBlocks());
+    this.planner = plan && new KvPlanner(plan, cache, memory, this.metrics, () => this.comingBlocks(), opts.maxDeferMs ?? 50);
     if (this.planner) cache.withinShare = true;
-    this.maxDeferMs = opts.maxDeferMs ?? 50;
     if (!(this.prefillBudget >= 1)) throw new GenerateInputError('maxPrefillTokens', `must be >= 1, got ${this.prefillBudget}`);
     if (gen.cache !== cache) throw new GenerateInputError('cache', 'the generator must run on the batcher\'s paged cache');
     gen.onOutOfMemory = (e) => this.roomForWorkspace(e.requested);
@@ -160,6 +172,7 @@ export class Batcher {
 
   /** Queues a request; resolves when it stops (length or end token). */
   submit(req: BatchRequest): Promise<BatchResult> {
+    if (this.closed) throw new GenerateInputError('batcher', 'is closed: its system stopped');
     this.gen.checkPrompt(req.prompt, req.maxTokens);
     checkSampling(req);
     return new Promise<BatchResult>((resolve, reject) => {
@@ -177,6 +190,13 @@ export class Batcher {
   /** Resolves when every submitted request has finished. */
   async idle(): Promise<void> {
     while (this.loop) await this.loop;
+  }
+
+  /** Serves what was submitted, then takes no more requests and stops the plan's idle timer (which would release into a stopped trainer). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle().catch(() => undefined);
+    this.planner?.close();
   }
 
   private async run(): Promise<void> {
@@ -218,7 +238,7 @@ export class Batcher {
         else if (!job.countedAtMinimum) (this.metrics.queuedAtMinimum++, (job.countedAtMinimum = true));
         break;
       }
-      job.deferredSince = null;
+      this.planner?.waited(job);
       this.waiting.shift();
       if (job.preemptions === 0) job.queuedMs = performance.now() - job.submitted;
       this.running.push(job);
@@ -237,7 +257,7 @@ export class Batcher {
         const blocks = Math.ceil(this.waiting[0]!.context.length / this.cache.blockTokens);
         if ((!this.memory.atMinimum() || (this.planner?.onTheirWayBytes() ?? 0) > 0) && this.cache.shortfallBytes(blocks) > 0) {
           this.metrics.stalls++;
-          await new Promise<void>((r) => setTimeout(r, 10));
+          await new Promise<void>((r) => setTimeout(r, STALL_MS));
           return;
         }
         const job = this.waiting.shift()!;
@@ -247,9 +267,11 @@ export class Batcher {
       }
       return;
     }
+    const t0 = performance.now();
     const logits = await this.gen.step(entries.map((e) => ({ seq: e.job.seq, tokens: e.tokens })));
     this.metrics.steps++;
     const now = performance.now();
+    this.lastStepMs = now - t0;
     for (const { job } of entries) {
       const tok = sampleToken(this.gen.lastRow(logits.get(job.seq)!), job.req, job.random);
       if (job.tokens.length === 0) job.ttftMs = now - job.submitted;
@@ -279,14 +301,6 @@ export class Batcher {
     return blocks;
   }
 
-  /** An admission short of `short` bytes that are on their way waits for them, up to maxDeferMs, rather than discard training's micro-batch. */
-  private mayDefer(job: Job, short: number): boolean {
-    if (!this.planner || this.planner.onTheirWayBytes() < short) return false;
-    const now = performance.now();
-    job.deferredSince ??= now;
-    return now - job.deferredSince < this.maxDeferMs;
-  }
-
   /**
    * Makes room for `tokens` more in `seq`: from free blocks, then from
    * training (REQUIRE), then, for a running sequence, by preempting the
@@ -301,7 +315,8 @@ export class Batcher {
         if (!(e instanceof BlocksExhaustedError)) throw e;
       }
       const short = this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens));
-      if (admitting && short > 0 && this.mayDefer(admitting, short)) return 'defer';
+      // The next check: after a step like the last, or after the stall's 10 ms when nothing runs.
+      if (admitting && short > 0 && this.planner?.mayDefer(admitting, short, this.running.length > 0 ? this.lastStepMs : STALL_MS)) return 'defer';
       if (short > 0 && !this.memory.atMinimum()) {
         // 0: the cache's own cap (a static partition) is short, and training cannot help.
         const { freedBytes } = await this.memory.require(short + (this.planner ? 0 : this.watermark));

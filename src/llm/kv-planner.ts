@@ -3,7 +3,9 @@
 // boundary for what the plan lacks (yieldAtBoundary: nothing discarded),
 // gives back what lies far beyond it while requests run, and, once nothing
 // runs or waits, gives back what lies beyond the reserve after the plan's
-// releaseAfterMs (a timer that does not hold the process).
+// releaseAfterMs (a timer that does not hold the process). An admission whose
+// pages are still leaving training waits for them at most the deferral bound
+// (mayDefer); close() stops the idle timer for good.
 import type { MemorySide } from '../sched/core.js';
 import type { KvPlan, KvPlanState } from './kv-plan.js';
 import type { PagedKvCache } from './kv-cache.js';
@@ -15,6 +17,15 @@ export interface PlannerMetrics {
   releases: number;
   releasedBytes: number;
   borrowedBytes: number;
+  /** Admissions that waited for pages on their way until the bound and then required them. */
+  deferralsExpired: number;
+  /** Longest time an admission waited for pages on their way (ms, to its admission or its require). */
+  maxDeferWaitMs: number;
+}
+
+/** An admission's wait for pages on their way: when it was first put off (null: not put off). */
+export interface DeferredAdmission {
+  deferredSince: number | null;
 }
 
 export class KvPlanner {
@@ -22,6 +33,7 @@ export class KvPlanner {
   private asking = 0;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private idleSince = 0;
+  private closed = false;
 
   constructor(
     readonly plan: KvPlan,
@@ -30,7 +42,36 @@ export class KvPlanner {
     readonly metrics: PlannerMetrics,
     /** Blocks the running sequences can still take plus the next queued ones' reach. */
     readonly comingBlocks: () => number,
-  ) {}
+    /** Most milliseconds an admission waits for pages leaving training at its boundary before it requires them. */
+    readonly maxDeferMs: number,
+  ) {
+    if (!(maxDeferMs >= 0 && Number.isFinite(maxDeferMs))) throw new RangeError(`maxDeferMs must be a finite number >= 0, got ${maxDeferMs}`);
+  }
+
+  /**
+   * An admission short of `short` bytes waits for pages on their way only
+   * while the next step boundary, `stepMs` from now (the last step's time),
+   * still falls within the bound: the wait, from its first deferral to its
+   * admission or its require, stays within maxDeferMs but for a step longer
+   * than the last. False: admit or require now (the wait ends).
+   */
+  mayDefer(job: DeferredAdmission, short: number, stepMs: number): boolean {
+    const now = performance.now();
+    if (this.onTheirWayBytes() >= short && (now - (job.deferredSince ?? now)) + stepMs < this.maxDeferMs) {
+      job.deferredSince ??= now;
+      return true;
+    }
+    if (job.deferredSince !== null && this.onTheirWayBytes() >= short) this.metrics.deferralsExpired++;
+    this.waited(job);
+    return false;
+  }
+
+  /** The admission's wait ends (admitted or required): its longest wait is counted. */
+  waited(job: DeferredAdmission): void {
+    if (job.deferredSince === null) return;
+    this.metrics.maxDeferWaitMs = Math.max(this.metrics.maxDeferWaitMs, performance.now() - job.deferredSince);
+    job.deferredSince = null;
+  }
 
   /** A request reaching `reachBlocks` blocks was queued at `now`: it counts in the arriving demand, and the plan looks ahead at once. */
   arrived(reachBlocks: number, now: number): void {
@@ -54,7 +95,7 @@ export class KvPlanner {
   /** With requests running or waiting: ask training at its next boundary for what the plan lacks, or give back what lies far beyond it. */
   ahead(): void {
     const yieldAt = this.memory.yieldAtBoundary?.bind(this.memory);
-    if (!yieldAt) return;
+    if (!yieldAt || this.closed) return;
     const page = this.cache.arena.pageBytes;
     const d = this.plan.busy(this.state(), performance.now());
     if (d.releasePages > 0) this.giveBack(d.releasePages * page);
@@ -78,7 +119,7 @@ export class KvPlanner {
 
   /** Nothing runs or waits: after releaseAfterMs, give back what lies beyond the (decaying) reserve, and look again later. */
   idle(): void {
-    if (this.idleTimer || this.metrics.borrowedBytes <= 0) return;
+    if (this.closed || this.idleTimer || this.metrics.borrowedBytes <= 0) return;
     this.idleSince = performance.now();
     const every = Math.max(this.plan.releaseAfterMs, 100);
     const tick = (): void => {
@@ -107,5 +148,11 @@ export class KvPlanner {
   cancelIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
+  }
+
+  /** No more planning: the idle timer stops and does not start again (the system is stopping; its arena may go next). */
+  close(): void {
+    this.closed = true;
+    this.cancelIdle();
   }
 }

@@ -79,6 +79,9 @@ const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
 export function makeGeneration(arena: Arena, store: ModelStore, memory: MemorySide, window: PriorityWindow, spec: GenerationSpec, sized: { modelBytes: number; workspacePages: number }): Generation {
   const cache = new PagedKvCache(arena, spec.kv, { blockTokens: spec.blockTokens, headroomBytes: sized.workspacePages * arena.pageBytes, maxPages: spec.kvCapPages ?? undefined });
   const gen = new WindowedGenerator(store, spec.name ?? GENERATION_MODEL, cache, window, generatorOptions(spec));
-  const batcher = new Batcher(gen, cache, memory, { maxBatch: spec.maxBatch, watermarkBytes: spec.watermarkBytes, maxPrefillTokens: spec.maxContext });
+  const batcher = new Batcher(gen, cache, memory, {
+    maxBatch: spec.maxBatch, watermarkBytes: spec.watermarkBytes, maxPrefillTokens: spec.maxContext,
+    maxDeferMs: spec.maxDeferMs, plan: spec.kvHorizonMs === undefined ? undefined : { horizonMs: spec.kvHorizonMs },
+  });
   return { cache, gen, batcher, ...sized };
 }

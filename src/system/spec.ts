@@ -66,6 +66,10 @@ export interface GenerationSpec {
   watermarkBytes: number;
   /** A static partition's fixed KV capacity in pages (sp50, sp75); null: elastic (handover) or the whole arena (infer-only). */
   kvCapPages?: number | null;
+  /** Elastic KV: most ms an admission waits for pages leaving training at its boundary before it requires them (the batcher's default: 50). */
+  maxDeferMs?: number;
+  /** Elastic KV: ms of arriving demand the KV plan's reserve covers (the plan's default: 500). */
+  kvHorizonMs?: number;
 }
 
 /** What `handover run` measures by default, so every face gets the same inference priority and compute sharing. */

@@ -138,7 +138,7 @@ export class ColocationSystem<D = Dataset, C extends TrainerOptions = TrainConfi
     if (this.state === 'stopped' || this.state === 'destroyed') return;
     this.state = 'stopped';
     this.core.stopTicking();
-    await this.generation?.batcher.idle().catch(() => undefined);
+    await this.generation?.batcher.close(); // serves what was submitted; its KV plan's idle timer must not release into the stopped trainer
     this.window.clear();
     if (this.trainer) this.trainer.release(this.arena.bytes); // never leave it paused
     await this.job?.stop();

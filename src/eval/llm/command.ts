@@ -79,6 +79,7 @@ export async function runLlmWorkload({ flags, argv, say, openDevice, progress }:
     priorityMs: Number(flags['priority-ms'] ?? d.priorityMs),
     maxInFlight: positiveInt(flags['max-in-flight'] ?? d.maxInFlight, 'max-in-flight'),
     seed: Number(flags.seed),
+    arenaFit: flags['llm-arena'] === 'peak' ? 'peak' : 'fixed',
   };
   if (spec.maxContext > 1024) throw new UsageError(`--max-context must be <= 1024 (the KV models' positions: tiny_gpt_kv 512, gpt2_small_kv 1024), got ${spec.maxContext}`);
   if (!Number.isInteger(spec.pageBytes) || spec.pageBytes % 256 !== 0) throw new UsageError('--page-kib must give a whole number of 256-byte blocks');

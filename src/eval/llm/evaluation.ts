@@ -3,7 +3,9 @@
 // then replay the trace against each system in turn on a fresh testbed on the
 // same device. Infer-Only runs first whenever a static partition is asked
 // for: SP-50 / SP-75's KV caps are 50% / 75% of the KV pages it held at its
-// peak.
+// peak; with arenaFit 'peak' the systems after it run in the contended arena
+// sized from that peak (arena-size.ts). The elastic KV's deferral bound is a
+// quarter of the TTFT SLO unless the spec gives one.
 import type { GpuDevice } from '../../core/device.js';
 import { percentiles, scaleRequests, standalone, type LlmRequest, type Slo, type TraceRequest } from '../../llm/workload.js';
 import type { Dataset } from '../../train/data.js';
@@ -12,8 +14,11 @@ import type { LlmRunMeta, LlmRunReport, LlmSystemName, LlmSystemResult } from '.
 import { runLlmSystem } from './run-system.js';
 import { buildLlmTestbed, type LlmTestbedSpec } from './testbed.js';
 import { jobLabel } from '../train-job.js';
+import { activationPages, allocationCapOf, contendedArena, evalTrainingModel, trainingMinimumPages } from './arena-size.js';
 
 export const SLO_MULTIPLE = 4;
+/** The elastic KV's deferral bound as a share of the TTFT SLO: an admission waits at most this for pages leaving training. */
+export const DEFER_SLO_SHARE = 0.25;
 
 export interface LlmEvaluationInput {
   /** Arrivals already time-scaled (seconds of wall clock from the start), with the trace's token counts. */
@@ -49,12 +54,13 @@ function typicalRequest(requests: LlmRequest[]): { prompt: number[]; maxTokens: 
   return { prompt: like.prompt, maxTokens: Math.max(2, o) };
 }
 
-async function measureStandalone(dev: GpuDevice, spec: LlmTestbedSpec, data: Dataset, requests: LlmRequest[]): Promise<{ alone: Slo; modelBytes: number; workspacePages: number; blockBytes: number }> {
+async function measureStandalone(dev: GpuDevice, spec: LlmTestbedSpec, data: Dataset, requests: LlmRequest[]): Promise<{ alone: Slo; modelBytes: number; decoderPages: number; workspacePages: number; blockBytes: number }> {
   const bed = await buildLlmTestbed(dev, 'infer-only', spec, data);
   try {
+    const decoderPages = bed.system.arena.stats().infer; // the decoder alone: no KV page yet, the workspace freed
     const r = typicalRequest(requests);
     const alone = await standalone(bed.generation.gen, r.prompt, r.maxTokens, 3);
-    return { alone, modelBytes: bed.generation.modelBytes, workspacePages: bed.generation.workspacePages, blockBytes: bed.generation.cache.blockBytes };
+    return { alone, modelBytes: bed.generation.modelBytes, decoderPages, workspacePages: bed.generation.workspacePages, blockBytes: bed.generation.cache.blockBytes };
   } finally {
     await bed.system.destroy();
   }
@@ -68,7 +74,11 @@ export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Pr
   const sized = await measureStandalone(dev, spec, input.data, requests);
   const slo: Slo = { ttftMs: SLO_MULTIPLE * sized.alone.ttftMs, tbtMs: SLO_MULTIPLE * sized.alone.tbtMs };
   log(`standalone (the median request alone): TTFT ${sized.alone.ttftMs.toFixed(1)} ms, TBT ${sized.alone.tbtMs.toFixed(1)} ms -> SLO TTFT ${slo.ttftMs.toFixed(1)} ms, TBT ${slo.tbtMs.toFixed(1)} ms`);
-  const needsPeak = input.systems.some((s) => SHARE[s] !== undefined);
+  const fit = spec.arenaFit === 'peak';
+  const needsPeak = fit || input.systems.some((s) => SHARE[s] !== undefined);
+  // The systems' spec: the deferral bound from the SLO; after Infer-Only, the contended arena when asked for.
+  let runSpec: LlmTestbedSpec = { ...spec, maxDeferMs: spec.maxDeferMs ?? DEFER_SLO_SHARE * slo.ttftMs };
+  let arenaSizing: string | undefined;
   const order: LlmSystemName[] = needsPeak ? ['infer-only', ...input.systems.filter((s) => s !== 'infer-only')] : [...input.systems];
   const systems: Partial<Record<LlmSystemName, LlmSystemResult>> = {};
   let peak: number | null = null;
@@ -88,7 +98,10 @@ export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Pr
     maxBatch: spec.maxBatch,
     blockTokens: spec.blockTokens,
     blockBytes: sized.blockBytes,
-    arenaBytes: spec.arenaPages * spec.pageBytes,
+    arenaBytes: runSpec.arenaPages * spec.pageBytes,
+    arenaSizing,
+    maxDeferMs: runSpec.maxDeferMs,
+    kvHorizonMs: runSpec.kvHorizonMs,
     pageBytes: spec.pageBytes,
     modelBytes: sized.modelBytes,
     workspacePages: sized.workspacePages,
@@ -103,14 +116,25 @@ export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Pr
   for (const system of order) {
     const cap = peak === null ? null : kvCap(system, peak);
     const bar = input.progress?.(system, requests.length);
-    const r = await runLlmSystem(dev, { system, spec, data: input.data, requests, slo, timeScale: 1, kvCapPages: cap, onProgress: (d, t, s) => bar?.update(d, t, s) });
+    const r = await runLlmSystem(dev, { system, spec: runSpec, data: input.data, requests, slo, timeScale: 1, kvCapPages: cap, onProgress: (d, t, s) => bar?.update(d, t, s) });
     bar?.done();
-    if (system === 'infer-only') peak = r.peakKvPages;
+    if (system === 'infer-only') {
+      peak = r.peakKvPages;
+      if (fit) {
+        const model = evalTrainingModel(spec.train, spec.gpt ?? null);
+        const alloc = allocationCapOf(dev, spec.pageBytes);
+        const want = activationPages(model, spec.train.microBatch, spec.pageBytes, alloc) - activationPages(model, 1, spec.pageBytes, alloc);
+        const c = contendedArena({ decoderPages: sized.decoderPages, workspacePages: sized.workspacePages, peakKvPages: peak, trainMinPages: trainingMinimumPages(model, spec.pageBytes, alloc), trainWantPages: want });
+        runSpec = { ...runSpec, arenaPages: c.pages };
+        arenaSizing = `${c.text} (Infer-Only ran in ${spec.arenaPages} pages)`;
+        log(`contended ${arenaSizing}`);
+      }
+    }
     if (input.systems.includes(system)) systems[system] = r;
     input.onReport?.({ meta: metaNow(), systems });
     log(
       `${system}${cap !== null ? ` (KV cap ${cap} pages)` : ''}: TTFT P50 ${r.ttft.p50.toFixed(0)} P99 ${r.ttft.p99.toFixed(0)} ms, ${(100 * r.ttftCompliance).toFixed(1)}% in SLO; TBT P50 ${r.tbt.p50.toFixed(0)} P99 ${r.tbt.p99.toFixed(0)} ms, ${(100 * r.tbtCompliance).toFixed(1)}% in SLO; ` +
-        `${r.completed}/${r.requests} done, ${r.failed} failed${r.errors.length ? ` (${r.errors.join('; ')})` : ''}, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires (${r.trainDiscards} discards, ${r.wastedTrainS.toFixed(1)} of ${(r.microBatchS ?? 0).toFixed(1)} s wasted), ${r.yields ?? 0} deferred requires, ${r.deferredAdmissions ?? 0} deferred admissions, ${r.releases} releases; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
+        `${r.completed}/${r.requests} done, ${r.failed} failed${r.errors.length ? ` (${r.errors.join('; ')})` : ''}, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires (${r.trainDiscards} discards, ${r.wastedTrainS.toFixed(1)} of ${(r.microBatchS ?? 0).toFixed(1)} s wasted), ${r.yields ?? 0} deferred requires, ${r.deferredAdmissions ?? 0} deferred admission steps (longest wait ${(r.maxDeferWaitMs ?? 0).toFixed(1)} ms of ${runSpec.maxDeferMs!.toFixed(1)}, ${r.deferralsExpired ?? 0} expired), ${r.releases} releases; arena ${r.arenaPages ?? runSpec.arenaPages} pages; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
     );
   }
   return { meta: metaNow(), systems };

@@ -51,6 +51,11 @@ export interface LlmSystemResult {
   yieldedBytes?: number;
   /** Steps at which an admission was put off while its pages left training at its boundary (absent in older results). */
   deferredAdmissions?: number;
+  /** Admissions that waited for pages on their way until the deferral bound, then required them; the longest wait, ms (absent in older results). */
+  deferralsExpired?: number;
+  maxDeferWaitMs?: number;
+  /** The arena this system ran in, pages (absent in older results: meta.arenaBytes). */
+  arenaPages?: number;
   peakKvPages: number;
   peakKvBlocks: number;
   trainSamples: number;
@@ -82,7 +87,13 @@ export interface LlmRunMeta extends RunPlace {
   maxBatch: number;
   blockTokens: number;
   blockBytes: number;
+  /** The arena of the systems that train (Infer-Only's too unless arenaSizing says otherwise). */
   arenaBytes: number;
+  /** How the contended arena was sized from Infer-Only's KV peak (absent: every system ran in arenaBytes). */
+  arenaSizing?: string;
+  /** The elastic KV's deferral bound and the KV plan's reserve horizon, ms (absent in older results). */
+  maxDeferMs?: number;
+  kvHorizonMs?: number;
   pageBytes: number;
   modelBytes: number;
   workspacePages: number;

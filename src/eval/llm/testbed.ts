@@ -36,6 +36,12 @@ export interface LlmTestbedSpec {
   maxInFlight: number;
   priorityMs: number;
   seed: number;
+  /** Elastic KV: most ms an admission waits for pages leaving training at its boundary (the evaluation: a quarter of the TTFT SLO when unset). */
+  maxDeferMs?: number;
+  /** Elastic KV: ms of arriving demand the KV plan's reserve covers. */
+  kvHorizonMs?: number;
+  /** fixed: every system in arenaPages; peak: Infer-Only in arenaPages, the others in the contended arena sized from its KV peak (arena-size.ts). */
+  arenaFit?: 'fixed' | 'peak';
 }
 
 export const DEFAULT_LLM_TESTBED: Omit<LlmTestbedSpec, 'modelPath'> = {
@@ -49,6 +55,10 @@ export const DEFAULT_LLM_TESTBED: Omit<LlmTestbedSpec, 'modelPath'> = {
   maxInFlight: 1,
   priorityMs: 30,
   seed: 1,
+  // The KV plan's reserve covers 250 ms of arriving demand (the plan's default 500 kept ~12 pages planned but unused in
+  // LLM round 6; at its load 250 ms is about one median prompt, and the rest is asked ahead within a micro-batch).
+  kvHorizonMs: 250,
+  arenaFit: 'fixed',
 };
 
 export interface LlmTestbed {
@@ -65,7 +75,7 @@ export async function buildLlmTestbed(dev: GpuDevice, system: LlmSystemName, spe
       arena: { bytes: spec.arenaPages * spec.pageBytes, pageBytes: spec.pageBytes },
       maxInFlight: spec.maxInFlight,
       training: evalTraining(spec.train, spec.gpt ?? null, spec.seed, data),
-      generation: { modelFile: spec.modelPath, kv: spec.kv ?? TINY_GPT_KV, blockTokens: spec.blockTokens, maxBatch: spec.maxBatch, maxContext: spec.maxContext, watermarkBytes: spec.watermarkBytes, kvCapPages },
+      generation: { modelFile: spec.modelPath, kv: spec.kv ?? TINY_GPT_KV, blockTokens: spec.blockTokens, maxBatch: spec.maxBatch, maxContext: spec.maxContext, watermarkBytes: spec.watermarkBytes, kvCapPages, maxDeferMs: spec.maxDeferMs, kvHorizonMs: spec.kvHorizonMs },
       policy: { system, priorityMs: spec.priorityMs },
     });
   } catch (e) {

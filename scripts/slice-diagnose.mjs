@@ -58,7 +58,6 @@ sys.store.run = async (m, inputs) => {
     rec.launched = sys.gate.launched;
     rec.trained = sys.trainer?.stats.samples ?? 0;
     rec.paused = sys.gate.paused;
-    rec.polls = globalThis.__polls ?? 0;
     rec.othersRunning = [...parts.values()].flat().filter((r) => r !== rec && r.runStart !== undefined && r.runMs === undefined).length;
     rec.runStart = t;
   }
@@ -117,7 +116,7 @@ const rows = result.records.map((r, i) => {
   const p = records[i];
   const fire = p.firedAt - offset - r.arrivalMs;
   const device = p.othersRunning > 0 || p.inFlight > 0 ? 'behind ' + (p.inFlight > 0 ? 'training' : 'requests') : '';
-  return { ...r, slo: sloOf(r.model), fire, admit: p.admitMs, run: p.runMs, rest: r.latencyMs - fire - p.admitMs - p.runMs, inFlight: p.inFlight, launched: p.launched, trained: p.trained, paused: p.paused, polls: p.polls, work: p.work, sliced: p.sliced, others: p.othersRunning, device };
+  return { ...r, slo: sloOf(r.model), fire, admit: p.admitMs, run: p.runMs, rest: r.latencyMs - fire - p.admitMs - p.runMs, inFlight: p.inFlight, launched: p.launched, trained: p.trained, paused: p.paused, work: p.work, sliced: p.sliced, others: p.othersRunning, device };
 });
 // DUMP=file writes every request's parts (JSON) for comparisons across runs whose calibrated SLOs differ.
 if (process.env.DUMP) (await import('node:fs')).writeFileSync(process.env.DUMP, JSON.stringify(rows));

@@ -22,6 +22,23 @@ export interface MemorySide {
    * them would gain training nothing and cost their next requests a cold start.
    */
   wantsMemory?(): boolean | undefined;
+  /**
+   * Optional: training's room against its largest micro-batch (its cap).
+   * `spareBytes`: what its limit lets it hold beyond what that micro-batch
+   * needs (taking it discards and shrinks nothing); `nextBytes`: more it needs
+   * for a micro-batch one sample larger; `capBytes`: more it needs to reach
+   * the cap (both 0 at the cap). With it the core takes training's spare
+   * before an idle model's memory, and gives an idle model's memory to
+   * training only when training can grow into it.
+   */
+  headroom?(): Headroom;
+}
+
+/** Training's room against its micro-batch cap, bytes (MemorySide.headroom). */
+export interface Headroom {
+  spareBytes: number;
+  nextBytes: number;
+  capBytes: number;
 }
 
 /** Inference's side: models that can be loaded into and unloaded from inference memory. */
@@ -78,7 +95,9 @@ export interface CoreStats {
   warmHits: number;
   reuses: number;
   coldStarts: number;
+  /** Requires, those paid from training's spare (nothing discarded) among them. */
   requires: number;
+  spareRequires: number;
   requiredBytes: number;
   releases: number;
   releasedBytes: number;

@@ -138,6 +138,26 @@ describe('idle models go to training only when it can grow into them', () => {
     expect(models.unloads).toEqual([]);
   });
 
+  it('between W and 2W lends the free reserve beyond W to a training below its cap, unloading nothing', async () => {
+    // Limit 370 MB (micro-batch 17); reserve 250 MB free, trimmed above 400; a (100 MB) loads from it and idles: 150 free + a.
+    const s = setup(370 * MB, { a: 100 * MB }, 250 * MB, { trimAboveBytes: 400 * MB });
+    await s.serve('a');
+    s.at(5000);
+    await s.core.tick();
+    expect(s.core.state('a')).toBe('reserved');
+    expect(s.training.releases).toEqual([150 * MB]); // reserve - W, all free: a stays resident
+    expect(s.models.unloads).toEqual([]);
+    expect(s.core.reserveBytes).toBe(W);
+    expect(s.core.log.ofKind('release').at(-1)!.reason).toMatch(/no model unloaded/);
+    // A static partition (SP-75) never lends its share, whatever training could use.
+    const sp = setup(370 * MB, { a: 100 * MB }, 250 * MB, { requireFromTraining: false, tIdleMs: Infinity, watermarkBytes: 0, trimAboveBytes: Infinity });
+    await sp.serve('a');
+    sp.at(5000);
+    await sp.core.tick();
+    expect(sp.training.releases).toEqual([]);
+    expect(sp.core.freeBytes).toBe(150 * MB);
+  });
+
   it('refills the watermark only beyond training spare', async () => {
     const s = setup(720 * MB, { a: 100 * MB }, 100 * MB);
     let yields = 0;

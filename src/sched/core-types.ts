@@ -41,6 +41,12 @@ export interface Headroom {
   capBytes: number;
 }
 
+/** Of `bytes` given to training, what it can grow into: up to its cap, and 0 unless it reaches a micro-batch one sample larger. */
+export function growInto(bytes: number, room: Headroom): number {
+  const b = Math.min(bytes, room.capBytes);
+  return b > 0 && b >= room.nextBytes ? b : 0;
+}
+
 /** Inference's side: models that can be loaded into and unloaded from inference memory. */
 export interface ModelSide {
   bytes(model: string): number;

@@ -16,7 +16,8 @@
 // Every decision goes to the event log with a timestamp.
 import { InferenceMemoryError, SchedParameterError, UnknownSchedModelError } from './errors.js';
 import { EventLog, type SchedEvent } from './events.js';
-import type { Admission, AdmitPath, CoreConfig, CoreSnapshot, CoreStats, CoreModel as Model, Headroom, MemorySide, ModelSide, ModelState } from './core-types.js';
+import { growInto } from './core-types.js';
+import type { Admission, AdmitPath, CoreConfig, CoreSnapshot, CoreStats, CoreModel as Model, MemorySide, ModelSide, ModelState } from './core-types.js';
 
 export type { Admission, AdmitPath, CoreConfig, CoreSnapshot, CoreStats, Headroom, MemorySide, ModelSide, ModelState } from './core-types.js';
 
@@ -281,13 +282,9 @@ export class ColocationCore {
   }
 
   /**
-   * Training's spare, up to `bytes`: pages its limit allows beyond what its
-   * largest micro-batch needs (MemorySide.headroom), which it gives without
-   * discarding or shrinking anything. False: it had none (or the side does
-   * not say). Before round 7 the core took from training whenever its largest
-   * micro-batch fit, spare or not: at the cap of 32 on the H200 every such
-   * require discarded a micro-batch (round 6c: 153 requires in 30 s, 11.4%
-   * of training's time wasted).
+   * Training's spare (MemorySide.headroom), up to `bytes`: given without a
+   * discard. Before round 7 the core took from training whenever its largest
+   * micro-batch fit, spare or not, and at the cap each such require discarded.
    */
   private async takeSpare(bytes: number, forModel: string): Promise<boolean> {
     if (this.config.requireAll || this.config.requireFromTraining === false) return false;
@@ -383,24 +380,14 @@ export class ColocationCore {
     }
   }
 
-  /**
-   * Between W and 2W no idle model is unloaded, but the free part of the
-   * reserve beyond W (counting the idle models in it) goes to a training below
-   * its cap that can grow into it: nobody used those pages, and a cold start
-   * finds the idle models still there (round 7: a script like round 6c's LIGHT
-   * had training at its cap 35% of the time without it, 73% with it, with the
-   * same cold starts of the small models).
-   */
-  private lendFree(bytes: number, room: Headroom): void {
-    if (this.config.requireFromTraining === false || this.config.requireAll || this.config.trimOnlyWhenIdle) return;
-    const amount = Math.min(bytes, room.capBytes);
-    if (amount <= 0 || amount < room.nextBytes) return;
-    const give = this.memory.release(amount);
+  /** Gives `bytes` of the free reserve to training, counted and logged. */
+  private giveTraining(bytes: number, reason: string): void {
+    const give = bytes > 0 ? this.memory.release(bytes) : 0;
     if (give <= 0) return;
     this.free -= give;
     this.stats.releases++;
     this.stats.releasedBytes += give;
-    this.emit({ kind: 'release', model: null, bytes: give, reason: `free reserve beyond W ${this.config.watermarkBytes} to training below its cap (no model unloaded)` });
+    this.emit({ kind: 'release', model: null, bytes: give, reason });
   }
 
   private async expireAndTrim(giveBack = false): Promise<void> {
@@ -413,27 +400,21 @@ export class ColocationCore {
         this.emit({ kind: 'idle', model: m.name, bytes: m.bytes, reason: `idle ${Math.round(idle)} ms > T_idle ${limit} ms: moved to the reserve` });
       }
     }
-    const reserve = this.reserveBytes;
+    const [reserve, W] = [this.reserveBytes, this.config.watermarkBytes];
     const room = giveBack ? undefined : this.memory.headroom?.();
     if (reserve <= this.trimAbove) {
-      if (room) this.lendFree(Math.min(this.free, reserve - this.config.watermarkBytes), room);
+      // Between W and 2W no idle model leaves, but the free reserve beyond W goes to a training that can grow into it
+      // (round 7: a script like round 6c's LIGHT had training at its cap 35% -> 73% of the time, same small-model cold starts).
+      const lends = this.config.requireFromTraining !== false && !this.config.requireAll && !this.config.trimOnlyWhenIdle;
+      if (room && lends) this.giveTraining(growInto(Math.min(this.free, reserve - W), room), `free reserve beyond W ${W} to training below its cap (no model unloaded)`);
       return;
     }
     if (this.config.trimOnlyWhenIdle && [...this.models.values()].some((m) => m.state === 'warm' || m.state === 'loading')) return;
-    let excess = reserve - this.config.watermarkBytes;
-    if (!giveBack) {
-      if (room) {
-        // Only what training can grow into: up to its cap, and at least a micro-batch one sample larger; the rest stays resident.
-        if (room.capBytes <= 0 || Math.min(excess, room.capBytes) < room.nextBytes) return;
-        excess = Math.min(excess, room.capBytes);
-      } else if (this.memory.wantsMemory?.() === false) return; // its largest micro-batch fits: unloading would gain it nothing
-    }
+    let excess = reserve - W;
+    if (room) excess = growInto(excess, room); // only what training can grow into: the other idle models stay resident
+    else if (!giveBack && this.memory.wantsMemory?.() === false) return; // its largest micro-batch fits: unloading would gain it nothing
+    if (excess <= 0) return;
     await this.evictReserved(excess, `reserve ${reserve} > ${this.trimAbove} (2W): trimming to W`);
-    const give = this.memory.release(Math.min(excess, this.free));
-    if (give <= 0) return;
-    this.free -= give;
-    this.stats.releases++;
-    this.stats.releasedBytes += give;
-    this.emit({ kind: 'release', model: null, bytes: give, reason: `reserve ${reserve} > ${this.trimAbove} (2W): released to training down to W ${this.config.watermarkBytes}` });
+    this.giveTraining(Math.min(excess, this.free), `reserve ${reserve} > ${this.trimAbove} (2W): released to training down to W ${W}${room ? ', no more than it can grow into' : ''}`);
   }
 }

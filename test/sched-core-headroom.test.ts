@@ -140,7 +140,7 @@ describe('idle models go to training only when it can grow into them', () => {
 
   it('between W and 2W lends the free reserve beyond W to a training below its cap, unloading nothing', async () => {
     // Limit 370 MB (micro-batch 17); reserve 250 MB free, trimmed above 400; a (100 MB) loads from it and idles: 150 free + a.
-    const s = setup(370 * MB, { a: 100 * MB }, 250 * MB, { trimAboveBytes: 400 * MB });
+    const s = setup(370 * MB, { a: 100 * MB }, 250 * MB, { trimAboveBytes: 400 * MB, lendFreeReserve: true });
     await s.serve('a');
     s.at(5000);
     await s.core.tick();
@@ -149,8 +149,14 @@ describe('idle models go to training only when it can grow into them', () => {
     expect(s.models.unloads).toEqual([]);
     expect(s.core.reserveBytes).toBe(W);
     expect(s.core.log.ofKind('release').at(-1)!.reason).toMatch(/no model unloaded/);
+    // Off by default (serve --train, the LLM evaluation): the free reserve stays until it passes 2W.
+    const off = setup(370 * MB, { a: 100 * MB }, 250 * MB, { trimAboveBytes: 400 * MB });
+    await off.serve('a');
+    off.at(5000);
+    await off.core.tick();
+    expect(off.training.releases).toEqual([]);
     // A static partition (SP-75) never lends its share, whatever training could use.
-    const sp = setup(370 * MB, { a: 100 * MB }, 250 * MB, { requireFromTraining: false, tIdleMs: Infinity, watermarkBytes: 0, trimAboveBytes: Infinity });
+    const sp = setup(370 * MB, { a: 100 * MB }, 250 * MB, { requireFromTraining: false, tIdleMs: Infinity, watermarkBytes: 0, trimAboveBytes: Infinity, lendFreeReserve: true });
     await sp.serve('a');
     sp.at(5000);
     await sp.core.tick();

@@ -83,6 +83,12 @@ export interface CoreConfig {
   requireAll?: boolean;
   /** Trim the reserve only while no model is warm (TaskSwitch: switch back when inference is idle). */
   trimOnlyWhenIdle?: boolean;
+  /**
+   * Between W and 2W, give the free reserve beyond W to a training that can
+   * grow into it (no model unloaded); where the memory side has headroom.
+   * Default false (the vision evaluation's testbed sets it).
+   */
+  lendFreeReserve?: boolean;
 }
 
 export type ModelState = 'cold' | 'loading' | 'warm' | 'reserved';

@@ -405,7 +405,7 @@ export class ColocationCore {
     if (reserve <= this.trimAbove) {
       // Between W and 2W no idle model leaves, but the free reserve beyond W goes to a training that can grow into it
       // (round 7: a script like round 6c's LIGHT had training at its cap 35% -> 73% of the time, same small-model cold starts).
-      const lends = this.config.requireFromTraining !== false && !this.config.requireAll && !this.config.trimOnlyWhenIdle;
+      const lends = this.config.lendFreeReserve === true && this.config.requireFromTraining !== false && !this.config.requireAll && !this.config.trimOnlyWhenIdle;
       if (room && lends) this.giveTraining(growInto(Math.min(this.free, reserve - W), room), `free reserve beyond W ${W} to training below its cap (no model unloaded)`);
       return;
     }

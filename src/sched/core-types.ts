@@ -1,6 +1,8 @@
 // The colocation core's interfaces and shapes (core.ts): training's and
 // inference's sides, the configuration, a request's admission, the counts
 // and the snapshot.
+import { SchedParameterError } from './errors.js';
+
 /** Training's side of the handover. */
 export interface MemorySide {
   /** Shrink training by `bytes` (Infinity: all it can); resolves with the bytes it actually freed for inference. */
@@ -137,4 +139,14 @@ export interface CoreSnapshot {
   warmBytes: number;
   inferenceBytes: number;
   models: { name: string; state: ModelState; bytes: number; lastUsed: number; pinned: number }[];
+}
+
+/** Checks a configuration; returns the reserve above which the core trims (default 2W). */
+export function checkedTrimAbove(config: CoreConfig): number {
+  if (!(config.tIdleMs >= 0)) throw new SchedParameterError('tIdleMs', config.tIdleMs, 'milliseconds >= 0 (Infinity: never)');
+  for (const [m, ms] of Object.entries(config.tIdleMsByModel ?? {})) if (!(ms >= 0)) throw new SchedParameterError(`tIdleMsByModel['${m}']`, ms, 'milliseconds >= 0 (Infinity: never)');
+  if (!(config.watermarkBytes >= 0) || !Number.isFinite(config.watermarkBytes)) throw new SchedParameterError('watermarkBytes', config.watermarkBytes, 'bytes >= 0');
+  const trimAbove = config.trimAboveBytes ?? 2 * config.watermarkBytes;
+  if (!(trimAbove >= config.watermarkBytes)) throw new SchedParameterError('trimAboveBytes', trimAbove, `>= the watermark ${config.watermarkBytes}`);
+  return trimAbove;
 }

@@ -1,32 +1,21 @@
 // The colocation core (Algorithm 1 of the design, "SLO-aware reallocation"),
 // written against two small interfaces so that scripted fakes test it and the
 // real Trainer and ModelStore drive it:
-//   - a request for a cold model needs its bytes: from the free reserve, then
-//     training's spare (what its limit allows beyond its largest micro-batch:
-//     nothing discarded), then the reserved models; else training shrinks by
-//     (need - reserve) + W, leaving W in the reserve; else (training at its
-//     minimum) warm models are swapped out, coldest first, and the model loads
-//     pipelined;
+//   - a cold model's bytes come from the free reserve, training's spare (its
+//     limit beyond its largest micro-batch: nothing discarded), the reserved
+//     models; else training shrinks by (need - reserve) + W; else (training at
+//     its minimum) warm models are swapped out, coldest first;
 //   - a model idle longer than T_idle moves to the reserve (still resident: a
 //     request for it costs no cold start until its bytes are taken);
-//   - when the reserve exceeds 2W the coldest reserved models are unloaded and
-//     the reserve is released to training, down to W but no more than
-//     training can grow into (up to its micro-batch cap, and at least one
-//     sample more than fits now): otherwise the models stay resident.
+//   - above 2W the coldest reserved models are unloaded and the reserve goes
+//     to training, down to W but only what training can grow into (up to its
+//     micro-batch cap, at least one sample more): else they stay resident.
 // Every decision goes to the event log with a timestamp.
-import { InferenceMemoryError, SchedParameterError, UnknownSchedModelError } from './errors.js';
+import { InferenceMemoryError, SchedParameterError, UnknownSchedModelError, WaitForUnpin } from './errors.js';
 import { EventLog, type SchedEvent } from './events.js';
-import { growInto } from './core-types.js';
-import type { Admission, AdmitPath, CoreConfig, CoreSnapshot, CoreStats, CoreModel as Model, MemorySide, ModelSide, ModelState } from './core-types.js';
+import { checkedTrimAbove, growInto, type Admission, type AdmitPath, type CoreConfig, type CoreSnapshot, type CoreStats, type CoreModel as Model, type MemorySide, type ModelSide, type ModelState } from './core-types.js';
 
 export type { Admission, AdmitPath, CoreConfig, CoreSnapshot, CoreStats, Headroom, MemorySide, ModelSide, ModelState } from './core-types.js';
-
-/** Internal: the memory a request needs is held by running requests; retry after one completes. */
-class WaitForUnpin extends Error {
-  constructor(readonly unpinned: Promise<void>) {
-    super('waiting for a running request to complete');
-  }
-}
 
 export class ColocationCore {
   readonly log: EventLog;
@@ -52,11 +41,7 @@ export class ColocationCore {
     readonly now: () => number = () => performance.now(),
     opts: { initialReserveBytes?: number; log?: EventLog } = {},
   ) {
-    if (!(config.tIdleMs >= 0)) throw new SchedParameterError('tIdleMs', config.tIdleMs, 'milliseconds >= 0 (Infinity: never)');
-    for (const [m, ms] of Object.entries(config.tIdleMsByModel ?? {})) if (!(ms >= 0)) throw new SchedParameterError(`tIdleMsByModel['${m}']`, ms, 'milliseconds >= 0 (Infinity: never)');
-    if (!(config.watermarkBytes >= 0) || !Number.isFinite(config.watermarkBytes)) throw new SchedParameterError('watermarkBytes', config.watermarkBytes, 'bytes >= 0');
-    this.trimAbove = config.trimAboveBytes ?? 2 * config.watermarkBytes;
-    if (!(this.trimAbove >= config.watermarkBytes)) throw new SchedParameterError('trimAboveBytes', this.trimAbove, `>= the watermark ${config.watermarkBytes}`);
+    this.trimAbove = checkedTrimAbove(config);
     this.free = opts.initialReserveBytes ?? 0;
     this.log = opts.log ?? new EventLog();
   }
@@ -282,9 +267,8 @@ export class ColocationCore {
   }
 
   /**
-   * Training's spare (MemorySide.headroom), up to `bytes`: given without a
-   * discard. Before round 7 the core took from training whenever its largest
-   * micro-batch fit, spare or not, and at the cap each such require discarded.
+   * Training's spare (MemorySide.headroom), up to `bytes`: given without a discard (before round 7 the
+   * core took from training whenever its largest micro-batch fit, spare or not: at the cap, a discard).
    */
   private async takeSpare(bytes: number, forModel: string): Promise<boolean> {
     if (this.config.requireAll || this.config.requireFromTraining === false) return false;
@@ -304,13 +288,12 @@ export class ColocationCore {
    * The reserve fell below W: training gives the difference at its next
    * micro-batch boundary (nothing running is discarded); the bytes join the
    * reserve when they are free. Only where the memory side can defer.
+   * Training's spare counts as reserve: a cold start takes it first.
    */
   private refillWatermark(forModel: string): void {
     const yieldAt = this.memory.yieldAtBoundary?.bind(this.memory);
     if (!yieldAt || this.config.requireAll || this.config.requireFromTraining === false || this.memory.atMinimum()) return;
-    // Training's spare is reserve too: a cold start takes it first (takeSpare), and asking for it would cost nothing anyway.
-    const spare = this.memory.headroom?.().spareBytes ?? 0;
-    const ask = this.config.watermarkBytes - this.reserveBytes - spare - this.pending - this.asking;
+    const ask = this.config.watermarkBytes - this.reserveBytes - (this.memory.headroom?.().spareBytes ?? 0) - this.pending - this.asking;
     if (ask <= 0) return;
     this.asking += ask;
     const t0 = this.now();
@@ -356,12 +339,9 @@ export class ColocationCore {
       this.emit({ kind: 'swap-out', model: v.name, bytes: v.bytes, reason: `training at its minimum: swapped out (coldest) for '${forModel.name}'` });
     }
     if (this.reserveBytes < need) {
-      let warm = 0;
-      let pinned = 0;
-      for (const x of this.models.values()) {
-        if (x.state === 'warm' || x.state === 'loading') warm += x.bytes;
-        if ((x.state === 'warm' || x.state === 'loading') && x.pinned > 0) pinned += x.bytes;
-      }
+      const resident = [...this.models.values()].filter((x) => x.state === 'warm' || x.state === 'loading');
+      const warm = resident.reduce((s, x) => s + x.bytes, 0);
+      const pinned = resident.reduce((s, x) => s + (x.pinned > 0 ? x.bytes : 0), 0);
       if (this.reserveBytes + pinned >= need) throw new WaitForUnpin(new Promise<void>((r) => this.unpinWaiters.push(r)));
       throw new InferenceMemoryError(forModel.name, need, this.reserveBytes, warm, pinned);
     }
@@ -403,8 +383,7 @@ export class ColocationCore {
     const [reserve, W] = [this.reserveBytes, this.config.watermarkBytes];
     const room = giveBack ? undefined : this.memory.headroom?.();
     if (reserve <= this.trimAbove) {
-      // Between W and 2W no idle model leaves, but the free reserve beyond W goes to a training that can grow into it
-      // (round 7: a script like round 6c's LIGHT had training at its cap 35% -> 73% of the time, same small-model cold starts).
+      // Between W and 2W no idle model leaves; the free reserve beyond W goes to a training that can grow into it (round 7).
       const lends = this.config.lendFreeReserve === true && this.config.requireFromTraining !== false && !this.config.requireAll && !this.config.trimOnlyWhenIdle;
       if (room && lends) this.giveTraining(growInto(Math.min(this.free, reserve - W), room), `free reserve beyond W ${W} to training below its cap (no model unloaded)`);
       return;

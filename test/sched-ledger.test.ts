@@ -1,7 +1,9 @@
 // One page ledger between the colocation core and training: the arena
 // converts bytes and pages; a require gains the pages that left training's
 // limit; a release gives whole pages and says how many; a reserve that covered
-// the need is refilled at training's next micro-batch, discarding nothing.
+// the need is refilled at training's next micro-batch, discarding nothing; the
+// trainer's room against its micro-batch cap (headroom) is what a require
+// can take without a discard.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Arena } from '../src/core/arena.js';
 import { Gate } from '../src/core/gate.js';
@@ -144,10 +146,10 @@ describe('the ledger on the real Trainer (Dawn; SwiftShader without a GPU)', () 
   });
 
   /** A trainer that took one step (its micro-batch sized to what fits), and its data. */
-  async function stepped() {
-    const arena = new Arena(dev, { bytes: 48 * PAGE, pageBytes: PAGE });
+  async function stepped(pages = 48, options: Partial<typeof config> = {}) {
+    const arena = new Arena(dev, { bytes: pages * PAGE, pageBytes: PAGE });
     const gate = new Gate(dev, { maxInFlight: 3 });
-    const trainer = new Trainer(arena, gate, config);
+    const trainer = new Trainer(arena, gate, { ...config, ...options });
     trainer.init();
     const r = rng(5);
     const n = 256;
@@ -204,6 +206,45 @@ describe('the ledger on the real Trainer (Dawn; SwiftShader without a GPU)', () 
     expect(trainer.stats.microBatchMs).toBeGreaterThan(0);
     expect(trainer.stats.microBatch).toBeLessThan(before);
     expect(arena.stats().train).toBeLessThanOrEqual(arena.trainLimit);
+    arena.destroy();
+  });
+
+  it('headroom at the cap: spare is the limit beyond the cap; taking it discards nothing, a page more discards', async () => {
+    // Trainer.headroom: its room against the cap (64 here, 96 pages), what the core takes first and gives only when it can grow.
+    const { arena, gate, trainer, data, idx } = await stepped(96, { microBatch: 64, effectiveBatch: 256 });
+    expect(trainer.stats.microBatch).toBe(64);
+    const staticPages = trainer.staticBytes / PAGE;
+    const held = trainer.elasticBytes / PAGE;
+    const room = trainer.headroom();
+    expect(room.capBytes).toBe(0);
+    expect(room.nextBytes).toBe(0);
+    expect(room.spareBytes).toBe(arena.bytesOf(Math.min(arena.trainLimit - staticPages - held, arena.stats().free)));
+    expect(room.spareBytes).toBeGreaterThan(4 * PAGE);
+
+    const memory = new TrainerMemory(trainer);
+    const inGradients = holdNextMicroBatch(gate);
+    const stepping = trainer.step(data, idx);
+    await inGradients();
+    const spare = await memory.require(room.spareBytes);
+    expect(spare).toMatchObject({ freedBytes: room.spareBytes, discarded: false });
+    expect(trainer.headroom()).toEqual({ spareBytes: 0, nextBytes: 0, capBytes: 0 });
+    expect(trainer.stats.discards).toBe(0);
+
+    const more = await memory.require(PAGE);
+    expect(more.discarded).toBe(true);
+    const after = trainer.headroom();
+    expect(after.spareBytes).toBe(0);
+    expect(after.nextBytes).toBeGreaterThan(0);
+    expect(after.capBytes).toBeGreaterThanOrEqual(after.nextBytes);
+    expect(memory.wantsMemory()).toBe(true);
+    gate.resume();
+    await stepping;
+    expect(trainer.stats.discards).toBe(1);
+    expect(trainer.stats.microBatch).toBeLessThan(64);
+    memory.release(after.capBytes); // what it needs to reach the cap again
+    await trainer.step(data, idx);
+    expect(trainer.stats.microBatch).toBe(64);
+    expect(trainer.headroom()).toEqual({ spareBytes: 0, nextBytes: 0, capBytes: 0 });
     arena.destroy();
   });
 });

@@ -26,6 +26,8 @@ export interface HandoverBreakdown {
   /** Requires plus releases during the run. */
   count: number;
   requires: number;
+  /** Requires paid from training's spare (its limit beyond its largest micro-batch): nothing discarded. */
+  spareRequires?: number;
   releases: number;
   swapOuts: number;
   /** p50 of the training side's handover reports (null: no require reached training). */

@@ -102,6 +102,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const waits0 = trainerMemory?.waitedMs.length ?? 0;
   const samples0 = trainer?.stats.samples ?? 0;
   const logCursor = core.log.since(0).next;
+  const spare0 = core.stats.spareRequires;
   let missed = 0;
   const stages = new Map<number, RequestStages & { cold: boolean }>();
   const run = await playOnSystem(system, sys, {
@@ -174,6 +175,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     handovers: {
       count: requires + releases,
       requires,
+      spareRequires: core.stats.spareRequires - spare0,
       releases,
       swapOuts: marks.filter((m) => m.kind === 'swap-out').length,
       closeMs: p50(reports.map((r) => r.closeMs)),

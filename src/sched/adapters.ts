@@ -7,7 +7,7 @@
 // arena's page limit never drift apart.
 import type { ModelStore } from '../infer/store.js';
 import type { HandoverReport, Trainer } from '../train/trainer.js';
-import type { MemorySide, ModelSide } from './core.js';
+import type { Headroom, MemorySide, ModelSide } from './core.js';
 import { UnknownSchedModelError } from './errors.js';
 
 export class TrainerMemory implements MemorySide {
@@ -73,6 +73,10 @@ export class TrainerMemory implements MemorySide {
 
   wantsMemory(): boolean {
     return this.trainer.memoryBound;
+  }
+
+  headroom(): Headroom {
+    return this.trainer.headroom();
   }
 
   /** Resolves at the next committed micro-batch (or at once if training is paused). */

@@ -1,6 +1,8 @@
 // The colocation core's interfaces and shapes (core.ts): training's and
 // inference's sides, the configuration, a request's admission, the counts
 // and the snapshot.
+import { SchedParameterError } from './errors.js';
+
 /** Training's side of the handover. */
 export interface MemorySide {
   /** Shrink training by `bytes` (Infinity: all it can); resolves with the bytes it actually freed for inference. */
@@ -22,6 +24,29 @@ export interface MemorySide {
    * them would gain training nothing and cost their next requests a cold start.
    */
   wantsMemory?(): boolean | undefined;
+  /**
+   * Optional: training's room against its largest micro-batch (its cap).
+   * `spareBytes`: what its limit lets it hold beyond what that micro-batch
+   * needs (taking it discards and shrinks nothing); `nextBytes`: more it needs
+   * for a micro-batch one sample larger; `capBytes`: more it needs to reach
+   * the cap (both 0 at the cap). With it the core takes training's spare
+   * before an idle model's memory, and gives an idle model's memory to
+   * training only when training can grow into it.
+   */
+  headroom?(): Headroom;
+}
+
+/** Training's room against its micro-batch cap, bytes (MemorySide.headroom). */
+export interface Headroom {
+  spareBytes: number;
+  nextBytes: number;
+  capBytes: number;
+}
+
+/** Of `bytes` given to training, what it can grow into: up to its cap, and 0 unless it reaches a micro-batch one sample larger. */
+export function growInto(bytes: number, room: Headroom): number {
+  const b = Math.min(bytes, room.capBytes);
+  return b > 0 && b >= room.nextBytes ? b : 0;
 }
 
 /** Inference's side: models that can be loaded into and unloaded from inference memory. */
@@ -60,6 +85,12 @@ export interface CoreConfig {
   requireAll?: boolean;
   /** Trim the reserve only while no model is warm (TaskSwitch: switch back when inference is idle). */
   trimOnlyWhenIdle?: boolean;
+  /**
+   * Between W and 2W, give the free reserve beyond W to a training that can
+   * grow into it (no model unloaded); where the memory side has headroom.
+   * Default false (the vision evaluation's testbed sets it).
+   */
+  lendFreeReserve?: boolean;
 }
 
 export type ModelState = 'cold' | 'loading' | 'warm' | 'reserved';
@@ -78,7 +109,9 @@ export interface CoreStats {
   warmHits: number;
   reuses: number;
   coldStarts: number;
+  /** Requires, those paid from training's spare (nothing discarded) among them. */
   requires: number;
+  spareRequires: number;
   requiredBytes: number;
   releases: number;
   releasedBytes: number;
@@ -106,4 +139,14 @@ export interface CoreSnapshot {
   warmBytes: number;
   inferenceBytes: number;
   models: { name: string; state: ModelState; bytes: number; lastUsed: number; pinned: number }[];
+}
+
+/** Checks a configuration; returns the reserve above which the core trims (default 2W). */
+export function checkedTrimAbove(config: CoreConfig): number {
+  if (!(config.tIdleMs >= 0)) throw new SchedParameterError('tIdleMs', config.tIdleMs, 'milliseconds >= 0 (Infinity: never)');
+  for (const [m, ms] of Object.entries(config.tIdleMsByModel ?? {})) if (!(ms >= 0)) throw new SchedParameterError(`tIdleMsByModel['${m}']`, ms, 'milliseconds >= 0 (Infinity: never)');
+  if (!(config.watermarkBytes >= 0) || !Number.isFinite(config.watermarkBytes)) throw new SchedParameterError('watermarkBytes', config.watermarkBytes, 'bytes >= 0');
+  const trimAbove = config.trimAboveBytes ?? 2 * config.watermarkBytes;
+  if (!(trimAbove >= config.watermarkBytes)) throw new SchedParameterError('trimAboveBytes', trimAbove, `>= the watermark ${config.watermarkBytes}`);
+  return trimAbove;
 }

@@ -1,32 +1,25 @@
 // The colocation core (Algorithm 1 of the design, "SLO-aware reallocation"),
 // written against two small interfaces so that scripted fakes test it and the
 // real Trainer and ModelStore drive it:
-//   - a request for a cold model needs its bytes: from the reserve; else
-//     training shrinks by (need - reserve) + W, leaving W in the reserve; else
-//     (training at its minimum) warm models are swapped out, coldest first, and
-//     the model loads pipelined;
+//   - a cold model's bytes come from the free reserve, training's spare (its
+//     limit beyond its largest micro-batch: nothing discarded), the reserved
+//     models; else training shrinks by (need - reserve) + W; else (training at
+//     its minimum) warm models are swapped out, coldest first;
 //   - a model idle longer than T_idle moves to the reserve (still resident: a
 //     request for it costs no cold start until its bytes are taken);
-//   - when the reserve exceeds 2W the coldest reserved models are unloaded and
-//     the reserve is released to training down to W, if training can use
-//     more memory (its largest micro-batch does not fit).
+//   - above 2W the coldest reserved models are unloaded and the reserve goes
+//     to training, down to W but only what training can grow into (up to its
+//     micro-batch cap, at least one sample more): else they stay resident.
 // Every decision goes to the event log with a timestamp.
-import { InferenceMemoryError, SchedParameterError, UnknownSchedModelError } from './errors.js';
+import { InferenceMemoryError, SchedParameterError, UnknownSchedModelError, WaitForUnpin } from './errors.js';
 import { EventLog, type SchedEvent } from './events.js';
-import type { Admission, AdmitPath, CoreConfig, CoreSnapshot, CoreStats, CoreModel as Model, MemorySide, ModelSide, ModelState } from './core-types.js';
+import { checkedTrimAbove, growInto, type Admission, type AdmitPath, type CoreConfig, type CoreSnapshot, type CoreStats, type CoreModel as Model, type MemorySide, type ModelSide, type ModelState } from './core-types.js';
 
-export type { Admission, AdmitPath, CoreConfig, CoreSnapshot, CoreStats, MemorySide, ModelSide, ModelState } from './core-types.js';
-
-/** Internal: the memory a request needs is held by running requests; retry after one completes. */
-class WaitForUnpin extends Error {
-  constructor(readonly unpinned: Promise<void>) {
-    super('waiting for a running request to complete');
-  }
-}
+export type { Admission, AdmitPath, CoreConfig, CoreSnapshot, CoreStats, Headroom, MemorySide, ModelSide, ModelState } from './core-types.js';
 
 export class ColocationCore {
   readonly log: EventLog;
-  readonly stats: CoreStats = { admits: 0, warmHits: 0, reuses: 0, coldStarts: 0, requires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, swapOuts: 0, evictions: 0, deferredRequires: 0, deferredBytes: 0 };
+  readonly stats: CoreStats = { admits: 0, warmHits: 0, reuses: 0, coldStarts: 0, requires: 0, spareRequires: 0, requiredBytes: 0, releases: 0, releasedBytes: 0, swapOuts: 0, evictions: 0, deferredRequires: 0, deferredBytes: 0 };
   private readonly models = new Map<string, Model>();
   /** Inference-owned bytes holding no model: the free part of the reserve. */
   private free: number;
@@ -48,11 +41,7 @@ export class ColocationCore {
     readonly now: () => number = () => performance.now(),
     opts: { initialReserveBytes?: number; log?: EventLog } = {},
   ) {
-    if (!(config.tIdleMs >= 0)) throw new SchedParameterError('tIdleMs', config.tIdleMs, 'milliseconds >= 0 (Infinity: never)');
-    for (const [m, ms] of Object.entries(config.tIdleMsByModel ?? {})) if (!(ms >= 0)) throw new SchedParameterError(`tIdleMsByModel['${m}']`, ms, 'milliseconds >= 0 (Infinity: never)');
-    if (!(config.watermarkBytes >= 0) || !Number.isFinite(config.watermarkBytes)) throw new SchedParameterError('watermarkBytes', config.watermarkBytes, 'bytes >= 0');
-    this.trimAbove = config.trimAboveBytes ?? 2 * config.watermarkBytes;
-    if (!(this.trimAbove >= config.watermarkBytes)) throw new SchedParameterError('trimAboveBytes', this.trimAbove, `>= the watermark ${config.watermarkBytes}`);
+    this.trimAbove = checkedTrimAbove(config);
     this.free = opts.initialReserveBytes ?? 0;
     this.log = opts.log ?? new EventLog();
   }
@@ -238,9 +227,9 @@ export class ColocationCore {
     if (resident) return resident;
     const need = m.bytes;
     let path: AdmitPath = 'reserve';
-    // Training has room to spare (its largest micro-batch fits): its slack pays for the load rather than an idle model in the reserve.
-    const slack = !this.config.requireAll && this.memory.wantsMemory?.() === false;
-    const short = () => need - (slack ? this.free : this.reserveBytes);
+    // Training's spare (its limit beyond its largest micro-batch) pays before an idle model in the reserve: taking it discards nothing.
+    if (need > this.free && (await this.takeSpare(need - this.free + this.queuedColdBytes(m), m.name))) path = 'train';
+    const short = () => need - this.reserveBytes;
     if (short() > 0) {
       // Again only if training gave all it was asked and a request took a reserved model back (outside the lock) meanwhile;
       // a training that gave less is near its minimum: swap rather than discard again.
@@ -257,7 +246,7 @@ export class ColocationCore {
         this.free += freedBytes;
         this.stats.requires++;
         this.stats.requiredBytes += freedBytes;
-        this.emit({ kind: 'require', model: m.name, bytes: Number.isFinite(ask) ? ask : freedBytes, freedBytes, ms: this.now() - t0, reason: `${slack ? `free ${free} < need ${need}, training has slack: shrink it rather than unload an idle model` : `reserve ${reserve} < need ${need}: shrink training by (need - reserve)`}${queued ? ` + ${queued} for the cold models queued behind it` : ''}${defer ? '' : ' + W'}` });
+        this.emit({ kind: 'require', model: m.name, bytes: Number.isFinite(ask) ? ask : freedBytes, freedBytes, ms: this.now() - t0, reason: `reserve ${reserve} (free ${free}) < need ${need}: shrink training by (need - reserve)${queued ? ` + ${queued} for the cold models queued behind it` : ''}${defer ? '' : ' + W'}` });
       }
       if (this.reserveBytes < need) {
         path = 'swap';
@@ -278,14 +267,33 @@ export class ColocationCore {
   }
 
   /**
+   * Training's spare (MemorySide.headroom), up to `bytes`: given without a discard (before round 7 the
+   * core took from training whenever its largest micro-batch fit, spare or not: at the cap, a discard).
+   */
+  private async takeSpare(bytes: number, forModel: string): Promise<boolean> {
+    if (this.config.requireAll || this.config.requireFromTraining === false) return false;
+    const ask = Math.min(bytes, this.memory.headroom?.().spareBytes ?? 0);
+    if (ask <= 0) return false;
+    const t0 = this.now();
+    const { freedBytes } = await this.memory.require(ask);
+    this.free += freedBytes;
+    this.stats.requires++;
+    this.stats.spareRequires++;
+    this.stats.requiredBytes += freedBytes;
+    this.emit({ kind: 'require', model: forModel, bytes: ask, freedBytes, ms: this.now() - t0, reason: `free ${this.free - freedBytes} < need: training's spare beyond its largest micro-batch (nothing discarded, no idle model unloaded)` });
+    return freedBytes > 0;
+  }
+
+  /**
    * The reserve fell below W: training gives the difference at its next
    * micro-batch boundary (nothing running is discarded); the bytes join the
    * reserve when they are free. Only where the memory side can defer.
+   * Training's spare counts as reserve: a cold start takes it first.
    */
   private refillWatermark(forModel: string): void {
     const yieldAt = this.memory.yieldAtBoundary?.bind(this.memory);
     if (!yieldAt || this.config.requireAll || this.config.requireFromTraining === false || this.memory.atMinimum()) return;
-    const ask = this.config.watermarkBytes - this.reserveBytes - this.pending - this.asking;
+    const ask = this.config.watermarkBytes - this.reserveBytes - (this.memory.headroom?.().spareBytes ?? 0) - this.pending - this.asking;
     if (ask <= 0) return;
     this.asking += ask;
     const t0 = this.now();
@@ -331,12 +339,9 @@ export class ColocationCore {
       this.emit({ kind: 'swap-out', model: v.name, bytes: v.bytes, reason: `training at its minimum: swapped out (coldest) for '${forModel.name}'` });
     }
     if (this.reserveBytes < need) {
-      let warm = 0;
-      let pinned = 0;
-      for (const x of this.models.values()) {
-        if (x.state === 'warm' || x.state === 'loading') warm += x.bytes;
-        if ((x.state === 'warm' || x.state === 'loading') && x.pinned > 0) pinned += x.bytes;
-      }
+      const resident = [...this.models.values()].filter((x) => x.state === 'warm' || x.state === 'loading');
+      const warm = resident.reduce((s, x) => s + x.bytes, 0);
+      const pinned = resident.reduce((s, x) => s + (x.pinned > 0 ? x.bytes : 0), 0);
       if (this.reserveBytes + pinned >= need) throw new WaitForUnpin(new Promise<void>((r) => this.unpinWaiters.push(r)));
       throw new InferenceMemoryError(forModel.name, need, this.reserveBytes, warm, pinned);
     }
@@ -355,6 +360,16 @@ export class ColocationCore {
     }
   }
 
+  /** Gives `bytes` of the free reserve to training, counted and logged. */
+  private giveTraining(bytes: number, reason: string): void {
+    const give = bytes > 0 ? this.memory.release(bytes) : 0;
+    if (give <= 0) return;
+    this.free -= give;
+    this.stats.releases++;
+    this.stats.releasedBytes += give;
+    this.emit({ kind: 'release', model: null, bytes: give, reason });
+  }
+
   private async expireAndTrim(giveBack = false): Promise<void> {
     const t = this.now();
     for (const m of this.coldestFirst('warm', true)) {
@@ -365,18 +380,20 @@ export class ColocationCore {
         this.emit({ kind: 'idle', model: m.name, bytes: m.bytes, reason: `idle ${Math.round(idle)} ms > T_idle ${limit} ms: moved to the reserve` });
       }
     }
-    const reserve = this.reserveBytes;
-    if (reserve <= this.trimAbove) return;
+    const [reserve, W] = [this.reserveBytes, this.config.watermarkBytes];
+    const room = giveBack ? undefined : this.memory.headroom?.();
+    if (reserve <= this.trimAbove) {
+      // Between W and 2W no idle model leaves; the free reserve beyond W goes to a training that can grow into it (round 7).
+      const lends = this.config.lendFreeReserve === true && this.config.requireFromTraining !== false && !this.config.requireAll && !this.config.trimOnlyWhenIdle;
+      if (room && lends) this.giveTraining(growInto(Math.min(this.free, reserve - W), room), `free reserve beyond W ${W} to training below its cap (no model unloaded)`);
+      return;
+    }
     if (this.config.trimOnlyWhenIdle && [...this.models.values()].some((m) => m.state === 'warm' || m.state === 'loading')) return;
-    // Training's largest micro-batch fits already: unloading would gain it nothing and cost cold starts.
-    if (!giveBack && this.memory.wantsMemory?.() === false) return;
-    const excess = reserve - this.config.watermarkBytes;
+    let excess = reserve - W;
+    if (room) excess = growInto(excess, room); // only what training can grow into: the other idle models stay resident
+    else if (!giveBack && this.memory.wantsMemory?.() === false) return; // its largest micro-batch fits: unloading would gain it nothing
+    if (excess <= 0) return;
     await this.evictReserved(excess, `reserve ${reserve} > ${this.trimAbove} (2W): trimming to W`);
-    const give = this.memory.release(Math.min(excess, this.free));
-    if (give <= 0) return;
-    this.free -= give;
-    this.stats.releases++;
-    this.stats.releasedBytes += give;
-    this.emit({ kind: 'release', model: null, bytes: give, reason: `reserve ${reserve} > ${this.trimAbove} (2W): released to training down to W ${this.config.watermarkBytes}` });
+    this.giveTraining(Math.min(excess, this.free), `reserve ${reserve} > ${this.trimAbove} (2W): released to training down to W ${W}${room ? ', no more than it can grow into' : ''}`);
   }
 }

@@ -41,3 +41,10 @@ export class TraceFileError extends HandoverError {
     super(`trace file ${path}: ${detail}`);
   }
 }
+
+/** Internal to the core: the memory a request needs is held by running requests; retry after one completes. */
+export class WaitForUnpin extends Error {
+  constructor(readonly unpinned: Promise<void>) {
+    super('waiting for a running request to complete');
+  }
+}

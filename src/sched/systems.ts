@@ -40,6 +40,8 @@ export interface Tuned {
   watermarkBytes: number;
   /** Per model T_idle overriding tIdleMs (handover and naive). */
   tIdleMsByModel?: Readonly<Record<string, number>>;
+  /** Handover and naive: lend the free reserve beyond W to a training that can grow into it (CoreConfig.lendFreeReserve). */
+  lendFreeReserve?: boolean;
 }
 
 /** The paper's choice, used when nothing was tuned: T_idle = 5 s, W = 1 GB. */
@@ -49,7 +51,7 @@ export const PAPER_TUNED: Tuned = { tIdleMs: 5000, watermarkBytes: 1e9 };
 export const TASKSWITCH_IDLE_MS = 1000;
 
 export function systemPolicy(name: SystemName, tuned: Tuned = PAPER_TUNED): SystemPolicy {
-  const handover: CoreConfig = { tIdleMs: tuned.tIdleMs, tIdleMsByModel: tuned.tIdleMsByModel, watermarkBytes: tuned.watermarkBytes, pipelinedSwap: true, pipelinedColdStart: true };
+  const handover: CoreConfig = { tIdleMs: tuned.tIdleMs, tIdleMsByModel: tuned.tIdleMsByModel, watermarkBytes: tuned.watermarkBytes, pipelinedSwap: true, pipelinedColdStart: true, lendFreeReserve: tuned.lendFreeReserve };
   const staticShare = (share: number): SystemPolicy => ({
     name: share === 0.5 ? 'sp50' : 'sp75',
     summary: `static partition: inference owns ${share * 100}% of the arena and swaps models within it`,

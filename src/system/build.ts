@@ -25,7 +25,7 @@ import { ColocationSystem } from './system.js';
 function policyOf(spec: SystemSpec<unknown, TrainerOptions>, store: ModelStore): SystemPolicy {
   const largest = Math.max(0, ...store.list().map((m) => m.bytes));
   const t = spec.policy.tuned;
-  return systemPolicy(spec.policy.system, { tIdleMs: t?.tIdleMs ?? 5000, watermarkBytes: t?.watermarkBytes ?? largest, tIdleMsByModel: t?.tIdleMsByModel });
+  return systemPolicy(spec.policy.system, { tIdleMs: t?.tIdleMs ?? 5000, watermarkBytes: t?.watermarkBytes ?? largest, tIdleMsByModel: t?.tIdleMsByModel, lendFreeReserve: t?.lendFreeReserve });
 }
 
 /** Registers the vision models and runs each once (load, run, unload) so its kernels exist before training starts. */

@@ -4,7 +4,7 @@
 // between faces (the evaluation's path and the server's); reports plot them.
 // Both sides are wrapped here, so nothing reaches training or the model store
 // without leaving a line.
-import type { MemorySide, ModelSide } from '../sched/core.js';
+import type { Headroom, MemorySide, ModelSide } from '../sched/core.js';
 import type { PriorityWindow } from '../sched/priority.js';
 
 export type DecisionKind = 'load' | 'unload' | 'require' | 'release' | 'discard';
@@ -46,6 +46,8 @@ export class LoggedMemory implements MemorySide {
         this.log.push('require', null, r.freedBytes);
         return r;
       };
+    const headroom = inner.headroom?.bind(inner);
+    if (headroom) this.headroom = headroom;
   }
 
   async require(bytes: number): Promise<{ freedBytes: number; discarded?: boolean }> {
@@ -68,6 +70,9 @@ export class LoggedMemory implements MemorySide {
   wantsMemory(): boolean | undefined {
     return this.inner.wantsMemory?.();
   }
+
+  /** Present when the inner side has it (the core then takes training's spare first and trims only what training can use). */
+  readonly headroom?: () => Headroom;
 }
 
 /** The model side with every load and unload logged. */

@@ -330,6 +330,29 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     return this.fit() < this.config.microBatch;
   }
 
+  /**
+   * Training's room against its largest micro-batch (config.microBatch), from
+   * what its limit lets it hold now: `spareBytes` it holds no use for (a
+   * require of at most that much discards nothing and shrinks nothing),
+   * `nextBytes` more it needs for a micro-batch one sample larger than the
+   * one that fits, `capBytes` more for the largest (both 0 at the cap). The
+   * core gives an idle model's memory to training only when it can grow
+   * into it (docs/results-scale.md, round 7).
+   */
+  headroom(): { spareBytes: number; nextBytes: number; capBytes: number } {
+    const page = this.arena.pageBytes;
+    const room = Math.min(this.arena.trainLimit - this.staticPages, this.arena.stats().free + this.activationPagesHeld());
+    const pages = (b: number) => planPages(this.model.activationPlan(b), this.allocationCap, page);
+    const cap = this.config.microBatch;
+    const capPages = pages(cap);
+    const fit = this.fit();
+    return {
+      spareBytes: Math.max(0, room - capPages) * page,
+      nextBytes: fit >= cap ? 0 : Math.max(0, pages(fit + 1) - room) * page,
+      capBytes: Math.max(0, capPages - room) * page,
+    };
+  }
+
   /** The most one allocation may be (one backing, one binding). */
   private get allocationCap(): number {
     return this.arena.pagesPerBacking * this.arena.pageBytes;

@@ -253,6 +253,8 @@ export function matmulSplit(p: ArrayBuffer | undefined): number {
   return s >= 2 ? s : 0;
 }
 
+const shallowMatmul: Variant = { kernel: SHALLOW_GEMM, when: (p) => wideMatmul(p) && word(p, 2) <= SHALLOW_K, groups: (_t, p) => tiledMatmulGroups(p) };
+
 /** matmul_splitk32 (x columns, y rows of the launch, z slices; binds A, B, the partial sums), then matmul_splitk_sum (C, the partial sums). */
 const splitMatmul: Variant = {
   kernel: 'matmul_splitk32',
@@ -263,8 +265,20 @@ const splitMatmul: Variant = {
   then: { kernel: 'matmul_splitk_sum', binds: [3, 4], groups: (p) => [Math.ceil(((sliceEnd(p) - word(p, 6)) * word(p, 1)) / 256), 1, 1] },
 };
 
-/** The hardware adapters' variants, with `wide` for the large vec4-aligned GEMMs. */
-function tiledVariantsWith(wide: WideGemm): Variants {
+/**
+ * HANDOVER_WEBGPU_TRAIN_VARIANTS=0 leaves out the training variants added on
+ * 2026-12-03 (SHALLOW_GEMM, split-k matmuls, the vec4 elementwise kernels):
+ * benchmarks measure before and after in one process kind, one call.
+ */
+export function trainVariantsFromEnv(env: Record<string, string | undefined> = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}): boolean {
+  const v = env.HANDOVER_WEBGPU_TRAIN_VARIANTS;
+  if (v === undefined || v === '') return true;
+  if (v !== '0' && v !== '1') throw new UsageError(`HANDOVER_WEBGPU_TRAIN_VARIANTS='${v}': use 1 or 0`);
+  return v === '1';
+}
+
+/** The hardware adapters' variants, with `wide` for the large vec4-aligned GEMMs (`train`: with the training variants of trainVariantsFromEnv). */
+function tiledVariantsWith(wide: WideGemm, train = true): Variants {
   return {
     // matmul: threads [ceil(n/4), rows]; params m, n, k, flags, alpha, beta, row0, rows (a time slice).
     // Few rows: matmul_skinny, 8 columns per workgroup when B is stored [n,k], else 32.
@@ -275,9 +289,9 @@ function tiledVariantsWith(wide: WideGemm): Variants {
     matmul: [
       { kernel: 'matmul_skinny', when: (p) => word(p, 0) <= SKINNY_ROWS, groups: (_t, p) => [Math.ceil(word(p, 1) / (word(p, 3) & 2 ? 8 : 32)), 1, 1] },
       { kernel: 'matmul_narrow', when: narrowMatmul, groups: (_t, p) => [Math.ceil((sliceEnd(p) - word(p, 6)) / NARROW_ROWS), 1, 1] },
-      { kernel: SHALLOW_GEMM, when: (p) => wideMatmul(p) && word(p, 2) <= SHALLOW_K, groups: (_t, p) => tiledMatmulGroups(p) },
+      ...(train ? [shallowMatmul] : []),
       { kernel: wide, when: wideMatmul, groups: (_t, p) => tiledMatmulGroups(p) },
-      splitMatmul,
+      ...(train ? [splitMatmul] : []),
       { kernel: 'matmul_tiled32', when: smallMatmul, groups: (_t, p) => tileGroups(p, TILE / 2) },
       { kernel: 'matmul_tiled64', groups: (_t, p) => tileGroups(p, TILE) },
     ],
@@ -296,14 +310,18 @@ function tiledVariantsWith(wide: WideGemm): Variants {
     ],
     // reduce_rows (the bias gradients): params m, n, alpha, beta; 16 columns x 16 row-lanes a workgroup.
     reduce_rows: [{ kernel: 'reduce_rows_tall', groups: (_t, p) => [Math.ceil(word(p, 1) / 16), 1, 1] }],
-    ...Object.fromEntries(VEC4_ELEMENTWISE.map((k) => [k, [vec4Elementwise(k)]])),
-    // bias_add: params m, n; four columns an invocation where n is a multiple of 4.
-    bias_add: [{ kernel: 'bias_add_vec4', when: (p) => word(p, 1) >= 4 && word(p, 1) % 4 === 0, groups: (_t, p) => [Math.ceil((word(p, 0) * word(p, 1)) / 4 / 256), 1, 1] }],
+    ...(train ? vec4Variants : {}),
   };
 }
 
+/** The vec4 elementwise variants (VEC4_ELEMENTWISE; bias_add: params m, n, four columns an invocation where n is a multiple of 4). */
+const vec4Variants: Variants = {
+  ...Object.fromEntries(VEC4_ELEMENTWISE.map((k) => [k, [vec4Elementwise(k)]])),
+  bias_add: [{ kernel: 'bias_add_vec4', when: (p) => word(p, 1) >= 4 && word(p, 1) % 4 === 0, groups: (_t, p) => [Math.ceil((word(p, 0) * word(p, 1)) / 4 / 256), 1, 1] }],
+};
+
 export const tiledVariants: Variants = tiledVariantsWith(WIDE_GEMM);
-const otherWide = new Map<WideGemm, Variants>();
+const otherTables = new Map<string, Variants>();
 
 /** matmul_rows4 takes matmuls of at least this many rows on the register kernel set. */
 export const ROWS4_MIN_ROWS = 16;
@@ -326,10 +344,11 @@ export function kernelSetFromEnv(env: Record<string, string | undefined> = (glob
 }
 
 /** The variants a device with this adapter runs (tiled: with the wide GEMM kernel `wide`). */
-export function variantsFor(set: KernelSet, software: boolean, wide: WideGemm = wideGemmFromEnv()): Variants {
+export function variantsFor(set: KernelSet, software: boolean, wide: WideGemm = wideGemmFromEnv(), train = trainVariantsFromEnv()): Variants {
   const tiled = set === 'tiled' || (set === 'auto' && !software);
   if (!tiled) return registerVariants;
-  if (wide === WIDE_GEMM) return tiledVariants;
-  if (!otherWide.has(wide)) otherWide.set(wide, tiledVariantsWith(wide));
-  return otherWide.get(wide)!;
+  if (wide === WIDE_GEMM && train) return tiledVariants;
+  const key = `${wide}|${train}`;
+  if (!otherTables.has(key)) otherTables.set(key, tiledVariantsWith(wide, train));
+  return otherTables.get(key)!;
 }

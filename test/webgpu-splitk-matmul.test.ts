@@ -2,9 +2,16 @@
 // matmul_splitk32, then matmul_splitk_sum), forced on whatever adapter is
 // here (SwiftShader in CI) at small odd shapes whose 32 x 32 grid is small
 // and k long: the device's choice against float64 in all four layouts,
-// NaN-poisoned C, beta = 1, row slices bit-identical to the whole launch.
+// NaN-poisoned C, beta = 1, row slices bit-identical to the whole launch;
+// and MLP training on the tiled kernels (split-k weight gradients, the vec4
+// elementwise kernels) time-sliced gives the parameters and optimizer state
+// of unsliced training bit for bit.
 import { describe, expect, it } from 'vitest';
+import { Arena } from '../src/core/arena.js';
 import { packParams } from '../src/core/device.js';
+import { Gate } from '../src/core/gate.js';
+import { SlicingPolicy } from '../src/core/slicing.js';
+import { Trainer, type TrainConfig } from '../src/train/trainer.js';
 import { matmul, type MatmulArgs } from '../src/kernels/matmul.js';
 import { matmulSplit, pickVariant, tiledVariants, MAX_SPLIT, SPLIT_MATMUL_MIN_K } from '../src/devices/webgpu/variants.js';
 import { closeness, randn, rng } from './helpers/gpu.js';
@@ -53,4 +60,30 @@ describe('split-k time slices', () => {
       expect(Array.from(await env.s.readF32(parts, m * n))).toEqual(Array.from(whole));
       await env.s.reset();
     });
+});
+
+describe('time-sliced training on the tiled kernels', () => {
+  // k = the micro-batch, 600: the weight gradients 40 x 20 and 12 x 40 split (S = 4); widths multiples of 4: vec4 bias, ReLU, SGD
+  const config: TrainConfig = { layers: [20, 40, 12], optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.001, effectiveBatch: 600, microBatch: 600, seed: 5 };
+  it('sliced and unsliced training give bit-identical parameters and optimizer state', async () => {
+    for (const [m, n] of [[40, 20], [12, 40]]) expect(pickVariant(tiledVariants, 'matmul', params(m, n, 600, 1))?.kernel).toBe('matmul_splitk32');
+    const rd = rng(11);
+    const data = { name: 'random', x: randn(600 * 20, rd), labels: Uint32Array.from({ length: 600 }, () => Math.floor(rd() * 12)), n: 600, features: 20, classes: 12 };
+    const idx = Uint32Array.from({ length: 600 }, (_, i) => (i * 7) % 600);
+    const got: Float32Array[][] = [];
+    for (const sliced of [false, true]) {
+      const arena = new Arena(env.dev, { bytes: 64 * 64 * 1024, pageBytes: 64 * 1024 });
+      const slicing = sliced ? new SlicingPolicy({ clock: () => 0 }) : null; // a frozen clock: every matmul cut into probes
+      if (slicing) slicing.forced = true;
+      const gate = new Gate(env.dev, { maxInFlight: 2, slicing });
+      const t = new Trainer(arena, gate, config);
+      t.init();
+      for (let s = 0; s < 3; s++) await t.step(data, idx);
+      got.push([await t.readParameters(), ...(await t.readState())]);
+      if (sliced) expect(gate.slices).toBeGreaterThan(10);
+      arena.destroy();
+    }
+    expect(got[0]![0]!.some((x) => x !== 0 && Number.isFinite(x))).toBe(true);
+    got[0]!.forEach((want, i) => expect(Buffer.from(got[1]![i]!.buffer)).toEqual(Buffer.from(want.buffer)));
+  });
 });

@@ -16,6 +16,9 @@
 #      same process (per model and batch, one after the other), RUNS (50) timed runs each;
 #   3. PROFILE (resnet50:1): `handover infer --profile` of these model:batch pairs;
 #   4. GPT=1 adds `handover train --model gpt` on CUDA and WebGPU (GPT_* size it; GPT_DATASET: fixture, brown).
+# KEEP_DEFAULTS=1 runs the training rounds with the project's defaults (no wide GEMM or toggles
+# from the probe); DIAG_SHAPES adds a diagnosis probe; AB_ROUND=1 a round with the 2026-12-03
+# training variants off (HANDOVER_WEBGPU_TRAIN_VARIANTS=0).
 # TRAIN_ONLY=1: phase 1 (and GPT=1's runs) only, no model export (a short call).
 # INFER_ONLY=1 skips the training phases (1 and 4): a short call for the inference kernels.
 # SPLIT_AB=1 follows each round of 2. with one of handover alone (--ort=false) with the split-k
@@ -51,7 +54,7 @@ pack
 # The matmul probe under Dawn toggles $1 ("none": none), logs in probe-$1.log; prints the
 # probe's last line ("best wide GEMM: NAME (NAME ms, ...)").
 probe() {
-  local log="$OUT/probe-${1//,/+}.log"
+  local log="$OUT/${PROBE_LOG:-probe}-${1//,/+}.log"
   HANDOVER_DAWN_TOGGLES=${1/#none/} \
   SHAPES=${PROBE_SHAPES:-1024x4096x4096:tB,4096x4096x1024:tA,1024x4096x4096,1024x4096x64:tB,1024x10x4096:tB,10x4096x1024:tA,4096x64x1024:tA,1024x4096x10} \
   VARIANTS=${PROBE_VARIANTS:-matmul_tiled,matmul_tiled8u,matmul_tiled16,matmul_slab8,matmul_tiled64,matmul_tiled32,matmul_narrow} \
@@ -77,10 +80,26 @@ for set in "${sets[@]}"; do
   fi
   pack
 done
+# DIAG_SHAPES: a second probe of DIAG_VARIANTS at these shapes under each toggle set (what the bounds
+# checks cost by layout and depth: the weight gradient 4096x4096x1024 with A [k,m] as the trainer
+# stores it, with A [m,k], with both transposed, and A [k,m] at k = 4096); logged, not used to pick.
+if [ -n "${DIAG_SHAPES:-}" ]; then
+  for set in "${sets[@]}"; do
+    step "matmul diagnosis probe, Dawn toggles: $set"
+    PROBE_LOG=diag PROBE_SHAPES=$DIAG_SHAPES PROBE_VARIANTS=${DIAG_VARIANTS:-matmul_slab8,matmul_tiled8u} PROBE_S=${DIAG_S:-30} probe "$set" > /dev/null
+  done
+  pack
+fi
+
 [ -n "${DAWN_TOGGLES:-}" ] && best=${forced:-$best}
-export HANDOVER_WEBGPU_WIDE_GEMM=${WIDE_GEMM:-$best}
-toggles=${DAWN_TOGGLES:-$best_set}
-export HANDOVER_DAWN_TOGGLES=${toggles/#none/}
+if [ -n "${KEEP_DEFAULTS:-}" ]; then
+  # the project's defaults: the wide GEMM and Dawn's toggles as a plain `handover` run has them
+  unset HANDOVER_WEBGPU_WIDE_GEMM HANDOVER_DAWN_TOGGLES
+else
+  export HANDOVER_WEBGPU_WIDE_GEMM=${WIDE_GEMM:-$best}
+  toggles=${DAWN_TOGGLES:-$best_set}
+  export HANDOVER_DAWN_TOGGLES=${toggles/#none/}
+fi
 echo "training bench: wide GEMM ${HANDOVER_WEBGPU_WIDE_GEMM:-the default}, Dawn toggles ${HANDOVER_DAWN_TOGGLES:-none}" | tee -a "$OUT/toggles.txt"
 
 for r in $(seq 1 "${TRAIN_ROUNDS:-3}"); do
@@ -91,6 +110,16 @@ for r in $(seq 1 "${TRAIN_ROUNDS:-3}"); do
   cat "$OUT/train-round$r.log" "$OUT/train-round$r.err" | grep -E '^\||^MLP|GPU time by kernel|not measured'
   pack
 done
+# AB_ROUND=1: one more round with the training variants of 2026-12-03 left out
+# (HANDOVER_WEBGPU_TRAIN_VARIANTS=0): before and after in the same call.
+if [ -n "${AB_ROUND:-}" ]; then
+  step "bench train-backends, training variants off (HANDOVER_WEBGPU_TRAIN_VARIANTS=0)"
+  HANDOVER_WEBGPU_TRAIN_VARIANTS=0 timeout "${TRAIN_S:-100}" $H bench train-backends --backends "${TRAIN_BACKENDS:-cuda,webgpu-tiled}" \
+    --layers "${TRAIN_LAYERS:-4096-4096}" --micro-batch "${TRAIN_BATCH:-1024}" --steps "${STEPS:-20}" --warmup 3 --json \
+    > "$OUT/train-off.log" 2> "$OUT/train-off.err" || { status=1; tail -5 "$OUT/train-off.err"; }
+  cat "$OUT/train-off.log" "$OUT/train-off.err" | grep -E '^\||^MLP|GPU time by kernel|not measured'
+  pack
+fi
 
 fi # INFER_ONLY
 

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { matmul, matmulOn, type MatmulArgs, type MatmulVariant } from '../src/kernels/matmul.js';
 import { WebGpuDevice } from '../src/devices/webgpu/device.js';
-import { kernelSetFromEnv, kernelsFor, namedMatmulFits, pickVariant, tiledMatmulGroups, vec4Aligned, NARROW_COLS, SMALL_MATMUL_GROUPS, WIDE_GEMM, WIDE_MATMUL_GROUPS, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/devices/webgpu/variants.js';
+import { kernelSetFromEnv, kernelsFor, namedMatmulFits, pickVariant, tiledMatmulGroups, vec4Aligned, NARROW_COLS, SHALLOW_GEMM, SHALLOW_K, SMALL_MATMUL_GROUPS, WIDE_GEMM, WIDE_MATMUL_GROUPS, LONG_CONV_K, NARROW_CONV_CHANNELS, SKINNY_ROWS, SMALL_CONV_GROUPS, TINY_CONV_GROUPS, tiledVariants, variantsFor } from '../src/devices/webgpu/variants.js';
 import { packParams } from '../src/core/device.js';
 import { closeness, randn, rng } from './helpers/gpu.js';
 import { useForcedEnv } from './helpers/webgpu-env.js';
@@ -29,7 +29,7 @@ describe('kernel sets', () => {
     expect(auto.kernelSet).toBe(auto.info.software ? 'register' : 'tiled');
     auto.destroy();
     expect(Object.keys(variantsFor('auto', true)).sort()).toEqual(['matmul', 'softmax_xent']); // matmul_rows4, softmax_xent_rows (test/webgpu-rows4, webgpu-xent-rows)
-    expect(Object.keys(variantsFor('auto', false)).sort()).toEqual(['batched_matmul', 'conv2d', 'matmul', 'reduce_rows']);
+    expect(Object.keys(variantsFor('auto', false)).sort()).toEqual(['axpy', 'batched_matmul', 'bias_add', 'conv2d', 'fill', 'matmul', 'reduce_rows', 'relu', 'relu_backward', 'sgd_momentum']);
     expect(Object.keys(variantsFor('register', false)).sort()).toEqual(['matmul', 'softmax_xent']);
     expect(kernelSetFromEnv({ HANDOVER_WEBGPU_KERNELS: 'tiled' })).toBe('tiled');
     expect(() => kernelSetFromEnv({ HANDOVER_WEBGPU_KERNELS: 'fast' })).toThrow(/HANDOVER_WEBGPU_KERNELS='fast'/);
@@ -60,16 +60,25 @@ describe('variant choice', () => {
     expect(pickVariant(tiledVariants, 'matmul', big(1022, 4096, 4096, 1))?.kernel).toBe('matmul_tiled64'); // A [k,m]: m
     expect(pickVariant(tiledVariants, 'matmul', big(1024, 4096, 4094, 3))?.kernel).toBe('matmul_tiled64'); // B [n,k]: k
     expect(vec4Aligned(big(1024, 4096, 4094, 1))).toBe(true); // A [k,m] and B [k,n]: k free
-    expect(pickVariant(tiledVariants, 'matmul', big(128 * 8, 128 * 16 - 4, 64, 0))?.kernel).toBe(WIDE_GEMM); // 8 x 16 = 128 tiles
-    expect(pickVariant(tiledVariants, 'matmul', big(128 * 8, 128 * 15, 64, 0))?.kernel).toBe('matmul_tiled64'); // 120 tiles
+    expect(pickVariant(tiledVariants, 'matmul', big(128 * 8, 128 * 16 - 4, 68, 0))?.kernel).toBe(WIDE_GEMM); // 8 x 16 = 128 tiles
+    expect(pickVariant(tiledVariants, 'matmul', big(128 * 8, 128 * 15, 68, 0))?.kernel).toBe('matmul_tiled64'); // 120 tiles
+    // k <= SHALLOW_K (the MLP's first layer): SHALLOW_GEMM whatever the wide GEMM, whatever the slice
+    for (const wide of [undefined, 'matmul_tiled16'] as const) {
+      const table = wide ? variantsFor('tiled', false, wide) : tiledVariants;
+      expect(pickVariant(table, 'matmul', big(1024, 4096, SHALLOW_K, 2))?.kernel).toBe(SHALLOW_GEMM);
+      expect(pickVariant(table, 'matmul', big(1024, 4096, 4, 0, 300, 5))?.kernel).toBe(SHALLOW_GEMM);
+      expect(pickVariant(table, 'matmul', big(1024, 4096, SHALLOW_K + 4, 2))?.kernel).toBe(wide ?? WIDE_GEMM);
+    }
+    expect([SHALLOW_K, SHALLOW_GEMM]).toEqual([64, 'matmul_tiled8u']);
     expect(WIDE_MATMUL_GROUPS).toBe(128);
     // at most NARROW_COLS columns (an output layer): matmul_narrow, unless at most SKINNY_ROWS rows
     expect(pickVariant(tiledVariants, 'matmul', big(1024, 10, 4096, 2))?.kernel).toBe('matmul_narrow');
     expect(pickVariant(tiledVariants, 'matmul', big(1024, NARROW_COLS, 4096, 0, 100, 3))?.kernel).toBe('matmul_narrow');
-    expect(pickVariant(tiledVariants, 'matmul', big(1024, NARROW_COLS + 1, 4096, 2))?.kernel).toBe('matmul_tiled32'); // 16 x 1 tiles of 64
-    // the MLP trainer's weight gradients of its first and last layers: 64 tiles of 64 x 64
-    expect(pickVariant(tiledVariants, 'matmul', big(4096, 64, 1024, 1))?.kernel).toBe('matmul_tiled32');
-    expect(pickVariant(tiledVariants, 'matmul', big(10, 4096, 1024, 1))?.kernel).toBe('matmul_tiled32');
+    expect(pickVariant(tiledVariants, 'matmul', big(1024, NARROW_COLS + 1, 4096, 2))?.kernel).toBe('matmul_splitk32'); // 16 x 1 tiles of 64, k long (split)
+    // the MLP trainer's weight gradients of its first and last layers: 64 tiles of 64 x 64, k long: split along k
+    expect(pickVariant(tiledVariants, 'matmul', big(4096, 64, 1024, 1))?.kernel).toBe('matmul_splitk32');
+    expect(pickVariant(tiledVariants, 'matmul', big(10, 4096, 1024, 1))?.kernel).toBe('matmul_splitk32');
+    expect(pickVariant(tiledVariants, 'matmul', big(10, 4096, 500, 1))?.kernel).toBe('matmul_tiled32'); // k < SPLIT_MATMUL_MIN_K
     expect(pickVariant(tiledVariants, 'matmul', big(1024, 4096, 10, 0))?.kernel).toBe('matmul_tiled64'); // k 10: not vec4-aligned; 1024 tiles
     expect(SMALL_MATMUL_GROUPS).toBe(128);
     expect(pickVariant(tiledVariants, 'matmul', big(SKINNY_ROWS, 10, 4096, 2))?.kernel).toBe('matmul_skinny');
@@ -97,7 +106,8 @@ describe('variant choice', () => {
     expect(pickVariant({}, 'conv2d', conv(1, 13, 256, 1))).toBeUndefined();
   });
   it('prepare() compiles every kernel a launch may pick, and the portable one only where no replacement always applies', () => {
-    expect(kernelsFor(tiledVariants, 'matmul')).toEqual(['matmul_skinny', 'matmul_narrow', WIDE_GEMM, 'matmul_tiled32', 'matmul_tiled64']);
+    expect(kernelsFor(tiledVariants, 'matmul')).toEqual(['matmul_skinny', 'matmul_narrow', SHALLOW_GEMM, WIDE_GEMM, 'matmul_splitk32', 'matmul_splitk_sum', 'matmul_tiled32', 'matmul_tiled64']);
+    expect(kernelsFor(tiledVariants, 'axpy')).toEqual(['axpy_vec4', 'axpy']);
     expect(kernelsFor({ x: [{ kernel: 'x_fast', when: () => false, groups: () => [1, 1, 1] }] }, 'x')).toEqual(['x_fast', 'x']);
     expect(kernelsFor({}, 'relu')).toEqual(['relu']);
     expect(kernelsFor(tiledVariants, 'conv2d')).toEqual(['conv2d_splitk64', 'conv2d_splitk_sum', 'conv2d_splitk32', 'conv2d_splitk', 'conv2d_tiled32', 'conv2d_tiled']);

@@ -9,7 +9,7 @@ import { packParams } from '../src/core/device.js';
 import { reduceRows } from '../src/kernels/reduce-rows.js';
 import { WebGpuDevice } from '../src/devices/webgpu/device.js';
 import { DAWN_FLAGS, dawnFlags } from '../src/devices/webgpu/adapter.js';
-import { pickVariant, tiledVariants, variantsFor, wideGemmFromEnv, WIDE_GEMM, WIDE_GEMMS } from '../src/devices/webgpu/variants.js';
+import { pickVariant, tiledVariants, trainVariantsFromEnv, variantsFor, wideGemmFromEnv, WIDE_GEMM, WIDE_GEMMS } from '../src/devices/webgpu/variants.js';
 import { closeness, randn, rng } from './helpers/gpu.js';
 import { useForcedEnv } from './helpers/webgpu-env.js';
 
@@ -69,6 +69,22 @@ describe('the wide GEMM kernel', () => {
     } finally {
       dev.destroy();
     }
+  });
+});
+
+describe('the training variants (HANDOVER_WEBGPU_TRAIN_VARIANTS)', () => {
+  const mm = (m: number, n: number, k: number, flags: number) => packParams([m, n, k, flags, { f32: 1 }, { f32: 0 }, 0, 0]);
+  it('0 leaves out the k <= 64 route, split-k and the vec4 elementwise kernels; unset or 1 keeps them; anything else is one line', () => {
+    expect([trainVariantsFromEnv({}), trainVariantsFromEnv({ HANDOVER_WEBGPU_TRAIN_VARIANTS: '1' }), trainVariantsFromEnv({ HANDOVER_WEBGPU_TRAIN_VARIANTS: '0' })]).toEqual([true, true, false]);
+    expect(() => trainVariantsFromEnv({ HANDOVER_WEBGPU_TRAIN_VARIANTS: 'off' })).toThrow(/HANDOVER_WEBGPU_TRAIN_VARIANTS='off': use 1 or 0/);
+    const without = variantsFor('tiled', false, WIDE_GEMM, false);
+    expect(variantsFor('tiled', false, WIDE_GEMM, true)).toBe(tiledVariants);
+    expect(variantsFor('tiled', false, WIDE_GEMM, false)).toBe(without); // one table per choice
+    expect(pickVariant(without, 'matmul', mm(1024, 4096, 64, 2))?.kernel).toBe(WIDE_GEMM);
+    expect(pickVariant(tiledVariants, 'matmul', mm(1024, 4096, 64, 2))?.kernel).toBe('matmul_tiled8u');
+    expect(pickVariant(without, 'matmul', mm(10, 4096, 1024, 1))?.kernel).toBe('matmul_tiled32');
+    expect(pickVariant(without, 'axpy', packParams([4096, 0]))).toBeUndefined();
+    expect(pickVariant(without, 'reduce_rows', packParams([1024, 4096, { f32: 1 }, { f32: 0 }]))?.kernel).toBe('reduce_rows_tall');
   });
 });
 

@@ -67,7 +67,7 @@ export interface TrainBackendRow {
   readMs: number;
   /** GPU time of one step's kernels (ms), or null without timestamp queries. */
   gpuMsPerStep: number | null;
-  /** The kernels that took most of that step's GPU time. */
+  /** That step's GPU time by kernel, most first (at most GPU_TOP kernels). */
   gpuTop: { kernel: string; ms: number }[];
   /** The mean loss of the last trainer step (the run trained, not only timed). */
   lastLoss: number;
@@ -139,6 +139,9 @@ async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions):
   return out;
 }
 
+/** Kernels listed in a step's GPU time (every kernel of the MLP's step: 20 or so). */
+const GPU_TOP = 24;
+
 /** One optimizer step's launches on bound buffers, without the gate. */
 function stepLaunches(model: MlpModel, buf: { params: TrainAllocation; grad: TrainAllocation; micro: TrainAllocation; states: TrainAllocation[]; loss: TrainAllocation }, act: ReturnType<MlpModel['bind']>, b: number, t: number): Launch[] {
   const words = buf.grad.bytes / 4;
@@ -178,7 +181,7 @@ async function deviceSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions
     gpuMsPerStep = times.reduce((s, k) => s + k.ms, 0);
     const by = new Map<string, number>();
     for (const k of times) by.set(k.kernel, (by.get(k.kernel) ?? 0) + k.ms);
-    gpuTop = [...by].map(([kernel, ms]) => ({ kernel, ms })).sort((x, y) => y.ms - x.ms).slice(0, 4);
+    gpuTop = [...by].map(([kernel, ms]) => ({ kernel, ms })).sort((x, y) => y.ms - x.ms).slice(0, GPU_TOP);
   }
   for (const a of [buf.params, buf.grad, buf.micro, ...buf.states, buf.loss, acts]) arena.free(a);
   return { samplesPerSec: (o.steps * o.batch) / (ms / 1000), gpuMsPerStep, gpuTop };
@@ -297,6 +300,6 @@ export function trainBackendsTable(rows: TrainBackendRow[], o: TrainBackendsOpti
     '',
     ...gemmTable(rows),
   ];
-  for (const r of rows) if (r.gpuTop.length) lines.push('', `${r.name}, one step's GPU time by kernel: ${r.gpuTop.map((k) => `${k.kernel} ${k.ms.toFixed(2)} ms`).join(', ')}`);
+  for (const r of rows) if (r.gpuTop.length) lines.push('', `${r.name}, one step's GPU time by kernel: ${r.gpuTop.map((k) => `${k.kernel} ${k.ms.toFixed(3)} ms`).join(', ')}`);
   return lines.join('\n');
 }

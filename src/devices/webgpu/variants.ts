@@ -202,22 +202,96 @@ export function tiledMatmulGroups(p: ArrayBuffer | undefined): [number, number, 
   return [Math.ceil(word(p, 1) / (2 * TILE)), Math.ceil(sliceEnd(p) / (2 * TILE)) - Math.floor(word(p, 6) / (2 * TILE)), 1];
 }
 
-/** The hardware adapters' variants, with `wide` for the large vec4-aligned GEMMs. */
-function tiledVariantsWith(wide: WideGemm): Variants {
+/** Whether the whole problem (not a slice) is a large vec4-aligned GEMM: at least WIDE_MATMUL_GROUPS tiles of 128 x 128. */
+function wideMatmul(p: ArrayBuffer | undefined): boolean {
+  return vec4Aligned(p) && Math.ceil(word(p, 0) / (2 * TILE)) * Math.ceil(word(p, 1) / (2 * TILE)) >= WIDE_MATMUL_GROUPS;
+}
+
+/**
+ * A large GEMM whose k is at most SHALLOW_K (the MLP's first layer, k = 64)
+ * runs SHALLOW_GEMM whatever the wide GEMM: its 8 written-out steps at
+ * computed indices measured 0.040 ms there against matmul_slab8's 0.055 on
+ * the H200 (docs/webgpu-training.md, 2026-12-03 05:05 UTC), where the
+ * prologue and epilogue of each workgroup weigh most.
+ */
+export const SHALLOW_K = 64;
+export const SHALLOW_GEMM: WideGemm = 'matmul_tiled8u';
+
+/**
+ * The elementwise training kernels four elements an invocation (16-byte
+ * loads and stores, a quarter of the bounds clamps) where n, word 0 of
+ * their params, is a multiple of 4: axpy_vec4 (a micro-batch gradient into
+ * the accumulator), sgd_momentum_vec4, fill_vec4 (the accumulator's
+ * zero-fill), relu_vec4, relu_backward_vec4; each element computed by the
+ * portable kernel's expression (bit-identical results).
+ */
+export const VEC4_ELEMENTWISE = ['axpy', 'sgd_momentum', 'fill', 'relu', 'relu_backward'] as const;
+
+function vec4Elementwise(kernel: string): Variant {
+  return { kernel: `${kernel}_vec4`, when: (p) => word(p, 0) >= 4 && word(p, 0) % 4 === 0, groups: (_t, p) => [Math.ceil(word(p, 0) / 4 / 256), 1, 1] };
+}
+
+/**
+ * Split-k matmuls (matmul_splitk32, then matmul_splitk_sum): a matmul on the
+ * matmul_tiled32 path (its 64 x 64 grid has fewer than SMALL_MATMUL_GROUPS
+ * workgroups) with k of at least SPLIT_MATMUL_MIN_K (the MLP trainer's weight
+ * gradients of its first and last layers, k = the micro-batch) cuts k into S
+ * slices of at least SPLIT_MATMUL_SLICE_K so that its 32 x 32 grid reaches
+ * SPLIT_MATMUL_TARGET workgroups; at most MAX_SPLIT slices and MAX_SPLIT_FLOATS
+ * partial sums (S x m x n).
+ */
+export const SPLIT_MATMUL_MIN_K = 512;
+export const SPLIT_MATMUL_SLICE_K = 128;
+export const SPLIT_MATMUL_TARGET = 1024;
+
+/** The slices of a matmul launch's reduction on matmul_splitk32 (from the whole problem's m, n, k), or 0: unsplit. */
+export function matmulSplit(p: ArrayBuffer | undefined): number {
+  const [m, n, k] = [word(p, 0), word(p, 1), word(p, 2)];
+  if (!smallMatmul(p) || k < SPLIT_MATMUL_MIN_K) return 0;
+  const grid = Math.ceil(m / (TILE / 2)) * Math.ceil(n / (TILE / 2));
+  const s = Math.min(MAX_SPLIT, Math.floor(k / SPLIT_MATMUL_SLICE_K), Math.ceil(SPLIT_MATMUL_TARGET / grid), Math.floor(MAX_SPLIT_FLOATS / (m * n)));
+  return s >= 2 ? s : 0;
+}
+
+const shallowMatmul: Variant = { kernel: SHALLOW_GEMM, when: (p) => wideMatmul(p) && word(p, 2) <= SHALLOW_K, groups: (_t, p) => tiledMatmulGroups(p) };
+
+/** matmul_splitk32 (x columns, y rows of the launch, z slices; binds A, B, the partial sums), then matmul_splitk_sum (C, the partial sums). */
+const splitMatmul: Variant = {
+  kernel: 'matmul_splitk32',
+  when: (p) => matmulSplit(p) > 0,
+  groups: (_t, p) => [...tileGroups(p, TILE / 2).slice(0, 2), matmulSplit(p)] as [number, number, number],
+  scratch: (p) => matmulSplit(p) * word(p, 0) * word(p, 1),
+  binds: [1, 2, 4],
+  then: { kernel: 'matmul_splitk_sum', binds: [3, 4], groups: (p) => [Math.ceil(((sliceEnd(p) - word(p, 6)) * word(p, 1)) / 256), 1, 1] },
+};
+
+/**
+ * HANDOVER_WEBGPU_TRAIN_VARIANTS=0 leaves out the training variants added on
+ * 2026-12-03 (SHALLOW_GEMM, split-k matmuls, the vec4 elementwise kernels):
+ * benchmarks measure before and after in one process kind, one call.
+ */
+export function trainVariantsFromEnv(env: Record<string, string | undefined> = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {}): boolean {
+  const v = env.HANDOVER_WEBGPU_TRAIN_VARIANTS;
+  if (v === undefined || v === '') return true;
+  if (v !== '0' && v !== '1') throw new UsageError(`HANDOVER_WEBGPU_TRAIN_VARIANTS='${v}': use 1 or 0`);
+  return v === '1';
+}
+
+/** The hardware adapters' variants, with `wide` for the large vec4-aligned GEMMs (`train`: with the training variants of trainVariantsFromEnv). */
+function tiledVariantsWith(wide: WideGemm, train = true): Variants {
   return {
     // matmul: threads [ceil(n/4), rows]; params m, n, k, flags, alpha, beta, row0, rows (a time slice).
     // Few rows: matmul_skinny, 8 columns per workgroup when B is stored [n,k], else 32.
     // At most 16 columns (an output layer): matmul_narrow, 2 rows per workgroup, k split 128 ways.
     // Large and vec4-aligned (the trainer's GEMMs): `wide` (128 x 128 tiles, vec4 loads, double-buffered);
-    // else matmul_tiled64 (64 x 64 tiles, any shape), or matmul_tiled32 where that grid is small.
+    // else matmul_tiled64 (64 x 64 tiles, any shape), or matmul_tiled32 where that grid is small
+    // (split along k on matmul_splitk32 + matmul_splitk_sum where k is long: matmulSplit).
     matmul: [
       { kernel: 'matmul_skinny', when: (p) => word(p, 0) <= SKINNY_ROWS, groups: (_t, p) => [Math.ceil(word(p, 1) / (word(p, 3) & 2 ? 8 : 32)), 1, 1] },
       { kernel: 'matmul_narrow', when: narrowMatmul, groups: (_t, p) => [Math.ceil((sliceEnd(p) - word(p, 6)) / NARROW_ROWS), 1, 1] },
-      {
-        kernel: wide,
-        when: (p) => vec4Aligned(p) && Math.ceil(word(p, 0) / (2 * TILE)) * Math.ceil(word(p, 1) / (2 * TILE)) >= WIDE_MATMUL_GROUPS,
-        groups: (_t, p) => tiledMatmulGroups(p),
-      },
+      ...(train ? [shallowMatmul] : []),
+      { kernel: wide, when: wideMatmul, groups: (_t, p) => tiledMatmulGroups(p) },
+      ...(train ? [splitMatmul] : []),
       { kernel: 'matmul_tiled32', when: smallMatmul, groups: (_t, p) => tileGroups(p, TILE / 2) },
       { kernel: 'matmul_tiled64', groups: (_t, p) => tileGroups(p, TILE) },
     ],
@@ -236,11 +310,18 @@ function tiledVariantsWith(wide: WideGemm): Variants {
     ],
     // reduce_rows (the bias gradients): params m, n, alpha, beta; 16 columns x 16 row-lanes a workgroup.
     reduce_rows: [{ kernel: 'reduce_rows_tall', groups: (_t, p) => [Math.ceil(word(p, 1) / 16), 1, 1] }],
+    ...(train ? vec4Variants : {}),
   };
 }
 
+/** The vec4 elementwise variants (VEC4_ELEMENTWISE; bias_add: params m, n, four columns an invocation where n is a multiple of 4). */
+const vec4Variants: Variants = {
+  ...Object.fromEntries(VEC4_ELEMENTWISE.map((k) => [k, [vec4Elementwise(k)]])),
+  bias_add: [{ kernel: 'bias_add_vec4', when: (p) => word(p, 1) >= 4 && word(p, 1) % 4 === 0, groups: (_t, p) => [Math.ceil((word(p, 0) * word(p, 1)) / 4 / 256), 1, 1] }],
+};
+
 export const tiledVariants: Variants = tiledVariantsWith(WIDE_GEMM);
-const otherWide = new Map<WideGemm, Variants>();
+const otherTables = new Map<string, Variants>();
 
 /** matmul_rows4 takes matmuls of at least this many rows on the register kernel set. */
 export const ROWS4_MIN_ROWS = 16;
@@ -263,10 +344,11 @@ export function kernelSetFromEnv(env: Record<string, string | undefined> = (glob
 }
 
 /** The variants a device with this adapter runs (tiled: with the wide GEMM kernel `wide`). */
-export function variantsFor(set: KernelSet, software: boolean, wide: WideGemm = wideGemmFromEnv()): Variants {
+export function variantsFor(set: KernelSet, software: boolean, wide: WideGemm = wideGemmFromEnv(), train = trainVariantsFromEnv()): Variants {
   const tiled = set === 'tiled' || (set === 'auto' && !software);
   if (!tiled) return registerVariants;
-  if (wide === WIDE_GEMM) return tiledVariants;
-  if (!otherWide.has(wide)) otherWide.set(wide, tiledVariantsWith(wide));
-  return otherWide.get(wide)!;
+  if (wide === WIDE_GEMM && train) return tiledVariants;
+  const key = `${wide}|${train}`;
+  if (!otherTables.has(key)) otherTables.set(key, tiledVariantsWith(wide, train));
+  return otherTables.get(key)!;
 }

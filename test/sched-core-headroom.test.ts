@@ -219,3 +219,24 @@ describe('a scripted arrival pattern like round 6c (BURST on the H200, cap 32): 
     expect(training.atBatch.get(32)).toBeGreaterThan(0);
   });
 });
+
+describe('TaskSwitch keeps switching whole tasks', () => {
+  // The taskswitch policy's core (src/sched/systems.ts): all of memory to inference on the first cold request, all of it back after T_idle.
+  const TASKSWITCH: Partial<CoreConfig> = { tIdleMs: 1000, watermarkBytes: 0, trimAboveBytes: 0, requireAll: true, trimOnlyWhenIdle: true, pipelinedSwap: false };
+
+  it('gives training all of it back after T_idle, not only what training can grow into, so the next request preempts training again', async () => {
+    // Limit 720 MB: training's cap needs 520, so after the switch it could grow into 320 of the 520 inference took.
+    const { core, training, models, serve, at } = setup(720 * MB, { a: 100 * MB, b: 100 * MB }, 0, TASKSWITCH);
+    expect(await serve('a')).toMatchObject({ coldStart: true });
+    expect(training.requires).toEqual([Infinity]); // the whole task switched: training down to its static bytes
+    expect(training.limit).toBe(200 * MB);
+    await serve('b');
+    at(2000);
+    await core.tick();
+    expect([...models.unloads].sort()).toEqual(['a', 'b']);
+    expect(training.limit).toBe(720 * MB);
+    at(2100);
+    expect(await serve('a')).toMatchObject({ coldStart: true });
+    expect(training.requires).toEqual([Infinity, Infinity]);
+  });
+});

@@ -381,7 +381,7 @@ export class ColocationCore {
       }
     }
     const [reserve, W] = [this.reserveBytes, this.config.watermarkBytes];
-    const room = giveBack ? undefined : this.memory.headroom?.();
+    const room = giveBack || this.config.requireAll ? undefined : this.memory.headroom?.(); // TaskSwitch gives all of it back
     if (reserve <= this.trimAbove) {
       // Between W and 2W no idle model leaves; the free reserve beyond W goes to a training that can grow into it (round 7).
       const lends = this.config.lendFreeReserve === true && this.config.requireFromTraining !== false && !this.config.requireAll && !this.config.trimOnlyWhenIdle;

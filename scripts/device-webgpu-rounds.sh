@@ -35,6 +35,8 @@ ROOT_OUT=$OUT
 OUT=$OUT/logs
 HANDOVER_PREBUILT_ADDON=1 source scripts/device-setup.sh > "$OUT/setup.log" 2>&1
 tail -3 "$OUT/setup.log"
+# Dawn needs the Vulkan loader, which .device/setup.sh unpacks from .device/libvulkan1_*.deb (with the GL ones)
+ldconfig -p | grep -q 'libvulkan.so.1 ' || echo "no libvulkan.so.1 on this machine: carry .device/*.deb (../shared/device/pack.sh); WebGPU will find no adapter" | tee -a "$OUT/setup.log"
 cat "$OUT/gpu.txt" 2>/dev/null
 date -u +%Y-%m-%dT%H:%M:%SZ | tee "$OUT/date.txt"
 H="node bin/handover.js"

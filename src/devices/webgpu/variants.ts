@@ -211,7 +211,8 @@ function wideMatmul(p: ArrayBuffer | undefined): boolean {
  * A large GEMM whose k is at most SHALLOW_K (the MLP's first layer, k = 64)
  * runs SHALLOW_GEMM whatever the wide GEMM: its 8 written-out steps at
  * computed indices measured 0.040 ms there against matmul_slab8's 0.055 on
- * the H200 (docs/webgpu-training.md, 2026-12-03 05:05 UTC), where the
+ * the H200 (docs/webgpu-training.md, 2026-12-03 05:05 UTC; 0.047 against
+ * 0.041 at 08:38 UTC: within the noise of single probes), where the
  * prologue and epilogue of each workgroup weigh most.
  */
 export const SHALLOW_K = 64;

@@ -182,6 +182,22 @@ describe('burst pause', () => {
     await gate.idle();
   });
 
+  it('ends the hold after the answer where there is no setImmediate (a browser)', async () => {
+    const gate = new Gate(new SimDevice());
+    const window = new PriorityWindow(gate, 0);
+    const g = globalThis as { setImmediate?: unknown };
+    const saved = g.setImmediate;
+    g.setImmediate = undefined;
+    try {
+      expect(await window.run(async () => 7)).toBe(7);
+      expect(gate.held).toBe(true);
+    } finally {
+      g.setImmediate = saved;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+    expect(gate.held).toBe(false);
+  });
+
   it('the priority window after a request stays for gates without slicing and goes where the burst pause replaces it', async () => {
     const dev = new SimDevice();
     const plain = new PriorityWindow(new Gate(dev), 30);

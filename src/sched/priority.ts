@@ -76,9 +76,12 @@ export class PriorityWindow {
     if (ms > 0) {
       const t = setTimeout(fire, ms);
       entry.cancel = () => clearTimeout(t);
-    } else {
+    } else if (typeof setImmediate === 'function') {
       const t = setImmediate(fire);
       entry.cancel = () => clearImmediate(t);
+    } else {
+      const t = setTimeout(fire, 0); // a browser has no setImmediate: the next task, still after the answer's callbacks
+      entry.cancel = () => clearTimeout(t);
     }
     this.ends.add(entry);
   }

@@ -341,7 +341,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
    */
   headroom(): { spareBytes: number; nextBytes: number; capBytes: number } {
     const page = this.arena.pageBytes;
-    const room = Math.min(this.arena.trainLimit - this.staticPages, this.arena.stats().free + this.activationPagesHeld());
+    const room = this.activationRoomPages();
     const pages = (b: number) => planPages(this.model.activationPlan(b), this.allocationCap, page);
     const cap = this.config.microBatch;
     const capPages = pages(cap);
@@ -359,8 +359,13 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   }
 
   /** The largest micro-batch the arena lets training hold now. */
+  /** Pages training's activations may take now: its limit beyond the static pages, no more than free plus what it holds. */
+  private activationRoomPages(): number {
+    return Math.min(this.arena.trainLimit - this.staticPages, this.arena.stats().free + this.activationPagesHeld());
+  }
+
   private fit(): number {
-    const pages = Math.min(this.arena.trainLimit - this.staticPages, this.arena.stats().free + this.activationPagesHeld());
+    const pages = this.activationRoomPages();
     const bytes = (b: number) => planPages(this.model.activationPlan(b), this.allocationCap, this.arena.pageBytes) * this.arena.pageBytes;
     return pages <= 0 ? 0 : largestFitting(bytes, pages * this.arena.pageBytes, this.config.microBatch);
   }

@@ -34,6 +34,10 @@ if (process.env.BURST_GAP_MS !== undefined && sys.gate.slicing) sys.gate.slicing
 if (process.env.REST_FRACTION !== undefined && sys.gate.slicing) sys.gate.slicing.restFraction = Number(process.env.REST_FRACTION);
 if (process.env.REST_MS !== undefined && sys.gate.slicing) sys.gate.slicing.restMs = Number(process.env.REST_MS);
 
+// Submissions to the queue (every owner), counted per run below.
+let submits = 0;
+const queue = dev.gpu?.queue;
+if (queue) { const submit = queue.submit.bind(queue); queue.submit = (b) => { submits++; return submit(b); }; }
 // Instrument the request path: admit, the gate at hold time, the run.
 const parts = new Map(); // model -> queue of open records (a model may have several requests in flight)
 const open = (m) => parts.get(m)?.at(-1);
@@ -60,9 +64,11 @@ sys.store.run = async (m, inputs) => {
     rec.paused = sys.gate.paused;
     rec.othersRunning = [...parts.values()].flat().filter((r) => r !== rec && r.runStart !== undefined && r.runMs === undefined).length;
     rec.runStart = t;
+    rec.zeroed0 = sys.arena?.zeroedBytes ?? 0;
+    rec.submits0 = submits;
   }
   const out = await run(m, inputs);
-  if (rec) rec.runMs = now() - t;
+  if (rec) { rec.runMs = now() - t; rec.zeroed = (sys.arena?.zeroedBytes ?? 0) - rec.zeroed0; rec.submits = submits - rec.submits0; }
   return out;
 };
 const lag = monitorEventLoopDelay({ resolution: 1 });
@@ -116,7 +122,7 @@ const rows = result.records.map((r, i) => {
   const p = records[i];
   const fire = p.firedAt - offset - r.arrivalMs;
   const device = p.othersRunning > 0 || p.inFlight > 0 ? 'behind ' + (p.inFlight > 0 ? 'training' : 'requests') : '';
-  return { ...r, slo: sloOf(r.model), fire, admit: p.admitMs, run: p.runMs, rest: r.latencyMs - fire - p.admitMs - p.runMs, inFlight: p.inFlight, launched: p.launched, trained: p.trained, paused: p.paused, work: p.work, sliced: p.sliced, others: p.othersRunning, device };
+  return { ...r, slo: sloOf(r.model), fire, admit: p.admitMs, run: p.runMs, rest: r.latencyMs - fire - p.admitMs - p.runMs, zeroed: p.zeroed, submits: p.submits, inFlight: p.inFlight, launched: p.launched, trained: p.trained, paused: p.paused, work: p.work, sliced: p.sliced, others: p.othersRunning, device };
 });
 // DUMP=file writes every request's parts (JSON) for comparisons across runs whose calibrated SLOs differ.
 if (process.env.DUMP) (await import('node:fs')).writeFileSync(process.env.DUMP, JSON.stringify(rows));

@@ -54,6 +54,8 @@ describe('handover run', () => {
       expect(r.requests).toBe(report.meta.requests);
       expect(r.failed).toBe(0);
       expect(r.latenciesMs).toHaveLength(r.requests);
+      // The exact misses behind the compliance (paired.ts compares systems request by request with them).
+      expect(1 - r.missedIndices.length / r.requests).toBeCloseTo(r.sloCompliance, 12);
       expect(r.memory.length).toBeGreaterThan(3);
       const m = r.memory[0];
       expect(m.trainBytes + m.inferBytes + m.freeBytes).toBe(report.meta.arenaBytes);
@@ -66,5 +68,9 @@ describe('handover run', () => {
     expect(html).not.toMatch(/<script|<link /);
     for (const id of ['plot-latency-cdf', 'plot-compliance', 'plot-throughput', ...SYSTEM_NAMES.map((_, i) => `plot-memory-${i}`)]) expect(html).toContain(`<svg id="${id}"`);
     expect(html).toContain('<table>');
+    // Under the verdict: handover against each other system, with the interval of the paired difference.
+    const spread = /<p id="spread"[^>]*>(.*?)<\/p>/.exec(html)![1]!.split('<br>');
+    expect(spread.filter((l) => l.startsWith('handover vs '))).toHaveLength(SYSTEM_NAMES.length - 1);
+    for (const l of spread.slice(0, -1)) expect(l).toMatch(/pts SLO compliance \(95% interval [+−]\d+\.\d\.\.[+−]\d+\.\d over \d+ runs of 100 consecutive requests: /);
   }, 90_000);
 });

@@ -13,6 +13,8 @@ import { DEFAULT_LLM_TESTBED } from '../eval/llm/testbed.js';
 import { effectiveBatchOf, GPT_JOB_FLAGS, gptFromFlags } from '../eval/train-job.js';
 import { writeRunScaleReport } from '../eval/scale/index.js';
 import { headline, writeReport } from '../eval/report.js';
+import { SPREAD_NOTE, spreadLines } from '../eval/paired.js';
+import { verdict } from '../eval/report-verdict.js';
 import { loadAzureTrace } from '../sched/azure.js';
 import { SchedParameterError } from '../sched/errors.js';
 import { parseSystems } from '../sched/systems.js';
@@ -180,6 +182,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   const paths = writeReport(String(flags.out), report);
   writeRunScaleReport(String(flags.out), report);
+  const ran = Object.values(report.systems);
+  if (ran.length > 1) {
+    say(`verdict: ${verdict(ran)}`);
+    const lines = spreadLines(ran);
+    for (const line of lines) say(`  ${line}`);
+    if (lines.length) say(`  ${SPREAD_NOTE}`);
+  }
   say(`report: ${paths.html} and ${paths.json}`);
   if (json) printJson(dev, String(flags.backend), headline(report));
   return 0;

@@ -2,12 +2,19 @@
 // compliance (measured beside predicted) and training-throughput bars, memory
 // by owner over time with handover marks, and the table.
 import type { RunReport, SystemResult } from './result.js';
+import { SPREAD_NOTE, spreadLines } from './paired.js';
 import { phaseBands, verdict, type TracePhases } from './report-verdict.js';
 import { axes, cdfPoints, bars, esc, FRAME, legend, linear, log10Scale, PALETTE, polyline, svg, ticks, type Frame } from './svg.js';
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 const ms = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const MiB = 2 ** 20;
+
+/** Whether the compliance leads are larger than the run's own spread (paired.ts), under the verdict. */
+function spread(systems: SystemResult[]): string {
+  const lines = spreadLines(systems);
+  return lines.length ? `<p id="spread" class="meta">${[...lines, SPREAD_NOTE].map(esc).join('<br>')}</p>` : '';
+}
 
 function latencyCdf(systems: SystemResult[]): string {
   const f: Frame = { ...FRAME, height: 340 };
@@ -107,6 +114,7 @@ export function renderReport(report: RunReport): string {
 </head><body>
 <h1>Colocation run: ${esc(m.trace.toUpperCase())} trace, ${esc(names.join(', '))}</h1>
 <p id="verdict" class="verdict"><b>Verdict:</b> ${esc(verdict(systems))}</p>
+${spread(systems)}
 <p class="meta">${esc(m.date)} · ${esc(m.device)}${m.software ? ' (software rasterizer)' : ''} · backend ${esc(m.backend)} · ${m.requests} requests over ${m.durationS.toFixed(0)} s (mean ${m.meanRate.toFixed(1)} req/s, seed ${m.seed}, time scale ${m.timeScale}) · ${m.models} model instances · arena ${(m.arenaBytes / MiB).toFixed(1)} MiB in ${(m.pageBytes / 1024).toFixed(0)} KiB pages · training MLP ${esc(m.trainLayers.join('-'))}, micro-batch up to ${m.trainMicroBatch}<br>
 ${m.handoverCost ? `one handover costs training ${m.handoverCost.handoverMs.toFixed(1)} ms (measured: require ${m.handoverCost.requireMs.toFixed(2)} ms + discarded work ${m.handoverCost.wastedMs.toFixed(1)} ms), the tuner's handover budget<br>` : ''}handover policy: T_idle ${m.tuned.tIdleMs} ms, W ${(m.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${esc(m.tuned.source)})<br>${esc(archs)}<br><code>${esc(m.command)}</code></p>
 ${latencyCdf(systems)}

@@ -86,6 +86,8 @@ export interface SystemResult {
   latenciesMs: number[];
   /** Each request's SLO (ms). */
   sloMs: number[];
+  /** Arrival-order indices of the requests that missed their SLO or failed, before the rounding of the two lists above (absent in older results). */
+  missedIndices?: number[];
   memory: MemorySample[];
   marks: HandoverMark[];
   /** Training samples committed over time (t in s, cumulative samples). */

@@ -204,6 +204,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     },
     latenciesMs: records.map((r) => Math.round(r.latencyMs * 100) / 100),
     sloMs: records.map((r) => Math.round(sloOf(r.model) * 100) / 100),
+    missedIndices: records.flatMap((r, i) => (r.path === 'failed' || r.latencyMs > sloOf(r.model) ? [i] : [])),
     memory,
     marks,
     training,

@@ -11,9 +11,12 @@
 //            what the kernels and submissions cost without the gate;
 //   trainer: Trainer.step through the gate in TRAINER_MODES: as `handover
 //            train` runs it (the loss read back after every step), without
-//            the loss read, with the zero-fill and the update in phases of
-//            their own (the trainer before mergePhases), and with a
-//            micro-batch's gradient launches in one command buffer;
+//            the loss read, with the update phase waited for and no fusion of
+//            a one-micro-batch step (pipelineUpdates, fuseSingleMicroBatch
+//            off: the trainer before 2026-12-03 10:00 UTC), with the
+//            zero-fill and the update in phases of their own (the trainer
+//            before mergePhases), and with a micro-batch's gradient launches
+//            in one command buffer; with the gate's host waits a step;
 //   gpu:     the kernels' GPU time in one step (timestamp queries; WebGPU only);
 //   sync:    an empty fence and a 4-byte read on an idle device (p50 of 30).
 import { Arena } from '../core/arena.js';
@@ -28,7 +31,7 @@ import { activationBytes } from '../train/activations.js';
 import type { Dataset } from '../train/data.js';
 import { mlpLayout } from '../train/mlp.js';
 import { MlpModel } from '../train/mlp-model.js';
-import { Trainer, type TrainConfig } from '../train/trainer.js';
+import { Trainer, type TrainConfig, type TrainerTuning } from '../train/trainer.js';
 
 export interface TrainBackendsOptions {
   /** Widths, input to classes (e.g. 64-4096-4096-10). */
@@ -58,8 +61,8 @@ export interface TrainBackendRow {
   matmul: GemmRate[];
   /** Samples per second, steps launched straight onto the device. */
   deviceSamplesPerSec: number;
-  /** Samples per second through the trainer and the gate, per TRAINER_MODES entry. */
-  trainer: { mode: string; samplesPerSec: number }[];
+  /** Samples per second through the trainer and the gate, and the gate's host waits a step, per TRAINER_MODES entry. */
+  trainer: { mode: string; samplesPerSec: number; gateWaitsPerStep: number }[];
   /** The trainer's first step (kernels compiled or loaded on first use), ms. */
   firstStepMs: number;
   /** p50 of an empty fence and of a 4-byte read on an idle device, ms. */
@@ -142,16 +145,12 @@ async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions):
 /** Kernels listed in a step's GPU time (every kernel of the MLP's step: 20 or so). */
 const GPU_TOP = 24;
 
-/** One optimizer step's launches on bound buffers, without the gate. */
-function stepLaunches(model: MlpModel, buf: { params: TrainAllocation; grad: TrainAllocation; micro: TrainAllocation; states: TrainAllocation[]; loss: TrainAllocation }, act: ReturnType<MlpModel['bind']>, b: number, t: number): Launch[] {
+/** One optimizer step's launches on bound buffers, without the gate; `fused` as the trainer's step of one micro-batch (no accumulator). */
+function stepLaunches(model: MlpModel, buf: { params: TrainAllocation; grad: TrainAllocation; micro: TrainAllocation; states: TrainAllocation[]; loss: TrainAllocation }, act: ReturnType<MlpModel['bind']>, b: number, t: number, fused: boolean): Launch[] {
   const words = buf.grad.bytes / 4;
-  return [
-    fill(buf.grad, words, 0),
-    ...act.gradient(b, 1 / b),
-    axpy(buf.micro, buf.grad, words),
-    act.lossSum(b, 1 / b, buf.loss),
-    ...model.update({ params: buf.params, grad: buf.grad, states: buf.states, scratch: null }, t),
-  ];
+  const update = model.update({ params: buf.params, grad: fused ? buf.micro : buf.grad, states: buf.states, scratch: null }, t);
+  if (fused) return [fill(buf.loss, 1, 0), ...act.gradient(b, 1 / b), act.lossSum(b, 1 / b, buf.loss), ...update];
+  return [fill(buf.grad, words, 0), fill(buf.loss, 1, 0), ...act.gradient(b, 1 / b), axpy(buf.micro, buf.grad, words), act.lossSum(b, 1 / b, buf.loss), ...update];
 }
 
 /** Samples/s of whole steps launched straight onto the device, and one step's GPU profile where there is one. */
@@ -164,9 +163,10 @@ async function deviceSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions
   dev.write(buf.params.range(), model.initialParameters(1));
   for (const a of [buf.grad, buf.micro, ...buf.states, buf.loss]) dev.launch(fill(a, a.bytes / 4, 0));
   const act = model.bind(buf.params, buf.micro, acts, o.batch);
+  const fused = !dev.info.capabilities.lanes; // as the trainer's default (TrainerTuning.fuseSingleMicroBatch)
   const step = (t: number) => {
     act.upload(dev, data, indices);
-    for (const l of stepLaunches(model, buf, act, o.batch, t)) dev.launch(l);
+    for (const l of stepLaunches(model, buf, act, o.batch, t, fused)) dev.launch(l);
     void dev.submit();
   };
   await timed(dev, o.warmup, (i) => step(i + 1));
@@ -187,12 +187,13 @@ async function deviceSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions
   return { samplesPerSec: (o.steps * o.batch) / (ms / 1000), gpuMsPerStep, gpuTop };
 }
 
-/** How the trainer runs in each timed trainer measurement; the first is `handover train`'s. */
-export const TRAINER_MODES: { mode: string; readLoss: boolean; mergePhases: boolean; launchesPerSubmit: number | null }[] = [
-  { mode: 'trainer (loss read a step)', readLoss: true, mergePhases: true, launchesPerSubmit: null },
-  { mode: 'no loss read', readLoss: false, mergePhases: true, launchesPerSubmit: null },
-  { mode: 'phases unmerged (before)', readLoss: true, mergePhases: false, launchesPerSubmit: null },
-  { mode: 'one submission a micro-batch', readLoss: true, mergePhases: true, launchesPerSubmit: Infinity },
+/** How the trainer runs in each timed trainer measurement; the first is `handover train`'s (the defaults). */
+export const TRAINER_MODES: { mode: string; readLoss: boolean; tuning: Partial<TrainerTuning> }[] = [
+  { mode: 'trainer (loss read a step)', readLoss: true, tuning: {} },
+  { mode: 'no loss read', readLoss: false, tuning: {} },
+  { mode: 'update waited, unfused (before)', readLoss: true, tuning: { pipelineUpdates: false, fuseSingleMicroBatch: false } },
+  { mode: 'phases unmerged', readLoss: true, tuning: { mergePhases: false } },
+  { mode: 'one submission a micro-batch', readLoss: true, tuning: { launchesPerSubmit: Infinity } },
 ];
 
 /** Samples/s through the trainer and the gate in each of TRAINER_MODES, on one trainer. */
@@ -205,19 +206,22 @@ async function trainerSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOption
   await t.step(data, indices);
   await gate.idle();
   const firstStepMs = performance.now() - f0;
-  const rates: { mode: string; samplesPerSec: number }[] = [];
+  const rates: TrainBackendRow['trainer'] = [];
+  const defaults = { ...t.tuning };
   for (const m of TRAINER_MODES) {
-    Object.assign(t.tuning, { mergePhases: m.mergePhases, launchesPerSubmit: m.launchesPerSubmit });
+    Object.assign(t.tuning, defaults, m.tuning);
     for (let i = 1; i < o.warmup; i++) await t.step(data, indices);
     await gate.idle();
+    const waits0 = gate.hostWaits;
     const t0 = performance.now();
     for (let i = 0; i < o.steps; i++) {
       await t.step(data, indices);
       if (m.readLoss) await t.lastLoss();
     }
     await gate.idle();
-    rates.push({ mode: m.mode, samplesPerSec: (o.steps * o.batch) / ((performance.now() - t0) / 1000) });
+    rates.push({ mode: m.mode, samplesPerSec: (o.steps * o.batch) / ((performance.now() - t0) / 1000), gateWaitsPerStep: (gate.hostWaits - waits0) / o.steps });
   }
+  Object.assign(t.tuning, defaults);
   return { rates, firstStepMs, lastLoss: await t.lastLoss() };
 }
 
@@ -300,6 +304,7 @@ export function trainBackendsTable(rows: TrainBackendRow[], o: TrainBackendsOpti
     '',
     ...gemmTable(rows),
   ];
+  for (const r of rows) lines.push('', `gate waits a step, ${r.name} (beginUpdate, endUpdate; the loss read is one more where read): ${r.trainer.map((m) => `${m.mode} ${m.gateWaitsPerStep.toFixed(2)}`).join(', ')}`);
   for (const r of rows) if (r.gpuTop.length) lines.push('', `${r.name}, one step's GPU time by kernel: ${r.gpuTop.map((k) => `${k.kernel} ${k.ms.toFixed(3)} ms`).join(', ')}`);
   return lines.join('\n');
 }

@@ -14,7 +14,7 @@ import type { GpuDevice } from '../src/core/device.js';
 import type { TrainAllocation } from '../src/core/allocation.js';
 import type { Dataset } from '../src/train/data.js';
 import { Trainer, type TrainConfig, type TrainerTuning } from '../src/train/trainer.js';
-import { holdNextMicroBatch } from './helpers/hold-gate.js';
+import { holdNextMicroBatch, requireInGradients } from './helpers/hold-gate.js';
 import { POISON, randn, rng, testDevice } from './helpers/gpu.js';
 
 describe('Gate.endUpdate without waiting (simulated device)', () => {
@@ -151,13 +151,8 @@ describe('pipelined, fused trainer steps (WebGPU; SwiftShader here)', () => {
     await t.step(data, idx); // momentum non-zero before the disturbed step
     const first = await t.lastLoss();
     const inGradients = holdNextMicroBatch(gate);
-    const stepping = t.step(data, idx);
-    await inGradients();
-    const report = await t.require(arena.bytes);
-    gate.resume();
+    const report = await requireInGradients(t, gate, arena.bytes, inGradients, t.step(data, idx));
     expect(report.discarded).toBe(true);
-    t.release(arena.bytes);
-    await stepping;
     expect(t.stats.discards).toBe(1);
     expect([first, await t.lastLoss()]).toEqual(want.losses);
     expect(bits(await t.readParameters()).equals(bits(want.params))).toBe(true);

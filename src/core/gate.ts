@@ -53,6 +53,8 @@ export class Gate {
   private readonly updating = new Set<Piece>();
   /** Times beginUpdate/endUpdate waited for the GPU to finish work, since creation (host round trips). */
   hostWaits = 0;
+  /** Milliseconds the host spent in those waits, since creation. */
+  hostWaitMs = 0;
   private updateEnd: (() => void)[] = [];
   private holds = 0;
   private heldSince = 0;
@@ -224,10 +226,16 @@ export class Gate {
     }
   }
 
-  /** idle() from a model-update boundary, counted in hostWaits when work was pending. */
-  private waitIdle(): Promise<void> {
-    if (this.queue.length > 0 || this.inFlight > 0) this.hostWaits++;
-    return this.idle();
+  /** idle() from a model-update boundary, counted in hostWaits (and its time in hostWaitMs) when work was pending. */
+  private async waitIdle(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return this.idle();
+    this.hostWaits++;
+    const t0 = performance.now();
+    try {
+      await this.idle();
+    } finally {
+      this.hostWaitMs += performance.now() - t0;
+    }
   }
 
   /** Waits until nothing is queued (all launched; some may still run), without dropping anything. */

@@ -112,7 +112,7 @@ for r in $(seq 1 "${TRAIN_ROUNDS:-3}"); do
   timeout "${TRAIN_S:-100}" $H bench train-backends --backends "${TRAIN_BACKENDS:-cuda,webgpu-tiled}" \
     --layers "${TRAIN_LAYERS:-4096-4096}" --micro-batch "${TRAIN_BATCH:-1024}" --steps "${STEPS:-20}" --warmup 3 --json \
     > "$OUT/train-round$r.log" 2> "$OUT/train-round$r.err" || { status=1; tail -5 "$OUT/train-round$r.err"; }
-  cat "$OUT/train-round$r.log" "$OUT/train-round$r.err" | grep -E '^\||^MLP|GPU time by kernel|not measured'
+  cat "$OUT/train-round$r.log" "$OUT/train-round$r.err" | grep -E '^\||^MLP|GPU time by kernel|gate waits|^device only|not measured'
   pack
 done
 # AB_ROUND=1: one more round with the training variants of 2026-12-03 left out
@@ -122,7 +122,7 @@ if [ -n "${AB_ROUND:-}" ]; then
   HANDOVER_WEBGPU_TRAIN_VARIANTS=0 timeout "${TRAIN_S:-100}" $H bench train-backends --backends "${TRAIN_BACKENDS:-cuda,webgpu-tiled}" \
     --layers "${TRAIN_LAYERS:-4096-4096}" --micro-batch "${TRAIN_BATCH:-1024}" --steps "${STEPS:-20}" --warmup 3 --json \
     > "$OUT/train-off.log" 2> "$OUT/train-off.err" || { status=1; tail -5 "$OUT/train-off.err"; }
-  cat "$OUT/train-off.log" "$OUT/train-off.err" | grep -E '^\||^MLP|GPU time by kernel|not measured'
+  cat "$OUT/train-off.log" "$OUT/train-off.err" | grep -E '^\||^MLP|GPU time by kernel|gate waits|^device only|not measured'
   pack
 fi
 

@@ -19,6 +19,7 @@
 # KEEP_DEFAULTS=1 runs the training rounds with the project's defaults (no wide GEMM or toggles
 # from the probe); DIAG_SHAPES adds a diagnosis probe; AB_ROUND=1 a round with the 2026-12-03
 # training variants off (HANDOVER_WEBGPU_TRAIN_VARIANTS=0).
+# NO_PROBE=1 skips the adapter and matmul probes (with KEEP_DEFAULTS=1: the training rounds alone).
 # TRAIN_ONLY=1: phase 1 (and GPT=1's runs) only, no model export (a short call).
 # INFER_ONLY=1 skips the training phases (1 and 4): a short call for the inference kernels.
 # SPLIT_AB=1 follows each round of 2. with one of handover alone (--ort=false) with the split-k
@@ -48,6 +49,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.g
 pack() { tar czf "$ROOT_OUT/logs.tgz" -C "$OUT" .; }
 
 if [ -z "${INFER_ONLY:-}" ]; then
+if [ -z "${NO_PROBE:-}" ]; then
 step "adapter features (Dawn, with and without allow_unsafe_apis)"
 timeout 30 node scripts/probe-adapter.mjs > "$OUT/adapter.json" 2> "$OUT/adapter.err" || { status=1; tail -3 "$OUT/adapter.err"; }
 node -e 'const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); for (const [k, v] of Object.entries(a)) console.log(k + ":", v && JSON.stringify({ info: v.info, limits: v.limits, features: v.features, subgroupMatrixConfigs: v.subgroupMatrixConfigs }))' "$OUT/adapter.json"
@@ -70,6 +72,7 @@ probe() {
 # (DAWN_TOGGLES=set forces one, "none" the default toggles: then the kernel fastest under that set).
 best_ms=; best_set=none; best=; forced=
 IFS=';' read -ra sets <<< "${TOGGLE_SETS:-none}"
+else sets=(); fi # NO_PROBE=1: neither the adapter probe nor the matmul probe (KEEP_DEFAULTS needs no pick)
 for set in "${sets[@]}"; do
   step "matmul probe at the trainer's GEMM shapes, Dawn toggles: $set"
   line=$(probe "$set")
@@ -109,7 +112,7 @@ for r in $(seq 1 "${TRAIN_ROUNDS:-3}"); do
   timeout "${TRAIN_S:-100}" $H bench train-backends --backends "${TRAIN_BACKENDS:-cuda,webgpu-tiled}" \
     --layers "${TRAIN_LAYERS:-4096-4096}" --micro-batch "${TRAIN_BATCH:-1024}" --steps "${STEPS:-20}" --warmup 3 --json \
     > "$OUT/train-round$r.log" 2> "$OUT/train-round$r.err" || { status=1; tail -5 "$OUT/train-round$r.err"; }
-  cat "$OUT/train-round$r.log" "$OUT/train-round$r.err" | grep -E '^\||^MLP|GPU time by kernel|not measured'
+  cat "$OUT/train-round$r.log" "$OUT/train-round$r.err" | grep -E '^\||^MLP|GPU time by kernel|gate waits|^device only|not measured'
   pack
 done
 # AB_ROUND=1: one more round with the training variants of 2026-12-03 left out
@@ -119,7 +122,7 @@ if [ -n "${AB_ROUND:-}" ]; then
   HANDOVER_WEBGPU_TRAIN_VARIANTS=0 timeout "${TRAIN_S:-100}" $H bench train-backends --backends "${TRAIN_BACKENDS:-cuda,webgpu-tiled}" \
     --layers "${TRAIN_LAYERS:-4096-4096}" --micro-batch "${TRAIN_BATCH:-1024}" --steps "${STEPS:-20}" --warmup 3 --json \
     > "$OUT/train-off.log" 2> "$OUT/train-off.err" || { status=1; tail -5 "$OUT/train-off.err"; }
-  cat "$OUT/train-off.log" "$OUT/train-off.err" | grep -E '^\||^MLP|GPU time by kernel|not measured'
+  cat "$OUT/train-off.log" "$OUT/train-off.err" | grep -E '^\||^MLP|GPU time by kernel|gate waits|^device only|not measured'
   pack
 fi
 

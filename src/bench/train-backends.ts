@@ -11,9 +11,12 @@
 //            what the kernels and submissions cost without the gate;
 //   trainer: Trainer.step through the gate in TRAINER_MODES: as `handover
 //            train` runs it (the loss read back after every step), without
-//            the loss read, with the zero-fill and the update in phases of
-//            their own (the trainer before mergePhases), and with a
-//            micro-batch's gradient launches in one command buffer;
+//            the loss read, with the update phase waited for and no fusion of
+//            a one-micro-batch step (pipelineUpdates, fuseSingleMicroBatch
+//            off: the trainer before 2026-12-03 10:00 UTC), with the
+//            zero-fill and the update in phases of their own (the trainer
+//            before mergePhases), and with a micro-batch's gradient launches
+//            in one command buffer; with the gate's host waits a step;
 //   gpu:     the kernels' GPU time in one step (timestamp queries; WebGPU only);
 //   sync:    an empty fence and a 4-byte read on an idle device (p50 of 30).
 import { Arena } from '../core/arena.js';
@@ -28,7 +31,7 @@ import { activationBytes } from '../train/activations.js';
 import type { Dataset } from '../train/data.js';
 import { mlpLayout } from '../train/mlp.js';
 import { MlpModel } from '../train/mlp-model.js';
-import { Trainer, type TrainConfig } from '../train/trainer.js';
+import { Trainer, type TrainConfig, type TrainerTuning } from '../train/trainer.js';
 
 export interface TrainBackendsOptions {
   /** Widths, input to classes (e.g. 64-4096-4096-10). */
@@ -56,10 +59,12 @@ export interface TrainBackendRow {
   name: string;
   device: string;
   matmul: GemmRate[];
-  /** Samples per second, steps launched straight onto the device. */
+  /** Samples per second, steps launched straight onto the device (no waits). */
   deviceSamplesPerSec: number;
-  /** Samples per second through the trainer and the gate, per TRAINER_MODES entry. */
-  trainer: { mode: string; samplesPerSec: number }[];
+  /** The same in each of DEVICE_MODES (waits as the trainer has them, without the gate and the trainer). */
+  deviceModes: { mode: string; samplesPerSec: number }[];
+  /** Samples per second through the trainer and the gate, and the gate's host waits a step, per TRAINER_MODES entry. */
+  trainer: { mode: string; samplesPerSec: number; gateWaitsPerStep: number; gateWaitMsPerStep: number }[];
   /** The trainer's first step (kernels compiled or loaded on first use), ms. */
   firstStepMs: number;
   /** p50 of an empty fence and of a 4-byte read on an idle device, ms. */
@@ -142,19 +147,21 @@ async function gemmRates(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions):
 /** Kernels listed in a step's GPU time (every kernel of the MLP's step: 20 or so). */
 const GPU_TOP = 24;
 
-/** One optimizer step's launches on bound buffers, without the gate. */
-function stepLaunches(model: MlpModel, buf: { params: TrainAllocation; grad: TrainAllocation; micro: TrainAllocation; states: TrainAllocation[]; loss: TrainAllocation }, act: ReturnType<MlpModel['bind']>, b: number, t: number): Launch[] {
+/**
+ * One optimizer step's launches on bound buffers, without the gate: the gradient phase and the update phase;
+ * `fused` as the trainer's step of one micro-batch (no accumulator, the loss summed with the gradient).
+ */
+function stepLaunches(model: MlpModel, buf: { params: TrainAllocation; grad: TrainAllocation; micro: TrainAllocation; states: TrainAllocation[]; loss: TrainAllocation }, act: ReturnType<MlpModel['bind']>, b: number, t: number, fused: boolean): { gc: Launch[]; mu: Launch[] } {
   const words = buf.grad.bytes / 4;
-  return [
-    fill(buf.grad, words, 0),
-    ...act.gradient(b, 1 / b),
-    axpy(buf.micro, buf.grad, words),
-    act.lossSum(b, 1 / b, buf.loss),
-    ...model.update({ params: buf.params, grad: buf.grad, states: buf.states, scratch: null }, t),
-  ];
+  const update = model.update({ params: buf.params, grad: fused ? buf.micro : buf.grad, states: buf.states, scratch: null }, t);
+  if (fused) return { gc: [fill(buf.loss, 1, 0), ...act.gradient(b, 1 / b), act.lossSum(b, 1 / b, buf.loss)], mu: update };
+  return { gc: [fill(buf.grad, words, 0), fill(buf.loss, 1, 0), ...act.gradient(b, 1 / b)], mu: [axpy(buf.micro, buf.grad, words), act.lossSum(b, 1 / b, buf.loss), ...update] };
 }
 
-/** Samples/s of whole steps launched straight onto the device, and one step's GPU profile where there is one. */
+/** How whole steps go straight onto the device: no waits; a fence after each step; a fence between the gradient and the update (the gate's rule, without the gate). */
+const DEVICE_MODES = ['no waits', 'fence a step', 'fence at the update'] as const;
+
+/** Samples/s of whole steps launched straight onto the device (DEVICE_MODES), and one step's GPU profile where there is one. */
 async function deviceSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions, data: Dataset, indices: Uint32Array) {
   const cfg = trainConfig(o);
   const model = new MlpModel(cfg.layers, cfg);
@@ -164,19 +171,32 @@ async function deviceSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions
   dev.write(buf.params.range(), model.initialParameters(1));
   for (const a of [buf.grad, buf.micro, ...buf.states, buf.loss]) dev.launch(fill(a, a.bytes / 4, 0));
   const act = model.bind(buf.params, buf.micro, acts, o.batch);
-  const step = (t: number) => {
+  const fused = !dev.info.capabilities.lanes; // as the trainer's default (TrainerTuning.fuseSingleMicroBatch)
+  const step = async (t: number, mode: (typeof DEVICE_MODES)[number]) => {
     act.upload(dev, data, indices);
-    for (const l of stepLaunches(model, buf, act, o.batch, t)) dev.launch(l);
-    void dev.submit();
+    const { gc, mu } = stepLaunches(model, buf, act, o.batch, t, fused);
+    for (const l of gc) dev.launch(l);
+    if (mode === 'fence at the update') await dev.fence();
+    for (const l of mu) dev.launch(l);
+    if (mode === 'fence a step') await dev.fence();
+    else void dev.submit();
   };
-  await timed(dev, o.warmup, (i) => step(i + 1));
-  const ms = await timed(dev, o.steps, (i) => step(o.warmup + i + 1));
+  const rates: { mode: string; samplesPerSec: number }[] = [];
+  let t = 0;
+  for (const mode of DEVICE_MODES) {
+    for (let i = 0; i < o.warmup; i++) await step(++t, mode);
+    await dev.fence();
+    const t0 = performance.now();
+    for (let i = 0; i < o.steps; i++) await step(++t, mode);
+    await dev.fence();
+    rates.push({ mode, samplesPerSec: (o.steps * o.batch) / ((performance.now() - t0) / 1000) });
+  }
   let gpuMsPerStep: number | null = null;
   let gpuTop: { kernel: string; ms: number }[] = [];
   const prof = profiling(dev);
   if (prof) {
     prof.beginProfile();
-    step(1);
+    await step(1, 'no waits');
     const times = await prof.endProfile();
     gpuMsPerStep = times.reduce((s, k) => s + k.ms, 0);
     const by = new Map<string, number>();
@@ -184,15 +204,16 @@ async function deviceSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOptions
     gpuTop = [...by].map(([kernel, ms]) => ({ kernel, ms })).sort((x, y) => y.ms - x.ms).slice(0, GPU_TOP);
   }
   for (const a of [buf.params, buf.grad, buf.micro, ...buf.states, buf.loss, acts]) arena.free(a);
-  return { samplesPerSec: (o.steps * o.batch) / (ms / 1000), gpuMsPerStep, gpuTop };
+  return { samplesPerSec: rates[0]!.samplesPerSec, rates, gpuMsPerStep, gpuTop };
 }
 
-/** How the trainer runs in each timed trainer measurement; the first is `handover train`'s. */
-export const TRAINER_MODES: { mode: string; readLoss: boolean; mergePhases: boolean; launchesPerSubmit: number | null }[] = [
-  { mode: 'trainer (loss read a step)', readLoss: true, mergePhases: true, launchesPerSubmit: null },
-  { mode: 'no loss read', readLoss: false, mergePhases: true, launchesPerSubmit: null },
-  { mode: 'phases unmerged (before)', readLoss: true, mergePhases: false, launchesPerSubmit: null },
-  { mode: 'one submission a micro-batch', readLoss: true, mergePhases: true, launchesPerSubmit: Infinity },
+/** How the trainer runs in each timed trainer measurement; the first is `handover train`'s (the defaults). */
+export const TRAINER_MODES: { mode: string; readLoss: boolean; tuning: Partial<TrainerTuning> }[] = [
+  { mode: 'trainer (loss read a step)', readLoss: true, tuning: {} },
+  { mode: 'no loss read', readLoss: false, tuning: {} },
+  { mode: 'update waited, unfused (before)', readLoss: true, tuning: { pipelineUpdates: false, fuseSingleMicroBatch: false } },
+  { mode: 'phases unmerged', readLoss: true, tuning: { mergePhases: false } },
+  { mode: 'one submission a micro-batch', readLoss: true, tuning: { launchesPerSubmit: Infinity } },
 ];
 
 /** Samples/s through the trainer and the gate in each of TRAINER_MODES, on one trainer. */
@@ -205,19 +226,23 @@ async function trainerSteps(dev: GpuDevice, arena: Arena, o: TrainBackendsOption
   await t.step(data, indices);
   await gate.idle();
   const firstStepMs = performance.now() - f0;
-  const rates: { mode: string; samplesPerSec: number }[] = [];
+  const rates: TrainBackendRow['trainer'] = [];
+  const defaults = { ...t.tuning };
   for (const m of TRAINER_MODES) {
-    Object.assign(t.tuning, { mergePhases: m.mergePhases, launchesPerSubmit: m.launchesPerSubmit });
+    Object.assign(t.tuning, defaults, m.tuning);
     for (let i = 1; i < o.warmup; i++) await t.step(data, indices);
     await gate.idle();
+    const waits0 = gate.hostWaits;
+    const waitMs0 = gate.hostWaitMs;
     const t0 = performance.now();
     for (let i = 0; i < o.steps; i++) {
       await t.step(data, indices);
       if (m.readLoss) await t.lastLoss();
     }
     await gate.idle();
-    rates.push({ mode: m.mode, samplesPerSec: (o.steps * o.batch) / ((performance.now() - t0) / 1000) });
+    rates.push({ mode: m.mode, samplesPerSec: (o.steps * o.batch) / ((performance.now() - t0) / 1000), gateWaitsPerStep: (gate.hostWaits - waits0) / o.steps, gateWaitMsPerStep: (gate.hostWaitMs - waitMs0) / o.steps });
   }
+  Object.assign(t.tuning, defaults);
   return { rates, firstStepMs, lastLoss: await t.lastLoss() };
 }
 
@@ -264,7 +289,7 @@ export async function trainBackendRow(name: string, dev: GpuDevice, o: TrainBack
   const tr = await fresh((a) => trainerSteps(dev, a, o, data, indices));
   return {
     name, device: dev.info.name, matmul: gemm,
-    deviceSamplesPerSec: d.samplesPerSec, trainer: tr.rates,
+    deviceSamplesPerSec: d.samplesPerSec, deviceModes: d.rates, trainer: tr.rates,
     firstStepMs: tr.firstStepMs, ...sync, gpuMsPerStep: d.gpuMsPerStep, gpuTop: d.gpuTop, lastLoss: tr.lastLoss,
   };
 }
@@ -300,6 +325,11 @@ export function trainBackendsTable(rows: TrainBackendRow[], o: TrainBackendsOpti
     '',
     ...gemmTable(rows),
   ];
+  for (const r of rows) {
+    const waits = r.trainer.map((m) => `${m.mode} ${m.gateWaitsPerStep.toFixed(2)} (${m.gateWaitMsPerStep.toFixed(2)} ms)`);
+    lines.push('', `gate waits a step, ${r.name} (beginUpdate, endUpdate, and the host's ms in them; the loss read is one more where read): ${waits.join(', ')}`);
+    lines.push(`device only, ${r.name}, samples/s: ${r.deviceModes.map((m) => `${m.mode} ${m.samplesPerSec.toFixed(0)}`).join(', ')}`);
+  }
   for (const r of rows) if (r.gpuTop.length) lines.push('', `${r.name}, one step's GPU time by kernel: ${r.gpuTop.map((k) => `${k.kernel} ${k.ms.toFixed(3)} ms`).join(', ')}`);
   return lines.join('\n');
 }

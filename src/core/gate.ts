@@ -48,6 +48,13 @@ export class Gate {
   private _phase: Phase = 'idle';
   private error: DeviceError | null = null;
   private idleWaiters: { res: () => void; rej: (e: Error) => void }[] = [];
+  private issuedWaiters: { res: () => void; rej: (e: Error) => void }[] = [];
+  /** Pieces of a model update ended without waiting (endUpdate wait: false) that are still on the GPU. */
+  private readonly updating = new Set<Piece>();
+  /** Times beginUpdate/endUpdate waited for the GPU to finish work, since creation (host round trips). */
+  hostWaits = 0;
+  /** Milliseconds the host spent in those waits, since creation. */
+  hostWaitMs = 0;
   private updateEnd: (() => void)[] = [];
   private holds = 0;
   private heldSince = 0;
@@ -147,7 +154,7 @@ export class Gate {
   async beginUpdate(): Promise<void> {
     const afterCompute = this._phase === 'gc';
     const epoch = this.computeEpoch;
-    await this.idle();
+    await this.waitIdle();
     // A close since beginCompute dropped some of this micro-batch's kernels,
     // even if the gate has opened again by the time this wakes. (An update
     // with no gradient computation before it only needs the gate open.)
@@ -155,9 +162,21 @@ export class Gate {
     this._phase = 'mu';
   }
 
-  /** Ends the model update once its kernels have finished; a deferred close proceeds. */
-  async endUpdate(): Promise<void> {
-    await this.idle();
+  /**
+   * Ends the model update; a deferred close proceeds. By default once the
+   * update's kernels have finished. With `wait: false` (a device with one
+   * queue, where later training work runs after the update anyway) once they
+   * have all been launched: the update is then atomic on the GPU (nothing of
+   * it is left to drop), a close after this waits for it with the rest of
+   * the work in flight (close() awaits idle before its proof, and reports
+   * waitedForUpdate), and the next micro-batch's kernels queue behind it
+   * instead of the GPU idling while the host learns that it ended.
+   */
+  async endUpdate(opts: { wait?: boolean } = {}): Promise<void> {
+    if (opts.wait === false) {
+      await this.issued();
+      for (const p of this.flying) this.updating.add(p);
+    } else await this.waitIdle();
     this._phase = 'idle';
     this.finishUpdate = false;
     const waiters = this.updateEnd;
@@ -207,6 +226,25 @@ export class Gate {
     }
   }
 
+  /** idle() from a model-update boundary, counted in hostWaits (and its time in hostWaitMs) when work was pending. */
+  private async waitIdle(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return this.idle();
+    this.hostWaits++;
+    const t0 = performance.now();
+    try {
+      await this.idle();
+    } finally {
+      this.hostWaitMs += performance.now() - t0;
+    }
+  }
+
+  /** Waits until nothing is queued (all launched; some may still run), without dropping anything. */
+  issued(): Promise<void> {
+    if (this.error) return Promise.reject(this.error);
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((res, rej) => this.issuedWaiters.push({ res, rej }));
+  }
+
   /** Waits until nothing is queued or in flight, without dropping anything. */
   idle(): Promise<void> {
     if (this.error) return Promise.reject(this.error);
@@ -233,7 +271,8 @@ export class Gate {
     const phaseAtClose = this._phase;
     if (this._state === 'open') this._state = 'closing';
     this.closes++;
-    let waitedForUpdate = false;
+    // An update ended without waiting whose kernels still run: the idle() below waits for them.
+    let waitedForUpdate = this.updating.size > 0;
     if (this._phase === 'mu') {
       waitedForUpdate = true;
       const ended = new Promise<void>((res) => this.updateEnd.push(res));
@@ -292,12 +331,14 @@ export class Gate {
             this.slicing!.model.observe(piece.costs, piece.end - Math.max(start, ahead?.end ?? start));
           }
           this.flying.delete(piece);
+          this.updating.delete(piece);
           this.inFlight--;
           this.pump();
           this.settle();
         },
         (e: unknown) => {
           this.flying.delete(piece);
+          this.updating.delete(piece);
           this.inFlight--;
           this.fail(e instanceof DeviceError ? e : new DeviceError(`gate submit of ${piece.name}`, String(e)));
         },
@@ -333,6 +374,11 @@ export class Gate {
   }
 
   private settle(): void {
+    if (this.queue.length === 0 && this.issuedWaiters.length > 0) {
+      const w = this.issuedWaiters;
+      this.issuedWaiters = [];
+      w.forEach((f) => f.res());
+    }
     if (this.queue.length === 0 && this.inFlight === 0 && this.idleWaiters.length > 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
@@ -343,8 +389,9 @@ export class Gate {
   private fail(e: DeviceError): void {
     this.error ??= e;
     this.queue.clear();
-    const w = this.idleWaiters;
+    const w = [...this.idleWaiters, ...this.issuedWaiters];
     this.idleWaiters = [];
+    this.issuedWaiters = [];
     w.forEach((f) => f.rej(e));
   }
 }

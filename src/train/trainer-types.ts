@@ -83,4 +83,20 @@ export interface TrainerTuning {
    * phases are atomic). false: a phase of their own each, as before.
    */
   mergePhases: boolean;
+  /**
+   * A micro-batch's update phase ends once its kernels are launched, not once
+   * they have run (Gate.endUpdate wait: false): the next micro-batch queues
+   * behind the update instead of the GPU idling for a host round trip.
+   * null: by device, on where training has one queue (no lanes; WebGPU, the
+   * simulator), off on CUDA (its lanes' behaviour is unchanged).
+   */
+  pipelineUpdates?: boolean | null;
+  /**
+   * With mergePhases, a step of one micro-batch updates from the micro-batch
+   * gradient (no zero-fill of the accumulator, no axpy into it: one pass over
+   * the parameters fewer, bit-identical: 0 + g = g), sums its loss with the
+   * gradient and reads it while the update runs. null: by device, as
+   * pipelineUpdates.
+   */
+  fuseSingleMicroBatch?: boolean | null;
 }

@@ -26,6 +26,10 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private states: TrainAllocation[] = [];
   private scratch: TrainAllocation | null = null;
   private lossAcc!: TrainAllocation;
+  /** The allocation holding the last step's gradient: the accumulator, or the micro-batch gradient when one was the step. */
+  private stepGrad!: TrainAllocation;
+  /** The last step's loss, read with its update (a step of one micro-batch), or null. */
+  private lossRead: Promise<number> | null = null;
   /** The micro-batch's activations: one allocation, or several when they exceed what one may be. */
   private acts: TrainAllocation[] | null = null;
   private act: BoundMicroBatch<D> | null = null;
@@ -46,7 +50,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     this.rowCap = rows;
   }
   /** How steps reach the GPU (trainer-types.ts); benchmarks compare settings. */
-  readonly tuning: TrainerTuning = { launchesPerSubmit: null, mergePhases: true };
+  readonly tuning: TrainerTuning = { launchesPerSubmit: null, mergePhases: true, pipelineUpdates: null, fuseSingleMicroBatch: null };
   readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
   /** Called with each micro-batch's sample indices once committed (tests, progress). */
   onCommit: ((indices: Uint32Array) => void) | null = null;
@@ -84,6 +88,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     this.states = Array.from({ length: this.model.optimizerStates }, (_, i) => this.arena.allocate('train', bytes, `optimizer state ${i + 1}`));
     this.scratch = this.model.scratchBytes > 0 ? this.arena.allocate('train', this.model.scratchBytes, 'optimizer scratch') : null;
     this.lossAcc = this.arena.allocate('train', 256, 'loss');
+    this.stepGrad = this.grad;
     const all = [this.params, this.grad, this.micro, ...this.states, this.scratch, this.lossAcc];
     this.staticPages = all.reduce((s, a) => s + (a?.pageCount ?? 0), 0);
     dev.write(this.params.range(), this.model.initialParameters(this.config.seed));
@@ -125,9 +130,11 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   async step(data: D, indices: Uint32Array, splits?: number[]): Promise<void> {
     const n = indices.length;
     const scale = 1 / (this.gradientReduce?.total(n) ?? n);
-    const zero = [fill(this.grad, this.grad.bytes / 4, 0), fill(this.lossAcc, 1, 0)];
     const merge = this.tuning.mergePhases && !this.gradientReduce;
-    if (!merge) await this.atomic(zero);
+    const pipeline = this.tuning.pipelineUpdates ?? !this.arena.device.info.capabilities.lanes;
+    const fuse = merge && (this.tuning.fuseSingleMicroBatch ?? !this.arena.device.info.capabilities.lanes);
+    this.lossRead = null;
+    if (!merge) await this.atomic(this.zeroFill(false));
     let done = 0;
     let part = 0;
     let updated = false;
@@ -135,27 +142,35 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
       const b = await this.ready();
       const take = Math.min(b, n - done, this.rowCap ?? Infinity, splits?.[part] ?? Infinity);
       const batch = indices.subarray(done, done + take);
+      // One micro-batch is the whole step: its gradient is the step's (no accumulator, no axpy), and its loss sum
+      // goes with the gradient (the fill of the loss reruns with a discarded attempt), read while the update runs.
+      const single = fuse && take === n;
+      const zero = merge && done === 0 ? this.zeroFill(single) : [];
       const t0 = performance.now();
       try {
         this.gate.beginCompute();
         const act = this.act!;
         act.upload(this.arena.device, data, batch);
-        const gradient = act.gradient(take, scale);
+        const gradient = [...act.gradient(take, scale), ...(single ? [act.lossSum(take, scale, this.lossAcc)] : [])];
         if (this.compile) {
-          await this.arena.device.prepare([...new Set([...zero, ...gradient].map((l) => l.kernel))]);
+          await this.arena.device.prepare([...new Set([...this.zeroFill(false), ...gradient].map((l) => l.kernel))]);
           this.compile = false;
           if (this.act !== act) continue; // a require took the activations while the kernels compiled: nothing ran, bind again
         }
-        if (merge && done === 0) this.gate.enqueue(zero);
+        if (zero.length) this.gate.enqueue(zero);
         this.enqueueGrouped(gradient);
         await this.gate.beginUpdate(); // the GPU has finished this micro-batch's gradients
-        this.gate.enqueue(axpy(this.micro, this.grad, this.micro.bytes / 4));
-        this.gate.enqueue(act.lossSum(take, scale, this.lossAcc));
+        if (single) this.lossRead = this.readLoss(); // ordered before the update's kernels, after the loss sum
+        else {
+          this.gate.enqueue(axpy(this.micro, this.grad, this.micro.bytes / 4));
+          this.gate.enqueue(act.lossSum(take, scale, this.lossAcc));
+        }
+        this.stepGrad = single ? this.micro : this.grad;
         if (merge && done + take === n) {
           for (const l of this.update()) this.gate.enqueue(l);
           updated = true;
         }
-        await this.gate.endUpdate();
+        await this.gate.endUpdate({ wait: !pipeline });
       } catch (e) {
         if (!(e instanceof GateClosedError)) throw e;
         this.stats.discards++;
@@ -178,11 +193,27 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     this.stats.steps++;
   }
 
-  /** Mean loss of the last step (reads the GPU). */
+  /** The step's zero-fills: the loss, and the gradient accumulator unless one micro-batch is the step. */
+  private zeroFill(single: boolean): Launch[] {
+    return [...(single ? [] : [fill(this.grad, this.grad.bytes / 4, 0)]), fill(this.lossAcc, 1, 0)];
+  }
+
+  /** Reads the loss sum: after the training lane's work launched so far (the gate's queue is empty here). */
+  private readLoss(): Promise<number> {
+    const read = this.arena.device.read({ ...this.lossAcc.range(), bytes: 4 }).then((r) => new Float32Array(r.buffer, r.byteOffset, 1)[0]!);
+    read.catch(() => undefined); // not awaited when nobody asks for the loss: the error surfaces through the gate
+    return read;
+  }
+
+  /**
+   * Mean loss of the last step (reads the GPU). After a step of one micro-batch
+   * (tuning.fuseSingleMicroBatch) the read was issued with the update and
+   * this only waits for it; otherwise it reads after the step's work.
+   */
   async lastLoss(): Promise<number> {
-    await this.gate.idle();
-    const r = await this.arena.device.read({ ...this.lossAcc.range(), bytes: 4 });
-    return new Float32Array(r.buffer, r.byteOffset, 1)[0]!;
+    if (this.lossRead) return this.lossRead;
+    await this.gate.issued();
+    return this.readLoss();
   }
 
   /** Accuracy (NaN for a model without classes) and mean loss on a data set, forward only, through the gate. */
@@ -275,7 +306,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   /** The effective batch's gradient, then each optimizer state. */
   async readState(): Promise<Float32Array[]> {
     await this.gate.idle();
-    return Promise.all([this.grad, ...this.states].map((a) => this.readAll(a)));
+    return Promise.all([this.stepGrad, ...this.states].map((a) => this.readAll(a)));
   }
 
   /** The micro-batch gradient of the last committed micro-batch (tests). */
@@ -290,7 +321,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   }
 
   private update(): Launch[] {
-    return this.model.update({ params: this.params, grad: this.grad, states: this.states, scratch: this.scratch }, this.stats.steps + 1);
+    return this.model.update({ params: this.params, grad: this.stepGrad, states: this.states, scratch: this.scratch }, this.stats.steps + 1);
   }
 
   /** Gradient work to the gate, a few kernels a command buffer on a hardware GPU (fewer submissions and completion

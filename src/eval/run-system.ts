@@ -13,7 +13,9 @@ import type { ArchitectureTiming } from './calibrate.js';
 import { SystemRunError } from './errors.js';
 import { playOnSystem, trainedSince } from './runner.js';
 import type { HandoverMark, MemorySample, StageTimes, SystemResult } from './result.js';
+import { HostSpans, instrumentSystem, type HostSpanReport } from './host-spans.js';
 import { stagesByArchitecture, throughputByMicroBatch } from './serving-detail.js';
+import { Executor } from '../infer/executor.js';
 import { architectureLabel, buildTestbed, type TestbedSpec } from './testbed.js';
 import { touchOrder, warmUp, type WarmupResult } from './warmup.js';
 
@@ -105,6 +107,10 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const spare0 = core.stats.spareRequires;
   let missed = 0;
   const stages = new Map<number, RequestStages & { cold: boolean }>();
+  const spans = new HostSpans();
+  let host: HostSpanReport | undefined;
+  instrumentSystem(spans, { device: sys.device, arena, gate: sys.gate, core, store: sys.store, trainer, executor: Executor.prototype });
+  spans.start();
   const run = await playOnSystem(system, sys, {
     sample: (_, t) => {
       const s = arena.stats();
@@ -127,8 +133,11 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
           if (r.latencyMs > sloOf(r.model) || r.path === 'failed') missed++;
           input.onProgress?.(done, total, `${done}/${total} req, ${((100 * (done - missed)) / done).toFixed(1)}% in SLO${trainedSince(sys, samples0, t0)}`);
         },
-      }).finally(() => (graphs1 = snapshot())),
-  }, input.sampleMs);
+      }).finally(() => {
+        graphs1 = snapshot();
+        host = spans.stop();
+      }),
+  }, input.sampleMs).finally(() => (host ??= spans.stop()));
   const { played: result, t0, wallS } = run;
   const trainSamples = run.training?.samples ?? 0;
 
@@ -201,6 +210,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       architectures: stagesByArchitecture(records.map((r) => ({ architecture: archOf(r.model), latencyMs: r.latencyMs, withinSlo: r.path !== 'failed' && r.latencyMs <= sloOf(r.model), sloMs: sloOf(r.model), stages: stages.get(r.index) })))
         .map((a) => ({ ...a, graphs: graphsSince(a.architecture) })),
       trainByMicroBatch: throughputByMicroBatch(trainMicroBatch),
+      host,
     },
     latenciesMs: records.map((r) => Math.round(r.latencyMs * 100) / 100),
     sloMs: records.map((r) => Math.round(sloOf(r.model) * 100) / 100),

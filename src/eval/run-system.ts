@@ -79,12 +79,14 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   }
   const archOf = (model: string) => architectureLabel(spec, instances.find((m) => m.name === model)!.architecture);
   const graphsOf = (arch: string) => {
-    const sum = { eager: 0, captures: 0, replays: 0 } as { eager: number; captures: number; replays: number; failure?: string };
+    const sum = { eager: 0, captures: 0, replays: 0, poolMoved: 0, workspaceMoved: 0 } as { eager: number; captures: number; replays: number; poolMoved: number; workspaceMoved: number; failure?: string };
     for (const m of instances.filter((i) => archOf(i.name) === arch)) {
       const g = sys.store.graphStats(m.name);
       sum.eager += g.eager;
       sum.captures += g.captures;
       sum.replays += g.replays;
+      sum.poolMoved += g.poolMoved ?? 0;
+      sum.workspaceMoved += g.workspaceMoved ?? 0;
       sum.failure ??= g.failure;
     }
     return sum;
@@ -95,7 +97,8 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   /** Runs issued in the measured window: the warm-up's eager runs and recordings are not counted. */
   const graphsSince = (arch: string) => {
     const [now, before] = [graphs1.get(arch)!, graphs0.get(arch)!];
-    return { eager: now.eager - before.eager, captures: now.captures - before.captures, replays: now.replays - before.replays, ...(now.failure ? { failure: now.failure } : {}) };
+    return { eager: now.eager - before.eager, captures: now.captures - before.captures, replays: now.replays - before.replays,
+      poolMoved: now.poolMoved - before.poolMoved, workspaceMoved: now.workspaceMoved - before.workspaceMoved, ...(now.failure ? { failure: now.failure } : {}) };
   };
   const memory: MemorySample[] = [];
   const training: { t: number; samples: number }[] = [];

@@ -32,6 +32,12 @@ export interface GraphStats {
   eager: number;
   captures: number;
   replays: number;
+  /**
+   * Why recordings after the first were made: the weight pool was elsewhere than at the last replay (a reload or
+   * a compaction moved it), or only the workspace was (the arena placed it elsewhere). Round 8 counts them.
+   */
+  poolMoved?: number;
+  workspaceMoved?: number;
   /** The last recording failure (graphs stay off for this executor after one). */
   failure?: string;
 }
@@ -60,7 +66,9 @@ export type StepHook = (index: number, step: Step, issue: () => void) => Promise
 
 export class Executor {
   private ws: Allocation<'infer'> | null = null;
-  readonly graphStats: GraphStats = { eager: 0, captures: 0, replays: 0 };
+  readonly graphStats: GraphStats = { eager: 0, captures: 0, replays: 0, poolMoved: 0, workspaceMoved: 0 };
+  /** The addresses of the last replay (addressKey), to say why a recording is made. */
+  private lastKey: { workspace: string; pool: string } | null = null;
   /** Where the last run's host time went (bench infer-webgpu reports it). */
   readonly phases: RunPhases = { write: 0, issue: 0, read: 0, fence: 0 };
   /** The fence handing the last run's workspace back, in flight after that run answered (resolves, never rejects). */
@@ -212,6 +220,7 @@ export class Executor {
           for (const step of this.launches) for (const l of step) dev.launch(l);
         });
         this.graphStats.captures++;
+        this.countMove(key);
       } catch (e) {
         this.graphStats.failure = e instanceof Error ? e.message : String(e);
         return false;
@@ -223,6 +232,7 @@ export class Executor {
       }
     }
     this.recordings.set(key, rec);
+    this.lastKey = this.keyParts(key);
     dev.replay(rec);
     this.graphStats.replays++;
     return true;
@@ -232,6 +242,19 @@ export class Executor {
   private addressKey(): string {
     const at = (r: Range) => `${r.backing.id}@${r.offset}`;
     return `${at(this.ws!.range())} ${this.pool.alloc ? at(this.pool.alloc.range()) : '-'}`;
+  }
+
+  private keyParts(key: string): { workspace: string; pool: string } {
+    const [workspace = '', pool = ''] = key.split(' ');
+    return { workspace, pool };
+  }
+
+  /** A recording at new addresses: counts whether the pool moved or only the workspace did. */
+  private countMove(key: string): void {
+    if (!this.lastKey) return;
+    const now = this.keyParts(key);
+    if (now.pool !== this.lastKey.pool) this.graphStats.poolMoved = (this.graphStats.poolMoved ?? 0) + 1;
+    else if (now.workspace !== this.lastKey.workspace) this.graphStats.workspaceMoved = (this.graphStats.workspaceMoved ?? 0) + 1;
   }
 
   /** Releases the recordings (the executor is dropped). */

@@ -238,11 +238,13 @@ export class ModelStore {
 
   /** How a model's runs were issued (eager, recorded, replayed), summed over its plans. */
   graphStats(name: string): GraphStats {
-    const sum: GraphStats = { eager: 0, captures: 0, replays: 0 };
+    const sum: GraphStats = { eager: 0, captures: 0, replays: 0, poolMoved: 0, workspaceMoved: 0 };
     for (const e of this.instance(name).executors.values()) {
       sum.eager += e.graphStats.eager;
       sum.captures += e.graphStats.captures;
       sum.replays += e.graphStats.replays;
+      sum.poolMoved! += e.graphStats.poolMoved ?? 0;
+      sum.workspaceMoved! += e.graphStats.workspaceMoved ?? 0;
       sum.failure ??= e.graphStats.failure;
     }
     return sum;

@@ -11,7 +11,7 @@ import { axpy, fill } from '../kernels/elementwise.js';
 import { ChunkedActivations, chunkPlan, planPages } from './activation-memory.js';
 import { BoundaryWaiters, handoverReport, lowerLimit } from './boundary.js';
 import type { Dataset } from './data.js';
-import type { MlpLayout } from './mlp.js';
+import { align256, type MlpLayout } from './mlp.js';
 import { MlpModel } from './mlp-model.js';
 import { largestFitting, type BoundMicroBatch, type TrainingModel } from './model.js';
 import type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
@@ -353,10 +353,22 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     };
   }
 
-  /** The most one allocation may be (one backing, one binding). */
+  /**
+   * The most one activation allocation may be: one backing and one binding,
+   * or the configured chunk (options.activationChunkBytes) when smaller,
+   * never below the largest view of the largest micro-batch.
+   */
   private get allocationCap(): number {
-    return this.arena.pagesPerBacking * this.arena.pageBytes;
+    if (this.chunkCap !== null) return this.chunkCap;
+    const page = this.arena.pageBytes;
+    const whole = this.arena.pagesPerBacking * page;
+    const chunk = this.config.activationChunkBytes;
+    if (chunk === undefined) return (this.chunkCap = whole);
+    if (!(Number.isFinite(chunk) && chunk > 0)) throw new UsageError(`activation chunk must be a positive number of bytes, got ${chunk}`);
+    const largestView = Math.max(...this.model.activationPlan(this.config.microBatch).map(align256));
+    return (this.chunkCap = Math.min(whole, Math.ceil(Math.max(chunk, largestView) / page) * page));
   }
+  private chunkCap: number | null = null;
 
   /** The largest micro-batch the arena lets training hold now. */
   /** Pages training's activations may take now: its limit beyond the static pages, no more than free plus what it holds. */

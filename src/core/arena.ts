@@ -182,7 +182,12 @@ export class Arena {
     };
   }
 
-  allocate<O extends Owner>(owner: O, bytes: number, label = 'tensor'): Allocation<O> {
+  /**
+   * `at`: the first page to take if [at, at + pages) is free (an inference
+   * workspace back where its run's CUDA graph was recorded); otherwise, or
+   * without it, the usual place.
+   */
+  allocate<O extends Owner>(owner: O, bytes: number, label = 'tensor', at?: number): Allocation<O> {
     if (!Number.isInteger(bytes) || bytes <= 0) throw new InvalidRangeError(`allocation size must be a positive integer, got ${bytes}`);
     const cap = this.pagesPerBacking * this.pageBytes;
     if (bytes > cap) throw new AllocationTooLargeError(bytes, cap, 'largest contiguous run (one backing, one binding)');
@@ -192,7 +197,7 @@ export class Arena {
       throw oom(`training may hold ${this.trainLimit} pages; inference required the rest`);
     if (this.counts[0]! < pages) throw oom('not enough free pages');
     const fit = () => (owner === 'infer' ? this.table.lowestFit(pages) : this.table.highestFit(pages));
-    let first = fit();
+    let first = at !== undefined && this.table.freeRunAt(at, pages) ? at : fit();
     if (first < 0 && owner === 'train' && this.remap) return this.allocateScattered(owner, bytes, pages, label);
     if (first < 0) {
       // Enough pages are free but not side by side: pack inference runs
@@ -207,6 +212,11 @@ export class Arena {
     this.allocs.set(a.id, a);
     this.emit({ kind: 'allocate', owner, pages, first, zeroedPages: zeroed });
     return a;
+  }
+
+  /** Whether `bytes` would fit at page `first` now (free pages side by side in one backing). */
+  fitsAt(first: number, bytes: number): boolean {
+    return this.table.freeRunAt(first, this.pagesFor(bytes));
   }
 
   /**

@@ -148,6 +148,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
       log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers (${r.handovers.requires} requires, ${r.handovers.spareRequires ?? 0} from training's spare, ${r.handovers.discards} discards, ${r.handovers.releases} releases)${stageLine(r.stages)}${warmupLine(r.warmup)}`);
       if (r.detail) for (const line of detailLines(r.detail.architectures, r.detail.trainByMicroBatch)) log(line);
       if (r.detail?.host) for (const line of hostSpanLines(r.detail.host)) log(line);
+      for (const f of r.detail?.failures ?? []) log(`  failed requests: ${f.count} x ${f.error}`);
     }
   }
   const systems = sofar();

@@ -97,7 +97,7 @@ export interface SystemResult {
    */
   rounds?: RoundSummary[];
   /** Per architecture: compliance, stages (warm and cold runs apart) and graph replays; training samples/s by micro-batch (absent in older results). */
-  detail?: { architectures: ArchitectureStages[]; trainByMicroBatch: MicroBatchThroughput[]; host?: HostSpanReport };
+  detail?: { architectures: ArchitectureStages[]; trainByMicroBatch: MicroBatchThroughput[]; host?: HostSpanReport; failures?: { error: string; count: number }[] };
 }
 
 export interface RoundSummary {

@@ -214,6 +214,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
         .map((a) => ({ ...a, graphs: graphsSince(a.architecture) })),
       trainByMicroBatch: throughputByMicroBatch(trainMicroBatch),
       host,
+      failures: failureCounts(records),
     },
     latenciesMs: records.map((r) => Math.round(r.latencyMs * 100) / 100),
     sloMs: records.map((r) => Math.round(sloOf(r.model) * 100) / 100),
@@ -221,6 +222,17 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     marks,
     training,
   };
+}
+
+/** Why requests failed: each distinct message (its numbers masked) with its count, most first. */
+export function failureCounts(records: readonly { path: string; error?: string }[]): { error: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    if (r.path !== 'failed') continue;
+    const key = (r.error ?? 'no message').replace(/\d+(\.\d+)?/g, 'N').slice(0, 300);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()].map(([error, count]) => ({ error, count })).sort((a, b) => b.count - a.count);
 }
 
 /** P50 / P99 of each stage over the requests (null where none). */

@@ -18,10 +18,10 @@ describe('arena allocate at a page', () => {
     arena.free(ws);
     arena.reclaim(await arena.fenceInference());
     expect(arena.fitsAt(4, 3 * PAGE)).toBe(true);
-    const again = arena.allocate('infer', 3 * PAGE, 'workspace', 4);
+    const again = arena.allocate('infer', 3 * PAGE, 'workspace', { at: 4 });
     expect(again.firstPage).toBe(4); // the lowest fit would be page 0
     expect(arena.fitsAt(3, 3 * PAGE)).toBe(false); // overlaps the allocation at 4
-    const other = arena.allocate('infer', 3 * PAGE, 'other', 3);
+    const other = arena.allocate('infer', 3 * PAGE, 'other', { at: 3 });
     expect(other.firstPage).toBe(0); // not free at 3: the lowest fit
     expect(arena.fitsAt(30, 3 * PAGE)).toBe(false); // past the arena's end
     expect(arena.fitsAt(-1, PAGE)).toBe(false);

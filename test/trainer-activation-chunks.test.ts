@@ -35,7 +35,7 @@ class MapCountingDevice extends HostRemapDevice {
  * allocations between them) plus `topFree` pages side by side at the top, and
  * a GPT trainer (cap 8) over it; one optimizer step.
  */
-async function stepOnFragmentedArena(chunkBytes: number | undefined): Promise<{ dev: MapCountingDevice; trainer: Trainer<unknown, never>; activationPages: number; chunkPages: number }> {
+async function stepOnFragmentedArena(chunkBytes: number | undefined): Promise<{ dev: MapCountingDevice; arena: Arena; trainer: Trainer<unknown, never>; activationPages: number; chunkPages: number }> {
   const model = new GptModel(CFG, GPT_HYPER);
   const activationPages = Math.ceil(model.activationBytes(8) / PAGE);
   const staticPages = 5 * Math.ceil(model.paramBytes / PAGE) + Math.ceil(model.scratchBytes / PAGE) + 1;
@@ -53,7 +53,7 @@ async function stepOnFragmentedArena(chunkBytes: number | undefined): Promise<{ 
   await trainer.step(text, Uint32Array.from({ length: 8 }, (_, i) => i % text.n));
   const largestView = Math.max(...model.activationPlan(8));
   const chunkPages = chunkBytes === undefined ? activationPages : Math.ceil(Math.max(chunkBytes, largestView) / PAGE);
-  return { dev, trainer: trainer as unknown as Trainer<unknown, never>, activationPages, chunkPages };
+  return { dev, arena, trainer: trainer as unknown as Trainer<unknown, never>, activationPages, chunkPages };
 }
 
 describe('trainer activations in chunks', () => {
@@ -72,6 +72,35 @@ describe('trainer activations in chunks', () => {
     expect(Math.max(...dev.mapped)).toBeLessThanOrEqual(chunkPages);
     const total = dev.mapped.reduce((s, n) => s + n, 0);
     expect(total).toBeLessThan(activationPages); // part of the micro-batch sits in the run at the top, unmapped
+  });
+
+  it('chunks take the highest free pages, as one allocation would: small holes above a large run are used, not left between chunks', async () => {
+    // Free pages: a run of a whole micro-batch at the bottom, then holes smaller than a chunk between model pages.
+    const model = new GptModel(CFG, GPT_HYPER);
+    const activationPages = Math.ceil(model.activationBytes(8) / PAGE);
+    const chunk = 64 * 1024;
+    const chunkPages = Math.ceil(Math.max(chunk, ...model.activationPlan(8)) / PAGE);
+    const hole = Math.max(1, Math.floor(chunkPages / 2));
+    const groups = Math.ceil(activationPages / hole);
+    const staticPages = 5 * Math.ceil(model.paramBytes / PAGE) + Math.ceil(model.scratchBytes / PAGE) + 1;
+    const bottom = activationPages + 2 * groups; // room for one allocation's padding too
+    const dev = new MapCountingDevice(PAGE);
+    const arena = new Arena(dev, { bytes: (bottom + groups * (hole + 1) + staticPages) * PAGE, pageBytes: PAGE });
+    const filler = arena.allocate('infer', bottom * PAGE, 'bottom (freed below)');
+    const layers = Array.from({ length: groups }, (_, i) => [arena.allocate('infer', hole * PAGE, `hole ${i}`), arena.allocate('infer', PAGE, `model ${i}`)] as const);
+    arena.free(filler);
+    for (const [h] of layers) arena.free(h);
+    arena.reclaim(await arena.fenceInference());
+    const trainer = Trainer.forModel(arena, new Gate(dev, { maxInFlight: 1 }), { effectiveBatch: 8, microBatch: 8, seed: 3, activationChunkBytes: chunk }, model);
+    trainer.init();
+    const text = splitDocuments('fixture', fixtureDocuments(12, 20), CFG.context).train;
+    await trainer.step(text, Uint32Array.from({ length: 8 }, (_, i) => i % text.n));
+    expect(trainer.stats.microBatch).toBe(8);
+    const owners = Array.from({ length: arena.pageCount }, (_, p) => arena.pageOwner(p));
+    const lowestTrain = owners.indexOf('train');
+    const freeAbove = owners.flatMap((o, p) => (o === 'free' && p > lowestTrain ? [p] : []));
+    expect(freeAbove).toEqual([]); // every free page lies below training's lowest: a model's pool finds them side by side
+    expect(Math.max(...dev.mapped)).toBeLessThanOrEqual(chunkPages);
   });
 
   it('a chunk size that is not a positive number of bytes is a UsageError at the first micro-batch', async () => {

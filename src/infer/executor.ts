@@ -215,7 +215,7 @@ export class Executor {
   private workspaceWhereRecorded(label: string): Allocation<'infer'> | null {
     const at = this.lastWorkspacePage;
     if (at === null || !this.arena.fitsAt(at, this.plan.workspaceBytes)) return null;
-    return this.arena.allocate('infer', this.plan.workspaceBytes, label, at);
+    return this.arena.allocate('infer', this.plan.workspaceBytes, label, { at });
   }
 
   /**

@@ -428,7 +428,9 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     const plan = chunkPlan(this.model.activationPlan(b), this.allocationCap)!;
     const acts: TrainAllocation[] = [];
     try {
-      for (const [i, bytes] of plan.chunks.entries()) acts.push(this.arena.allocate('train', bytes, `activations b=${b}${plan.chunks.length > 1 ? ` part ${i + 1}/${plan.chunks.length}` : ''}`));
+      // Chunks (options.activationChunkBytes) take the highest free pages as one allocation would: no holes between them.
+      const where = { highestFree: this.config.activationChunkBytes !== undefined };
+      for (const [i, bytes] of plan.chunks.entries()) acts.push(this.arena.allocate('train', bytes, `activations b=${b}${plan.chunks.length > 1 ? ` part ${i + 1}/${plan.chunks.length}` : ''}`, where));
     } catch (e) {
       for (const a of acts) this.arena.free(a);
       if (!(e instanceof OutOfMemoryError)) throw e;

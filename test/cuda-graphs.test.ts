@@ -82,20 +82,26 @@ function recordingDouble(base: GpuDevice): GpuDevice {
 const noTestDevice = await testDevice().then(() => '', (e: Error) => e.message);
 if (noTestDevice) console.warn(`cuda-graphs: graph double skipped: the test backend did not open (${noTestDevice})`);
 
+/** The tiny GPT in a store with graphs and one without, over a recording double; `same` runs both on fresh inputs and compares bit for bit. */
+async function tinyGptStores() {
+  const dev = recordingDouble(await testDevice());
+  const arena = new Arena(dev, { bytes: 64 << 20, pageBytes: 64 << 10 });
+  const file = 'test/fixtures/tiny_gpt.onnx';
+  const eager = new ModelStore(arena, { poison: true, graphs: false });
+  const graphs = new ModelStore(arena, { poison: true });
+  for (const s of [eager, graphs]) s.register('gpt', file);
+  const g = parseModel(readFileSync(file), file);
+  const same = async () => {
+    const inputs = randomInputs(g, () => 1, r);
+    expect(bits(await graphs.run('gpt', inputs))).toEqual(bits(await eager.run('gpt', inputs)));
+  };
+  return { arena, eager, graphs, same };
+}
+
 describe.skipIf(noTestDevice !== '')(`executor recordings (a graph double on the test backend)${noTestDevice ? ` (skipped: the test backend did not open: ${noTestDevice})` : ''}`, () => {
   it('replays only while the workspace and weights are where they were recorded; outputs equal eager launches', async () => {
-    const dev = recordingDouble(await testDevice());
-    const arena = new Arena(dev, { bytes: 64 << 20, pageBytes: 64 << 10 });
+    const { arena, eager, graphs, same } = await tinyGptStores();
     try {
-      const file = 'test/fixtures/tiny_gpt.onnx';
-      const eager = new ModelStore(arena, { poison: true, graphs: false });
-      const graphs = new ModelStore(arena, { poison: true });
-      for (const s of [eager, graphs]) s.register('gpt', file);
-      const g = parseModel(readFileSync(file), file);
-      const same = async () => {
-        const inputs = randomInputs(g, () => 1, r);
-        expect(bits(await graphs.run('gpt', inputs))).toEqual(bits(await eager.run('gpt', inputs)));
-      };
       await same(); // cold: a pipelined load, launched eagerly
       await same(); // records
       await same(); // replays
@@ -122,19 +128,9 @@ describe.skipIf(noTestDevice !== '')(`executor recordings (a graph double on the
   });
 
   it('keeps the workspace where its recording was when a lower run of pages frees up: no recording anew (round 8)', async () => {
-    const dev = recordingDouble(await testDevice());
-    const arena = new Arena(dev, { bytes: 64 << 20, pageBytes: 64 << 10 });
+    const { arena, graphs, same } = await tinyGptStores();
     try {
-      const file = 'test/fixtures/tiny_gpt.onnx';
-      const eager = new ModelStore(arena, { poison: true, graphs: false });
-      const graphs = new ModelStore(arena, { poison: true });
-      for (const s of [eager, graphs]) s.register('gpt', file);
       await graphs.load('gpt');
-      const g = parseModel(readFileSync(file), file);
-      const same = async () => {
-        const inputs = randomInputs(g, () => 1, r);
-        expect(bits(await graphs.run('gpt', inputs))).toEqual(bits(await eager.run('gpt', inputs)));
-      };
       const below = arena.allocate('infer', arena.pageBytes * 64, 'another model'); // the lowest free pages now
       await same(); // eager (the first run)
       await same(); // records, above `below`

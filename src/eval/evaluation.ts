@@ -106,7 +106,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
   if (handoverMs === undefined) {
     handoverCost = await calibrateHandover(dev, spec, input.data, Math.max(...timings.map((t) => t.bytes)));
     handoverMs = handoverCost.handoverMs;
-    log(`one handover costs training ${handoverMs.toFixed(1)} ms here (require ${handoverCost.requireMs.toFixed(2)} ms + discarded work ${handoverCost.wastedMs.toFixed(1)} ms; micro-batch ${handoverCost.microBatchMs.toFixed(1)} ms; ${handoverCost.count} requires while training ran alone): the tuner's handover budget uses it`);
+    log(`one handover costs training ${handoverMs.toFixed(1)} ms here (require ${handoverCost.requireMs.toFixed(2)} ms + half a micro-batch discarded ${handoverCost.wastedMs.toFixed(1)} ms; micro-batch ${handoverCost.microBatchMs.toFixed(1)} ms; ${handoverCost.count} requires while training ran alone discarded ${handoverCost.measuredWastedMs.toFixed(1)} ms each): the tuner's handover budget uses it`);
   }
   const choice = await chooseTuned(trace, spec, timings, { ...input, handoverMs });
   log(`handover policy: T_idle ${choice.tuned.tIdleMs} ms, W ${(choice.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${choice.source})`);

@@ -127,6 +127,26 @@ describe.skipIf(noTestDevice !== '')(`executor recordings (a graph double on the
     }
   });
 
+  it("a reloaded model's pool goes back where it was when that is free: its recording replays (round 8)", async () => {
+    const { arena, graphs, same } = await tinyGptStores();
+    try {
+      const below = arena.allocate('infer', arena.pageBytes * 64, 'another model');
+      await same(); // cold: loads above `below`, eager
+      await same(); // records
+      const before = graphs.graphStats('gpt');
+      expect(before).toMatchObject({ captures: 1, poolMoved: 0 });
+      await graphs.unload('gpt');
+      arena.free(below); // the lowest free run now starts below the pool's old place
+      arena.reclaim(await arena.fence());
+      await graphs.load('gpt');
+      await same();
+      await same();
+      expect(graphs.graphStats('gpt')).toMatchObject({ captures: 1, poolMoved: 0, replays: before.replays + 2 });
+    } finally {
+      arena.destroy();
+    }
+  });
+
   it('keeps the workspace where its recording was when a lower run of pages frees up: no recording anew (round 8)', async () => {
     const { arena, graphs, same } = await tinyGptStores();
     try {

@@ -139,9 +139,20 @@ export class WeightPool {
     };
   }
 
-  allocate(arena: Arena, label: string): void {
+  /** The first page of the last pool taken (allocate's samePlace). */
+  private lastPage: number | null = null;
+
+  /**
+   * Takes the pool's pages. `samePlace`: where the last pool of this model
+   * was, if that is free (a reload lands where its runs' recorded graphs
+   * point, and they replay; round 8 on the H200: 176 of handover's 832 BURST
+   * recordings followed a pool that came back elsewhere).
+   */
+  allocate(arena: Arena, label: string, samePlace = false): void {
     this.failure = null;
-    this.alloc = arena.allocate('infer', this.bytes, `${label}:weights`);
+    const at = samePlace && this.lastPage !== null && arena.fitsAt(this.lastPage, this.bytes) ? this.lastPage : undefined;
+    this.alloc = arena.allocate('infer', this.bytes, `${label}:weights`, { at });
+    this.lastPage = this.alloc.firstPage;
     this.uploaded = 0;
   }
 

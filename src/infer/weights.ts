@@ -139,7 +139,7 @@ export class WeightPool {
     };
   }
 
-  /** The first page of the last pool taken (allocate's samePlace). */
+  /** The first page of the last pool released (allocate's samePlace). */
   private lastPage: number | null = null;
 
   /**
@@ -152,7 +152,6 @@ export class WeightPool {
     this.failure = null;
     const at = samePlace && this.lastPage !== null && arena.fitsAt(this.lastPage, this.bytes) ? this.lastPage : undefined;
     this.alloc = arena.allocate('infer', this.bytes, `${label}:weights`, { at });
-    this.lastPage = this.alloc.firstPage;
     this.uploaded = 0;
   }
 
@@ -232,7 +231,10 @@ export class WeightPool {
   }
 
   release(arena: Arena): void {
-    if (this.alloc) arena.free(this.alloc);
+    if (this.alloc) {
+      this.lastPage = this.alloc.firstPage; // where it ended up (a compaction may have moved it since allocate)
+      arena.free(this.alloc);
+    }
     this.alloc = null;
     this.uploaded = 0;
   }

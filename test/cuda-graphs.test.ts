@@ -82,32 +82,38 @@ function recordingDouble(base: GpuDevice): GpuDevice {
 const noTestDevice = await testDevice().then(() => '', (e: Error) => e.message);
 if (noTestDevice) console.warn(`cuda-graphs: graph double skipped: the test backend did not open (${noTestDevice})`);
 
+/** The tiny GPT in a store with graphs and one without, over a recording double; `same` runs both on fresh inputs and compares bit for bit. */
+async function tinyGptStores() {
+  const dev = recordingDouble(await testDevice());
+  const arena = new Arena(dev, { bytes: 64 << 20, pageBytes: 64 << 10 });
+  const file = 'test/fixtures/tiny_gpt.onnx';
+  const eager = new ModelStore(arena, { poison: true, graphs: false });
+  const graphs = new ModelStore(arena, { poison: true });
+  for (const s of [eager, graphs]) s.register('gpt', file);
+  const g = parseModel(readFileSync(file), file);
+  const same = async () => {
+    const inputs = randomInputs(g, () => 1, r);
+    expect(bits(await graphs.run('gpt', inputs))).toEqual(bits(await eager.run('gpt', inputs)));
+  };
+  return { arena, eager, graphs, same };
+}
+
 describe.skipIf(noTestDevice !== '')(`executor recordings (a graph double on the test backend)${noTestDevice ? ` (skipped: the test backend did not open: ${noTestDevice})` : ''}`, () => {
   it('replays only while the workspace and weights are where they were recorded; outputs equal eager launches', async () => {
-    const dev = recordingDouble(await testDevice());
-    const arena = new Arena(dev, { bytes: 64 << 20, pageBytes: 64 << 10 });
+    const { arena, eager, graphs, same } = await tinyGptStores();
     try {
-      const file = 'test/fixtures/tiny_gpt.onnx';
-      const eager = new ModelStore(arena, { poison: true, graphs: false });
-      const graphs = new ModelStore(arena, { poison: true });
-      for (const s of [eager, graphs]) s.register('gpt', file);
-      const g = parseModel(readFileSync(file), file);
-      const same = async () => {
-        const inputs = randomInputs(g, () => 1, r);
-        expect(bits(await graphs.run('gpt', inputs))).toEqual(bits(await eager.run('gpt', inputs)));
-      };
       await same(); // cold: a pipelined load, launched eagerly
       await same(); // records
       await same(); // replays
-      expect(graphs.graphStats('gpt')).toEqual({ eager: 1, captures: 1, replays: 2 });
+      expect(graphs.graphStats('gpt')).toEqual({ eager: 1, captures: 1, replays: 2, poolMoved: 0, workspaceMoved: 0 });
       const blocker = arena.allocate('infer', arena.pageBytes * 8, 'blocker');
-      await same(); // the workspace moved: records again
+      await same(); // the blocker took the workspace's place: it moved, records again
       await same();
-      expect(graphs.graphStats('gpt')).toEqual({ eager: 1, captures: 2, replays: 4 });
+      expect(graphs.graphStats('gpt')).toEqual({ eager: 1, captures: 2, replays: 4, poolMoved: 0, workspaceMoved: 1 });
       arena.free(blocker);
       arena.reclaim(await arena.fence());
-      await same(); // the workspace is back where it was first recorded: that recording replays, none is made
-      expect(graphs.graphStats('gpt')).toEqual({ eager: 1, captures: 2, replays: 5 });
+      await same(); // the workspace stays where its last recording was (free still): that recording replays, none is made
+      expect(graphs.graphStats('gpt')).toEqual({ eager: 1, captures: 2, replays: 5, poolMoved: 0, workspaceMoved: 1 });
       await graphs.unload('gpt');
       await graphs.load('gpt'); // the weights may come back elsewhere: the key says
       await same();
@@ -115,7 +121,45 @@ describe.skipIf(noTestDevice !== '')(`executor recordings (a graph double on the
       const st = graphs.graphStats('gpt');
       expect(st.replays).toBe(7);
       expect(st.captures).toBeGreaterThanOrEqual(2); // a new recording only if the weights came back elsewhere
-      expect(eager.graphStats('gpt')).toEqual({ eager: 8, captures: 0, replays: 0 });
+      expect(eager.graphStats('gpt')).toEqual({ eager: 8, captures: 0, replays: 0, poolMoved: 0, workspaceMoved: 0 });
+    } finally {
+      arena.destroy();
+    }
+  });
+
+  it("a reloaded model's pool goes back where it was when that is free: its recording replays (round 8)", async () => {
+    const { arena, graphs, same } = await tinyGptStores();
+    try {
+      const below = arena.allocate('infer', arena.pageBytes * 64, 'another model');
+      await same(); // cold: loads above `below`, eager
+      await same(); // records
+      const before = graphs.graphStats('gpt');
+      expect(before).toMatchObject({ captures: 1, poolMoved: 0 });
+      await graphs.unload('gpt');
+      arena.free(below); // the lowest free run now starts below the pool's old place
+      arena.reclaim(await arena.fence());
+      await graphs.load('gpt');
+      await same();
+      await same();
+      expect(graphs.graphStats('gpt')).toMatchObject({ captures: 1, poolMoved: 0, replays: before.replays + 2 });
+    } finally {
+      arena.destroy();
+    }
+  });
+
+  it('keeps the workspace where its recording was when a lower run of pages frees up: no recording anew (round 8)', async () => {
+    const { arena, graphs, same } = await tinyGptStores();
+    try {
+      await graphs.load('gpt');
+      const below = arena.allocate('infer', arena.pageBytes * 64, 'another model'); // the lowest free pages now
+      await same(); // eager (the first run)
+      await same(); // records, above `below`
+      expect(graphs.graphStats('gpt')).toMatchObject({ captures: 1, workspaceMoved: 0 });
+      arena.free(below); // the lowest free run is now below the workspace's place (the arena's own choice would move it)
+      arena.reclaim(await arena.fence());
+      await same();
+      await same();
+      expect(graphs.graphStats('gpt')).toMatchObject({ captures: 1, replays: 3, workspaceMoved: 0 });
     } finally {
       arena.destroy();
     }
@@ -148,8 +192,8 @@ describe.skipIf(!probe.device)(`CUDA graphs${why}`, () => {
       await againstOrt(file, await same()); // warm-up: eager on both
       await same(); // records, replays
       await againstOrt(file, await same()); // replays
-      expect(graphs.graphStats(name)).toEqual({ eager: 1, captures: 1, replays: 2 });
-      expect(eager.graphStats(name)).toEqual({ eager: 3, captures: 0, replays: 0 });
+      expect(graphs.graphStats(name)).toEqual({ eager: 1, captures: 1, replays: 2, poolMoved: 0, workspaceMoved: 0 });
+      expect(eager.graphStats(name)).toEqual({ eager: 3, captures: 0, replays: 0, poolMoved: 0, workspaceMoved: 0 });
 
       // A blocker takes the lowest free pages, where the last workspace was: the next one lands elsewhere.
       const blocker = arena.allocate('infer', arena.pageBytes * 4, 'blocker');
@@ -159,7 +203,7 @@ describe.skipIf(!probe.device)(`CUDA graphs${why}`, () => {
       expect(graphs.graphStats(name)).toMatchObject({ captures: 2, replays: 4 });
       arena.free(blocker);
       arena.reclaim(await arena.fence());
-      await same(); // back where it was first recorded: that recording replays (Executor keeps MAX_RECORDINGS)
+      await same(); // stays where its last recording was (Executor.workspaceWhereRecorded): that recording replays
       expect(graphs.graphStats(name)).toMatchObject({ eager: 1, captures: 2, replays: 5 });
       expect(graphs.graphStats(name).failure).toBeUndefined();
       await eager.unload(name);

@@ -141,6 +141,25 @@ describe('GPT training on the GPU', () => {
     expect(Buffer.from(grads[1]!.buffer).equals(Buffer.from(grads[0]!.buffer))).toBe(true);
   });
 
+  it('activations in chunks of a chosen size (activationChunkBytes, the evaluation on CUDA) give the same gradients bit for bit', async () => {
+    const data = randomTokens(8, tiny.context, 13);
+    const grads: Float32Array[] = [];
+    const allocations: number[] = [];
+    for (const activationChunkBytes of [undefined, PAGE]) {
+      const arena = new Arena(dev, { bytes: 96 * PAGE, pageBytes: PAGE });
+      const t = Trainer.forModel(arena, new Gate(dev, { maxInFlight: 3 }), { effectiveBatch: 8, microBatch: 8, seed: 5, activationChunkBytes }, new GptModel(tiny, hyper));
+      t.init();
+      let n = 0;
+      arena.onEvent((e) => e.kind === 'allocate' && e.owner === 'train' && n++);
+      await t.step(data, all(8));
+      grads.push(await t.readMicroGradient());
+      allocations.push(n);
+      arena.destroy();
+    }
+    expect(allocations[1]!).toBeGreaterThan(allocations[0]! + 1);
+    expect(Buffer.from(grads[1]!.buffer).equals(Buffer.from(grads[0]!.buffer))).toBe(true);
+  });
+
   it('takes the largest micro-batch the pages allow, exactly by activationBytes', async () => {
     const cfg = { ...tiny, context: 16 };
     const E = 64;

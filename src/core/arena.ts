@@ -66,6 +66,14 @@ interface Pending {
   seq: number;
 }
 
+/** Where an allocation should go (Arena.allocate). */
+export interface AllocateWhere {
+  /** The first page, if the run from there is free. */
+  at?: number;
+  /** Training: the highest free pages (see allocate). */
+  highestFree?: boolean;
+}
+
 export class Arena {
   readonly pageBytes: number;
   readonly pageCount: number;
@@ -182,7 +190,16 @@ export class Arena {
     };
   }
 
-  allocate<O extends Owner>(owner: O, bytes: number, label = 'tensor'): Allocation<O> {
+  /**
+   * `where.at`: the first page to take if [at, at + pages) is free (an
+   * inference workspace back where its run's CUDA graph was recorded);
+   * otherwise, or without it, the usual place. `where.highestFree` (training,
+   * on an arena that remaps): the highest free pages, wherever they are, as
+   * a plain allocation when they lie side by side and a view otherwise; a
+   * training tensor cut into chunks takes the same pages one view of it
+   * would, so chunks leave no holes between them (round 8).
+   */
+  allocate<O extends Owner>(owner: O, bytes: number, label = 'tensor', where: AllocateWhere = {}): Allocation<O> {
     if (!Number.isInteger(bytes) || bytes <= 0) throw new InvalidRangeError(`allocation size must be a positive integer, got ${bytes}`);
     const cap = this.pagesPerBacking * this.pageBytes;
     if (bytes > cap) throw new AllocationTooLargeError(bytes, cap, 'largest contiguous run (one backing, one binding)');
@@ -192,7 +209,14 @@ export class Arena {
       throw oom(`training may hold ${this.trainLimit} pages; inference required the rest`);
     if (this.counts[0]! < pages) throw oom('not enough free pages');
     const fit = () => (owner === 'infer' ? this.table.lowestFit(pages) : this.table.highestFit(pages));
-    let first = fit();
+    let at = where.at;
+    if (where.highestFree && owner === 'train' && this.remap) {
+      const list = this.table.highestFree(pages);
+      const [lo, hi] = [list[0]!, list[pages - 1]!];
+      if (hi - lo !== pages - 1 || Math.floor(lo / this.pagesPerBacking) !== Math.floor(hi / this.pagesPerBacking)) return this.allocateScattered(owner, bytes, pages, label);
+      at = lo;
+    }
+    let first = at !== undefined && this.table.freeRunAt(at, pages) ? at : fit();
     if (first < 0 && owner === 'train' && this.remap) return this.allocateScattered(owner, bytes, pages, label);
     if (first < 0) {
       // Enough pages are free but not side by side: pack inference runs
@@ -207,6 +231,11 @@ export class Arena {
     this.allocs.set(a.id, a);
     this.emit({ kind: 'allocate', owner, pages, first, zeroedPages: zeroed });
     return a;
+  }
+
+  /** Whether `bytes` would fit at page `first` now (free pages side by side in one backing). */
+  fitsAt(first: number, bytes: number): boolean {
+    return this.table.freeRunAt(first, this.pagesFor(bytes));
   }
 
   /**

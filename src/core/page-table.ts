@@ -91,6 +91,14 @@ export class PageTable {
     return -1;
   }
 
+  /** Whether [first, first + pages) is free and inside one backing. */
+  freeRunAt(first: number, pages: number): boolean {
+    if (!(Number.isInteger(first) && first >= 0 && pages >= 1 && first + pages <= this.pageCount)) return false;
+    if (Math.floor(first / this.pagesPerBacking) !== Math.floor((first + pages - 1) / this.pagesPerBacking)) return false;
+    for (let i = first; i < first + pages; i++) if (this.owner[i] !== 0) return false;
+    return true;
+  }
+
   /** The highest run of `pages` free pages inside one backing, or -1. */
   highestFit(pages: number): number {
     for (let b = Math.ceil(this.pageCount / this.pagesPerBacking) - 1; b >= 0; b--) {

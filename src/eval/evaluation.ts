@@ -3,6 +3,7 @@
 // these measured times (unless given), then run each system in turn on a fresh
 // testbed on the same device and collect the report.
 import { detailLines } from './serving-detail.js';
+import { hostSpanLines } from './host-spans.js';
 import type { GpuDevice } from '../core/device.js';
 import { replayPolicy } from '../sched/replay.js';
 import type { SystemName, Tuned } from '../sched/systems.js';
@@ -105,7 +106,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
   if (handoverMs === undefined) {
     handoverCost = await calibrateHandover(dev, spec, input.data, Math.max(...timings.map((t) => t.bytes)));
     handoverMs = handoverCost.handoverMs;
-    log(`one handover costs training ${handoverMs.toFixed(1)} ms here (require ${handoverCost.requireMs.toFixed(2)} ms + discarded work ${handoverCost.wastedMs.toFixed(1)} ms; micro-batch ${handoverCost.microBatchMs.toFixed(1)} ms; ${handoverCost.count} requires while training ran alone): the tuner's handover budget uses it`);
+    log(`one handover costs training ${handoverMs.toFixed(1)} ms here (require ${handoverCost.requireMs.toFixed(2)} ms + half a micro-batch discarded ${handoverCost.wastedMs.toFixed(1)} ms; micro-batch ${handoverCost.microBatchMs.toFixed(1)} ms; ${handoverCost.count} requires while training ran alone discarded ${handoverCost.measuredWastedMs.toFixed(1)} ms each): the tuner's handover budget uses it`);
   }
   const choice = await chooseTuned(trace, spec, timings, { ...input, handoverMs });
   log(`handover policy: T_idle ${choice.tuned.tIdleMs} ms, W ${(choice.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${choice.source})`);
@@ -146,6 +147,8 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
       input.onReport?.({ meta, systems: sofar() });
       log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers (${r.handovers.requires} requires, ${r.handovers.spareRequires ?? 0} from training's spare, ${r.handovers.discards} discards, ${r.handovers.releases} releases)${stageLine(r.stages)}${warmupLine(r.warmup)}`);
       if (r.detail) for (const line of detailLines(r.detail.architectures, r.detail.trainByMicroBatch)) log(line);
+      if (r.detail?.host) for (const line of hostSpanLines(r.detail.host)) log(line);
+      for (const f of r.detail?.failures ?? []) log(`  failed requests: ${f.count} x ${f.error}`);
     }
   }
   const systems = sofar();

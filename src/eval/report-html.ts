@@ -116,7 +116,7 @@ export function renderReport(report: RunReport): string {
 <p id="verdict" class="verdict"><b>Verdict:</b> ${esc(verdict(systems))}</p>
 ${spread(systems)}
 <p class="meta">${esc(m.date)} · ${esc(m.device)}${m.software ? ' (software rasterizer)' : ''} · backend ${esc(m.backend)} · ${m.requests} requests over ${m.durationS.toFixed(0)} s (mean ${m.meanRate.toFixed(1)} req/s, seed ${m.seed}, time scale ${m.timeScale}) · ${m.models} model instances · arena ${(m.arenaBytes / MiB).toFixed(1)} MiB in ${(m.pageBytes / 1024).toFixed(0)} KiB pages · training MLP ${esc(m.trainLayers.join('-'))}, micro-batch up to ${m.trainMicroBatch}<br>
-${m.handoverCost ? `one handover costs training ${m.handoverCost.handoverMs.toFixed(1)} ms (measured: require ${m.handoverCost.requireMs.toFixed(2)} ms + discarded work ${m.handoverCost.wastedMs.toFixed(1)} ms), the tuner's handover budget<br>` : ''}handover policy: T_idle ${m.tuned.tIdleMs} ms, W ${(m.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${esc(m.tuned.source)})<br>${esc(archs)}<br><code>${esc(m.command)}</code></p>
+${m.handoverCost ? `one handover costs training ${m.handoverCost.handoverMs.toFixed(1)} ms (require ${m.handoverCost.requireMs.toFixed(2)} ms measured + half a micro-batch discarded, ${m.handoverCost.wastedMs.toFixed(1)} ms), the tuner's handover budget<br>` : ''}handover policy: T_idle ${m.tuned.tIdleMs} ms, W ${(m.tuned.watermarkBytes / 1024).toFixed(0)} KiB (${esc(m.tuned.source)})<br>${esc(archs)}<br><code>${esc(m.command)}</code></p>
 ${latencyCdf(systems)}
 ${compliance}
 ${throughput}

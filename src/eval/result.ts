@@ -1,3 +1,4 @@
+import type { HostSpanReport } from './host-spans.js';
 import type { ArchitectureStages, MicroBatchThroughput } from './serving-detail.js';
 // What one system's run measured, as it goes into report.json.
 import type { TracePhases } from './report-verdict.js';
@@ -98,7 +99,7 @@ export interface SystemResult {
    */
   rounds?: RoundSummary[];
   /** Per architecture: compliance, stages (warm and cold runs apart) and graph replays; training samples/s by micro-batch (absent in older results). */
-  detail?: { architectures: ArchitectureStages[]; trainByMicroBatch: MicroBatchThroughput[] };
+  detail?: { architectures: ArchitectureStages[]; trainByMicroBatch: MicroBatchThroughput[]; host?: HostSpanReport; failures?: { error: string; count: number }[] };
 }
 
 export interface RoundSummary {

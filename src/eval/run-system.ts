@@ -13,7 +13,9 @@ import type { ArchitectureTiming } from './calibrate.js';
 import { SystemRunError } from './errors.js';
 import { playOnSystem, trainedSince } from './runner.js';
 import type { HandoverMark, MemorySample, StageTimes, SystemResult } from './result.js';
+import { HostSpans, instrumentSystem, type HostSpanReport } from './host-spans.js';
 import { stagesByArchitecture, throughputByMicroBatch } from './serving-detail.js';
+import { Executor } from '../infer/executor.js';
 import { architectureLabel, buildTestbed, type TestbedSpec } from './testbed.js';
 import { touchOrder, warmUp, type WarmupResult } from './warmup.js';
 
@@ -77,12 +79,14 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   }
   const archOf = (model: string) => architectureLabel(spec, instances.find((m) => m.name === model)!.architecture);
   const graphsOf = (arch: string) => {
-    const sum = { eager: 0, captures: 0, replays: 0 } as { eager: number; captures: number; replays: number; failure?: string };
+    const sum = { eager: 0, captures: 0, replays: 0, poolMoved: 0, workspaceMoved: 0 } as { eager: number; captures: number; replays: number; poolMoved: number; workspaceMoved: number; failure?: string };
     for (const m of instances.filter((i) => archOf(i.name) === arch)) {
       const g = sys.store.graphStats(m.name);
       sum.eager += g.eager;
       sum.captures += g.captures;
       sum.replays += g.replays;
+      sum.poolMoved += g.poolMoved ?? 0;
+      sum.workspaceMoved += g.workspaceMoved ?? 0;
       sum.failure ??= g.failure;
     }
     return sum;
@@ -93,7 +97,8 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   /** Runs issued in the measured window: the warm-up's eager runs and recordings are not counted. */
   const graphsSince = (arch: string) => {
     const [now, before] = [graphs1.get(arch)!, graphs0.get(arch)!];
-    return { eager: now.eager - before.eager, captures: now.captures - before.captures, replays: now.replays - before.replays, ...(now.failure ? { failure: now.failure } : {}) };
+    return { eager: now.eager - before.eager, captures: now.captures - before.captures, replays: now.replays - before.replays,
+      poolMoved: now.poolMoved - before.poolMoved, workspaceMoved: now.workspaceMoved - before.workspaceMoved, ...(now.failure ? { failure: now.failure } : {}) };
   };
   const memory: MemorySample[] = [];
   const training: { t: number; samples: number }[] = [];
@@ -105,6 +110,10 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const spare0 = core.stats.spareRequires;
   let missed = 0;
   const stages = new Map<number, RequestStages & { cold: boolean }>();
+  const spans = new HostSpans();
+  let host: HostSpanReport | undefined;
+  instrumentSystem(spans, { device: sys.device, arena, gate: sys.gate, core, store: sys.store, trainer, executor: Executor.prototype });
+  spans.start();
   const run = await playOnSystem(system, sys, {
     sample: (_, t) => {
       const s = arena.stats();
@@ -127,8 +136,11 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
           if (r.latencyMs > sloOf(r.model) || r.path === 'failed') missed++;
           input.onProgress?.(done, total, `${done}/${total} req, ${((100 * (done - missed)) / done).toFixed(1)}% in SLO${trainedSince(sys, samples0, t0)}`);
         },
-      }).finally(() => (graphs1 = snapshot())),
-  }, input.sampleMs);
+      }).finally(() => {
+        graphs1 = snapshot();
+        host = spans.stop();
+      }),
+  }, input.sampleMs).finally(() => (host ??= spans.stop()));
   const { played: result, t0, wallS } = run;
   const trainSamples = run.training?.samples ?? 0;
 
@@ -201,6 +213,8 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       architectures: stagesByArchitecture(records.map((r) => ({ architecture: archOf(r.model), latencyMs: r.latencyMs, withinSlo: r.path !== 'failed' && r.latencyMs <= sloOf(r.model), sloMs: sloOf(r.model), stages: stages.get(r.index) })))
         .map((a) => ({ ...a, graphs: graphsSince(a.architecture) })),
       trainByMicroBatch: throughputByMicroBatch(trainMicroBatch),
+      host,
+      failures: failureCounts(records),
     },
     latenciesMs: records.map((r) => Math.round(r.latencyMs * 100) / 100),
     sloMs: records.map((r) => Math.round(sloOf(r.model) * 100) / 100),
@@ -209,6 +223,17 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     marks,
     training,
   };
+}
+
+/** Why requests failed: each distinct message (its numbers masked) with its count, most first. */
+export function failureCounts(records: readonly { path: string; error?: string }[]): { error: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    if (r.path !== 'failed') continue;
+    const key = (r.error ?? 'no message').replace(/\d+(\.\d+)?/g, 'N').slice(0, 300);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()].map(([error, count]) => ({ error, count })).sort((a, b) => b.count - a.count);
 }
 
 /** P50 / P99 of each stage over the requests (null where none). */

@@ -26,7 +26,7 @@ export interface ArchitectureStages {
   /** The run stage of cold starts (pipelined with the load). */
   coldRun: Spread | null;
   /** How the architecture's runs were issued during the run (summed over its instances). */
-  graphs?: { eager: number; captures: number; replays: number; failure?: string };
+  graphs?: { eager: number; captures: number; replays: number; poolMoved?: number; workspaceMoved?: number; failure?: string };
 }
 
 /** Training throughput while the trainer's micro-batch was in a bucket. */
@@ -103,7 +103,7 @@ export function throughputByMicroBatch(samples: readonly { t: number; samples: n
 export function detailLines(archs: readonly ArchitectureStages[], train: readonly MicroBatchThroughput[]): string[] {
   const f = (x: Spread | null) => (x ? `${x.p50Ms.toFixed(2)}/${x.p99Ms.toFixed(2)}` : '-');
   const lines = archs.map((a) => {
-    const g = a.graphs ? `, graphs ${a.graphs.eager} eager / ${a.graphs.captures} captures / ${a.graphs.replays} replays${a.graphs.failure ? ` (recording failed: ${a.graphs.failure})` : ''}` : '';
+    const g = a.graphs ? `, graphs ${a.graphs.eager} eager / ${a.graphs.captures} captures / ${a.graphs.replays} replays${a.graphs.poolMoved !== undefined ? ` (recorded anew: pool moved ${a.graphs.poolMoved}, workspace moved ${a.graphs.workspaceMoved ?? 0})` : ''}${a.graphs.failure ? ` (recording failed: ${a.graphs.failure})` : ''}` : '';
     return `  ${a.architecture}: ${((100 * a.withinSlo) / Math.max(1, a.requests)).toFixed(1)}% of ${a.requests} within SLO ${a.sloMs.toFixed(2)} ms; P50/P99 ms lag ${f(a.lag)}, admit ${f(a.admit)}, window ${f(a.window)}, warm run ${f(a.warmRun)}, cold run ${f(a.coldRun)}${g}`;
   });
   if (train.length) lines.push(`  training by micro-batch: ${train.map((t) => `${t.microBatch}+ ${t.samplesPerSec.toFixed(0)} samples/s over ${t.seconds.toFixed(1)} s`).join(', ')}`);

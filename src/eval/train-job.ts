@@ -53,6 +53,18 @@ export function gptMinimumBytes(gpt: GptTrain): number {
   return gptLayout(gpt.config).bytes * 5 + model.scratchBytes + gptActivationBytes(gpt.config, 1);
 }
 
+/**
+ * The GPT's activations in chunks of 64 MiB (TrainerOptions.activationChunkBytes): under handover the micro-batch
+ * changes with every require and release, and one allocation of 0.9 GiB took a fresh view of scattered pages each
+ * time (round 8). HANDOVER_ACTIVATION_CHUNK_MIB sets the size; 0 gives one allocation as before (an A/B switch).
+ */
+export function activationChunkBytes(env: Record<string, string | undefined> = process.env): number | undefined {
+  const raw = env.HANDOVER_ACTIVATION_CHUNK_MIB;
+  const mib = raw === undefined || raw === '' ? 64 : Number(raw);
+  if (!(Number.isFinite(mib) && mib >= 0)) throw new UsageError(`HANDOVER_ACTIVATION_CHUNK_MIB must be a number of MiB (0: one allocation), got '${raw}'`);
+  return mib === 0 ? undefined : mib * 2 ** 20;
+}
+
 const texts = new Map<string, TextSplit>();
 
 /** The text split, loaded once per data set and context: every system of a run trains on the same windows. */
@@ -67,7 +79,7 @@ function textOf(gpt: GptTrain): TextSplit {
 export function evalTraining(train: TrainShape, gpt: GptTrain | null, seed: number, digits: Dataset, maxTimeline = 100_000): TrainingSpec {
   if (!gpt) return mlpTraining(sgdConfig(train.layers, { lr: train.lr, microBatch: train.microBatch, effectiveBatch: train.effectiveBatch, seed }), digits, { lossEvery: 50, maxTimeline });
   const model = new GptModel(gpt.config, { ...GPT_HYPER, lr: gpt.lr });
-  const options = { effectiveBatch: train.effectiveBatch, microBatch: train.microBatch, seed };
+  const options = { effectiveBatch: train.effectiveBatch, microBatch: train.microBatch, seed, activationChunkBytes: activationChunkBytes() };
   // The system's job is typed for the digits' Dataset; the GPT's TrainingSpec
   // (modelTraining) carries token windows, which the job only counts and hands back.
   const spec = modelTraining(model, options, textOf(gpt).train, { lossEvery: 50, maxTimeline });

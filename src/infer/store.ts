@@ -135,7 +135,7 @@ export class ModelStore {
     const t0 = dev.now();
     m.info.state = 'loading';
     try {
-      m.pool.allocate(this.arena, m.info.name);
+      m.pool.allocate(this.arena, m.info.name, this.recordsGraphs);
       m.compiling = dev.prepare([...m.probe.kernels]);
       await m.compiling;
       const upload = onLane(dev, 'infer');
@@ -173,6 +173,11 @@ export class ModelStore {
   /** Unregisters every model (a system's teardown): host weights of this store's files are freed. */
   async dispose(): Promise<void> {
     for (const name of [...this.models.keys()]) await this.unregister(name);
+  }
+
+  /** Runs are recorded and replayed (executor.ts): a reloaded pool is worth putting back where it was. */
+  private get recordsGraphs(): boolean {
+    return (this.opts.graphs ?? true) && this.arena.device.info.capabilities.graphs === true;
   }
 
   /** Frees the model's weight pages (after the GPU is done with them); it becomes cold. */
@@ -238,11 +243,13 @@ export class ModelStore {
 
   /** How a model's runs were issued (eager, recorded, replayed), summed over its plans. */
   graphStats(name: string): GraphStats {
-    const sum: GraphStats = { eager: 0, captures: 0, replays: 0 };
+    const sum: GraphStats = { eager: 0, captures: 0, replays: 0, poolMoved: 0, workspaceMoved: 0 };
     for (const e of this.instance(name).executors.values()) {
       sum.eager += e.graphStats.eager;
       sum.captures += e.graphStats.captures;
       sum.replays += e.graphStats.replays;
+      sum.poolMoved! += e.graphStats.poolMoved ?? 0;
+      sum.workspaceMoved! += e.graphStats.workspaceMoved ?? 0;
       sum.failure ??= e.graphStats.failure;
     }
     return sum;

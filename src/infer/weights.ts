@@ -139,9 +139,19 @@ export class WeightPool {
     };
   }
 
-  allocate(arena: Arena, label: string): void {
+  /** The first page of the last pool released (allocate's samePlace). */
+  private lastPage: number | null = null;
+
+  /**
+   * Takes the pool's pages. `samePlace`: where the last pool of this model
+   * was, if that is free (a reload lands where its runs' recorded graphs
+   * point, and they replay; round 8 on the H200: 176 of handover's 832 BURST
+   * recordings followed a pool that came back elsewhere).
+   */
+  allocate(arena: Arena, label: string, samePlace = false): void {
     this.failure = null;
-    this.alloc = arena.allocate('infer', this.bytes, `${label}:weights`);
+    const at = samePlace && this.lastPage !== null && arena.fitsAt(this.lastPage, this.bytes) ? this.lastPage : undefined;
+    this.alloc = arena.allocate('infer', this.bytes, `${label}:weights`, { at });
     this.uploaded = 0;
   }
 
@@ -221,7 +231,10 @@ export class WeightPool {
   }
 
   release(arena: Arena): void {
-    if (this.alloc) arena.free(this.alloc);
+    if (this.alloc) {
+      this.lastPage = this.alloc.firstPage; // where it ended up (a compaction may have moved it since allocate)
+      arena.free(this.alloc);
+    }
     this.alloc = null;
     this.uploaded = 0;
   }

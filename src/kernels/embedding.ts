@@ -22,12 +22,20 @@ export interface EmbeddingIndex {
 
 /** Builds the index of a micro-batch's tokens (upload order and segments beside them). */
 export function embeddingIndex(tokens: Uint32Array): EmbeddingIndex {
-  const order = Uint32Array.from(tokens.keys()).sort((x, y) => tokens[x]! - tokens[y]! || x - y);
+  // A counting sort (stable, O(rows + vocabulary)): on the trainer's host loop every micro-batch. The comparison
+  // sort it replaces took about 1 ms for 32 x 128 tokens on the event loop that requests wait for (round 8).
+  let top = 0;
+  for (const t of tokens) if (t > top) top = t;
+  const next = new Uint32Array(top + 2); // next[v]: where token v's next row goes
+  for (const t of tokens) next[t + 1]!++;
   const starts: number[] = [];
-  order.forEach((row, i) => {
-    if (i === 0 || tokens[row] !== tokens[order[i - 1]!]) starts.push(i);
-  });
-  starts.push(order.length);
+  for (let v = 0; v <= top; v++) {
+    if (next[v + 1]! > 0) starts.push(next[v]!);
+    next[v + 1]! += next[v]!;
+  }
+  starts.push(tokens.length);
+  const order = new Uint32Array(tokens.length);
+  for (let row = 0; row < tokens.length; row++) order[next[tokens[row]!]!++] = row;
   return { order, segments: Uint32Array.from(starts), unique: starts.length - 1 };
 }
 

@@ -8,6 +8,14 @@ export interface TrainerOptions {
   /** Largest micro-batch; memory may make it smaller. */
   microBatch: number;
   seed: number;
+  /**
+   * Activations in allocations of about this many bytes (each view whole in one; at least the largest view of the
+   * largest micro-batch), not one. Where free pages are scattered, the arena maps a training allocation's pages into
+   * a view of its own (CUDA VMM), and mapping hundreds of 2 MiB pages holds the host for milliseconds each time the
+   * micro-batch changes (512 MiB: 11 ms to map, 6 ms to unmap on the H200); chunks mostly find runs side by side
+   * and need no mapping (docs/results-scale.md, round 8). Unset: one allocation (as large as a device allows).
+   */
+  activationChunkBytes?: number;
 }
 
 /** The MLP trainer's configuration (the default model). */

@@ -11,7 +11,7 @@ import { axpy, fill } from '../kernels/elementwise.js';
 import { ChunkedActivations, chunkPlan, planPages } from './activation-memory.js';
 import { BoundaryWaiters, handoverReport, lowerLimit } from './boundary.js';
 import type { Dataset } from './data.js';
-import type { MlpLayout } from './mlp.js';
+import { align256, type MlpLayout } from './mlp.js';
 import { MlpModel } from './mlp-model.js';
 import { largestFitting, type BoundMicroBatch, type TrainingModel } from './model.js';
 import type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
@@ -384,10 +384,22 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     };
   }
 
-  /** The most one allocation may be (one backing, one binding). */
+  /**
+   * The most one activation allocation may be: one backing and one binding,
+   * or the configured chunk (options.activationChunkBytes) when smaller,
+   * never below the largest view of the largest micro-batch.
+   */
   private get allocationCap(): number {
-    return this.arena.pagesPerBacking * this.arena.pageBytes;
+    if (this.chunkCap !== null) return this.chunkCap;
+    const page = this.arena.pageBytes;
+    const whole = this.arena.pagesPerBacking * page;
+    const chunk = this.config.activationChunkBytes;
+    if (chunk === undefined) return (this.chunkCap = whole);
+    if (!(Number.isFinite(chunk) && chunk > 0)) throw new UsageError(`activation chunk must be a positive number of bytes, got ${chunk}`);
+    const largestView = Math.max(...this.model.activationPlan(this.config.microBatch).map(align256));
+    return (this.chunkCap = Math.min(whole, Math.ceil(Math.max(chunk, largestView) / page) * page));
   }
+  private chunkCap: number | null = null;
 
   /** The largest micro-batch the arena lets training hold now. */
   /** Pages training's activations may take now: its limit beyond the static pages, no more than free plus what it holds. */
@@ -447,7 +459,9 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     const plan = chunkPlan(this.model.activationPlan(b), this.allocationCap)!;
     const acts: TrainAllocation[] = [];
     try {
-      for (const [i, bytes] of plan.chunks.entries()) acts.push(this.arena.allocate('train', bytes, `activations b=${b}${plan.chunks.length > 1 ? ` part ${i + 1}/${plan.chunks.length}` : ''}`));
+      // Chunks (options.activationChunkBytes) take the highest free pages as one allocation would: no holes between them.
+      const where = { highestFree: this.config.activationChunkBytes !== undefined };
+      for (const [i, bytes] of plan.chunks.entries()) acts.push(this.arena.allocate('train', bytes, `activations b=${b}${plan.chunks.length > 1 ? ` part ${i + 1}/${plan.chunks.length}` : ''}`, where));
     } catch (e) {
       for (const a of acts) this.arena.free(a);
       if (!(e instanceof OutOfMemoryError)) throw e;

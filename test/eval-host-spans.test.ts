@@ -1,0 +1,78 @@
+// The evaluation's host spans (src/eval/host-spans.ts): the synchronous part
+// of wrapped calls by label, the longest calls, methods put back at stop();
+// and the failed requests' messages counted (run-system.ts).
+import { describe, expect, it } from 'vitest';
+import { HostSpans, hostSpanLines } from '../src/eval/host-spans.js';
+import { failureCounts } from '../src/eval/run-system.js';
+
+/** Holds the thread for `ms` (a synchronous span). */
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+describe('host spans', () => {
+  it('times the synchronous part of wrapped calls, names the longest, and puts the methods back', async () => {
+    class Part {
+      calls = 0;
+      short(): number {
+        return ++this.calls;
+      }
+      long(): void {
+        busy(3);
+      }
+      async later(): Promise<void> {
+        busy(2.5);
+        await new Promise((r) => setTimeout(r, 20)); // not counted: after the first await
+      }
+    }
+    const part = new Part();
+    const spans = new HostSpans();
+    spans.wrapAll(part, 'part', ['short', 'long', 'later', 'absent']);
+    spans.start();
+    for (let i = 0; i < 50; i++) expect(part.short()).toBe(i + 1);
+    part.long();
+    await part.later();
+    const r = spans.stop();
+    expect(Object.prototype.hasOwnProperty.call(part, 'short')).toBe(false); // the prototype's method again
+    const by = new Map(r.byLabel.map((s) => [s.label, s]));
+    expect(by.get('part.short')!.calls).toBe(50);
+    expect(by.get('part.long')!.maxMs).toBeGreaterThanOrEqual(3);
+    expect(by.get('part.long')!.over2Ms).toBe(1);
+    expect(by.get('part.later')!.maxMs).toBeGreaterThanOrEqual(2.5);
+    expect(by.get('part.later')!.maxMs).toBeLessThan(20);
+    expect(by.has('part.absent')).toBe(false);
+    expect(r.longest[0]!.label).toBe('part.long');
+    expect(by.get('part.short')!.p99Ms).toBeLessThanOrEqual(by.get('part.short')!.maxMs);
+    const lines = hostSpanLines(r);
+    expect(lines.some((l) => l.includes('part.long: 1,'))).toBe(true);
+    expect(lines.some((l) => l.includes('part.short:'))).toBe(false); // never 1 ms: left out of the lines
+  });
+
+  it('a wrapped call that throws is still timed and the error passes through', () => {
+    const target = { fail(): void { busy(1.2); throw new RangeError('no'); } };
+    const spans = new HostSpans();
+    spans.wrap(target, 'fail', 'failing');
+    spans.start();
+    expect(() => target.fail()).toThrow(RangeError);
+    const r = spans.stop();
+    expect(r.byLabel[0]).toMatchObject({ label: 'failing', calls: 1 });
+    expect(r.byLabel[0]!.maxMs).toBeGreaterThanOrEqual(1.2);
+  });
+});
+
+describe('failed requests by message', () => {
+  it('counts each message with its numbers masked, most first, and ignores requests that did not fail', () => {
+    const counts = failureCounts([
+      { path: 'warm' },
+      { path: 'failed', error: 'out of memory: 98566144 bytes for infer (free 12)' },
+      { path: 'failed', error: 'out of memory: 4194304 bytes for infer (free 3)' },
+      { path: 'failed' },
+      { path: 'rejected', error: 'bound' },
+    ]);
+    expect(counts).toEqual([
+      { error: 'out of memory: N bytes for infer (free N)', count: 2 },
+      { error: 'no message', count: 1 },
+    ]);
+  });
+});

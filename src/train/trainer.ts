@@ -5,13 +5,14 @@
 import type { Arena } from '../core/arena.js';
 import type { TrainAllocation } from '../core/allocation.js';
 import type { Launch } from '../core/device.js';
-import { GateClosedError, OutOfMemoryError, UsageError } from '../core/errors.js';
+import { GateClosedError, UsageError } from '../core/errors.js';
 import type { Gate } from '../core/gate.js';
 import { axpy, fill } from '../kernels/elementwise.js';
-import { ChunkedActivations, chunkPlan, planPages } from './activation-memory.js';
+import { ChunkedActivations } from './activation-memory.js';
+import { ActivationRoom, type Held } from './activation-room.js';
 import { BoundaryWaiters, handoverReport, lowerLimit } from './boundary.js';
 import type { Dataset } from './data.js';
-import { align256, type MlpLayout } from './mlp.js';
+import type { MlpLayout } from './mlp.js';
 import { MlpModel } from './mlp-model.js';
 import { largestFitting, type BoundMicroBatch, type TrainingModel } from './model.js';
 import type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
@@ -39,6 +40,8 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   private adjustChain: Promise<void> = Promise.resolve();
   private resumeWaiters: (() => void)[] = [];
   private readonly boundary = new BoundaryWaiters();
+  /** The activations' room in the arena and the micro-batch that fits (activation-room.ts). */
+  private readonly room: ActivationRoom<D>;
   readonly handovers: HandoverReport[] = [];
   /** Compute sharing on a device with one queue and no preemption: while set, a micro-batch runs at most this
    * many rows, so a request waits behind shorter training kernels. Memory (the activations held) is unchanged. */
@@ -63,6 +66,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
    */
   constructor(readonly arena: Arena, readonly gate: Gate, readonly config: NoInfer<C>, model?: TrainingModel<D>) {
     this.model = model ?? (new MlpModel((config as unknown as TrainConfig).layers, config as unknown as TrainConfig) as unknown as TrainingModel<D>);
+    this.room = new ActivationRoom(arena, this.model, config);
     if (!Number.isInteger(config.effectiveBatch) || config.effectiveBatch < 1) throw new UsageError(`effective batch must be a positive integer`);
     if (!Number.isInteger(config.microBatch) || config.microBatch < 1) throw new UsageError(`micro-batch must be a positive integer`);
   }
@@ -361,56 +365,18 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     return this.fit() < this.config.microBatch;
   }
 
-  /**
-   * Training's room against its largest micro-batch (config.microBatch), from
-   * what its limit lets it hold now: `spareBytes` it holds no use for (a
-   * require of at most that much discards nothing and shrinks nothing),
-   * `nextBytes` more it needs for a micro-batch one sample larger than the
-   * one that fits, `capBytes` more for the largest (both 0 at the cap). The
-   * core gives an idle model's memory to training only when it can grow
-   * into it (docs/results-scale.md, round 7).
-   */
+  /** Training's room against its largest micro-batch (activation-room.ts). */
   headroom(): { spareBytes: number; nextBytes: number; capBytes: number } {
-    const page = this.arena.pageBytes;
-    const room = this.activationRoomPages();
-    const pages = (b: number) => planPages(this.model.activationPlan(b), this.allocationCap, page);
-    const cap = this.config.microBatch;
-    const capPages = pages(cap);
-    const fit = this.fit();
-    return {
-      spareBytes: Math.max(0, room - capPages) * page,
-      nextBytes: fit >= cap ? 0 : Math.max(0, pages(fit + 1) - room) * page,
-      capBytes: Math.max(0, capPages - room) * page,
-    };
+    return this.room.headroom(this.held());
   }
 
-  /**
-   * The most one activation allocation may be: one backing and one binding,
-   * or the configured chunk (options.activationChunkBytes) when smaller,
-   * never below the largest view of the largest micro-batch.
-   */
-  private get allocationCap(): number {
-    if (this.chunkCap !== null) return this.chunkCap;
-    const page = this.arena.pageBytes;
-    const whole = this.arena.pagesPerBacking * page;
-    const chunk = this.config.activationChunkBytes;
-    if (chunk === undefined) return (this.chunkCap = whole);
-    if (!(Number.isFinite(chunk) && chunk > 0)) throw new UsageError(`activation chunk must be a positive number of bytes, got ${chunk}`);
-    const largestView = Math.max(...this.model.activationPlan(this.config.microBatch).map(align256));
-    return (this.chunkCap = Math.min(whole, Math.ceil(Math.max(chunk, largestView) / page) * page));
+  private held(): Held {
+    return { staticPages: this.staticPages, activationPages: this.activationPagesHeld() };
   }
-  private chunkCap: number | null = null;
 
   /** The largest micro-batch the arena lets training hold now. */
-  /** Pages training's activations may take now: its limit beyond the static pages, no more than free plus what it holds. */
-  private activationRoomPages(): number {
-    return Math.min(this.arena.trainLimit - this.staticPages, this.arena.stats().free + this.activationPagesHeld());
-  }
-
   private fit(): number {
-    const pages = this.activationRoomPages();
-    const bytes = (b: number) => planPages(this.model.activationPlan(b), this.allocationCap, this.arena.pageBytes) * this.arena.pageBytes;
-    return pages <= 0 ? 0 : largestFitting(bytes, pages * this.arena.pageBytes, this.config.microBatch);
+    return this.room.fit(this.held());
   }
 
   private freeActivations(): void {
@@ -436,7 +402,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
         continue;
       }
       const bytes = this.model.activationBytes(b);
-      const biggest = Math.max(...chunkPlan(this.model.activationPlan(b), this.allocationCap)!.chunks.map((c) => this.arena.pagesFor(c)));
+      const biggest = Math.max(...this.room.plan(b).chunks.map((c) => this.arena.pagesFor(c)));
       if (biggest > this.arena.largestTrainingPlacement()) {
         // Enough free pages, but not side by side (an arena that cannot remap):
         // pack inference runs first, then take the micro-batch that fits.
@@ -456,17 +422,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
 
   /** Allocates activations for micro-batch b (the caller checked that they fit). */
   private take(b: number): number {
-    const plan = chunkPlan(this.model.activationPlan(b), this.allocationCap)!;
-    const acts: TrainAllocation[] = [];
-    try {
-      // Chunks (options.activationChunkBytes) take the highest free pages as one allocation would: no holes between them.
-      const where = { highestFree: this.config.activationChunkBytes !== undefined };
-      for (const [i, bytes] of plan.chunks.entries()) acts.push(this.arena.allocate('train', bytes, `activations b=${b}${plan.chunks.length > 1 ? ` part ${i + 1}/${plan.chunks.length}` : ''}`, where));
-    } catch (e) {
-      for (const a of acts) this.arena.free(a);
-      if (!(e instanceof OutOfMemoryError)) throw e;
-      throw new OutOfMemoryError(e.requested, 'train', e.inUse, e.free, `activations for micro-batch ${b}: ${e.reason}`);
-    }
+    const { acts, plan } = this.room.allocate(b);
     this.acts = acts;
     this.act = this.model.bind(this.params, this.micro, acts.length === 1 ? acts[0]! : new ChunkedActivations(acts, plan), b);
     this.compile = true;

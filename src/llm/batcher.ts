@@ -25,7 +25,7 @@ import { BlocksExhaustedError, GenerateInputError, QueueDeadlineError } from './
 import type { Generator, GenerateOptions, GenerateResult } from './generate.js';
 import type { PagedKvCache } from './kv-cache.js';
 import { KvPlan, type KvPlanOptions } from './kv-plan.js';
-import { KvPlanner } from './kv-planner.js';
+import { KvPlanner, type Unheld } from './kv-planner.js';
 import { checkSampling, sampleToken, seededRandom } from './sampling.js';
 
 export interface BatchRequest extends GenerateOptions {
@@ -74,6 +74,11 @@ export interface BatcherMetrics {
   deferralsExpired: number;
   /** Longest time an admission waited for pages on their way, ms (from its first deferral to its admission or require). */
   maxDeferWaitMs: number;
+  /** Waits for pages on their way with inference's hold on training lifted (the rest of the bound), and their ms in all. */
+  boundaryWaits: number;
+  boundaryWaitMs: number;
+  /** Requires by what needed the pages: an admission's prompt, a running sequence's next block, a run's workspace. */
+  requiresFor: { admission: number; block: number; workspace: number };
   releases: number;
   releasedBytes: number;
   /** Bytes taken from training and not yet given back. */
@@ -107,9 +112,14 @@ export interface BatcherOptions {
    * Most milliseconds an admission waits for pages leaving training at its
    * boundary before it requires them (default 50; the evaluation uses a
    * quarter of the TTFT SLO). It is deferred at a step boundary only while
-   * the next one, a step like the last away, still falls within the bound.
+   * the next one, a step like the last away, still falls within the bound;
+   * then it waits out the rest with `unheld` lifting inference's hold on
+   * training, as a running sequence's next block and a run's workspace do
+   * when pages on their way would cover them.
    */
   maxDeferMs?: number;
+  /** Runs a wait with inference's hold on training lifted, holding again after (the system's priority window; absent: nothing holds training). */
+  unheld?: Unheld;
 }
 
 interface Job {
@@ -138,7 +148,7 @@ const STALL_MS = 10;
 export class Batcher {
   readonly metrics: BatcherMetrics = {
     steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0, aborted: 0, rejected: 0, stalls: 0,
-    requires: 0, requiredBytes: 0, yields: 0, yieldedBytes: 0, deferredAdmissions: 0, deferralsExpired: 0, maxDeferWaitMs: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
+    requires: 0, requiredBytes: 0, yields: 0, yieldedBytes: 0, deferredAdmissions: 0, deferralsExpired: 0, maxDeferWaitMs: 0, boundaryWaits: 0, boundaryWaitMs: 0, requiresFor: { admission: 0, block: 0, workspace: 0 }, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
   };
   private readonly waiting: Job[] = [];
   private running: Job[] = [];
@@ -163,7 +173,7 @@ export class Batcher {
     this.prefillBudget = opts.maxPrefillTokens ?? Infinity;
     const canPlan = opts.plan !== false && memory.yieldAtBoundary !== undefined && !Number.isFinite(cache.maxPages);
     const plan = canPlan ? new KvPlan({ ...(opts.plan || {}), watermarkBytes: this.watermark }) : null;
-    this.planner = plan && new KvPlanner(plan, cache, memory, this.metrics, () => this.comingBlocks(), opts.maxDeferMs ?? 50);
+    this.planner = plan && new KvPlanner(plan, cache, memory, this.metrics, () => this.comingBlocks(), opts.maxDeferMs ?? 50, opts.unheld ?? null);
     if (this.planner) cache.withinShare = true;
     if (!(this.prefillBudget >= 1)) throw new GenerateInputError('maxPrefillTokens', `must be >= 1, got ${this.prefillBudget}`);
     if (gen.cache !== cache) throw new GenerateInputError('cache', 'the generator must run on the batcher\'s paged cache');
@@ -235,7 +245,10 @@ export class Batcher {
       if (room !== true) {
         await this.cache.end(job.seq);
         if (room === 'defer') this.metrics.deferredAdmissions++;
-        else if (!job.countedAtMinimum) (this.metrics.queuedAtMinimum++, (job.countedAtMinimum = true));
+        else {
+          this.planner?.waited(job); // queued at the minimum: a later wait for pages on their way starts afresh
+          if (!job.countedAtMinimum) (this.metrics.queuedAtMinimum++, (job.countedAtMinimum = true));
+        }
         break;
       }
       this.planner?.waited(job);
@@ -307,6 +320,7 @@ export class Batcher {
    * youngest other running sequence. False: no room this step.
    */
   private async grow(seq: number, tokens: number, job: Job | null, admitting?: Job): Promise<boolean | 'defer'> {
+    let waited = false;
     for (;;) {
       try {
         this.cache.reserve(seq, tokens);
@@ -315,14 +329,17 @@ export class Batcher {
         if (!(e instanceof BlocksExhaustedError)) throw e;
       }
       const short = this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens));
-      // The next check: after a step like the last, or after the stall's 10 ms when nothing runs.
-      if (admitting && short > 0 && this.planner?.mayDefer(admitting, short, this.running.length > 0 ? this.lastStepMs : STALL_MS)) return 'defer';
+      if (short > 0 && this.planner && !waited) {
+        // The next check: after a step like the last, or after the stall's 10 ms when nothing runs.
+        if (admitting && this.planner.mayDefer(admitting, short, this.running.length > 0 ? this.lastStepMs : STALL_MS)) return 'defer';
+        waited = true;
+        if (await this.planner.awaitBoundary(short, admitting ?? null)) continue;
+      }
       if (short > 0 && !this.memory.atMinimum()) {
         // 0: the cache's own cap (a static partition) is short, and training cannot help.
+        if (admitting) this.planner?.expired(admitting);
         const { freedBytes } = await this.memory.require(short + (this.planner ? 0 : this.watermark));
-        this.metrics.requires++;
-        this.metrics.requiredBytes += freedBytes;
-        this.metrics.borrowedBytes += freedBytes;
+        this.counted(freedBytes, admitting ? 'admission' : 'block');
         // Retry only when the arena gained room (a limit dropped over pages training did not hold frees nothing).
         if (freedBytes > 0 && this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens)) < short) continue;
       }
@@ -332,6 +349,13 @@ export class Batcher {
       await this.preempt(victim);
       if (victim === job) return false;
     }
+  }
+
+  private counted(freedBytes: number, what: keyof BatcherMetrics['requiresFor']): void {
+    this.metrics.requires++;
+    this.metrics.requiresFor[what]++;
+    this.metrics.requiredBytes += freedBytes;
+    this.metrics.borrowedBytes += freedBytes;
   }
 
   /** Retires every request whose signal aborted, waiting or running, before the step spends work on it. */
@@ -370,16 +394,17 @@ export class Batcher {
     job.resolve({ tokens: job.tokens, stop, ttftMs: job.ttftMs, tbtMs: job.tbtMs, queuedMs: job.queuedMs, preemptions: job.preemptions });
   }
 
-  /** A run's workspace of `bytes` did not fit: ask training for the difference plus W. */
+  /** A run's workspace of `bytes` did not fit: wait for pages on their way (the KV plan), else ask training for the difference plus W. */
   private async roomForWorkspace(bytes: number): Promise<boolean> {
-    const short = bytes - this.cache.arena.freeBytes;
-    if (short <= 0 || this.memory.atMinimum()) return false;
-    const free0 = this.cache.arena.freeBytes;
+    const arena = this.cache.arena;
+    if (bytes - arena.freeBytes <= 0 || this.memory.atMinimum()) return false;
+    const free0 = arena.freeBytes;
+    if (this.planner && (await this.planner.awaitBoundary(bytes - arena.freeBytes, null)) && arena.freeBytes >= bytes) return true;
+    const short = bytes - arena.freeBytes;
+    if (short <= 0) return true;
     const { freedBytes } = await this.memory.require(short + this.watermark);
-    this.metrics.requires++;
-    this.metrics.requiredBytes += freedBytes;
-    this.metrics.borrowedBytes += freedBytes;
-    return this.cache.arena.freeBytes > free0;
+    this.counted(freedBytes, 'workspace');
+    return arena.freeBytes > free0;
   }
 
   /**

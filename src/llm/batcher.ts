@@ -120,6 +120,12 @@ export interface BatcherOptions {
   maxDeferMs?: number;
   /** Runs a wait with inference's hold on training lifted, holding again after (the system's priority window; absent: nothing holds training). */
   unheld?: Unheld;
+  /**
+   * Wait for pages on their way before a require (default true); false: LLM
+   * round 7's path, a require as soon as the admission's step-by-step wait
+   * ends or a running sequence's next block is short (the tests' reference).
+   */
+  awaitBoundary?: boolean;
 }
 
 interface Job {
@@ -161,6 +167,8 @@ export class Batcher {
   /** The last step's duration (ms): when the next step boundary is expected. */
   private lastStepMs = 0;
   private closed = false;
+  /** A wait for pages on their way lifts inference's hold on training (BatcherOptions.unheld). */
+  private readonly lifts: boolean;
 
   constructor(
     readonly gen: Generator,
@@ -171,9 +179,10 @@ export class Batcher {
     this.maxBatch = opts.maxBatch ?? 8;
     this.watermark = opts.watermarkBytes ?? cache.arena.pageBytes;
     this.prefillBudget = opts.maxPrefillTokens ?? Infinity;
+    this.lifts = opts.unheld !== undefined && opts.awaitBoundary !== false;
     const canPlan = opts.plan !== false && memory.yieldAtBoundary !== undefined && !Number.isFinite(cache.maxPages);
     const plan = canPlan ? new KvPlan({ ...(opts.plan || {}), watermarkBytes: this.watermark }) : null;
-    this.planner = plan && new KvPlanner(plan, cache, memory, this.metrics, () => this.comingBlocks(), opts.maxDeferMs ?? 50, opts.unheld ?? null);
+    this.planner = plan && new KvPlanner(plan, cache, memory, this.metrics, () => this.comingBlocks(), opts.maxDeferMs ?? 50, opts.unheld ?? null, opts.awaitBoundary ?? true);
     if (this.planner) cache.withinShare = true;
     if (!(this.prefillBudget >= 1)) throw new GenerateInputError('maxPrefillTokens', `must be >= 1, got ${this.prefillBudget}`);
     if (gen.cache !== cache) throw new GenerateInputError('cache', 'the generator must run on the batcher\'s paged cache');
@@ -330,8 +339,9 @@ export class Batcher {
       }
       const short = this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens));
       if (short > 0 && this.planner && !waited) {
-        // The next check: after a step like the last, or after the stall's 10 ms when nothing runs.
-        if (admitting && this.planner.mayDefer(admitting, short, this.running.length > 0 ? this.lastStepMs : STALL_MS)) return 'defer';
+        // Step by step (the next check: after a step like the last, or after the stall's 10 ms when nothing runs) only
+        // where no hold can be lifted: each step holds training back, so beside running sequences the pages would not come.
+        if (admitting && !this.lifts && this.planner.mayDefer(admitting, short, this.running.length > 0 ? this.lastStepMs : STALL_MS)) return 'defer';
         waited = true;
         if (await this.planner.awaitBoundary(short, admitting ?? null)) continue;
       }

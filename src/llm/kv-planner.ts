@@ -59,6 +59,8 @@ export class KvPlanner {
     readonly maxDeferMs: number,
     /** Lifts inference's hold while awaitBoundary waits (absent: nothing holds training back). */
     readonly unheld: Unheld | null = null,
+    /** false: awaitBoundary never waits (LLM round 7's path, a reference). */
+    readonly boundaryWait = true,
   ) {
     if (!(maxDeferMs >= 0 && Number.isFinite(maxDeferMs))) throw new RangeError(`maxDeferMs must be a finite number >= 0, got ${maxDeferMs}`);
   }
@@ -87,7 +89,7 @@ export class KvPlanner {
   async awaitBoundary(short: number, job: DeferredAdmission | null): Promise<boolean> {
     const now = performance.now();
     const ms = this.maxDeferMs - (now - (job?.deferredSince ?? now));
-    if (ms <= 0 || this.arriving.size === 0 || this.onTheirWayBytes() < short) return false;
+    if (!this.boundaryWait || ms <= 0 || this.arriving.size === 0 || this.onTheirWayBytes() < short) return false;
     if (job) job.deferredSince ??= now;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const wait = (): Promise<unknown> => Promise.race([Promise.all([...this.arriving]), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);

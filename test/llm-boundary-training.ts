@@ -9,7 +9,7 @@ import type { Arena } from '../src/core/arena.js';
 import type { Gate } from '../src/core/gate.js';
 import type { ModelStore } from '../src/infer/store.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
-import { Generator } from '../src/llm/generate.js';
+import { Generator, type StepEntry } from '../src/llm/generate.js';
 import { HostKvCache } from '../src/llm/host-cache.js';
 import type { MemorySide } from '../src/sched/core.js';
 import { promptOf } from './llm-helpers.js';
@@ -132,3 +132,19 @@ export class RequireOnly implements MemorySide {
   }
 }
 
+
+/** A generator class whose instances keep their longest step (the batcher cannot act within a step). */
+export function Timed<T extends abstract new (...args: any[]) => Generator>(Base: T): T & (abstract new (...args: any[]) => { maxStepMs: number }) {
+  abstract class TimedGenerator extends Base {
+    maxStepMs = 0;
+    override async step(entries: StepEntry[]): Promise<Map<number, Float32Array>> {
+      const t0 = performance.now();
+      try {
+        return await super.step(entries);
+      } finally {
+        this.maxStepMs = Math.max(this.maxStepMs, performance.now() - t0);
+      }
+    }
+  }
+  return TimedGenerator;
+}

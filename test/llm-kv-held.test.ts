@@ -17,26 +17,16 @@ import { Gate } from '../src/core/gate.js';
 import type { ModelStore } from '../src/infer/store.js';
 import { Batcher } from '../src/llm/batcher.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
-import { Generator, type StepEntry } from '../src/llm/generate.js';
+import { Generator } from '../src/llm/generate.js';
 import { HostKvCache } from '../src/llm/host-cache.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
 import { PriorityWindow } from '../src/sched/priority.js';
 import { WindowedGenerator } from '../src/system/generation.js';
-import { BoundaryTraining, expectScriptTokens, PAGE } from './llm-boundary-training.js';
+import { BoundaryTraining, expectScriptTokens, PAGE, Timed } from './llm-boundary-training.js';
 import { kvArena, promptOf } from './llm-helpers.js';
 
 /** The system's generator (every step under the window) that keeps its longest step. */
-class TimedWindowedGenerator extends WindowedGenerator {
-  maxStepMs = 0;
-  override async step(entries: StepEntry[]): Promise<Map<number, Float32Array>> {
-    const t0 = performance.now();
-    try {
-      return await super.step(entries);
-    } finally {
-      this.maxStepMs = Math.max(this.maxStepMs, performance.now() - t0);
-    }
-  }
-}
+class TimedWindowedGenerator extends Timed(WindowedGenerator) {}
 
 let arena: Arena;
 let store: ModelStore;

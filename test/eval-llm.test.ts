@@ -117,6 +117,15 @@ describe('handover run --workload llm', () => {
     // (No release asserted: in the contended arena nothing lies beyond twice the reserve while requests run, and the lazy
     // release after 1 s of quiet falls after this 1 s run; test/llm-kv-grow.test.ts checks it.)
     expect(h.marks.filter((m: { kind: string }) => m.kind === 'require')).toHaveLength(h.requires + h.yields);
+    // Each require's cause, and what the micro-batches' time went to (waste.ts) for the systems that train.
+    expect(h.requiresFor.admission + h.requiresFor.block + h.requiresFor.workspace).toBe(h.requires);
+    for (const s of ['handover', 'sp50', 'sp75']) {
+      const w = report.systems[s].waste;
+      expect(w.microBatches, s).toBe(report.systems[s].microBatches);
+      expect(w.discarded, s).toBeLessThanOrEqual(w.microBatches);
+      for (const k of ['gpu', 'beside', 'held', 'host']) expect(w.allMs[k], `${s} ${k}`).toBeGreaterThanOrEqual(w.discardedMs[k]);
+    }
+    expect(report.systems['infer-only'].waste).toBeUndefined();
 
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).not.toMatch(/<script|<link /);

@@ -9,7 +9,7 @@ import type { Arena } from '../src/core/arena.js';
 import type { Gate } from '../src/core/gate.js';
 import type { ModelStore } from '../src/infer/store.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
-import { Generator } from '../src/llm/generate.js';
+import { Generator, type StepEntry } from '../src/llm/generate.js';
 import { HostKvCache } from '../src/llm/host-cache.js';
 import type { MemorySide } from '../src/sched/core.js';
 import { promptOf } from './llm-helpers.js';
@@ -25,7 +25,13 @@ export async function expectScriptTokens(store: ModelStore, script: [number, num
 
 export const PAGE = 4 << 10; // one 2-token block a page
 
-/** Training as pages under a limit, with a micro-batch boundary every `periodMs`: it shrinks to its limit and grows back into it there. */
+/**
+ * Training as pages under a limit, with a micro-batch boundary every
+ * `periodMs`: it shrinks to its limit and grows back into it there. With
+ * `held` (inference's priority window on the gate), a micro-batch's
+ * `periodMs` are of work, done only while not held: a micro-batch caught by
+ * the window waits it out.
+ */
 export class BoundaryTraining implements MemorySide {
   readonly pages: Allocation<'train'>[] = [];
   discards = 0;
@@ -33,10 +39,24 @@ export class BoundaryTraining implements MemorySide {
   yields = 0;
   boundaries = 0;
   releases = 0;
+  /** Micro-batches' milliseconds from their start to a discard, and in all (held work only). */
+  wastedMs = 0;
+  private started = performance.now();
+  private worked = 0;
   private waiters: (() => void)[] = [];
   private readonly timer: ReturnType<typeof setInterval>;
-  constructor(private readonly arena: Arena, private readonly gate: Gate, readonly minPages: number, periodMs: number) {
-    this.timer = setInterval(() => void this.boundary(), periodMs);
+  constructor(private readonly arena: Arena, private readonly gate: Gate, readonly minPages: number, periodMs: number, held?: () => boolean) {
+    if (!held) {
+      this.timer = setInterval(() => void this.boundary(), periodMs);
+      return;
+    }
+    let last = performance.now();
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      if (!held()) this.worked += now - last;
+      last = now;
+      if (this.worked >= periodMs) void this.boundary();
+    }, 2);
   }
   /** Holds every free page but `leavePages`, and limits itself to them (inference's share: the rest). */
   fill(leavePages: number): void {
@@ -50,6 +70,8 @@ export class BoundaryTraining implements MemorySide {
   }
   private async boundary(): Promise<void> {
     this.boundaries++;
+    this.worked = 0;
+    this.started = performance.now();
     await this.shrinkTo(this.arena.trainLimit);
     const w = this.waiters;
     this.waiters = [];
@@ -67,6 +89,9 @@ export class BoundaryTraining implements MemorySide {
     const given = this.lower(bytes);
     if (this.pages.length > this.arena.trainLimit) {
       this.discards++;
+      this.wastedMs += performance.now() - this.started;
+      this.started = performance.now();
+      this.worked = 0;
       await this.shrinkTo(this.arena.trainLimit);
     }
     return { freedBytes: given * PAGE };
@@ -107,3 +132,19 @@ export class RequireOnly implements MemorySide {
   }
 }
 
+
+/** A generator class whose instances keep their longest step (the batcher cannot act within a step). */
+export function Timed<T extends abstract new (...args: any[]) => Generator>(Base: T): T & (abstract new (...args: any[]) => { maxStepMs: number }) {
+  abstract class TimedGenerator extends Base {
+    maxStepMs = 0;
+    override async step(entries: StepEntry[]): Promise<Map<number, Float32Array>> {
+      const t0 = performance.now();
+      try {
+        return await super.step(entries);
+      } finally {
+        this.maxStepMs = Math.max(this.maxStepMs, performance.now() - t0);
+      }
+    }
+  }
+  return TimedGenerator;
+}

@@ -13,24 +13,14 @@ import type { ModelStore } from '../src/infer/store.js';
 import { Batcher, type BatcherOptions } from '../src/llm/batcher.js';
 import { TINY_GPT_KV } from '../src/llm/cache.js';
 import { GenerateInputError } from '../src/llm/errors.js';
-import { Generator, type StepEntry } from '../src/llm/generate.js';
+import { Generator } from '../src/llm/generate.js';
 import { HostKvCache } from '../src/llm/host-cache.js';
 import { PagedKvCache } from '../src/llm/kv-cache.js';
-import { BoundaryTraining, expectScriptTokens, PAGE } from './llm-boundary-training.js';
+import { BoundaryTraining, expectScriptTokens, PAGE, Timed } from './llm-boundary-training.js';
 import { kvArena, promptOf } from './llm-helpers.js';
 
-/** A generator that keeps its longest step (the batcher cannot act within a step). */
-class TimedGenerator extends Generator {
-  maxStepMs = 0;
-  override async step(entries: StepEntry[]): Promise<Map<number, Float32Array>> {
-    const t0 = performance.now();
-    try {
-      return await super.step(entries);
-    } finally {
-      this.maxStepMs = Math.max(this.maxStepMs, performance.now() - t0);
-    }
-  }
-}
+/** A generator that keeps its longest step. */
+class TimedGenerator extends Timed(Generator) {}
 
 let arena: Arena;
 let store: ModelStore;

@@ -22,95 +22,14 @@
 // everything borrowed goes back (RELEASE). close() ends the plan's timers.
 import type { MemorySide } from '../sched/core.js';
 import { BlocksExhaustedError, GenerateInputError, QueueDeadlineError } from './errors.js';
-import type { Generator, GenerateOptions, GenerateResult } from './generate.js';
+import type { BatchRequest, BatchResult, BatcherMetrics, BatcherOptions } from './batcher-types.js';
+import type { Generator, GenerateResult } from './generate.js';
 import type { PagedKvCache } from './kv-cache.js';
-import { KvPlan, type KvPlanOptions } from './kv-plan.js';
+import { KvPlan } from './kv-plan.js';
 import { KvPlanner } from './kv-planner.js';
 import { checkSampling, sampleToken, seededRandom } from './sampling.js';
 
-export interface BatchRequest extends GenerateOptions {
-  prompt: number[];
-  /** Called with each token as it is generated (streaming). */
-  onToken?: (token: number, index: number) => void;
-  /**
-   * Aborted (client gone, deadline passed, stop string seen): a waiting
-   * request is dropped before it runs, a running one stops decoding at the
-   * next step boundary; either resolves with stop 'abort' and the tokens so far.
-   */
-  signal?: AbortSignal;
-  /** performance.now() ms after which a request still waiting is dropped (QueueDeadlineError); a running one goes on. */
-  deadline?: number;
-}
-
-export interface BatchResult extends GenerateResult {
-  /** Time from submit to admission (prefill scheduled), ms. */
-  queuedMs: number;
-  preemptions: number;
-}
-
-export interface BatcherMetrics {
-  steps: number;
-  admitted: number;
-  finished: number;
-  /** Requests waiting now. */
-  queued: number;
-  /** Admissions that waited because blocks ran out with training at its minimum. */
-  queuedAtMinimum: number;
-  preemptions: number;
-  /** Requests whose signal aborted (dropped from the queue or stopped mid-generation) or whose deadline passed in the queue. */
-  aborted: number;
-  /** Requests that can never fit (more blocks than the cache can ever hold): failed with BlocksExhaustedError. */
-  rejected: number;
-  /** Steps where nothing fit but training could still give: the batcher waited and asked again. */
-  stalls: number;
-  requires: number;
-  requiredBytes: number;
-  /** Pages asked ahead at training's next micro-batch boundary (the KV plan: nothing discarded), and the bytes they gave. */
-  yields: number;
-  yieldedBytes: number;
-  /** Steps at which an admission was put off because its pages were still leaving training at its boundary (one admission may count several times). */
-  deferredAdmissions: number;
-  /** Admissions that waited for pages on their way until maxDeferMs and then required them. */
-  deferralsExpired: number;
-  /** Longest time an admission waited for pages on their way, ms (from its first deferral to its admission or require). */
-  maxDeferWaitMs: number;
-  releases: number;
-  releasedBytes: number;
-  /** Bytes taken from training and not yet given back. */
-  borrowedBytes: number;
-  maxRunning: number;
-  /** Most prompt tokens prefilled in one step. */
-  maxStepPrefillTokens: number;
-  /** KV pages the cache held after each step: [ms since start, pages]. */
-  kvPages: [number, number][];
-}
-
-export interface BatcherOptions {
-  /** Most sequences in one step (default 8). */
-  maxBatch?: number;
-  /** Free bytes kept after a require and before a release (default one arena page). */
-  watermarkBytes?: number;
-  /**
-   * Most prompt tokens prefilled in one step (default: no limit). A step with
-   * a long prefill delays every running sequence's next token; the budget
-   * bounds that delay (TBT) at the cost of later first tokens (TTFT).
-   */
-  maxPrefillTokens?: number;
-  /**
-   * The KV plan (asking ahead at training's boundary, a reserve from the
-   * arriving demand, lazy release; kv-plan.ts) where the memory side can
-   * defer (yieldAtBoundary) and the cache has no cap; false: a require per
-   * shortfall (+ W) and a release of everything when the burst ends.
-   */
-  plan?: Omit<KvPlanOptions, 'watermarkBytes'> | false;
-  /**
-   * Most milliseconds an admission waits for pages leaving training at its
-   * boundary before it requires them (default 50; the evaluation uses a
-   * quarter of the TTFT SLO). It is deferred at a step boundary only while
-   * the next one, a step like the last away, still falls within the bound.
-   */
-  maxDeferMs?: number;
-}
+export type { BatchRequest, BatchResult, BatcherMetrics, BatcherOptions } from './batcher-types.js';
 
 interface Job {
   req: BatchRequest;
@@ -138,7 +57,7 @@ const STALL_MS = 10;
 export class Batcher {
   readonly metrics: BatcherMetrics = {
     steps: 0, admitted: 0, finished: 0, queued: 0, queuedAtMinimum: 0, preemptions: 0, aborted: 0, rejected: 0, stalls: 0,
-    requires: 0, requiredBytes: 0, yields: 0, yieldedBytes: 0, deferredAdmissions: 0, deferralsExpired: 0, maxDeferWaitMs: 0, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
+    requires: 0, requiredBytes: 0, yields: 0, yieldedBytes: 0, deferredAdmissions: 0, deferralsExpired: 0, maxDeferWaitMs: 0, boundaryWaits: 0, boundaryWaitMs: 0, requiresFor: { admission: 0, block: 0, workspace: 0 }, releases: 0, releasedBytes: 0, borrowedBytes: 0, maxRunning: 0, maxStepPrefillTokens: 0, kvPages: [],
   };
   private readonly waiting: Job[] = [];
   private running: Job[] = [];
@@ -151,6 +70,8 @@ export class Batcher {
   /** The last step's duration (ms): when the next step boundary is expected. */
   private lastStepMs = 0;
   private closed = false;
+  /** A wait for pages on their way lifts inference's hold on training (BatcherOptions.unheld). */
+  private readonly lifts: boolean;
 
   constructor(
     readonly gen: Generator,
@@ -161,9 +82,10 @@ export class Batcher {
     this.maxBatch = opts.maxBatch ?? 8;
     this.watermark = opts.watermarkBytes ?? cache.arena.pageBytes;
     this.prefillBudget = opts.maxPrefillTokens ?? Infinity;
+    this.lifts = opts.unheld !== undefined && opts.awaitBoundary !== false;
     const canPlan = opts.plan !== false && memory.yieldAtBoundary !== undefined && !Number.isFinite(cache.maxPages);
     const plan = canPlan ? new KvPlan({ ...(opts.plan || {}), watermarkBytes: this.watermark }) : null;
-    this.planner = plan && new KvPlanner(plan, cache, memory, this.metrics, () => this.comingBlocks(), opts.maxDeferMs ?? 50);
+    this.planner = plan && new KvPlanner(plan, cache, memory, this.metrics, () => this.comingBlocks(), opts.maxDeferMs ?? 50, opts.unheld ?? null, opts.awaitBoundary ?? true);
     if (this.planner) cache.withinShare = true;
     if (!(this.prefillBudget >= 1)) throw new GenerateInputError('maxPrefillTokens', `must be >= 1, got ${this.prefillBudget}`);
     if (gen.cache !== cache) throw new GenerateInputError('cache', 'the generator must run on the batcher\'s paged cache');
@@ -235,7 +157,10 @@ export class Batcher {
       if (room !== true) {
         await this.cache.end(job.seq);
         if (room === 'defer') this.metrics.deferredAdmissions++;
-        else if (!job.countedAtMinimum) (this.metrics.queuedAtMinimum++, (job.countedAtMinimum = true));
+        else {
+          this.planner?.waited(job); // queued at the minimum: a later wait for pages on their way starts afresh
+          if (!job.countedAtMinimum) (this.metrics.queuedAtMinimum++, (job.countedAtMinimum = true));
+        }
         break;
       }
       this.planner?.waited(job);
@@ -307,6 +232,7 @@ export class Batcher {
    * youngest other running sequence. False: no room this step.
    */
   private async grow(seq: number, tokens: number, job: Job | null, admitting?: Job): Promise<boolean | 'defer'> {
+    let waited = false;
     for (;;) {
       try {
         this.cache.reserve(seq, tokens);
@@ -315,14 +241,18 @@ export class Batcher {
         if (!(e instanceof BlocksExhaustedError)) throw e;
       }
       const short = this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens));
-      // The next check: after a step like the last, or after the stall's 10 ms when nothing runs.
-      if (admitting && short > 0 && this.planner?.mayDefer(admitting, short, this.running.length > 0 ? this.lastStepMs : STALL_MS)) return 'defer';
+      if (short > 0 && this.planner && !waited) {
+        // Step by step (the next check: after a step like the last, or after the stall's 10 ms when nothing runs) only
+        // where no hold can be lifted: each step holds training back, so beside running sequences the pages would not come.
+        if (admitting && !this.lifts && this.planner.mayDefer(admitting, short, this.running.length > 0 ? this.lastStepMs : STALL_MS)) return 'defer';
+        waited = true;
+        if (await this.planner.awaitBoundary(short, admitting ?? null)) continue;
+      }
       if (short > 0 && !this.memory.atMinimum()) {
         // 0: the cache's own cap (a static partition) is short, and training cannot help.
+        if (admitting) this.planner?.expired(admitting);
         const { freedBytes } = await this.memory.require(short + (this.planner ? 0 : this.watermark));
-        this.metrics.requires++;
-        this.metrics.requiredBytes += freedBytes;
-        this.metrics.borrowedBytes += freedBytes;
+        this.counted(freedBytes, admitting ? 'admission' : 'block');
         // Retry only when the arena gained room (a limit dropped over pages training did not hold frees nothing).
         if (freedBytes > 0 && this.cache.shortfallBytes(this.cache.blocksNeeded(seq, tokens)) < short) continue;
       }
@@ -332,6 +262,13 @@ export class Batcher {
       await this.preempt(victim);
       if (victim === job) return false;
     }
+  }
+
+  private counted(freedBytes: number, what: keyof BatcherMetrics['requiresFor']): void {
+    this.metrics.requires++;
+    this.metrics.requiresFor[what]++;
+    this.metrics.requiredBytes += freedBytes;
+    this.metrics.borrowedBytes += freedBytes;
   }
 
   /** Retires every request whose signal aborted, waiting or running, before the step spends work on it. */
@@ -370,16 +307,17 @@ export class Batcher {
     job.resolve({ tokens: job.tokens, stop, ttftMs: job.ttftMs, tbtMs: job.tbtMs, queuedMs: job.queuedMs, preemptions: job.preemptions });
   }
 
-  /** A run's workspace of `bytes` did not fit: ask training for the difference plus W. */
+  /** A run's workspace of `bytes` did not fit: wait for pages on their way (the KV plan), else ask training for the difference plus W. */
   private async roomForWorkspace(bytes: number): Promise<boolean> {
-    const short = bytes - this.cache.arena.freeBytes;
-    if (short <= 0 || this.memory.atMinimum()) return false;
-    const free0 = this.cache.arena.freeBytes;
+    const arena = this.cache.arena;
+    if (bytes - arena.freeBytes <= 0 || this.memory.atMinimum()) return false;
+    const free0 = arena.freeBytes;
+    if (this.planner && (await this.planner.awaitBoundary(bytes - arena.freeBytes, null)) && arena.freeBytes >= bytes) return true;
+    const short = bytes - arena.freeBytes;
+    if (short <= 0) return true;
     const { freedBytes } = await this.memory.require(short + this.watermark);
-    this.metrics.requires++;
-    this.metrics.requiredBytes += freedBytes;
-    this.metrics.borrowedBytes += freedBytes;
-    return this.cache.arena.freeBytes > free0;
+    this.counted(freedBytes, 'workspace');
+    return arena.freeBytes > free0;
   }
 
   /**

@@ -4,8 +4,13 @@
 // gives back what lies far beyond it while requests run, and, once nothing
 // runs or waits, gives back what lies beyond the reserve after the plan's
 // releaseAfterMs (a timer that does not hold the process). An admission whose
-// pages are still leaving training waits for them at most the deferral bound
-// (mayDefer); close() stops the idle timer for good.
+// pages are still leaving training at its boundary waits for them at most the
+// deferral bound: step by step while the next step falls within it
+// (mayDefer), then, like a running sequence's next block or a run's workspace
+// that pages on their way would cover, with inference's hold on training
+// lifted for the rest of the bound (awaitBoundary): a micro-batch held by the
+// priority window reaches its boundary instead of being discarded by a
+// require. close() stops the idle timer for good.
 import type { MemorySide } from '../sched/core.js';
 import type { KvPlan, KvPlanState } from './kv-plan.js';
 import type { PagedKvCache } from './kv-cache.js';
@@ -21,7 +26,13 @@ export interface PlannerMetrics {
   deferralsExpired: number;
   /** Longest time an admission waited for pages on their way (ms, to its admission or its require). */
   maxDeferWaitMs: number;
+  /** Waits for pages on their way with inference's hold lifted (awaitBoundary), and their milliseconds in all. */
+  boundaryWaits: number;
+  boundaryWaitMs: number;
 }
+
+/** Runs `fn` with inference's hold on training lifted, holding again after (the system's priority window). */
+export type Unheld = (fn: () => Promise<unknown>) => Promise<unknown>;
 
 /** An admission's wait for pages on their way: when it was first put off (null: not put off). */
 export interface DeferredAdmission {
@@ -34,6 +45,8 @@ export class KvPlanner {
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private idleSince = 0;
   private closed = false;
+  /** Each yield's pages, resolved once they are free (or the yield failed). */
+  private readonly arriving = new Set<Promise<void>>();
 
   constructor(
     readonly plan: KvPlan,
@@ -44,6 +57,10 @@ export class KvPlanner {
     readonly comingBlocks: () => number,
     /** Most milliseconds an admission waits for pages leaving training at its boundary before it requires them. */
     readonly maxDeferMs: number,
+    /** Lifts inference's hold while awaitBoundary waits (absent: nothing holds training back). */
+    readonly unheld: Unheld | null = null,
+    /** false: awaitBoundary never waits (LLM round 7's path, a reference). */
+    readonly boundaryWait = true,
   ) {
     if (!(maxDeferMs >= 0 && Number.isFinite(maxDeferMs))) throw new RangeError(`maxDeferMs must be a finite number >= 0, got ${maxDeferMs}`);
   }
@@ -51,19 +68,46 @@ export class KvPlanner {
   /**
    * An admission short of `short` bytes waits for pages on their way only
    * while the next step boundary, `stepMs` from now (the last step's time),
-   * still falls within the bound: the wait, from its first deferral to its
-   * admission or its require, stays within maxDeferMs but for a step longer
-   * than the last. False: admit or require now (the wait ends).
+   * still falls within the bound. False: the step-by-step wait ends here
+   * (awaitBoundary may still wait out the rest of the bound).
    */
   mayDefer(job: DeferredAdmission, short: number, stepMs: number): boolean {
     const now = performance.now();
-    if (this.onTheirWayBytes() >= short && (now - (job.deferredSince ?? now)) + stepMs < this.maxDeferMs) {
-      job.deferredSince ??= now;
-      return true;
+    if (this.onTheirWayBytes() < short || (now - (job.deferredSince ?? now)) + stepMs >= this.maxDeferMs) return false;
+    job.deferredSince ??= now;
+    return true;
+  }
+
+  /**
+   * Pages on their way (asked at training's boundary) are short of what is
+   * needed now: wait for them with inference's hold on training lifted (a
+   * micro-batch held by the priority window cannot reach its boundary), at
+   * most what is left of the bound (an admission's, from its first
+   * deferral; maxDeferMs otherwise). True: it waited (the caller looks
+   * again); false: nothing on its way covers `short`, or no time is left.
+   */
+  async awaitBoundary(short: number, job: DeferredAdmission | null): Promise<boolean> {
+    const now = performance.now();
+    const ms = this.maxDeferMs - (now - (job?.deferredSince ?? now));
+    if (!this.boundaryWait || ms <= 0 || this.arriving.size === 0 || this.onTheirWayBytes() < short) return false;
+    if (job) job.deferredSince ??= now;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const wait = (): Promise<unknown> => Promise.race([Promise.all([...this.arriving]), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+    const t0 = performance.now();
+    try {
+      await (this.unheld ? this.unheld(wait) : wait());
+    } finally {
+      clearTimeout(timer);
     }
-    if (job.deferredSince !== null && this.onTheirWayBytes() >= short) this.metrics.deferralsExpired++;
+    this.metrics.boundaryWaits++;
+    this.metrics.boundaryWaitMs += performance.now() - t0;
+    return true;
+  }
+
+  /** An admission that waited for pages on their way requires them after all: its wait ran out. */
+  expired(job: DeferredAdmission): void {
+    if (job.deferredSince !== null) this.metrics.deferralsExpired++;
     this.waited(job);
-    return false;
   }
 
   /** The admission's wait ends (admitted or required): its longest wait is counted. */
@@ -102,7 +146,8 @@ export class KvPlanner {
     if (d.yieldPages <= 0 || this.memory.atMinimum()) return;
     const ask = d.yieldPages * page;
     this.asking += ask;
-    void yieldAt(ask)
+    const asked = yieldAt(ask);
+    void asked
       .then(({ freedBytes }) => {
         this.metrics.yields++;
         this.metrics.yieldedBytes += freedBytes;
@@ -110,6 +155,9 @@ export class KvPlanner {
       })
       .catch(() => undefined)
       .finally(() => (this.asking -= ask));
+    const came = asked.then((r) => r.free).catch(() => undefined);
+    this.arriving.add(came);
+    void came.finally(() => this.arriving.delete(came));
   }
 
   /** Bytes leaving training: asked at its boundary, or held beyond its lowered limit until the boundary. */

@@ -83,6 +83,9 @@ async function assemble<D, C extends TrainerOptions>(spec: SystemSpec<D, C>, are
   if (policy.training && spec.training) {
     trainer = spec.training.create(arena, gate);
     trainer.init();
+    // Beside the decoder's steps (each holds training for the window after it), a micro-batch begun under the hold
+    // would wait it out with its activations held, for a require to discard (docs/results-scale.md, LLM round 8).
+    if (gen) trainer.tuning.startWhenUnheld = true;
     if (gen) {
       const inferPages = arena.stats().infer + workspacePages + (fixedKv ?? 0);
       if (arena.stats().train + inferPages > arena.pageCount)

@@ -82,6 +82,9 @@ export function makeGeneration(arena: Arena, store: ModelStore, memory: MemorySi
   const batcher = new Batcher(gen, cache, memory, {
     maxBatch: spec.maxBatch, watermarkBytes: spec.watermarkBytes, maxPrefillTokens: spec.maxContext,
     maxDeferMs: spec.maxDeferMs, plan: spec.kvHorizonMs === undefined ? undefined : { horizonMs: spec.kvHorizonMs },
+    // A wait for pages on their way lifts the window's hold (training's held micro-batch reaches its boundary) and,
+    // as a run of the window, holds again as it ends: training begins no micro-batch in between (startWhenUnheld).
+    unheld: (fn) => window.run(() => window.unheld(fn)),
   });
   return { cache, gen, batcher, ...sized };
 }

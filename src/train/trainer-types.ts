@@ -68,6 +68,8 @@ export interface TrainerStats {
   samples: number;
   steps: number;
   discards: number;
+  /** Micro-batches begun and ended, committed or discarded (the count microBatchMs is spread over). */
+  microBatches: number;
   /** Milliseconds in discarded micro-batches, from their start to the discard. */
   wastedMs: number;
   /** Milliseconds in every micro-batch, committed or discarded: wastedMs / microBatchMs is the wasted share of training compute. */
@@ -107,4 +109,20 @@ export interface TrainerTuning {
    * pipelineUpdates.
    */
   fuseSingleMicroBatch?: boolean | null;
+  /**
+   * Begin no micro-batch while inference holds the gate (its priority window):
+   * one begun then would wait out the window with its activations held, and a
+   * require meanwhile would discard it; between micro-batches a require
+   * discards nothing, and a deferred require gets its pages at once. false:
+   * begin at once, the kernels queue behind the window (as before).
+   */
+  startWhenUnheld: boolean;
+}
+
+/** One micro-batch as it ended (Trainer.onMicroBatch): performance.now() ms. */
+export interface MicroBatchRecord {
+  samples: number;
+  startMs: number;
+  endMs: number;
+  discarded: boolean;
 }

@@ -15,9 +15,12 @@ import type { Dataset } from './data.js';
 import type { MlpLayout } from './mlp.js';
 import { MlpModel } from './mlp-model.js';
 import { largestFitting, type BoundMicroBatch, type TrainingModel } from './model.js';
-import type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
+import type { GradientReduce, HandoverReport, MicroBatchRecord, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
 
-export type { GradientReduce, HandoverReport, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
+export type { GradientReduce, HandoverReport, MicroBatchRecord, TrainConfig, TrainerOptions, TrainerSnapshot, TrainerStats, TrainerTuning } from './trainer-types.js';
+
+/** How often a trainer that begins no micro-batch under inference's hold looks again (tuning.startWhenUnheld). */
+const HELD_POLL_MS = 2;
 
 export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
   readonly model: TrainingModel<D>;
@@ -53,10 +56,12 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     this.rowCap = rows;
   }
   /** How steps reach the GPU (trainer-types.ts); benchmarks compare settings. */
-  readonly tuning: TrainerTuning = { launchesPerSubmit: null, mergePhases: true, pipelineUpdates: null, fuseSingleMicroBatch: null };
-  readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, wastedMs: 0, microBatchMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
+  readonly tuning: TrainerTuning = { launchesPerSubmit: null, mergePhases: true, pipelineUpdates: null, fuseSingleMicroBatch: null, startWhenUnheld: false };
+  readonly stats: TrainerStats = { samples: 0, steps: 0, discards: 0, microBatches: 0, wastedMs: 0, microBatchMs: 0, microBatchMin: Infinity, microBatchMax: 0, microBatch: 0, paused: false };
   /** Called with each micro-batch's sample indices once committed (tests, progress). */
   onCommit: ((indices: Uint32Array) => void) | null = null;
+  /** Called as each micro-batch ends, committed or discarded (the evaluation splits their time). */
+  onMicroBatch: ((m: MicroBatchRecord) => void) | null = null;
   /** Set for data-parallel training: the all-reduce between the last micro-batch and the update. */
   gradientReduce: GradientReduce | null = null;
 
@@ -143,6 +148,7 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     let part = 0;
     let updated = false;
     while (done < n) {
+      if (this.tuning.startWhenUnheld) await this.whileHeld();
       const b = await this.ready();
       const take = Math.min(b, n - done, this.rowCap ?? Infinity, splits?.[part] ?? Infinity);
       const batch = indices.subarray(done, done + take);
@@ -177,15 +183,21 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
         await this.gate.endUpdate({ wait: !pipeline });
       } catch (e) {
         if (!(e instanceof GateClosedError)) throw e;
+        const t1 = performance.now();
         this.stats.discards++;
-        this.stats.wastedMs += performance.now() - t0;
-        this.stats.microBatchMs += performance.now() - t0;
+        this.stats.microBatches++;
+        this.stats.wastedMs += t1 - t0;
+        this.stats.microBatchMs += t1 - t0;
+        this.onMicroBatch?.({ samples: take, startMs: t0, endMs: t1, discarded: true });
         continue; // the same samples again, with whatever micro-batch now fits
       }
       done += take;
       part++;
+      const t1 = performance.now();
       this.stats.samples += take;
-      this.stats.microBatchMs += performance.now() - t0;
+      this.stats.microBatches++;
+      this.stats.microBatchMs += t1 - t0;
+      this.onMicroBatch?.({ samples: take, startMs: t0, endMs: t1, discarded: false });
       this.onCommit?.(batch);
       if (!this.withinLimit()) await this.returnActivations(); // a deferred require: the boundary is here
     }
@@ -282,6 +294,20 @@ export class Trainer<D = Dataset, C extends TrainerOptions = TrainConfig> {
     };
     free.then(logged, () => {});
     return { givenPages: lowered.givenPages, free };
+  }
+
+  /**
+   * Waits while inference holds the gate (tuning.startWhenUnheld), handing
+   * back at once the activations a deferred require lowered the limit below.
+   * It first lets the work already due run (one macrotask): a hold that a
+   * deferred require's waiter puts back as it wakes is then seen.
+   */
+  private async whileHeld(): Promise<void> {
+    await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+    while (this.gate.held || this.gate.paused) {
+      if (this.acts && !this.withinLimit()) await this.returnActivations();
+      await new Promise<void>((r) => setTimeout(r, HELD_POLL_MS));
+    }
   }
 
   private readonly withinLimit = (): boolean => this.staticPages + this.activationPagesHeld() <= this.arena.trainLimit;

@@ -12,6 +12,7 @@ import type { Dataset } from '../../train/data.js';
 import { runPlace } from '../result.js';
 import type { LlmRunMeta, LlmRunReport, LlmSystemName, LlmSystemResult } from './result.js';
 import { runLlmSystem } from './run-system.js';
+import { wasteText } from './waste.js';
 import { buildLlmTestbed, type LlmTestbedSpec } from './testbed.js';
 import { jobLabel } from '../train-job.js';
 import { activationPages, allocationCapOf, contendedArena, evalTrainingModel, trainingMinimumPages } from './arena-size.js';
@@ -134,8 +135,12 @@ export async function evaluateLlm(dev: GpuDevice, input: LlmEvaluationInput): Pr
     input.onReport?.({ meta: metaNow(), systems });
     log(
       `${system}${cap !== null ? ` (KV cap ${cap} pages)` : ''}: TTFT P50 ${r.ttft.p50.toFixed(0)} P99 ${r.ttft.p99.toFixed(0)} ms, ${(100 * r.ttftCompliance).toFixed(1)}% in SLO; TBT P50 ${r.tbt.p50.toFixed(0)} P99 ${r.tbt.p99.toFixed(0)} ms, ${(100 * r.tbtCompliance).toFixed(1)}% in SLO; ` +
-        `${r.completed}/${r.requests} done, ${r.failed} failed${r.errors.length ? ` (${r.errors.join('; ')})` : ''}, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires (${r.trainDiscards} discards, ${r.wastedTrainS.toFixed(1)} of ${(r.microBatchS ?? 0).toFixed(1)} s wasted), ${r.yields ?? 0} deferred requires, ${r.deferredAdmissions ?? 0} deferred admission steps (longest wait ${(r.maxDeferWaitMs ?? 0).toFixed(1)} ms of ${runSpec.maxDeferMs!.toFixed(1)}, ${r.deferralsExpired ?? 0} expired), ${r.releases} releases; arena ${r.arenaPages ?? runSpec.arenaPages} pages; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
+        `${r.completed}/${r.requests} done, ${r.failed} failed${r.errors.length ? ` (${r.errors.join('; ')})` : ''}, ${r.queuedAtMinimum} queued at the cap; peak KV ${r.peakKvPages} pages; ${r.requires} requires (${requiresFor(r)}; ${r.trainDiscards} discards, ${r.wastedTrainS.toFixed(1)} of ${(r.microBatchS ?? 0).toFixed(1)} s wasted), ${r.yields ?? 0} deferred requires, ${r.deferredAdmissions ?? 0} deferred admission steps (longest wait ${(r.maxDeferWaitMs ?? 0).toFixed(1)} ms of ${runSpec.maxDeferMs!.toFixed(1)}, ${r.deferralsExpired ?? 0} expired), ${r.boundaryWaits ?? 0} boundary waits (${(r.boundaryWaitMs ?? 0).toFixed(0)} ms), ${r.releases} releases; arena ${r.arenaPages ?? runSpec.arenaPages} pages; train ${r.trainSamplesPerSec.toFixed(0)} samples/s${input.systems.includes(system) ? '' : ' (run only to size the static partitions)'}`,
     );
+    if (r.waste) log(`${system} micro-batches: ${wasteText(r.waste)}`);
   }
   return { meta: metaNow(), systems };
 }
+
+const requiresFor = (r: LlmSystemResult): string => (r.requiresFor ? `${r.requiresFor.admission} admission, ${r.requiresFor.block} next block, ${r.requiresFor.workspace} workspace` : 'causes not recorded');
+

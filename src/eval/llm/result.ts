@@ -1,6 +1,7 @@
 // What the LLM evaluation measured, as it goes into report.json.
 import type { Percentiles, Slo } from '../../llm/workload.js';
 import type { RunPlace } from '../result.js';
+import type { WasteSplit } from './waste.js';
 
 export type LlmSystemName = 'handover' | 'sp50' | 'sp75' | 'infer-only';
 export const LLM_SYSTEMS: readonly LlmSystemName[] = ['handover', 'sp50', 'sp75', 'infer-only'];
@@ -54,6 +55,11 @@ export interface LlmSystemResult {
   /** Admissions that waited for pages on their way until the deferral bound, then required them; the longest wait, ms (absent in older results). */
   deferralsExpired?: number;
   maxDeferWaitMs?: number;
+  /** Waits for pages on their way with inference's hold on training lifted, and their ms in all (absent in older results). */
+  boundaryWaits?: number;
+  boundaryWaitMs?: number;
+  /** Requires by what needed the pages: an admission, a running sequence's next block, a run's workspace (absent in older results). */
+  requiresFor?: { admission: number; block: number; workspace: number };
   /** The arena this system ran in, pages (absent in older results: meta.arenaBytes). */
   arenaPages?: number;
   peakKvPages: number;
@@ -65,6 +71,10 @@ export interface LlmSystemResult {
   wastedTrainS: number;
   /** Seconds inside micro-batches, committed or discarded (the denominator of the wasted share; absent in older results). */
   microBatchS?: number;
+  /** Micro-batches that ended, committed or discarded (absent in older results). */
+  microBatches?: number;
+  /** What the micro-batches' wall time went to, discarded and all, and the wasted share both ways (waste.ts; absent in older results and without training). */
+  waste?: WasteSplit;
   wallS: number;
   /** Each finished request's TTFT and each token gap (ms, rounded to 0.01). */
   ttftMs: number[];

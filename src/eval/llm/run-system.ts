@@ -7,6 +7,7 @@ import type { Dataset } from '../../train/data.js';
 import { playOnSystem, trainedSince } from '../runner.js';
 import type { KvMark, KvSample, LlmSystemName, LlmSystemResult } from './result.js';
 import { buildLlmTestbed, type LlmTestbedSpec } from './testbed.js';
+import { WasteLedger, type WasteSplit } from './waste.js';
 
 export interface LlmSystemRunInput {
   system: LlmSystemName;
@@ -37,20 +38,34 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
   const kv: KvSample[] = [];
   const samples0 = bed.system.trainer?.stats.samples ?? 0;
   let missed = 0;
+  // What the micro-batches' wall time went to (GPU work or waiting), discarded and all.
+  const trainer = bed.system.trainer;
+  const ledger = trainer ? new WasteLedger(bed.system.gate) : null;
+  if (trainer && ledger) {
+    const prev = trainer.onMicroBatch;
+    trainer.onMicroBatch = (m) => (prev?.(m), ledger.onMicroBatch(m));
+    ledger.start();
+  }
+  const ended: { waste: WasteSplit | null } = { waste: null };
   const run = await playOnSystem(system, bed.system, {
     sample: (sys, t) => {
       const s = sys.arena.stats();
       const k = cache.stats();
       kv.push({ t, kvPages: k.pages, kvBlocks: k.liveBlocks, trainPages: s.train, inferPages: s.infer, freePages: s.free, trainLimitPages: s.trainLimit });
     },
-    play: (sys, t0) =>
-      replay(batcher, input.requests, input.slo, {
-        timeScale: input.timeScale,
-        onEnd: (r, done, total) => {
-          if (r === null || r.ttftMs > input.slo.ttftMs) missed++;
-          input.onProgress?.(done, total, `${done}/${total} req, TTFT ${((100 * (done - missed)) / done).toFixed(1)}% in SLO, KV ${cache.stats().pages} pages${trainedSince(sys, samples0, t0)}`);
-        },
-      }),
+    play: async (sys, t0) => {
+      try {
+        return await replay(batcher, input.requests, input.slo, {
+          timeScale: input.timeScale,
+          onEnd: (r, done, total) => {
+            if (r === null || r.ttftMs > input.slo.ttftMs) missed++;
+            input.onProgress?.(done, total, `${done}/${total} req, TTFT ${((100 * (done - missed)) / done).toFixed(1)}% in SLO, KV ${cache.stats().pages} pages${trainedSince(sys, samples0, t0)}`);
+          },
+        });
+      } finally {
+        ended.waste = ledger?.stop() ?? null;
+      }
+    },
   }, input.sampleMs);
   const { played: report, wallS, t0 } = run;
   const trainSamples = run.training?.samples ?? 0;
@@ -81,6 +96,9 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
     deferredAdmissions: m.deferredAdmissions,
     deferralsExpired: m.deferralsExpired,
     maxDeferWaitMs: round2(m.maxDeferWaitMs),
+    boundaryWaits: m.boundaryWaits,
+    boundaryWaitMs: round2(m.boundaryWaitMs),
+    requiresFor: { ...m.requiresFor },
     arenaPages: input.spec.arenaPages,
     peakKvPages,
     peakKvBlocks: Math.max(0, ...kv.map((s) => s.kvBlocks)),
@@ -89,6 +107,8 @@ export async function runLlmSystem(dev: GpuDevice, input: LlmSystemRunInput): Pr
     trainDiscards,
     wastedTrainS: (run.training?.wastedMs ?? 0) / 1000,
     microBatchS: (run.training?.microBatchMs ?? 0) / 1000,
+    microBatches: ended.waste?.microBatches,
+    waste: ended.waste ?? undefined,
     wallS,
     ttftMs: report.samples.ttftMs.map(round2),
     tbtMs: report.samples.tbtMs.map(round2),

@@ -36,6 +36,6 @@ if has vision; then
   ready
   mkdir -p "$R/vision"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$R/vision/gpu.txt"
   OUT=$R/vision COLD_CHECK= RELOAD_BENCH= BUDGET_S=${VISION_BUDGET_S:-150} VISION_S=${VISION_S:-30} WARM_S=4 LLM_SYSTEMS= TRACES=burst \
-    BURST_SYSTEMS=infer-only,handover bash scripts/device-eval.sh > "$R/vision-console.log" 2>&1
+    BURST_SYSTEMS=${LEAD_BURST_SYSTEMS:-infer-only,handover} bash scripts/device-eval.sh > "$R/vision-console.log" 2>&1
   echo "vision rc $?" >> "$R/vision-console.log"; pack vision
 fi

@@ -32,6 +32,7 @@
 # the reload bench (reload.md: staged writes vs the upload from pinned host
 # weights vs a pipelined cold start, per model file).
 set -uo pipefail
+export HANDOVER_HOST_SPANS=${HANDOVER_HOST_SPANS-1}  # every system's log lists what held the event loop (src/eval/host-spans.ts)
 cd "$(dirname "$0")/.."
 T0=$(date +%s)
 BUDGET_S=${BUDGET_S:-380}

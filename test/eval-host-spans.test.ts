@@ -44,9 +44,13 @@ describe('host spans', () => {
     expect(by.has('part.absent')).toBe(false);
     expect(r.longest[0]!.label).toBe('part.long');
     expect(by.get('part.short')!.p99Ms).toBeLessThanOrEqual(by.get('part.short')!.maxMs);
-    const lines = hostSpanLines(r);
+    const lines = hostSpanLines(r, true);
     expect(lines.some((l) => l.includes('part.long: 1,'))).toBe(true);
     expect(lines.some((l) => l.includes('part.short:'))).toBe(false); // never 1 ms: left out of the lines
+    // By default (the README's command) one line: the loop's delay, and where the rest is.
+    const brief = hostSpanLines(r, false);
+    expect(brief).toHaveLength(1);
+    expect(brief[0]).toMatch(/^  host: event-loop delay p99 \d+\.\d\d ms, max \d+\.\d\d ms \(HANDOVER_HOST_SPANS=1 lists what held it; report\.json has it\)$/);
   });
 
   it('a wrapped call that throws is still timed and the error passes through', () => {

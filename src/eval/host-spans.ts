@@ -142,10 +142,16 @@ export class HostSpans {
   }
 }
 
-/** One line per label that held the loop 1 ms or more at least once, and the longest calls. */
-export function hostSpanLines(r: HostSpanReport): string[] {
+/**
+ * The event loop's delay; with `all` (HANDOVER_HOST_SPANS=1: the GPU scripts
+ * set it), one line per label that held the loop 1 ms or more at least once
+ * and the longest calls (report.json keeps them either way).
+ */
+export function hostSpanLines(r: HostSpanReport, all = Boolean(process.env.HANDOVER_HOST_SPANS)): string[] {
   const f = (x: number) => x.toFixed(2);
-  const lines = [`  host: event-loop delay p99 ${f(r.loopDelayP99Ms)} ms, max ${f(r.loopDelayMaxMs)} ms; synchronous spans (label: calls, total ms, p99 / max ms, calls >= 2 ms):`];
+  const delay = `  host: event-loop delay p99 ${f(r.loopDelayP99Ms)} ms, max ${f(r.loopDelayMaxMs)} ms`;
+  if (!all) return [`${delay} (HANDOVER_HOST_SPANS=1 lists what held it; report.json has it)`];
+  const lines = [`${delay}; synchronous spans (label: calls, total ms, p99 / max ms, calls >= 2 ms):`];
   for (const s of r.byLabel.filter((x) => x.maxMs >= 1)) lines.push(`    ${s.label}: ${s.calls}, ${f(s.totalMs)}, ${f(s.p99Ms)} / ${f(s.maxMs)}, ${s.over2Ms}`);
   lines.push(`    longest: ${r.longest.slice(0, 10).map((x) => `${x.label} ${f(x.ms)} ms @${x.atS.toFixed(1)} s`).join('; ')}`);
   return lines;

@@ -343,6 +343,17 @@ describe('shutdown', () => {
   });
 });
 
+describe('signed zero', () => {
+  it('a -0 result is written as -0, which JSON allows and JSON.stringify would drop', async () => {
+    const body = '{"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[-0,-0,2.5]},{"name":"y","shape":[1,3],"datatype":"FP32","data":[-0,0,-2.5]}]}';
+    const r = await app.inject({ method: 'POST', url: '/v2/models/add/infer', payload: body, headers: { 'content-type': 'application/json' } });
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toContain('"data":[-0,0,0]');
+    const data = (r.json() as { outputs: { data: number[] }[] }).outputs[0]!.data;
+    expect(data.map((v) => Object.is(v, -0))).toEqual([true, false, false]);
+  });
+});
+
 describe('properties', () => {
   it('any JSON body is answered with a 4xx JSON error, never a 5xx or a 200', async () => {
     await fc.assert(
@@ -364,7 +375,8 @@ describe('properties', () => {
         const form = (v: number[]) => (nested ? Array.from({ length: b }, (_, i) => v.slice(i * 3, i * 3 + 3)) : v);
         const r = await infer('add', { inputs: [{ name: 'x', shape, datatype: 'FP32', data: form(x) }, { name: 'y', shape, datatype: 'FP32', data: form(y) }] });
         expect(r.statusCode).toBe(200);
-        const want = [...new Float32Array(x).map((v, i) => v + Math.fround(y[i]!))];
+        // fc.float draws -0, and the request body's JSON.stringify writes it as 0: the server adds +0s, so a zero sum is +0.
+        const want = [...new Float32Array(x).map((v, i) => v + Math.fround(y[i]!))].map((v) => (v === 0 ? 0 : v));
         expect(r.json().outputs[0]).toEqual({ name: 'z', datatype: 'FP32', shape, data: want });
       }),
       { numRuns: 200 },

@@ -266,6 +266,7 @@ function encodeTensor(model: ModelInfo, name: string, t: TensorData | undefined,
 }
 
 function floatText(x: number): string {
+  if (Object.is(x, -0)) return '-0'; // JSON.stringify would drop the sign; '-0' is valid JSON and parses back to -0
   if (Number.isFinite(x)) return JSON.stringify(x);
   return Number.isNaN(x) ? '"NaN"' : x > 0 ? '"Infinity"' : '"-Infinity"';
 }

@@ -1,18 +1,20 @@
 // `handover run` end to end on the real device (SwiftShader without a GPU):
 // every system plays a short BURST trace on tiny models, the report's JSON
 // has every field, and the HTML page has one svg per plot.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
 import { SYSTEM_NAMES } from '../src/sched/systems.js';
 
-function captureStdout(): { lines: string[]; restore(): void } {
-  const lines: string[] = [];
-  const log = console.log;
+/** stdout's lines (with --json, the JSON object last) and stderr's (with --json, the run's log). */
+function captureStdout(): { lines: string[]; errors: string[]; restore(): void } {
+  const [lines, errors]: string[][] = [[], []];
+  const [log, error] = [console.log, console.error];
   console.log = (...a: unknown[]) => lines.push(a.map(String).join(' '));
-  return { lines, restore: () => (console.log = log) };
+  console.error = (...a: unknown[]) => errors.push(a.map(String).join(' '));
+  return { lines, errors, restore: () => ((console.log = log), (console.error = error)) };
 }
 
 describe('handover run', () => {
@@ -57,10 +59,14 @@ describe('handover run', () => {
       // The exact misses behind the compliance (paired.ts compares systems request by request with them).
       expect(1 - r.missedIndices.length / r.requests).toBeCloseTo(r.sloCompliance, 12);
       expect(r.memory.length).toBeGreaterThan(3);
+      // What else the host did during the run (host-load.ts): measured on Linux, said to be unmeasured elsewhere.
+      if (existsSync('/proc/stat')) expect(r.hostLoad.ownCores, `${s}.hostLoad`).toBeGreaterThan(0);
+      else expect(r.hostLoad).toBeNull();
       const m = r.memory[0];
       expect(m.trainBytes + m.inferBytes + m.freeBytes).toBe(report.meta.arenaBytes);
     }
     // Training ran beside inference, and the handover system handed memory over at least once (no warm-up: its first touches are measured).
+    expect(cap.errors.filter((l) => /^\s*host: (other processes \d+\.\d\d cores|not measured)/.test(l))).toHaveLength(SYSTEM_NAMES.length);
     expect(report.systems.handover.handovers.requires).toBeGreaterThanOrEqual(1);
     expect(report.systems.handover.handovers.totalMs).not.toBeNull();
 

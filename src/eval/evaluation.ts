@@ -12,6 +12,7 @@ import { tune, tuneWithHandovers } from '../sched/tune.js';
 import type { Dataset } from '../train/data.js';
 import { calibrate, type ArchitectureTiming } from './calibrate.js';
 import { calibrateHandover } from './calibrate-handover.js';
+import { hostLoadLine } from './host-load.js';
 import { runPlace, type RoundSummary, type RunMeta, type RunReport, type StageTimes, type SystemResult } from './result.js';
 import { runSystem } from './run-system.js';
 import { modelInstances, type TestbedSpec } from './testbed.js';
@@ -91,7 +92,7 @@ export function defaultPolicy(given: Partial<Tuned> | undefined, tuner: Tuned, l
 /** The round with the median compliance (the lower middle of an even count), with every round's headline. */
 export function medianRound(rs: SystemResult[]): SystemResult {
   if (rs.length === 1) return rs[0]!;
-  const rounds: RoundSummary[] = rs.map((r, round) => ({ round: round + 1, sloCompliance: r.sloCompliance, p99Ms: r.p99Ms, trainSamplesPerSec: r.trainSamplesPerSec }));
+  const rounds: RoundSummary[] = rs.map((r, round) => ({ round: round + 1, sloCompliance: r.sloCompliance, p99Ms: r.p99Ms, trainSamplesPerSec: r.trainSamplesPerSec, ...(r.hostLoad ? { otherCores: r.hostLoad.otherCores } : {}) }));
   const mid = [...rs].sort((a, b) => a.sloCompliance - b.sloCompliance)[(rs.length - 1) >> 1]!;
   return { ...mid, rounds };
 }
@@ -147,6 +148,7 @@ export async function evaluate(dev: GpuDevice, input: EvaluationInput): Promise<
       input.onReport?.({ meta, systems: sofar() });
       log(`${label}: SLO ${(100 * r.sloCompliance).toFixed(1)}% (predicted ${r.predictedCompliance === null ? '-' : (100 * r.predictedCompliance).toFixed(1) + '%'}), P50 ${r.p50Ms.toFixed(1)} ms, P99 ${r.p99Ms.toFixed(1)} ms (warm ${r.warmP50Ms?.toFixed(2) ?? '-'} / ${r.warmP99Ms?.toFixed(2) ?? '-'} ms), cold ${(100 * r.coldStartRatio).toFixed(1)}%, train ${r.trainSamplesPerSec.toFixed(0)} samples/s, ${r.handovers.count} handovers (${r.handovers.requires} requires, ${r.handovers.spareRequires ?? 0} from training's spare, ${r.handovers.discards} discards, ${r.handovers.releases} releases)${stageLine(r.stages)}${warmupLine(r.warmup)}`);
       if (r.detail) for (const line of detailLines(r.detail.architectures, r.detail.trainByMicroBatch)) log(line);
+      log(`  ${hostLoadLine(r.hostLoad)}`);
       if (r.detail?.host) for (const line of hostSpanLines(r.detail.host)) log(line);
       for (const f of r.detail?.failures ?? []) log(`  failed requests: ${f.count} x ${f.error}`);
     }

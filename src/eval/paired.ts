@@ -7,6 +7,7 @@
 // rest: in how many rounds one system was at or above the other.
 import { Rng } from '../core/random.js';
 import type { SystemResult } from './result.js';
+import { BUSY_HOST_CORES } from './host-load.js';
 
 export interface PairedCompliance {
   /** a's compliance minus b's, in points. */
@@ -81,7 +82,7 @@ export function roundDifferences(a: SystemResult, b: SystemResult): number[] {
 }
 
 /** What the interval does not cover, said once under the lines. */
-export const SPREAD_NOTE = 'The interval covers the spread within a run (misses come in bunches); a host that is slower for a whole run is not in it: the rounds of --repeat (order rotated) show that.';
+export const SPREAD_NOTE = 'The interval covers the spread within a run (misses come in bunches); a host that is slower for a whole run is not in it: the rounds of --repeat (order rotated) show that, and each run\'s "host:" line says how much CPU other processes took.';
 
 /**
  * One line per comparison: handover against each other system when handover
@@ -101,6 +102,29 @@ export function spreadLines(systems: SystemResult[], opts: PairedOptions = {}): 
     const rounds = roundDifferences(lead, o);
     const atOrAbove = rounds.filter((d) => d >= 0).length;
     const roundText = rounds.length > 1 ? `; at or above in ${atOrAbove} of ${rounds.length} rounds (${rounds.map(signed).join(', ')})` : '';
-    return [`${lead.system} vs ${o.system}: ${signed(p.pts)} pts SLO compliance (95% interval ${signed(p.lo)}..${signed(p.hi)} over ${p.blocks} runs of ${p.blockRequests} consecutive requests: ${says})${roundText}`];
+    return [`${lead.system} vs ${o.system}: ${signed(p.pts)} pts SLO compliance (95% interval ${signed(p.lo)}..${signed(p.hi)} over ${p.blocks} runs of ${p.blockRequests} consecutive requests: ${says})${roundText}${sharedHost(lead, o)}`];
   });
+}
+
+/**
+ * `; other processes used 0.61 cores during sp75's run (handover's 0.02)`, or
+ * with rounds `; rounds that shared the host: 2 (sp75 0.61 cores)`: where
+ * either run met other work on the CPU (host-load.ts), empty otherwise.
+ */
+export function sharedHost(a: SystemResult, b: SystemResult): string {
+  const busy = (x: number | undefined) => x !== undefined && x >= BUSY_HOST_CORES;
+  const cores = (x: number) => `${x.toFixed(2)} cores`;
+  if (a.rounds && b.rounds && a.rounds.length > 1) {
+    const ofB = new Map(b.rounds.map((r) => [r.round, r.otherCores]));
+    const shared = a.rounds.flatMap((r) => {
+      const [x, y] = [r.otherCores, ofB.get(r.round)];
+      const who = [busy(x) ? `${a.system} ${cores(x!)}` : '', busy(y) ? `${b.system} ${cores(y!)}` : ''].filter(Boolean);
+      return who.length ? [`${r.round} (${who.join(', ')})`] : [];
+    });
+    return shared.length ? `; rounds that shared the host with other processes: ${shared.join(', ')}` : '';
+  }
+  const [x, y] = [a.hostLoad?.otherCores, b.hostLoad?.otherCores];
+  if (x === undefined || y === undefined || (!busy(x) && !busy(y))) return '';
+  const [more, less] = x >= y ? [[a, x], [b, y]] as const : [[b, y], [a, x]] as const;
+  return `; other processes used ${cores(more[1])} during ${more[0].system}'s run (${less[0].system}'s ${less[1].toFixed(2)})`;
 }

@@ -1,5 +1,6 @@
 import type { HostSpanReport } from './host-spans.js';
 import type { ArchitectureStages, MicroBatchThroughput } from './serving-detail.js';
+import type { HostLoadReport } from './host-load.js';
 // What one system's run measured, as it goes into report.json.
 import type { TracePhases } from './report-verdict.js';
 import type { GpuDevice } from '../core/device.js';
@@ -99,6 +100,8 @@ export interface SystemResult {
    */
   rounds?: RoundSummary[];
   /** Per architecture: compliance, stages (warm and cold runs apart) and graph replays; training samples/s by micro-batch (absent in older results). */
+  /** Other processes' and the hypervisor's CPU during the run (host-load.ts); null off Linux, absent in older results. */
+  hostLoad?: HostLoadReport | null;
   detail?: { architectures: ArchitectureStages[]; trainByMicroBatch: MicroBatchThroughput[]; host?: HostSpanReport; failures?: { error: string; count: number }[] };
 }
 
@@ -107,6 +110,8 @@ export interface RoundSummary {
   sloCompliance: number;
   p99Ms: number;
   trainSamplesPerSec: number;
+  /** Other processes' mean cores during this round's run (host-load.ts). */
+  otherCores?: number;
 }
 
 /** When and where a run was measured: the head of every report's meta. */

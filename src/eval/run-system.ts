@@ -14,6 +14,7 @@ import { SystemRunError } from './errors.js';
 import { playOnSystem, trainedSince } from './runner.js';
 import type { HandoverMark, MemorySample, StageTimes, SystemResult } from './result.js';
 import { HostSpans, instrumentSystem, type HostSpanReport } from './host-spans.js';
+import { HostLoad, type HostLoadReport } from './host-load.js';
 import { stagesByArchitecture, throughputByMicroBatch } from './serving-detail.js';
 import { Executor } from '../infer/executor.js';
 import { architectureLabel, buildTestbed, type TestbedSpec } from './testbed.js';
@@ -113,7 +114,10 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
   const spans = new HostSpans();
   let host: HostSpanReport | undefined;
   instrumentSystem(spans, { device: sys.device, arena, gate: sys.gate, core, store: sys.store, trainer, executor: Executor.prototype });
+  const load = new HostLoad();
+  let hostLoad: HostLoadReport | null | undefined;
   spans.start();
+  load.start();
   const run = await playOnSystem(system, sys, {
     sample: (_, t) => {
       const s = arena.stats();
@@ -139,8 +143,12 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
       }).finally(() => {
         graphs1 = snapshot();
         host = spans.stop();
+        hostLoad = load.stop();
       }),
-  }, input.sampleMs).finally(() => (host ??= spans.stop()));
+  }, input.sampleMs).finally(() => {
+    host ??= spans.stop();
+    if (hostLoad === undefined) hostLoad = load.stop();
+  });
   const { played: result, t0, wallS } = run;
   const trainSamples = run.training?.samples ?? 0;
 
@@ -205,6 +213,7 @@ export async function runSystem(dev: GpuDevice, input: SystemRunInput): Promise<
     predictionNote: pm.note,
     wallS,
     warmup,
+    hostLoad: hostLoad ?? null,
     stages: stageTimes(records.flatMap((r) => {
       const st = stages.get(r.index);
       return st ? [{ ...st, lagMs: Math.max(0, r.latencyMs - st.admitMs - st.windowMs - st.runMs) }] : [];

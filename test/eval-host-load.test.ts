@@ -46,14 +46,14 @@ describe('host load', () => {
     expect(r.otherCoresMax).toBeCloseTo(0.9, 10);
     expect(r.ownCores).toBeCloseTo(1.1, 10);
     expect(r.stealShare).toBeCloseTo(0.05 / 3, 10);
-    expect(hostLoadLine(r)).toBe('host: other processes 0.40 cores (busiest second 0.90), stolen 1.7%, this process 1.10 of 2 cores: this run shared its host');
+    expect(hostLoadLine(r)).toBe('host CPU: other processes 0.40 cores (busiest second 0.90), stolen 1.7%, this process 1.10 of 2 cores: this run shared its host');
   });
 
   it('says so where there is no /proc/stat', () => {
     const load = new HostLoad({ ticks: () => null });
     load.start();
     expect(load.stop()).toBeNull();
-    expect(hostLoadLine(null)).toBe('host: not measured (no /proc/stat)');
+    expect(hostLoadLine(null)).toBe('host CPU: not measured (no /proc/stat)');
   });
 
   it.skipIf(!existsSync('/proc/stat'))('on this host, sees a child process that spins', async () => {

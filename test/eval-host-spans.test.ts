@@ -19,11 +19,11 @@ describe('host spans', () => {
         return ++this.calls;
       }
       long(): void {
-        busy(3);
+        busy(15); // well above later's, so a preempted busy loop in later() does not outlast it
       }
       async later(): Promise<void> {
         busy(2.5);
-        await new Promise((r) => setTimeout(r, 20)); // not counted: after the first await
+        await new Promise((r) => setTimeout(r, 100)); // not counted: after the first await
       }
     }
     const part = new Part();
@@ -37,10 +37,10 @@ describe('host spans', () => {
     expect(Object.prototype.hasOwnProperty.call(part, 'short')).toBe(false); // the prototype's method again
     const by = new Map(r.byLabel.map((s) => [s.label, s]));
     expect(by.get('part.short')!.calls).toBe(50);
-    expect(by.get('part.long')!.maxMs).toBeGreaterThanOrEqual(3);
+    expect(by.get('part.long')!.maxMs).toBeGreaterThanOrEqual(15);
     expect(by.get('part.long')!.over2Ms).toBe(1);
     expect(by.get('part.later')!.maxMs).toBeGreaterThanOrEqual(2.5);
-    expect(by.get('part.later')!.maxMs).toBeLessThan(20);
+    expect(by.get('part.later')!.maxMs).toBeLessThan(60);
     expect(by.has('part.absent')).toBe(false);
     expect(r.longest[0]!.label).toBe('part.long');
     expect(by.get('part.short')!.p99Ms).toBeLessThanOrEqual(by.get('part.short')!.maxMs);

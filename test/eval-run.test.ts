@@ -66,7 +66,7 @@ describe('handover run', () => {
       expect(m.trainBytes + m.inferBytes + m.freeBytes).toBe(report.meta.arenaBytes);
     }
     // Training ran beside inference, and the handover system handed memory over at least once (no warm-up: its first touches are measured).
-    expect(cap.errors.filter((l) => /^\s*host: (other processes \d+\.\d\d cores|not measured)/.test(l))).toHaveLength(SYSTEM_NAMES.length);
+    expect(cap.errors.filter((l) => /^\s*host CPU: (other processes \d+\.\d\d cores|not measured)/.test(l))).toHaveLength(SYSTEM_NAMES.length);
     expect(report.systems.handover.handovers.requires).toBeGreaterThanOrEqual(1);
     expect(report.systems.handover.handovers.totalMs).not.toBeNull();
 

@@ -130,9 +130,9 @@ export class HostLoad {
 /** Other processes' mean load above which a run counts as one that shared its host. */
 export const BUSY_HOST_CORES = 0.25;
 
-/** `host: other processes 0.03 cores (busiest second 0.41), stolen 0.1%, this process 1.22 of 2 cores`, for the run's log. */
+/** `host CPU: other processes 0.03 cores (busiest second 0.41), stolen 0.1%, this process 1.22 of 2 cores`, for the run's log. */
 export function hostLoadLine(h: HostLoadReport | null | undefined): string {
-  if (!h) return 'host: not measured (no /proc/stat)';
+  if (!h) return 'host CPU: not measured (no /proc/stat)';
   const busy = h.otherCores >= BUSY_HOST_CORES ? ': this run shared its host' : '';
-  return `host: other processes ${h.otherCores.toFixed(2)} cores (busiest second ${h.otherCoresMax.toFixed(2)}), stolen ${(100 * h.stealShare).toFixed(1)}%, this process ${h.ownCores.toFixed(2)} of ${h.cores} cores${busy}`;
+  return `host CPU: other processes ${h.otherCores.toFixed(2)} cores (busiest second ${h.otherCoresMax.toFixed(2)}), stolen ${(100 * h.stealShare).toFixed(1)}%, this process ${h.ownCores.toFixed(2)} of ${h.cores} cores${busy}`;
 }

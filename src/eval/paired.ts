@@ -82,7 +82,7 @@ export function roundDifferences(a: SystemResult, b: SystemResult): number[] {
 }
 
 /** What the interval does not cover, said once under the lines. */
-export const SPREAD_NOTE = 'The interval covers the spread within a run (misses come in bunches); a host that is slower for a whole run is not in it: the rounds of --repeat (order rotated) show that, and each run\'s "host:" line says how much CPU other processes took.';
+export const SPREAD_NOTE = 'The interval covers the spread within a run (misses come in bunches); a host that is slower for a whole run is not in it: the rounds of --repeat (order rotated) show that, and each run\'s "host CPU:" line says how much CPU other processes took.';
 
 /**
  * One line per comparison: handover against each other system when handover

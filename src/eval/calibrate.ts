@@ -8,6 +8,8 @@ import { quantile } from '../sched/driver.js';
 import { architectureCount, architectureLabel, modelInstances, type TestbedSpec } from './testbed.js';
 
 export const SLO_FACTOR = 4;
+/** Untimed runs of each architecture before the timed ones. */
+export const WARM_RUNS = 5;
 
 export interface ArchitectureTiming {
   architecture: number;
@@ -40,16 +42,23 @@ export async function calibrate(dev: GpuDevice, spec: TestbedSpec, runs = 30): P
   const out: ArchitectureTiming[] = [];
   try {
     const firsts = modelInstances({ ...spec, models: architectureCount(spec) });
+    // Every architecture loaded and warmed first, then timed in turns: a host
+    // that is slower for the first seconds after start-up (compilation, caches,
+    // the CPU's clock) weighs on each alike instead of on the first one's SLO.
     for (const m of firsts) {
       store.registerBytes(m.name, m.onnx);
       await store.load(m.name);
-      for (let i = 0; i < 3; i++) await store.run(m.name, m.input);
-      const exec: number[] = [];
-      for (let i = 0; i < runs; i++) {
+    }
+    for (let i = 0; i < WARM_RUNS; i++) for (const m of firsts) await store.run(m.name, m.input);
+    const exec = firsts.map(() => [] as number[]);
+    for (let i = 0; i < runs; i++) {
+      for (const [k, m] of firsts.entries()) {
         const t0 = performance.now();
         await store.run(m.name, m.input);
-        exec.push(performance.now() - t0);
+        exec[k]!.push(performance.now() - t0);
       }
+    }
+    for (const [k, m] of firsts.entries()) {
       const load: number[] = [];
       for (let i = 0; i < 5; i++) {
         await store.unload(m.name);
@@ -67,13 +76,13 @@ export async function calibrate(dev: GpuDevice, spec: TestbedSpec, runs = 30): P
         cold.push(performance.now() - t0);
       }
       await store.unload(m.name);
-      const execMs = median(exec);
+      const execMs = median(exec[k]!);
       out.push({
         architecture: m.architecture,
         label: architectureLabel(spec, m.architecture),
         bytes: store.get(m.name)!.bytes,
         execMs,
-        execP90Ms: quantile([...exec].sort((a, b) => a - b), 0.9),
+        execP90Ms: quantile([...exec[k]!].sort((a, b) => a - b), 0.9),
         loadMs: median(load),
         coldMs: median(cold),
         coldP90Ms: quantile([...cold].sort((a, b) => a - b), 0.9),

@@ -42,6 +42,7 @@ describe('host load', () => {
     const r = load.stop()!;
     expect(r.cores).toBe(2);
     expect(r.perSecond).toEqual([0.1, 0.9]);
+    expect(r.stealPerSecond).toEqual([0, 0.05]);
     expect(r.otherCores).toBeCloseTo(0.4, 10);
     expect(r.otherCoresMax).toBeCloseTo(0.9, 10);
     expect(r.ownCores).toBeCloseTo(1.1, 10);
@@ -72,7 +73,7 @@ describe('host load', () => {
 
 const N = 1000;
 
-function system(name: string, otherCores: number | undefined, rounds?: RoundSummary[]): SystemResult {
+function system(name: string, otherCores: number | undefined, rounds?: RoundSummary[], stealShare = 0): SystemResult {
   const latenciesMs = Array.from({ length: N }, (_, i) => (i % 97 === 0 ? 9 : 3));
   return {
     system: name, summary: name, requests: N, failed: 0, sloCompliance: 0.99, p50Ms: 3, p99Ms: 9, warmP50Ms: 3, warmP99Ms: 9, coldStartRatio: 0,
@@ -80,11 +81,11 @@ function system(name: string, otherCores: number | undefined, rounds?: RoundSumm
     handovers: { count: 0, requires: 0, releases: 0, swapOuts: 0, closeMs: null, discardMs: null, reclaimMs: null, totalMs: null, waitForBatchMs: null, discards: 0 },
     predictedCompliance: null, predictedColdStartRatio: null, complianceGapPts: null, predictionNote: '', wallS: 60,
     latenciesMs, sloMs: latenciesMs.map(() => 6), memory: [], marks: [], training: [], rounds,
-    hostLoad: otherCores === undefined ? null : { cores: 2, otherCores, otherCoresMax: otherCores, ownCores: 1, stealShare: 0, perSecond: [] },
+    hostLoad: otherCores === undefined ? null : { cores: 2, otherCores, otherCoresMax: otherCores, ownCores: 1, stealShare, perSecond: [] },
   };
 }
 
-const round = (r: number, otherCores: number): RoundSummary => ({ round: r, sloCompliance: 0.99, p99Ms: 9, trainSamplesPerSec: 0, otherCores });
+const round = (r: number, otherCores: number, stealShare = 0): RoundSummary => ({ round: r, sloCompliance: 0.99, p99Ms: 9, trainSamplesPerSec: 0, otherCores, stealShare });
 
 describe('the spread lines say when a run shared its host', () => {
   it('one run: names the system whose run met other work, with both loads', () => {
@@ -92,6 +93,15 @@ describe('the spread lines say when a run shared its host', () => {
     expect(sharedHost(system('handover', 0.7), system('sp75', 0.1))).toBe("; other processes used 0.70 cores during handover's run (sp75's 0.10)");
     const [line] = spreadLines([system('handover', 0.02), system('taskswitch', 0.5)]);
     expect(line).toMatch(/^handover vs taskswitch: .*; other processes used 0\.50 cores during taskswitch's run \(handover's 0\.02\)$/);
+  });
+
+  it("one run: names the run that lost CPU to the hypervisor (steal), with both shares", () => {
+    expect(sharedHost(system('handover', 0.02, undefined, 0.001), system('sp75', 0.03, undefined, 0.009))).toBe("; the hypervisor took 0.9% of the CPU during sp75's run (handover's 0.1%)");
+    expect(sharedHost(system('handover', 0.5, undefined, 0.004), system('sp75', 0.03, undefined, 0.001))).toBe(
+      "; other processes used 0.50 cores during handover's run (sp75's 0.03); the hypervisor took 0.4% of the CPU during handover's run (sp75's 0.1%)",
+    );
+    expect(sharedHost(system('handover', 0.02, undefined, 0.002), system('sp75', 0.03, undefined, 0.0029))).toBe('');
+    expect(hostLoadLine({ cores: 2, otherCores: 0.02, otherCoresMax: 0.1, ownCores: 0.8, stealShare: 0.006, perSecond: [] })).toMatch(/stolen 0\.6%, .*: this run shared its host$/);
   });
 
   it('nothing when both runs had the host to themselves, or a run was not measured', () => {
@@ -102,7 +112,9 @@ describe('the spread lines say when a run shared its host', () => {
   it('rounds: lists the rounds in which either run shared its host', () => {
     const a = system('handover', 0.01, [round(1, 0.01), round(2, 0.4), round(3, 0.02)]);
     const b = system('sp75', 0.03, [round(1, 0.03), round(2, 0.05), round(3, 0.9)]);
-    expect(sharedHost(a, b)).toBe('; rounds that shared the host with other processes: 2 (handover 0.40 cores), 3 (sp75 0.90 cores)');
+    expect(sharedHost(a, b)).toBe('; rounds that shared the host: 2 (handover: other processes 0.40 cores), 3 (sp75: other processes 0.90 cores)');
+    const stolen = system('taskswitch', 0.03, [round(1, 0.03, 0.001), round(2, 0.3, 0.009), round(3, 0.02, 0.002)]);
+    expect(sharedHost(a, stolen)).toBe('; rounds that shared the host: 2 (handover: other processes 0.40 cores; taskswitch: other processes 0.30 cores, hypervisor 0.9%)');
     const quiet = system('sp75', 0.03, [round(1, 0.03), round(2, 0.05), round(3, 0.1)]);
     expect(sharedHost(system('handover', 0.01, [round(1, 0.01), round(2, 0.1), round(3, 0.02)]), quiet)).toBe('');
   });

@@ -92,7 +92,7 @@ export function defaultPolicy(given: Partial<Tuned> | undefined, tuner: Tuned, l
 /** The round with the median compliance (the lower middle of an even count), with every round's headline. */
 export function medianRound(rs: SystemResult[]): SystemResult {
   if (rs.length === 1) return rs[0]!;
-  const rounds: RoundSummary[] = rs.map((r, round) => ({ round: round + 1, sloCompliance: r.sloCompliance, p99Ms: r.p99Ms, trainSamplesPerSec: r.trainSamplesPerSec, ...(r.hostLoad ? { otherCores: r.hostLoad.otherCores } : {}) }));
+  const rounds: RoundSummary[] = rs.map((r, round) => ({ round: round + 1, sloCompliance: r.sloCompliance, p99Ms: r.p99Ms, trainSamplesPerSec: r.trainSamplesPerSec, ...(r.hostLoad ? { otherCores: r.hostLoad.otherCores, stealShare: r.hostLoad.stealShare } : {}) }));
   const mid = [...rs].sort((a, b) => a.sloCompliance - b.sloCompliance)[(rs.length - 1) >> 1]!;
   return { ...mid, rounds };
 }

@@ -7,7 +7,7 @@
 // rest: in how many rounds one system was at or above the other.
 import { Rng } from '../core/random.js';
 import type { SystemResult } from './result.js';
-import { BUSY_HOST_CORES } from './host-load.js';
+import { BUSY_HOST_CORES, BUSY_HOST_STEAL } from './host-load.js';
 
 export interface PairedCompliance {
   /** a's compliance minus b's, in points. */
@@ -107,24 +107,38 @@ export function spreadLines(systems: SystemResult[], opts: PairedOptions = {}): 
 }
 
 /**
- * `; other processes used 0.61 cores during sp75's run (handover's 0.02)`, or
- * with rounds `; rounds that shared the host: 2 (sp75 0.61 cores)`: where
- * either run met other work on the CPU (host-load.ts), empty otherwise.
+ * `; other processes used 0.61 cores during sp75's run (handover's 0.02)`,
+ * `; the hypervisor took 0.9% of the CPU during sp75's run (handover's 0.1%)`,
+ * or with rounds `; rounds that shared the host: 2 (sp75: other processes
+ * 0.61 cores)`: where either run met other work on the CPU (host-load.ts),
+ * empty otherwise.
  */
 export function sharedHost(a: SystemResult, b: SystemResult): string {
-  const busy = (x: number | undefined) => x !== undefined && x >= BUSY_HOST_CORES;
-  const cores = (x: number) => `${x.toFixed(2)} cores`;
+  const what = (other: number | undefined, steal: number | undefined) =>
+    [(other ?? 0) >= BUSY_HOST_CORES ? `other processes ${other!.toFixed(2)} cores` : '', (steal ?? 0) >= BUSY_HOST_STEAL ? `hypervisor ${pct(steal!)}` : ''].filter(Boolean).join(', ');
   if (a.rounds && b.rounds && a.rounds.length > 1) {
-    const ofB = new Map(b.rounds.map((r) => [r.round, r.otherCores]));
+    const ofB = new Map(b.rounds.map((r) => [r.round, r]));
     const shared = a.rounds.flatMap((r) => {
-      const [x, y] = [r.otherCores, ofB.get(r.round)];
-      const who = [busy(x) ? `${a.system} ${cores(x!)}` : '', busy(y) ? `${b.system} ${cores(y!)}` : ''].filter(Boolean);
-      return who.length ? [`${r.round} (${who.join(', ')})`] : [];
+      const o = ofB.get(r.round);
+      const who = [[a.system, what(r.otherCores, r.stealShare)], [b.system, what(o?.otherCores, o?.stealShare)]].filter(([, w]) => w).map(([s, w]) => `${s}: ${w}`);
+      return who.length ? [`${r.round} (${who.join('; ')})`] : [];
     });
-    return shared.length ? `; rounds that shared the host with other processes: ${shared.join(', ')}` : '';
+    return shared.length ? `; rounds that shared the host: ${shared.join(', ')}` : '';
   }
-  const [x, y] = [a.hostLoad?.otherCores, b.hostLoad?.otherCores];
-  if (x === undefined || y === undefined || (!busy(x) && !busy(y))) return '';
-  const [more, less] = x >= y ? [[a, x], [b, y]] as const : [[b, y], [a, x]] as const;
-  return `; other processes used ${cores(more[1])} during ${more[0].system}'s run (${less[0].system}'s ${less[1].toFixed(2)})`;
+  const [x, y] = [a.hostLoad, b.hostLoad];
+  if (!x || !y) return '';
+  const parts: string[] = [];
+  if (x.otherCores >= BUSY_HOST_CORES || y.otherCores >= BUSY_HOST_CORES) {
+    const [more, less] = x.otherCores >= y.otherCores ? [[a, x], [b, y]] as const : [[b, y], [a, x]] as const;
+    parts.push(`other processes used ${more[1].otherCores.toFixed(2)} cores during ${more[0].system}'s run (${less[0].system}'s ${less[1].otherCores.toFixed(2)})`);
+  }
+  if (x.stealShare >= BUSY_HOST_STEAL || y.stealShare >= BUSY_HOST_STEAL) {
+    const [more, less] = x.stealShare >= y.stealShare ? [[a, x], [b, y]] as const : [[b, y], [a, x]] as const;
+    parts.push(`the hypervisor took ${pct(more[1].stealShare)} of the CPU during ${more[0].system}'s run (${less[0].system}'s ${pct(less[1].stealShare)})`);
+  }
+  return parts.map((p) => `; ${p}`).join('');
+}
+
+function pct(share: number): string {
+  return `${(100 * share).toFixed(1)}%`;
 }

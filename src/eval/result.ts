@@ -112,6 +112,8 @@ export interface RoundSummary {
   trainSamplesPerSec: number;
   /** Other processes' mean cores during this round's run (host-load.ts). */
   otherCores?: number;
+  /** The hypervisor's share of the CPU during this round's run (host-load.ts). */
+  stealShare?: number;
 }
 
 /** When and where a run was measured: the head of every report's meta. */

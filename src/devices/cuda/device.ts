@@ -124,7 +124,7 @@ export class CudaDevice extends GpuDevice {
   /** A lane's cuBLAS handle gets its own workspace from the page pool (split-K and other algorithms need one). */
   private lane(stream: Handle): LaneQueue {
     const blas = this.cu.blasCreate(stream);
-    const workspace = this.reservations.map(this.pool.take(BLAS_WORKSPACE / this.pageBytes || 1), true);
+    const workspace = this.mapReservation(this.pool.take(BLAS_WORKSPACE / this.pageBytes || 1), true);
     this.cu.blasSetWorkspace(blas, workspace.va, workspace.bytes);
     return { stream, blas, workspace };
   }
@@ -177,10 +177,11 @@ export class CudaDevice extends GpuDevice {
       this.lanes.train.stream = this.confinement.home;
       this.confinement.destroy();
     }
-    this.deferred.runDone(true);
-    this.reservations.unmapAll();
+    this.unmapDone(true);
+    for (const r of this.reservations.list()) this.unmap(r);
+    this.reservations.clear();
     this.graphs.destroyAll();
-    for (const l of LANES) this.reservations.unmap(this.lanes[l].workspace);
+    for (const l of LANES) this.unmap(this.lanes[l].workspace);
     this.pool.release();
     this.staging.destroy();
     this.events.destroy();
@@ -202,11 +203,11 @@ export class CudaDevice extends GpuDevice {
   }
 
   protected _createBacking(id: number, bytes: number, _label: string): void {
-    this.deferred.runDone(false);
+    this.unmapDone(false);
     const view = this.viewSpec;
     const pages = view ?? this.pool.take(Math.ceil(bytes / this.pageBytes));
     try {
-      this.reservations.set(id, this.reservations.map(pages, !view));
+      this.reservations.set(id, this.mapReservation(pages, !view));
     } catch (e) {
       if (!view) this.pool.give(pages); // the pages go back to the pool untouched
       throw e;
@@ -215,7 +216,7 @@ export class CudaDevice extends GpuDevice {
 
   protected _destroyBacking(b: Backing): void {
     const r = this.reservations.remove(b.id);
-    this.deferred.push(this.mark(LANES), () => this.reservations.unmap(r));
+    this.deferred.push(this.mark(LANES), () => this.unmap(r));
   }
 
   protected _write(range: Range, data: ArrayBufferView, lane: Lane): void {
@@ -330,7 +331,7 @@ export class CudaDevice extends GpuDevice {
     } finally {
       for (const e of events) this.events.put(e);
     }
-    this.deferred.runDone(false);
+    this.unmapDone(false);
   }
 
   /** Captures the launches `issue` makes on the lane's stream into an executable graph. */
@@ -361,5 +362,21 @@ export class CudaDevice extends GpuDevice {
     const k = this.kernels.get(name);
     if (!k) throw new InvalidRangeError(`no CUDA kernel named '${name}' (native-cuda/*.cu)`);
     return k;
+  }
+
+  // The device's own steps by name (eval/host-spans.ts times them on the host): reservations.ts and completion.ts do the work.
+
+  /** Reserves a range and maps the pages into it, in order; undoes its own steps on failure. */
+  private mapReservation(pages: Handle[], ownsPages: boolean): Reservation {
+    return this.reservations.map(pages, ownsPages);
+  }
+
+  private unmap(r: Reservation): void {
+    this.reservations.unmap(r);
+  }
+
+  /** Unmaps destroyed backings (and destroys released graphs) whose last work is done (all when `all`, after a synchronize). */
+  private unmapDone(all: boolean): void {
+    this.deferred.runDone(all);
   }
 }

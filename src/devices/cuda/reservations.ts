@@ -97,9 +97,12 @@ export class Reservations {
     }
   }
 
-  /** Unmaps every backing's range (the device is being destroyed). */
-  unmapAll(): void {
-    for (const r of this.byBacking.values()) this.unmap(r);
+  /** Every backing's reservation (the device is being destroyed). */
+  list(): IterableIterator<Reservation> {
+    return this.byBacking.values();
+  }
+
+  clear(): void {
     this.byBacking.clear();
   }
 }

@@ -2,8 +2,13 @@
 // of wrapped calls by label, the longest calls, methods put back at stop();
 // and the failed requests' messages counted (run-system.ts).
 import { describe, expect, it } from 'vitest';
-import { HostSpans, hostSpanLines } from '../src/eval/host-spans.js';
+import { Arena } from '../src/core/arena.js';
+import { Gate } from '../src/core/gate.js';
+import { HostSpans, hostSpanLines, instrumentSystem } from '../src/eval/host-spans.js';
 import { failureCounts } from '../src/eval/run-system.js';
+import type { Dataset } from '../src/train/data.js';
+import { Trainer } from '../src/train/trainer.js';
+import { randn, rng, testDevice } from './helpers/gpu.js';
 
 /** Holds the thread for `ms` (a synchronous span). */
 function busy(ms: number): void {
@@ -62,6 +67,32 @@ describe('host spans', () => {
     const r = spans.stop();
     expect(r.byLabel[0]).toMatchObject({ label: 'failing', calls: 1 });
     expect(r.byLabel[0]!.maxMs).toBeGreaterThanOrEqual(1.2);
+  });
+});
+
+describe("a system's spans", () => {
+  // The trainer's step loop is trainer.ts, its micro-batch set-up and handovers training-memory.ts: the labels stay 'trainer.*'.
+  it('times the trainer and its memory under trainer.* labels, and puts every method back', async () => {
+    const dev = await testDevice();
+    const arena = new Arena(dev, { bytes: 64 * 64 * 1024, pageBytes: 64 * 1024 });
+    const gate = new Gate(dev, { maxInFlight: 3 });
+    const t = new Trainer(arena, gate, { layers: [13, 32, 10], optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0, effectiveBatch: 24, microBatch: 8, seed: 3 });
+    t.init();
+    const r = rng(9);
+    const data: Dataset = { name: 'random', x: randn(24 * 13, r), labels: Uint32Array.from({ length: 24 }, () => Math.floor(r() * 10)), n: 24, features: 13, classes: 10 };
+    const spans = new HostSpans();
+    instrumentSystem(spans, { device: {}, arena: {}, gate: {}, core: {}, store: {}, executor: {}, trainer: t });
+    spans.start();
+    await t.step(data, Uint32Array.from({ length: 24 }, (_, i) => i));
+    const report = await t.require(arena.bytes); // training keeps only its static state: the activations go
+    t.release(arena.bytes);
+    await (await t.yieldAtBoundary(0)).free;
+    const by = new Map(spans.stop().byLabel.map((x) => [x.label, x.calls]));
+    arena.destroy();
+    expect(report.freedBytes).toBeGreaterThan(0);
+    for (const label of ['step', 'ready', 'take', 'enqueueGrouped', 'shrink', 'freeActivations', 'release', 'yieldAtBoundary', 'bind', 'batch.upload', 'batch.gradient'])
+      expect(by.get(`trainer.${label}`), `trainer.${label}`).toBeGreaterThan(0);
+    expect(Object.prototype.hasOwnProperty.call(t, 'step')).toBe(false);
   });
 });
 

@@ -41,7 +41,7 @@ describe('the contended arena of the LLM evaluation', () => {
       try {
         const t = Trainer.forModel(arena, new Gate(dev, { maxInFlight: 3 }), { effectiveBatch: 2, microBatch: 2, seed: 5 }, model());
         t.init();
-        const fit = (t as unknown as { fit(): number }).fit();
+        const fit = (t as unknown as { memory: { fit(): number } }).memory.fit(); // training-memory.ts
         console.log(`${pages} pages (least ${least}): static ${t.staticBytes / PAGE}, micro-batch that fits ${fit}`);
         if (pages === least) {
           expect(fit).toBe(1);

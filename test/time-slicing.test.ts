@@ -171,7 +171,7 @@ describe('time-sliced training', () => {
     await t.step(data, idx);
     const before = [await t.readParameters(), ...(await t.readState())];
     // Parameters and both Adam moments (the gradient sum is zeroed at each step's start).
-    const inner = t as unknown as { params: { range(): Range }; states: { range(): Range }[] };
+    const inner = (t as unknown as { state: { params: { range(): Range }; states: { range(): Range }[] } }).state; // train-state.ts
     const ranges = [inner.params.range(), inner.states[0]!.range(), inner.states[1]!.range()];
     const want = [before[0]!, before[2]!, before[3]!];
     // Look at the state the moment the close has drained the gate (nothing can touch it then).

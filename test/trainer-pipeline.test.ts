@@ -100,7 +100,7 @@ describe('pipelined, fused trainer steps (WebGPU; SwiftShader here)', () => {
   async function run(tuning: Partial<TrainerTuning>, plan: (number[] | undefined)[], cfg = base, poison = false) {
     const { arena, gate, t } = make(dev, tuning, cfg);
     if (poison) {
-      const grad = (t as unknown as { grad: TrainAllocation }).grad; // the accumulator a fused step must not read
+      const grad = (t as unknown as { state: { grad: TrainAllocation } }).state.grad; // the accumulator a fused step must not read (train-state.ts)
       dev.write(grad.range(), new Uint32Array(grad.bytes / 4).fill(POISON));
       await gate.idle();
     }

@@ -11,74 +11,31 @@
 //   run of free pages side by side takes scattered free pages instead, mapped
 //   into a contiguous view of its own: training never waits for compaction.
 
-import { Allocation, type Placement } from './allocation.js';
+import { Allocation } from './allocation.js';
+import { ArenaLayout } from './arena-layout.js';
+import type { AllocateWhere, ArenaEvent, ArenaOptions, ArenaStats } from './arena-types.js';
 import type { Backing, GpuDevice } from './device.js';
 import { Drained, nextSeq } from './drained.js';
 import { AllocationTooLargeError, InvalidRangeError, OutOfMemoryError, type Owner } from './errors.js';
+import { ModelTenants } from './model-tenants.js';
 import { CODE, NAME, PageTable, type PageOwner } from './page-table.js';
 
 export type { PageOwner } from './page-table.js';
-
-export const DEFAULT_PAGE_BYTES = 2 * 1024 * 1024;
-
-export interface ArenaOptions {
-  /** Pool size in bytes (rounded down to whole pages). */
-  bytes: number;
-  /** Page size; 2 MiB matches CUDA's VMM granularity. */
-  pageBytes?: number;
-  /**
-   * Training tensors may take scattered pages mapped into a view (default:
-   * when the device can remap and the page size is a multiple of its unit).
-   */
-  remap?: boolean;
-  /**
-   * Zero-fill pages passed between inference models too (not only between
-   * training and inference). A model is named by its allocation label up to
-   * the first ':' ('resnet:weights', 'resnet:activations').
-   */
-  isolateModels?: boolean;
-}
-
-export interface ArenaStats {
-  pages: number;
-  pageBytes: number;
-  train: number;
-  infer: number;
-  free: number;
-  /** Pages freed but not yet reclaimed (still owned). */
-  trainPending: number;
-  inferPending: number;
-  /** Most pages training may hold (lowered by require, raised by release). */
-  trainLimit: number;
-  zeroedBytes: number;
-  movedBytes: number;
-}
-
-export type ArenaEvent =
-  | { kind: 'allocate'; owner: Owner; pages: number; first: number; zeroedPages: number; scattered?: boolean }
-  | { kind: 'free'; owner: Owner; pages: number; first: number }
-  | { kind: 'reclaim'; owner: Owner; pages: number }
-  | { kind: 'move'; pages: number; from: number; to: number }
-  | { kind: 'limit'; trainLimit: number };
+export type { AllocateWhere, ArenaEvent, ArenaOptions, ArenaStats } from './arena-types.js';
+export { DEFAULT_PAGE_BYTES } from './arena-layout.js';
 
 interface Pending {
   alloc: Allocation;
   seq: number;
 }
 
-/** Where an allocation should go (Arena.allocate). */
-export interface AllocateWhere {
-  /** The first page, if the run from there is free. */
-  at?: number;
-  /** Training: the highest free pages (see allocate). */
-  highestFree?: boolean;
-}
-
 export class Arena {
   readonly pageBytes: number;
   readonly pageCount: number;
   readonly pagesPerBacking: number;
-  readonly backings: Backing[] = [];
+  readonly backings: Backing[];
+  /** Page size, backings and where each page lies in them (arena-layout.ts). */
+  private readonly layout: ArenaLayout;
   /** Owner, epoch and last writer of every page. */
   readonly table: PageTable;
   private readonly allocs = new Map<number, Allocation>();
@@ -96,28 +53,17 @@ export class Arena {
   private readonly listeners = new Set<(e: ArenaEvent) => void>();
   /** Whether pages moving between inference models are zero-filled (ArenaOptions.isolateModels). */
   readonly isolateModels: boolean;
-  private readonly tenants = new Map<string, number>();
+  private readonly tenants: ModelTenants;
 
   constructor(readonly device: GpuDevice, opts: ArenaOptions) {
-    const lim = device.info.limits;
-    this.pageBytes = opts.pageBytes ?? DEFAULT_PAGE_BYTES;
-    if (this.pageBytes <= 0 || this.pageBytes % lim.bindingAlignment !== 0)
-      throw new InvalidRangeError(`page size ${this.pageBytes} must be a positive multiple of ${lim.bindingAlignment}`);
-    this.pageCount = Math.floor(opts.bytes / this.pageBytes);
-    if (this.pageCount < 1) throw new InvalidRangeError(`arena of ${opts.bytes} bytes holds no page of ${this.pageBytes} bytes`);
-    const backingCap = Math.min(lim.maxBackingBytes, lim.maxBindingBytes);
-    this.pagesPerBacking = Math.floor(backingCap / this.pageBytes);
-    const unit = lim.remapPageBytes ?? 0;
-    const canRemap = device.info.capabilities.remap && unit > 0 && this.pageBytes % unit === 0;
-    if (opts.remap && !canRemap)
-      throw new InvalidRangeError(`remap needs a device that can map pages (capabilities.remap) and a page size that is a multiple of its ${unit || '(none)'}-byte unit; pages here are ${this.pageBytes} bytes`);
-    this.remap = opts.remap ?? canRemap;
+    this.layout = new ArenaLayout(device, opts);
+    this.pageBytes = this.layout.pageBytes;
+    this.pageCount = this.layout.pageCount;
+    this.pagesPerBacking = this.layout.pagesPerBacking;
+    this.backings = this.layout.backings;
+    this.remap = this.layout.remap;
     this.isolateModels = opts.isolateModels ?? false;
-    if (this.pagesPerBacking < 1) throw new AllocationTooLargeError(this.pageBytes, backingCap, 'backing size');
-    for (let first = 0; first < this.pageCount; first += this.pagesPerBacking) {
-      const n = Math.min(this.pagesPerBacking, this.pageCount - first);
-      this.backings.push(device.createBacking(n * this.pageBytes, `arena${this.backings.length}`));
-    }
+    this.tenants = new ModelTenants(this.isolateModels);
     this.table = new PageTable(this.pageCount, this.pagesPerBacking);
     this.limit = this.pageCount;
   }
@@ -226,8 +172,8 @@ export class Arena {
       first = fit();
     }
     if (first < 0) throw oom('free pages are scattered between training runs');
-    const a = new Allocation<O>(this.nextId++, owner, bytes, pages, this.placement(first), label);
-    const zeroed = this.take(first, pages, CODE[owner], a.id, this.tenantOf(owner, label));
+    const a = new Allocation<O>(this.nextId++, owner, bytes, pages, this.layout.placement(first), label);
+    const zeroed = this.take(first, pages, CODE[owner], a.id, this.tenants.of(owner, label));
     this.allocs.set(a.id, a);
     this.emit({ kind: 'allocate', owner, pages, first, zeroedPages: zeroed });
     return a;
@@ -251,7 +197,7 @@ export class Arena {
     for (const [first, count] of a.runs()) zeroed += this.take(first, count, CODE[owner], id);
     let view: Backing;
     try {
-      view = this.device.mapPages(Array.from(list, (p) => this.pageRef(p)), `${label} (view)`);
+      view = this.device.mapPages(Array.from(list, (p) => this.layout.pageRef(p)), `${label} (view)`);
     } catch (e) {
       for (const [first, count] of a.runs()) this.table.setRun(first, count, CODE.free, -1, true);
       throw e;
@@ -365,7 +311,7 @@ export class Arena {
     for (const a of live) {
       const from = a.firstPage;
       const old = a.range();
-      const tenant = this.tenantOf('infer', a.label);
+      const tenant = this.tenants.of('infer', a.label);
       this.table.setRun(from, a.pageCount, CODE.free, -1, false); // its own pages count as free for the search
       const to = this.table.lowestFit(a.pageCount);
       if (to < 0 || to >= from) {
@@ -373,7 +319,7 @@ export class Arena {
         continue;
       }
       this.take(to, a.pageCount, CODE.infer, a.id, tenant);
-      a.placement = this.placement(to);
+      a.placement = this.layout.placement(to);
       this.device.copy(old, a.range());
       this.movedBytes += a.bytes;
       moved += a.pageCount;
@@ -396,13 +342,7 @@ export class Arena {
 
   /** Zero-fills pages [first, first + pages) on the GPU, one call per backing the run crosses (a remapped run may cross). */
   private zeroPages(first: number, pages: number): void {
-    for (let page = first, left = pages; left > 0; ) {
-      const p = this.placement(page);
-      const n = Math.min(left, this.pagesPerBacking - (page % this.pagesPerBacking));
-      this.device.zero({ backing: p.backing, offset: p.offset, bytes: n * this.pageBytes });
-      page += n;
-      left -= n;
-    }
+    for (const range of this.layout.ranges(first, pages)) this.device.zero(range);
     this.zeroedBytes += pages * this.pageBytes;
   }
 
@@ -412,26 +352,6 @@ export class Arena {
     if (a.pages) this.device.destroyBacking(a.placement.backing);
     this.pendingPages[CODE[a.owner]]! -= a.pageCount;
     this.allocs.delete(a.id);
-  }
-
-  /** Where arena page `page` is, for mapPages. */
-  private pageRef(page: number): { backing: Backing; offset: number } {
-    const p = this.placement(page);
-    return { backing: p.backing, offset: p.offset };
-  }
-
-  private placement(first: number): Placement {
-    const b = Math.floor(first / this.pagesPerBacking);
-    return { backing: this.backings[b]!, firstPage: first, offset: (first - b * this.pagesPerBacking) * this.pageBytes };
-  }
-
-  /** The model an inference allocation belongs to, when models are isolated (-1 otherwise). */
-  private tenantOf(owner: Owner, label: string): number {
-    if (!this.isolateModels || owner !== 'infer') return -1;
-    const model = label.split(':')[0]!;
-    let id = this.tenants.get(model);
-    if (id === undefined) this.tenants.set(model, (id = this.tenants.size));
-    return id;
   }
 
   /** Claims a free run for an owner; zero-fills the pages another owner (or isolated model) used last. */

@@ -185,8 +185,11 @@ export function instrumentSystem(spans: HostSpans, p: InstrumentedParts): void {
   spans.wrapAll(p.executor, 'executor', ['run', 'replayed']);
   const t = p.trainer;
   if (!t) return;
-  spans.wrapAll(t, 'trainer', ['step', 'ready', 'take', 'freeActivations', 'returnActivations', 'shrink', 'enqueueGrouped', 'release', 'yieldAtBoundary']);
+  // The step loop is the trainer's; the activations and the handovers are its memory's (src/train/training-memory.ts).
+  const memory = (t as unknown as { memory?: { act: unknown } }).memory ?? (t as unknown as { act: unknown });
+  for (const m of ['step', 'ready', 'take', 'freeActivations', 'returnActivations', 'shrink', 'enqueueGrouped', 'release', 'yieldAtBoundary'])
+    spans.wrap(m === 'step' || m === 'enqueueGrouped' ? t : memory, m, `trainer.${m}`);
   const batch = (b: unknown) => spans.wrapAll(b as object | null, 'trainer.batch', ['upload', 'gradient']);
-  batch((t as unknown as { act: unknown }).act);
+  batch(memory.act);
   spans.wrap(t.model, 'bind', 'trainer.bind', batch); // each micro-batch size bound from now on
 }

@@ -17,7 +17,6 @@ export function lowerLimit(arena: Arena, staticPages: number, heldPages: number,
   return { quota, limit, givenPages: Math.max(0, arena.trainLimit - limit) };
 }
 
-/** Deferred requires waiting for training to be within its limit. */
 /** A handover's report as the limit drops: nothing freed or timed yet; shortBytes is what training could not give. */
 export function handoverReport(arena: Arena, bytes: number, lowered: { quota: number; limit: number; givenPages: number }, microBatch: number): HandoverReport {
   return {
@@ -27,6 +26,7 @@ export function handoverReport(arena: Arena, bytes: number, lowered: { quota: nu
   };
 }
 
+/** Deferred requires waiting for training to be within its limit. */
 export class BoundaryWaiters {
   private waiters: (() => void)[] = [];
 

@@ -53,3 +53,39 @@ export class EventPool {
     this.idle.length = 0;
   }
 }
+
+/** Steps that wait until the GPU is done with what they free (unmaps, graph destruction: out of the handover's path). */
+export class DeferredSteps {
+  private readonly queue: { events: Handle[]; done: () => void }[] = [];
+
+  constructor(private readonly cu: CudaAddon, private readonly events: EventPool) {}
+
+  /** Runs `done` once every one of `events` (from the pool; they go back to it) has completed. */
+  push(events: Handle[], done: () => void): void {
+    this.queue.push({ events, done });
+  }
+
+  /**
+   * Runs the steps whose last work is done (all when `all`, after a
+   * synchronize). The queue is changed in place and each entry leaves it
+   * before its step runs: a view of this device made with Object.create (a
+   * test's device with smaller limits, a lane-bound writer) shares the one
+   * queue, and a step that throws is not run again. Before, `this.deferred =
+   * filter(...)` gave such a view its own copy of the queue, so both unmapped
+   * the same range and the second cuMemAddressFree failed
+   * (CUDA_ERROR_INVALID_VALUE); a throwing step also left the entries already
+   * done in the queue, to be freed twice by the next call.
+   */
+  runDone(all: boolean): void {
+    for (let i = 0; i < this.queue.length; ) {
+      const { events, done } = this.queue[i]!;
+      if (!all && !events.every((e) => this.cu.eventQuery(e))) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      for (const e of events) this.events.put(e);
+      done();
+    }
+  }
+}

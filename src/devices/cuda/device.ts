@@ -33,23 +33,16 @@
 import { GpuDevice, type Backing, type DeviceInfo, type Lane, type Launch, type PageRef, type Range, type UploadTicket } from '../../core/device.js';
 import { InvalidRangeError } from '../../core/errors.js';
 import { loadAddon, type CudaAddon, type CudaDeviceProps, type Handle } from './addon.js';
-import { EventPool, INFER_SPIN_MS, SPIN_MS, whenDone } from './completion.js';
-import { CudaError, CudaUnavailableError } from './errors.js';
+import { DeferredSteps, EventPool, INFER_SPIN_MS, SPIN_MS, whenDone } from './completion.js';
+import { cudaInfo, openOrdinal } from './device-info.js';
 import { PagePool } from './page-pool.js';
 import { gemm, gemmSliceable, gemmStridedBatched, overlapPieces } from './gemm.js';
 import { TrainingConfinement } from './confine.js';
-import { greenAddon, type GreenCuda } from './green.js';
+import { CudaGraphs } from './graphs.js';
+import { greenAddon } from './green.js';
+import { Reservations, type Reservation } from './reservations.js';
 import { Staging } from './staging.js';
-
-
-interface Reservation {
-  va: Handle;
-  /** Reserved bytes: whole pages. */
-  bytes: number;
-  pages: Handle[];
-  /** False for a view made by mapPages(): its pages belong to other backings. */
-  ownsPages: boolean;
-}
+import { UploadStream } from './upload-stream.js';
 
 const BLAS_WORKSPACE = 32 << 20;
 const LANES: readonly Lane[] = ['train', 'infer'];
@@ -76,26 +69,21 @@ export class CudaDevice extends GpuDevice {
   readonly pageBytes: number;
   private readonly lanes: Record<Lane, LaneQueue>;
   private readonly zeroing: Handle;
-  /** Uploads from pinned host buffers (upload()): a copy engine's work beside the lanes' kernels. */
-  private readonly uploading: Handle;
-  /** The event recorded after each upload in flight, by ticket id. */
-  private readonly uploadEvents = new Map<number, Handle>();
   private readonly events: EventPool;
+  /** Uploads from pinned host buffers (upload()): a copy engine's work beside the lanes' kernels. */
+  private readonly uploads: UploadStream;
   private readonly staging: Staging;
-  private readonly reservations = new Map<number, Reservation>();
+  /** Each backing's virtual range and the physical pages mapped into it (reservations.ts). */
+  private readonly reservations: Reservations;
   private readonly kernels = new Map<string, Kernel>();
   /** One event per lane and one on the upload stream, recorded before a zero-fill or copy; one after it. */
   private readonly beforeZero: Handle[];
   private readonly afterZero: Handle;
   /** Unmaps and graph destruction wait until the GPU is done (out of the handover's path). */
-  private readonly deferred: { events: Handle[]; done: () => void }[] = [];
-  /** Executable graphs by recording id. */
-  private readonly graphs = new Map<number, Handle>();
+  private readonly deferred: DeferredSteps;
+  /** Executable graphs by recording id (graphs.ts). */
+  private readonly graphs: CudaGraphs;
   private viewSpec: Handle[] | null = null;
-  /** Mappings of a physical page in views (mapPages); a page goes back to the pool only at zero. */
-  private readonly aliases = new Map<Handle, number>();
-  /** Pages whose backing was destroyed while a view still maps them. */
-  private readonly orphans = new Set<Handle>();
   /** Where the training lane runs while confined (confineTraining); made at the first use. */
   private confinement: TrainingConfinement | null = null;
   private destroyed = false;
@@ -103,14 +91,7 @@ export class CudaDevice extends GpuDevice {
   static async open(log?: (line: string) => void, opts: CudaOptions = {}): Promise<CudaDevice> {
     const cu = loadAddon();
     const ordinal = opts.ordinal ?? 0;
-    let props: CudaDeviceProps;
-    try {
-      props = cu.open(ordinal);
-    } catch (e) {
-      if (e instanceof CudaError && /NoDevice|InsufficientDriver|NO_DEVICE|SymbolNotFound|InitializationError/i.test(e.code))
-        throw new CudaUnavailableError(`${e.code}: ${e.detail}`, e);
-      throw e;
-    }
+    const props = openOrdinal(cu, ordinal);
     const d = new CudaDevice(cu, props, ordinal);
     log?.(`cuda: ${props.name} sm_${props.major}${props.minor}, ${(props.totalBytes / 2 ** 30).toFixed(1)} GiB, ` +
       `${props.smCount} SMs, page ${props.granularity >> 20} MiB, driver ${props.driverVersion}`);
@@ -120,31 +101,20 @@ export class CudaDevice extends GpuDevice {
   private constructor(readonly cu: CudaAddon, readonly props: CudaDeviceProps, readonly ordinal: number) {
     super();
     this.pageBytes = props.granularity;
-    this.info = {
-      backend: 'cuda',
-      name: props.name,
-      vendor: 'nvidia',
-      architecture: `sm_${props.major}${props.minor}`,
-      software: false,
-      limits: {
-        maxBackingBytes: props.totalBytes,
-        remapPageBytes: props.granularity,
-        // Kernels count elements in u32 params: 2^32 - 1 words at most.
-        maxBindingBytes: Math.min(props.totalBytes, 2 ** 34 - 256),
-        bindingAlignment: 256,
-        maxGroupsPerDimension: 2 ** 31 - 1,
-      },
-      capabilities: { remap: true, timestamps: true, graphs: true, lanes: true, confine: typeof (cu as GreenCuda).greenCreate === 'function' },
-    };
+    this.info = cudaInfo(cu, props);
     this.pool = new PagePool(cu, this.pageBytes, ordinal);
+    this.reservations = new Reservations(cu, this.pool, this.pageBytes, ordinal);
+    this.graphs = new CudaGraphs(cu);
     const priority = cu.streamPriorityRange();
     this.lanes = {
       train: this.lane(cu.streamCreate(priority.least)),
       infer: this.lane(cu.streamCreate(priority.greatest)),
     };
     this.zeroing = cu.streamCreate(priority.greatest);
-    this.uploading = cu.streamCreate(priority.greatest);
+    const uploading = cu.streamCreate(priority.greatest);
     this.events = new EventPool(cu);
+    this.uploads = new UploadStream(cu, this.events, uploading);
+    this.deferred = new DeferredSteps(cu, this.events);
     this.staging = new Staging(cu);
     this.beforeZero = [...LANES, 'upload'].map(() => this.events.get());
     this.afterZero = this.events.get();
@@ -165,15 +135,11 @@ export class CudaDevice extends GpuDevice {
    * gives a training tensor a contiguous range of scattered free pages this way.
    */
   protected override _mapPages(pages: readonly PageRef[], label: string): Backing {
-    const handles = pages.map((p, i) => {
-      const r = this.reservations.get(p.backing.id);
-      if (!r) throw new InvalidRangeError(`mapPages: page ${i} names backing ${p.backing.id}, which has no CUDA reservation`);
-      return r.pages[p.offset / this.pageBytes]!;
-    });
+    const handles = this.reservations.handles(pages);
     this.viewSpec = handles;
     try {
       const view = this.createBacking(handles.length * this.pageBytes, label);
-      for (const h of handles) this.aliases.set(h, (this.aliases.get(h) ?? 0) + 1);
+      this.reservations.alias(handles);
       return view;
     } finally {
       this.viewSpec = null;
@@ -193,9 +159,7 @@ export class CudaDevice extends GpuDevice {
 
   /** Device pointer of a range (for benchmarks and interop). */
   pointer(r: Range): Handle {
-    const res = this.reservations.get(r.backing.id);
-    if (!res) throw new InvalidRangeError(`backing ${r.backing.id} has no CUDA reservation`);
-    return res.va + BigInt(r.offset);
+    return this.reservations.pointer(r);
   }
 
   async prepare(kernels: readonly string[]): Promise<void> {
@@ -214,10 +178,9 @@ export class CudaDevice extends GpuDevice {
       this.confinement.destroy();
     }
     this.unmapDone(true);
-    for (const r of this.reservations.values()) this.unmap(r);
+    for (const r of this.reservations.list()) this.unmap(r);
     this.reservations.clear();
-    for (const exec of this.graphs.values()) this.cu.graphExecDestroy(exec);
-    this.graphs.clear();
+    this.graphs.destroyAll();
     for (const l of LANES) this.unmap(this.lanes[l].workspace);
     this.pool.release();
     this.staging.destroy();
@@ -227,7 +190,7 @@ export class CudaDevice extends GpuDevice {
       this.cu.streamDestroy(this.lanes[l].stream);
     }
     this.cu.streamDestroy(this.zeroing);
-    this.cu.streamDestroy(this.uploading);
+    this.cu.streamDestroy(this.uploads.stream);
   }
 
   /** The training lane moves to a green context of about `share` of the SMs, or home (src/devices/cuda/confine.ts). */
@@ -251,26 +214,9 @@ export class CudaDevice extends GpuDevice {
     }
   }
 
-  /** Reserves a range and maps the pages into it, in order; undoes its own steps on failure. */
-  private mapReservation(pages: Handle[], ownsPages: boolean): Reservation {
-    const size = pages.length * this.pageBytes;
-    const va = this.cu.addressReserve(size, this.pageBytes);
-    let mapped = 0;
-    try {
-      for (; mapped < pages.length; mapped++) this.cu.pageMap(va + BigInt(mapped * this.pageBytes), this.pageBytes, pages[mapped]!);
-      this.cu.accessSet(va, size, this.ordinal);
-    } catch (e) {
-      for (let i = 0; i < mapped; i++) this.cu.pageUnmap(va + BigInt(i * this.pageBytes), this.pageBytes);
-      this.cu.addressFree(va, size);
-      throw e;
-    }
-    return { va, bytes: size, pages, ownsPages };
-  }
-
   protected _destroyBacking(b: Backing): void {
-    const r = this.reservations.get(b.id)!;
-    this.reservations.delete(b.id);
-    this.deferred.push({ events: this.mark(LANES), done: () => this.unmap(r) });
+    const r = this.reservations.remove(b.id);
+    this.deferred.push(this.mark(LANES), () => this.unmap(r));
   }
 
   protected _write(range: Range, data: ArrayBufferView, lane: Lane): void {
@@ -298,31 +244,20 @@ export class CudaDevice extends GpuDevice {
    * zero-fills and copies wait for it (barrier()).
    */
   protected override _upload(range: Range, host: ArrayBuffer, hostOffset: number, lane: Lane): UploadTicket {
-    const after = this.events.get();
-    this.cu.eventRecord(after, this.lanes[lane].stream);
-    this.cu.streamWaitEvent(this.uploading, after);
-    this.events.put(after); // the wait has taken the event's state: it may be recorded again
-    if (range.bytes > 0) this.cu.uploadAsync(this.pointer(range), host, hostOffset, range.bytes, this.uploading);
-    const done = this.events.get();
-    this.cu.eventRecord(done, this.uploading);
+    const done = this.uploads.issue(this.lanes[lane].stream, (stream) => {
+      if (range.bytes > 0) this.cu.uploadAsync(this.pointer(range), host, hostOffset, range.bytes, stream);
+    });
     const ticket = this.newTicket();
-    this.uploadEvents.set(ticket.id, done);
+    this.uploads.track(ticket.id, done);
     return ticket;
   }
 
   protected override _awaitUpload(t: UploadTicket, lane: Lane): void {
-    const e = this.uploadEvents.get(t.id);
-    if (e !== undefined) this.cu.streamWaitEvent(this.lanes[lane].stream, e);
+    this.uploads.await(t.id, this.lanes[lane].stream);
   }
 
   protected override _endUploads(tickets: readonly UploadTicket[], lane: Lane): void {
-    for (const t of tickets) {
-      const e = this.uploadEvents.get(t.id);
-      if (e === undefined) continue;
-      this.uploadEvents.delete(t.id);
-      this.cu.streamWaitEvent(this.lanes[lane].stream, e);
-      this.events.put(e);
-    }
+    this.uploads.end(tickets.map((t) => t.id), this.lanes[lane].stream);
   }
 
   protected async _read(range: Range, lane: Lane): Promise<Uint8Array> {
@@ -364,7 +299,7 @@ export class CudaDevice extends GpuDevice {
       this.cu.streamWaitEvent(this.zeroing, this.beforeZero[i]!);
     });
     // Uploads in flight (a weight pool's pages) come before the fill or copy too: a compaction moves what they wrote.
-    this.cu.eventRecord(this.beforeZero[LANES.length]!, this.uploading);
+    this.cu.eventRecord(this.beforeZero[LANES.length]!, this.uploads.stream);
     this.cu.streamWaitEvent(this.zeroing, this.beforeZero[LANES.length]!);
     issue();
     this.cu.eventRecord(this.afterZero, this.zeroing);
@@ -401,35 +336,17 @@ export class CudaDevice extends GpuDevice {
 
   /** Captures the launches `issue` makes on the lane's stream into an executable graph. */
   protected override _record(id: number, lane: Lane, issue: () => void): void {
-    const stream = this.lanes[lane].stream;
-    this.cu.captureBegin(stream);
-    try {
-      issue();
-    } catch (e) {
-      try {
-        this.cu.graphDestroy(this.cu.captureEnd(stream));
-      } catch {
-        // the capture was invalidated by the failure: nothing is left to destroy
-      }
-      throw e;
-    }
-    const graph = this.cu.captureEnd(stream);
-    try {
-      this.graphs.set(id, this.cu.graphInstantiate(graph));
-    } finally {
-      this.cu.graphDestroy(graph);
-    }
+    this.graphs.record(id, this.lanes[lane].stream, issue);
   }
 
   protected override _replay(id: number, lane: Lane): void {
-    this.cu.graphLaunch(this.graphs.get(id)!, this.lanes[lane].stream);
+    this.graphs.replay(id, this.lanes[lane].stream);
   }
 
   protected override _releaseRecording(id: number, lane: Lane): void {
-    const exec = this.graphs.get(id);
+    const exec = this.graphs.remove(id);
     if (exec === undefined) return;
-    this.graphs.delete(id);
-    this.deferred.push({ events: this.mark([lane]), done: () => this.cu.graphExecDestroy(exec) });
+    this.deferred.push(this.mark([lane]), () => this.graphs.destroy(exec));
   }
 
   /** An event recorded now on each of the lanes' streams. */
@@ -447,45 +364,19 @@ export class CudaDevice extends GpuDevice {
     return k;
   }
 
-  /**
-   * Unmaps destroyed backings (and destroys released graphs) whose last work
-   * is done (all when `all`, after a synchronize). The queue is changed in
-   * place and each entry leaves it before its step runs: a view of this device
-   * made with Object.create (a test's device with smaller limits, a lane-bound
-   * writer) shares the one queue, and a step that throws is not run again.
-   * Before, `this.deferred = filter(...)` gave such a view its own copy of the
-   * queue, so both unmapped the same range and the second cuMemAddressFree
-   * failed (CUDA_ERROR_INVALID_VALUE); a throwing step also left the entries
-   * already done in the queue, to be freed twice by the next call.
-   */
-  private unmapDone(all: boolean): void {
-    for (let i = 0; i < this.deferred.length; ) {
-      const { events, done } = this.deferred[i]!;
-      if (!all && !events.every((e) => this.cu.eventQuery(e))) {
-        i++;
-        continue;
-      }
-      this.deferred.splice(i, 1);
-      for (const e of events) this.events.put(e);
-      done();
-    }
+  // The device's own steps by name (eval/host-spans.ts times them on the host): reservations.ts and completion.ts do the work.
+
+  /** Reserves a range and maps the pages into it, in order; undoes its own steps on failure. */
+  private mapReservation(pages: Handle[], ownsPages: boolean): Reservation {
+    return this.reservations.map(pages, ownsPages);
   }
 
   private unmap(r: Reservation): void {
-    this.cu.pageUnmap(r.va, r.bytes);
-    this.cu.addressFree(r.va, r.bytes);
-    for (const h of r.pages) {
-      if (r.ownsPages) {
-        if (this.aliases.has(h)) this.orphans.add(h); // still mapped in a view: reusable when that goes
-        else this.pool.give([h]);
-        continue;
-      }
-      const left = this.aliases.get(h)! - 1;
-      if (left > 0) this.aliases.set(h, left);
-      else {
-        this.aliases.delete(h);
-        if (this.orphans.delete(h)) this.pool.give([h]);
-      }
-    }
+    this.reservations.unmap(r);
+  }
+
+  /** Unmaps destroyed backings (and destroys released graphs) whose last work is done (all when `all`, after a synchronize). */
+  private unmapDone(all: boolean): void {
+    this.deferred.runDone(all);
   }
 }

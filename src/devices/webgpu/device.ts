@@ -6,7 +6,8 @@
 import { GpuDevice, deviceError, type Backing, type DeviceInfo, type Lane, type Range } from '../../core/device.js';
 import { DeviceError, InvalidRangeError } from '../../core/errors.js';
 import { findAdapter } from './adapter.js';
-import { dawnPollMs } from './dawn-poll.js';
+import { BindGroupCache, PARAM_SLOT, ParamsRing, type Bound } from './bind-groups.js';
+import { requestDevice, webGpuInfo } from './device-open.js';
 import { kernelSetFromEnv, kernelsFor, registerVariants, variantsFor, type KernelSet, type Variants } from './variants.js';
 import { FIRST_FLUSH, FLUSH_EVERY, LaunchChoices, pipeliningFromEnv } from './launch-choice.js';
 import { PipelineCache } from './pipelines.js';
@@ -15,9 +16,6 @@ import { UploadPool } from './uploads.js';
 import { SCRATCH_ID, ScratchBuffer } from './scratch.js';
 
 export { workgroupSize } from './launch-choice.js';
-
-const PARAM_SLOT = 256; // minUniformBufferOffsetAlignment
-const BIND_GROUP_CACHE = 4096;
 
 export interface WebGpuOptions {
   log?: (line: string) => void;
@@ -39,19 +37,15 @@ export interface WebGpuOptions {
   pipelining?: boolean;
 }
 
-/** Optional features requested when the adapter has them. */
-const WANTED_FEATURES = ['timestamp-query', 'shader-f16'] as const;
-
 export class WebGpuDevice extends GpuDevice {
   readonly info: DeviceInfo;
   private readonly buffers = new Map<number, GPUBuffer>();
   private readonly pipelines: PipelineCache;
-  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bindGroups: BindGroupCache;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
-  private paramsRing: GPUBuffer;
-  private paramsHost = new Uint8Array(64 * PARAM_SLOT);
-  private paramsUsed = 0;
+  /** Each launch's params, in a uniform ring written with the submit (bind-groups.ts). */
+  private readonly params: ParamsRing;
   private firstError: DeviceError | null = null;
   /** Writes and submits handed to the queue, and how many of them a completed wait covered. */
   private issued = 0;
@@ -70,24 +64,7 @@ export class WebGpuDevice extends GpuDevice {
     const kernels = opts.kernels ?? kernelSetFromEnv();
     if (opts.device) return new WebGpuDevice(opts.device, false, 'given GPUDevice', kernels, opts.pipelining, undefined, opts.variants);
     const { adapter, instance, software, how } = await findAdapter(opts.log, { software: opts.software });
-    const l = adapter.limits;
-    let device: GPUDevice;
-    try {
-      device = await adapter.requestDevice({
-        requiredFeatures: WANTED_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[],
-        requiredLimits: {
-          maxBufferSize: l.maxBufferSize,
-          maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-          maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-          maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-          maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-          maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-          maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
-        },
-      });
-    } catch (e) {
-      throw deviceError('GPUAdapter.requestDevice', e);
-    }
+    const device = await requestDevice(adapter);
     const d = new WebGpuDevice(device, software, how, kernels, opts.pipelining, adapter.info, opts.variants);
     d.instance = instance;
     return d;
@@ -106,22 +83,7 @@ export class WebGpuDevice extends GpuDevice {
     variants?: Variants,
   ) {
     super();
-    const info = adapterInfo ?? (gpu as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    const text = `${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.description ?? ''}`;
-    this.info = {
-      backend: 'webgpu',
-      name: info?.description || info?.device || 'WebGPU device',
-      vendor: info?.vendor ?? '',
-      architecture: info?.architecture ?? '',
-      software: software || /swiftshader/i.test(text),
-      limits: {
-        maxBackingBytes: gpu.limits.maxBufferSize,
-        maxBindingBytes: gpu.limits.maxStorageBufferBindingSize,
-        bindingAlignment: gpu.limits.minStorageBufferOffsetAlignment,
-        maxGroupsPerDimension: gpu.limits.maxComputeWorkgroupsPerDimension,
-      },
-      capabilities: { remap: false, timestamps: gpu.features.has('timestamp-query'), completionLatencyMs: dawnPollMs() },
-    };
+    this.info = webGpuInfo(gpu, software, adapterInfo);
     gpu.addEventListener('uncapturederror', (ev) => {
       const err = (ev as GPUUncapturedErrorEvent).error;
       this.firstError ??= new DeviceError('WebGPU', `${err.constructor.name}: ${err.message}`);
@@ -130,7 +92,8 @@ export class WebGpuDevice extends GpuDevice {
       this.lost = true;
       this.firstError ??= new DeviceError('GPUDevice', `device lost (${info.reason}): ${info.message}`);
     });
-    this.paramsRing = this.makeParamsRing(this.paramsHost.byteLength);
+    this.params = new ParamsRing(gpu);
+    this.bindGroups = new BindGroupCache(gpu);
     this.variants = variants ?? variantsFor(kernels, this.info.software);
     this.choices = new LaunchChoices(this.variants);
     this.staging = new StagingPool(gpu);
@@ -197,7 +160,7 @@ export class WebGpuDevice extends GpuDevice {
     this.staging.destroy();
     this.scratch.destroy();
     this.uploads?.destroy();
-    this.paramsRing.destroy();
+    this.params.destroy();
     this.gpu.destroy();
   }
 
@@ -222,7 +185,7 @@ export class WebGpuDevice extends GpuDevice {
     this.flushPending();
     this.buffers.get(b.id)!.destroy();
     this.buffers.delete(b.id);
-    for (const k of [...this.bindGroups.keys()]) if (k.includes(`=${b.id}:`)) this.bindGroups.delete(k);
+    this.bindGroups.dropBacking(b.id);
   }
 
   protected _write(range: Range, data: ArrayBufferView): void {
@@ -304,7 +267,7 @@ export class WebGpuDevice extends GpuDevice {
   private scratchRange(bytes: number): Range {
     const buffer = this.scratch.take(bytes, () => {
       this.flushPending();
-      for (const k of [...this.bindGroups.keys()]) if (k.includes(`=${SCRATCH_ID}:`)) this.bindGroups.delete(k);
+      this.bindGroups.dropBacking(SCRATCH_ID);
     });
     this.buffers.set(SCRATCH_ID, buffer);
     return { backing: { id: SCRATCH_ID, bytes: buffer.size }, offset: 0, bytes };
@@ -313,24 +276,14 @@ export class WebGpuDevice extends GpuDevice {
   /** One dispatch of `kernel`; `binds` picks its bindings from `ranges` (1-based; absent: all, in order). */
   private dispatch(kernel: string, ranges: Range[], binds: readonly number[] | undefined, params: ArrayBuffer | undefined, groups: [number, number, number]): void {
     const p = this.pipelines.get(kernel);
-    let key = kernel;
     let slot = -1;
     if (p.hasParams) {
       if (!params) throw new InvalidRangeError(`kernel ${kernel} takes params and none were given`);
       if (params.byteLength > PARAM_SLOT) throw new InvalidRangeError(`kernel ${kernel}: params exceed ${PARAM_SLOT} bytes`);
-      slot = this.paramSlot(params);
-      key += `|p${slot}`;
+      slot = this.params.slot(params, () => this.flushPending(), () => this.bindGroups.dropParams());
     }
-    const bound = binds ? binds.map((b) => ({ binding: b, r: ranges[b - 1]! })) : ranges.map((r, i) => ({ binding: i + 1, r }));
-    for (const { binding, r } of bound) key += `|${binding}=${r.backing.id}:${r.offset}:${r.bytes}`;
-    let group = this.bindGroups.get(key);
-    if (!group) {
-      const entries: GPUBindGroupEntry[] = bound.map(({ binding, r }) => ({ binding, resource: { buffer: this.buf(r), offset: r.offset, size: r.bytes } }));
-      if (slot >= 0) entries.unshift({ binding: 0, resource: { buffer: this.paramsRing, offset: slot, size: PARAM_SLOT } });
-      group = this.gpu.createBindGroup({ layout: p.pipeline.getBindGroupLayout(0), entries });
-      if (this.bindGroups.size >= BIND_GROUP_CACHE) this.bindGroups.clear();
-      this.bindGroups.set(key, group);
-    }
+    const bound: Bound[] = binds ? binds.map((b) => ({ binding: b, r: ranges[b - 1]! })) : ranges.map((r, i) => ({ binding: i + 1, r }));
+    const group = this.bindGroups.get(kernel, p.pipeline, slot, this.params.buffer, bound, (r) => this.buf(r));
     // 1-D kernels fold an x count beyond the per-dimension limit into y; the
     // shader linearises with num_workgroups.
     const max = this.info.limits.maxGroupsPerDimension;
@@ -375,13 +328,13 @@ export class WebGpuDevice extends GpuDevice {
     this.throwIfFailed();
     if (!this.encoder) return;
     this.endPass();
-    if (this.paramsUsed > 0) this.gpu.queue.writeBuffer(this.paramsRing, 0, this.paramsHost, 0, this.paramsUsed);
+    this.params.upload(this.gpu.queue);
     this.gpu.queue.submit([this.encoder.finish()]);
     this.issued++;
     this.encoder = null;
     this.pendingLaunches = 0;
     this.uploads?.submitted();
-    this.paramsUsed = 0;
+    this.params.reset();
   }
 
   private throwIfFailed(): void {
@@ -390,35 +343,6 @@ export class WebGpuDevice extends GpuDevice {
       if (!this.lost) this.firstError = null;
       throw e;
     }
-  }
-
-  private paramSlot(params: ArrayBuffer): number {
-    if (this.paramsUsed + PARAM_SLOT > this.paramsHost.byteLength) {
-      if (this.paramsHost.byteLength >= 1 << 20) {
-        this.flushPending(); // too many launches in one encoder: submit and start over
-      } else {
-        this.flushPendingKeepingParams();
-      }
-    }
-    const slot = this.paramsUsed;
-    this.paramsHost.set(new Uint8Array(params), slot);
-    this.paramsHost.fill(0, slot + params.byteLength, slot + PARAM_SLOT);
-    this.paramsUsed += PARAM_SLOT;
-    return slot;
-  }
-
-  /** Grows the params ring; work already encoded keeps its slots, so submit it first. */
-  private flushPendingKeepingParams(): void {
-    this.flushPending();
-    const bigger = new Uint8Array(this.paramsHost.byteLength * 2);
-    this.paramsHost = bigger;
-    this.paramsRing.destroy();
-    this.paramsRing = this.makeParamsRing(bigger.byteLength);
-    for (const k of [...this.bindGroups.keys()]) if (k.includes('|p')) this.bindGroups.delete(k);
-  }
-
-  private makeParamsRing(bytes: number): GPUBuffer {
-    return this.gpu.createBuffer({ label: 'params', size: bytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }
 
   private buf(r: Range): GPUBuffer {

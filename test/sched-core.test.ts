@@ -94,6 +94,36 @@ describe('require: reserve, then training, then swapping', () => {
     expect(core.reserveBytes).toBe(50 * MB);
   });
 
+  it('a model taken by a request while an earlier swap-out unloads is not swapped out under it', async () => {
+    // The storm of `handover train --storm` on a starved host: 'storm-40 is cold' at its run.
+    const { core, training, models, serve, at } = setup({ training: 300 * MB, sizes: { a: 100 * MB, b: 100 * MB, c: 100 * MB, d: 150 * MB } });
+    at(0);
+    await serve('a');
+    at(10);
+    await serve('b');
+    at(20);
+    await serve('c');
+    expect(training.atMinimum()).toBe(true);
+    at(30);
+    // The first swap-out's unload (a, the coldest) is slow; meanwhile a request for b (warm, next in line) arrives.
+    let finishUnload!: () => void;
+    const unload = models.unload.bind(models);
+    models.unload = async (m: string) => {
+      if (m === 'a') await new Promise<void>((r) => (finishUnload = r));
+      return unload(m);
+    };
+    const forD = core.admit('d');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(core.state('a')).toBe('cold'); // its unload has begun
+    expect(await core.admit('b')).toMatchObject({ path: 'warm' }); // b is pinned now: running
+    finishUnload();
+    expect((await forD).path).toBe('swap');
+    expect(models.unloads).toEqual(['a', 'c']); // b, in use, stays; c (the next coldest) goes instead
+    expect(core.state('b')).toBe('warm');
+    core.complete('b');
+    core.complete('d');
+  });
+
   it('fails with a typed error when a model can never fit', async () => {
     const { core } = setup({ training: 100 * MB, config: { watermarkBytes: 0 }, sizes: { a: 100 * MB, big: 300 * MB } });
     await expect(core.admit('big')).rejects.toBeInstanceOf(InferenceMemoryError);

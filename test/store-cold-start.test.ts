@@ -8,7 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { fromValues, type HostTensor } from '../src/onnx/tensor.js';
 import { buildModel } from '../src/onnx/writer.js';
-import { ModelStore, type TensorData } from '../src/infer/store.js';
+import { ColdModelError, ModelStore, type TensorData } from '../src/infer/store.js';
+import { Arena } from '../src/core/arena.js';
+import { OutOfMemoryError } from '../src/core/errors.js';
 import { randn, rng, testBackend, useTestArena } from './helpers/gpu.js';
 
 const r = rng(Date.now() & 0xffff);
@@ -148,4 +150,25 @@ describe('pipelined cold start', () => {
       await piped.dispose();
     });
   }
+});
+
+describe('a pipelined cold start whose load fails', () => {
+  it("the run admitted beside it reports the load's error, not 'cold'; after an unload, 'cold' again", async () => {
+    const small = new Arena(bed.dev, { bytes: 64 * 4096, pageBytes: 4096 });
+    const store = new ModelStore(small, { hostWeights: 'keep', coldRun: 'error' });
+    try {
+      store.registerBytes('a', A.bytes);
+      small.allocate('train', 60 * 4096); // training holds all but 16 KiB: A's weights (about 23 KiB) do not fit
+      const loading = store.load('a', { pipelined: true });
+      await expect(loading).rejects.toBeInstanceOf(OutOfMemoryError);
+      const ran = store.run('a', input(A.inputWidth));
+      await expect(ran).rejects.toBeInstanceOf(OutOfMemoryError);
+      await expect(ran).rejects.toThrow(/out of memory/);
+      await store.unload('a');
+      await expect(store.run('a', input(A.inputWidth))).rejects.toBeInstanceOf(ColdModelError);
+    } finally {
+      await store.dispose();
+      small.destroy();
+    }
+  });
 });

@@ -49,6 +49,8 @@ interface Instance {
   /** The executor of the last run (its host phases). */
   last?: Executor;
   loading: Promise<void> | null;
+  /** Why the last load failed, until the next load or unload: a run that finds the model cold reports it. */
+  loadError?: unknown;
   compiling: Promise<void> | null;
   /** This model's runs and unloads, one at a time (its executors hold one workspace each). */
   chain: Promise<unknown>;
@@ -134,6 +136,7 @@ export class ModelStore {
     const dev = this.arena.device;
     const t0 = dev.now();
     m.info.state = 'loading';
+    m.loadError = undefined;
     try {
       m.pool.allocate(this.arena, m.info.name, this.recordsGraphs);
       m.compiling = dev.prepare([...m.probe.kernels]);
@@ -152,6 +155,7 @@ export class ModelStore {
       m.pool.fail(e);
       m.pool.release(this.arena);
       m.info.state = 'cold';
+      m.loadError = e;
       throw e;
     }
     m.info.loadMs = dev.now() - t0;
@@ -185,6 +189,7 @@ export class ModelStore {
     const m = this.instance(name);
     if (m.loading) await m.loading.catch(() => undefined);
     await this.serial(m, async () => {
+      m.loadError = undefined;
       if (m.info.state === 'cold') return;
       m.pool.release(this.arena);
       m.info.state = 'cold';
@@ -205,7 +210,8 @@ export class ModelStore {
     checkIndices(exec.plan, inputs);
     return this.serial(m, async () => {
       if (m.info.state === 'cold' && !m.loading) {
-        if (this.opts.coldRun === 'error') throw new ColdModelError(name);
+        // A pipelined cold start admits the run before its load ends: a load that failed meanwhile is the run's error.
+        if (this.opts.coldRun === 'error') throw m.loadError ?? new ColdModelError(name);
         void this.load(name, { pipelined: true }).catch(() => undefined);
       }
       const loading = m.loading;

@@ -331,7 +331,7 @@ export class ColocationCore {
   private async swapOut(forModel: Model, need: number): Promise<void> {
     for (const v of this.coldestFirst('warm', true)) {
       if (this.reserveBytes >= need) return;
-      if (v === forModel) continue;
+      if (v === forModel || v.state !== 'warm' || v.pinned > 0) continue; // or a request took it (warm fast path) during an earlier unload
       v.state = 'cold'; // first: a request arriving during the unload must not take the warm fast path
       await this.modelSide.unload(v.name);
       this.free += v.bytes;

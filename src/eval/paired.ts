@@ -7,7 +7,7 @@
 // rest: in how many rounds one system was at or above the other.
 import { Rng } from '../core/random.js';
 import type { SystemResult } from './result.js';
-import { BUSY_HOST_CORES, BUSY_HOST_STEAL } from './host-load.js';
+import { BUSY_HOST_CORES, BUSY_HOST_STEAL, type HostLoadReport } from './host-load.js';
 
 export interface PairedCompliance {
   /** a's compliance minus b's, in points. */
@@ -127,16 +127,17 @@ export function sharedHost(a: SystemResult, b: SystemResult): string {
   }
   const [x, y] = [a.hostLoad, b.hostLoad];
   if (!x || !y) return '';
-  const parts: string[] = [];
-  if (x.otherCores >= BUSY_HOST_CORES || y.otherCores >= BUSY_HOST_CORES) {
-    const [more, less] = x.otherCores >= y.otherCores ? [[a, x], [b, y]] as const : [[b, y], [a, x]] as const;
-    parts.push(`other processes used ${more[1].otherCores.toFixed(2)} cores during ${more[0].system}'s run (${less[0].system}'s ${less[1].otherCores.toFixed(2)})`);
-  }
-  if (x.stealShare >= BUSY_HOST_STEAL || y.stealShare >= BUSY_HOST_STEAL) {
-    const [more, less] = x.stealShare >= y.stealShare ? [[a, x], [b, y]] as const : [[b, y], [a, x]] as const;
-    parts.push(`the hypervisor took ${pct(more[1].stealShare)} of the CPU during ${more[0].system}'s run (${less[0].system}'s ${pct(less[1].stealShare)})`);
-  }
-  return parts.map((p) => `; ${p}`).join('');
+  /** One clause where either run is at or over `limit` of `value`: the busier run first, the other's beside it. */
+  const clause = (value: (h: HostLoadReport) => number, limit: number, says: (v: number) => string, format: (v: number) => string) => {
+    if (value(x) < limit && value(y) < limit) return '';
+    const [more, less] = value(x) >= value(y) ? [[a, x], [b, y]] as const : [[b, y], [a, x]] as const;
+    return `; ${says(value(more[1]))} during ${more[0].system}'s run (${less[0].system}'s ${format(value(less[1]))})`;
+  };
+  const cores = (v: number) => v.toFixed(2);
+  return (
+    clause((h) => h.otherCores, BUSY_HOST_CORES, (v) => `other processes used ${cores(v)} cores`, cores) +
+    clause((h) => h.stealShare, BUSY_HOST_STEAL, (v) => `the hypervisor took ${pct(v)} of the CPU`, pct)
+  );
 }
 
 function pct(share: number): string {

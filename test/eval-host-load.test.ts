@@ -47,7 +47,7 @@ describe('host load', () => {
     expect(r.otherCoresMax).toBeCloseTo(0.9, 10);
     expect(r.ownCores).toBeCloseTo(1.1, 10);
     expect(r.stealShare).toBeCloseTo(0.05 / 3, 10);
-    expect(hostLoadLine(r)).toBe('host CPU: other processes 0.40 cores (busiest second 0.90), stolen 1.7%, this process 1.10 of 2 cores: this run shared its host');
+    expect(hostLoadLine(r)).toBe('host CPU: other processes 0.40 cores (busiest second 0.90), stolen 1.67%, this process 1.10 of 2 cores: this run shared its host');
   });
 
   it('says so where there is no /proc/stat', () => {
@@ -96,12 +96,12 @@ describe('the spread lines say when a run shared its host', () => {
   });
 
   it("one run: names the run that lost CPU to the hypervisor (steal), with both shares", () => {
-    expect(sharedHost(system('handover', 0.02, undefined, 0.001), system('sp75', 0.03, undefined, 0.009))).toBe("; the hypervisor took 0.9% of the CPU during sp75's run (handover's 0.1%)");
+    expect(sharedHost(system('handover', 0.02, undefined, 0.001), system('sp75', 0.03, undefined, 0.009))).toBe("; the hypervisor took 0.90% of the CPU during sp75's run (handover's 0.10%)");
     expect(sharedHost(system('handover', 0.5, undefined, 0.004), system('sp75', 0.03, undefined, 0.001))).toBe(
-      "; other processes used 0.50 cores during handover's run (sp75's 0.03); the hypervisor took 0.4% of the CPU during handover's run (sp75's 0.1%)",
+      "; other processes used 0.50 cores during handover's run (sp75's 0.03); the hypervisor took 0.40% of the CPU during handover's run (sp75's 0.10%)",
     );
     expect(sharedHost(system('handover', 0.02, undefined, 0.002), system('sp75', 0.03, undefined, 0.0029))).toBe('');
-    expect(hostLoadLine({ cores: 2, otherCores: 0.02, otherCoresMax: 0.1, ownCores: 0.8, stealShare: 0.006, perSecond: [] })).toMatch(/stolen 0\.6%, .*: this run shared its host$/);
+    expect(hostLoadLine({ cores: 2, otherCores: 0.02, otherCoresMax: 0.1, ownCores: 0.8, stealShare: 0.006, perSecond: [] })).toMatch(/stolen 0\.60%, .*: this run shared its host$/);
   });
 
   it('nothing when both runs had the host to themselves, or a run was not measured', () => {
@@ -114,7 +114,7 @@ describe('the spread lines say when a run shared its host', () => {
     const b = system('sp75', 0.03, [round(1, 0.03), round(2, 0.05), round(3, 0.9)]);
     expect(sharedHost(a, b)).toBe('; rounds that shared the host: 2 (handover: other processes 0.40 cores), 3 (sp75: other processes 0.90 cores)');
     const stolen = system('taskswitch', 0.03, [round(1, 0.03, 0.001), round(2, 0.3, 0.009), round(3, 0.02, 0.002)]);
-    expect(sharedHost(a, stolen)).toBe('; rounds that shared the host: 2 (handover: other processes 0.40 cores; taskswitch: other processes 0.30 cores, hypervisor 0.9%)');
+    expect(sharedHost(a, stolen)).toBe('; rounds that shared the host: 2 (handover: other processes 0.40 cores; taskswitch: other processes 0.30 cores, hypervisor 0.90%)');
     const quiet = system('sp75', 0.03, [round(1, 0.03), round(2, 0.05), round(3, 0.1)]);
     expect(sharedHost(system('handover', 0.01, [round(1, 0.01), round(2, 0.1), round(3, 0.02)]), quiet)).toBe('');
   });

@@ -133,6 +133,11 @@ export class HostLoad {
   }
 }
 
+/** A stolen share as text, to a hundredth of a percent: 0.3% is the line a run crosses (BUSY_HOST_STEAL). */
+export function stolenText(share: number): string {
+  return `${(100 * share).toFixed(2)}%`;
+}
+
 /** Other processes' mean load above which a run counts as one that shared its host. */
 export const BUSY_HOST_CORES = 0.25;
 /**
@@ -147,9 +152,9 @@ export function sharedHostRun(otherCores: number | undefined, stealShare: number
   return (otherCores ?? 0) >= BUSY_HOST_CORES || (stealShare ?? 0) >= BUSY_HOST_STEAL;
 }
 
-/** `host CPU: other processes 0.03 cores (busiest second 0.41), stolen 0.1%, this process 1.22 of 2 cores`, for the run's log. */
+/** `host CPU: other processes 0.03 cores (busiest second 0.41), stolen 0.10%, this process 1.22 of 2 cores`, for the run's log. */
 export function hostLoadLine(h: HostLoadReport | null | undefined): string {
   if (!h) return 'host CPU: not measured (no /proc/stat)';
   const busy = sharedHostRun(h.otherCores, h.stealShare) ? ': this run shared its host' : '';
-  return `host CPU: other processes ${h.otherCores.toFixed(2)} cores (busiest second ${h.otherCoresMax.toFixed(2)}), stolen ${(100 * h.stealShare).toFixed(1)}%, this process ${h.ownCores.toFixed(2)} of ${h.cores} cores${busy}`;
+  return `host CPU: other processes ${h.otherCores.toFixed(2)} cores (busiest second ${h.otherCoresMax.toFixed(2)}), stolen ${stolenText(h.stealShare)}, this process ${h.ownCores.toFixed(2)} of ${h.cores} cores${busy}`;
 }

@@ -7,7 +7,7 @@
 // rest: in how many rounds one system was at or above the other.
 import { Rng } from '../core/random.js';
 import type { SystemResult } from './result.js';
-import { BUSY_HOST_CORES, BUSY_HOST_STEAL, type HostLoadReport } from './host-load.js';
+import { BUSY_HOST_CORES, BUSY_HOST_STEAL, stolenText as pct, type HostLoadReport } from './host-load.js';
 
 export interface PairedCompliance {
   /** a's compliance minus b's, in points. */
@@ -108,7 +108,7 @@ export function spreadLines(systems: SystemResult[], opts: PairedOptions = {}): 
 
 /**
  * `; other processes used 0.61 cores during sp75's run (handover's 0.02)`,
- * `; the hypervisor took 0.9% of the CPU during sp75's run (handover's 0.1%)`,
+ * `; the hypervisor took 0.90% of the CPU during sp75's run (handover's 0.10%)`,
  * or with rounds `; rounds that shared the host: 2 (sp75: other processes
  * 0.61 cores)`: where either run met other work on the CPU (host-load.ts),
  * empty otherwise.
@@ -138,8 +138,4 @@ export function sharedHost(a: SystemResult, b: SystemResult): string {
     clause((h) => h.otherCores, BUSY_HOST_CORES, (v) => `other processes used ${cores(v)} cores`, cores) +
     clause((h) => h.stealShare, BUSY_HOST_STEAL, (v) => `the hypervisor took ${pct(v)} of the CPU`, pct)
   );
-}
-
-function pct(share: number): string {
-  return `${(100 * share).toFixed(1)}%`;
 }
